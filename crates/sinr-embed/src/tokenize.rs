@@ -1,0 +1,608 @@
+//! Reading and tokenising a corpus as a stream.
+//!
+//! A corpus is a list of UTF-8 text files. It is never held in memory: files are read in chunks
+//! of whole lines ([`read_chunks`]), and each chunk is tokenised on its own
+//! ([`TextChunk::for_each_unit`]), so chunks can be processed in parallel and a corpus larger
+//! than memory works. Building the vocabulary ([`count_words`]) is a first pass over the corpus;
+//! counting co-occurrences is a second pass (see [`crate::cooccurrence`]).
+//!
+//! Tokenising follows the reference's defaults where they can be reproduced without spaCy:
+//! lowercase, tokens are maximal runs of letters (`char::is_alphabetic`), tokens shorter than
+//! `min_token_len` characters are dropped (the reference keeps lemmas with `len > 3`), stop words
+//! are dropped, units with fewer than `min_unit_tokens` tokens are dropped **before** the
+//! frequency filter, and words seen fewer than `min_freq` times are removed from the units
+//! afterwards (so a unit can end up shorter). The reference lemmatises with spaCy; we do not.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::stopwords;
+use crate::vocab::Vocabulary;
+
+/// What a co-occurrence window may not cross.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    /// A line of the input file.
+    Line,
+    /// A sentence: a line is also cut after `.`, `!`, `?` (the reference uses spaCy sentences).
+    #[default]
+    Sentence,
+}
+
+/// Which stop words to drop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StopWords {
+    /// Keep every word.
+    None,
+    /// The built-in English list ([`crate::stopwords::ENGLISH`]); the reference drops stop words by default.
+    #[default]
+    English,
+    /// A user-given list (compared after lowercasing).
+    List(Vec<String>),
+}
+
+/// What to do with a line that is not valid UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum InvalidUtf8 {
+    /// Skip the line and count it (the count is in [`CorpusStats::skipped_lines`]).
+    #[default]
+    Skip,
+    /// Stop with an error naming the file and line.
+    Fail,
+}
+
+/// How text becomes units of tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenizerConfig {
+    /// Input is already tokenised: one unit per line, tokens separated by whitespace, used as
+    /// they are (no lowercasing, no length or stop-word filter; `min_freq` still applies).
+    pub pretokenized: bool,
+    /// Lowercase the text before splitting (reference: `lower_words=True`).
+    pub lowercase: bool,
+    /// Minimum token length in characters (reference: lemmas with `len > 3`, i.e. 4).
+    pub min_token_len: usize,
+    /// Stop words to drop (reference: spaCy's, dropped by default).
+    pub stop_words: StopWords,
+    /// Unit of co-occurrence (reference: sentences).
+    pub unit: Unit,
+    /// Units with fewer tokens are dropped before the frequency filter (reference:
+    /// `len > min_length_doc` with `min_length_doc=2`, i.e. 3).
+    pub min_unit_tokens: usize,
+    /// Words seen fewer times are removed (reference README: 20).
+    pub min_freq: u64,
+    /// Policy for lines that are not valid UTF-8.
+    pub invalid_utf8: InvalidUtf8,
+    /// Longest accepted line, in bytes; a longer one is an error naming the line.
+    pub max_line_bytes: usize,
+}
+
+impl Default for TokenizerConfig {
+    fn default() -> Self {
+        Self {
+            pretokenized: false,
+            lowercase: true,
+            min_token_len: 4,
+            stop_words: StopWords::English,
+            unit: Unit::Sentence,
+            min_unit_tokens: 3,
+            min_freq: 20,
+            invalid_utf8: InvalidUtf8::Skip,
+            max_line_bytes: 64 << 20,
+        }
+    }
+}
+
+impl TokenizerConfig {
+    /// Checks every field; the error names the first bad one.
+    pub fn validate(&self) -> Result<()> {
+        if self.min_token_len == 0 {
+            return Err(Error::config("min_token_len", "must be at least 1"));
+        }
+        if self.min_freq == 0 {
+            return Err(Error::config("min_freq", "must be at least 1"));
+        }
+        if self.max_line_bytes < 16 {
+            return Err(Error::config("max_line_bytes", "must be at least 16"));
+        }
+        if let StopWords::List(words) = &self.stop_words {
+            if let Some(w) = words.iter().find(|w| w.trim().is_empty()) {
+                return Err(Error::config(
+                    "stop_words",
+                    format!("contains an empty word ({w:?})"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The stop-word set this config asks for.
+    pub fn stop_set(&self) -> StopSet {
+        let words: FxHashSet<String> = match &self.stop_words {
+            StopWords::None => FxHashSet::default(),
+            StopWords::English => stopwords::ENGLISH.iter().map(|w| (*w).to_owned()).collect(),
+            StopWords::List(list) => list.iter().map(|w| w.trim().to_lowercase()).collect(),
+        };
+        StopSet { words }
+    }
+}
+
+/// A set of stop words, built once per run.
+#[derive(Debug, Clone, Default)]
+pub struct StopSet {
+    words: FxHashSet<String>,
+}
+
+impl StopSet {
+    /// Whether `word` is a stop word.
+    #[inline]
+    pub fn contains(&self, word: &str) -> bool {
+        !self.words.is_empty() && self.words.contains(word)
+    }
+}
+
+/// The input of the pipeline: text files read in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Corpus {
+    /// The files.
+    pub paths: Vec<PathBuf>,
+}
+
+impl Corpus {
+    /// A corpus of the given files.
+    pub fn new(paths: impl IntoIterator<Item = impl Into<PathBuf>>) -> Self {
+        Self {
+            paths: paths.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Checks that every file exists and can be opened; returns the total size in bytes.
+    pub fn check(&self) -> Result<u64> {
+        if self.paths.is_empty() {
+            return Err(Error::Empty("no corpus file given".into()));
+        }
+        let mut total = 0;
+        for p in &self.paths {
+            let f = File::open(p).map_err(|e| Error::io(p, e))?;
+            let meta = f.metadata().map_err(|e| Error::io(p, e))?;
+            if meta.is_dir() {
+                return Err(Error::io(
+                    p,
+                    std::io::Error::other("is a directory, not a text file"),
+                ));
+            }
+            total += meta.len();
+        }
+        Ok(total)
+    }
+}
+
+/// A run of whole lines of one file.
+#[derive(Debug, Clone)]
+pub struct TextChunk {
+    path: Arc<Path>,
+    /// 1-based number of the first line.
+    first_line: u64,
+    /// The raw bytes, every line ending in `\n` (the last one may not).
+    data: Vec<u8>,
+}
+
+/// Counts gathered while reading.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorpusStats {
+    /// Bytes read.
+    pub bytes: u64,
+    /// Lines read.
+    pub lines: u64,
+    /// Lines skipped because they were not valid UTF-8.
+    pub skipped_lines: u64,
+    /// Units kept (with at least `min_unit_tokens` tokens).
+    pub units: u64,
+    /// Tokens in the kept units, before the frequency filter.
+    pub tokens: u64,
+}
+
+impl CorpusStats {
+    fn add(&mut self, o: &CorpusStats) {
+        self.bytes += o.bytes;
+        self.lines += o.lines;
+        self.skipped_lines += o.skipped_lines;
+        self.units += o.units;
+        self.tokens += o.tokens;
+    }
+}
+
+/// Target size of a chunk in bytes.
+pub(crate) const CHUNK_BYTES: usize = 1 << 20;
+
+/// Reads the corpus in chunks of whole lines and hands them to `sink` in batches of `batch`
+/// chunks (so a batch can be processed in parallel). Reports progress in bytes.
+pub fn read_chunks(
+    corpus: &Corpus,
+    cfg: &TokenizerConfig,
+    chunk_bytes: usize,
+    batch: usize,
+    progress: &dyn Progress,
+    mut sink: impl FnMut(Vec<TextChunk>) -> Result<()>,
+) -> Result<()> {
+    let batch = batch.max(1);
+    let mut pending = Vec::with_capacity(batch);
+    for path in &corpus.paths {
+        let shared: Arc<Path> = Arc::from(path.as_path());
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut line_no: u64 = 0;
+        loop {
+            let mut data = Vec::with_capacity(chunk_bytes + 4096);
+            let first_line = line_no + 1;
+            while data.len() < chunk_bytes {
+                let before = data.len();
+                let limit = cfg.max_line_bytes as u64 + 1;
+                let n = (&mut reader)
+                    .take(limit)
+                    .read_until(b'\n', &mut data)
+                    .map_err(|e| Error::io(path, e))?;
+                if n == 0 {
+                    break;
+                }
+                line_no += 1;
+                let line = &data[before..];
+                let content = line.strip_suffix(b"\n").unwrap_or(line);
+                if content.len() > cfg.max_line_bytes {
+                    return Err(Error::LineTooLong {
+                        path: path.clone(),
+                        line: line_no,
+                        limit: cfg.max_line_bytes,
+                    });
+                }
+                if !line.ends_with(b"\n") {
+                    // Last line of the file without a newline: terminate it so that chunks of
+                    // different files never merge lines.
+                    data.push(b'\n');
+                }
+            }
+            if data.is_empty() {
+                break;
+            }
+            progress.advance(data.len() as u64);
+            pending.push(TextChunk {
+                path: shared.clone(),
+                first_line,
+                data,
+            });
+            if pending.len() == batch {
+                sink(std::mem::replace(&mut pending, Vec::with_capacity(batch)))?;
+            }
+        }
+    }
+    if !pending.is_empty() {
+        sink(pending)?;
+    }
+    Ok(())
+}
+
+impl TextChunk {
+    /// A chunk made from in-memory text (for tests and small inputs).
+    pub fn from_text(path: impl AsRef<Path>, text: &str) -> Self {
+        let mut data = text.as_bytes().to_vec();
+        if !data.is_empty() && !data.ends_with(b"\n") {
+            data.push(b'\n');
+        }
+        Self {
+            path: Arc::from(path.as_ref()),
+            first_line: 1,
+            data,
+        }
+    }
+
+    /// Tokenises the chunk and calls `f` with the tokens of every kept unit, in order.
+    pub fn for_each_unit(
+        &self,
+        cfg: &TokenizerConfig,
+        stop: &StopSet,
+        mut f: impl FnMut(&[&str]),
+    ) -> Result<CorpusStats> {
+        let mut stats = CorpusStats {
+            bytes: self.data.len() as u64,
+            ..CorpusStats::default()
+        };
+        let mut lowered = String::new();
+        for (i, raw) in self.data.split_inclusive(|&b| b == b'\n').enumerate() {
+            stats.lines += 1;
+            let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let line = match std::str::from_utf8(raw) {
+                Ok(s) => s,
+                Err(e) => match cfg.invalid_utf8 {
+                    InvalidUtf8::Skip => {
+                        stats.skipped_lines += 1;
+                        continue;
+                    }
+                    InvalidUtf8::Fail => {
+                        return Err(Error::InvalidUtf8 {
+                            path: self.path.to_path_buf(),
+                            line: self.first_line + i as u64,
+                            byte: e.valid_up_to(),
+                        });
+                    }
+                },
+            };
+            let mut tokens: Vec<&str> = Vec::new();
+            let mut emit = |toks: &mut Vec<&str>, stats: &mut CorpusStats| {
+                if !toks.is_empty() && toks.len() >= cfg.min_unit_tokens {
+                    stats.units += 1;
+                    stats.tokens += toks.len() as u64;
+                    f(toks);
+                }
+                toks.clear();
+            };
+            if cfg.pretokenized {
+                tokens.extend(line.split_whitespace());
+                emit(&mut tokens, &mut stats);
+                continue;
+            }
+            let text: &str = if cfg.lowercase && line.chars().any(char::is_uppercase) {
+                lowered.clear();
+                lowered.extend(line.chars().flat_map(char::to_lowercase));
+                &lowered
+            } else {
+                line
+            };
+            split_letters(text, cfg, stop, &mut tokens, &mut |toks| {
+                emit(toks, &mut stats)
+            });
+            emit(&mut tokens, &mut stats);
+        }
+        Ok(stats)
+    }
+}
+
+/// Splits `text` into runs of letters, filters them, and calls `end_unit` at sentence ends.
+fn split_letters<'a>(
+    text: &'a str,
+    cfg: &TokenizerConfig,
+    stop: &StopSet,
+    tokens: &mut Vec<&'a str>,
+    end_unit: &mut dyn FnMut(&mut Vec<&'a str>),
+) {
+    let mut start: Option<(usize, usize)> = None; // (byte start, char count)
+    let push = |s: usize, e: usize, n: usize, tokens: &mut Vec<&'a str>| {
+        if n >= cfg.min_token_len {
+            let tok = &text[s..e];
+            if !stop.contains(tok) {
+                tokens.push(tok);
+            }
+        }
+    };
+    for (i, c) in text.char_indices() {
+        if c.is_alphabetic() {
+            match &mut start {
+                Some((_, n)) => *n += 1,
+                None => start = Some((i, 1)),
+            }
+        } else {
+            if let Some((s, n)) = start.take() {
+                push(s, i, n, tokens);
+            }
+            if cfg.unit == Unit::Sentence && matches!(c, '.' | '!' | '?') {
+                end_unit(tokens);
+            }
+        }
+    }
+    if let Some((s, n)) = start {
+        push(s, text.len(), n, tokens);
+    }
+}
+
+/// First pass: counts every token of the kept units and builds the vocabulary of words seen at
+/// least `min_freq` times.
+///
+/// # Errors
+/// A file that cannot be read, a bad line (per the config), or nothing left after filtering.
+pub fn count_words(
+    corpus: &Corpus,
+    cfg: &TokenizerConfig,
+    progress: &dyn Progress,
+) -> Result<(Vocabulary, CorpusStats)> {
+    cfg.validate()?;
+    let total = corpus.check()?;
+    progress.start("counting words", Some(total));
+    let stop = cfg.stop_set();
+    let mut counts: FxHashMap<String, u64> = FxHashMap::default();
+    let mut stats = CorpusStats::default();
+    let batch = 2 * rayon::current_num_threads();
+    read_chunks(corpus, cfg, CHUNK_BYTES, batch, progress, |chunks| {
+        let partials: Vec<Result<(FxHashMap<String, u64>, CorpusStats)>> = chunks
+            .par_iter()
+            .map(|chunk| {
+                let mut local: FxHashMap<String, u64> = FxHashMap::default();
+                let st = chunk.for_each_unit(cfg, &stop, |toks| {
+                    for t in toks {
+                        add_count(&mut local, t, 1);
+                    }
+                })?;
+                Ok((local, st))
+            })
+            .collect();
+        for p in partials {
+            let (local, st) = p?;
+            stats.add(&st);
+            for (w, c) in local {
+                *counts.entry(w).or_insert(0) += c;
+            }
+        }
+        Ok(())
+    })?;
+    if stats.tokens == 0 {
+        return Err(Error::Empty(format!(
+            "the corpus ({}) has no tokens after tokenising ({} lines read, {} skipped as invalid UTF-8)",
+            describe_paths(corpus),
+            stats.lines,
+            stats.skipped_lines
+        )));
+    }
+    let distinct = counts.len();
+    let kept: Vec<(String, u64)> = counts
+        .into_iter()
+        .filter(|&(_, c)| c >= cfg.min_freq)
+        .collect();
+    if kept.is_empty() {
+        return Err(Error::Empty(format!(
+            "no word of the corpus ({}) occurs at least min_freq = {} times ({} distinct words, {} tokens)",
+            describe_paths(corpus),
+            cfg.min_freq,
+            distinct,
+            stats.tokens
+        )));
+    }
+    let vocab = Vocabulary::from_counts(kept);
+    progress.finish(&format!(
+        "{} tokens, {} distinct words, {} kept (min_freq {})",
+        stats.tokens,
+        distinct,
+        vocab.len(),
+        cfg.min_freq
+    ));
+    Ok((vocab, stats))
+}
+
+#[inline]
+fn add_count(map: &mut FxHashMap<String, u64>, word: &str, n: u64) {
+    if let Some(c) = map.get_mut(word) {
+        *c += n;
+    } else {
+        map.insert(word.to_owned(), n);
+    }
+}
+
+fn describe_paths(corpus: &Corpus) -> String {
+    let names: Vec<String> = corpus
+        .paths
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    if corpus.paths.len() > 3 {
+        format!("{}, … {} files", names.join(", "), corpus.paths.len())
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Tokenises in-memory text into units (one call per line/sentence); for tests and examples.
+pub fn tokenize_text(text: &str, cfg: &TokenizerConfig) -> Result<Vec<Vec<String>>> {
+    cfg.validate()?;
+    let mut units = Vec::new();
+    TextChunk::from_text("<memory>", text).for_each_unit(cfg, &cfg.stop_set(), |toks| {
+        units.push(toks.iter().map(|t| (*t).to_owned()).collect())
+    })?;
+    Ok(units)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> TokenizerConfig {
+        TokenizerConfig {
+            min_token_len: 1,
+            stop_words: StopWords::None,
+            min_unit_tokens: 1,
+            min_freq: 1,
+            ..TokenizerConfig::default()
+        }
+    }
+
+    #[test]
+    fn letters_only_lowercase_sentences() {
+        let units = tokenize_text("Hello, World! It's 2024: naïve café. ok", &cfg()).unwrap();
+        assert_eq!(
+            units,
+            vec![
+                vec!["hello", "world"],
+                vec!["it", "s", "naïve", "café"],
+                vec!["ok"]
+            ]
+        );
+    }
+
+    #[test]
+    fn line_units_ignore_periods() {
+        let c = TokenizerConfig {
+            unit: Unit::Line,
+            ..cfg()
+        };
+        let units = tokenize_text("a. b\nc", &c).unwrap();
+        assert_eq!(units, vec![vec!["a", "b"], vec!["c"]]);
+    }
+
+    #[test]
+    fn length_stop_words_and_unit_filters() {
+        let c = TokenizerConfig {
+            min_token_len: 4,
+            stop_words: StopWords::English,
+            min_unit_tokens: 2,
+            unit: Unit::Line,
+            ..cfg()
+        };
+        let units = tokenize_text(
+            "The quick brown foxes were jumping\nlonely\nthose words here",
+            &c,
+        )
+        .unwrap();
+        // "the" too short, "were" a stop word; "lonely" alone is below min_unit_tokens;
+        // "those" and "here" are stop words, "words" alone is dropped.
+        assert_eq!(units, vec![vec!["quick", "brown", "foxes", "jumping"]]);
+    }
+
+    #[test]
+    fn pretokenized_keeps_tokens_verbatim() {
+        let c = TokenizerConfig {
+            pretokenized: true,
+            ..cfg()
+        };
+        let units = tokenize_text("New_York  x-y\n\nA b", &c).unwrap();
+        assert_eq!(units, vec![vec!["New_York", "x-y"], vec!["A", "b"]]);
+    }
+
+    #[test]
+    fn invalid_utf8_skip_or_fail() {
+        let mut chunk = TextChunk::from_text("c.txt", "good line\n");
+        chunk.data.extend_from_slice(b"bad \xff line\nlast one\n");
+        let mut seen = Vec::new();
+        let st = chunk
+            .for_each_unit(&cfg(), &StopSet::default(), |t| seen.push(t.join(" ")))
+            .unwrap();
+        assert_eq!(seen, ["good line", "last one"]);
+        assert_eq!(st.skipped_lines, 1);
+        let fail = TokenizerConfig {
+            invalid_utf8: InvalidUtf8::Fail,
+            ..cfg()
+        };
+        let err = chunk
+            .for_each_unit(&fail, &StopSet::default(), |_| {})
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidUtf8 { line: 2, byte: 4, .. }), "{err}");
+        assert!(err.to_string().contains("c.txt:2"), "{err}");
+    }
+
+    #[test]
+    fn validate_names_the_field() {
+        let bad = TokenizerConfig {
+            min_freq: 0,
+            ..TokenizerConfig::default()
+        };
+        assert!(bad.validate().unwrap_err().to_string().contains("min_freq"));
+    }
+}
