@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::tokenize::{CHUNK_BYTES, Corpus, CorpusStats, TokenizerConfig, read_chunks};
+use crate::tokenize::{Corpus, CorpusStats, TokenizerConfig, read_chunks};
 use crate::vocab::{Vocabulary, WordId};
 
 /// Co-occurrence parameters.
@@ -237,7 +237,7 @@ pub fn count_cooccurrences(
     let mut acc = PairCounts::default();
     let mut stats = CorpusStats::default();
     let batch = 2 * rayon::current_num_threads();
-    read_chunks(corpus, tok, CHUNK_BYTES, batch, progress, |chunks| {
+    read_chunks(corpus, tok, tok.chunk_bytes, batch, progress, |chunks| {
         let (local, st) = chunks
             .par_iter()
             .map(|chunk| {
@@ -255,22 +255,12 @@ pub fn count_cooccurrences(
             .try_reduce(
                 || (PairCounts::default(), CorpusStats::default()),
                 |(a, mut sa), (b, sb)| {
-                    sa = CorpusStats {
-                        bytes: sa.bytes + sb.bytes,
-                        lines: sa.lines + sb.lines,
-                        skipped_lines: sa.skipped_lines + sb.skipped_lines,
-                        units: sa.units + sb.units,
-                        tokens: sa.tokens + sb.tokens,
-                    };
+                    sa.add(&sb);
                     Ok((merge(a, b), sa))
                 },
             )?;
         merge_into(&mut acc, local);
-        stats.bytes += st.bytes;
-        stats.lines += st.lines;
-        stats.skipped_lines += st.skipped_lines;
-        stats.units += st.units;
-        stats.tokens += st.tokens;
+        stats.add(&st);
         Ok(())
     })?;
     let m = CooccurrenceMatrix::from_pairs(vocab.len(), acc);

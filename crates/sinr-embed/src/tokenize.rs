@@ -86,6 +86,9 @@ pub struct TokenizerConfig {
     pub invalid_utf8: InvalidUtf8,
     /// Longest accepted line, in bytes; a longer one is an error naming the line.
     pub max_line_bytes: usize,
+    /// Size of the chunks the corpus is read and processed in, in bytes (whole lines). It
+    /// bounds the memory of a pass and sets the grain of parallelism; results do not depend on it.
+    pub chunk_bytes: usize,
 }
 
 impl Default for TokenizerConfig {
@@ -100,6 +103,7 @@ impl Default for TokenizerConfig {
             min_freq: 20,
             invalid_utf8: InvalidUtf8::Skip,
             max_line_bytes: 64 << 20,
+            chunk_bytes: 1 << 20,
         }
     }
 }
@@ -115,6 +119,9 @@ impl TokenizerConfig {
         }
         if self.max_line_bytes < 16 {
             return Err(Error::config("max_line_bytes", "must be at least 16"));
+        }
+        if self.chunk_bytes == 0 {
+            return Err(Error::config("chunk_bytes", "must be at least 1"));
         }
         if let StopWords::List(words) = &self.stop_words {
             if let Some(w) = words.iter().find(|w| w.trim().is_empty()) {
@@ -214,7 +221,7 @@ pub struct CorpusStats {
 }
 
 impl CorpusStats {
-    fn add(&mut self, o: &CorpusStats) {
+    pub(crate) fn add(&mut self, o: &CorpusStats) {
         self.bytes += o.bytes;
         self.lines += o.lines;
         self.skipped_lines += o.skipped_lines;
@@ -222,9 +229,6 @@ impl CorpusStats {
         self.tokens += o.tokens;
     }
 }
-
-/// Target size of a chunk in bytes.
-pub(crate) const CHUNK_BYTES: usize = 1 << 20;
 
 /// Reads the corpus in chunks of whole lines and hands them to `sink` in batches of `batch`
 /// chunks (so a batch can be processed in parallel). Reports progress in bytes.
@@ -422,7 +426,7 @@ pub fn count_words(
     let mut counts: FxHashMap<String, u64> = FxHashMap::default();
     let mut stats = CorpusStats::default();
     let batch = 2 * rayon::current_num_threads();
-    read_chunks(corpus, cfg, CHUNK_BYTES, batch, progress, |chunks| {
+    read_chunks(corpus, cfg, cfg.chunk_bytes, batch, progress, |chunks| {
         let partials: Vec<Result<(FxHashMap<String, u64>, CorpusStats)>> = chunks
             .par_iter()
             .map(|chunk| {

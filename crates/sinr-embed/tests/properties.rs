@@ -1,0 +1,246 @@
+//! Property tests of the invariants the design promises, on random graphs and corpora.
+
+use std::io::Write;
+
+use proptest::prelude::*;
+use sinr_embed::{
+    CooccurrenceConfig, Corpus, CsrGraph, LouvainConfig, LouvainMode, NoProgress, SinrConfig,
+    SinrModel, TokenizerConfig, Unit, WordId, count_cooccurrences, count_units, count_words,
+    detect_communities, merge_levels, modularity, node_predominance, node_recall, sparsify,
+    tokenize_text, train,
+};
+
+/// A random weighted undirected graph with `n` nodes, as petgraph and as CSR.
+fn graph_strategy() -> impl Strategy<Value = CsrGraph> {
+    (2usize..40).prop_flat_map(|n| {
+        prop::collection::vec((0..n as u32, 0..n as u32, 1u32..20), 1..200).prop_map(
+            move |edges| {
+                let mut g = petgraph::graph::UnGraph::<(), f64>::new_undirected();
+                for _ in 0..n {
+                    g.add_node(());
+                }
+                for (a, b, w) in edges {
+                    if a != b {
+                        g.add_edge(
+                            petgraph::graph::NodeIndex::new(a as usize),
+                            petgraph::graph::NodeIndex::new(b as usize),
+                            f64::from(w),
+                        );
+                    }
+                }
+                CsrGraph::from_petgraph(&g, |e| *petgraph::visit::EdgeRef::weight(&e))
+            },
+        )
+    })
+}
+
+fn louvain(gamma: f64, mode: LouvainMode, seed: Option<u64>) -> LouvainConfig {
+    LouvainConfig {
+        resolution: gamma,
+        mode,
+        seed,
+        ..LouvainConfig::default()
+    }
+}
+
+/// Random text over a small alphabet of words, several lines.
+fn text_strategy() -> impl Strategy<Value = String> {
+    let word = prop::sample::select(vec![
+        "alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "lambda", "theta", "zeta",
+    ]);
+    prop::collection::vec(prop::collection::vec(word, 0..25), 1..40).prop_map(|lines| {
+        lines
+            .into_iter()
+            .map(|l| l.join(" "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+fn write_temp(text: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+    f
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn node_recall_rows_are_distributions(
+        g in graph_strategy(),
+        seed in 0u64..1000,
+        k in 1usize..6,
+    ) {
+        let mut rng = sinr_embed::SplitMix64::new(seed);
+        let part: Vec<u32> = (0..g.node_count()).map(|_| rng.below(k) as u32).collect();
+        let nr = node_recall(&g, &part, k);
+        for u in 0..g.node_count() {
+            let (_, vals) = nr.row(u);
+            prop_assert!(vals.iter().all(|&v| v > 0.0));
+            let s: f64 = vals.iter().sum();
+            if g.strength(u) > 0.0 {
+                prop_assert!((s - 1.0).abs() < 1e-12, "row {} sums to {}", u, s);
+            } else {
+                prop_assert!(vals.is_empty());
+            }
+        }
+        // NP columns sum to 1 (for communities with volume).
+        let np = node_predominance(&g, &part, k);
+        let t = np.transpose();
+        for c in 0..k {
+            let (_, vals) = t.row(c);
+            let s: f64 = vals.iter().sum();
+            prop_assert!(vals.is_empty() || (s - 1.0).abs() < 1e-12, "column {} sums to {}", c, s);
+        }
+    }
+
+    #[test]
+    fn levels_partition_every_node_and_modularity_never_decreases(
+        g in graph_strategy(),
+        gamma in prop::sample::select(vec![0.1, 0.5, 1.0, 2.0, 10.0]),
+        seed in prop::option::of(0u64..100),
+    ) {
+        prop_assume!(g.total_weight() > 0.0);
+        let d = detect_communities(&g, &louvain(gamma, LouvainMode::Multilevel, seed)).unwrap();
+        prop_assert!(!d.levels.is_empty());
+        for level in &d.levels {
+            prop_assert_eq!(level.partition.len(), g.node_count());
+            let mut sizes = vec![0usize; level.n_communities];
+            for &c in &level.partition {
+                prop_assert!((c as usize) < level.n_communities);
+                sizes[c as usize] += 1;
+            }
+            prop_assert!(sizes.iter().all(|&s| s > 0), "an empty community");
+            let q = modularity(&g, &level.partition, level.n_communities, gamma);
+            prop_assert!((q - level.modularity).abs() < 1e-9);
+        }
+        for l in 0..d.levels.len().saturating_sub(1) {
+            let (fine, coarse) = (&d.levels[l], &d.levels[l + 1]);
+            prop_assert!(coarse.modularity >= fine.modularity - 1e-12,
+                "level {}: {} < {}", l + 1, coarse.modularity, fine.modularity);
+            prop_assert!(coarse.n_communities < fine.n_communities);
+            // Nested: the parent map is a function.
+            let parent = d.parents(l).unwrap();
+            for (u, &c) in fine.partition.iter().enumerate() {
+                prop_assert_eq!(parent[c as usize], coarse.partition[u]);
+            }
+            // NR is additive: merging fine columns gives NR of the coarse partition.
+            let nr_fine = node_recall(&g, &fine.partition, fine.n_communities);
+            let merged = merge_levels(&nr_fine, &parent, coarse.n_communities);
+            let direct = node_recall(&g, &coarse.partition, coarse.n_communities);
+            for u in 0..g.node_count() {
+                prop_assert_eq!(merged.row(u).0, direct.row(u).0);
+                for (a, b) in merged.row(u).1.iter().zip(direct.row(u).1) {
+                    prop_assert!((a - b).abs() < 1e-12);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn same_seed_same_partition(g in graph_strategy(), seed in 0u64..1000) {
+        prop_assume!(g.total_weight() > 0.0);
+        let cfg = louvain(1.0, LouvainMode::Multilevel, Some(seed));
+        prop_assert_eq!(detect_communities(&g, &cfg).unwrap(), detect_communities(&g, &cfg).unwrap());
+    }
+
+    #[test]
+    fn sparsify_keeps_min_k_nnz(g in graph_strategy(), k in 1usize..5) {
+        let part: Vec<u32> = (0..g.node_count() as u32).collect();
+        let nr = node_recall(&g, &part, g.node_count());
+        let s = sparsify(&nr, k);
+        for u in 0..g.node_count() {
+            let (idx, val) = nr.row(u);
+            prop_assert_eq!(s.row(u).0.len(), idx.len().min(k));
+            // The kept values are the largest ones.
+            let kept_min = s.row(u).1.iter().copied().fold(f64::INFINITY, f64::min);
+            let dropped_max = idx.iter().zip(val)
+                .filter(|(c, _)| s.get(u, **c) == 0.0)
+                .map(|(_, v)| *v)
+                .fold(0.0, f64::max);
+            prop_assert!(s.row(u).1.is_empty() || kept_min >= dropped_max);
+        }
+    }
+
+    #[test]
+    fn parallel_streaming_counts_equal_serial_counts(
+        text in text_strategy(),
+        window in 1usize..7,
+        chunk_bytes in prop::sample::select(vec![1usize, 7, 64, 1 << 20]),
+    ) {
+        let tok = TokenizerConfig {
+            min_freq: 1,
+            min_token_len: 1,
+            min_unit_tokens: 0,
+            stop_words: sinr_embed::StopWords::None,
+            unit: Unit::Line,
+            chunk_bytes,
+            ..TokenizerConfig::default()
+        };
+        let file = write_temp(&text);
+        let corpus = Corpus::new([file.path()]);
+        let cfg = CooccurrenceConfig { window };
+        let Ok((vocab, _)) = count_words(&corpus, &tok, &NoProgress) else {
+            // Empty text: nothing to compare.
+            prop_assert!(text.split_whitespace().next().is_none());
+            return Ok(());
+        };
+        let units: Vec<Vec<WordId>> = tokenize_text(&text, &tok)
+            .unwrap()
+            .iter()
+            .map(|u| u.iter().map(|w| vocab.id(w).unwrap()).collect())
+            .collect();
+        let serial = count_units(vocab.len(), units.iter().map(Vec::as_slice), &cfg).unwrap();
+        for threads in [1, 4] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let (parallel, _) = pool
+                .install(|| count_cooccurrences(&corpus, &tok, &vocab, &cfg, &NoProgress))
+                .unwrap();
+            prop_assert_eq!(&parallel, &serial);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn save_load_is_identity(
+        text in text_strategy(),
+        multilevel in any::<bool>(),
+        sparsify_k in prop::option::of(1usize..4),
+    ) {
+        let cfg = SinrConfig {
+            tokenizer: TokenizerConfig {
+                min_freq: 1,
+                min_token_len: 1,
+                min_unit_tokens: 0,
+                stop_words: sinr_embed::StopWords::None,
+                ..TokenizerConfig::default()
+            },
+            louvain: LouvainConfig {
+                resolution: 1.0,
+                mode: if multilevel { LouvainMode::Multilevel } else { LouvainMode::Plm },
+                ..LouvainConfig::default()
+            },
+            postprocess: sinr_embed::PostprocessConfig {
+                sparsify: sparsify_k,
+                ..Default::default()
+            },
+            ..SinrConfig::default()
+        };
+        let file = write_temp(&text);
+        let model = train(&Corpus::new([file.path()]), &cfg, &NoProgress);
+        // Texts that leave no edge are rejected (proptest fails if that happens too often).
+        prop_assume!(model.is_ok());
+        let model = model.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.sinr");
+        model.save(&path).unwrap();
+        let loaded = SinrModel::load(&path).unwrap();
+        prop_assert_eq!(&loaded, &model);
+        // Only the model file is left: no temporary file.
+        prop_assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
