@@ -117,7 +117,10 @@ impl CooccurrenceMatrix {
 
     /// Builds a matrix from explicit upper-triangle entries `(a, b, count)` with `a < b`
     /// (duplicates are summed). For tests and for filtering.
-    pub fn from_entries(n: usize, entries: impl IntoIterator<Item = (WordId, WordId, u64)>) -> Self {
+    pub fn from_entries(
+        n: usize,
+        entries: impl IntoIterator<Item = (WordId, WordId, u64)>,
+    ) -> Self {
         let mut pairs = PairCounts::default();
         for (a, b, c) in entries {
             assert!(a != b, "diagonal entry in co-occurrence matrix");
@@ -294,8 +297,12 @@ mod tests {
     fn windows_never_cross_units() {
         let a = ids(&[0, 1]);
         let b = ids(&[2, 3]);
-        let m = count_units(4, [a.as_slice(), b.as_slice()], &CooccurrenceConfig::default())
-            .unwrap();
+        let m = count_units(
+            4,
+            [a.as_slice(), b.as_slice()],
+            &CooccurrenceConfig::default(),
+        )
+        .unwrap();
         assert_eq!(m.get(WordId(1), WordId(2)), 0);
         assert_eq!(m.nnz(), 2);
     }

@@ -53,7 +53,11 @@ impl WordGraph {
 /// # Errors
 /// [`Error::Empty`] if no edge is left.
 pub fn build_graph(m: &CooccurrenceMatrix, vocab: &Vocabulary) -> Result<WordGraph> {
-    assert_eq!(m.n_words(), vocab.len(), "matrix and vocabulary sizes differ");
+    assert_eq!(
+        m.n_words(),
+        vocab.len(),
+        "matrix and vocabulary sizes differ"
+    );
     let deg = m.degrees();
     let (nodes, map) = vocab.retain(|w| deg[w.index()] > 0);
     if nodes.is_empty() {
@@ -69,7 +73,11 @@ pub fn build_graph(m: &CooccurrenceMatrix, vocab: &Vocabulary) -> Result<WordGra
         let (Some(na), Some(nb)) = (map[a.index()], map[b.index()]) else {
             unreachable!("an edge touches a dropped word");
         };
-        graph.add_edge(NodeIndex::new(na.index()), NodeIndex::new(nb.index()), c as f64);
+        graph.add_edge(
+            NodeIndex::new(na.index()),
+            NodeIndex::new(nb.index()),
+            c as f64,
+        );
     }
     Ok(WordGraph {
         graph,

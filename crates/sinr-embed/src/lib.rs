@@ -77,9 +77,7 @@ pub use model::{DimensionView, Scored, SimilarityIndex, SinrModel};
 pub use model_file::{FORMAT_VERSION, write_atomically};
 pub use node_recall::{node_predominance, node_recall};
 pub use pmi::{PmiConfig, PmiConvention, filter_pmi, reference_exp_pmi};
-pub use postprocess::{
-    PostprocessConfig, filter_dimensions, merge_levels, sparsify, threshold,
-};
+pub use postprocess::{PostprocessConfig, filter_dimensions, merge_levels, sparsify, threshold};
 pub use progress::{NoProgress, Progress};
 pub use rng::SplitMix64;
 pub use sparse::SparseMatrix;

@@ -214,7 +214,9 @@ fn move_phase(
 ) -> (Vec<u32>, bool, usize) {
     let n = g.node_count();
     let mut zeta: Vec<u32> = (0..n as u32).collect();
-    let vol_node: Vec<f64> = (0..n).map(|u| g.strength(u) + 2.0 * g.self_loop(u)).collect();
+    let vol_node: Vec<f64> = (0..n)
+        .map(|u| g.strength(u) + 2.0 * g.self_loop(u))
+        .collect();
     let total = g.total_weight();
     let divisor = 2.0 * total * total;
     let mut vol_comm = vol_node.clone();
@@ -369,7 +371,15 @@ mod tests {
 
     /// Two triangles joined by one light edge.
     fn two_triangles() -> CsrGraph {
-        let e = [(0, 1, 1.0), (0, 2, 1.0), (1, 2, 1.0), (3, 4, 1.0), (3, 5, 1.0), (4, 5, 1.0), (2, 3, 0.1)];
+        let e = [
+            (0, 1, 1.0),
+            (0, 2, 1.0),
+            (1, 2, 1.0),
+            (3, 4, 1.0),
+            (3, 5, 1.0),
+            (4, 5, 1.0),
+            (2, 3, 0.1),
+        ];
         let mut pairs = Vec::new();
         for (a, b, w) in e {
             pairs.push((a, b, w));
@@ -432,6 +442,11 @@ mod tests {
             resolution: 0.0,
             ..LouvainConfig::default()
         };
-        assert!(cfg.validate().unwrap_err().to_string().contains("resolution"));
+        assert!(
+            cfg.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("resolution")
+        );
     }
 }

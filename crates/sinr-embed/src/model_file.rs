@@ -223,7 +223,9 @@ impl<'a> Reader<'a> {
     }
 
     fn u64(&mut self, what: &str) -> std::result::Result<u64, String> {
-        Ok(u64::from_le_bytes(self.take(8, what)?.try_into().expect("8 bytes")))
+        Ok(u64::from_le_bytes(
+            self.take(8, what)?.try_into().expect("8 bytes"),
+        ))
     }
 
     fn array<T, const N: usize>(
@@ -263,8 +265,8 @@ fn parse(bytes: &[u8]) -> std::result::Result<SinrModel, String> {
         pos: 12,
     };
     let hlen = r.u64("header length")?;
-    let header: Header = serde_json::from_slice(r.take(hlen, "header")?)
-        .map_err(|e| format!("bad header: {e}"))?;
+    let header: Header =
+        serde_json::from_slice(r.take(hlen, "header")?).map_err(|e| format!("bad header: {e}"))?;
     let wlen = r.u64("words length")?;
     let words = std::str::from_utf8(r.take(wlen, "words")?)
         .map_err(|_| "words are not UTF-8".to_owned())?;
@@ -274,11 +276,7 @@ fn parse(bytes: &[u8]) -> std::result::Result<SinrModel, String> {
         words.split('\n').map(str::to_owned).collect()
     };
     if words.len() as u64 != header.n_rows {
-        return Err(format!(
-            "{} words for {} rows",
-            words.len(),
-            header.n_rows
-        ));
+        return Err(format!("{} words for {} rows", words.len(), header.n_rows));
     }
     if words.windows(2).any(|w| w[0] >= w[1]) {
         return Err("words are not sorted and distinct".into());
@@ -291,7 +289,10 @@ fn parse(bytes: &[u8]) -> std::result::Result<SinrModel, String> {
     let mut levels = Vec::with_capacity(header.levels.len());
     for (i, meta) in header.levels.iter().enumerate() {
         let partition = r.array(header.n_rows, "partition", u32::from_le_bytes)?;
-        if partition.iter().any(|&c| u64::from(c) >= meta.n_communities) {
+        if partition
+            .iter()
+            .any(|&c| u64::from(c) >= meta.n_communities)
+        {
             return Err(format!("level {i}: community id out of range"));
         }
         levels.push(Level {
@@ -312,7 +313,10 @@ fn parse(bytes: &[u8]) -> std::result::Result<SinrModel, String> {
     let indices = r.array(header.nnz, "indices", u32::from_le_bytes)?;
     let values = r.array(header.nnz, "values", f64::from_le_bytes)?;
     if r.pos != body.len() {
-        return Err(format!("{} unexpected bytes after the data", body.len() - r.pos));
+        return Err(format!(
+            "{} unexpected bytes after the data",
+            body.len() - r.pos
+        ));
     }
     let matrix = SparseMatrix::from_raw(header.n_cols as usize, indptr, indices, values)?;
     let vocab = Vocabulary::from_sorted(words, counts);

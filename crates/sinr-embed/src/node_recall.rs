@@ -27,7 +27,11 @@ fn per_community_rows(
     row_scale: impl Fn(usize) -> Option<f64> + Sync,
     value: impl Fn(f64, f64, u32) -> f64 + Sync,
 ) -> SparseMatrix {
-    assert_eq!(partition.len(), g.node_count(), "partition size differs from the graph");
+    assert_eq!(
+        partition.len(),
+        g.node_count(),
+        "partition size differs from the graph"
+    );
     let rows: Vec<Vec<(u32, f64)>> = (0..g.node_count())
         .into_par_iter()
         .map_init(
@@ -94,7 +98,13 @@ pub fn node_predominance(g: &CsrGraph, partition: &[u32], k: usize) -> SparseMat
         .iter()
         .map(|&v| if v > 0.0 { 1.0 / v } else { 0.0 })
         .collect();
-    per_community_rows(g, partition, k, |_| Some(1.0), |w, _, c| w * inv[c as usize])
+    per_community_rows(
+        g,
+        partition,
+        k,
+        |_| Some(1.0),
+        |w, _, c| w * inv[c as usize],
+    )
 }
 
 #[cfg(test)]

@@ -39,7 +39,10 @@ impl PostprocessConfig {
     pub fn validate(&self) -> Result<()> {
         if let Some(t) = self.threshold {
             if !(0.0..1.0).contains(&t) {
-                return Err(Error::config("threshold", format!("must be in [0, 1), got {t}")));
+                return Err(Error::config(
+                    "threshold",
+                    format!("must be in [0, 1), got {t}"),
+                ));
             }
         }
         if self.sparsify == Some(0) {

@@ -597,7 +597,17 @@ mod tests {
         let err = chunk
             .for_each_unit(&fail, &StopSet::default(), |_| {})
             .unwrap_err();
-        assert!(matches!(err, Error::InvalidUtf8 { line: 2, byte: 4, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::InvalidUtf8 {
+                    line: 2,
+                    byte: 4,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("c.txt:2"), "{err}");
     }
 

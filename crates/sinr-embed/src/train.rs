@@ -72,7 +72,12 @@ pub struct StageTimes {
 impl StageTimes {
     /// Sum of all stages.
     pub fn total(&self) -> f64 {
-        self.vocabulary + self.cooccurrence + self.pmi + self.graph + self.louvain + self.node_recall
+        self.vocabulary
+            + self.cooccurrence
+            + self.pmi
+            + self.graph
+            + self.louvain
+            + self.node_recall
     }
 }
 

