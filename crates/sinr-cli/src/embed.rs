@@ -15,7 +15,7 @@ use crate::progress::Bars;
 #[derive(Debug, Subcommand)]
 pub enum EmbedCommand {
     /// Train SINr embeddings on text files and save the model.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Show a word's strongest dimensions, each with its stereotypes and descriptors.
     Describe {
         /// Model file.
@@ -288,14 +288,14 @@ fn peak_rss_kib() -> Option<u64> {
 
 fn check_output_dir(out: &Path) -> Result<()> {
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(dir) = dir {
-        if !dir.is_dir() {
-            bail!(
-                "output directory {} does not exist (for --out {})",
-                dir.display(),
-                out.display()
-            );
-        }
+    if let Some(dir) = dir
+        && !dir.is_dir()
+    {
+        bail!(
+            "output directory {} does not exist (for --out {})",
+            dir.display(),
+            out.display()
+        );
     }
     if out.is_dir() {
         bail!("--out {} is a directory; give a file name", out.display());

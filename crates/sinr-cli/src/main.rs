@@ -36,14 +36,13 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if cli.threads > 0 {
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
+    if cli.threads > 0
+        && let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(cli.threads)
             .build_global()
-        {
-            eprintln!("error: cannot start {} threads: {e}", cli.threads);
-            return ExitCode::FAILURE;
-        }
+    {
+        eprintln!("error: cannot start {} threads: {e}", cli.threads);
+        return ExitCode::FAILURE;
     }
     let result = match cli.command {
         Command::Embed { command } => embed::run(command, cli.quiet),

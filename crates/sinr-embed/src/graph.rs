@@ -129,7 +129,7 @@ impl CsrGraph {
         mut edges: Vec<(u32, u32, f64)>,
         self_loops: Vec<f64>,
     ) -> Self {
-        edges.sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+        edges.sort_unstable_by_key(|x| (x.0, x.1));
         let mut offsets = vec![0usize; n + 1];
         let mut targets = Vec::with_capacity(edges.len());
         let mut weights: Vec<f64> = Vec::with_capacity(edges.len());

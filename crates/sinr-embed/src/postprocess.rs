@@ -10,6 +10,7 @@ use crate::sparse::SparseMatrix;
 /// filter dimensions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[derive(Default)]
 pub struct PostprocessConfig {
     /// Zero the values below this (reference `ThresholdedModelBuilder`: 0.01; plain
     /// `ModelBuilder`: none).
@@ -23,38 +24,27 @@ pub struct PostprocessConfig {
     pub filter_max_nnz: Option<usize>,
 }
 
-impl Default for PostprocessConfig {
-    fn default() -> Self {
-        Self {
-            threshold: None,
-            sparsify: None,
-            filter_min_nnz: None,
-            filter_max_nnz: None,
-        }
-    }
-}
-
 impl PostprocessConfig {
     /// Checks every field.
     pub fn validate(&self) -> Result<()> {
-        if let Some(t) = self.threshold {
-            if !(0.0..1.0).contains(&t) {
-                return Err(Error::config(
-                    "threshold",
-                    format!("must be in [0, 1), got {t}"),
-                ));
-            }
+        if let Some(t) = self.threshold
+            && !(0.0..1.0).contains(&t)
+        {
+            return Err(Error::config(
+                "threshold",
+                format!("must be in [0, 1), got {t}"),
+            ));
         }
         if self.sparsify == Some(0) {
             return Err(Error::config("sparsify", "must be at least 1"));
         }
-        if let (Some(lo), Some(hi)) = (self.filter_min_nnz, self.filter_max_nnz) {
-            if lo > hi {
-                return Err(Error::config(
-                    "filter_min_nnz",
-                    format!("({lo}) must not exceed filter_max_nnz ({hi})"),
-                ));
-            }
+        if let (Some(lo), Some(hi)) = (self.filter_min_nnz, self.filter_max_nnz)
+            && lo > hi
+        {
+            return Err(Error::config(
+                "filter_min_nnz",
+                format!("({lo}) must not exceed filter_max_nnz ({hi})"),
+            ));
         }
         Ok(())
     }

@@ -123,13 +123,13 @@ impl TokenizerConfig {
         if self.chunk_bytes == 0 {
             return Err(Error::config("chunk_bytes", "must be at least 1"));
         }
-        if let StopWords::List(words) = &self.stop_words {
-            if let Some(w) = words.iter().find(|w| w.trim().is_empty()) {
-                return Err(Error::config(
-                    "stop_words",
-                    format!("contains an empty word ({w:?})"),
-                ));
-            }
+        if let StopWords::List(words) = &self.stop_words
+            && let Some(w) = words.iter().find(|w| w.trim().is_empty())
+        {
+            return Err(Error::config(
+                "stop_words",
+                format!("contains an empty word ({w:?})"),
+            ));
         }
         Ok(())
     }
