@@ -217,6 +217,16 @@ def main(argv=None):
             if G.hasNode(u):
                 fh.write(f"{idx_to_wrd[u]}\t{vector[u]}\n")
 
+    # --- untimed: PLM alone on one thread (median of 3), the fair single-core comparison
+    nk.setNumberOfThreads(1)
+    plm_times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        plm = nk.community.PLM(G, refine=False, gamma=gamma, turbo=True, recurse=False, par=args.par)
+        plm.run()
+        plm_times.append(time.perf_counter() - t0)
+    plm_1thread_s = sorted(plm_times)[1]
+
     result = {
         "versions": versions(),
         "params": {
@@ -243,6 +253,7 @@ def main(argv=None):
         "modularity": modularity,
         "modularity_gamma": q_gamma,
         "nr_nnz": int(nr.nnz),
+        "plm_1thread_s": plm_1thread_s,
     }
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(result, fh, indent=2)

@@ -1,1 +1,38 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <command>` (matklad's xtask pattern): plain Rust, no
+//! shell scripts, one module per command. It builds and runs the `sinr` binary; it never links
+//! burn.
+
+mod compare;
+mod util;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "Automation for the sinr-rs workspace")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run sinr-rs and the Python reference (sinr 1.4.2) on the same tokenised corpus and print
+    /// a side-by-side table of time, memory and results.
+    CompareReference(compare::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::CompareReference(args) => compare::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

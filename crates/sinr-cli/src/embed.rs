@@ -1,13 +1,14 @@
 //! `sinr embed …`: the SINr embedding commands.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use sinr_embed::{
-    Corpus, InvalidUtf8, LouvainMode, PmiConvention, SinrConfig, SinrModel, StopWords, Unit, train,
-    write_atomically,
+    Corpus, InvalidUtf8, LouvainMode, PmiConvention, SinrConfig, SinrModel, StopWords,
+    TokenizerConfig, Unit, train, write_atomically, write_tokenized,
 };
 
 use crate::progress::Bars;
@@ -49,6 +50,25 @@ pub enum EmbedCommand {
         /// Output file.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Tokenise text files as `train` would, one unit per line (no frequency filter).
+    Tokenize {
+        /// Text files.
+        #[arg(long, required = true, num_args = 1..)]
+        corpus: Vec<PathBuf>,
+        /// Output file (written atomically).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        tok: TokenizerArgs,
+    },
+    /// Print the communities of a Louvain level as `word<TAB>community` lines.
+    Partition {
+        /// Model file.
+        model: PathBuf,
+        /// Level (0 = finest).
+        #[arg(long, default_value_t = 0)]
+        level: usize,
     },
     /// Print a model's config and training summary as JSON.
     Info {
@@ -105,36 +125,8 @@ pub struct TrainArgs {
     #[arg(long)]
     report: Option<PathBuf>,
 
-    /// Input is already tokenised: one unit per line, whitespace-separated tokens.
-    #[arg(long)]
-    pretokenized: bool,
-    /// Keep case (the default lowercases).
-    #[arg(long)]
-    no_lowercase: bool,
-    /// Minimum token length in characters [default: 4].
-    #[arg(long)]
-    min_token_len: Option<usize>,
-    /// Stop words: `none`, `english`, or a file with one word per line [default: english].
-    #[arg(long)]
-    stop_words: Option<String>,
-    /// Unit that windows never cross [default: sentence].
-    #[arg(long, value_enum)]
-    unit: Option<UnitArg>,
-    /// Units with fewer tokens are dropped [default: 3].
-    #[arg(long)]
-    min_unit_tokens: Option<usize>,
-    /// Words seen fewer times are dropped [default: 20].
-    #[arg(long)]
-    min_freq: Option<u64>,
-    /// Lines that are not UTF-8: skip (and count) or fail [default: skip].
-    #[arg(long, value_enum)]
-    invalid_utf8: Option<Utf8Arg>,
-    /// Longest accepted line in bytes [default: 67108864].
-    #[arg(long)]
-    max_line_bytes: Option<usize>,
-    /// Read chunk size in bytes [default: 1048576].
-    #[arg(long)]
-    chunk_bytes: Option<usize>,
+    #[command(flatten)]
+    tok: TokenizerArgs,
 
     /// Co-occurrence window half-width [default: 5].
     #[arg(long)]
@@ -180,6 +172,41 @@ pub struct TrainArgs {
     filter_max_nnz: Option<usize>,
 }
 
+/// Tokenizer flags, shared by `train` and `tokenize`.
+#[derive(Debug, Args)]
+pub struct TokenizerArgs {
+    /// Input is already tokenised: one unit per line, whitespace-separated tokens.
+    #[arg(long)]
+    pretokenized: bool,
+    /// Keep case (the default lowercases).
+    #[arg(long)]
+    no_lowercase: bool,
+    /// Minimum token length in characters [default: 4].
+    #[arg(long)]
+    min_token_len: Option<usize>,
+    /// Stop words: `none`, `english`, or a file with one word per line [default: english].
+    #[arg(long)]
+    stop_words: Option<String>,
+    /// Unit that windows never cross [default: sentence].
+    #[arg(long, value_enum)]
+    unit: Option<UnitArg>,
+    /// Units with fewer tokens are dropped [default: 3].
+    #[arg(long)]
+    min_unit_tokens: Option<usize>,
+    /// Words seen fewer times are dropped [default: 20].
+    #[arg(long)]
+    min_freq: Option<u64>,
+    /// Lines that are not UTF-8: skip (and count) or fail [default: skip].
+    #[arg(long, value_enum)]
+    invalid_utf8: Option<Utf8Arg>,
+    /// Longest accepted line in bytes [default: 67108864].
+    #[arg(long)]
+    max_line_bytes: Option<usize>,
+    /// Read chunk size in bytes [default: 1048576].
+    #[arg(long)]
+    chunk_bytes: Option<usize>,
+}
+
 impl TrainArgs {
     fn config(&self) -> Result<SinrConfig> {
         let mut cfg = match &self.config {
@@ -191,7 +218,50 @@ impl TrainArgs {
             }
             None => SinrConfig::default(),
         };
-        let t = &mut cfg.tokenizer;
+        self.tok.apply(&mut cfg.tokenizer)?;
+        set(&mut cfg.cooccurrence.window, self.window);
+        if let Some(p) = self.pmi {
+            cfg.pmi.convention = match p {
+                PmiArg::Reference => PmiConvention::Reference,
+                PmiArg::Textbook => PmiConvention::Textbook,
+                PmiArg::None => PmiConvention::None,
+            };
+        }
+        set(&mut cfg.pmi.min_pmi, self.min_pmi);
+        let l = &mut cfg.louvain;
+        set(&mut l.resolution, self.gamma);
+        if let Some(m) = self.louvain {
+            l.mode = match m {
+                LouvainArg::Plm => LouvainMode::Plm,
+                LouvainArg::Multilevel => LouvainMode::Multilevel,
+            };
+        }
+        set(&mut l.max_iterations, self.max_iterations);
+        if self.seed.is_some() {
+            l.seed = self.seed;
+        }
+        set(&mut l.max_levels, self.max_levels);
+        set(&mut cfg.level, self.level);
+        let p = &mut cfg.postprocess;
+        if self.threshold.is_some() {
+            p.threshold = self.threshold;
+        }
+        if self.sparsify.is_some() {
+            p.sparsify = self.sparsify;
+        }
+        if self.filter_min_nnz.is_some() {
+            p.filter_min_nnz = self.filter_min_nnz;
+        }
+        if self.filter_max_nnz.is_some() {
+            p.filter_max_nnz = self.filter_max_nnz;
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}
+
+impl TokenizerArgs {
+    fn apply(&self, t: &mut TokenizerConfig) -> Result<()> {
         if self.pretokenized {
             t.pretokenized = true;
         }
@@ -232,44 +302,7 @@ impl TrainArgs {
         }
         set(&mut t.max_line_bytes, self.max_line_bytes);
         set(&mut t.chunk_bytes, self.chunk_bytes);
-        set(&mut cfg.cooccurrence.window, self.window);
-        if let Some(p) = self.pmi {
-            cfg.pmi.convention = match p {
-                PmiArg::Reference => PmiConvention::Reference,
-                PmiArg::Textbook => PmiConvention::Textbook,
-                PmiArg::None => PmiConvention::None,
-            };
-        }
-        set(&mut cfg.pmi.min_pmi, self.min_pmi);
-        let l = &mut cfg.louvain;
-        set(&mut l.resolution, self.gamma);
-        if let Some(m) = self.louvain {
-            l.mode = match m {
-                LouvainArg::Plm => LouvainMode::Plm,
-                LouvainArg::Multilevel => LouvainMode::Multilevel,
-            };
-        }
-        set(&mut l.max_iterations, self.max_iterations);
-        if self.seed.is_some() {
-            l.seed = self.seed;
-        }
-        set(&mut l.max_levels, self.max_levels);
-        set(&mut cfg.level, self.level);
-        let p = &mut cfg.postprocess;
-        if self.threshold.is_some() {
-            p.threshold = self.threshold;
-        }
-        if self.sparsify.is_some() {
-            p.sparsify = self.sparsify;
-        }
-        if self.filter_min_nnz.is_some() {
-            p.filter_min_nnz = self.filter_min_nnz;
-        }
-        if self.filter_max_nnz.is_some() {
-            p.filter_max_nnz = self.filter_max_nnz;
-        }
-        cfg.validate()?;
-        Ok(cfg)
+        Ok(())
     }
 }
 
@@ -356,6 +389,41 @@ pub fn run(cmd: EmbedCommand, quiet: bool) -> Result<()> {
                     out.display()
                 );
             }
+            Ok(())
+        }
+        EmbedCommand::Tokenize { corpus, out, tok } => {
+            let mut cfg = TokenizerConfig::default();
+            tok.apply(&mut cfg)?;
+            cfg.validate()?;
+            check_output_dir(&out)?;
+            let corpus = Corpus::new(corpus);
+            corpus.check()?;
+            let bars = Bars::new(quiet);
+            let mut stats = None;
+            write_atomically(&out, |w| {
+                stats =
+                    Some(write_tokenized(&corpus, &cfg, w, &bars).map_err(std::io::Error::other)?);
+                Ok(())
+            })?;
+            if let (Some(st), false) = (stats, quiet) {
+                eprintln!(
+                    "wrote {} units, {} tokens to {} ({} lines skipped as invalid UTF-8)",
+                    st.units,
+                    st.tokens,
+                    out.display(),
+                    st.skipped_lines
+                );
+            }
+            Ok(())
+        }
+        EmbedCommand::Partition { model, level } => {
+            let m = load(&model)?;
+            let l = m.dendrogram.level(level)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for (w, c) in m.vocab.words().iter().zip(&l.partition) {
+                writeln!(out, "{w}\t{c}")?;
+            }
+            out.flush()?;
             Ok(())
         }
         EmbedCommand::Info { model } => {

@@ -7,16 +7,18 @@
 //! modularity, node recall) is invariant to that factor, and the tests compare `2·n` with the
 //! reference's matrix.
 //!
-//! Counting is a map-reduce over chunks of the corpus: each rayon task counts its chunks into a
-//! hash map keyed by the packed pair, maps are summed, and the result is sorted into an
-//! upper-triangular CSR matrix. Sums are exact integers, so the parallel result is identical to
-//! the serial one whatever the scheduling.
+//! Counting is a map-reduce over chunks of the corpus: each rayon task turns its chunk into a
+//! sorted run of pair counts, runs are merged, and the result is an upper-triangular CSR matrix.
+//! Sums are exact integers, so the parallel result is identical to the serial one whatever the
+//! scheduling. [`count_units`] is the plain serial definition (a hash map), kept as the oracle the
+//! property tests compare the streaming counter with.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::pair_runs::{PairRuns, RunStack};
 use crate::progress::Progress;
 use crate::tokenize::{Corpus, CorpusStats, TokenizerConfig, read_chunks};
 use crate::vocab::{Vocabulary, WordId};
@@ -75,20 +77,6 @@ fn count_unit(unit: &[u32], window: usize, acc: &mut PairCounts) {
             }
         }
     }
-}
-
-fn merge_into(dst: &mut PairCounts, src: PairCounts) {
-    for (k, c) in src {
-        *dst.entry(k).or_insert(0) += c;
-    }
-}
-
-fn merge(mut a: PairCounts, b: PairCounts) -> PairCounts {
-    if a.len() < b.len() {
-        return merge(b, a);
-    }
-    merge_into(&mut a, b);
-    a
 }
 
 impl CooccurrenceMatrix {
@@ -223,8 +211,52 @@ pub fn count_units<'a>(
     Ok(CooccurrenceMatrix::from_pairs(n_words, acc))
 }
 
+/// Bits needed for keys `lo · n + hi` with `lo, hi < n`.
+fn key_bits(n: usize) -> u32 {
+    let max = (n as u128) * (n as u128);
+    (128 - max.leading_zeros()).max(1)
+}
+
+/// Appends the key `lo · n + hi` of every counted pair of `unit`.
+#[inline]
+fn unit_keys(unit: &[u32], window: usize, n: u64, out: &mut Vec<u64>) {
+    for (i, &a) in unit.iter().enumerate() {
+        let end = (i + window).min(unit.len() - 1);
+        for &b in &unit[i + 1..=end] {
+            if a != b {
+                let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+                out.push(u64::from(lo) * n + u64::from(hi));
+            }
+        }
+    }
+}
+
+impl CooccurrenceMatrix {
+    fn from_runs(n: usize, runs: PairRuns) -> Self {
+        let mut indptr = vec![0usize; n + 1];
+        let mut indices = Vec::with_capacity(runs.len());
+        let nn = n as u64;
+        for &k in &runs.keys {
+            let (a, b) = (k / nn, k % nn);
+            indptr[a as usize + 1] += 1;
+            indices.push(b as u32);
+        }
+        for i in 0..n {
+            indptr[i + 1] += indptr[i];
+        }
+        Self {
+            n,
+            indptr,
+            indices,
+            counts: runs.counts,
+        }
+    }
+}
+
 /// Second pass over the corpus: tokenises every chunk, maps tokens to ids (dropping words not in
-/// `vocab`, i.e. under `min_freq`), and counts co-occurrences in parallel.
+/// `vocab`, i.e. under `min_freq`), and counts co-occurrences in parallel. Each chunk's pairs are
+/// radix-sorted and run-length encoded; runs are merged as a binary counter (see
+/// `pair_runs.rs`), so memory stays proportional to the distinct pairs.
 pub fn count_cooccurrences(
     corpus: &Corpus,
     tok: &TokenizerConfig,
@@ -237,36 +269,38 @@ pub fn count_cooccurrences(
     let total = corpus.check()?;
     progress.start("counting co-occurrences", Some(total));
     let stop = tok.stop_set();
-    let mut acc = PairCounts::default();
+    let n = vocab.len();
+    let bits = key_bits(n);
+    let mut stack = RunStack::default();
     let mut stats = CorpusStats::default();
     let batch = 2 * rayon::current_num_threads();
     read_chunks(corpus, tok, tok.chunk_bytes, batch, progress, |chunks| {
-        let (local, st) = chunks
+        let (runs, st) = chunks
             .par_iter()
             .map(|chunk| {
-                let mut local = PairCounts::default();
+                let mut keys = Vec::new();
                 let mut ids = Vec::new();
                 let st = chunk.for_each_unit(tok, &stop, |toks| {
                     ids.clear();
                     ids.extend(toks.iter().filter_map(|t| vocab.id(t)).map(|w| w.0));
                     if !ids.is_empty() {
-                        count_unit(&ids, cfg.window, &mut local);
+                        unit_keys(&ids, cfg.window, n as u64, &mut keys);
                     }
                 })?;
-                Ok((local, st))
+                Ok((PairRuns::from_keys(keys, bits), st))
             })
             .try_reduce(
-                || (PairCounts::default(), CorpusStats::default()),
+                || (PairRuns::default(), CorpusStats::default()),
                 |(a, mut sa), (b, sb)| {
                     sa.add(&sb);
-                    Ok((merge(a, b), sa))
+                    Ok((PairRuns::merge(a, b), sa))
                 },
             )?;
-        merge_into(&mut acc, local);
+        stack.push(runs);
         stats.add(&st);
         Ok(())
     })?;
-    let m = CooccurrenceMatrix::from_pairs(vocab.len(), acc);
+    let m = CooccurrenceMatrix::from_runs(n, stack.finish());
     progress.finish(&format!("{} distinct pairs", m.nnz()));
     Ok((m, stats))
 }

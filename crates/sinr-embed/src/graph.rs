@@ -108,16 +108,53 @@ impl CsrGraph {
         G: IntoEdgeReferences + NodeIndexable + NodeCount,
     {
         let n = g.node_bound();
-        let mut edges: Vec<(u32, u32, f64)> = Vec::new();
         let mut self_loops = vec![0.0; n];
+        let mut offsets = vec![0usize; n + 1];
+        for e in g.edge_references() {
+            let (a, b) = (g.to_index(e.source()), g.to_index(e.target()));
+            if a != b {
+                offsets[a + 1] += 1;
+                offsets[b + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        // Counting-sort fill. A graph whose edges were added in row-major order (as
+        // `build_graph` does) comes out with sorted rows; anything else is sorted below.
+        let mut next = offsets.clone();
+        let mut targets = vec![0u32; offsets[n]];
+        let mut weights = vec![0.0f64; offsets[n]];
         for e in g.edge_references() {
             let (a, b) = (g.to_index(e.source()), g.to_index(e.target()));
             let w = weight(e);
             if a == b {
                 self_loops[a] += w;
-            } else {
-                edges.push((a as u32, b as u32, w));
-                edges.push((b as u32, a as u32, w));
+                continue;
+            }
+            for (x, y) in [(a, b), (b, a)] {
+                targets[next[x]] = y as u32;
+                weights[next[x]] = w;
+                next[x] += 1;
+            }
+        }
+        let sorted = (0..n).all(|u| {
+            targets[offsets[u]..offsets[u + 1]]
+                .windows(2)
+                .all(|p| p[0] < p[1])
+        });
+        if sorted {
+            return Self {
+                offsets,
+                targets,
+                weights,
+                self_loops,
+            };
+        }
+        let mut edges = Vec::with_capacity(targets.len());
+        for u in 0..n {
+            for k in offsets[u]..offsets[u + 1] {
+                edges.push((u as u32, targets[k], weights[k]));
             }
         }
         Self::from_directed_pairs(n, edges, self_loops)

@@ -57,6 +57,7 @@ mod louvain;
 mod model;
 mod model_file;
 mod node_recall;
+mod pair_runs;
 mod pmi;
 mod postprocess;
 mod progress;
@@ -83,7 +84,7 @@ pub use rng::SplitMix64;
 pub use sparse::SparseMatrix;
 pub use tokenize::{
     Corpus, CorpusStats, InvalidUtf8, StopSet, StopWords, TextChunk, TokenizerConfig, Unit,
-    count_words, read_chunks, tokenize_text,
+    count_words, read_chunks, tokenize_text, write_tokenized,
 };
 pub use train::{SinrConfig, StageTimes, TrainReport, train};
 pub use vocab::{Vocabulary, WordId};

@@ -220,7 +220,11 @@ fn move_phase(
     let total = g.total_weight();
     let divisor = 2.0 * total * total;
     let mut vol_comm = vol_node.clone();
-    let mut affinity = vec![-1.0f64; n];
+    // `affinity[c]` is valid for the current node iff `stamp[c] == epoch`: one pass over the
+    // neighbours instead of networkit's two (mark with −1, then add), same values, same order.
+    let mut affinity = vec![0.0f64; n];
+    let mut stamp = vec![0u32; n];
+    let mut epoch = 0u32;
     let mut neigh: Vec<u32> = Vec::with_capacity(64);
     let mut order: Vec<u32> = (0..n as u32).collect();
     let mut change = false;
@@ -233,15 +237,19 @@ fn move_phase(
         for &u in &order {
             let u = u as usize;
             let (targets, weights) = g.neighbors(u);
-            for &v in targets {
-                affinity[zeta[v as usize] as usize] = -1.0;
+            epoch = epoch.wrapping_add(1);
+            if epoch == 0 {
+                stamp.iter_mut().for_each(|s| *s = 0);
+                epoch = 1;
             }
             let c = zeta[u] as usize;
+            stamp[c] = epoch;
             affinity[c] = 0.0;
             neigh.clear();
             for (&v, &w) in targets.iter().zip(weights) {
                 let d = zeta[v as usize] as usize;
-                if affinity[d] == -1.0 {
+                if stamp[d] != epoch {
+                    stamp[d] = epoch;
                     affinity[d] = 0.0;
                     neigh.push(d as u32);
                 }

@@ -504,6 +504,46 @@ fn describe_paths(corpus: &Corpus) -> String {
     }
 }
 
+/// Tokenises the whole corpus into `out`: one unit per line, tokens separated by one space,
+/// in corpus order. Every tokenizer setting applies except `min_freq` (the frequency filter
+/// needs the whole corpus; it is left to whoever reads the result). Chunks are tokenised in
+/// parallel and written in order.
+pub fn write_tokenized(
+    corpus: &Corpus,
+    cfg: &TokenizerConfig,
+    out: &mut dyn std::io::Write,
+    progress: &dyn Progress,
+) -> Result<CorpusStats> {
+    cfg.validate()?;
+    let total = corpus.check()?;
+    progress.start("tokenising", Some(total));
+    let stop = cfg.stop_set();
+    let mut stats = CorpusStats::default();
+    let batch = 2 * rayon::current_num_threads();
+    read_chunks(corpus, cfg, cfg.chunk_bytes, batch, progress, |chunks| {
+        let texts: Vec<Result<(String, CorpusStats)>> = chunks
+            .par_iter()
+            .map(|chunk| {
+                let mut text = String::new();
+                let st = chunk.for_each_unit(cfg, &stop, |toks| {
+                    text.push_str(&toks.join(" "));
+                    text.push('\n');
+                })?;
+                Ok((text, st))
+            })
+            .collect();
+        for t in texts {
+            let (text, st) = t?;
+            stats.add(&st);
+            out.write_all(text.as_bytes())
+                .map_err(|e| Error::io("<tokenized output>", e))?;
+        }
+        Ok(())
+    })?;
+    progress.finish(&format!("{} units, {} tokens", stats.units, stats.tokens));
+    Ok(stats)
+}
+
 /// Tokenises in-memory text into units (one call per line/sentence); for tests and examples.
 pub fn tokenize_text(text: &str, cfg: &TokenizerConfig) -> Result<Vec<Vec<String>>> {
     cfg.validate()?;

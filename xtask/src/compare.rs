@@ -1,0 +1,310 @@
+//! `cargo xtask compare-reference CORPUS…`: sinr-rs against the Python reference, side by side.
+//!
+//! 1. builds `sinr` (release);
+//! 2. makes a Python virtual environment with `sinr==1.4.2` (installed from the package index
+//!    with pip, built here) under `target/reference-venv`, once;
+//! 3. tokenises the corpus once with `sinr embed tokenize`, so that both implementations read
+//!    exactly the same units;
+//! 4. runs `sinr embed train --pretokenized` and `xtask/python/sinr_reference_run.py` with the
+//!    same window, γ, min_freq and thread count;
+//! 5. prints one Markdown table (and writes it with the raw JSON under the output directory):
+//!    time per stage, total time, peak memory, vocabulary, edges, communities, modularity, and
+//!    the agreement of the two partitions (NMI).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+use crate::util::{build_sinr, exec, output, root};
+
+/// The reference version compared against.
+const REFERENCE: &str = "sinr==1.4.2";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Raw text files (tokenised with sinr-rs's tokenizer for both sides).
+    #[arg(required = true)]
+    corpus: Vec<PathBuf>,
+    /// Co-occurrence window.
+    #[arg(long, default_value_t = 5)]
+    window: usize,
+    /// Louvain resolution.
+    #[arg(long, default_value_t = 10.0)]
+    gamma: f64,
+    /// Minimum word frequency (applied by each implementation to the same tokens).
+    #[arg(long, default_value_t = 20)]
+    min_freq: u64,
+    /// Minimum token length of the tokenizer.
+    #[arg(long, default_value_t = 4)]
+    min_token_len: usize,
+    /// Threads for both sides (networkit's thread count for the reference).
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Where the tokens, models, JSON and table go.
+    #[arg(long, default_value = "target/compare-reference")]
+    out_dir: PathBuf,
+    /// Use this Python interpreter to create the virtual environment.
+    #[arg(long, default_value = "python3")]
+    python: String,
+}
+
+fn venv_python(python: &str) -> Result<PathBuf> {
+    let venv = root().join("target/reference-venv");
+    let py = venv.join("bin/python");
+    let ready = py.exists()
+        && Command::new(&py)
+            .args(["-c", "import sinr, networkit"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if ready {
+        return Ok(py);
+    }
+    eprintln!(
+        "creating {} with {REFERENCE} (pip install; about a minute)…",
+        venv.display()
+    );
+    exec(Command::new(python).args(["-m", "venv"]).arg(&venv))
+        .with_context(|| format!("`{python} -m venv` failed: is Python 3 with venv installed?"))?;
+    exec(Command::new(&py).args(["-m", "pip", "install", "--quiet", REFERENCE]))
+        .with_context(|| format!("pip could not install {REFERENCE}"))?;
+    Ok(py)
+}
+
+fn read_json(path: &Path) -> Result<Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("bad JSON in {}", path.display()))
+}
+
+fn read_partition(path: &Path) -> Result<HashMap<String, u32>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let (w, c) = l
+                .split_once('\t')
+                .with_context(|| format!("{}:{}: no tab", path.display(), i + 1))?;
+            let c: u32 = c
+                .parse()
+                .with_context(|| format!("{}:{}: bad community", path.display(), i + 1))?;
+            Ok((w.to_owned(), c))
+        })
+        .collect()
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let out = root().join(&args.out_dir);
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    for c in &args.corpus {
+        if !c.is_file() {
+            bail!("corpus file {} does not exist", c.display());
+        }
+    }
+    let sinr = build_sinr()?;
+    let py = venv_python(&args.python)?;
+    let threads = args.threads.to_string();
+
+    let tokens = out.join("tokens.txt");
+    eprintln!("tokenising {} file(s)…", args.corpus.len());
+    let mut cmd = Command::new(&sinr);
+    cmd.args(["--threads", &threads, "embed", "tokenize", "--out"])
+        .arg(&tokens)
+        .args([
+            "--min-token-len",
+            &args.min_token_len.to_string(),
+            "--corpus",
+        ])
+        .args(&args.corpus);
+    exec(&mut cmd)?;
+
+    eprintln!("running sinr-rs…");
+    let rust_model = out.join("rust.sinr");
+    let rust_json = out.join("rust.json");
+    let t = Instant::now();
+    exec(
+        Command::new(&sinr)
+            .args([
+                "--threads",
+                &threads,
+                "--quiet",
+                "embed",
+                "train",
+                "--pretokenized",
+            ])
+            .args([
+                "--min-unit-tokens",
+                "0",
+                "--min-freq",
+                &args.min_freq.to_string(),
+            ])
+            .args([
+                "--window",
+                &args.window.to_string(),
+                "--gamma",
+                &args.gamma.to_string(),
+            ])
+            .arg("--corpus")
+            .arg(&tokens)
+            .arg("--out")
+            .arg(&rust_model)
+            .arg("--report")
+            .arg(&rust_json),
+    )?;
+    let rust_wall = t.elapsed().as_secs_f64();
+    let rust_partition = out.join("rust.partition.tsv");
+    let text = output(
+        Command::new(&sinr)
+            .args(["embed", "partition"])
+            .arg(&rust_model),
+    )?;
+    std::fs::write(&rust_partition, text)?;
+    let info: Value = serde_json::from_str(&output(
+        Command::new(&sinr).args(["embed", "info"]).arg(&rust_model),
+    )?)?;
+
+    eprintln!("running the reference ({REFERENCE})…");
+    let py_json = out.join("reference.json");
+    let py_partition = out.join("reference.partition.tsv");
+    let t = Instant::now();
+    output(
+        Command::new(&py)
+            .arg(root().join("xtask/python/sinr_reference_run.py"))
+            .arg("--tokens")
+            .arg(&tokens)
+            .args([
+                "--window",
+                &args.window.to_string(),
+                "--gamma",
+                &args.gamma.to_string(),
+            ])
+            .args([
+                "--min-freq",
+                &args.min_freq.to_string(),
+                "--threads",
+                &threads,
+            ])
+            .arg("--out")
+            .arg(&py_json)
+            .arg("--partition-out")
+            .arg(&py_partition),
+    )?;
+    let py_wall = t.elapsed().as_secs_f64();
+
+    let r = read_json(&rust_json)?;
+    let p = read_json(&py_json)?;
+    let (rp, pp) = (
+        read_partition(&rust_partition)?,
+        read_partition(&py_partition)?,
+    );
+    let mut words: Vec<&String> = rp.keys().filter(|w| pp.contains_key(*w)).collect();
+    words.sort();
+    let a: Vec<u32> = words.iter().map(|w| rp[*w]).collect();
+    let b: Vec<u32> = words.iter().map(|w| pp[*w]).collect();
+    let nmi = sinr_metrics::normalized_mutual_information(&a, &b);
+    let identical = a == b && rp.len() == pp.len();
+
+    let rt = &r["report"]["times"];
+    let ps = &p["stages"];
+    let mut table = String::new();
+    let corpus_names: Vec<String> = args
+        .corpus
+        .iter()
+        .map(|c| c.display().to_string())
+        .collect();
+    writeln!(
+        table,
+        "Corpus: {} ({} tokens after tokenising, {} after min_freq). window {}, γ {}, min_freq {}, {} thread(s).\n",
+        corpus_names.join(" "),
+        r["report"]["tokens"],
+        p["tokens"],
+        args.window,
+        args.gamma,
+        args.min_freq,
+        args.threads
+    )?;
+    writeln!(
+        table,
+        "| | sinr-rs | reference (sinr 1.4.2) | reference / sinr-rs |"
+    )?;
+    writeln!(table, "| --- | ---: | ---: | ---: |")?;
+    let mut time_row = |name: &str, ours: f64, theirs: f64| {
+        writeln!(
+            table,
+            "| {name} (s) | {ours:.3} | {theirs:.3} | {:.1}× |",
+            theirs / ours
+        )
+    };
+    time_row("read + vocabulary", f(&rt["vocabulary"]), f(&ps["read"]))?;
+    time_row(
+        "co-occurrence",
+        f(&rt["cooccurrence"]),
+        f(&ps["cooccurrence"]),
+    )?;
+    time_row("PMI filter", f(&rt["pmi"]), f(&ps["pmi"]))?;
+    time_row("graph", f(&rt["graph"]), f(&ps["graph"]))?;
+    time_row("Louvain", f(&rt["louvain"]), f(&ps["louvain"]))?;
+    time_row("node recall", f(&rt["node_recall"]), f(&ps["node_recall"]))?;
+    time_row("total (pipeline)", f(&r["total_s"]), f(&p["total_s"]))?;
+    time_row("total (process wall clock)", rust_wall, py_wall)?;
+    time_row(
+        "Louvain alone, 1 thread",
+        f(&rt["louvain"]),
+        f(&p["plm_1thread_s"]),
+    )?;
+    let (rm, pm) = (
+        f(&r["peak_rss_kib"]) / 1024.0,
+        f(&p["peak_rss_kib"]) / 1024.0,
+    );
+    writeln!(
+        table,
+        "| peak memory (MiB) | {rm:.0} | {pm:.0} | {:.1}× |",
+        pm / rm
+    )?;
+    let same = |a: &Value, b: &Value| if a == b { "=" } else { "≠" };
+    for (name, a, b) in [
+        ("vocabulary", &r["report"]["vocabulary"], &p["vocabulary"]),
+        ("edges after PMI", &r["report"]["edges"], &p["edges"]),
+        ("graph nodes", &r["report"]["nodes"], &p["nodes"]),
+        (
+            "communities",
+            &r["report"]["communities"][0],
+            &p["communities"],
+        ),
+    ] {
+        writeln!(table, "| {name} | {a} | {b} | {} |", same(a, b))?;
+    }
+    let (rq, pq) = (f(&r["report"]["modularity"][0]), f(&p["modularity_gamma"]));
+    writeln!(
+        table,
+        "| modularity Q_γ | {rq:.6} | {pq:.6} | {:+.2e} |",
+        rq - pq
+    )?;
+    let (rs, ps1) = (
+        f(&info["levels"][0]["standard_modularity"]),
+        f(&p["modularity"]),
+    );
+    writeln!(
+        table,
+        "| modularity (γ = 1) | {rs:.6} | {ps1:.6} | {:+.2e} |",
+        rs - ps1
+    )?;
+    writeln!(
+        table,
+        "| partition agreement (NMI) | {nmi:.4} | | {} |",
+        if identical { "identical" } else { "different" }
+    )?;
+    println!("{table}");
+    std::fs::write(out.join("comparison.md"), &table)?;
+    eprintln!("wrote {}", out.join("comparison.md").display());
+    Ok(())
+}
