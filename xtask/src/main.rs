@@ -3,6 +3,7 @@
 //! burn.
 
 mod compare;
+mod data;
 mod util;
 
 use std::process::ExitCode;
@@ -21,12 +22,15 @@ enum Command {
     /// Run sinr-rs and the Python reference (sinr 1.4.2) on the same tokenised corpus and print
     /// a side-by-side table of time, memory and results.
     CompareReference(compare::Args),
+    /// The data sets of `datasets.toml`: list, fetch, verify.
+    Data(data::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::CompareReference(args) => compare::run(&args),
+        Command::Data(args) => data::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
