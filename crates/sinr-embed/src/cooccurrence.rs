@@ -277,18 +277,20 @@ pub fn count_cooccurrences(
     read_chunks(corpus, tok, tok.chunk_bytes, batch, progress, |chunks| {
         let (runs, st) = chunks
             .par_iter()
-            .map(|chunk| {
-                let mut keys = Vec::new();
-                let mut ids = Vec::new();
-                let st = chunk.for_each_unit(tok, &stop, |toks| {
-                    ids.clear();
-                    ids.extend(toks.iter().filter_map(|t| vocab.id(t)).map(|w| w.0));
-                    if !ids.is_empty() {
-                        unit_keys(&ids, cfg.window, n as u64, &mut keys);
-                    }
-                })?;
-                Ok((PairRuns::from_keys(keys, bits), st))
-            })
+            .map_init(
+                || (Vec::new(), Vec::new(), Vec::new()),
+                |(keys, scratch, ids), chunk| {
+                    keys.clear();
+                    let st = chunk.for_each_unit(tok, &stop, |toks| {
+                        ids.clear();
+                        ids.extend(toks.iter().filter_map(|t| vocab.id(t)).map(|w| w.0));
+                        if !ids.is_empty() {
+                            unit_keys(ids, cfg.window, n as u64, keys);
+                        }
+                    })?;
+                    Ok((PairRuns::from_keys_with(keys, scratch, bits), st))
+                },
+            )
             .try_reduce(
                 || (PairRuns::default(), CorpusStats::default()),
                 |(a, mut sa), (b, sb)| {

@@ -220,10 +220,10 @@ fn move_phase(
     let total = g.total_weight();
     let divisor = 2.0 * total * total;
     let mut vol_comm = vol_node.clone();
-    // `affinity[c]` is valid for the current node iff `stamp[c] == epoch`: one pass over the
+    // `affinity[c]` is valid for the current node iff `slot[c].1 == epoch`: one pass over the
     // neighbours instead of networkit's two (mark with −1, then add), same values, same order.
-    let mut affinity = vec![0.0f64; n];
-    let mut stamp = vec![0u32; n];
+    // Affinity and stamp side by side: one cache line per community touched.
+    let mut slot = vec![(0.0f64, 0u32); n];
     let mut epoch = 0u32;
     let mut neigh: Vec<u32> = Vec::with_capacity(64);
     let mut order: Vec<u32> = (0..n as u32).collect();
@@ -239,31 +239,30 @@ fn move_phase(
             let (targets, weights) = g.neighbors(u);
             epoch = epoch.wrapping_add(1);
             if epoch == 0 {
-                stamp.iter_mut().for_each(|s| *s = 0);
+                slot.iter_mut().for_each(|s| s.1 = 0);
                 epoch = 1;
             }
             let c = zeta[u] as usize;
-            stamp[c] = epoch;
-            affinity[c] = 0.0;
+            slot[c] = (0.0, epoch);
             neigh.clear();
             for (&v, &w) in targets.iter().zip(weights) {
                 let d = zeta[v as usize] as usize;
-                if stamp[d] != epoch {
-                    stamp[d] = epoch;
-                    affinity[d] = 0.0;
+                let s = &mut slot[d];
+                if s.1 != epoch {
+                    *s = (0.0, epoch);
                     neigh.push(d as u32);
                 }
-                affinity[d] += w;
+                s.0 += w;
             }
             let vol_u = vol_node[u];
-            let aff_c = affinity[c];
+            let aff_c = slot[c].0;
             let vol_c_minus_u = vol_comm[c] - vol_u;
             let mut best = usize::MAX;
             let mut delta_best = -1.0f64;
             for &d in &neigh {
                 let d = d as usize;
                 if d != c {
-                    let delta = (affinity[d] - aff_c) / total
+                    let delta = (slot[d].0 - aff_c) / total
                         + gamma * ((vol_c_minus_u - vol_comm[d]) * vol_u) / divisor;
                     if delta > delta_best {
                         delta_best = delta;

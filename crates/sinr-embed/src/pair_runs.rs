@@ -47,10 +47,15 @@ fn radix_sort(keys: &mut Vec<u64>, scratch: &mut Vec<u64>, bits: u32) {
 
 impl PairRuns {
     /// Sorts and counts raw keys below `2^bits`.
+    #[cfg(test)]
     pub fn from_keys(mut keys: Vec<u64>, bits: u32) -> Self {
-        let mut scratch = Vec::new();
-        radix_sort(&mut keys, &mut scratch, bits);
-        drop(scratch);
+        Self::from_keys_with(&mut keys, &mut Vec::new(), bits)
+    }
+
+    /// Sorts and counts raw keys below `2^bits` in place, reusing `scratch` (so a worker can
+    /// keep both buffers across chunks); `keys` is left sorted.
+    pub fn from_keys_with(keys: &mut Vec<u64>, scratch: &mut Vec<u64>, bits: u32) -> Self {
+        radix_sort(keys, scratch, bits);
         let mut out_keys = Vec::new();
         let mut counts = Vec::new();
         let mut i = 0;
