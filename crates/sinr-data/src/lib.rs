@@ -15,6 +15,8 @@ mod error;
 mod fetch;
 mod hash;
 mod manifest;
+pub mod readers;
+pub mod splits;
 
 pub use archive::{Archive, Wanted, glob_match};
 pub use error::{Error, Result};

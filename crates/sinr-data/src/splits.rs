@@ -1,0 +1,99 @@
+//! Seeded, stratified, fixed train/dev/test splits for data sets that have none.
+//!
+//! Items are grouped by label (labels in sorted order), each group is shuffled with
+//! [`SplitMix64`](crate::splits::SplitMix64)-seeded Fisher–Yates, and the first
+//! `round(n·train)` go to train, the next `round(n·dev)` to dev, the rest to test. Indices are
+//! returned sorted. The same seed and labels always give the same split, on every platform.
+//! `docs/datasets.md` lists the splits the experiments use.
+
+/// Index sets of a split.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Split {
+    /// Training items.
+    pub train: Vec<usize>,
+    /// Development items (model selection, early stopping).
+    pub dev: Vec<usize>,
+    /// Test items (reported only).
+    pub test: Vec<usize>,
+}
+
+/// SplitMix64 (the same generator as `sinr-embed`'s, repeated here so that this crate stands
+/// alone).
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// Seeded generator.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+    /// Next 64 bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Shuffles in place.
+    pub fn shuffle<T>(&mut self, xs: &mut [T]) {
+        for i in (1..xs.len()).rev() {
+            let j = ((u128::from(self.next_u64()) * (i as u128 + 1)) >> 64) as usize;
+            xs.swap(i, j);
+        }
+    }
+}
+
+/// A stratified split of items with the given labels into fractions `train` and `dev` (the
+/// rest is test).
+///
+/// # Panics
+/// If the fractions are negative or sum to more than 1.
+pub fn stratified_split<L: Ord + Clone>(labels: &[L], train: f64, dev: f64, seed: u64) -> Split {
+    assert!(train >= 0.0 && dev >= 0.0 && train + dev <= 1.0 + 1e-12);
+    let mut groups: std::collections::BTreeMap<L, Vec<usize>> = Default::default();
+    for (i, l) in labels.iter().enumerate() {
+        groups.entry(l.clone()).or_default().push(i);
+    }
+    let mut rng = SplitMix64::new(seed);
+    let mut s = Split::default();
+    for (_, mut idx) in groups {
+        rng.shuffle(&mut idx);
+        let n = idx.len();
+        let a = ((n as f64 * train).round() as usize).min(n);
+        let b = ((n as f64 * dev).round() as usize).min(n - a);
+        s.train.extend_from_slice(&idx[..a]);
+        s.dev.extend_from_slice(&idx[a..a + b]);
+        s.test.extend_from_slice(&idx[a + b..]);
+    }
+    s.train.sort_unstable();
+    s.dev.sort_unstable();
+    s.test.sort_unstable();
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn fixed_and_stratified() {
+        let labels: Vec<u8> = (0..100).map(|i| u8::from(i % 5 == 0)).collect();
+        let s = stratified_split(&labels, 0.8, 0.1, 7);
+        assert_eq!((s.train.len(), s.dev.len(), s.test.len()), (80, 10, 10));
+        assert_eq!(s.train.iter().filter(|&&i| labels[i] == 1).count(), 16);
+        assert_eq!(s, stratified_split(&labels, 0.8, 0.1, 7));
+        assert_ne!(s, stratified_split(&labels, 0.8, 0.1, 8));
+    }
+
+    proptest! {
+        #[test]
+        fn a_partition_of_the_items(labels in prop::collection::vec(0u8..3, 0..200), seed: u64) {
+            let s = stratified_split(&labels, 0.7, 0.15, seed);
+            let mut all: Vec<usize> = s.train.iter().chain(&s.dev).chain(&s.test).copied().collect();
+            all.sort_unstable();
+            prop_assert_eq!(all, (0..labels.len()).collect::<Vec<_>>());
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Every reader on a tiny fixture of its format, including malformed lines, which must be
+//! reported with the file and line.
+
+use std::path::PathBuf;
+
+use sinr_data::readers::{
+    read_conll, read_csv, read_germeval, read_insults, read_labeled_csv, read_labeled_tsv,
+    read_movie_reviews, read_pairs, read_vader,
+};
+
+fn fx(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn err_of<T: std::fmt::Debug>(r: sinr_data::Result<T>) -> String {
+    r.unwrap_err().to_string()
+}
+
+#[test]
+fn conll_sentences_and_errors() {
+    let s = read_conll(&fx("tiny.conll"), 0, -1).unwrap();
+    assert_eq!(s.len(), 2);
+    assert_eq!(s[0].tokens, ["EU", "rejects", "German", "call", "."]);
+    assert_eq!(s[0].tags, ["B-ORG", "O", "B-MISC", "O", "O"]);
+    assert_eq!(s[0].line, 3);
+    assert_eq!(s[1].tags, ["B-PER", "I-PER"]);
+    let e = err_of(read_conll(&fx("missing_tag.conll"), 0, -1));
+    assert!(
+        e.ends_with("missing_tag.conll:2: 1 columns: need a token and a tag"),
+        "{e}"
+    );
+    let e = err_of(read_conll(&fx("bad_tag.conll"), 0, -1));
+    assert!(e.contains("bad_tag.conll:2: field `tag`: `X-FOO`"), "{e}");
+}
+
+#[test]
+fn similarity_pairs() {
+    let p = read_pairs(&fx("pairs.txt")).unwrap();
+    assert_eq!(p.len(), 2);
+    assert_eq!(
+        (p[0].a.as_str(), p[0].b.as_str(), p[0].score),
+        ("old", "new", 1.58)
+    );
+    assert_eq!(p[1].score, 9.2);
+    let e = err_of(read_pairs(&fx("bad_pairs.txt")));
+    assert!(
+        e.ends_with("bad_pairs.txt:2: 2 fields, expected `word1 word2 score`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn insults_are_unescaped() {
+    let r = read_insults(&fx("insults.csv")).unwrap();
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].text, "You fuck your dad.");
+    assert_eq!(r[0].label, "1");
+    assert_eq!(r[1].text, "i really don't understand\u{a0}your point.\n");
+    assert_eq!(r[1].line, 3);
+}
+
+#[test]
+fn movie_reviews_and_bad_label() {
+    let r = read_movie_reviews(&fx("movie.csv")).unwrap();
+    assert_eq!(r[0].text, "Great film,   loved it");
+    assert_eq!(r[1].source.as_deref(), Some("rotten_tomatoes"));
+    let e = err_of(read_movie_reviews(&fx("movie_bad_label.csv")));
+    assert!(
+        e.ends_with("movie_bad_label.csv:2: field `label`: `2` is not 0 or 1"),
+        "{e}"
+    );
+}
+
+#[test]
+fn germeval_and_short_lines() {
+    let r = read_germeval(&fx("germeval.tsv")).unwrap();
+    assert_eq!(r[0].text, "Ein Tweet\nzweite Zeile");
+    assert_eq!(r[0].label, "OFFENSE");
+    let e = err_of(read_germeval(&fx("germeval_short.tsv")));
+    assert!(
+        e.ends_with("germeval_short.tsv:1: 2 tab-separated fields, expected at least 3"),
+        "{e}"
+    );
+    let r = read_labeled_tsv(&fx("germeval.tsv"), 0, 2).unwrap();
+    assert_eq!(r[1].label, "OTHER");
+}
+
+#[test]
+fn vader_lexicon() {
+    let r = read_vader(&fx("vader.txt")).unwrap();
+    assert_eq!(r.len(), 3, "the duplicate `lol` keeps its first rating");
+    assert_eq!(r[1].word, "good");
+    assert_eq!(r[2].mean, 1.8);
+    let e = err_of(read_vader(&fx("vader_bad.txt")));
+    assert!(
+        e.ends_with("vader_bad.txt:1: field `mean`: `not-a-number` is not a number"),
+        "{e}"
+    );
+}
+
+#[test]
+fn user_csv_with_chosen_columns() {
+    let r = read_labeled_csv(&fx("user.csv"), "tweet", "class", ',').unwrap();
+    assert_eq!(r[0].text, "you are, like, the worst");
+    assert_eq!(r[0].label, "offensive");
+    let e = err_of(read_labeled_csv(&fx("user.csv"), "text", "class", ','));
+    assert!(
+        e.contains("no column `text` (columns: id, tweet, class)"),
+        "{e}"
+    );
+    let e = err_of(read_labeled_csv(&fx("user_bad.csv"), "tweet", "class", ','));
+    assert!(
+        e.ends_with("user_bad.csv:2: unterminated quoted field (record 2)"),
+        "{e}"
+    );
+    let e = err_of(read_csv(&fx("latin1.csv"), ','));
+    assert!(
+        e.ends_with("latin1.csv:2: invalid UTF-8 (byte 0xff)"),
+        "{e}"
+    );
+    let e = err_of(read_csv(&fx("absent.csv"), ','));
+    assert!(
+        e.contains("absent.csv") && e.contains("No such file"),
+        "{e}"
+    );
+}
