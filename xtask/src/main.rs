@@ -4,6 +4,9 @@
 
 mod compare;
 mod data;
+mod report;
+mod reproduce;
+mod svg;
 mod util;
 
 use std::process::ExitCode;
@@ -24,6 +27,8 @@ enum Command {
     CompareReference(compare::Args),
     /// The data sets of `datasets.toml`: list, fetch, verify.
     Data(data::Args),
+    /// Run experiments and regenerate their results, tables and plots.
+    Reproduce(reproduce::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +36,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::CompareReference(args) => compare::run(&args),
         Command::Data(args) => data::run(&args),
+        Command::Reproduce(args) => reproduce::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -70,6 +70,24 @@ pub enum EmbedCommand {
         #[arg(long, default_value_t = 0)]
         level: usize,
     },
+    /// Spearman correlation on word-similarity benchmarks (`word1 word2 score` files), with
+    /// coverage, and the DistRatio of the dimensions.
+    Evaluate {
+        /// Model file.
+        model: PathBuf,
+        /// Benchmark files (space- or tab-separated `word1 word2 score`; `#` comments).
+        #[arg(long = "benchmark", required = true, num_args = 1..)]
+        benchmarks: Vec<PathBuf>,
+        /// Keep the k largest values of each vector first.
+        #[arg(long)]
+        sparsify: Option<usize>,
+        /// Missing words: leave the pair out (`skip`) or use the mean vector (`mean`, the reference).
+        #[arg(long, value_enum, default_value_t = OovArg::Skip)]
+        oov: OovArg,
+        /// Also compute DistRatio (seeded word intrusion).
+        #[arg(long)]
+        dist_ratio: bool,
+    },
     /// Print a model's config and training summary as JSON.
     Info {
         /// Model file.
@@ -81,6 +99,14 @@ pub enum EmbedCommand {
 pub enum ExportFormat {
     /// word2vec text format: a `rows cols` header, then `word v1 … vK` per line.
     Word2vec,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OovArg {
+    /// Leave out pairs with a missing word.
+    Skip,
+    /// Use the mean vector for a missing word.
+    Mean,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -424,6 +450,58 @@ pub fn run(cmd: EmbedCommand, quiet: bool) -> Result<()> {
                 writeln!(out, "{w}\t{c}")?;
             }
             out.flush()?;
+            Ok(())
+        }
+        EmbedCommand::Evaluate {
+            model,
+            benchmarks,
+            sparsify,
+            oov,
+            dist_ratio,
+        } => {
+            let m = load(&model)?;
+            let matrix = match sparsify {
+                Some(k) => sinr_embed::sparsify(&m.matrix, k),
+                None => m.matrix.clone(),
+            };
+            let (indptr, indices, values) = matrix.raw();
+            let view = sinr_metrics::CsrView {
+                n_cols: matrix.n_cols(),
+                indptr,
+                indices,
+                values,
+            };
+            let policy = match oov {
+                OovArg::Skip => sinr_metrics::OovPolicy::Skip,
+                OovArg::Mean => sinr_metrics::OovPolicy::MeanVector,
+            };
+            println!("benchmark\tspearman\tcoverage\tpairs_used");
+            for b in &benchmarks {
+                let pairs: Vec<(String, String, f64)> = sinr_data::readers::read_pairs(b)?
+                    .into_iter()
+                    .map(|p| (p.a, p.b, p.score))
+                    .collect();
+                let r = sinr_metrics::evaluate_similarity(
+                    &pairs,
+                    view,
+                    |w| m.vocab.id(w).map(|i| i.index()),
+                    policy,
+                );
+                println!(
+                    "{}\t{:.4}\t{:.3}\t{}",
+                    b.display(),
+                    r.spearman,
+                    r.coverage(),
+                    r.used
+                );
+            }
+            if dist_ratio {
+                let d = sinr_metrics::dist_ratio(view, &sinr_metrics::DistRatioConfig::default());
+                println!(
+                    "DistRatio\t{:.3}\t({} dimensions skipped)",
+                    d.mean, d.skipped
+                );
+            }
             Ok(())
         }
         EmbedCommand::Info { model } => {

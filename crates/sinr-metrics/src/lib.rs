@@ -1,7 +1,21 @@
 //! Metrics of the evaluation framework, over plain slices: no model type, no burn.
 //!
+//! * [`rank`] — Spearman and Pearson correlation;
+//! * [`similarity`] — word-similarity benchmarks with the reference's out-of-vocabulary policy;
+//! * [`intrusion`] — DistRatio, automatic word intrusion;
+//! * [`sparsity`] — non-zeros per word and per dimension;
 //! * [`partition`] — agreement of two clusterings (normalised mutual information).
 
+pub mod intrusion;
 pub mod partition;
+pub mod rank;
+pub mod similarity;
+pub mod sparse;
+pub mod sparsity;
 
+pub use intrusion::{DistRatio, DistRatioConfig, dist_ratio};
 pub use partition::normalized_mutual_information;
+pub use rank::{pearson, spearman};
+pub use similarity::{OovPolicy, SimilarityScore, evaluate_similarity};
+pub use sparse::CsrView;
+pub use sparsity::{Sparsity, sparsity};

@@ -4,7 +4,9 @@
 //! Per source: WikiText-2 (train split only; heading lines dropped, `@-@` `@,@` `@.@` joined),
 //! news (the `text` column), State of the Union (one address per line), webmix (one sentence per
 //! line), Brown (tags stripped, one sentence per line), BBC (one paragraph per line, Latin-1
-//! fallback for the one non-UTF-8 file).
+//! fallback for the one non-UTF-8 file), and the two dictionaries DATA.md lists as "bigger but
+//! odd": WordNet 3.0 (one synset per line: its lemmas, then its gloss) and GCIDE (one entry
+//! paragraph per line, pronunciations `\…\` and source tags `[…]` removed).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -31,11 +33,27 @@ pub enum CorpusSource {
     Brown,
     /// 2,225 BBC News articles.
     Bbc,
+    /// WordNet 3.0 synsets: lemmas and glosses.
+    Wordnet,
+    /// GCIDE dictionary entries (Webster 1913 + WordNet).
+    Gcide,
 }
 
 impl CorpusSource {
     /// Every source, in the order `en-mix` concatenates them.
-    pub const ALL: [CorpusSource; 6] = [
+    pub const ALL: [CorpusSource; 8] = [
+        CorpusSource::Wikitext2,
+        CorpusSource::News,
+        CorpusSource::Sotu,
+        CorpusSource::Webmix,
+        CorpusSource::Brown,
+        CorpusSource::Bbc,
+        CorpusSource::Wordnet,
+        CorpusSource::Gcide,
+    ];
+
+    /// The six running-text corpora, without the two dictionaries.
+    pub const RUNNING_TEXT: [CorpusSource; 6] = [
         CorpusSource::Wikitext2,
         CorpusSource::News,
         CorpusSource::Sotu,
@@ -53,6 +71,8 @@ impl CorpusSource {
             CorpusSource::Webmix => "webmix",
             CorpusSource::Brown => "brown",
             CorpusSource::Bbc => "bbc",
+            CorpusSource::Wordnet => "wordnet",
+            CorpusSource::Gcide => "gcide",
         }
     }
 
@@ -63,6 +83,8 @@ impl CorpusSource {
             CorpusSource::Sotu => "addresses",
             CorpusSource::Webmix => "docs",
             CorpusSource::Brown => "samples",
+            CorpusSource::Wordnet => "data",
+            CorpusSource::Gcide => "dict",
         }
     }
 }
@@ -77,6 +99,40 @@ fn wikitext_line(line: &str) -> Option<String> {
             .replace(" @,@ ", ",")
             .replace(" @.@ ", "."),
     )
+}
+
+/// A WordNet `data.*` line as `lemma, lemma: gloss`; licence lines (two leading spaces) and
+/// malformed lines give `None`.
+fn wordnet_line(line: &str) -> Option<String> {
+    if line.starts_with("  ") {
+        return None;
+    }
+    let (head, gloss) = line.split_once(" | ")?;
+    let f: Vec<&str> = head.split(' ').collect();
+    let n = usize::from_str_radix(f.get(3)?, 16).ok()?;
+    let lemmas: Vec<String> = (0..n)
+        .filter_map(|i| f.get(4 + 2 * i))
+        .map(|w| w.replace('_', " "))
+        .collect();
+    Some(format!("{}: {}", lemmas.join(", "), gloss.trim()))
+}
+
+/// A GCIDE entry paragraph without its markup: `\pro*nun"ci*a\` and `[source]` dropped,
+/// braces removed, whitespace collapsed.
+fn gcide_paragraph(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut skip: Option<char> = None;
+    for c in p.chars() {
+        match (skip, c) {
+            (Some(end), c) if c == end => skip = None,
+            (Some(_), _) => {}
+            (None, '\\') => skip = Some('\\'),
+            (None, '[') => skip = Some(']'),
+            (None, '{' | '}') => {}
+            (None, c) => out.push(c),
+        }
+    }
+    one_line(&out)
 }
 
 fn latin1_fallback(bytes: Vec<u8>) -> String {
@@ -141,6 +197,41 @@ pub fn corpus_lines(
                     if !l.is_empty() && !sink(&l) {
                         break 'files;
                     }
+                }
+            }
+        }
+        CorpusSource::Wordnet => {
+            'files: for rel in list_tree(&path)? {
+                let p = path.join(&rel);
+                let text = latin1_fallback(std::fs::read(&p).map_err(|e| Error::io(&p, e))?);
+                for line in text.lines() {
+                    if let Some(l) = wordnet_line(line) {
+                        if !sink(&l) {
+                            break 'files;
+                        }
+                    }
+                }
+            }
+        }
+        CorpusSource::Gcide => {
+            let f = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(f), &mut bytes)
+                .map_err(|e| parse_err(&path, 1, format!("cannot decompress: {e}")))?;
+            let text = latin1_fallback(bytes);
+            let mut para = String::new();
+            for line in text.lines().chain(std::iter::once("")) {
+                if line.trim().is_empty() {
+                    if !para.is_empty() {
+                        let l = gcide_paragraph(&para);
+                        para.clear();
+                        if !l.is_empty() && !sink(&l) {
+                            break;
+                        }
+                    }
+                } else {
+                    para.push_str(line);
+                    para.push(' ');
                 }
             }
         }
@@ -259,6 +350,24 @@ mod tests {
         assert_eq!(
             wikitext_line(" The 2 @,@ 000 @-@ year @-@ old site , 3 @.@ 5 m . "),
             Some("The 2,000-year-old site , 3.5 m .".to_owned())
+        );
+    }
+
+    #[test]
+    fn dictionary_lines() {
+        let l = "00002137 03 n 02 abstraction 0 abstract_entity 0 010 @ 00001740 n 0000 | a general concept  ";
+        assert_eq!(
+            wordnet_line(l).unwrap(),
+            "abstraction, abstract entity: a general concept"
+        );
+        assert_eq!(
+            wordnet_line("  1 This software and database is being provided"),
+            None
+        );
+        let p = "Asphodel \\As\"pho*del\\, n. [L. asphodelus] (Bot.) A plant of the genus {Asphodelus}. [1913 Webster]";
+        assert_eq!(
+            gcide_paragraph(p),
+            "Asphodel , n. (Bot.) A plant of the genus Asphodelus."
         );
     }
 
