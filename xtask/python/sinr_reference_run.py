@@ -29,6 +29,26 @@ Output JSON:
 and a partition TSV: word<TAB>community (community ids as compacted by sinr),
 one line per graph node, in node id order (= lexicographic word order).
 
+Optional evaluation stage (only when --benchmark, --sparsify or --dist-ratio is
+given; it runs after everything above and is not part of "stages"/"total_s"):
+
+    sinr_vec = ModelBuilder(model, "reference", n_jobs=T).with_embeddings_nr() \
+                   .with_vocabulary().with_communities().build()
+    sinr_vec.sparsify(K)                     # only with --sparsify K
+    similarity on each --benchmark file      # eval_similarity's policy, see below
+    random.seed(0); numpy.random.seed(0)
+    sinr.text.evaluate.dist_ratio(sinr_vec)  # only with --dist-ratio
+
+sinr's eval_similarity downloads its data sets, so its policy is re-implemented
+on local files (see `similarity_on_pairs`), using the SINrVectors object's own
+vocab / vectors / _get_vector. Result key "evaluation":
+    {"sparsify": K|null,
+     "benchmarks": {NAME: {"pairs", "covered", "coverage",
+                           "spearman_mean_vector", "spearman_skip"}},
+     "dist_ratio": f|null, "dist_ratio_error": str|null,
+     "eval_build_s", "sparsify_s", "dist_ratio_s"}
+Non-finite numbers (NaN / inf) are written as null.
+
 This file is our own code; it only calls sinr's public API.
 """
 
@@ -104,6 +124,162 @@ def modularity_gamma(graph, vector, gamma):
     return math.fsum(terms)
 
 
+def parse_benchmark_arg(text):
+    """`NAME=PATH` -> (NAME, PATH)."""
+    name, sep, path = text.partition("=")
+    if not sep or not name or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    return name, path
+
+
+def read_benchmark(path):
+    """Word-similarity file: one pair per line, `word1 word2 score` separated by
+    spaces or tabs; blank lines and lines starting with `#` are skipped."""
+    pairs = []
+    with open(path, "r", encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            s = line.strip()
+            if not s or s.startswith("#"):
+                continue
+            parts = s.split()
+            if len(parts) != 3:
+                raise ValueError(f"{path}:{lineno}: expected 'word1 word2 score', got {line!r}")
+            pairs.append((parts[0], parts[1], float(parts[2])))
+    return pairs
+
+
+def finite_or_none(x):
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def similarity_on_pairs(sinr_vec, pairs):
+    """sinr.text.evaluate.eval_similarity (1.4.2), on local pairs.
+
+    Same policy as the reference: a word not in `sinr_vec.vocab` is looked up
+    lower-cased, and if still missing it is replaced by the mean vector
+    `np.ravel(sinr_vec.vectors.mean(axis=0))`; rows come from
+    `sinr_vec._get_vector(idx)` (one row densified at a time, never the whole
+    matrix); cosine = np.dot(v1, v2) / (norm(v1) * norm(v2)); result =
+    scipy.stats.spearmanr(cosines, gold).correlation. The only change is that
+    `w in vocab` / `vocab.index(w)` (list scans) use a dict built from
+    `sinr_vec.vocab` keeping each word's first index, which is what
+    `list.index` returns.
+
+    Also returns the Spearman over the pairs whose two words were found
+    (directly or lower-cased): the "skip" policy, and how many such pairs.
+    """
+    import numpy as np
+    from numpy.linalg import norm
+    import scipy.stats
+
+    index = {}
+    for i, w in enumerate(sinr_vec.vocab):
+        index.setdefault(w, i)
+    vec_mean = np.ravel(sinr_vec.vectors.mean(axis=0))
+
+    def vector(word):
+        if word in index:
+            return sinr_vec._get_vector(index[word]), True
+        low = word.lower()
+        if low in index:
+            return sinr_vec._get_vector(index[low]), True
+        return vec_mean, False
+
+    cos_all, gold_all, cos_cov, gold_cov = [], [], [], []
+    for w1, w2, score in pairs:
+        vec1, found1 = vector(w1)
+        vec2, found2 = vector(w2)
+        cos = np.dot(vec1, vec2) / (norm(vec1) * norm(vec2))
+        cos_all.append(cos)
+        gold_all.append(score)
+        if found1 and found2:
+            cos_cov.append(cos)
+            gold_cov.append(score)
+
+    def spearman(a, b):
+        if len(a) < 2:
+            return None
+        return finite_or_none(scipy.stats.spearmanr(a, b).correlation)
+
+    n = len(pairs)
+    return {
+        "pairs": n,
+        "covered": len(cos_cov),
+        "coverage": (len(cos_cov) / n) if n else None,
+        "spearman_mean_vector": spearman(cos_all, gold_all),
+        "spearman_skip": spearman(cos_cov, gold_cov),
+    }
+
+
+def evaluate(model, args, benchmarks, quiet):
+    """Optional evaluation stage, with sinr's own SINrVectors / dist_ratio."""
+    import random
+
+    import numpy as np
+    import sinr.graph_embeddings as ge
+    import sinr.text.evaluate as ev
+
+    # --- build the SINrVectors object as documented (NR values, threshold 0)
+    t0 = time.perf_counter()
+    with quiet:
+        sinr_vec = (
+            ge.ModelBuilder(model, "reference", n_jobs=args.threads)
+            .with_embeddings_nr()
+            .with_vocabulary()
+            .with_communities()
+            .build()
+        )
+    eval_build_s = time.perf_counter() - t0
+
+    # sanity: vocab position i must label row i of the vectors
+    vocab = sinr_vec.vocab
+    if len(vocab) != sinr_vec.vectors.shape[0] or any(
+        vocab[i] != model.idx_to_wrd.get(i) for i in range(len(vocab))
+    ):
+        sys.stderr.write("warning: SINrVectors.vocab order does not match the NR rows\n")
+
+    sparsify_s = None
+    if args.sparsify is not None:
+        t0 = time.perf_counter()
+        with quiet:
+            sinr_vec.sparsify(args.sparsify)
+        sparsify_s = time.perf_counter() - t0
+
+    results = {}
+    for name, path in benchmarks:
+        results[name] = similarity_on_pairs(sinr_vec, read_benchmark(path))
+
+    dr = None
+    dr_error = None
+    dist_ratio_s = None
+    if args.dist_ratio:
+        random.seed(0)
+        np.random.seed(0)
+        t0 = time.perf_counter()
+        try:
+            with quiet:
+                value = ev.dist_ratio(sinr_vec)
+            dr = finite_or_none(value)
+            if dr is None:
+                dr_error = f"non-finite DistRatio: {float(value)!r}"
+        except Exception as e:  # e.g. NoIntruderPickableException (empty message)
+            dr_error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        dist_ratio_s = time.perf_counter() - t0
+
+    return {
+        "sparsify": args.sparsify,
+        "benchmarks": results,
+        "dist_ratio": dr,
+        "dist_ratio_error": dr_error,
+        "eval_build_s": eval_build_s,
+        "sparsify_s": sparsify_s,
+        "dist_ratio_s": dist_ratio_s,
+    }
+
+
 def versions():
     import importlib.metadata as md
 
@@ -127,6 +303,18 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="output JSON")
     ap.add_argument("--partition-out", required=True, help="output TSV word<TAB>community")
     ap.add_argument("--keep-pickle", default=None, help="optional path to keep the cooc pickle")
+    ap.add_argument(
+        "--benchmark",
+        action="append",
+        default=[],
+        type=parse_benchmark_arg,
+        metavar="NAME=PATH",
+        help="word-similarity file (word1 word2 score per line, '#' comments); repeatable",
+    )
+    ap.add_argument("--sparsify", type=int, default=None, metavar="K",
+                    help="SINrVectors.sparsify(K) before evaluating")
+    ap.add_argument("--dist-ratio", action="store_true",
+                    help="sinr.text.evaluate.dist_ratio(sinr_vec), seeds 0")
     args = ap.parse_args(argv)
 
     gamma = args.gamma
@@ -227,6 +415,11 @@ def main(argv=None):
         plm_times.append(time.perf_counter() - t0)
     plm_1thread_s = sorted(plm_times)[1]
 
+    # --- untimed w.r.t. the pipeline: optional evaluation stage
+    evaluation = None
+    if args.benchmark or args.sparsify is not None or args.dist_ratio:
+        evaluation = evaluate(model, args, args.benchmark, quiet)
+
     result = {
         "versions": versions(),
         "params": {
@@ -255,6 +448,8 @@ def main(argv=None):
         "nr_nnz": int(nr.nnz),
         "plm_1thread_s": plm_1thread_s,
     }
+    if evaluation is not None:
+        result["evaluation"] = evaluation
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(result, fh, indent=2)
         fh.write("\n")

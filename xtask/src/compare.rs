@@ -51,6 +51,50 @@ pub struct Args {
     /// Use this Python interpreter to create the virtual environment.
     #[arg(long, default_value = "python3")]
     python: String,
+    /// Vectors are sparsified to this many values per word before the evaluation (the
+    /// reference's README uses 50–100).
+    #[arg(long, default_value_t = 50)]
+    sparsify: usize,
+    /// Skip the evaluation (similarity benchmarks and DistRatio) of both models.
+    #[arg(long)]
+    no_eval: bool,
+    /// The data cache for the benchmarks (default: SINR_DATA_DIR, else ~/.cache/sinr).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+/// Benchmarks evaluated on both sides: `(name, dataset, file)`.
+const EVAL: [(&str, &str, &str); 4] = [
+    ("MEN", "men", "pairs"),
+    ("WS353", "ws353", "all"),
+    ("SimLex999", "simlex999", "pairs"),
+    ("RG65", "rg65", "pairs"),
+];
+
+/// Our side of the evaluation, computed exactly as the Python side: `sparsify(k)`, Spearman with
+/// both out-of-vocabulary policies, coverage, DistRatio.
+fn evaluate_rust(model: &Path, benchmarks: &[(String, PathBuf)], k: usize) -> Result<Value> {
+    let m = sinr_embed::SinrModel::load(model)?;
+    let sp = sinr_embed::sparsify(&m.matrix, k);
+    let (indptr, indices, values) = sp.raw();
+    let view = sinr_metrics::CsrView { n_cols: sp.n_cols(), indptr, indices, values };
+    let lookup = |w: &str| m.vocab.id(w).map(|i| i.index());
+    let mut out = serde_json::Map::new();
+    for (name, path) in benchmarks {
+        let pairs: Vec<(String, String, f64)> = sinr_data::readers::read_pairs(path)?
+            .into_iter()
+            .map(|p| (p.a, p.b, p.score))
+            .collect();
+        let skip = sinr_metrics::evaluate_similarity(&pairs, view, lookup, sinr_metrics::OovPolicy::Skip);
+        let mean = sinr_metrics::evaluate_similarity(&pairs, view, lookup, sinr_metrics::OovPolicy::MeanVector);
+        out.insert(
+            name.clone(),
+            serde_json::json!({"coverage": skip.coverage(), "spearman_skip": skip.spearman, "spearman_mean_vector": mean.spearman}),
+        );
+    }
+    let t = Instant::now();
+    let dr = sinr_metrics::dist_ratio(view, &sinr_metrics::DistRatioConfig::default());
+    Ok(serde_json::json!({"benchmarks": out, "dist_ratio": dr.mean, "dist_ratio_median": dr.median, "dist_ratio_s": t.elapsed().as_secs_f64()}))
 }
 
 fn venv_python(python: &str) -> Result<PathBuf> {
@@ -112,6 +156,19 @@ pub fn run(args: &Args) -> Result<()> {
     }
     let sinr = build_sinr()?;
     let py = venv_python(&args.python)?;
+    let benchmarks: Vec<(String, PathBuf)> = if args.no_eval {
+        Vec::new()
+    } else {
+        let manifest = crate::data::load(None)?;
+        let cache = sinr_data::Cache::new(args.data_dir.clone().unwrap_or_else(sinr_data::Cache::default_root));
+        let clients = sinr_data::Clients::default();
+        EVAL.iter()
+            .map(|(name, ds, file)| {
+                let d = manifest.dataset(ds)?;
+                Ok((name.to_string(), cache.file(d, file, &clients, &|m| eprintln!("  {m}"))?))
+            })
+            .collect::<Result<_>>()?
+    };
     let threads = args.threads.to_string();
 
     let tokens = out.join("tokens.txt");
@@ -176,8 +233,17 @@ pub fn run(args: &Args) -> Result<()> {
     let py_json = out.join("reference.json");
     let py_partition = out.join("reference.partition.tsv");
     let t = Instant::now();
+    let mut eval_args: Vec<String> = Vec::new();
+    if !benchmarks.is_empty() {
+        eval_args.extend(["--sparsify".into(), args.sparsify.to_string(), "--dist-ratio".into()]);
+        for (name, path) in &benchmarks {
+            eval_args.push("--benchmark".into());
+            eval_args.push(format!("{name}={}", path.display()));
+        }
+    }
     output(
         Command::new(&py)
+            .args(&eval_args)
             .arg(root().join("xtask/python/sinr_reference_run.py"))
             .arg("--tokens")
             .arg(&tokens)
@@ -303,6 +369,47 @@ pub fn run(args: &Args) -> Result<()> {
         "| partition agreement (NMI) | {nmi:.4} | | {} |",
         if identical { "identical" } else { "different" }
     )?;
+    if !benchmarks.is_empty() {
+        eprintln!("evaluating sinr-rs…");
+        let ours = evaluate_rust(&rust_model, &benchmarks, args.sparsify)?;
+        let theirs = &p["evaluation"];
+        writeln!(
+            table,
+            "| **evaluation** (`sparsify({})`, same benchmark files) | | | |",
+            args.sparsify
+        )?;
+        for (name, _) in &benchmarks {
+            let (o, t) = (&ours["benchmarks"][name], &theirs["benchmarks"][name]);
+            writeln!(
+                table,
+                "| {name} ρ, in-vocabulary pairs (coverage) | {:.3} ({:.2}) | {:.3} ({:.2}) | |",
+                f(&o["spearman_skip"]),
+                f(&o["coverage"]),
+                f(&t["spearman_skip"]),
+                f(&t["coverage"])
+            )?;
+            writeln!(
+                table,
+                "| {name} ρ, mean vector for missing words | {:.3} | {:.3} | |",
+                f(&o["spearman_mean_vector"]),
+                f(&t["spearman_mean_vector"])
+            )?;
+        }
+        writeln!(
+            table,
+            "| DistRatio (mean over dimensions; ours: median {:.2}) | {:.3} | {:.3} | |",
+            f(&ours["dist_ratio_median"]),
+            f(&ours["dist_ratio"]),
+            f(&theirs["dist_ratio"])
+        )?;
+        writeln!(
+            table,
+            "| DistRatio time (s) | {:.2} | {:.2} | {:.0}× |",
+            f(&ours["dist_ratio_s"]),
+            f(&theirs["dist_ratio_s"]),
+            f(&theirs["dist_ratio_s"]) / f(&ours["dist_ratio_s"])
+        )?;
+    }
     println!("{table}");
     std::fs::write(out.join("comparison.md"), &table)?;
     eprintln!("wrote {}", out.join("comparison.md").display());
