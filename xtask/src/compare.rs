@@ -77,7 +77,12 @@ fn evaluate_rust(model: &Path, benchmarks: &[(String, PathBuf)], k: usize) -> Re
     let m = sinr_embed::SinrModel::load(model)?;
     let sp = sinr_embed::sparsify(&m.matrix, k);
     let (indptr, indices, values) = sp.raw();
-    let view = sinr_metrics::CsrView { n_cols: sp.n_cols(), indptr, indices, values };
+    let view = sinr_metrics::CsrView {
+        n_cols: sp.n_cols(),
+        indptr,
+        indices,
+        values,
+    };
     let lookup = |w: &str| m.vocab.id(w).map(|i| i.index());
     let mut out = serde_json::Map::new();
     for (name, path) in benchmarks {
@@ -85,8 +90,14 @@ fn evaluate_rust(model: &Path, benchmarks: &[(String, PathBuf)], k: usize) -> Re
             .into_iter()
             .map(|p| (p.a, p.b, p.score))
             .collect();
-        let skip = sinr_metrics::evaluate_similarity(&pairs, view, lookup, sinr_metrics::OovPolicy::Skip);
-        let mean = sinr_metrics::evaluate_similarity(&pairs, view, lookup, sinr_metrics::OovPolicy::MeanVector);
+        let skip =
+            sinr_metrics::evaluate_similarity(&pairs, view, lookup, sinr_metrics::OovPolicy::Skip);
+        let mean = sinr_metrics::evaluate_similarity(
+            &pairs,
+            view,
+            lookup,
+            sinr_metrics::OovPolicy::MeanVector,
+        );
         out.insert(
             name.clone(),
             serde_json::json!({"coverage": skip.coverage(), "spearman_skip": skip.spearman, "spearman_mean_vector": mean.spearman}),
@@ -94,7 +105,9 @@ fn evaluate_rust(model: &Path, benchmarks: &[(String, PathBuf)], k: usize) -> Re
     }
     let t = Instant::now();
     let dr = sinr_metrics::dist_ratio(view, &sinr_metrics::DistRatioConfig::default());
-    Ok(serde_json::json!({"benchmarks": out, "dist_ratio": dr.mean, "dist_ratio_median": dr.median, "dist_ratio_s": t.elapsed().as_secs_f64()}))
+    Ok(
+        serde_json::json!({"benchmarks": out, "dist_ratio": dr.mean, "dist_ratio_median": dr.median, "dist_ratio_s": t.elapsed().as_secs_f64()}),
+    )
 }
 
 fn venv_python(python: &str) -> Result<PathBuf> {
@@ -160,12 +173,19 @@ pub fn run(args: &Args) -> Result<()> {
         Vec::new()
     } else {
         let manifest = crate::data::load(None)?;
-        let cache = sinr_data::Cache::new(args.data_dir.clone().unwrap_or_else(sinr_data::Cache::default_root));
+        let cache = sinr_data::Cache::new(
+            args.data_dir
+                .clone()
+                .unwrap_or_else(sinr_data::Cache::default_root),
+        );
         let clients = sinr_data::Clients::default();
         EVAL.iter()
             .map(|(name, ds, file)| {
                 let d = manifest.dataset(ds)?;
-                Ok((name.to_string(), cache.file(d, file, &clients, &|m| eprintln!("  {m}"))?))
+                Ok((
+                    name.to_string(),
+                    cache.file(d, file, &clients, &|m| eprintln!("  {m}"))?,
+                ))
             })
             .collect::<Result<_>>()?
     };
@@ -235,7 +255,11 @@ pub fn run(args: &Args) -> Result<()> {
     let t = Instant::now();
     let mut eval_args: Vec<String> = Vec::new();
     if !benchmarks.is_empty() {
-        eval_args.extend(["--sparsify".into(), args.sparsify.to_string(), "--dist-ratio".into()]);
+        eval_args.extend([
+            "--sparsify".into(),
+            args.sparsify.to_string(),
+            "--dist-ratio".into(),
+        ]);
         for (name, path) in &benchmarks {
             eval_args.push("--benchmark".into());
             eval_args.push(format!("{name}={}", path.display()));
@@ -243,8 +267,8 @@ pub fn run(args: &Args) -> Result<()> {
     }
     output(
         Command::new(&py)
-            .args(&eval_args)
             .arg(root().join("xtask/python/sinr_reference_run.py"))
+            .args(&eval_args)
             .arg("--tokens")
             .arg(&tokens)
             .args([

@@ -148,6 +148,7 @@ fn similarity(
     (dev.iter().sum::<f64>() / dev.len().max(1) as f64, scores)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn row(
     corpus: &'static str,
     min_freq: u64,
@@ -319,6 +320,7 @@ fn best_filter(
 }
 
 /// Every variant of one trained model: NR, sparsified, and filtered (on the best sparsified).
+#[allow(clippy::too_many_arguments)]
 fn variants(
     corpus: &'static str,
     min_freq: u64,

@@ -164,10 +164,10 @@ pub fn corpus_lines(
                 let line = line.map_err(|e| {
                     parse_err(&path, i + 1, format!("cannot decompress or decode: {e}"))
                 })?;
-                if let Some(l) = wikitext_line(&line) {
-                    if !sink(&l) {
-                        break;
-                    }
+                if let Some(l) = wikitext_line(&line)
+                    && !sink(&l)
+                {
+                    break;
                 }
             }
         }
@@ -205,10 +205,10 @@ pub fn corpus_lines(
                 let p = path.join(&rel);
                 let text = latin1_fallback(std::fs::read(&p).map_err(|e| Error::io(&p, e))?);
                 for line in text.lines() {
-                    if let Some(l) = wordnet_line(line) {
-                        if !sink(&l) {
-                            break 'files;
-                        }
+                    if let Some(l) = wordnet_line(line)
+                        && !sink(&l)
+                    {
+                        break 'files;
                     }
                 }
             }

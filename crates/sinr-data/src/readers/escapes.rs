@@ -32,8 +32,7 @@ pub fn unescape_python_literal(s: &str) -> String {
                 // A run of \xHH escapes: bytes.
                 let mut bytes = Vec::new();
                 let mut j = i;
-                while j + 3 < chars.len() + 0 && chars[j] == '\\' && chars.get(j + 1) == Some(&'x')
-                {
+                while j + 3 < chars.len() && chars[j] == '\\' && chars.get(j + 1) == Some(&'x') {
                     match chars.get(j + 2..j + 4).and_then(hex) {
                         Some(b) => {
                             bytes.push(b as u8);
