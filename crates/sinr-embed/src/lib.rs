@@ -64,6 +64,7 @@ mod progress;
 mod rng;
 mod sparse;
 pub mod stopwords;
+mod strtable;
 mod tokenize;
 mod train;
 mod vocab;

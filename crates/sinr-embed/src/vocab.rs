@@ -4,8 +4,9 @@
 //! the words (Rust `str` order = Unicode scalar order = Python's `str` order). The order matters:
 //! it is the order in which Louvain visits the nodes.
 
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+
+use crate::strtable::StrTable;
 
 /// Index of a word in a [`Vocabulary`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -24,7 +25,7 @@ impl WordId {
 pub struct Vocabulary {
     words: Vec<String>,
     counts: Vec<u64>,
-    index: FxHashMap<String, u32>,
+    index: StrTable,
 }
 
 impl Vocabulary {
@@ -52,11 +53,11 @@ impl Vocabulary {
             u32::try_from(words.len()).is_ok(),
             "vocabulary larger than u32"
         );
-        let index = words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (w.clone(), i as u32))
-            .collect();
+        let mut index = StrTable::default();
+        for (i, w) in words.iter().enumerate() {
+            let id = index.insert(w);
+            assert_eq!(id as usize, i, "duplicate word `{w}` in vocabulary");
+        }
         Self {
             words,
             counts,
@@ -77,7 +78,7 @@ impl Vocabulary {
     /// The id of `word`, if it is in the vocabulary.
     #[inline]
     pub fn id(&self, word: &str) -> Option<WordId> {
-        self.index.get(word).map(|&i| WordId(i))
+        self.index.get(word).map(WordId)
     }
 
     /// The word of an id.
