@@ -17,6 +17,7 @@ mod hash;
 mod manifest;
 pub mod readers;
 pub mod splits;
+pub mod tasks;
 
 pub use archive::{Archive, Wanted, glob_match};
 pub use error::{Error, Result};

