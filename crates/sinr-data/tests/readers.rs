@@ -137,6 +137,8 @@ fn user_file_is_split_80_10_10_stratified_and_fixed() {
     assert_eq!(t, again);
     let tsv = sinr_data::tasks::load_user_file(&fx("germeval.tsv"), "0", "1").unwrap();
     assert_eq!(tsv.labels, ["OFFENSE", "OTHER"]);
-    let e = sinr_data::tasks::load_user_file(&fx("germeval.tsv"), "text", "1").unwrap_err().to_string();
+    let e = sinr_data::tasks::load_user_file(&fx("germeval.tsv"), "text", "1")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("0-based column number"), "{e}");
 }

@@ -4,7 +4,8 @@
 //! * [`similarity`] — word-similarity benchmarks with the reference's out-of-vocabulary policy;
 //! * [`intrusion`] — DistRatio, automatic word intrusion;
 //! * [`sparsity`] — non-zeros per word and per dimension;
-//! * [`partition`] — agreement of two clusterings (normalised mutual information).
+//! * [`partition`] — agreement of two clusterings (normalised mutual information);
+//! * [`task`] — accuracy, macro-F1, ROC-AUC, conlleval's strict span F1.
 
 pub mod intrusion;
 pub mod partition;
@@ -12,6 +13,7 @@ pub mod rank;
 pub mod similarity;
 pub mod sparse;
 pub mod sparsity;
+pub mod task;
 
 pub use intrusion::{DistRatio, DistRatioConfig, dist_ratio};
 pub use partition::normalized_mutual_information;

@@ -1,0 +1,246 @@
+//! Task metrics: accuracy, per-class and macro F1, ROC-AUC, and strict span F1 for BIO tagging
+//! exactly as CoNLL's `conlleval` computes it.
+
+/// Share of equal items.
+pub fn accuracy(gold: &[usize], pred: &[usize]) -> f64 {
+    assert_eq!(gold.len(), pred.len());
+    if gold.is_empty() {
+        return 0.0;
+    }
+    gold.iter().zip(pred).filter(|(g, p)| g == p).count() as f64 / gold.len() as f64
+}
+
+/// Precision, recall and F1 of one class (0 when undefined).
+pub fn precision_recall_f1(gold: &[usize], pred: &[usize], class: usize) -> (f64, f64, f64) {
+    let tp = gold
+        .iter()
+        .zip(pred)
+        .filter(|(g, p)| **g == class && **p == class)
+        .count() as f64;
+    let fp = gold
+        .iter()
+        .zip(pred)
+        .filter(|(g, p)| **g != class && **p == class)
+        .count() as f64;
+    let fn_ = gold
+        .iter()
+        .zip(pred)
+        .filter(|(g, p)| **g == class && **p != class)
+        .count() as f64;
+    prf(tp, fp, fn_)
+}
+
+fn prf(tp: f64, fp: f64, fn_: f64) -> (f64, f64, f64) {
+    let p = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
+    let r = if tp + fn_ > 0.0 { tp / (tp + fn_) } else { 0.0 };
+    let f = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
+    (p, r, f)
+}
+
+/// Unweighted mean of the per-class F1 over `classes` classes.
+pub fn macro_f1(gold: &[usize], pred: &[usize], classes: usize) -> f64 {
+    if classes == 0 {
+        return 0.0;
+    }
+    (0..classes)
+        .map(|c| precision_recall_f1(gold, pred, c).2)
+        .sum::<f64>()
+        / classes as f64
+}
+
+/// Area under the ROC curve of scores for the positive class (ties count one half: the
+/// Mann–Whitney statistic). NaN if one class is absent.
+pub fn roc_auc(positive: &[bool], scores: &[f64]) -> f64 {
+    assert_eq!(positive.len(), scores.len());
+    let ranks = crate::rank::average_ranks(scores);
+    let n_pos = positive.iter().filter(|&&p| p).count() as f64;
+    let n_neg = positive.len() as f64 - n_pos;
+    if n_pos == 0.0 || n_neg == 0.0 {
+        return f64::NAN;
+    }
+    let rank_sum: f64 = ranks
+        .iter()
+        .zip(positive)
+        .filter(|(_, p)| **p)
+        .map(|(r, _)| r)
+        .sum();
+    (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
+}
+
+/// A labelled span `[start, end)` of a BIO sequence.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// Entity type.
+    pub kind: String,
+    /// First token.
+    pub start: usize,
+    /// One past the last token.
+    pub end: usize,
+}
+
+fn split_tag(tag: &str) -> (char, &str) {
+    if tag == "O" || tag.len() < 2 {
+        return ('O', "");
+    }
+    let mut ch = tag.chars();
+    let prefix = ch.next().unwrap_or('O');
+    let rest = &tag[prefix.len_utf8()..];
+    (prefix, rest.strip_prefix('-').unwrap_or(rest))
+}
+
+/// The chunks of a tag sequence with `conlleval`'s rules: a chunk starts at `B-X`, or at `I-X`
+/// after `O` or after a chunk of another type (so a stray `I-X` opens a chunk, as conlleval
+/// does); it ends before `O`, `B-`, or a tag of another type.
+pub fn spans(tags: &[&str]) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut cur: Option<(String, usize)> = None;
+    let mut prev = ('O', "");
+    for (i, tag) in tags.iter().enumerate() {
+        let (p, kind) = split_tag(tag);
+        let ends = cur.is_some() && (p == 'O' || p == 'B' || kind != prev.1);
+        if ends {
+            let (k, s) = cur.take().expect("open chunk");
+            out.push(Span {
+                kind: k,
+                start: s,
+                end: i,
+            });
+        }
+        let starts = p == 'B' || (p == 'I' && (prev.0 == 'O' || kind != prev.1 || cur.is_none()));
+        if starts && p != 'O' {
+            cur = Some((kind.to_owned(), i));
+        }
+        prev = (p, kind);
+    }
+    if let Some((k, s)) = cur {
+        out.push(Span {
+            kind: k,
+            start: s,
+            end: tags.len(),
+        });
+    }
+    out
+}
+
+/// Strict span-level scores over sentences: a predicted chunk counts only if the gold chunk has
+/// the same type and the same boundaries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpanScores {
+    /// Micro precision, recall, F1 (in [0, 1]).
+    pub precision: f64,
+    /// Micro recall.
+    pub recall: f64,
+    /// Micro F1.
+    pub f1: f64,
+    /// `(type, precision, recall, F1, gold count)` per entity type, sorted by type.
+    pub per_type: Vec<(String, f64, f64, f64, usize)>,
+}
+
+/// conlleval's strict span F1 over sentences of gold and predicted tags.
+pub fn span_f1(gold: &[Vec<&str>], pred: &[Vec<&str>]) -> SpanScores {
+    use std::collections::{BTreeMap, BTreeSet};
+    assert_eq!(gold.len(), pred.len());
+    let (mut tp, mut np, mut ng) = (0f64, 0f64, 0f64);
+    let mut per: BTreeMap<String, (f64, f64, f64)> = BTreeMap::new();
+    for (g, p) in gold.iter().zip(pred) {
+        assert_eq!(g.len(), p.len(), "sentence lengths differ");
+        let gs: BTreeSet<Span> = spans(g).into_iter().collect();
+        let ps: BTreeSet<Span> = spans(p).into_iter().collect();
+        for s in &gs {
+            per.entry(s.kind.clone()).or_default().2 += 1.0;
+        }
+        for s in &ps {
+            let e = per.entry(s.kind.clone()).or_default();
+            e.1 += 1.0;
+            if gs.contains(s) {
+                e.0 += 1.0;
+                tp += 1.0;
+            }
+        }
+        np += ps.len() as f64;
+        ng += gs.len() as f64;
+    }
+    let (precision, recall, f1) = prf(tp, np - tp, ng - tp);
+    let per_type = per
+        .into_iter()
+        .map(|(k, (t, n_p, n_g))| {
+            let (p, r, f) = prf(t, n_p - t, n_g - t);
+            (k, p, r, f, n_g as usize)
+        })
+        .collect();
+    SpanScores {
+        precision,
+        recall,
+        f1,
+        per_type,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_by_hand() {
+        let g = [0, 0, 1, 1, 2];
+        let p = [0, 1, 1, 1, 0];
+        assert!((accuracy(&g, &p) - 0.6).abs() < 1e-12);
+        // class 0: p 1/2, r 1/2 → 0.5; class 1: p 2/3, r 1 → 0.8; class 2: 0.
+        assert!((macro_f1(&g, &p, 3) - (0.5 + 0.8 + 0.0) / 3.0).abs() < 1e-12);
+        assert_eq!(accuracy(&[], &[]), 0.0);
+    }
+
+    #[test]
+    fn auc_by_hand() {
+        // Positives score 0.9 and 0.4, negatives 0.5 and 0.1: 3 of 4 pairs ordered → 0.75.
+        let auc = roc_auc(&[true, true, false, false], &[0.9, 0.4, 0.5, 0.1]);
+        assert!((auc - 0.75).abs() < 1e-12);
+        // A tie counts one half.
+        assert!((roc_auc(&[true, false], &[0.5, 0.5]) - 0.5).abs() < 1e-12);
+        assert!(roc_auc(&[true, true], &[0.1, 0.2]).is_nan());
+    }
+
+    #[test]
+    fn conlleval_chunks() {
+        let t = [
+            "B-PER", "I-PER", "O", "B-LOC", "B-LOC", "I-ORG", "I-ORG", "O", "I-MISC",
+        ];
+        let s = spans(&t);
+        let got: Vec<(&str, usize, usize)> = s
+            .iter()
+            .map(|x| (x.kind.as_str(), x.start, x.end))
+            .collect();
+        // A stray I- opens a chunk (conlleval), a type change closes one.
+        assert_eq!(
+            got,
+            vec![
+                ("PER", 0, 2),
+                ("LOC", 3, 4),
+                ("LOC", 4, 5),
+                ("ORG", 5, 7),
+                ("MISC", 8, 9)
+            ]
+        );
+        assert!(spans(&["O", "O"]).is_empty());
+        assert_eq!(spans(&["I-PER", "I-LOC"]).len(), 2);
+    }
+
+    #[test]
+    fn strict_span_f1_by_hand() {
+        // gold: PER[0,2) LOC[3,4); pred: PER[0,1) (wrong boundary) LOC[3,4) (right), ORG[5,6) (spurious)
+        let gold = vec![vec!["B-PER", "I-PER", "O", "B-LOC", "O", "O"]];
+        let pred = vec![vec!["B-PER", "O", "O", "B-LOC", "O", "B-ORG"]];
+        let s = span_f1(&gold, &pred);
+        assert!((s.precision - 1.0 / 3.0).abs() < 1e-12);
+        assert!((s.recall - 0.5).abs() < 1e-12);
+        assert!((s.f1 - 0.4).abs() < 1e-12);
+        let loc = s.per_type.iter().find(|x| x.0 == "LOC").unwrap();
+        assert_eq!((loc.3, loc.4), (1.0, 1));
+        let perfect = span_f1(&gold, &gold);
+        assert_eq!(perfect.f1, 1.0);
+    }
+}

@@ -1,0 +1,230 @@
+//! Model and training configurations (serde, strict: unknown keys are errors).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The task-vector attention classifier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttentionConfig {
+    /// Louvain level of the input space (0 = finest).
+    pub level: usize,
+    /// Keep the `k` largest values of each word vector (`None`: all).
+    pub sparsify: Option<usize>,
+    /// Non-negative read-out weights.
+    pub non_negative: bool,
+    /// L1 penalty on the read-out weights.
+    pub l1: f64,
+}
+
+impl Default for AttentionConfig {
+    fn default() -> Self {
+        Self { level: 0, sparsify: Some(100), non_negative: false, l1: 0.0 }
+    }
+}
+
+/// The SINr transformer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TransformerConfig {
+    /// Louvain level of the residual stream (a coarse level keeps it small).
+    pub level: usize,
+    /// Keep the `k` largest values of each word vector before coarsening.
+    pub sparsify: Option<usize>,
+    /// Layers.
+    pub layers: usize,
+    /// Heads per layer.
+    pub heads: usize,
+    /// Key-value memories per layer.
+    pub memories: usize,
+    /// L1 penalty on memory keys and values and on the read-out.
+    pub l1: f64,
+}
+
+impl Default for TransformerConfig {
+    fn default() -> Self {
+        Self { level: 1, sparsify: Some(100), layers: 2, heads: 4, memories: 64, l1: 0.0 }
+    }
+}
+
+/// The hierarchical (Deep GONet-style) model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HierarchicalConfig {
+    /// Keep the `k` largest values of each word vector.
+    pub sparsify: Option<usize>,
+    /// How many levels above the finest to stack (`None`: all).
+    pub levels: Option<usize>,
+    /// L1 penalty on the read-out.
+    pub l1: f64,
+}
+
+impl Default for HierarchicalConfig {
+    fn default() -> Self {
+        Self { sparsify: Some(100), levels: None, l1: 0.0 }
+    }
+}
+
+/// The non-interpretable baseline: free dense embeddings and a standard transformer encoder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DenseConfig {
+    /// Model width.
+    pub dim: usize,
+    /// Encoder layers.
+    pub layers: usize,
+    /// Heads.
+    pub heads: usize,
+    /// Feed-forward width.
+    pub ff: usize,
+    /// Dropout.
+    pub dropout: f64,
+}
+
+impl Default for DenseConfig {
+    fn default() -> Self {
+        Self { dim: 128, layers: 2, heads: 4, ff: 256, dropout: 0.1 }
+    }
+}
+
+/// Which model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ModelConfig {
+    /// Task-vector attention classifier.
+    Attention(AttentionConfig),
+    /// SINr transformer.
+    Transformer(TransformerConfig),
+    /// Hierarchical model along the Louvain levels.
+    Hierarchical(HierarchicalConfig),
+    /// Dense baseline.
+    Dense(DenseConfig),
+}
+
+impl ModelConfig {
+    /// Short name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ModelConfig::Attention(_) => "attention",
+            ModelConfig::Transformer(_) => "transformer",
+            ModelConfig::Hierarchical(_) => "hierarchical",
+            ModelConfig::Dense(_) => "dense",
+        }
+    }
+
+    /// Checks every field.
+    pub fn validate(&self) -> Result<()> {
+        let nonneg = |v: f64, f: &'static str| {
+            if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(Error::config(f, format!("must be a finite number ≥ 0, got {v}"))) }
+        };
+        let positive = |v: usize, f: &'static str| if v > 0 { Ok(()) } else { Err(Error::config(f, "must be at least 1")) };
+        match self {
+            ModelConfig::Attention(c) => {
+                nonneg(c.l1, "l1")?;
+                if c.sparsify == Some(0) {
+                    return Err(Error::config("sparsify", "must be at least 1"));
+                }
+            }
+            ModelConfig::Transformer(c) => {
+                nonneg(c.l1, "l1")?;
+                positive(c.layers, "layers")?;
+                positive(c.heads, "heads")?;
+                positive(c.memories, "memories")?;
+            }
+            ModelConfig::Hierarchical(c) => nonneg(c.l1, "l1")?,
+            ModelConfig::Dense(c) => {
+                positive(c.dim, "dim")?;
+                positive(c.layers, "layers")?;
+                positive(c.heads, "heads")?;
+                positive(c.ff, "ff")?;
+                if c.dim % c.heads != 0 {
+                    return Err(Error::config("heads", format!("must divide dim ({} % {} ≠ 0)", c.dim, c.heads)));
+                }
+                if !(0.0..1.0).contains(&c.dropout) {
+                    return Err(Error::config("dropout", "must be in [0, 1)"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Training parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// Maximum epochs.
+    pub epochs: usize,
+    /// Examples per batch.
+    pub batch_size: usize,
+    /// Adam learning rate.
+    pub learning_rate: f64,
+    /// Gradient clipping by global norm.
+    pub grad_clip: Option<f64>,
+    /// Stop after this many epochs without a better dev score.
+    pub patience: usize,
+    /// Weight the loss by inverse class frequency (for unbalanced sets).
+    pub class_weights: bool,
+    /// Longest input in tokens (longer texts are truncated).
+    pub max_len: usize,
+    /// Seed of initialisation and shuffling.
+    pub seed: u64,
+    /// Stop an epoch after this many batches (`None`: the whole training set); for quick runs.
+    pub max_batches_per_epoch: Option<usize>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            epochs: 10,
+            batch_size: 32,
+            learning_rate: 3e-3,
+            grad_clip: Some(1.0),
+            patience: 3,
+            class_weights: false,
+            max_len: 256,
+            seed: 42,
+            max_batches_per_epoch: None,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks every field.
+    pub fn validate(&self) -> Result<()> {
+        if self.epochs == 0 {
+            return Err(Error::config("epochs", "must be at least 1"));
+        }
+        if self.batch_size == 0 {
+            return Err(Error::config("batch_size", "must be at least 1"));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(Error::config("learning_rate", "must be a finite number > 0"));
+        }
+        if self.grad_clip.is_some_and(|g| !(g.is_finite() && g > 0.0)) {
+            return Err(Error::config("grad_clip", "must be a finite number > 0"));
+        }
+        if self.max_len == 0 {
+            return Err(Error::config("max_len", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_parsing_and_validation() {
+        let c: ModelConfig = serde_json::from_str(r#"{"kind":"transformer","layers":3}"#).unwrap();
+        assert_eq!(c, ModelConfig::Transformer(TransformerConfig { layers: 3, ..Default::default() }));
+        assert!(serde_json::from_str::<ModelConfig>(r#"{"kind":"transformer","layerz":3}"#).is_err());
+        assert!(serde_json::from_str::<ModelConfig>(r#"{"kind":"lstm"}"#).is_err());
+        let bad = ModelConfig::Dense(DenseConfig { dim: 10, heads: 3, ..Default::default() });
+        assert!(bad.validate().unwrap_err().to_string().contains("heads"));
+        let bad = TrainConfig { learning_rate: -1.0, ..Default::default() };
+        assert!(bad.validate().unwrap_err().to_string().contains("learning_rate"));
+    }
+}

@@ -1,0 +1,318 @@
+//! Exact explanations: for one example, the logits split into additive contributions of the
+//! input tokens, of the communities (the dimensions of the SINr space), and of the model's
+//! components (embedding, each head, each memory, each Louvain-level unit, biases).
+//!
+//! The recipe (DESIGN.md §4, after Mickus et al. 2022): the few non-linear quantities of the
+//! forward pass (attention weights, ReLU gates) are constants of the example; given them every
+//! layer is linear, so the model is a linear map of its input vectors plus biases, and the logit
+//! is a sum of terms, each tagged with where it comes from. The tests check that every split
+//! sums to the logit within 1e-4 (relative).
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+use sinr_nn::to_vec;
+
+use crate::data::{Batch, SURFACE_FEATURES};
+use crate::models::{AttentionClassifier, HierarchicalClassifier, SinrTransformer};
+
+/// The explanation of one output (the text for sequence tasks, one position for token tasks).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputExplanation {
+    /// Position explained (token tasks), `None` for the whole text.
+    pub position: Option<usize>,
+    /// Logits `[C]`.
+    pub logits: Vec<f32>,
+    /// Predicted class.
+    pub predicted: usize,
+    /// `[T][C]` contribution of every input token.
+    pub tokens: Vec<Vec<f32>>,
+    /// `[C]` what no token carries (biases).
+    pub bias: Vec<f32>,
+    /// `[K][C]` contribution of every dimension (community) of the final representation.
+    pub communities: Vec<Vec<f32>>,
+    /// `(name, [C])` contribution of every component that writes into the final
+    /// representation (embedding, heads, memories, hierarchy units, biases).
+    pub components: Vec<(String, Vec<f32>)>,
+    /// `[T][(dimension, contribution to the predicted class)]`: the largest community terms of
+    /// every token (at most 10 per token), for pictures.
+    pub token_communities: Vec<Vec<(u32, f32)>>,
+}
+
+/// A whole explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// Model kind.
+    pub model: String,
+    /// Class names.
+    pub labels: Vec<String>,
+    /// The input tokens, as the model saw them.
+    pub tokens: Vec<String>,
+    /// Names of the dimensions of the final representation (community ids, features).
+    pub dimensions: Vec<String>,
+    /// The words labelling the dimensions that matter (dimension → words).
+    pub dimension_words: Vec<(u32, Vec<String>)>,
+    /// Named attention maps: `pooling` `[1][T]`, `layer l head h` `[T][T]`.
+    pub attention: Vec<(String, Vec<Vec<f32>>)>,
+    /// One per output.
+    pub outputs: Vec<OutputExplanation>,
+}
+
+impl OutputExplanation {
+    /// `max_c |logit_c − Σ parts_c|` for the token split, the community split and the component
+    /// split (each must be ~0).
+    pub fn completeness_error(&self) -> f32 {
+        let c = self.logits.len();
+        let mut worst = 0f32;
+        for (k, &l) in self.logits.iter().enumerate() {
+            let tok: f32 = self.tokens.iter().map(|t| t[k]).sum::<f32>() + self.bias[k];
+            let comp: f32 = self.components.iter().map(|x| x.1[k]).sum();
+            worst = worst.max((l - tok).abs()).max((l - comp).abs());
+            let _ = c;
+        }
+        worst
+    }
+
+    /// Relative version: divided by `max(1, max |logit|)`.
+    pub fn relative_completeness_error(&self) -> f32 {
+        let scale = self.logits.iter().fold(1f32, |m, l| m.max(l.abs()));
+        self.completeness_error() / scale
+    }
+}
+
+fn argmax(v: &[f32]) -> usize {
+    v.iter().enumerate().fold(0, |b, (i, x)| if *x > v[b] { i } else { b })
+}
+
+/// `[rows][cols]` from a flat vector.
+fn grid(v: &[f32], cols: usize) -> Vec<Vec<f32>> {
+    v.chunks(cols.max(1)).map(<[f32]>::to_vec).collect()
+}
+
+fn top_terms(terms: impl Iterator<Item = (u32, f32)>, n: usize) -> Vec<(u32, f32)> {
+    let mut v: Vec<(u32, f32)> = terms.filter(|t| t.1 != 0.0).collect();
+    v.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+    v.truncate(n);
+    v
+}
+
+/// Host copies of a read-out: `W [K][C]`, `b [C]`.
+fn readout_host(r: &sinr_nn::Readout) -> (Vec<f32>, Vec<f32>, usize) {
+    let w = to_vec(r.weights());
+    let b = to_vec(r.bias.val());
+    let c = b.len();
+    (w, b, c)
+}
+
+/// Explains the attention classifier on a batch of one example.
+pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExplanation, Vec<f32>) {
+    let (logits, alpha, d) = m.forward(batch.tokens.clone(), batch.mask.clone());
+    let x = m.embedding.forward(batch.tokens.clone());
+    let [_, t, p] = x.val.dims();
+    let idx: Vec<i64> = x.idx.into_data().try_into_vec_as::<i64>().expect("int tensor");
+    let val = to_vec(x.val);
+    let alpha = to_vec(alpha);
+    let d = to_vec(d);
+    let logits = to_vec(logits);
+    let (w, b, c) = readout_host(&m.readout);
+    let k = m.embedding.dims;
+    let predicted = argmax(&logits);
+    let mut tokens = vec![vec![0f32; c]; t];
+    let mut token_communities = Vec::with_capacity(t);
+    for ti in 0..t {
+        let mut terms = Vec::new();
+        for j in 0..p {
+            let (col, v) = (idx[ti * p + j] as usize, val[ti * p + j]);
+            if v == 0.0 {
+                continue;
+            }
+            for (cc, slot) in tokens[ti].iter_mut().enumerate() {
+                *slot += alpha[ti] * v * w[col * c + cc];
+            }
+            terms.push((col as u32, alpha[ti] * v * w[col * c + predicted]));
+        }
+        token_communities.push(top_terms(terms.into_iter(), 10));
+    }
+    let communities: Vec<Vec<f32>> = (0..k).map(|kk| (0..c).map(|cc| d[kk] * w[kk * c + cc]).collect()).collect();
+    let embedding: Vec<f32> = (0..c).map(|cc| communities.iter().map(|r| r[cc]).sum()).collect();
+    let out = OutputExplanation {
+        position: None,
+        logits,
+        predicted,
+        tokens,
+        bias: b.clone(),
+        communities,
+        components: vec![("embedding (via task attention)".into(), embedding), ("read-out bias".into(), b)],
+        token_communities,
+    };
+    (out, alpha)
+}
+
+/// Explains the SINr transformer on a batch of one example (no padding).
+pub fn explain_transformer(m: &SinrTransformer, batch: &Batch) -> (Vec<OutputExplanation>, Vec<(String, Vec<Vec<f32>>)>) {
+    let (h0, h, traces) = m.stream(batch);
+    let device = h.device();
+    let [_, t, k] = h.dims();
+    let s = t + 1; // sources: every token, and the biases
+    let bias_part = t;
+    // D[s, t, :] = the part of the stream at position t that comes from source s.
+    let h0_host = to_vec(h0.clone());
+    let mut d0 = vec![0f32; s * t * k];
+    for ti in 0..t {
+        d0[(ti * t + ti) * k..(ti * t + ti + 1) * k].copy_from_slice(&h0_host[ti * k..(ti + 1) * k]);
+    }
+    let mut parts = Tensor::<3>::from_data(TensorData::new(d0, [s, t, k]), &device);
+    let mut attention = Vec::new();
+    let mut writes: Vec<(String, Tensor<2>)> = vec![("embedding".into(), h0.clone().reshape([t, k]))];
+    let mut memory_writes: Vec<(usize, Tensor<2>, Tensor<2>)> = Vec::new(); // (layer, act [T,M], values [M,K])
+    for (l, (layer, tr)) in m.layers.iter().zip(&traces).enumerate() {
+        let heads = layer.attention.heads();
+        let alpha = tr.alpha.clone().reshape([heads, t, t]);
+        parts = parts.clone() + layer.attention.decompose(alpha.clone(), parts);
+        let act = tr.activations.clone().reshape([t, layer.memory.memories()]);
+        let gates = act.clone().greater_elem(0.0).float();
+        parts = parts.clone() + layer.memory.decompose(gates, parts, bias_part);
+        let alpha_host = to_vec(alpha);
+        let per_head = tr.per_head.clone().reshape([heads, t, k]);
+        for hh in 0..heads {
+            attention.push((format!("layer {} head {}", l + 1, hh + 1), grid(&alpha_host[hh * t * t..(hh + 1) * t * t], t)));
+            let idx = Tensor::<1, Int>::from_data(TensorData::new(vec![hh as i64], [1]), &device);
+            writes.push((format!("layer {} head {}", l + 1, hh + 1), per_head.clone().select(0, idx).reshape([t, k])));
+        }
+        memory_writes.push((l, act, layer.memory.effective_values()));
+    }
+    let (w, b, c) = readout_host(&m.readout);
+    let w_t = m.readout.weights(); // [K, C]
+    // Per-output weights over positions: β for sequence tasks, one-hot for each position.
+    let mut outputs = Vec::new();
+    let position_weights: Vec<(Option<usize>, Vec<f32>)> = if m.token_task {
+        (0..t).map(|p| (Some(p), (0..t).map(|x| f32::from(u8::from(x == p))).collect())).collect()
+    } else {
+        let (_, beta) = m.pool.forward_dense(h.clone(), batch.mask.clone());
+        let beta = to_vec(beta);
+        attention.insert(0, ("pooling".into(), vec![beta.clone()]));
+        vec![(None, beta)]
+    };
+    let h_host = to_vec(h.reshape([t, k]));
+    for (position, beta) in position_weights {
+        let beta_t = Tensor::<2>::from_data(TensorData::new(beta.clone(), [1, t]), &device);
+        // Token split: Σ_t β_t D[s, t, :] W.
+        let pooled_parts = beta_t.clone().reshape([1, 1, t]).expand([s, 1, t]).matmul(parts.clone()).reshape([s, k]);
+        let per_source = to_vec(pooled_parts.clone().matmul(w_t.clone())); // [S, C]
+        let tokens: Vec<Vec<f32>> = grid(&per_source[..t * c], c);
+        let bias: Vec<f32> = (0..c).map(|cc| per_source[t * c + cc] + b[cc]).collect();
+        // Community split of the pooled final stream.
+        let pooled: Vec<f32> = (0..k).map(|kk| (0..t).map(|ti| beta[ti] * h_host[ti * k + kk]).sum()).collect();
+        let communities: Vec<Vec<f32>> = (0..k).map(|kk| (0..c).map(|cc| pooled[kk] * w[kk * c + cc]).collect()).collect();
+        let logits: Vec<f32> = (0..c).map(|cc| communities.iter().map(|r| r[cc]).sum::<f32>() + b[cc]).collect();
+        let predicted = argmax(&logits);
+        // Component split: every write into the stream, pooled and read out.
+        let mut components = Vec::new();
+        for (name, wr) in &writes {
+            let v = to_vec(beta_t.clone().matmul(wr.clone()).matmul(w_t.clone()));
+            components.push((name.clone(), v));
+        }
+        for (l, act, values) in &memory_writes {
+            let a = to_vec(beta_t.clone().matmul(act.clone())); // [M]
+            let vw = to_vec(values.clone().matmul(w_t.clone())); // [M, C]
+            for (i, ai) in a.iter().enumerate() {
+                if *ai != 0.0 {
+                    components.push((format!("layer {} memory {}", l + 1, i + 1), (0..c).map(|cc| ai * vw[i * c + cc]).collect()));
+                }
+            }
+        }
+        components.push(("read-out bias".into(), b.clone()));
+        // Largest community terms of every token for the predicted class.
+        let pp = to_vec(pooled_parts);
+        let token_communities = (0..t)
+            .map(|ti| top_terms((0..k).map(|kk| (kk as u32, pp[ti * k + kk] * w[kk * c + predicted])), 10))
+            .collect();
+        outputs.push(OutputExplanation { position, logits, predicted, tokens, bias, communities, components, token_communities });
+    }
+    let _ = SURFACE_FEATURES;
+    (outputs, attention)
+}
+
+/// Explains the hierarchical model on a batch of one example: the token split follows every
+/// fine unit up its chain of ancestors (one parent each), with the ReLU gates fixed.
+pub fn explain_hierarchical(m: &HierarchicalClassifier, batch: &Batch) -> (OutputExplanation, Vec<f32>) {
+    let (logits, alpha, hs, pres) = m.trace(batch.tokens.clone(), batch.mask.clone());
+    let x = m.embedding.forward(batch.tokens.clone());
+    let [_, t, p] = x.val.dims();
+    let idx: Vec<i64> = x.idx.into_data().try_into_vec_as::<i64>().expect("int tensor");
+    let val = to_vec(x.val);
+    let alpha = to_vec(alpha);
+    let logits = to_vec(logits);
+    let (w, b, c) = readout_host(&m.readout);
+    let predicted = argmax(&logits);
+    // For every level, per unit: its parent, its weight, and whether the parent fired.
+    let levels: Vec<(Vec<i64>, Vec<f32>, Vec<f32>, Vec<bool>)> = m
+        .levels
+        .iter()
+        .zip(&pres)
+        .map(|(l, pre)| {
+            (
+                l.parent.val().into_data().try_into_vec_as::<i64>().expect("int"),
+                to_vec(l.weight.val()),
+                to_vec(l.bias.val()),
+                to_vec(pre.clone()).iter().map(|v| *v > 0.0).collect(),
+            )
+        })
+        .collect();
+    // gain[l][u][c]: d logit_c / d (input of unit u at level l), with gates fixed.
+    let top = hs.last().expect("levels").dims()[1];
+    let mut gain: Vec<Vec<f32>> = (0..top).map(|u| (0..c).map(|cc| w[u * c + cc]).collect()).collect();
+    let mut gains = vec![gain.clone()];
+    for (parent, weight, _, fired) in levels.iter().rev() {
+        gain = (0..parent.len())
+            .map(|u| {
+                let pu = parent[u] as usize;
+                (0..c).map(|cc| if fired[pu] { weight[u] * gains.last().expect("one")[pu][cc] } else { 0.0 }).collect()
+            })
+            .collect();
+        gains.push(gain.clone());
+    }
+    gains.reverse(); // gains[0]: finest level
+    let fine_gain = &gains[0];
+    let mut tokens = vec![vec![0f32; c]; t];
+    let mut token_communities = Vec::with_capacity(t);
+    for ti in 0..t {
+        let mut terms = Vec::new();
+        for j in 0..p {
+            let (col, v) = (idx[ti * p + j] as usize, val[ti * p + j]);
+            if v == 0.0 {
+                continue;
+            }
+            for cc in 0..c {
+                tokens[ti][cc] += alpha[ti] * v * fine_gain[col][cc];
+            }
+            terms.push((col as u32, alpha[ti] * v * fine_gain[col][predicted]));
+        }
+        token_communities.push(top_terms(terms.into_iter(), 10));
+    }
+    // Biases: each level's bias on fired units, through the gains of the level above.
+    let mut bias = b.clone();
+    let mut components = Vec::new();
+    for (li, (_, _, lbias, fired)) in levels.iter().enumerate() {
+        let g = &gains[li + 1];
+        let mut v = vec![0f32; c];
+        for (u, bu) in lbias.iter().enumerate() {
+            if fired[u] {
+                for cc in 0..c {
+                    v[cc] += bu * g[u][cc];
+                }
+            }
+        }
+        for cc in 0..c {
+            bias[cc] += v[cc];
+        }
+        components.push((format!("level {} biases", li + 1), v));
+    }
+    // Community split at the coarsest level, and the fine input split.
+    let h_top = to_vec(hs.last().expect("levels").clone());
+    let communities: Vec<Vec<f32>> = (0..top).map(|u| (0..c).map(|cc| h_top[u] * w[u * c + cc]).collect()).collect();
+    let embedding: Vec<f32> = (0..c).map(|cc| tokens.iter().map(|r| r[cc]).sum()).collect();
+    components.insert(0, ("embedding (via task attention and the hierarchy)".into(), embedding));
+    components.push(("read-out bias".into(), b));
+    let out = OutputExplanation { position: None, logits, predicted, tokens, bias, communities, components, token_communities };
+    (out, alpha)
+}

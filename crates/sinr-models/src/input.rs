@@ -1,0 +1,78 @@
+//! The input space of a model: the SINr vectors of the vocabulary at a chosen Louvain level,
+//! as padded COO rows, and the words that label each dimension.
+
+use sinr_embed::{SinrModel, sparsify};
+use sinr_nn::PaddedRows;
+
+use crate::error::{Error, Result};
+
+/// The rows of the frozen embedding (row 0 = padding) at `level`, each word's vector first
+/// restricted to its `top` largest values (at the model's own level) when given.
+pub fn embedding_rows(model: &SinrModel, level: usize, top: Option<usize>) -> Result<PaddedRows> {
+    if level >= model.dendrogram.levels.len() {
+        return Err(Error::config(
+            "level",
+            format!(
+                "is {level}, but the embeddings have {} Louvain level(s) (train them with `--louvain multilevel` for coarse levels)",
+                model.dendrogram.levels.len()
+            ),
+        ));
+    }
+    if level < model.level {
+        return Err(Error::config("level", format!("is finer than the embeddings' own level {}", model.level)));
+    }
+    let m = match top {
+        Some(k) => sparsify(&model.matrix, k),
+        None => model.matrix.clone(),
+    };
+    let mut rows: Vec<Vec<(u32, f32)>> = Vec::with_capacity(m.n_rows() + 1);
+    rows.push(Vec::new());
+    for r in 0..m.n_rows() {
+        let (idx, val) = m.row(r);
+        rows.push(idx.iter().zip(val).map(|(&c, &v)| (c, v as f32)).collect());
+    }
+    let fine = PaddedRows::from_rows(&rows, m.n_cols());
+    if level == model.level {
+        return Ok(fine);
+    }
+    // Column → community of the model's level → ancestor at `level`.
+    let mut anc: Vec<u32> = model.columns.clone();
+    for l in model.level..level {
+        let parent = model.dendrogram.parents(l)?;
+        for a in &mut anc {
+            *a = parent[*a as usize];
+        }
+    }
+    Ok(fine.coarsen(&anc, model.dendrogram.levels[level].n_communities))
+}
+
+/// For every dimension of the input space at `level`, its `n` most typical words (members of the
+/// community with the highest value on it).
+pub fn dimension_labels(model: &SinrModel, level: usize, n: usize) -> Result<Vec<Vec<String>>> {
+    let lvl = model.dendrogram.level(level)?;
+    let (m, dims, col_of): (sinr_embed::SparseMatrix, usize, Vec<Option<u32>>) = if level == model.level {
+        let mut col_of = vec![None; lvl.n_communities];
+        for (col, &c) in model.columns.iter().enumerate() {
+            col_of[c as usize] = Some(col as u32);
+        }
+        (model.matrix.clone(), model.columns.len(), col_of)
+    } else {
+        (model.at_level(level)?, lvl.n_communities, (0..lvl.n_communities as u32).map(Some).collect())
+    };
+    let mut best: Vec<Vec<(f64, u32)>> = vec![Vec::new(); dims];
+    for (w, &c) in lvl.partition.iter().enumerate() {
+        if let Some(col) = col_of[c as usize] {
+            best[col as usize].push((m.get(w, col), w as u32));
+        }
+    }
+    Ok(best
+        .into_iter()
+        .map(|mut v| {
+            v.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            v.into_iter()
+                .take(n)
+                .map(|(_, w)| model.vocab.word(sinr_embed::WordId(w)).to_owned())
+                .collect()
+        })
+        .collect())
+}

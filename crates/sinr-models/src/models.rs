@@ -1,0 +1,321 @@
+//! The four models, each a burn `Module` with one forward pass for training and one traced
+//! pass for explanations.
+//!
+//! * [`AttentionClassifier`] — task-vector attention over the frozen SINr vectors, linear
+//!   read-out: `logit_c = Σ_t α_t Σ_k x_tk W_kc + b_c`.
+//! * [`SinrTransformer`] — N layers of SINr-space heads and key-value memories on a residual
+//!   stream in the space of a (coarse) Louvain level; task-vector pooling (sequence tasks) or a
+//!   per-position read-out (token tasks).
+//! * [`HierarchicalClassifier`] — task-vector pooling at the finest level, then masked layers up
+//!   the Louvain dendrogram; every hidden unit is a community.
+//! * [`DenseBaseline`] — free dense embeddings and burn's standard transformer encoder, the same
+//!   sizes: the price of interpretability.
+
+use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
+use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::prelude::*;
+use sinr_nn::{
+    HierarchyLevel, KeyValueMemory, KeyValueMemoryConfig, PaddedRows, Readout, ReadoutConfig, SinrAttention,
+    SinrAttentionConfig, SinrEmbedding, TaskAttention, TaskAttentionConfig,
+};
+
+use crate::data::{Batch, SURFACE_FEATURES, TaskKind};
+
+/// What every model offers the training loop.
+pub trait Classifier {
+    /// Logits: `[B, C]` for sequence tasks, `[N, C]` for the `N` real positions of token tasks.
+    fn logits(&self, batch: &Batch) -> Tensor<2>;
+    /// The regularisation term added to the loss (L1 penalties), if any.
+    fn penalty(&self) -> Option<Tensor<1>> {
+        None
+    }
+}
+
+/// Selects the real positions of `[B, T, C]` logits: `[N, C]`.
+fn at_positions(logits: Tensor<3>, batch: &Batch) -> Tensor<2> {
+    let [b, t, c] = logits.dims();
+    let pos = batch.positions.clone().expect("token tasks carry positions");
+    logits.reshape([b * t, c]).select(0, pos)
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Task-vector attention classifier.
+#[derive(Module, Debug)]
+pub struct AttentionClassifier {
+    /// Frozen token vectors.
+    pub embedding: SinrEmbedding,
+    /// The task vector.
+    pub attention: TaskAttention,
+    /// Read-out to classes.
+    pub readout: Readout,
+    /// L1 weight of the read-out.
+    #[module(skip)]
+    pub l1: f64,
+}
+
+impl AttentionClassifier {
+    /// Builds the model over `rows` for `classes` classes.
+    pub fn new(rows: &PaddedRows, classes: usize, non_negative: bool, l1: f64, device: &Device) -> Self {
+        Self {
+            embedding: SinrEmbedding::new(rows, device),
+            attention: TaskAttentionConfig::new(rows.dims).init(device),
+            readout: ReadoutConfig::new(rows.dims, classes).with_non_negative(non_negative).init(device),
+            l1,
+        }
+    }
+
+    /// `(logits [B, C], α [B, T], d [B, K])`.
+    pub fn forward(&self, tokens: Tensor<2, Int>, mask: Tensor<2, Bool>) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
+        let x = self.embedding.forward(tokens);
+        let (d, alpha) = self.attention.forward_sparse(&x, mask);
+        (self.readout.forward(d.clone()), alpha, d)
+    }
+}
+
+impl Classifier for AttentionClassifier {
+    fn logits(&self, batch: &Batch) -> Tensor<2> {
+        self.forward(batch.tokens.clone(), batch.mask.clone()).0
+    }
+    fn penalty(&self) -> Option<Tensor<1>> {
+        (self.l1 > 0.0).then(|| self.readout.l1() * self.l1)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// One layer of the SINr transformer: heads, then memories, both added to the stream.
+#[derive(Module, Debug)]
+pub struct SinrLayer {
+    /// The heads.
+    pub attention: SinrAttention,
+    /// The memories.
+    pub memory: KeyValueMemory,
+}
+
+/// What one layer did to one batch.
+#[derive(Debug, Clone)]
+pub struct LayerTrace {
+    /// `[B, H, T, T]`.
+    pub alpha: Tensor<4>,
+    /// `[B, H, T, K]` head outputs.
+    pub per_head: Tensor<4>,
+    /// `[B, T, M]` memory activations.
+    pub activations: Tensor<3>,
+}
+
+/// The SINr transformer.
+#[derive(Module, Debug)]
+pub struct SinrTransformer {
+    /// Frozen token vectors at the stream's Louvain level.
+    pub embedding: SinrEmbedding,
+    /// The layers.
+    pub layers: Vec<SinrLayer>,
+    /// Task-vector pooling (sequence tasks).
+    pub pool: TaskAttention,
+    /// Read-out.
+    pub readout: Readout,
+    /// Sequence or token task.
+    #[module(skip)]
+    pub token_task: bool,
+    /// Width of the stream: communities, plus the surface features of token tasks.
+    #[module(skip)]
+    pub width: usize,
+    /// L1 weight.
+    #[module(skip)]
+    pub l1: f64,
+}
+
+impl SinrTransformer {
+    /// Builds the model.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(rows: &PaddedRows, classes: usize, kind: TaskKind, layers: usize, heads: usize, memories: usize, l1: f64, device: &Device) -> Self {
+        let token_task = kind == TaskKind::Token;
+        let width = rows.dims + if token_task { SURFACE_FEATURES.len() } else { 0 };
+        Self {
+            embedding: SinrEmbedding::new(rows, device),
+            layers: (0..layers)
+                .map(|_| SinrLayer {
+                    attention: SinrAttentionConfig::new(width, heads).init(device),
+                    memory: KeyValueMemoryConfig::new(width, memories).init(device),
+                })
+                .collect(),
+            pool: TaskAttentionConfig::new(width).init(device),
+            readout: ReadoutConfig::new(width, classes).init(device),
+            token_task,
+            width,
+            l1,
+        }
+    }
+
+    /// The input stream `[B, T, width]`: the token vectors (and the surface features).
+    pub fn input(&self, batch: &Batch) -> Tensor<3> {
+        let x = self.embedding.forward(batch.tokens.clone()).densify();
+        match (&batch.features, self.token_task) {
+            (Some(f), true) => Tensor::cat(vec![x, f.clone()], 2),
+            _ => x,
+        }
+    }
+
+    /// The final stream and every layer's trace.
+    pub fn stream(&self, batch: &Batch) -> (Tensor<3>, Tensor<3>, Vec<LayerTrace>) {
+        let h0 = self.input(batch);
+        let mut h = h0.clone();
+        let mut traces = Vec::with_capacity(self.layers.len());
+        for layer in &self.layers {
+            let (a, tr) = layer.attention.forward(h.clone(), batch.mask.clone());
+            h = h + a;
+            let (m, act) = layer.memory.forward(h.clone());
+            h = h + m;
+            traces.push(LayerTrace { alpha: tr.alpha, per_head: tr.per_head, activations: act });
+        }
+        (h0, h, traces)
+    }
+}
+
+impl Classifier for SinrTransformer {
+    fn logits(&self, batch: &Batch) -> Tensor<2> {
+        let (_, h, _) = self.stream(batch);
+        if self.token_task {
+            at_positions(self.readout.forward_tokens(h), batch)
+        } else {
+            let (d, _) = self.pool.forward_dense(h, batch.mask.clone());
+            self.readout.forward(d)
+        }
+    }
+    fn penalty(&self) -> Option<Tensor<1>> {
+        (self.l1 > 0.0).then(|| {
+            let mut p = self.readout.l1();
+            for l in &self.layers {
+                p = p + l.memory.l1();
+            }
+            p * self.l1
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Task-vector pooling at the finest level, then masked layers up the dendrogram.
+#[derive(Module, Debug)]
+pub struct HierarchicalClassifier {
+    /// Frozen token vectors at the finest level.
+    pub embedding: SinrEmbedding,
+    /// Pooling.
+    pub attention: TaskAttention,
+    /// Fine → coarse levels.
+    pub levels: Vec<HierarchyLevel>,
+    /// Read-out from the coarsest level.
+    pub readout: Readout,
+    /// L1 weight.
+    #[module(skip)]
+    pub l1: f64,
+}
+
+impl HierarchicalClassifier {
+    /// Builds the model; `parents[i]` maps the units of level `i` to those of level `i + 1`.
+    pub fn new(rows: &PaddedRows, parents: &[(Vec<u32>, usize)], classes: usize, l1: f64, device: &Device) -> Self {
+        let top = parents.last().map_or(rows.dims, |p| p.1);
+        Self {
+            embedding: SinrEmbedding::new(rows, device),
+            attention: TaskAttentionConfig::new(rows.dims).init(device),
+            levels: parents.iter().map(|(p, n)| HierarchyLevel::new(p, *n, device)).collect(),
+            readout: ReadoutConfig::new(top, classes).init(device),
+            l1,
+        }
+    }
+
+    /// `(logits, α, [d, h_1, …, h_L], [pre_1, …])`.
+    pub fn trace(&self, tokens: Tensor<2, Int>, mask: Tensor<2, Bool>) -> (Tensor<2>, Tensor<2>, Vec<Tensor<2>>, Vec<Tensor<2>>) {
+        let x = self.embedding.forward(tokens);
+        let (d, alpha) = self.attention.forward_sparse(&x, mask);
+        let mut hs = vec![d];
+        let mut pres = Vec::new();
+        for l in &self.levels {
+            let (h, pre) = l.forward(hs.last().expect("non-empty").clone());
+            hs.push(h);
+            pres.push(pre);
+        }
+        (self.readout.forward(hs.last().expect("non-empty").clone()), alpha, hs, pres)
+    }
+}
+
+impl Classifier for HierarchicalClassifier {
+    fn logits(&self, batch: &Batch) -> Tensor<2> {
+        self.trace(batch.tokens.clone(), batch.mask.clone()).0
+    }
+    fn penalty(&self) -> Option<Tensor<1>> {
+        (self.l1 > 0.0).then(|| self.readout.l1() * self.l1)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// The dense, non-interpretable baseline.
+#[derive(Module, Debug)]
+pub struct DenseBaseline {
+    /// Free word embeddings (row 0: padding).
+    pub embedding: Embedding,
+    /// Learned positions.
+    pub positions: Embedding,
+    /// Surface features of token tasks, projected into the model width.
+    pub features: Option<Linear>,
+    /// burn's transformer encoder.
+    pub encoder: TransformerEncoder,
+    /// Read-out.
+    pub readout: Linear,
+    /// Sequence or token task.
+    #[module(skip)]
+    pub token_task: bool,
+}
+
+impl DenseBaseline {
+    /// Builds the model.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(vocab: usize, max_len: usize, classes: usize, kind: TaskKind, dim: usize, layers: usize, heads: usize, ff: usize, dropout: f64, device: &Device) -> Self {
+        let token_task = kind == TaskKind::Token;
+        Self {
+            embedding: EmbeddingConfig::new(vocab, dim).init(device),
+            positions: EmbeddingConfig::new(max_len, dim).init(device),
+            features: token_task.then(|| LinearConfig::new(SURFACE_FEATURES.len(), dim).init(device)),
+            encoder: TransformerEncoderConfig::new(dim, ff, heads, layers).with_dropout(dropout).init(device),
+            readout: LinearConfig::new(dim, classes).init(device),
+            token_task,
+        }
+    }
+
+    /// The token embeddings `[B, T, D]` (input of gradient × input) and the final states.
+    pub fn states(&self, batch: &Batch) -> (Tensor<3>, Tensor<3>) {
+        let [b, t] = batch.tokens.dims();
+        let device = batch.tokens.device();
+        let emb = self.embedding.forward(batch.tokens.clone());
+        let pos = Tensor::<1, Int>::arange(0..t as i64, &device).reshape([1, t]).expand([b, t]);
+        let mut x = emb.clone() + self.positions.forward(pos);
+        if let (Some(f), Some(lin)) = (&batch.features, &self.features) {
+            x = x + lin.forward(f.clone());
+        }
+        let h = self.encoder.forward(TransformerEncoderInput::new(x).mask_pad(batch.mask.clone()));
+        (emb, h)
+    }
+
+    /// Logits from given final states.
+    pub fn head(&self, h: Tensor<3>, batch: &Batch) -> Tensor<2> {
+        if self.token_task {
+            at_positions(self.readout.forward(h), batch)
+        } else {
+            // Mean over the real positions.
+            let [b, t, d] = h.dims();
+            let keep = batch.mask.clone().bool_not().float().reshape([b, t, 1]);
+            let n = keep.clone().sum_dim(1).clamp_min(1.0).reshape([b, 1]);
+            let pooled = (h * keep).sum_dim(1).reshape([b, d]) / n;
+            self.readout.forward(pooled)
+        }
+    }
+}
+
+impl Classifier for DenseBaseline {
+    fn logits(&self, batch: &Batch) -> Tensor<2> {
+        let (_, h) = self.states(batch);
+        self.head(h, batch)
+    }
+}
