@@ -20,7 +20,12 @@ pub struct AttentionConfig {
 
 impl Default for AttentionConfig {
     fn default() -> Self {
-        Self { level: 0, sparsify: Some(100), non_negative: false, l1: 0.0 }
+        Self {
+            level: 0,
+            sparsify: Some(100),
+            non_negative: false,
+            l1: 0.0,
+        }
     }
 }
 
@@ -44,7 +49,14 @@ pub struct TransformerConfig {
 
 impl Default for TransformerConfig {
     fn default() -> Self {
-        Self { level: 1, sparsify: Some(100), layers: 2, heads: 4, memories: 64, l1: 0.0 }
+        Self {
+            level: 1,
+            sparsify: Some(100),
+            layers: 2,
+            heads: 4,
+            memories: 64,
+            l1: 0.0,
+        }
     }
 }
 
@@ -62,7 +74,11 @@ pub struct HierarchicalConfig {
 
 impl Default for HierarchicalConfig {
     fn default() -> Self {
-        Self { sparsify: Some(100), levels: None, l1: 0.0 }
+        Self {
+            sparsify: Some(100),
+            levels: None,
+            l1: 0.0,
+        }
     }
 }
 
@@ -84,7 +100,13 @@ pub struct DenseConfig {
 
 impl Default for DenseConfig {
     fn default() -> Self {
-        Self { dim: 128, layers: 2, heads: 4, ff: 256, dropout: 0.1 }
+        Self {
+            dim: 128,
+            layers: 2,
+            heads: 4,
+            ff: 256,
+            dropout: 0.1,
+        }
     }
 }
 
@@ -116,9 +138,22 @@ impl ModelConfig {
     /// Checks every field.
     pub fn validate(&self) -> Result<()> {
         let nonneg = |v: f64, f: &'static str| {
-            if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(Error::config(f, format!("must be a finite number ≥ 0, got {v}"))) }
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(Error::config(
+                    f,
+                    format!("must be a finite number ≥ 0, got {v}"),
+                ))
+            }
         };
-        let positive = |v: usize, f: &'static str| if v > 0 { Ok(()) } else { Err(Error::config(f, "must be at least 1")) };
+        let positive = |v: usize, f: &'static str| {
+            if v > 0 {
+                Ok(())
+            } else {
+                Err(Error::config(f, "must be at least 1"))
+            }
+        };
         match self {
             ModelConfig::Attention(c) => {
                 nonneg(c.l1, "l1")?;
@@ -139,7 +174,10 @@ impl ModelConfig {
                 positive(c.heads, "heads")?;
                 positive(c.ff, "ff")?;
                 if c.dim % c.heads != 0 {
-                    return Err(Error::config("heads", format!("must divide dim ({} % {} ≠ 0)", c.dim, c.heads)));
+                    return Err(Error::config(
+                        "heads",
+                        format!("must divide dim ({} % {} ≠ 0)", c.dim, c.heads),
+                    ));
                 }
                 if !(0.0..1.0).contains(&c.dropout) {
                     return Err(Error::config("dropout", "must be in [0, 1)"));
@@ -200,7 +238,10 @@ impl TrainConfig {
             return Err(Error::config("batch_size", "must be at least 1"));
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return Err(Error::config("learning_rate", "must be a finite number > 0"));
+            return Err(Error::config(
+                "learning_rate",
+                "must be a finite number > 0",
+            ));
         }
         if self.grad_clip.is_some_and(|g| !(g.is_finite() && g > 0.0)) {
             return Err(Error::config("grad_clip", "must be a finite number > 0"));
@@ -219,12 +260,32 @@ mod tests {
     #[test]
     fn strict_parsing_and_validation() {
         let c: ModelConfig = serde_json::from_str(r#"{"kind":"transformer","layers":3}"#).unwrap();
-        assert_eq!(c, ModelConfig::Transformer(TransformerConfig { layers: 3, ..Default::default() }));
-        assert!(serde_json::from_str::<ModelConfig>(r#"{"kind":"transformer","layerz":3}"#).is_err());
+        assert_eq!(
+            c,
+            ModelConfig::Transformer(TransformerConfig {
+                layers: 3,
+                ..Default::default()
+            })
+        );
+        assert!(
+            serde_json::from_str::<ModelConfig>(r#"{"kind":"transformer","layerz":3}"#).is_err()
+        );
         assert!(serde_json::from_str::<ModelConfig>(r#"{"kind":"lstm"}"#).is_err());
-        let bad = ModelConfig::Dense(DenseConfig { dim: 10, heads: 3, ..Default::default() });
+        let bad = ModelConfig::Dense(DenseConfig {
+            dim: 10,
+            heads: 3,
+            ..Default::default()
+        });
         assert!(bad.validate().unwrap_err().to_string().contains("heads"));
-        let bad = TrainConfig { learning_rate: -1.0, ..Default::default() };
-        assert!(bad.validate().unwrap_err().to_string().contains("learning_rate"));
+        let bad = TrainConfig {
+            learning_rate: -1.0,
+            ..Default::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("learning_rate")
+        );
     }
 }

@@ -12,7 +12,12 @@ use serde::{Deserialize, Serialize};
 use sinr_embed::{SinrModel, StopSet, TokenizerConfig, Vocabulary};
 
 /// Names of the surface features of token tasks, in column order.
-pub const SURFACE_FEATURES: [&str; 4] = ["feature:capitalised", "feature:all-caps", "feature:digit", "feature:sentence-start"];
+pub const SURFACE_FEATURES: [&str; 4] = [
+    "feature:capitalised",
+    "feature:all-caps",
+    "feature:digit",
+    "feature:sentence-start",
+];
 
 /// Sequence classification (one label per text) or token classification (one tag per token).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,7 +58,12 @@ impl Encoder {
         let mut tokenizer = model.config.tokenizer.clone();
         tokenizer.min_unit_tokens = 0;
         tokenizer.unit = sinr_embed::Unit::Line;
-        Self { stop: tokenizer.stop_set(), tokenizer, vocab: model.vocab.clone(), max_len }
+        Self {
+            stop: tokenizer.stop_set(),
+            tokenizer,
+            vocab: model.vocab.clone(),
+            max_len,
+        }
     }
 
     /// The row of a word (0 if unknown).
@@ -68,7 +78,10 @@ impl Encoder {
 
     /// Tokens of a text as the embeddings see them, with their rows (0 = unknown).
     pub fn tokenize(&self, text: &str) -> Vec<(String, u32)> {
-        let one_line: String = text.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
+        let one_line: String = text
+            .chars()
+            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+            .collect();
         let mut out = Vec::new();
         let chunk = sinr_embed::TextChunk::from_text("<text>", &one_line);
         let _ = chunk.for_each_unit(&self.tokenizer, &self.stop, |toks| {
@@ -85,23 +98,50 @@ impl Encoder {
             .filter(|(_, r)| *r != 0)
             .take(self.max_len)
             .unzip();
-        Example { rows, surface, features: Vec::new(), labels: vec![label] }
+        Example {
+            rows,
+            surface,
+            features: Vec::new(),
+            labels: vec![label],
+        }
     }
 
     /// A tokenised sentence for a token task: every token, its row (lowercased letters only),
     /// its surface features, truncated to `max_len`.
     pub fn encode_tokens(&self, tokens: &[String], labels: &[usize]) -> Example {
         let n = tokens.len().min(self.max_len);
-        let mut ex = Example { rows: Vec::with_capacity(n), surface: Vec::with_capacity(n), features: Vec::with_capacity(n), labels: labels[..n.min(labels.len())].to_vec() };
+        let mut ex = Example {
+            rows: Vec::with_capacity(n),
+            surface: Vec::with_capacity(n),
+            features: Vec::with_capacity(n),
+            labels: labels[..n.min(labels.len())].to_vec(),
+        };
         for (i, tok) in tokens.iter().take(n).enumerate() {
-            let letters: String = tok.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect();
-            ex.rows.push(if letters.chars().count() >= self.tokenizer.min_token_len && !self.stop.contains(&letters) { self.row(&letters) } else { 0 });
+            let letters: String = tok
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .flat_map(char::to_lowercase)
+                .collect();
+            ex.rows.push(
+                if letters.chars().count() >= self.tokenizer.min_token_len
+                    && !self.stop.contains(&letters)
+                {
+                    self.row(&letters)
+                } else {
+                    0
+                },
+            );
             ex.surface.push(tok.clone());
             let first_upper = tok.chars().next().is_some_and(char::is_uppercase);
             let letters_only: Vec<char> = tok.chars().filter(|c| c.is_alphabetic()).collect();
             let all_caps = letters_only.len() > 1 && letters_only.iter().all(|c| c.is_uppercase());
             let digit = tok.chars().any(|c| c.is_ascii_digit());
-            ex.features.push([f32::from(u8::from(first_upper)), f32::from(u8::from(all_caps)), f32::from(u8::from(digit)), f32::from(u8::from(i == 0))]);
+            ex.features.push([
+                f32::from(u8::from(first_upper)),
+                f32::from(u8::from(all_caps)),
+                f32::from(u8::from(digit)),
+                f32::from(u8::from(i == 0)),
+            ]);
         }
         ex
     }
@@ -125,7 +165,12 @@ pub struct Batch {
 /// Pads `examples` into a batch.
 pub fn make_batch(examples: &[&Example], kind: TaskKind, device: &Device) -> Batch {
     let b = examples.len();
-    let t = examples.iter().map(|e| e.rows.len()).max().unwrap_or(0).max(1);
+    let t = examples
+        .iter()
+        .map(|e| e.rows.len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let mut tokens = vec![0i64; b * t];
     let mut mask = vec![true; b * t];
     let mut feats = vec![0f32; b * t * SURFACE_FEATURES.len()];
@@ -149,8 +194,14 @@ pub fn make_batch(examples: &[&Example], kind: TaskKind, device: &Device) -> Bat
     Batch {
         tokens: Tensor::from_data(TensorData::new(tokens, [b, t]), device),
         mask: Tensor::from_data(TensorData::new(mask, [b, t]), device),
-        features: (kind == TaskKind::Token).then(|| Tensor::from_data(TensorData::new(feats, [b, t, SURFACE_FEATURES.len()]), device)),
+        features: (kind == TaskKind::Token).then(|| {
+            Tensor::from_data(
+                TensorData::new(feats, [b, t, SURFACE_FEATURES.len()]),
+                device,
+            )
+        }),
         targets: Tensor::from_data(TensorData::new(targets, [n]), device),
-        positions: (kind == TaskKind::Token).then(|| Tensor::from_data(TensorData::new(positions, [n]), device)),
+        positions: (kind == TaskKind::Token)
+            .then(|| Tensor::from_data(TensorData::new(positions, [n]), device)),
     }
 }

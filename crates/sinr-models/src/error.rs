@@ -61,9 +61,15 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn config(field: &'static str, reason: impl Into<String>) -> Self {
-        Self::Config { field, reason: reason.into() }
+        Self::Config {
+            field,
+            reason: reason.into(),
+        }
     }
     pub(crate) fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
-        Self::Io { path: path.into(), cause }
+        Self::Io {
+            path: path.into(),
+            cause,
+        }
     }
 }

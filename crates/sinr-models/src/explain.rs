@@ -80,7 +80,9 @@ impl OutputExplanation {
 }
 
 fn argmax(v: &[f32]) -> usize {
-    v.iter().enumerate().fold(0, |b, (i, x)| if *x > v[b] { i } else { b })
+    v.iter()
+        .enumerate()
+        .fold(0, |b, (i, x)| if *x > v[b] { i } else { b })
 }
 
 /// `[rows][cols]` from a flat vector.
@@ -108,7 +110,11 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
     let (logits, alpha, d) = m.forward(batch.tokens.clone(), batch.mask.clone());
     let x = m.embedding.forward(batch.tokens.clone());
     let [_, t, p] = x.val.dims();
-    let idx: Vec<i64> = x.idx.into_data().try_into_vec_as::<i64>().expect("int tensor");
+    let idx: Vec<i64> = x
+        .idx
+        .into_data()
+        .try_into_vec_as::<i64>()
+        .expect("int tensor");
     let val = to_vec(x.val);
     let alpha = to_vec(alpha);
     let d = to_vec(d);
@@ -132,8 +138,12 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
         }
         token_communities.push(top_terms(terms.into_iter(), 10));
     }
-    let communities: Vec<Vec<f32>> = (0..k).map(|kk| (0..c).map(|cc| d[kk] * w[kk * c + cc]).collect()).collect();
-    let embedding: Vec<f32> = (0..c).map(|cc| communities.iter().map(|r| r[cc]).sum()).collect();
+    let communities: Vec<Vec<f32>> = (0..k)
+        .map(|kk| (0..c).map(|cc| d[kk] * w[kk * c + cc]).collect())
+        .collect();
+    let embedding: Vec<f32> = (0..c)
+        .map(|cc| communities.iter().map(|r| r[cc]).sum())
+        .collect();
     let out = OutputExplanation {
         position: None,
         logits,
@@ -141,14 +151,20 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
         tokens,
         bias: b.clone(),
         communities,
-        components: vec![("embedding (via task attention)".into(), embedding), ("read-out bias".into(), b)],
+        components: vec![
+            ("embedding (via task attention)".into(), embedding),
+            ("read-out bias".into(), b),
+        ],
         token_communities,
     };
     (out, alpha)
 }
 
 /// Explains the SINr transformer on a batch of one example (no padding).
-pub fn explain_transformer(m: &SinrTransformer, batch: &Batch) -> (Vec<OutputExplanation>, Vec<(String, Vec<Vec<f32>>)>) {
+pub fn explain_transformer(
+    m: &SinrTransformer,
+    batch: &Batch,
+) -> (Vec<OutputExplanation>, Vec<(String, Vec<Vec<f32>>)>) {
     let (h0, h, traces) = m.stream(batch);
     let device = h.device();
     let [_, t, k] = h.dims();
@@ -158,11 +174,13 @@ pub fn explain_transformer(m: &SinrTransformer, batch: &Batch) -> (Vec<OutputExp
     let h0_host = to_vec(h0.clone());
     let mut d0 = vec![0f32; s * t * k];
     for ti in 0..t {
-        d0[(ti * t + ti) * k..(ti * t + ti + 1) * k].copy_from_slice(&h0_host[ti * k..(ti + 1) * k]);
+        d0[(ti * t + ti) * k..(ti * t + ti + 1) * k]
+            .copy_from_slice(&h0_host[ti * k..(ti + 1) * k]);
     }
     let mut parts = Tensor::<3>::from_data(TensorData::new(d0, [s, t, k]), &device);
     let mut attention = Vec::new();
-    let mut writes: Vec<(String, Tensor<2>)> = vec![("embedding".into(), h0.clone().reshape([t, k]))];
+    let mut writes: Vec<(String, Tensor<2>)> =
+        vec![("embedding".into(), h0.clone().reshape([t, k]))];
     let mut memory_writes: Vec<(usize, Tensor<2>, Tensor<2>)> = Vec::new(); // (layer, act [T,M], values [M,K])
     for (l, (layer, tr)) in m.layers.iter().zip(&traces).enumerate() {
         let heads = layer.attention.heads();
@@ -174,9 +192,15 @@ pub fn explain_transformer(m: &SinrTransformer, batch: &Batch) -> (Vec<OutputExp
         let alpha_host = to_vec(alpha);
         let per_head = tr.per_head.clone().reshape([heads, t, k]);
         for hh in 0..heads {
-            attention.push((format!("layer {} head {}", l + 1, hh + 1), grid(&alpha_host[hh * t * t..(hh + 1) * t * t], t)));
+            attention.push((
+                format!("layer {} head {}", l + 1, hh + 1),
+                grid(&alpha_host[hh * t * t..(hh + 1) * t * t], t),
+            ));
             let idx = Tensor::<1, Int>::from_data(TensorData::new(vec![hh as i64], [1]), &device);
-            writes.push((format!("layer {} head {}", l + 1, hh + 1), per_head.clone().select(0, idx).reshape([t, k])));
+            writes.push((
+                format!("layer {} head {}", l + 1, hh + 1),
+                per_head.clone().select(0, idx).reshape([t, k]),
+            ));
         }
         memory_writes.push((l, act, layer.memory.effective_values()));
     }
@@ -185,7 +209,14 @@ pub fn explain_transformer(m: &SinrTransformer, batch: &Batch) -> (Vec<OutputExp
     // Per-output weights over positions: β for sequence tasks, one-hot for each position.
     let mut outputs = Vec::new();
     let position_weights: Vec<(Option<usize>, Vec<f32>)> = if m.token_task {
-        (0..t).map(|p| (Some(p), (0..t).map(|x| f32::from(u8::from(x == p))).collect())).collect()
+        (0..t)
+            .map(|p| {
+                (
+                    Some(p),
+                    (0..t).map(|x| f32::from(u8::from(x == p))).collect(),
+                )
+            })
+            .collect()
     } else {
         let (_, beta) = m.pool.forward_dense(h.clone(), batch.mask.clone());
         let beta = to_vec(beta);
@@ -196,14 +227,25 @@ pub fn explain_transformer(m: &SinrTransformer, batch: &Batch) -> (Vec<OutputExp
     for (position, beta) in position_weights {
         let beta_t = Tensor::<2>::from_data(TensorData::new(beta.clone(), [1, t]), &device);
         // Token split: Σ_t β_t D[s, t, :] W.
-        let pooled_parts = beta_t.clone().reshape([1, 1, t]).expand([s, 1, t]).matmul(parts.clone()).reshape([s, k]);
+        let pooled_parts = beta_t
+            .clone()
+            .reshape([1, 1, t])
+            .expand([s, 1, t])
+            .matmul(parts.clone())
+            .reshape([s, k]);
         let per_source = to_vec(pooled_parts.clone().matmul(w_t.clone())); // [S, C]
         let tokens: Vec<Vec<f32>> = grid(&per_source[..t * c], c);
         let bias: Vec<f32> = (0..c).map(|cc| per_source[t * c + cc] + b[cc]).collect();
         // Community split of the pooled final stream.
-        let pooled: Vec<f32> = (0..k).map(|kk| (0..t).map(|ti| beta[ti] * h_host[ti * k + kk]).sum()).collect();
-        let communities: Vec<Vec<f32>> = (0..k).map(|kk| (0..c).map(|cc| pooled[kk] * w[kk * c + cc]).collect()).collect();
-        let logits: Vec<f32> = (0..c).map(|cc| communities.iter().map(|r| r[cc]).sum::<f32>() + b[cc]).collect();
+        let pooled: Vec<f32> = (0..k)
+            .map(|kk| (0..t).map(|ti| beta[ti] * h_host[ti * k + kk]).sum())
+            .collect();
+        let communities: Vec<Vec<f32>> = (0..k)
+            .map(|kk| (0..c).map(|cc| pooled[kk] * w[kk * c + cc]).collect())
+            .collect();
+        let logits: Vec<f32> = (0..c)
+            .map(|cc| communities.iter().map(|r| r[cc]).sum::<f32>() + b[cc])
+            .collect();
         let predicted = argmax(&logits);
         // Component split: every write into the stream, pooled and read out.
         let mut components = Vec::new();
@@ -216,7 +258,10 @@ pub fn explain_transformer(m: &SinrTransformer, batch: &Batch) -> (Vec<OutputExp
             let vw = to_vec(values.clone().matmul(w_t.clone())); // [M, C]
             for (i, ai) in a.iter().enumerate() {
                 if *ai != 0.0 {
-                    components.push((format!("layer {} memory {}", l + 1, i + 1), (0..c).map(|cc| ai * vw[i * c + cc]).collect()));
+                    components.push((
+                        format!("layer {} memory {}", l + 1, i + 1),
+                        (0..c).map(|cc| ai * vw[i * c + cc]).collect(),
+                    ));
                 }
             }
         }
@@ -224,9 +269,23 @@ pub fn explain_transformer(m: &SinrTransformer, batch: &Batch) -> (Vec<OutputExp
         // Largest community terms of every token for the predicted class.
         let pp = to_vec(pooled_parts);
         let token_communities = (0..t)
-            .map(|ti| top_terms((0..k).map(|kk| (kk as u32, pp[ti * k + kk] * w[kk * c + predicted])), 10))
+            .map(|ti| {
+                top_terms(
+                    (0..k).map(|kk| (kk as u32, pp[ti * k + kk] * w[kk * c + predicted])),
+                    10,
+                )
+            })
             .collect();
-        outputs.push(OutputExplanation { position, logits, predicted, tokens, bias, communities, components, token_communities });
+        outputs.push(OutputExplanation {
+            position,
+            logits,
+            predicted,
+            tokens,
+            bias,
+            communities,
+            components,
+            token_communities,
+        });
     }
     let _ = SURFACE_FEATURES;
     (outputs, attention)
@@ -234,11 +293,18 @@ pub fn explain_transformer(m: &SinrTransformer, batch: &Batch) -> (Vec<OutputExp
 
 /// Explains the hierarchical model on a batch of one example: the token split follows every
 /// fine unit up its chain of ancestors (one parent each), with the ReLU gates fixed.
-pub fn explain_hierarchical(m: &HierarchicalClassifier, batch: &Batch) -> (OutputExplanation, Vec<f32>) {
+pub fn explain_hierarchical(
+    m: &HierarchicalClassifier,
+    batch: &Batch,
+) -> (OutputExplanation, Vec<f32>) {
     let (logits, alpha, hs, pres) = m.trace(batch.tokens.clone(), batch.mask.clone());
     let x = m.embedding.forward(batch.tokens.clone());
     let [_, t, p] = x.val.dims();
-    let idx: Vec<i64> = x.idx.into_data().try_into_vec_as::<i64>().expect("int tensor");
+    let idx: Vec<i64> = x
+        .idx
+        .into_data()
+        .try_into_vec_as::<i64>()
+        .expect("int tensor");
     let val = to_vec(x.val);
     let alpha = to_vec(alpha);
     let logits = to_vec(logits);
@@ -251,7 +317,11 @@ pub fn explain_hierarchical(m: &HierarchicalClassifier, batch: &Batch) -> (Outpu
         .zip(&pres)
         .map(|(l, pre)| {
             (
-                l.parent.val().into_data().try_into_vec_as::<i64>().expect("int"),
+                l.parent
+                    .val()
+                    .into_data()
+                    .try_into_vec_as::<i64>()
+                    .expect("int"),
                 to_vec(l.weight.val()),
                 to_vec(l.bias.val()),
                 to_vec(pre.clone()).iter().map(|v| *v > 0.0).collect(),
@@ -260,13 +330,23 @@ pub fn explain_hierarchical(m: &HierarchicalClassifier, batch: &Batch) -> (Outpu
         .collect();
     // gain[l][u][c]: d logit_c / d (input of unit u at level l), with gates fixed.
     let top = hs.last().expect("levels").dims()[1];
-    let mut gain: Vec<Vec<f32>> = (0..top).map(|u| (0..c).map(|cc| w[u * c + cc]).collect()).collect();
+    let mut gain: Vec<Vec<f32>> = (0..top)
+        .map(|u| (0..c).map(|cc| w[u * c + cc]).collect())
+        .collect();
     let mut gains = vec![gain.clone()];
     for (parent, weight, _, fired) in levels.iter().rev() {
         gain = (0..parent.len())
             .map(|u| {
                 let pu = parent[u] as usize;
-                (0..c).map(|cc| if fired[pu] { weight[u] * gains.last().expect("one")[pu][cc] } else { 0.0 }).collect()
+                (0..c)
+                    .map(|cc| {
+                        if fired[pu] {
+                            weight[u] * gains.last().expect("one")[pu][cc]
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
             })
             .collect();
         gains.push(gain.clone());
@@ -309,10 +389,29 @@ pub fn explain_hierarchical(m: &HierarchicalClassifier, batch: &Batch) -> (Outpu
     }
     // Community split at the coarsest level, and the fine input split.
     let h_top = to_vec(hs.last().expect("levels").clone());
-    let communities: Vec<Vec<f32>> = (0..top).map(|u| (0..c).map(|cc| h_top[u] * w[u * c + cc]).collect()).collect();
-    let embedding: Vec<f32> = (0..c).map(|cc| tokens.iter().map(|r| r[cc]).sum()).collect();
-    components.insert(0, ("embedding (via task attention and the hierarchy)".into(), embedding));
+    let communities: Vec<Vec<f32>> = (0..top)
+        .map(|u| (0..c).map(|cc| h_top[u] * w[u * c + cc]).collect())
+        .collect();
+    let embedding: Vec<f32> = (0..c)
+        .map(|cc| tokens.iter().map(|r| r[cc]).sum())
+        .collect();
+    components.insert(
+        0,
+        (
+            "embedding (via task attention and the hierarchy)".into(),
+            embedding,
+        ),
+    );
     components.push(("read-out bias".into(), b));
-    let out = OutputExplanation { position: None, logits, predicted, tokens, bias, communities, components, token_communities };
+    let out = OutputExplanation {
+        position: None,
+        logits,
+        predicted,
+        tokens,
+        bias,
+        communities,
+        components,
+        token_communities,
+    };
     (out, alpha)
 }

@@ -19,7 +19,10 @@ pub fn embedding_rows(model: &SinrModel, level: usize, top: Option<usize>) -> Re
         ));
     }
     if level < model.level {
-        return Err(Error::config("level", format!("is finer than the embeddings' own level {}", model.level)));
+        return Err(Error::config(
+            "level",
+            format!("is finer than the embeddings' own level {}", model.level),
+        ));
     }
     let m = match top {
         Some(k) => sparsify(&model.matrix, k),
@@ -50,15 +53,20 @@ pub fn embedding_rows(model: &SinrModel, level: usize, top: Option<usize>) -> Re
 /// community with the highest value on it).
 pub fn dimension_labels(model: &SinrModel, level: usize, n: usize) -> Result<Vec<Vec<String>>> {
     let lvl = model.dendrogram.level(level)?;
-    let (m, dims, col_of): (sinr_embed::SparseMatrix, usize, Vec<Option<u32>>) = if level == model.level {
-        let mut col_of = vec![None; lvl.n_communities];
-        for (col, &c) in model.columns.iter().enumerate() {
-            col_of[c as usize] = Some(col as u32);
-        }
-        (model.matrix.clone(), model.columns.len(), col_of)
-    } else {
-        (model.at_level(level)?, lvl.n_communities, (0..lvl.n_communities as u32).map(Some).collect())
-    };
+    let (m, dims, col_of): (sinr_embed::SparseMatrix, usize, Vec<Option<u32>>) =
+        if level == model.level {
+            let mut col_of = vec![None; lvl.n_communities];
+            for (col, &c) in model.columns.iter().enumerate() {
+                col_of[c as usize] = Some(col as u32);
+            }
+            (model.matrix.clone(), model.columns.len(), col_of)
+        } else {
+            (
+                model.at_level(level)?,
+                lvl.n_communities,
+                (0..lvl.n_communities as u32).map(Some).collect(),
+            )
+        };
     let mut best: Vec<Vec<(f64, u32)>> = vec![Vec::new(); dims];
     for (w, &c) in lvl.partition.iter().enumerate() {
         if let Some(col) = col_of[c as usize] {

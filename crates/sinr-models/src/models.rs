@@ -11,12 +11,14 @@
 //! * [`DenseBaseline`] — free dense embeddings and burn's standard transformer encoder, the same
 //!   sizes: the price of interpretability.
 
-use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
+use burn::nn::transformer::{
+    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
+};
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use sinr_nn::{
-    HierarchyLevel, KeyValueMemory, KeyValueMemoryConfig, PaddedRows, Readout, ReadoutConfig, SinrAttention,
-    SinrAttentionConfig, SinrEmbedding, TaskAttention, TaskAttentionConfig,
+    HierarchyLevel, KeyValueMemory, KeyValueMemoryConfig, PaddedRows, Readout, ReadoutConfig,
+    SinrAttention, SinrAttentionConfig, SinrEmbedding, TaskAttention, TaskAttentionConfig,
 };
 
 use crate::data::{Batch, SURFACE_FEATURES, TaskKind};
@@ -34,7 +36,10 @@ pub trait Classifier {
 /// Selects the real positions of `[B, T, C]` logits: `[N, C]`.
 fn at_positions(logits: Tensor<3>, batch: &Batch) -> Tensor<2> {
     let [b, t, c] = logits.dims();
-    let pos = batch.positions.clone().expect("token tasks carry positions");
+    let pos = batch
+        .positions
+        .clone()
+        .expect("token tasks carry positions");
     logits.reshape([b * t, c]).select(0, pos)
 }
 
@@ -56,17 +61,29 @@ pub struct AttentionClassifier {
 
 impl AttentionClassifier {
     /// Builds the model over `rows` for `classes` classes.
-    pub fn new(rows: &PaddedRows, classes: usize, non_negative: bool, l1: f64, device: &Device) -> Self {
+    pub fn new(
+        rows: &PaddedRows,
+        classes: usize,
+        non_negative: bool,
+        l1: f64,
+        device: &Device,
+    ) -> Self {
         Self {
             embedding: SinrEmbedding::new(rows, device),
             attention: TaskAttentionConfig::new(rows.dims).init(device),
-            readout: ReadoutConfig::new(rows.dims, classes).with_non_negative(non_negative).init(device),
+            readout: ReadoutConfig::new(rows.dims, classes)
+                .with_non_negative(non_negative)
+                .init(device),
             l1,
         }
     }
 
     /// `(logits [B, C], α [B, T], d [B, K])`.
-    pub fn forward(&self, tokens: Tensor<2, Int>, mask: Tensor<2, Bool>) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
+    pub fn forward(
+        &self,
+        tokens: Tensor<2, Int>,
+        mask: Tensor<2, Bool>,
+    ) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
         let x = self.embedding.forward(tokens);
         let (d, alpha) = self.attention.forward_sparse(&x, mask);
         (self.readout.forward(d.clone()), alpha, d)
@@ -129,9 +146,23 @@ pub struct SinrTransformer {
 impl SinrTransformer {
     /// Builds the model.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(rows: &PaddedRows, classes: usize, kind: TaskKind, layers: usize, heads: usize, memories: usize, l1: f64, device: &Device) -> Self {
+    pub fn new(
+        rows: &PaddedRows,
+        classes: usize,
+        kind: TaskKind,
+        layers: usize,
+        heads: usize,
+        memories: usize,
+        l1: f64,
+        device: &Device,
+    ) -> Self {
         let token_task = kind == TaskKind::Token;
-        let width = rows.dims + if token_task { SURFACE_FEATURES.len() } else { 0 };
+        let width = rows.dims
+            + if token_task {
+                SURFACE_FEATURES.len()
+            } else {
+                0
+            };
         Self {
             embedding: SinrEmbedding::new(rows, device),
             layers: (0..layers)
@@ -167,7 +198,11 @@ impl SinrTransformer {
             h = h + a;
             let (m, act) = layer.memory.forward(h.clone());
             h = h + m;
-            traces.push(LayerTrace { alpha: tr.alpha, per_head: tr.per_head, activations: act });
+            traces.push(LayerTrace {
+                alpha: tr.alpha,
+                per_head: tr.per_head,
+                activations: act,
+            });
         }
         (h0, h, traces)
     }
@@ -214,19 +249,32 @@ pub struct HierarchicalClassifier {
 
 impl HierarchicalClassifier {
     /// Builds the model; `parents[i]` maps the units of level `i` to those of level `i + 1`.
-    pub fn new(rows: &PaddedRows, parents: &[(Vec<u32>, usize)], classes: usize, l1: f64, device: &Device) -> Self {
+    pub fn new(
+        rows: &PaddedRows,
+        parents: &[(Vec<u32>, usize)],
+        classes: usize,
+        l1: f64,
+        device: &Device,
+    ) -> Self {
         let top = parents.last().map_or(rows.dims, |p| p.1);
         Self {
             embedding: SinrEmbedding::new(rows, device),
             attention: TaskAttentionConfig::new(rows.dims).init(device),
-            levels: parents.iter().map(|(p, n)| HierarchyLevel::new(p, *n, device)).collect(),
+            levels: parents
+                .iter()
+                .map(|(p, n)| HierarchyLevel::new(p, *n, device))
+                .collect(),
             readout: ReadoutConfig::new(top, classes).init(device),
             l1,
         }
     }
 
     /// `(logits, α, [d, h_1, …, h_L], [pre_1, …])`.
-    pub fn trace(&self, tokens: Tensor<2, Int>, mask: Tensor<2, Bool>) -> (Tensor<2>, Tensor<2>, Vec<Tensor<2>>, Vec<Tensor<2>>) {
+    pub fn trace(
+        &self,
+        tokens: Tensor<2, Int>,
+        mask: Tensor<2, Bool>,
+    ) -> (Tensor<2>, Tensor<2>, Vec<Tensor<2>>, Vec<Tensor<2>>) {
         let x = self.embedding.forward(tokens);
         let (d, alpha) = self.attention.forward_sparse(&x, mask);
         let mut hs = vec![d];
@@ -236,7 +284,12 @@ impl HierarchicalClassifier {
             hs.push(h);
             pres.push(pre);
         }
-        (self.readout.forward(hs.last().expect("non-empty").clone()), alpha, hs, pres)
+        (
+            self.readout.forward(hs.last().expect("non-empty").clone()),
+            alpha,
+            hs,
+            pres,
+        )
     }
 }
 
@@ -272,13 +325,27 @@ pub struct DenseBaseline {
 impl DenseBaseline {
     /// Builds the model.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(vocab: usize, max_len: usize, classes: usize, kind: TaskKind, dim: usize, layers: usize, heads: usize, ff: usize, dropout: f64, device: &Device) -> Self {
+    pub fn new(
+        vocab: usize,
+        max_len: usize,
+        classes: usize,
+        kind: TaskKind,
+        dim: usize,
+        layers: usize,
+        heads: usize,
+        ff: usize,
+        dropout: f64,
+        device: &Device,
+    ) -> Self {
         let token_task = kind == TaskKind::Token;
         Self {
             embedding: EmbeddingConfig::new(vocab, dim).init(device),
             positions: EmbeddingConfig::new(max_len, dim).init(device),
-            features: token_task.then(|| LinearConfig::new(SURFACE_FEATURES.len(), dim).init(device)),
-            encoder: TransformerEncoderConfig::new(dim, ff, heads, layers).with_dropout(dropout).init(device),
+            features: token_task
+                .then(|| LinearConfig::new(SURFACE_FEATURES.len(), dim).init(device)),
+            encoder: TransformerEncoderConfig::new(dim, ff, heads, layers)
+                .with_dropout(dropout)
+                .init(device),
             readout: LinearConfig::new(dim, classes).init(device),
             token_task,
         }
@@ -289,12 +356,16 @@ impl DenseBaseline {
         let [b, t] = batch.tokens.dims();
         let device = batch.tokens.device();
         let emb = self.embedding.forward(batch.tokens.clone());
-        let pos = Tensor::<1, Int>::arange(0..t as i64, &device).reshape([1, t]).expand([b, t]);
+        let pos = Tensor::<1, Int>::arange(0..t as i64, &device)
+            .reshape([1, t])
+            .expand([b, t]);
         let mut x = emb.clone() + self.positions.forward(pos);
         if let (Some(f), Some(lin)) = (&batch.features, &self.features) {
             x = x + lin.forward(f.clone());
         }
-        let h = self.encoder.forward(TransformerEncoderInput::new(x).mask_pad(batch.mask.clone()));
+        let h = self
+            .encoder
+            .forward(TransformerEncoderInput::new(x).mask_pad(batch.mask.clone()));
         (emb, h)
     }
 

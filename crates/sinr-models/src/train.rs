@@ -1,0 +1,388 @@
+//! The training loop: Adam, gradient clipping, optional class weights and L1 penalties, early
+//! stopping on the dev score, a checkpoint written atomically after every epoch, and resuming.
+//!
+//! Determinism: the device is seeded before the model is built and again at every epoch
+//! (`seed + epoch`, for dropout), and the batches of epoch `e` are a SplitMix64 shuffle seeded by
+//! `(seed, e)`, so a run interrupted after any epoch and resumed from its checkpoint (model and
+//! optimizer state) ends exactly where an uninterrupted run ends.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::grad_clipping::GradientClippingConfig;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+use sinr_embed::{Progress, SplitMix64};
+use sinr_metrics::task::{accuracy, macro_f1, span_f1};
+
+use crate::config::TrainConfig;
+use crate::data::{Example, TaskKind, make_batch};
+use crate::error::{Error, Result};
+use crate::models::Classifier;
+
+/// Scores of one epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss.
+    pub train_loss: f64,
+    /// Dev loss.
+    pub dev_loss: f64,
+    /// Dev accuracy (token accuracy for token tasks).
+    pub dev_accuracy: f64,
+    /// The selection score: dev macro-F1 (sequence) or strict span F1 (token tasks).
+    pub dev_score: f64,
+    /// Seconds spent training this epoch.
+    pub seconds: f64,
+}
+
+/// What `fit` saves after every epoch to resume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
+    /// Epochs done.
+    pub epochs_done: usize,
+    /// Best dev score so far.
+    pub best_score: f64,
+    /// Epoch of the best score.
+    pub best_epoch: usize,
+    /// Epochs since the best.
+    pub bad_epochs: usize,
+    /// Every epoch so far.
+    pub history: Vec<EpochMetrics>,
+    /// Whether training stopped (early stop or last epoch).
+    pub finished: bool,
+}
+
+/// Everything `fit` needs besides the model and the data.
+pub struct FitContext<'a> {
+    /// Training parameters.
+    pub cfg: &'a TrainConfig,
+    /// Sequence or token task.
+    pub kind: TaskKind,
+    /// Label names (tags for token tasks).
+    pub labels: &'a [String],
+    /// Where checkpoints go (`None`: keep the best model in memory only).
+    pub checkpoint_dir: Option<&'a Path>,
+    /// Continue from the checkpoint in `checkpoint_dir`.
+    pub resume: bool,
+    /// Progress (one stage per epoch, advanced per batch).
+    pub progress: &'a dyn Progress,
+    /// Stop after this many epochs in this call (to simulate an interruption); `None`: all.
+    pub stop_after: Option<usize>,
+}
+
+impl std::fmt::Debug for FitContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FitContext")
+            .field("cfg", self.cfg)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Class weights `n / (classes · count)`, for unbalanced sets.
+pub fn class_weights(train: &[Example], kind: TaskKind, classes: usize) -> Vec<f32> {
+    let mut counts = vec![0usize; classes];
+    for e in train {
+        let labels = if kind == TaskKind::Sequence {
+            &e.labels[..1]
+        } else {
+            &e.labels[..]
+        };
+        for &l in labels {
+            counts[l] += 1;
+        }
+    }
+    let n: usize = counts.iter().sum();
+    counts
+        .iter()
+        .map(|&c| {
+            if c == 0 {
+                0.0
+            } else {
+                n as f32 / (classes as f32 * c as f32)
+            }
+        })
+        .collect()
+}
+
+/// Logits of every example, in order: `[C]` per example (sequence) or `[T][C]` flattened
+/// position by position (token tasks: `len × C`).
+pub fn predict_logits<M: Classifier>(
+    model: &M,
+    examples: &[Example],
+    kind: TaskKind,
+    batch_size: usize,
+    device: &Device,
+) -> Vec<Vec<f32>> {
+    let mut out = Vec::with_capacity(examples.len());
+    for chunk in examples.chunks(batch_size.max(1)) {
+        let refs: Vec<&Example> = chunk.iter().collect();
+        let batch = make_batch(&refs, kind, device);
+        let logits = model.logits(&batch);
+        let [_, c] = logits.dims();
+        let flat = sinr_nn::to_vec(logits);
+        match kind {
+            TaskKind::Sequence => out.extend(flat.chunks(c).map(<[f32]>::to_vec)),
+            TaskKind::Token => {
+                let mut at = 0;
+                for e in chunk {
+                    let n = e.rows.len() * c;
+                    out.push(flat[at..at + n].to_vec());
+                    at += n;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn argmax(v: &[f32]) -> usize {
+    v.iter()
+        .enumerate()
+        .fold(0, |b, (i, x)| if *x > v[b] { i } else { b })
+}
+
+/// `(loss, accuracy, selection score)` of a model on examples.
+pub fn evaluate<M: Classifier>(
+    model: &M,
+    examples: &[Example],
+    kind: TaskKind,
+    labels: &[String],
+    batch_size: usize,
+    device: &Device,
+) -> (f64, f64, f64) {
+    let c = labels.len();
+    let logits = predict_logits(model, examples, kind, batch_size, device);
+    let mut gold = Vec::new();
+    let mut pred = Vec::new();
+    let mut loss = 0.0;
+    let mut n = 0usize;
+    let mut gold_tags: Vec<Vec<&str>> = Vec::new();
+    let mut pred_tags: Vec<Vec<&str>> = Vec::new();
+    for (e, l) in examples.iter().zip(&logits) {
+        let rows: Vec<&[f32]> = l.chunks(c).collect();
+        let mut gt = Vec::new();
+        let mut pt = Vec::new();
+        for (i, r) in rows.iter().enumerate() {
+            let g = e.labels[i];
+            let m = r.iter().fold(f32::MIN, |a, b| a.max(*b));
+            let lse = m + r.iter().map(|x| (x - m).exp()).sum::<f32>().ln();
+            loss += f64::from(lse - r[g]);
+            n += 1;
+            let p = argmax(r);
+            gold.push(g);
+            pred.push(p);
+            gt.push(labels[g].as_str());
+            pt.push(labels[p].as_str());
+        }
+        gold_tags.push(gt);
+        pred_tags.push(pt);
+    }
+    let acc = accuracy(&gold, &pred);
+    let score = match kind {
+        TaskKind::Sequence => macro_f1(&gold, &pred, c),
+        TaskKind::Token => span_f1(&gold_tags, &pred_tags).f1,
+    };
+    (loss / n.max(1) as f64, acc, score)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+fn save_module<M: Module>(m: M, path: &Path) -> Result<()> {
+    let tmp: PathBuf = path.with_extension("tmp.bpk");
+    m.save_file(&tmp).map_err(|e| Error::Run {
+        path: tmp.clone(),
+        reason: format!("cannot save: {e}"),
+    })?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// Loads module parameters saved by `fit` into `m`.
+pub fn load_module<M: Module>(m: M, path: &Path) -> Result<M> {
+    if !path.is_file() {
+        return Err(Error::Run {
+            path: path.to_path_buf(),
+            reason: "missing model file".into(),
+        });
+    }
+    m.try_load_file(path).map_err(|e| Error::Run {
+        path: path.to_path_buf(),
+        reason: format!("cannot load: {e}"),
+    })
+}
+
+/// Trains `model` (built on `device.autodiff()` after seeding it) and returns the best model on
+/// dev (by `dev_score`) and the state with every epoch's metrics.
+///
+/// # Errors
+/// Empty data, or a checkpoint that cannot be written or read.
+pub fn fit<M>(
+    mut model: M,
+    train: &[Example],
+    dev: &[Example],
+    ctx: &FitContext<'_>,
+    device: &Device,
+) -> Result<(M, TrainState)>
+where
+    M: Module + Classifier + Clone,
+{
+    let cfg = ctx.cfg;
+    cfg.validate()?;
+    if train.is_empty() {
+        return Err(Error::Empty("no training example".into()));
+    }
+    if dev.is_empty() {
+        return Err(Error::Empty(
+            "no dev example (early stopping needs a dev set)".into(),
+        ));
+    }
+    let ad = device.clone().autodiff();
+    let classes = ctx.labels.len();
+    let mut ce = CrossEntropyLossConfig::new();
+    if cfg.class_weights {
+        ce = ce.with_weights(Some(class_weights(train, ctx.kind, classes)));
+    }
+    let loss_fn = ce.init(&ad);
+    let mut adam = AdamConfig::new();
+    if let Some(g) = cfg.grad_clip {
+        adam = adam.with_grad_clipping(Some(GradientClippingConfig::Norm(g as f32)));
+    }
+    let mut optim = adam.init();
+    let mut state = TrainState {
+        epochs_done: 0,
+        best_score: f64::NEG_INFINITY,
+        best_epoch: 0,
+        bad_epochs: 0,
+        history: Vec::new(),
+        finished: false,
+    };
+    let mut best: Option<M> = None;
+    let (ckpt_model, ckpt_optim, ckpt_state, best_path) = match ctx.checkpoint_dir {
+        Some(d) => {
+            std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+            (
+                Some(d.join("checkpoint.bpk")),
+                Some(d.join("optimizer.bin")),
+                Some(d.join("state.json")),
+                Some(d.join("best.bpk")),
+            )
+        }
+        None => (None, None, None, None),
+    };
+    if ctx.resume {
+        let (Some(mp), Some(op), Some(sp)) = (&ckpt_model, &ckpt_optim, &ckpt_state) else {
+            return Err(Error::config("resume", "needs a checkpoint directory"));
+        };
+        if sp.is_file() {
+            let text = std::fs::read_to_string(sp).map_err(|e| Error::io(sp, e))?;
+            state = serde_json::from_str(&text).map_err(|e| Error::Run {
+                path: sp.clone(),
+                reason: format!("bad state: {e}"),
+            })?;
+            model = load_module(model, mp)?;
+            optim = optim.load(op).map_err(|e| Error::Run {
+                path: op.clone(),
+                reason: format!("cannot load the optimizer: {e}"),
+            })?;
+        }
+    }
+    let mut epochs_this_call = 0;
+    while !state.finished && state.epochs_done < cfg.epochs {
+        if ctx.stop_after.is_some_and(|s| epochs_this_call >= s) {
+            break;
+        }
+        let epoch = state.epochs_done + 1;
+        ad.seed(cfg.seed.wrapping_add(epoch as u64));
+        let t0 = Instant::now();
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        SplitMix64::new(cfg.seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .shuffle(&mut order);
+        let mut n_batches = order.len().div_ceil(cfg.batch_size);
+        if let Some(m) = cfg.max_batches_per_epoch {
+            n_batches = n_batches.min(m);
+        }
+        ctx.progress.start(
+            &format!("epoch {epoch}/{}", cfg.epochs),
+            Some(n_batches as u64),
+        );
+        let mut total = 0.0;
+        for chunk in order.chunks(cfg.batch_size).take(n_batches) {
+            let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
+            let batch = make_batch(&refs, ctx.kind, &ad);
+            let logits = model.logits(&batch);
+            let mut loss = loss_fn.forward(logits, batch.targets.clone());
+            if let Some(p) = model.penalty() {
+                loss = loss + p / (train.len() as f64);
+            }
+            total += f64::from(loss.clone().into_scalar::<f32>());
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(cfg.learning_rate, model, grads);
+            ctx.progress.advance(1);
+        }
+        let seconds = t0.elapsed().as_secs_f64();
+        let valid = model.valid();
+        let (dev_loss, dev_accuracy, dev_score) = evaluate(
+            &valid,
+            dev,
+            ctx.kind,
+            ctx.labels,
+            cfg.batch_size.max(64),
+            device,
+        );
+        let m = EpochMetrics {
+            epoch,
+            train_loss: total / n_batches.max(1) as f64,
+            dev_loss,
+            dev_accuracy,
+            dev_score,
+            seconds,
+        };
+        ctx.progress.finish(&format!("loss {:.4}, dev loss {dev_loss:.4}, dev accuracy {dev_accuracy:.4}, dev score {dev_score:.4}", m.train_loss));
+        state.history.push(m);
+        state.epochs_done = epoch;
+        if dev_score > state.best_score {
+            state.best_score = dev_score;
+            state.best_epoch = epoch;
+            state.bad_epochs = 0;
+            match &best_path {
+                Some(p) => save_module(valid.clone(), p)?,
+                None => best = Some(valid.clone()),
+            }
+        } else {
+            state.bad_epochs += 1;
+        }
+        if state.bad_epochs >= cfg.patience || epoch >= cfg.epochs {
+            state.finished = true;
+        }
+        if let (Some(mp), Some(op), Some(sp)) = (&ckpt_model, &ckpt_optim, &ckpt_state) {
+            save_module(valid, mp)?;
+            let tmp = op.with_extension("tmp");
+            optim.save(&tmp).map_err(|e| Error::Run {
+                path: tmp.clone(),
+                reason: format!("cannot save the optimizer: {e}"),
+            })?;
+            std::fs::rename(&tmp, op).map_err(|e| Error::io(op, e))?;
+            write_atomic(
+                sp,
+                serde_json::to_string_pretty(&state)
+                    .expect("serialisable")
+                    .as_bytes(),
+            )?;
+        }
+        epochs_this_call += 1;
+    }
+    let best = match (best, &best_path) {
+        (Some(b), _) => b,
+        (None, Some(p)) if p.is_file() => load_module(model.valid(), p)?,
+        _ => model.valid(),
+    };
+    Ok((best, state))
+}

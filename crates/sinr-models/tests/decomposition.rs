@@ -1,0 +1,162 @@
+//! The promise of the design, as properties over random small models and inputs: every split
+//! of an explanation (by token, by community, by component) sums to the logit within 1e-4
+//! (relative), and every vector the design says is non-negative has no negative mass.
+
+use burn::prelude::*;
+use proptest::prelude::*;
+use sinr_models::data::{Example, TaskKind, make_batch};
+use sinr_models::explain::{explain_attention, explain_hierarchical, explain_transformer};
+use sinr_models::models::{AttentionClassifier, HierarchicalClassifier, SinrTransformer};
+use sinr_nn::{PaddedRows, to_vec};
+
+fn device() -> Device {
+    Device::flex()
+}
+
+/// Random non-negative sparse rows (row 0 is padding) over `dims` columns.
+fn rows(vocab: usize, dims: usize, seed: u64) -> PaddedRows {
+    let mut rng = sinr_embed::SplitMix64::new(seed);
+    let mut r = vec![Vec::new()];
+    for _ in 1..vocab {
+        let nnz = 1 + rng.below(4.min(dims));
+        let mut cols: Vec<u32> = (0..dims as u32).collect();
+        rng.shuffle(&mut cols);
+        let mut row: Vec<(u32, f32)> = cols[..nnz]
+            .iter()
+            .map(|&c| (c, 0.05 + (rng.below(1000) as f32) / 1000.0))
+            .collect();
+        let s: f32 = row.iter().map(|e| e.1).sum();
+        for e in &mut row {
+            e.1 /= s;
+        }
+        row.sort_by_key(|e| e.0);
+        r.push(row);
+    }
+    PaddedRows::from_rows(&r, dims)
+}
+
+fn example(len: usize, vocab: usize, seed: u64, token_task: bool) -> Example {
+    let mut rng = sinr_embed::SplitMix64::new(seed ^ 0xabc);
+    let rows: Vec<u32> = (0..len).map(|_| 1 + rng.below(vocab - 1) as u32).collect();
+    Example {
+        surface: rows.iter().map(|r| format!("w{r}")).collect(),
+        features: if token_task {
+            (0..len)
+                .map(|i| {
+                    [
+                        f32::from(u8::from(i % 2 == 0)),
+                        0.0,
+                        f32::from(u8::from(i % 3 == 0)),
+                        f32::from(u8::from(i == 0)),
+                    ]
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        labels: if token_task { vec![0; len] } else { vec![0] },
+        rows,
+    }
+}
+
+fn assert_complete(o: &sinr_models::OutputExplanation) {
+    let e = o.relative_completeness_error();
+    assert!(e < 1e-4, "completeness error {e} (logits {:?})", o.logits);
+    // The community split sums to the logit too.
+    let scale = o.logits.iter().fold(1f32, |m, l| m.max(l.abs()));
+    for (c, &l) in o.logits.iter().enumerate() {
+        let comm: f32 = o.communities.iter().map(|r| r[c]).sum();
+        let comp_bias = o.components.last().expect("read-out bias").1[c];
+        assert!(
+            ((l - comm - comp_bias) / scale).abs() < 1e-4,
+            "community split: {l} vs {}",
+            comm + comp_bias
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    #[test]
+    fn attention_classifier_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..12, classes in 2usize..4) {
+        let d = device();
+        d.seed(seed);
+        let r = rows(30, 12, seed);
+        let m = AttentionClassifier::new(&r, classes, seed % 2 == 0, 0.0, &d);
+        let ex = example(len, 30, seed, false);
+        let batch = make_batch(&[&ex], TaskKind::Sequence, &d);
+        let (o, alpha) = explain_attention(&m, &batch);
+        assert_complete(&o);
+        prop_assert_eq!(o.tokens.len(), len);
+        prop_assert!((alpha.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        // The logits are the model's own.
+        let (logits, _, dvec) = m.forward(batch.tokens.clone(), batch.mask.clone());
+        let logits = to_vec(logits);
+        for (a, b) in logits.iter().zip(&o.logits) {
+            prop_assert!((a - b).abs() < 1e-5);
+        }
+        prop_assert!(to_vec(dvec).iter().all(|v| *v >= 0.0), "the document vector is a mixture of SINr vectors");
+    }
+
+    #[test]
+    fn sinr_transformer_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10, token_task in any::<bool>(), layers in 1usize..3) {
+        let d = device();
+        d.seed(seed);
+        let r = rows(25, 10, seed);
+        let kind = if token_task { TaskKind::Token } else { TaskKind::Sequence };
+        let m = SinrTransformer::new(&r, 3, kind, layers, 2, 8, 0.0, &d);
+        let ex = example(len, 25, seed, token_task);
+        let batch = make_batch(&[&ex], kind, &d);
+        let (outputs, attention) = explain_transformer(&m, &batch);
+        prop_assert_eq!(outputs.len(), if token_task { len } else { 1 });
+        for o in &outputs {
+            assert_complete(o);
+        }
+        prop_assert_eq!(attention.len(), layers * 2 + usize::from(!token_task));
+        // Non-negative stream, head outputs and memory outputs.
+        let (h0, h, traces) = m.stream(&batch);
+        prop_assert!(to_vec(h0).iter().all(|v| *v >= 0.0));
+        prop_assert!(to_vec(h).iter().all(|v| *v >= 0.0));
+        for (tr, layer) in traces.iter().zip(&m.layers) {
+            prop_assert!(to_vec(tr.per_head.clone()).iter().all(|v| *v >= 0.0));
+            prop_assert!(to_vec(tr.activations.clone()).iter().all(|v| *v >= 0.0));
+            prop_assert!(to_vec(layer.memory.effective_values()).iter().all(|v| *v >= 0.0));
+        }
+        // The explained logits are the model's logits.
+        use sinr_models::models::Classifier;
+        let logits = to_vec(m.logits(&batch));
+        let explained: Vec<f32> = outputs.iter().flat_map(|o| o.logits.clone()).collect();
+        for (a, b) in logits.iter().zip(&explained) {
+            prop_assert!((a - b).abs() < 1e-4 * a.abs().max(1.0), "{} vs {}", a, b);
+        }
+    }
+
+    #[test]
+    fn hierarchical_model_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10) {
+        let d = device();
+        d.seed(seed);
+        let r = rows(25, 12, seed);
+        // 12 → 4 → 2 units.
+        let p1: Vec<u32> = (0..12).map(|i| i / 3).collect();
+        let p2: Vec<u32> = vec![0, 0, 1, 1];
+        let mut m = HierarchicalClassifier::new(&r, &[(p1, 4), (p2, 2)], 2, 0.0, &d);
+        // Random signed level weights and biases, so some units are gated off.
+        for (i, l) in m.levels.iter_mut().enumerate() {
+            let n = l.weight.dims()[0];
+            l.weight = burn::module::Param::from_tensor(Tensor::random([n], burn::tensor::Distribution::Normal(0.5, 1.0), &d));
+            l.bias = burn::module::Param::from_tensor(Tensor::random([l.coarse], burn::tensor::Distribution::Normal(0.0, 0.3 + i as f64), &d));
+        }
+        let ex = example(len, 25, seed, false);
+        let batch = make_batch(&[&ex], TaskKind::Sequence, &d);
+        let (o, _) = explain_hierarchical(&m, &batch);
+        assert_complete(&o);
+        let (logits, _, hs, _) = m.trace(batch.tokens.clone(), batch.mask.clone());
+        for (a, b) in to_vec(logits).iter().zip(&o.logits) {
+            prop_assert!((a - b).abs() < 1e-5);
+        }
+        for h in hs {
+            prop_assert!(to_vec(h).iter().all(|v| *v >= 0.0), "every hidden unit is a non-negative community activation");
+        }
+    }
+}
