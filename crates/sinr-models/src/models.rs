@@ -17,8 +17,9 @@ use burn::nn::transformer::{
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use sinr_nn::{
-    HierarchyLevel, KeyValueMemory, KeyValueMemoryConfig, PaddedRows, Readout, ReadoutConfig,
-    SinrAttention, SinrAttentionConfig, SinrEmbedding, TaskAttention, TaskAttentionConfig,
+    HierarchyLevel, InitRng, KeyValueMemory, KeyValueMemoryConfig, PaddedRows, Readout,
+    ReadoutConfig, SinrAttention, SinrAttentionConfig, SinrEmbedding, TaskAttention,
+    TaskAttentionConfig,
 };
 
 use crate::data::{Batch, SURFACE_FEATURES, TaskKind};
@@ -66,14 +67,16 @@ impl AttentionClassifier {
         classes: usize,
         non_negative: bool,
         l1: f64,
+        seed: u64,
         device: &Device,
     ) -> Self {
+        let mut rng = InitRng::new(seed);
         Self {
             embedding: SinrEmbedding::new(rows, device),
-            attention: TaskAttentionConfig::new(rows.dims).init(device),
+            attention: TaskAttentionConfig::new(rows.dims).init(device, &mut rng),
             readout: ReadoutConfig::new(rows.dims, classes)
                 .with_non_negative(non_negative)
-                .init(device),
+                .init(device, &mut rng),
             l1,
         }
     }
@@ -154,8 +157,10 @@ impl SinrTransformer {
         heads: usize,
         memories: usize,
         l1: f64,
+        seed: u64,
         device: &Device,
     ) -> Self {
+        let mut rng = InitRng::new(seed);
         let token_task = kind == TaskKind::Token;
         let width = rows.dims
             + if token_task {
@@ -167,12 +172,12 @@ impl SinrTransformer {
             embedding: SinrEmbedding::new(rows, device),
             layers: (0..layers)
                 .map(|_| SinrLayer {
-                    attention: SinrAttentionConfig::new(width, heads).init(device),
-                    memory: KeyValueMemoryConfig::new(width, memories).init(device),
+                    attention: SinrAttentionConfig::new(width, heads).init(device, &mut rng),
+                    memory: KeyValueMemoryConfig::new(width, memories).init(device, &mut rng),
                 })
                 .collect(),
-            pool: TaskAttentionConfig::new(width).init(device),
-            readout: ReadoutConfig::new(width, classes).init(device),
+            pool: TaskAttentionConfig::new(width).init(device, &mut rng),
+            readout: ReadoutConfig::new(width, classes).init(device, &mut rng),
             token_task,
             width,
             l1,
@@ -254,17 +259,19 @@ impl HierarchicalClassifier {
         parents: &[(Vec<u32>, usize)],
         classes: usize,
         l1: f64,
+        seed: u64,
         device: &Device,
     ) -> Self {
+        let mut rng = InitRng::new(seed);
         let top = parents.last().map_or(rows.dims, |p| p.1);
         Self {
             embedding: SinrEmbedding::new(rows, device),
-            attention: TaskAttentionConfig::new(rows.dims).init(device),
+            attention: TaskAttentionConfig::new(rows.dims).init(device, &mut rng),
             levels: parents
                 .iter()
                 .map(|(p, n)| HierarchyLevel::new(p, *n, device))
                 .collect(),
-            readout: ReadoutConfig::new(top, classes).init(device),
+            readout: ReadoutConfig::new(top, classes).init(device, &mut rng),
             l1,
         }
     }

@@ -180,6 +180,7 @@ impl AnyModel {
                     classes,
                     c.non_negative,
                     c.l1,
+                    spec.train.seed,
                     device,
                 ))
             }
@@ -195,7 +196,15 @@ impl AnyModel {
                     ));
                 }
                 AnyModel::Transformer(SinrTransformer::new(
-                    &rows, classes, spec.kind, c.layers, c.heads, c.memories, c.l1, device,
+                    &rows,
+                    classes,
+                    spec.kind,
+                    c.layers,
+                    c.heads,
+                    c.memories,
+                    c.l1,
+                    spec.train.seed,
+                    device,
                 ))
             }
             ModelConfig::Hierarchical(c) => {
@@ -231,7 +240,12 @@ impl AnyModel {
                     ));
                 }
                 AnyModel::Hierarchical(HierarchicalClassifier::new(
-                    &rows, &parents, classes, c.l1, device,
+                    &rows,
+                    &parents,
+                    classes,
+                    c.l1,
+                    spec.train.seed,
+                    device,
                 ))
             }
             ModelConfig::Dense(c) => AnyModel::Dense(DenseBaseline::new(

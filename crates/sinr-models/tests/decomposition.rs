@@ -83,7 +83,7 @@ proptest! {
         let d = device();
         d.seed(seed);
         let r = rows(30, 12, seed);
-        let m = AttentionClassifier::new(&r, classes, seed % 2 == 0, 0.0, &d);
+        let m = AttentionClassifier::new(&r, classes, seed % 2 == 0, 0.0, seed, &d);
         let ex = example(len, 30, seed, false);
         let batch = make_batch(&[&ex], TaskKind::Sequence, &d);
         let (o, alpha) = explain_attention(&m, &batch);
@@ -105,7 +105,7 @@ proptest! {
         d.seed(seed);
         let r = rows(25, 10, seed);
         let kind = if token_task { TaskKind::Token } else { TaskKind::Sequence };
-        let m = SinrTransformer::new(&r, 3, kind, layers, 2, 8, 0.0, &d);
+        let m = SinrTransformer::new(&r, 3, kind, layers, 2, 8, 0.0, seed, &d);
         let ex = example(len, 25, seed, token_task);
         let batch = make_batch(&[&ex], kind, &d);
         let (outputs, attention) = explain_transformer(&m, &batch);
@@ -140,7 +140,7 @@ proptest! {
         // 12 → 4 → 2 units.
         let p1: Vec<u32> = (0..12).map(|i| i / 3).collect();
         let p2: Vec<u32> = vec![0, 0, 1, 1];
-        let mut m = HierarchicalClassifier::new(&r, &[(p1, 4), (p2, 2)], 2, 0.0, &d);
+        let mut m = HierarchicalClassifier::new(&r, &[(p1, 4), (p2, 2)], 2, 0.0, seed, &d);
         // Random signed level weights and biases, so some units are gated off.
         for (i, l) in m.levels.iter_mut().enumerate() {
             let n = l.weight.dims()[0];

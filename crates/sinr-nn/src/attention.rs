@@ -53,20 +53,14 @@ pub struct AttentionTrace {
 }
 
 impl SinrAttentionConfig {
-    /// Initialises the heads (a small seeded spread so heads differ).
-    pub fn init(&self, device: &Device) -> SinrAttention {
+    /// Initialises the heads from a seeded generator (a small spread so heads differ).
+    pub fn init(&self, device: &Device, rng: &mut crate::init::InitRng) -> SinrAttention {
         let shape = [self.heads, self.dims];
-        let around = |m: f64| {
-            Param::from_tensor(Tensor::<2>::random(
-                shape,
-                burn::tensor::Distribution::Normal(m, 0.1),
-                device,
-            ))
-        };
+        let (s, v) = (self.init_score, self.init_value);
         SinrAttention {
-            query: around(self.init_score),
-            key: around(self.init_score),
-            value: around(self.init_value),
+            query: rng.param(shape, device, |r| r.normal(s, 0.1)),
+            key: rng.param(shape, device, |r| r.normal(s, 0.1)),
+            value: rng.param(shape, device, |r| r.normal(v, 0.1)),
         }
     }
 }

@@ -17,6 +17,7 @@
 pub mod attention;
 pub mod embedding;
 pub mod hierarchy;
+pub mod init;
 pub mod memory;
 pub mod readout;
 pub mod task_attention;
@@ -24,6 +25,7 @@ pub mod task_attention;
 pub use attention::{AttentionTrace, SinrAttention, SinrAttentionConfig};
 pub use embedding::{PaddedRows, SinrEmbedding, SparseTokens};
 pub use hierarchy::HierarchyLevel;
+pub use init::InitRng;
 pub use memory::{KeyValueMemory, KeyValueMemoryConfig};
 pub use readout::{Readout, ReadoutConfig};
 pub use task_attention::{PAD_SCORE, TaskAttention, TaskAttentionConfig, masked_softmax};

@@ -38,21 +38,14 @@ pub struct KeyValueMemory {
 }
 
 impl KeyValueMemoryConfig {
-    /// Initialises the memories.
-    pub fn init(&self, device: &Device) -> KeyValueMemory {
+    /// Initialises the memories from a seeded generator.
+    pub fn init(&self, device: &Device, rng: &mut crate::init::InitRng) -> KeyValueMemory {
         let shape = [self.memories, self.dims];
+        let (ks, vs) = (self.key_std, self.value_scale);
         KeyValueMemory {
-            keys: Param::from_tensor(Tensor::random(
-                shape,
-                burn::tensor::Distribution::Normal(0.0, self.key_std),
-                device,
-            )),
+            keys: rng.param(shape, device, |r| r.normal(0.0, ks)),
             bias: Param::from_tensor(Tensor::zeros([self.memories], device)),
-            values: Param::from_tensor(Tensor::random(
-                shape,
-                burn::tensor::Distribution::Uniform(0.0, self.value_scale),
-                device,
-            )),
+            values: rng.param(shape, device, |r| r.unit() * vs),
         }
     }
 }

@@ -32,15 +32,13 @@ pub struct Readout {
 }
 
 impl ReadoutConfig {
-    /// Initialises the layer.
-    pub fn init(&self, device: &Device) -> Readout {
+    /// Initialises the layer from a seeded generator (Xavier-uniform weights, zero biases).
+    pub fn init(&self, device: &Device, rng: &mut crate::init::InitRng) -> Readout {
+        let a = (6.0 / (self.dims + self.classes) as f64).sqrt();
         Readout {
-            weight: burn::nn::Initializer::XavierUniform { gain: 1.0 }.init_with(
-                [self.dims, self.classes],
-                Some(self.dims),
-                Some(self.classes),
-                device,
-            ),
+            weight: rng.param([self.dims, self.classes], device, |r| {
+                (2.0 * r.unit() - 1.0) * a
+            }),
             bias: Param::from_tensor(Tensor::zeros([self.classes], device)),
             non_negative: self.non_negative,
         }

@@ -32,14 +32,11 @@ pub struct TaskAttention {
 }
 
 impl TaskAttentionConfig {
-    /// Initialises the layer.
-    pub fn init(&self, device: &Device) -> TaskAttention {
+    /// Initialises the layer from a seeded generator.
+    pub fn init(&self, device: &Device, rng: &mut crate::init::InitRng) -> TaskAttention {
+        let std = self.init_std;
         TaskAttention {
-            query: burn::nn::Initializer::Normal {
-                mean: 0.0,
-                std: self.init_std,
-            }
-            .init([self.dims], device),
+            query: rng.param([self.dims], device, |r| r.normal(0.0, std)),
         }
     }
 }
