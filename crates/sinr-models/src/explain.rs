@@ -15,6 +15,12 @@ use sinr_nn::to_vec;
 use crate::data::{Batch, SURFACE_FEATURES};
 use crate::models::{AttentionClassifier, HierarchicalClassifier, SinrTransformer};
 
+/// Named attention maps.
+pub type AttentionMaps = Vec<(String, Vec<Vec<f32>>)>;
+
+/// A level of the hierarchy on the host: parents, weights, biases, which units fired.
+type HostLevel = (Vec<i64>, Vec<f32>, Vec<f32>, Vec<bool>);
+
 /// The explanation of one output (the text for sequence tasks, one position for token tasks).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputExplanation {
@@ -52,7 +58,7 @@ pub struct Explanation {
     /// The words labelling the dimensions that matter (dimension → words).
     pub dimension_words: Vec<(u32, Vec<String>)>,
     /// Named attention maps: `pooling` `[1][T]`, `layer l head h` `[T][T]`.
-    pub attention: Vec<(String, Vec<Vec<f32>>)>,
+    pub attention: AttentionMaps,
     /// One per output.
     pub outputs: Vec<OutputExplanation>,
 }
@@ -164,7 +170,7 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
 pub fn explain_transformer(
     m: &SinrTransformer,
     batch: &Batch,
-) -> (Vec<OutputExplanation>, Vec<(String, Vec<Vec<f32>>)>) {
+) -> (Vec<OutputExplanation>, AttentionMaps) {
     let (h0, h, traces) = m.stream(batch);
     let device = h.device();
     let [_, t, k] = h.dims();
@@ -311,7 +317,7 @@ pub fn explain_hierarchical(
     let (w, b, c) = readout_host(&m.readout);
     let predicted = argmax(&logits);
     // For every level, per unit: its parent, its weight, and whether the parent fired.
-    let levels: Vec<(Vec<i64>, Vec<f32>, Vec<f32>, Vec<bool>)> = m
+    let levels: Vec<HostLevel> = m
         .levels
         .iter()
         .zip(&pres)
