@@ -177,6 +177,9 @@ pub struct TrainArgs {
     /// Visit nodes in a random order drawn from this seed (default: id order, as the reference).
     #[arg(long)]
     seed: Option<u64>,
+    /// Resolution of the Louvain levels above the first, in multilevel mode [default: γ].
+    #[arg(long)]
+    coarse_gamma: Option<f64>,
     /// Maximum number of Louvain levels [default: 32].
     #[arg(long)]
     max_levels: Option<usize>,
@@ -267,6 +270,9 @@ impl TrainArgs {
             l.seed = self.seed;
         }
         set(&mut l.max_levels, self.max_levels);
+        if self.coarse_gamma.is_some() {
+            l.coarse_resolution = self.coarse_gamma;
+        }
         set(&mut cfg.level, self.level);
         let p = &mut cfg.postprocess;
         if self.threshold.is_some() {

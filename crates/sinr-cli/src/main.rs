@@ -4,7 +4,9 @@
 //! Errors are printed with their whole chain (`{:#}`) and exit with status 1; usage errors exit
 //! with status 2.
 
+mod classify;
 mod embed;
+mod html;
 mod progress;
 
 use std::process::ExitCode;
@@ -21,6 +23,9 @@ struct Cli {
     /// No progress bars or stage lines on stderr.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Device of the classifiers: cpu (the default CPU backend), flex, ndarray, wgpu, cuda.
+    #[arg(long, global = true, default_value = "cpu")]
+    device: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -31,6 +36,34 @@ enum Command {
     Embed {
         #[command(subcommand)]
         command: embed::EmbedCommand,
+    },
+    /// Train an interpretable classifier (or the dense baseline) and write its run directory.
+    Train(Box<classify::TrainArgs>),
+    /// Predict labels of a text, or of every line of a file.
+    Predict {
+        /// The run directory.
+        run: std::path::PathBuf,
+        /// A text, or a file with one text per line.
+        input: String,
+        /// Embeddings to use instead of the path recorded in the run.
+        #[arg(long)]
+        embeddings: Option<std::path::PathBuf>,
+    },
+    /// Explain a prediction exactly: tokens, communities, heads and memories.
+    Explain {
+        /// The run directory.
+        run: std::path::PathBuf,
+        /// The text.
+        text: String,
+        /// Write a self-contained HTML page here.
+        #[arg(long)]
+        html: Option<std::path::PathBuf>,
+        /// Write the whole explanation as JSON here.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+        /// Embeddings to use instead of the path recorded in the run.
+        #[arg(long)]
+        embeddings: Option<std::path::PathBuf>,
     },
 }
 
@@ -46,6 +79,26 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Embed { command } => embed::run(command, cli.quiet),
+        Command::Train(args) => classify::train(&args, &cli.device, cli.quiet),
+        Command::Predict {
+            run,
+            input,
+            embeddings,
+        } => classify::predict(&run, &input, embeddings.as_deref(), &cli.device),
+        Command::Explain {
+            run,
+            text,
+            html,
+            json,
+            embeddings,
+        } => classify::explain(
+            &run,
+            &text,
+            html.as_deref(),
+            json.as_deref(),
+            embeddings.as_deref(),
+            &cli.device,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

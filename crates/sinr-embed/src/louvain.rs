@@ -67,6 +67,12 @@ pub struct LouvainConfig {
     pub seed: Option<u64>,
     /// Maximum number of levels in multi-level mode.
     pub max_levels: usize,
+    /// Multi-level mode: the resolution of the levels above the first (`None`: `resolution`).
+    /// A lower value gives a dendrogram whose coarse levels are much coarser than the fine one
+    /// (a fine level at γ = 50 and coarse levels at γ = 1, say); with a single γ, the levels
+    /// above the first merge little at a high resolution.
+    #[serde(default)]
+    pub coarse_resolution: Option<f64>,
 }
 
 impl Default for LouvainConfig {
@@ -77,6 +83,7 @@ impl Default for LouvainConfig {
             max_iterations: 32,
             seed: None,
             max_levels: 32,
+            coarse_resolution: None,
         }
     }
 }
@@ -89,6 +96,14 @@ impl LouvainConfig {
                 "resolution",
                 format!("must be a finite number > 0, got {}", self.resolution),
             ));
+        }
+        if let Some(c) = self.coarse_resolution {
+            if !c.is_finite() || c <= 0.0 {
+                return Err(Error::config(
+                    "coarse_resolution",
+                    format!("must be a finite number > 0, got {c}"),
+                ));
+            }
         }
         if self.max_levels == 0 {
             return Err(Error::config("max_levels", "must be at least 1"));
@@ -111,6 +126,9 @@ pub struct Level {
     pub standard_modularity: f64,
     /// Passes the move phase made at this level.
     pub passes: usize,
+    /// The resolution γ this level was optimised for (`modularity` is `Q_γ` at it).
+    #[serde(default)]
+    pub resolution: f64,
 }
 
 impl Level {
@@ -174,15 +192,20 @@ pub fn detect_communities(g: &CsrGraph, cfg: &LouvainConfig) -> Result<Dendrogra
     let mut current: Option<CsrGraph> = None;
     loop {
         let graph = current.as_ref().unwrap_or(g);
+        let gamma = if levels.is_empty() {
+            cfg.resolution
+        } else {
+            cfg.coarse_resolution.unwrap_or(cfg.resolution)
+        };
         let (mut zeta, changed, passes) =
-            move_phase(graph, cfg.resolution, cfg.max_iterations, rng.as_mut());
+            move_phase(graph, gamma, cfg.max_iterations, rng.as_mut());
         if !changed && !levels.is_empty() {
             break;
         }
         let k = compact(&mut zeta);
         let partition: Vec<u32> = node_map.iter().map(|&v| zeta[v as usize]).collect();
         let (q, q1) = (
-            modularity(g, &partition, k, cfg.resolution),
+            modularity(g, &partition, k, gamma),
             modularity(g, &partition, k, 1.0),
         );
         levels.push(Level {
@@ -191,6 +214,7 @@ pub fn detect_communities(g: &CsrGraph, cfg: &LouvainConfig) -> Result<Dendrogra
             modularity: q,
             standard_modularity: q1,
             passes,
+            resolution: gamma,
         });
         if cfg.mode == LouvainMode::Plm || !changed || levels.len() >= cfg.max_levels || k == 1 {
             break;

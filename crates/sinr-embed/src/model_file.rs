@@ -59,6 +59,8 @@ struct LevelMeta {
     modularity: f64,
     standard_modularity: f64,
     passes: u64,
+    #[serde(default)]
+    resolution: f64,
 }
 
 /// 64-bit FNV-1a.
@@ -116,6 +118,7 @@ impl SinrModel {
                     modularity: l.modularity,
                     standard_modularity: l.standard_modularity,
                     passes: l.passes as u64,
+                    resolution: l.resolution,
                 })
                 .collect(),
             crate_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -301,6 +304,7 @@ fn parse(bytes: &[u8]) -> std::result::Result<SinrModel, String> {
             modularity: meta.modularity,
             standard_modularity: meta.standard_modularity,
             passes: meta.passes as usize,
+            resolution: meta.resolution,
         });
     }
     let level_k = header.levels[header.level as usize].n_communities;

@@ -98,9 +98,11 @@ proptest! {
         g in graph_strategy(),
         gamma in prop::sample::select(vec![0.1, 0.5, 1.0, 2.0, 10.0]),
         seed in prop::option::of(0u64..100),
+        coarse in prop::option::of(prop::sample::select(vec![0.05, 0.3, 1.0])),
     ) {
         prop_assume!(g.total_weight() > 0.0);
-        let d = detect_communities(&g, &louvain(gamma, LouvainMode::Multilevel, seed)).unwrap();
+        let cfg = LouvainConfig { coarse_resolution: coarse, ..louvain(gamma, LouvainMode::Multilevel, seed) };
+        let d = detect_communities(&g, &cfg).unwrap();
         prop_assert!(!d.levels.is_empty());
         for level in &d.levels {
             prop_assert_eq!(level.partition.len(), g.node_count());
@@ -110,13 +112,15 @@ proptest! {
                 sizes[c as usize] += 1;
             }
             prop_assert!(sizes.iter().all(|&s| s > 0), "an empty community");
-            let q = modularity(&g, &level.partition, level.n_communities, gamma);
+            let q = modularity(&g, &level.partition, level.n_communities, level.resolution);
             prop_assert!((q - level.modularity).abs() < 1e-9);
         }
         for l in 0..d.levels.len().saturating_sub(1) {
             let (fine, coarse) = (&d.levels[l], &d.levels[l + 1]);
-            prop_assert!(coarse.modularity >= fine.modularity - 1e-12,
-                "level {}: {} < {}", l + 1, coarse.modularity, fine.modularity);
+            // Q at the coarse level's resolution never decreases (levels optimised for the same γ).
+            let q_fine = modularity(&g, &fine.partition, fine.n_communities, coarse.resolution);
+            prop_assert!(coarse.modularity >= q_fine - 1e-12,
+                "level {}: {} < {}", l + 1, coarse.modularity, q_fine);
             prop_assert!(coarse.n_communities < fine.n_communities);
             // Nested: the parent map is a function.
             let parent = d.parents(l).unwrap();

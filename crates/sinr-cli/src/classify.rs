@@ -1,0 +1,464 @@
+//! `sinr train`, `sinr predict`, `sinr explain`: the classifiers.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use sinr_data::tasks::{
+    ClassificationTask, TaggingTask, load_classification, load_conll2003, load_user_file,
+};
+use sinr_data::{Cache, Clients};
+use sinr_embed::SinrModel;
+use sinr_models::{
+    Encoder, Example, ModelConfig, RunSpec, TaskKind, TrainConfig, load_run, train_run,
+};
+
+use crate::progress::Bars;
+
+/// Sequence or token classification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TaskArg {
+    /// One label per text (polarity, offensive content, any CSV/TSV you bring).
+    Classify,
+    /// One tag per token (named entities, BIO tags in a CoNLL file).
+    Tag,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Task kind (default: `tag` for CoNLL data, else `classify`).
+    #[arg(long, value_enum)]
+    task: Option<TaskArg>,
+    /// The model: `attention`, `transformer`, `hierarchical`, `dense`, or a JSON/TOML file with
+    /// a `kind` and its fields.
+    #[arg(long)]
+    model: String,
+    /// SINr embeddings (`sinr embed train`; `--louvain multilevel` for coarse levels).
+    #[arg(long)]
+    embeddings: PathBuf,
+    /// Data: a built-in set (`imdb`, `rt`, `insults`, `germeval2018`, `conll2003`), or a file: a
+    /// CSV with a header (choose the columns), a TSV (columns by number), or a `.conll` file.
+    #[arg(long)]
+    data: String,
+    /// Text column of a CSV (a 0-based number for a TSV).
+    #[arg(long, default_value = "text")]
+    text_column: String,
+    /// Label column of a CSV (a 0-based number for a TSV).
+    #[arg(long, default_value = "label")]
+    label_column: String,
+    /// The run directory.
+    #[arg(long)]
+    out: PathBuf,
+    /// Continue an interrupted run from its last checkpoint.
+    #[arg(long)]
+    resume: bool,
+    /// A JSON/TOML file with any training parameter.
+    #[arg(long)]
+    train_config: Option<PathBuf>,
+    /// Maximum epochs.
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Batch size.
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Learning rate.
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Longest input in tokens.
+    #[arg(long)]
+    max_len: Option<usize>,
+    /// Seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Early-stopping patience in epochs.
+    #[arg(long)]
+    patience: Option<usize>,
+    /// Weight classes by inverse frequency.
+    #[arg(long)]
+    class_weights: bool,
+    /// At most this many batches per epoch (quick runs).
+    #[arg(long)]
+    max_batches: Option<usize>,
+    /// The data cache (default: SINR_DATA_DIR, else ~/.cache/sinr).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+fn read_config<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if path.extension().is_some_and(|e| e == "toml") {
+        toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))
+    } else {
+        serde_json::from_str(&text).with_context(|| format!("invalid config {}", path.display()))
+    }
+}
+
+fn model_config(arg: &str) -> Result<ModelConfig> {
+    Ok(match arg {
+        "attention" => ModelConfig::Attention(Default::default()),
+        "transformer" => ModelConfig::Transformer(Default::default()),
+        "hierarchical" => ModelConfig::Hierarchical(Default::default()),
+        "dense" => ModelConfig::Dense(Default::default()),
+        file if Path::new(file).is_file() => read_config(Path::new(file))?,
+        other => bail!(
+            "--model {other}: not a model kind (attention, transformer, hierarchical, dense) nor a config file"
+        ),
+    })
+}
+
+/// Loaded task data.
+enum TaskData {
+    Classify(ClassificationTask),
+    Tag(TaggingTask),
+}
+
+fn load_data(args: &TrainArgs, log: &dyn Fn(&str)) -> Result<TaskData> {
+    let cache = || Cache::new(args.data_dir.clone().unwrap_or_else(Cache::default_root));
+    let manifest = || -> Result<sinr_data::Manifest> {
+        let path = sinr_data::find_manifest().context(
+            "datasets.toml not found (run from the workspace, or give a file with --data)",
+        )?;
+        Ok(sinr_data::Manifest::load(path)?)
+    };
+    let path = Path::new(&args.data);
+    if path.is_file() {
+        if path.extension().is_some_and(|e| e == "conll") {
+            let sentences = sinr_data::readers::read_conll(path, 0, -1)?;
+            let n = sentences.len();
+            let (a, b) = (n * 8 / 10, n * 9 / 10);
+            let mut tags: Vec<String> = sentences
+                .iter()
+                .flat_map(|s| s.tags.iter().cloned())
+                .collect();
+            tags.sort();
+            tags.dedup();
+            return Ok(TaskData::Tag(TaggingTask {
+                name: args.data.clone(),
+                tags,
+                train: sentences[..a].to_vec(),
+                dev: sentences[a..b].to_vec(),
+                test: sentences[b..].to_vec(),
+            }));
+        }
+        return Ok(TaskData::Classify(load_user_file(
+            path,
+            &args.text_column,
+            &args.label_column,
+        )?));
+    }
+    match args.data.as_str() {
+        "conll2003" => Ok(TaskData::Tag(load_conll2003(
+            &cache(),
+            &manifest()?,
+            &Clients::default(),
+            log,
+        )?)),
+        name if sinr_data::tasks::CLASSIFICATION_TASKS.contains(&name) => Ok(TaskData::Classify(
+            load_classification(name, &cache(), &manifest()?, &Clients::default(), log)?,
+        )),
+        other => bail!(
+            "--data {other}: no such file, and not a built-in data set (imdb, rt, insults, germeval2018, conll2003)"
+        ),
+    }
+}
+
+fn encode_classify(enc: &Encoder, t: &ClassificationTask) -> (Vec<Example>, Vec<Example>) {
+    let idx = |l: &str| {
+        t.labels
+            .iter()
+            .position(|x| x == l)
+            .expect("labels come from the data")
+    };
+    let f = |xs: &[sinr_data::readers::LabeledText]| {
+        xs.iter()
+            .map(|x| enc.encode_text(&x.text, idx(&x.label)))
+            .collect()
+    };
+    (f(&t.train), f(&t.dev))
+}
+
+fn encode_tag(enc: &Encoder, t: &TaggingTask) -> (Vec<Example>, Vec<Example>) {
+    let idx = |l: &str| {
+        t.tags
+            .iter()
+            .position(|x| x == l)
+            .expect("tags come from the data")
+    };
+    let f = |xs: &[sinr_data::readers::TaggedSentence]| {
+        xs.iter()
+            .map(|s| {
+                let labels: Vec<usize> = s.tags.iter().map(|x| idx(x)).collect();
+                enc.encode_tokens(&s.tokens, &labels)
+            })
+            .collect()
+    };
+    (f(&t.train), f(&t.dev))
+}
+
+pub fn train(args: &TrainArgs, device_name: &str, quiet: bool) -> Result<()> {
+    let device = sinr_models::device_from_name(device_name)?;
+    let model_cfg = model_config(&args.model)?;
+    let mut cfg: TrainConfig = match &args.train_config {
+        Some(p) => read_config(p)?,
+        None => TrainConfig::default(),
+    };
+    let set = |f: &mut usize, v: Option<usize>| {
+        if let Some(v) = v {
+            *f = v;
+        }
+    };
+    set(&mut cfg.epochs, args.epochs);
+    set(&mut cfg.batch_size, args.batch_size);
+    set(&mut cfg.max_len, args.max_len);
+    set(&mut cfg.patience, args.patience);
+    if let Some(v) = args.lr {
+        cfg.learning_rate = v;
+    }
+    if let Some(v) = args.seed {
+        cfg.seed = v;
+    }
+    if args.class_weights {
+        cfg.class_weights = true;
+    }
+    if args.max_batches.is_some() {
+        cfg.max_batches_per_epoch = args.max_batches;
+    }
+    cfg.validate()?;
+    model_cfg.validate()?;
+    let emb = SinrModel::load(&args.embeddings)
+        .with_context(|| format!("cannot load embeddings {}", args.embeddings.display()))?;
+    let log = |m: &str| {
+        if !quiet {
+            eprintln!("  {m}");
+        }
+    };
+    let data = load_data(args, &log)?;
+    let enc = Encoder::new(&emb, cfg.max_len);
+    let (kind, labels, train, dev, name) = match &data {
+        TaskData::Classify(t) => {
+            if args.task == Some(TaskArg::Tag) {
+                bail!(
+                    "--task tag needs a CoNLL file or conll2003; {} is a classification set",
+                    args.data
+                );
+            }
+            let (tr, dv) = encode_classify(&enc, t);
+            (TaskKind::Sequence, t.labels.clone(), tr, dv, t.name.clone())
+        }
+        TaskData::Tag(t) => {
+            if args.task == Some(TaskArg::Classify) {
+                bail!(
+                    "--task classify needs labelled texts; {} is a tagging set",
+                    args.data
+                );
+            }
+            let (tr, dv) = encode_tag(&enc, t);
+            (TaskKind::Token, t.tags.clone(), tr, dv, t.name.clone())
+        }
+    };
+    let empty = train.iter().filter(|e| e.rows.is_empty()).count();
+    let spec = RunSpec::new(&name, kind, labels, model_cfg, cfg, &args.embeddings, &emb)?;
+    if !quiet {
+        eprintln!(
+            "training `{}` on {name}: {} train / {} dev examples ({} without any known word), {} labels, device {device_name}",
+            spec.model.kind(),
+            train.len(),
+            dev.len(),
+            empty,
+            spec.labels.len()
+        );
+    }
+    let bars = Bars::new(quiet);
+    let (model, state) = train_run(
+        &spec,
+        &emb,
+        &train,
+        &dev,
+        &args.out,
+        args.resume,
+        None,
+        &device,
+        &bars,
+    )?;
+    if !quiet {
+        eprintln!(
+            "best dev score {:.4} at epoch {} of {}; {} trainable parameters; run in {}",
+            state.best_score,
+            state.best_epoch,
+            state.epochs_done,
+            model.num_params(),
+            args.out.display()
+        );
+    }
+    Ok(())
+}
+
+fn softmax(v: &[f32]) -> Vec<f32> {
+    let m = v.iter().fold(f32::MIN, |a, b| a.max(*b));
+    let e: Vec<f32> = v.iter().map(|x| (x - m).exp()).collect();
+    let s: f32 = e.iter().sum();
+    e.iter().map(|x| x / s).collect()
+}
+
+fn encode_input(run: &sinr_models::LoadedRun, text: &str) -> Example {
+    match run.spec.kind {
+        TaskKind::Sequence => run.encoder.encode_text(text, 0),
+        TaskKind::Token => {
+            let toks: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+            let labels = vec![0; toks.len()];
+            run.encoder.encode_tokens(&toks, &labels)
+        }
+    }
+}
+
+pub fn predict(
+    run_dir: &Path,
+    input: &str,
+    embeddings: Option<&Path>,
+    device_name: &str,
+) -> Result<()> {
+    let device = sinr_models::device_from_name(device_name)?;
+    let run = load_run(run_dir, embeddings, &device)
+        .with_context(|| format!("cannot load run {}", run_dir.display()))?;
+    let texts: Vec<String> = if Path::new(input).is_file() {
+        std::fs::read_to_string(input)
+            .with_context(|| format!("cannot read {input}"))?
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    } else {
+        vec![input.to_owned()]
+    };
+    if texts.iter().all(|t| t.trim().is_empty()) {
+        bail!("empty text: nothing to predict");
+    }
+    let examples: Vec<Example> = texts.iter().map(|t| encode_input(&run, t)).collect();
+    let logits = run.model.predict(&examples, run.spec.kind, 64, &device);
+    let c = run.spec.labels.len();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for ((text, ex), l) in texts.iter().zip(&examples).zip(&logits) {
+        match run.spec.kind {
+            TaskKind::Sequence => {
+                let p = softmax(l);
+                let best = (0..c).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
+                let probs: Vec<String> = run
+                    .spec
+                    .labels
+                    .iter()
+                    .zip(&p)
+                    .map(|(n, v)| format!("{n}={v:.4}"))
+                    .collect();
+                let note = if ex.rows.is_empty() {
+                    "\t(no known word: the model's prior)"
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "{}\t{}\t{}{note}",
+                    run.spec.labels[best],
+                    probs.join(" "),
+                    text.chars().take(80).collect::<String>()
+                )?;
+            }
+            TaskKind::Token => {
+                let tags: Vec<String> = l
+                    .chunks(c)
+                    .zip(&ex.surface)
+                    .map(|(r, tok)| {
+                        let best = (0..c).max_by(|&a, &b| r[a].total_cmp(&r[b])).unwrap_or(0);
+                        format!("{tok}/{}", run.spec.labels[best])
+                    })
+                    .collect();
+                writeln!(out, "{}", tags.join(" "))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn explain(
+    run_dir: &Path,
+    text: &str,
+    html: Option<&Path>,
+    json: Option<&Path>,
+    embeddings: Option<&Path>,
+    device_name: &str,
+) -> Result<()> {
+    let device = sinr_models::device_from_name(device_name)?;
+    let run = load_run(run_dir, embeddings, &device)
+        .with_context(|| format!("cannot load run {}", run_dir.display()))?;
+    if text.trim().is_empty() {
+        bail!("empty text: nothing to explain");
+    }
+    let ex = encode_input(&run, text);
+    let e = run
+        .model
+        .explain(&run.spec, &run.embeddings, &ex, &device)?;
+    let words: std::collections::HashMap<u32, &Vec<String>> =
+        e.dimension_words.iter().map(|(k, w)| (*k, w)).collect();
+    for o in e.outputs.iter().take(if run.spec.kind == TaskKind::Token {
+        50
+    } else {
+        1
+    }) {
+        let label = &e.labels[o.predicted];
+        match o.position {
+            Some(p) => println!("\n{} → {label}", e.tokens[p]),
+            None => println!(
+                "prediction: {label} (logits {:?}; completeness error {:.1e})",
+                o.logits
+                    .iter()
+                    .map(|x| (x * 1000.0).round() / 1000.0)
+                    .collect::<Vec<_>>(),
+                o.completeness_error()
+            ),
+        }
+        let mut toks: Vec<(usize, f32)> = o
+            .tokens
+            .iter()
+            .enumerate()
+            .map(|(t, v)| (t, v[o.predicted]))
+            .collect();
+        toks.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        println!("  tokens (contribution to {label}):");
+        for (t, v) in toks.iter().take(8) {
+            println!("    {:+.4}  {}", v, e.tokens[*t]);
+        }
+        let mut comms: Vec<(usize, f32)> = o
+            .communities
+            .iter()
+            .enumerate()
+            .map(|(k, v)| (k, v[o.predicted]))
+            .collect();
+        comms.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        println!("  communities:");
+        for (k, v) in comms.iter().take(6) {
+            let w = words
+                .get(&(*k as u32))
+                .map(|w| w.join(", "))
+                .unwrap_or_else(|| e.dimensions.get(*k).cloned().unwrap_or_default());
+            println!("    {:+.4}  [{k}] {w}", v);
+        }
+        if run.spec.kind == TaskKind::Sequence {
+            let mut comps: Vec<&(String, Vec<f32>)> = o.components.iter().collect();
+            comps.sort_by(|a, b| b.1[o.predicted].abs().total_cmp(&a.1[o.predicted].abs()));
+            println!("  components:");
+            for (n, v) in comps.iter().take(6) {
+                println!("    {:+.4}  {n}", v[o.predicted]);
+            }
+        }
+    }
+    if let Some(p) = json {
+        let text = serde_json::to_string_pretty(&e)?;
+        sinr_embed::write_atomically(p, |w| w.write_all(text.as_bytes()))?;
+    }
+    if let Some(p) = html {
+        let page = crate::html::page(&e, text);
+        sinr_embed::write_atomically(p, |w| w.write_all(page.as_bytes()))?;
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(())
+}
