@@ -7,7 +7,10 @@ use sinr_nn::PaddedRows;
 use crate::error::{Error, Result};
 
 /// The rows of the frozen embedding (row 0 = padding) at `level`, each word's vector first
-/// restricted to its `top` largest values (at the model's own level) when given.
+/// restricted to its `top` largest values (at the model's own level) when given, then all
+/// scaled by one constant so that their mean Euclidean norm is 1 (node-recall rows sum to 1, so
+/// their norms are small; a constant factor changes no ratio and no interpretation, and keeps
+/// the optimiser's steps sensible).
 pub fn embedding_rows(model: &SinrModel, level: usize, top: Option<usize>) -> Result<PaddedRows> {
     if level >= model.dendrogram.levels.len() {
         return Err(Error::config(
@@ -33,6 +36,18 @@ pub fn embedding_rows(model: &SinrModel, level: usize, top: Option<usize>) -> Re
     for r in 0..m.n_rows() {
         let (idx, val) = m.row(r);
         rows.push(idx.iter().zip(val).map(|(&c, &v)| (c, v as f32)).collect());
+    }
+    let norms: Vec<f32> = rows[1..]
+        .iter()
+        .map(|r| r.iter().map(|e| e.1 * e.1).sum::<f32>().sqrt())
+        .collect();
+    let mean = norms.iter().sum::<f32>() / norms.len().max(1) as f32;
+    if mean > 0.0 {
+        for r in &mut rows {
+            for e in r.iter_mut() {
+                e.1 /= mean;
+            }
+        }
     }
     let fine = PaddedRows::from_rows(&rows, m.n_cols());
     if level == model.level {
