@@ -97,13 +97,13 @@ impl LouvainConfig {
                 format!("must be a finite number > 0, got {}", self.resolution),
             ));
         }
-        if let Some(c) = self.coarse_resolution {
-            if !c.is_finite() || c <= 0.0 {
-                return Err(Error::config(
-                    "coarse_resolution",
-                    format!("must be a finite number > 0, got {c}"),
-                ));
-            }
+        if let Some(c) = self.coarse_resolution
+            && (!c.is_finite() || c <= 0.0)
+        {
+            return Err(Error::config(
+                "coarse_resolution",
+                format!("must be a finite number > 0, got {c}"),
+            ));
         }
         if self.max_levels == 0 {
             return Err(Error::config("max_levels", "must be at least 1"));
