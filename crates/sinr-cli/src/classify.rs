@@ -295,6 +295,184 @@ pub fn train(args: &TrainArgs, device_name: &str, quiet: bool) -> Result<()> {
     Ok(())
 }
 
+/// Arguments of `sinr evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The run directory.
+    run: PathBuf,
+    /// The data (as for `sinr train`).
+    #[arg(long)]
+    data: String,
+    /// Which split.
+    #[arg(long, value_enum, default_value_t = SplitArg::Test)]
+    split: SplitArg,
+    /// Text column of a CSV.
+    #[arg(long, default_value = "text")]
+    text_column: String,
+    /// Label column of a CSV.
+    #[arg(long, default_value = "label")]
+    label_column: String,
+    /// Write the scores (and every prediction's probabilities) as JSON here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Embeddings to use instead of the path recorded in the run.
+    #[arg(long)]
+    embeddings: Option<PathBuf>,
+    /// The data cache.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+/// A split of the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitArg {
+    /// Training split.
+    Train,
+    /// Development split.
+    Dev,
+    /// Test split.
+    Test,
+}
+
+/// Scores of a run on a split: accuracy, macro-F1, per-class precision/recall/F1, ROC-AUC of
+/// two-class tasks (the score of the second label), strict span F1 for tagging.
+pub fn evaluate(args: &EvaluateArgs, device_name: &str, quiet: bool) -> Result<()> {
+    let device = sinr_models::device_from_name(device_name)?;
+    let run = load_run(&args.run, args.embeddings.as_deref(), &device)
+        .with_context(|| format!("cannot load run {}", args.run.display()))?;
+    let targs = TrainArgs {
+        task: None,
+        model: String::new(),
+        embeddings: PathBuf::new(),
+        data: args.data.clone(),
+        text_column: args.text_column.clone(),
+        label_column: args.label_column.clone(),
+        out: PathBuf::new(),
+        resume: false,
+        train_config: None,
+        epochs: None,
+        batch_size: None,
+        lr: None,
+        max_len: None,
+        seed: None,
+        patience: None,
+        class_weights: false,
+        max_batches: None,
+        data_dir: args.data_dir.clone(),
+    };
+    let log = |m: &str| {
+        if !quiet {
+            eprintln!("  {m}");
+        }
+    };
+    let data = load_data(&targs, &log)?;
+    let c = run.spec.labels.len();
+    let t0 = std::time::Instant::now();
+    let report = match &data {
+        TaskData::Classify(t) => {
+            let items = match args.split {
+                SplitArg::Train => &t.train,
+                SplitArg::Dev => &t.dev,
+                SplitArg::Test => &t.test,
+            };
+            let mut gold = Vec::new();
+            let mut examples = Vec::new();
+            for x in items {
+                gold.push(
+                    run.spec
+                        .label_index(&x.label)
+                        .with_context(|| format!("line {}", x.line))?,
+                );
+                examples.push(run.encoder.encode_text(&x.text, 0));
+            }
+            let logits = run
+                .model
+                .predict(&examples, TaskKind::Sequence, 64, &device);
+            let probs: Vec<Vec<f32>> = logits.iter().map(|l| softmax(l)).collect();
+            let pred: Vec<usize> = probs
+                .iter()
+                .map(|p| (0..c).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0))
+                .collect();
+            let per_class: Vec<serde_json::Value> = (0..c)
+                .map(|k| {
+                    let (p, r, f) = sinr_metrics::task::precision_recall_f1(&gold, &pred, k);
+                    serde_json::json!({"label": run.spec.labels[k], "precision": p, "recall": r, "f1": f})
+                })
+                .collect();
+            let auc = (c == 2).then(|| {
+                let pos: Vec<bool> = gold.iter().map(|&g| g == 1).collect();
+                let scores: Vec<f64> = probs.iter().map(|p| f64::from(p[1])).collect();
+                sinr_metrics::task::roc_auc(&pos, &scores)
+            });
+            serde_json::json!({
+                "examples": gold.len(),
+                "accuracy": sinr_metrics::task::accuracy(&gold, &pred),
+                "macro_f1": sinr_metrics::task::macro_f1(&gold, &pred, c),
+                "per_class": per_class,
+                "roc_auc": auc,
+                "without_known_word": examples.iter().filter(|e| e.rows.is_empty()).count(),
+            })
+        }
+        TaskData::Tag(t) => {
+            let items = match args.split {
+                SplitArg::Train => &t.train,
+                SplitArg::Dev => &t.dev,
+                SplitArg::Test => &t.test,
+            };
+            let mut examples = Vec::new();
+            for s in items {
+                let labels: Vec<usize> = s
+                    .tags
+                    .iter()
+                    .map(|x| run.spec.label_index(x))
+                    .collect::<sinr_models::Result<_>>()
+                    .with_context(|| format!("sentence at line {}", s.line))?;
+                examples.push(run.encoder.encode_tokens(&s.tokens, &labels));
+            }
+            let logits = run.model.predict(&examples, TaskKind::Token, 64, &device);
+            let mut gold_tags = Vec::new();
+            let mut pred_tags = Vec::new();
+            for (s, l) in items.iter().zip(&logits) {
+                let n = l.len() / c;
+                gold_tags.push(s.tags[..n].iter().map(String::as_str).collect::<Vec<_>>());
+                pred_tags.push(
+                    l.chunks(c)
+                        .map(|r| {
+                            run.spec.labels
+                                [(0..c).max_by(|&a, &b| r[a].total_cmp(&r[b])).unwrap_or(0)]
+                            .as_str()
+                        })
+                        .collect::<Vec<_>>(),
+                );
+            }
+            let sc = sinr_metrics::task::span_f1(&gold_tags, &pred_tags);
+            let truncated = items
+                .iter()
+                .filter(|s| s.tokens.len() > run.spec.train.max_len)
+                .count();
+            serde_json::json!({
+                "sentences": items.len(),
+                "truncated_sentences": truncated,
+                "span_precision": sc.precision,
+                "span_recall": sc.recall,
+                "span_f1": sc.f1,
+                "per_type": sc.per_type.iter().map(|(k, p, r, f, n)| serde_json::json!({"type": k, "precision": p, "recall": r, "f1": f, "gold": n})).collect::<Vec<_>>(),
+            })
+        }
+    };
+    let mut report = report;
+    report["split"] = serde_json::json!(format!("{:?}", args.split).to_lowercase());
+    report["model"] = serde_json::json!(run.model.kind());
+    report["parameters"] = serde_json::json!(run.model.num_params());
+    report["seconds"] = serde_json::json!(t0.elapsed().as_secs_f64());
+    let text = serde_json::to_string_pretty(&report)?;
+    match &args.out {
+        Some(p) => sinr_embed::write_atomically(p, |w| w.write_all(text.as_bytes()))?,
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
 fn softmax(v: &[f32]) -> Vec<f32> {
     let m = v.iter().fold(f32::MIN, |a, b| a.max(*b));
     let e: Vec<f32> = v.iter().map(|x| (x - m).exp()).collect();

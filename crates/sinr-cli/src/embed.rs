@@ -345,7 +345,7 @@ fn set<T>(field: &mut T, value: Option<T>) {
 }
 
 /// Peak resident memory of this process in KiB (Linux), if known.
-fn peak_rss_kib() -> Option<u64> {
+pub fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

@@ -39,6 +39,8 @@ enum Command {
     },
     /// Train an interpretable classifier (or the dense baseline) and write its run directory.
     Train(Box<classify::TrainArgs>),
+    /// Scores of a trained run on a split of its data (test by default).
+    Evaluate(Box<classify::EvaluateArgs>),
     /// Predict labels of a text, or of every line of a file.
     Predict {
         /// The run directory.
@@ -80,6 +82,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Embed { command } => embed::run(command, cli.quiet),
         Command::Train(args) => classify::train(&args, &cli.device, cli.quiet),
+        Command::Evaluate(args) => classify::evaluate(&args, &cli.device, cli.quiet),
         Command::Predict {
             run,
             input,

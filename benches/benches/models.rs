@@ -1,0 +1,151 @@
+//! Training steps and explanations of the classifiers at realistic sizes: batch 32, 128 tokens,
+//! a 20,000-word vocabulary with 20 non-zeros per word, the fine level (K = 2,000 and 4,000) for
+//! the attention classifier and a coarse level (K = 300) for the SINr transformer, and the dense
+//! baseline of the same width beside them. flex always; ndarray with `--features ndarray`.
+//!
+//! Run with `cargo bench -p sinr-benches --bench models`; CI only compiles it.
+
+use burn::grad_clipping::GradientClippingConfig;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::prelude::*;
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use sinr_embed::SplitMix64;
+use sinr_models::data::{Example, TaskKind, make_batch};
+use sinr_models::explain::{explain_attention, explain_transformer};
+use sinr_models::models::{AttentionClassifier, Classifier, DenseBaseline, SinrTransformer};
+use sinr_nn::PaddedRows;
+
+const VOCAB: usize = 20_000;
+const BATCH: usize = 32;
+const LEN: usize = 128;
+const NNZ: usize = 20;
+
+fn rows(dims: usize) -> PaddedRows {
+    let mut rng = SplitMix64::new(1);
+    let mut r = vec![Vec::new()];
+    for _ in 1..VOCAB {
+        let mut row: Vec<(u32, f32)> = (0..NNZ).map(|_| (rng.below(dims) as u32, 0.05)).collect();
+        row.sort_by_key(|e| e.0);
+        row.dedup_by_key(|e| e.0);
+        r.push(row);
+    }
+    PaddedRows::from_rows(&r, dims)
+}
+
+fn examples(n: usize) -> Vec<Example> {
+    let mut rng = SplitMix64::new(2);
+    (0..n)
+        .map(|i| {
+            let rows: Vec<u32> = (0..LEN).map(|_| 1 + rng.below(VOCAB - 1) as u32).collect();
+            Example {
+                surface: vec![String::new(); LEN],
+                features: Vec::new(),
+                labels: vec![i % 2],
+                rows,
+            }
+        })
+        .collect()
+}
+
+fn devices() -> Vec<(&'static str, Device)> {
+    #[allow(unused_mut)]
+    let mut v = vec![("flex", Device::flex())];
+    #[cfg(feature = "ndarray")]
+    #[allow(deprecated)]
+    v.push(("ndarray", Device::ndarray()));
+    #[cfg(feature = "wgpu")]
+    v.push((
+        "wgpu",
+        Device::wgpu(burn::prelude::DeviceKind::DefaultDevice),
+    ));
+    v
+}
+
+/// Times one Adam step (forward, loss, backward, update) of `model`.
+fn train_step<M: Module + Classifier + Clone>(
+    c: &mut Criterion,
+    group: &str,
+    id: &str,
+    model: M,
+    device: &Device,
+) {
+    let ad = device.clone().autodiff();
+    let ex = examples(BATCH);
+    let refs: Vec<&Example> = ex.iter().collect();
+    let batch = make_batch(&refs, TaskKind::Sequence, &ad);
+    let loss_fn = CrossEntropyLossConfig::new().init(&ad);
+    let mut optim = AdamConfig::new()
+        .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+        .init();
+    let mut model = Some(model);
+    let mut g = c.benchmark_group(group);
+    g.sample_size(10);
+    g.bench_function(BenchmarkId::from_parameter(id), |b| {
+        b.iter(|| {
+            let m = model.take().expect("model");
+            let loss = loss_fn.forward(m.logits(&batch), batch.targets.clone());
+            let _ = loss.clone().into_scalar::<f32>();
+            let grads = GradientsParams::from_grads(loss.backward(), &m);
+            model = Some(optim.step(1e-3, m, grads));
+        })
+    });
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let fine2k = rows(2_000);
+    let fine4k = rows(4_000);
+    let coarse = rows(300);
+    for (name, d) in devices() {
+        let ad = d.clone().autodiff();
+        train_step(
+            c,
+            "train-step",
+            &format!("attention-K2000-{name}"),
+            AttentionClassifier::new(&fine2k, 2, false, 0.0, 1, &ad),
+            &d,
+        );
+        train_step(
+            c,
+            "train-step",
+            &format!("attention-K4000-{name}"),
+            AttentionClassifier::new(&fine4k, 2, false, 0.0, 1, &ad),
+            &d,
+        );
+        train_step(
+            c,
+            "train-step",
+            &format!("transformer-K300-2x4-{name}"),
+            SinrTransformer::new(&coarse, 2, TaskKind::Sequence, 2, 4, 64, 0.0, 1, &ad),
+            &d,
+        );
+        ad.seed(1);
+        train_step(
+            c,
+            "train-step",
+            &format!("dense-d300-2x4-{name}"),
+            DenseBaseline::new(VOCAB, LEN, 2, TaskKind::Sequence, 300, 2, 4, 64, 0.0, &ad),
+            &d,
+        );
+
+        let ex = examples(1);
+        let one = make_batch(&[&ex[0]], TaskKind::Sequence, &d);
+        let att = AttentionClassifier::new(&fine4k, 2, false, 0.0, 1, &d);
+        let tr = SinrTransformer::new(&coarse, 2, TaskKind::Sequence, 2, 4, 64, 0.0, 1, &d);
+        let mut g = c.benchmark_group("explain");
+        g.sample_size(10);
+        g.bench_function(
+            BenchmarkId::from_parameter(format!("attention-K4000-{name}")),
+            |b| b.iter(|| explain_attention(&att, &one)),
+        );
+        g.bench_function(
+            BenchmarkId::from_parameter(format!("transformer-K300-2x4-{name}")),
+            |b| b.iter(|| explain_transformer(&tr, &one)),
+        );
+        g.finish();
+    }
+}
+
+criterion_group!(models, benches);
+criterion_main!(models);

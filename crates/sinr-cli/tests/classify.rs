@@ -1,0 +1,293 @@
+//! `sinr train`, `sinr predict`, `sinr explain` end to end on real text (George Washington's
+//! annual messages), and their answers to bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sinr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sinr"))
+        .args(args)
+        .output()
+        .expect("run sinr")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/washington-1790-1796.txt")
+}
+
+fn p(x: &Path) -> &str {
+    x.to_str().unwrap()
+}
+
+/// Multilevel embeddings, and a labelled CSV made of the fixture's sentences: label `war` for
+/// sentences about war and arms, `peace` otherwise.
+fn setup(dir: &Path) -> (PathBuf, PathBuf) {
+    let emb = dir.join("emb.sinr");
+    let out = sinr(&[
+        "-q",
+        "embed",
+        "train",
+        "--corpus",
+        p(&fixture()),
+        "--out",
+        p(&emb),
+        "--min-freq",
+        "2",
+        "--min-token-len",
+        "3",
+        "--gamma",
+        "5",
+        "--louvain",
+        "multilevel",
+        "--coarse-gamma",
+        "1",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(fixture()).unwrap();
+    let mut csv = String::from("text,label\n");
+    for s in text
+        .split(['.', ';'])
+        .map(str::trim)
+        .filter(|s| s.split_whitespace().count() >= 5)
+        .take(400)
+    {
+        let lower = s.to_lowercase();
+        let label = if [
+            "war", "arms", "militia", "hostil", "troops", "defense", "military",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+        {
+            "war"
+        } else {
+            "peace"
+        };
+        csv.push_str(&format!("\"{}\",{label}\n", s.replace('"', "\"\"")));
+    }
+    let data = dir.join("data.csv");
+    std::fs::write(&data, csv).unwrap();
+    (emb, data)
+}
+
+fn train(dir: &Path, emb: &Path, data: &Path, model: &str, run: &str) -> Output {
+    sinr(&[
+        "-q",
+        "train",
+        "--data",
+        p(data),
+        "--model",
+        model,
+        "--embeddings",
+        p(emb),
+        "--out",
+        p(&dir.join(run)),
+        "--epochs",
+        "3",
+        "--batch-size",
+        "16",
+        "--lr",
+        "0.01",
+    ])
+}
+
+#[test]
+fn train_predict_explain_and_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emb, data) = setup(dir.path());
+
+    for model in ["attention", "transformer", "hierarchical", "dense"] {
+        let out = train(dir.path(), &emb, &data, model, model);
+        assert!(out.status.success(), "{model}: {}", stderr(&out));
+        let run = dir.path().join(model);
+        for f in [
+            "run.json",
+            "best.bpk",
+            "metrics.json",
+            "checkpoint.bpk",
+            "optimizer.bin",
+        ] {
+            assert!(run.join(f).is_file(), "{model}: {f} missing");
+        }
+        let out = sinr(&[
+            "predict",
+            p(&run),
+            "the militia and the troops were called to arms against the hostile tribes",
+        ]);
+        assert!(out.status.success(), "{model}: {}", stderr(&out));
+        let line = stdout(&out);
+        assert!(
+            line.starts_with("war\t") || line.starts_with("peace\t"),
+            "{line}"
+        );
+    }
+
+    // Explanations: text on stdout, an HTML page, JSON.
+    let run = dir.path().join("transformer");
+    let html = dir.path().join("e.html");
+    let json = dir.path().join("e.json");
+    let out = sinr(&[
+        "explain",
+        p(&run),
+        "the militia and the troops were called to arms",
+        "--html",
+        p(&html),
+        "--json",
+        p(&json),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("completeness error"),
+        "{}",
+        stdout(&out)
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("class=\"tok\"")
+            && page.contains("class=\"community\"")
+            && !page.contains("<script")
+    );
+    let e: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(e["model"], "transformer");
+
+    // Bad input: each a clear error and a non-zero exit.
+    let bad = |args: &[&str], needle: &str| {
+        let out = sinr(args);
+        assert!(!out.status.success(), "should fail: {args:?}");
+        assert!(
+            stderr(&out).contains(needle),
+            "{args:?}: expected {needle:?} in {}",
+            stderr(&out)
+        );
+    };
+    bad(
+        &["--device", "tpu", "predict", p(&run), "war"],
+        "unknown device",
+    );
+    bad(
+        &["--device", "wgpu", "predict", p(&run), "war"],
+        "rebuild with `--features wgpu`",
+    );
+    bad(&["predict", p(&run), "   "], "empty text");
+    bad(&["explain", p(&run), "zzzz qqqq"], "no known word");
+    bad(
+        &["explain", p(&dir.path().join("dense")), "the militia"],
+        "no exact decomposition",
+    );
+    bad(&["predict", p(&dir.path().join("nope")), "war"], "run.json");
+    let cfg = dir.path().join("bad.json");
+    std::fs::write(&cfg, r#"{"kind": "transformer", "layerz": 2}"#).unwrap();
+    bad(
+        &[
+            "train",
+            "--data",
+            p(&data),
+            "--model",
+            p(&cfg),
+            "--embeddings",
+            p(&emb),
+            "--out",
+            p(&dir.path().join("x")),
+        ],
+        "layerz",
+    );
+    let cfg2 = dir.path().join("bad2.json");
+    std::fs::write(&cfg2, r#"{"kind": "dense", "dim": 10, "heads": 3}"#).unwrap();
+    bad(
+        &[
+            "train",
+            "--data",
+            p(&data),
+            "--model",
+            p(&cfg2),
+            "--embeddings",
+            p(&emb),
+            "--out",
+            p(&dir.path().join("x")),
+        ],
+        "heads",
+    );
+    bad(
+        &[
+            "train",
+            "--data",
+            p(&data),
+            "--model",
+            "lstm",
+            "--embeddings",
+            p(&emb),
+            "--out",
+            p(&dir.path().join("x")),
+        ],
+        "not a model kind",
+    );
+    bad(
+        &[
+            "train",
+            "--data",
+            p(&data),
+            "--model",
+            "attention",
+            "--embeddings",
+            p(&emb),
+            "--out",
+            p(&dir.path().join("x")),
+            "--label-column",
+            "class",
+        ],
+        "no column `class`",
+    );
+    // A PLM (one-level) embedding cannot feed the hierarchical model.
+    let flat = dir.path().join("flat.sinr");
+    assert!(
+        sinr(&[
+            "-q",
+            "embed",
+            "train",
+            "--corpus",
+            p(&fixture()),
+            "--out",
+            p(&flat),
+            "--min-freq",
+            "3",
+            "--min-token-len",
+            "3",
+            "--gamma",
+            "5"
+        ])
+        .status
+        .success()
+    );
+    bad(
+        &[
+            "train",
+            "--data",
+            p(&data),
+            "--model",
+            "hierarchical",
+            "--embeddings",
+            p(&flat),
+            "--out",
+            p(&dir.path().join("x")),
+        ],
+        "multilevel",
+    );
+    // Embeddings that do not match the run.
+    bad(
+        &["predict", p(&run), "war", "--embeddings", p(&flat)],
+        "do not match",
+    );
+
+    // An out-of-vocabulary-only text gets the model's prior, said so.
+    let out = sinr(&["predict", p(&dir.path().join("attention")), "zzzz qqqq"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("no known word"), "{}", stdout(&out));
+}
