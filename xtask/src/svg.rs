@@ -42,7 +42,9 @@ fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * mag);
     let (k0, k1) = ((lo / step).ceil() as i64, (hi / step + 1e-9).floor() as i64);
-    let out: Vec<f64> = (k0..=k1).map(|k| ((k as f64 * step) * 1e12).round() / 1e12).collect();
+    let out: Vec<f64> = (k0..=k1)
+        .map(|k| ((k as f64 * step) * 1e12).round() / 1e12)
+        .collect();
     out
 }
 

@@ -80,6 +80,9 @@ pub struct TrainArgs {
     /// At most this many batches per epoch (quick runs).
     #[arg(long)]
     max_batches: Option<usize>,
+    /// Train on a seeded random subset of at most this many training examples (quick runs).
+    #[arg(long)]
+    max_train: Option<usize>,
     /// The data cache (default: SINR_DATA_DIR, else ~/.cache/sinr).
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -162,6 +165,10 @@ fn load_data(args: &TrainArgs, log: &dyn Fn(&str)) -> Result<TaskData> {
             "--data {other}: no such file, and not a built-in data set (imdb, rt, insults, germeval2018, conll2003)"
         ),
     }
+}
+
+fn spec_seed(args: &TrainArgs) -> u64 {
+    args.seed.unwrap_or(TrainConfig::default().seed)
 }
 
 fn encode_classify(enc: &Encoder, t: &ClassificationTask) -> (Vec<Example>, Vec<Example>) {
@@ -258,6 +265,14 @@ pub fn train(args: &TrainArgs, device_name: &str, quiet: bool) -> Result<()> {
             (TaskKind::Token, t.tags.clone(), tr, dv, t.name.clone())
         }
     };
+    let mut train = train;
+    if let Some(n) = args.max_train.filter(|&n| n < train.len()) {
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        sinr_embed::SplitMix64::new(spec_seed(args)).shuffle(&mut order);
+        order.truncate(n);
+        order.sort_unstable();
+        train = order.into_iter().map(|i| train[i].clone()).collect();
+    }
     let empty = train.iter().filter(|e| e.rows.is_empty()).count();
     let spec = RunSpec::new(&name, kind, labels, model_cfg, cfg, &args.embeddings, &emb)?;
     if !quiet {
@@ -358,6 +373,7 @@ pub fn evaluate(args: &EvaluateArgs, device_name: &str, quiet: bool) -> Result<(
         patience: None,
         class_weights: false,
         max_batches: None,
+        max_train: None,
         data_dir: args.data_dir.clone(),
     };
     let log = |m: &str| {

@@ -5,8 +5,11 @@
 //! * [`intrusion`] — DistRatio, automatic word intrusion;
 //! * [`sparsity`] — non-zeros per word and per dimension;
 //! * [`partition`] — agreement of two clusterings (normalised mutual information);
-//! * [`task`] — accuracy, macro-F1, ROC-AUC, conlleval's strict span F1.
+//! * [`task`] — accuracy, macro-F1, ROC-AUC, conlleval's strict span F1;
+//! * [`interpretability`] — completeness, ERASER faithfulness and AOPC, agreement, compactness,
+//!   stability, plausibility, attention entropy.
 
+pub mod interpretability;
 pub mod intrusion;
 pub mod partition;
 pub mod rank;

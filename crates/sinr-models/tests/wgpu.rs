@@ -68,3 +68,108 @@ fn cpu_and_wgpu_agree() {
         );
     }
 }
+
+/// One Adam step at the benchmark size gives the same loss on both devices (within 1e-3
+/// relative: GPU reductions sum in another order), and the step time of each device is
+/// printed (run with `--nocapture` to see it; this is a measurement, nothing is asserted about
+/// speed).
+#[test]
+fn training_steps_agree_at_benchmark_size() {
+    use burn::grad_clipping::GradientClippingConfig;
+    use burn::nn::loss::CrossEntropyLossConfig;
+    use burn::optim::{AdamConfig, GradientsParams};
+
+    fn big_rows(dims: usize) -> PaddedRows {
+        let mut rng = sinr_embed::SplitMix64::new(1);
+        let mut r = vec![Vec::new()];
+        for _ in 1..20_000 {
+            let mut row: Vec<(u32, f32)> =
+                (0..20).map(|_| (rng.below(dims) as u32, 0.05)).collect();
+            row.sort_by_key(|e| e.0);
+            row.dedup_by_key(|e| e.0);
+            r.push(row);
+        }
+        PaddedRows::from_rows(&r, dims)
+    }
+    fn batch_examples() -> Vec<Example> {
+        let mut rng = sinr_embed::SplitMix64::new(2);
+        (0..32)
+            .map(|i| {
+                let rows: Vec<u32> = (0..128).map(|_| 1 + rng.below(19_999) as u32).collect();
+                Example {
+                    surface: vec![String::new(); 128],
+                    features: Vec::new(),
+                    labels: vec![i % 2],
+                    rows,
+                }
+            })
+            .collect()
+    }
+    fn steps<M: Module + Classifier + Clone>(
+        model: M,
+        device: &Device,
+        n: usize,
+    ) -> (Vec<f32>, f64) {
+        let ex = batch_examples();
+        let refs: Vec<&Example> = ex.iter().collect();
+        let batch = make_batch(&refs, TaskKind::Sequence, device);
+        let loss_fn = CrossEntropyLossConfig::new().init(device);
+        let mut optim = AdamConfig::new()
+            .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
+            .init();
+        let mut model = model;
+        let mut losses = Vec::new();
+        let mut t0 = std::time::Instant::now();
+        for i in 0..n {
+            if i == 2 {
+                t0 = std::time::Instant::now(); // after warm-up (kernel compilation)
+            }
+            let loss = loss_fn.forward(model.logits(&batch), batch.targets.clone());
+            losses.push(loss.clone().into_scalar::<f32>());
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(1e-3, model, grads);
+        }
+        (losses, (n - 2) as f64 / t0.elapsed().as_secs_f64())
+    }
+    let cpu = Device::flex().autodiff();
+    let gpu = Device::wgpu(burn::prelude::DeviceKind::DefaultDevice).autodiff();
+    let fine = big_rows(2000);
+    let coarse = big_rows(300);
+    let n = 22;
+    let (lc, sc) = steps(
+        AttentionClassifier::new(&fine, 2, false, 0.0, 1, &cpu),
+        &cpu,
+        n,
+    );
+    let (lg, sg) = steps(
+        AttentionClassifier::new(&fine, 2, false, 0.0, 1, &gpu),
+        &gpu,
+        n,
+    );
+    println!("attention K=2000 B=32 T=128: flex {sc:.1} steps/s, wgpu {sg:.1} steps/s");
+    for (a, b) in lc.iter().zip(&lg).take(3) {
+        assert!(
+            (a - b).abs() <= 1e-3 * a.abs().max(1.0),
+            "attention loss cpu {a} vs wgpu {b}"
+        );
+    }
+    let (lc, sc) = steps(
+        SinrTransformer::new(&coarse, 2, TaskKind::Sequence, 2, 4, 64, 0.0, 1, &cpu),
+        &cpu,
+        n,
+    );
+    let (lg, sg) = steps(
+        SinrTransformer::new(&coarse, 2, TaskKind::Sequence, 2, 4, 64, 0.0, 1, &gpu),
+        &gpu,
+        n,
+    );
+    println!(
+        "transformer K=300 2 layers x 4 heads, 64 memories, B=32 T=128: flex {sc:.1} steps/s, wgpu {sg:.1} steps/s"
+    );
+    for (a, b) in lc.iter().zip(&lg).take(3) {
+        assert!(
+            (a - b).abs() <= 1e-3 * a.abs().max(1.0),
+            "transformer loss cpu {a} vs wgpu {b}"
+        );
+    }
+}

@@ -6,6 +6,8 @@
 //! never overwrites the full results.
 
 mod embeddings;
+mod linear;
+mod tasks;
 
 use std::path::PathBuf;
 
@@ -15,11 +17,11 @@ use sinr_data::{Cache, Clients, Manifest};
 use crate::util::{build_sinr, root};
 
 /// Experiments, in the order `reproduce` runs them.
-pub const EXPERIMENTS: &[&str] = &["embeddings"];
+pub const EXPERIMENTS: &[&str] = &["embeddings", "tasks"];
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Experiments to run (default: all): embeddings.
+    /// Experiments to run (default: all): embeddings, tasks.
     experiments: Vec<String>,
     /// Small slices, minutes on two cores.
     #[arg(long)]
@@ -81,6 +83,7 @@ pub fn run(args: &Args) -> Result<()> {
         eprintln!("== experiment `{e}` ({setting})");
         match e {
             "embeddings" => embeddings::run(&ctx)?,
+            "tasks" => tasks::run(&ctx)?,
             _ => unreachable!(),
         }
     }

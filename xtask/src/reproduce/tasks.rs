@@ -1,0 +1,487 @@
+//! Experiment `tasks`: every model on every task, on real data, against honest baselines.
+//!
+//! Tasks: IMDB and Rotten Tomatoes polarity, Kaggle insults (offensive comments), CoNLL-2003
+//! English NER. For each task, SINr embeddings are trained on `en-mix` plus the task's
+//! **training** texts (never its dev or test texts), with a multi-resolution dendrogram (a fine
+//! level for the attention and hierarchical models, a coarse level for the transformer's stream).
+//! Models: the attention classifier, the SINr transformer, the hierarchical model, the dense
+//! baseline (sequence tasks; the transformer and the dense baseline for NER), and two linear
+//! floors in plain Rust: TF-IDF (words + bigrams) and bag-of-communities logistic regressions.
+//! Scores on the test split, mean ± standard deviation over seeds; model selection by dev only.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use serde_json::{Value, json};
+use sinr_data::readers::CorpusSource;
+use sinr_data::tasks::{ClassificationTask, load_classification, load_conll2003};
+use sinr_embed::SinrModel;
+
+use super::Ctx;
+use super::linear::{self, Features, Tfidf};
+use crate::report::{now, provenance, replace_block, write_atomic};
+use crate::svg::{Panel, Series, render};
+use crate::util::{exec, root};
+
+struct Settings {
+    seeds: Vec<u64>,
+    epochs: usize,
+    max_len: usize,
+    max_train: Option<usize>,
+    enmix_bytes: Option<u64>,
+    min_freq: u64,
+}
+
+fn settings(quick: bool) -> Settings {
+    if quick {
+        Settings {
+            seeds: vec![1],
+            epochs: 3,
+            max_len: 128,
+            max_train: Some(3000),
+            enmix_bytes: Some(1_000_000),
+            min_freq: 5,
+        }
+    } else {
+        Settings {
+            seeds: vec![1, 2, 3],
+            epochs: 8,
+            max_len: 256,
+            max_train: None,
+            enmix_bytes: None,
+            min_freq: 10,
+        }
+    }
+}
+
+/// `(task, kind, models)`.
+const TASKS: [(&str, &str, &[&str]); 4] = [
+    (
+        "rt",
+        "classify",
+        &["attention", "transformer", "hierarchical", "dense"],
+    ),
+    (
+        "imdb",
+        "classify",
+        &["attention", "transformer", "hierarchical", "dense"],
+    ),
+    (
+        "insults",
+        "classify",
+        &["attention", "transformer", "hierarchical", "dense"],
+    ),
+    ("conll2003", "tag", &["transformer", "dense"]),
+];
+
+fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 {
+        v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (m, var.sqrt())
+}
+
+fn fmt_ms(v: &[f64], scale: f64) -> String {
+    let (m, s) = mean_std(v);
+    if v.len() > 1 {
+        format!("{:.1} ± {:.1}", m * scale, s * scale)
+    } else {
+        format!("{:.1}", m * scale)
+    }
+}
+
+/// Training texts of a task, one per line (for the task's embeddings).
+fn train_texts(task: &str, ctx: &Ctx) -> Result<Vec<String>> {
+    if task == "conll2003" {
+        let t = load_conll2003(&ctx.cache, &ctx.manifest, &ctx.clients, &ctx.log())?;
+        return Ok(t.train.iter().map(|s| s.tokens.join(" ")).collect());
+    }
+    let t = load_classification(task, &ctx.cache, &ctx.manifest, &ctx.clients, &ctx.log())?;
+    Ok(t.train.iter().map(|x| x.text.replace('\n', " ")).collect())
+}
+
+fn task_embeddings(ctx: &Ctx, s: &Settings, task: &str) -> Result<(PathBuf, Value)> {
+    let enmix = ctx.work.join("en-mix-tasks.txt");
+    if !enmix.exists() {
+        let opts = sinr_data::readers::EnMixOptions {
+            sources: CorpusSource::ALL.to_vec(),
+            max_bytes_per_source: s.enmix_bytes,
+        };
+        sinr_data::readers::build_en_mix(
+            &ctx.cache,
+            &ctx.manifest,
+            &ctx.clients,
+            &opts,
+            &enmix,
+            &ctx.log(),
+        )?;
+    }
+    let texts = ctx.work.join(format!("{task}-train-texts.txt"));
+    write_atomic(&texts, train_texts(task, ctx)?.join("\n").as_bytes())?;
+    let out = ctx.work.join(format!("{task}.sinr"));
+    let report = ctx.work.join(format!("{task}.sinr.json"));
+    if !out.exists() {
+        eprintln!("  {task}: training SINr on en-mix + the training texts…");
+        exec(
+            Command::new(&ctx.sinr)
+                .args(["--quiet", "embed", "train", "--corpus"])
+                .arg(&enmix)
+                .arg(&texts)
+                .arg("--out")
+                .arg(&out)
+                .arg("--report")
+                .arg(&report)
+                .args([
+                    "--min-freq",
+                    &s.min_freq.to_string(),
+                    "--min-token-len",
+                    "2",
+                    "--gamma",
+                    "50",
+                ])
+                .args([
+                    "--louvain",
+                    "multilevel",
+                    "--coarse-gamma",
+                    "5",
+                    "--max-levels",
+                    "3",
+                ]),
+        )?;
+    }
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report)?)?;
+    Ok((
+        out,
+        json!({"communities": r["report"]["communities"], "vocabulary": r["report"]["vocabulary"], "tokens": r["report"]["tokens"]}),
+    ))
+}
+
+/// Trains and evaluates one model with one seed; returns `(test scores, resources)`.
+fn run_model(
+    ctx: &Ctx,
+    s: &Settings,
+    task: &str,
+    emb: &Path,
+    model: &str,
+    seed: u64,
+) -> Result<(Value, Value)> {
+    let run = ctx
+        .work
+        .join("runs")
+        .join(format!("{task}-{model}-s{seed}"));
+    let test = run.join("test.json");
+    if !test.exists() {
+        let _ = std::fs::remove_dir_all(&run);
+        let mut cmd = Command::new(&ctx.sinr);
+        cmd.args(["train", "--data", task, "--model", model, "--embeddings"])
+            .arg(emb)
+            .arg("--out")
+            .arg(&run)
+            .args([
+                "--seed",
+                &seed.to_string(),
+                "--epochs",
+                &s.epochs.to_string(),
+                "--max-len",
+                &s.max_len.to_string(),
+                "--patience",
+                "2",
+            ]);
+        if let Some(n) = s.max_train {
+            cmd.args(["--max-train", &n.to_string()]);
+        }
+        if task == "insults" {
+            cmd.arg("--class-weights");
+        }
+        exec(&mut cmd)?;
+        exec(
+            Command::new(&ctx.sinr)
+                .args(["--quiet", "evaluate"])
+                .arg(&run)
+                .args(["--data", task, "--out"])
+                .arg(&test),
+        )?;
+    }
+    let scores: Value = serde_json::from_str(&std::fs::read_to_string(&test)?)?;
+    let res: Value = serde_json::from_str(&std::fs::read_to_string(run.join("resources.json"))?)?;
+    Ok((scores, res))
+}
+
+/// The two linear floors on a classification task: `(name, test scores, parameters)`.
+fn linear_baselines(
+    ctx: &Ctx,
+    s: &Settings,
+    t: &ClassificationTask,
+    emb: &Path,
+) -> Result<Vec<(String, Value, usize)>> {
+    let label = |l: &str| t.labels.iter().position(|x| x == l).expect("known label");
+    let mut train = t.train.clone();
+    if let Some(n) = s.max_train.filter(|&n| n < train.len()) {
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        sinr_embed::SplitMix64::new(1).shuffle(&mut order);
+        order.truncate(n);
+        order.sort_unstable();
+        train = order.into_iter().map(|i| train[i].clone()).collect();
+    }
+    let ys: Vec<usize> = train.iter().map(|x| label(&x.label)).collect();
+    let dy: Vec<usize> = t.dev.iter().map(|x| label(&x.label)).collect();
+    let ty: Vec<usize> = t.test.iter().map(|x| label(&x.label)).collect();
+    let c = t.labels.len();
+    let score = |m: &linear::Logistic, xs: &[Features]| -> Value {
+        let probs: Vec<Vec<f32>> = xs.iter().map(|x| m.probabilities(x)).collect();
+        let pred: Vec<usize> = probs
+            .iter()
+            .map(|p| (0..c).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0))
+            .collect();
+        let auc = (c == 2).then(|| {
+            sinr_metrics::task::roc_auc(
+                &ty.iter().map(|&g| g == 1).collect::<Vec<_>>(),
+                &probs.iter().map(|p| f64::from(p[1])).collect::<Vec<_>>(),
+            )
+        });
+        let per_class: Vec<Value> = (0..c)
+            .map(|k| {
+                let (p, r, f) = sinr_metrics::task::precision_recall_f1(&ty, &pred, k);
+                json!({"label": t.labels[k], "precision": p, "recall": r, "f1": f})
+            })
+            .collect();
+        json!({"accuracy": sinr_metrics::task::accuracy(&ty, &pred), "macro_f1": sinr_metrics::task::macro_f1(&ty, &pred, c), "roc_auc": auc, "per_class": per_class})
+    };
+    let mut out = Vec::new();
+    // TF-IDF.
+    let texts: Vec<&str> = train.iter().map(|x| x.text.as_str()).collect();
+    let tf = Tfidf::fit(&texts, 2);
+    let xs: Vec<Features> = train.iter().map(|x| tf.transform(&x.text)).collect();
+    let dx: Vec<Features> = t.dev.iter().map(|x| tf.transform(&x.text)).collect();
+    let tx: Vec<Features> = t.test.iter().map(|x| tf.transform(&x.text)).collect();
+    let m = linear::train(tf.len(), c, &xs, &ys, &dx, &dy, 8, 1e-6, 1);
+    out.push(("tf-idf + LR".to_owned(), score(&m, &tx), tf.len() * c + c));
+    // Bag of communities.
+    let model = SinrModel::load(emb)?;
+    let m50 = sinr_embed::sparsify(&model.matrix, 100);
+    let mut tok = model.config.tokenizer.clone();
+    tok.min_unit_tokens = 0;
+    tok.unit = sinr_embed::Unit::Line;
+    let boc = |text: &str| -> Features {
+        let one: String = text.replace('\n', " ");
+        let units = sinr_embed::tokenize_text(&one, &tok).unwrap_or_default();
+        let mut acc: BTreeMap<u32, f32> = BTreeMap::new();
+        let mut n = 0f32;
+        for w in units.iter().flatten() {
+            if let Some(id) = model.vocab.id(w) {
+                let (idx, val) = m50.row(id.index());
+                for (&k, &v) in idx.iter().zip(val) {
+                    *acc.entry(k).or_default() += v as f32;
+                }
+                n += 1.0;
+            }
+        }
+        let norm = acc.values().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+        let _ = n;
+        acc.into_iter().map(|(k, v)| (k, v / norm)).collect()
+    };
+    let xs: Vec<Features> = train.iter().map(|x| boc(&x.text)).collect();
+    let dx: Vec<Features> = t.dev.iter().map(|x| boc(&x.text)).collect();
+    let tx: Vec<Features> = t.test.iter().map(|x| boc(&x.text)).collect();
+    let m = linear::train(m50.n_cols(), c, &xs, &ys, &dx, &dy, 8, 1e-6, 1);
+    out.push((
+        "bag of communities + LR".to_owned(),
+        score(&m, &tx),
+        m50.n_cols() * c + c,
+    ));
+    Ok(out)
+}
+
+/// The headline metric of a task and its name.
+fn headline(task: &str) -> (&'static str, &'static str) {
+    match task {
+        "conll2003" => ("span_f1", "span F1"),
+        "insults" => ("roc_auc", "ROC-AUC"),
+        _ => ("accuracy", "accuracy"),
+    }
+}
+
+pub fn run(ctx: &Ctx) -> Result<()> {
+    let started = now();
+    let s = settings(ctx.quick);
+    let setting = ctx.setting();
+    let mut all = Vec::new();
+    let mut md = String::new();
+    let mut plot: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    md.push_str(&format!(
+        "Test-split scores, {} (mean ± std over seeds where several); model selection on dev only; embeddings per task trained on `en-mix`{} plus the task's training texts (multi-resolution Louvain: fine γ = 50, coarse γ = 5). Command: `cargo xtask reproduce tasks{}`.{}\n\n",
+        if s.seeds.len() > 1 { format!("{} seeds", s.seeds.len()) } else { "one seed".into() },
+        if ctx.quick { " (quick slice)" } else { "" },
+        if ctx.quick { " --quick" } else { "" },
+        if ctx.quick { format!(" Quick setting: at most {} training examples, {} epochs, texts truncated to {} tokens — far from the full numbers.", s.max_train.unwrap_or(0), s.epochs, s.max_len) } else { String::new() }
+    ));
+    for (task, kind, models) in TASKS {
+        eprintln!("  == task {task}");
+        let (emb, emb_info) =
+            task_embeddings(ctx, &s, task).with_context(|| format!("embeddings for {task}"))?;
+        let (metric, metric_name) = headline(task);
+        md.push_str(&format!(
+            "**{task}** ({}; SINr levels {}):\n\n",
+            if kind == "tag" {
+                "NER, strict span F1 as conlleval"
+            } else {
+                metric_name
+            },
+            emb_info["communities"]
+        ));
+        let cols = if kind == "tag" {
+            "| model | span F1 | precision | recall | PER | LOC | ORG | MISC | parameters | s/epoch | peak MiB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        } else {
+            "| model | accuracy | macro-F1 | ROC-AUC | P (class 1) | R (class 1) | parameters | s/epoch | peak MiB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        };
+        md.push_str(cols);
+        let mut rows_json = Vec::new();
+        for &model in models {
+            let mut per_seed = Vec::new();
+            for &seed in &s.seeds {
+                eprintln!("  {task} · {model} · seed {seed}");
+                per_seed.push(run_model(ctx, &s, task, &emb, model, seed)?);
+            }
+            let get = |k: &str| -> Vec<f64> {
+                per_seed
+                    .iter()
+                    .map(|(sc, _)| sc[k].as_f64().unwrap_or(f64::NAN))
+                    .collect()
+            };
+            let res = |k: &str| -> Vec<f64> {
+                per_seed
+                    .iter()
+                    .map(|(_, r)| r[k].as_f64().unwrap_or(f64::NAN))
+                    .collect()
+            };
+            let params = per_seed[0].0["parameters"].as_u64().unwrap_or(0);
+            let per_type = |ty: &str| -> Vec<f64> {
+                per_seed
+                    .iter()
+                    .map(|(sc, _)| {
+                        sc["per_type"]
+                            .as_array()
+                            .and_then(|a| a.iter().find(|x| x["type"] == ty))
+                            .and_then(|x| x["f1"].as_f64())
+                            .unwrap_or(f64::NAN)
+                    })
+                    .collect()
+            };
+            let class1 = |k: &str| -> Vec<f64> {
+                per_seed
+                    .iter()
+                    .map(|(sc, _)| sc["per_class"][1][k].as_f64().unwrap_or(f64::NAN))
+                    .collect()
+            };
+            let mem = fmt_ms(&res("peak_rss_kib"), 1.0 / 1024.0);
+            if kind == "tag" {
+                md.push_str(&format!(
+                    "| {model} | {} | {} | {} | {} | {} | {} | {} | {params} | {} | {mem} |\n",
+                    fmt_ms(&get("span_f1"), 100.0),
+                    fmt_ms(&get("span_precision"), 100.0),
+                    fmt_ms(&get("span_recall"), 100.0),
+                    fmt_ms(&per_type("PER"), 100.0),
+                    fmt_ms(&per_type("LOC"), 100.0),
+                    fmt_ms(&per_type("ORG"), 100.0),
+                    fmt_ms(&per_type("MISC"), 100.0),
+                    fmt_ms(&res("seconds_per_epoch"), 1.0)
+                ));
+            } else {
+                md.push_str(&format!(
+                    "| {model} | {} | {} | {} | {} | {} | {params} | {} | {mem} |\n",
+                    fmt_ms(&get("accuracy"), 100.0),
+                    fmt_ms(&get("macro_f1"), 100.0),
+                    fmt_ms(&get("roc_auc"), 100.0),
+                    fmt_ms(&class1("precision"), 100.0),
+                    fmt_ms(&class1("recall"), 100.0),
+                    fmt_ms(&res("seconds_per_epoch"), 1.0)
+                ));
+            }
+            let (m, _) = mean_std(&get(metric));
+            let interp = if model == "dense" {
+                "dense"
+            } else {
+                "interpretable"
+            };
+            plot.entry(format!("{task} ({interp})"))
+                .or_default()
+                .push((params.max(1) as f64, m));
+            rows_json.push(json!({"model": model, "seeds": s.seeds, "scores": per_seed.iter().map(|x| x.0.clone()).collect::<Vec<_>>(), "resources": per_seed.iter().map(|x| x.1.clone()).collect::<Vec<_>>()}));
+        }
+        if kind == "classify" {
+            let t = load_classification(task, &ctx.cache, &ctx.manifest, &ctx.clients, &ctx.log())?;
+            for (name, sc, params) in linear_baselines(&s, &t, &emb)? {
+                let f = |k: &str| {
+                    sc[k]
+                        .as_f64()
+                        .map_or("–".into(), |v| format!("{:.1}", v * 100.0))
+                };
+                let c1 = |k: &str| {
+                    sc["per_class"][1][k]
+                        .as_f64()
+                        .map_or("–".into(), |v| format!("{:.1}", v * 100.0))
+                };
+                md.push_str(&format!(
+                    "| {name} | {} | {} | {} | {} | {} | {params} | – | – |\n",
+                    f("accuracy"),
+                    f("macro_f1"),
+                    f("roc_auc"),
+                    c1("precision"),
+                    c1("recall")
+                ));
+                plot.entry(format!("{task} (linear)"))
+                    .or_default()
+                    .push((params as f64, sc[metric].as_f64().unwrap_or(f64::NAN)));
+                rows_json.push(json!({"model": name, "scores": [sc], "parameters": params}));
+            }
+        }
+        md.push('\n');
+        all.push(json!({"task": task, "embeddings": emb_info, "rows": rows_json}));
+    }
+    let img = format!("img/tasks-{setting}.svg");
+    md.push_str(&format!("![Score against parameters]({img})\n"));
+    let series: Vec<Series> = plot
+        .into_iter()
+        .map(|(name, mut pts)| {
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            Series { name, points: pts }
+        })
+        .collect();
+    let svg = render(
+        &[Panel {
+            title: "test score against trainable parameters".into(),
+            x_label: "parameters (log scale)".into(),
+            y_label: "accuracy / ROC-AUC / span F1".into(),
+            log_x: true,
+            series,
+        }],
+        &format!("Interpretable vs dense ({setting})"),
+    );
+    write_atomic(&root().join("docs").join(&img), svg.as_bytes())?;
+    replace_block(
+        &root().join("docs/results.md"),
+        &format!("tasks-{setting}"),
+        &md,
+    )?;
+    let cmd = format!(
+        "cargo xtask reproduce tasks{}",
+        if ctx.quick { " --quick" } else { "" }
+    );
+    let out = json!({
+        "experiment": "tasks",
+        "setting": setting,
+        "provenance": provenance(&cmd, started),
+        "settings": {"seeds": s.seeds, "epochs": s.epochs, "max_len": s.max_len, "max_train": s.max_train, "enmix_bytes_per_source": s.enmix_bytes, "min_freq": s.min_freq},
+        "tasks": all,
+    });
+    let path = root().join(format!("results/tasks/{setting}.json"));
+    write_atomic(&path, serde_json::to_string_pretty(&out)?.as_bytes())?;
+    eprintln!("  wrote {}, docs/results.md, docs/{img}", path.display());
+    Ok(())
+}
