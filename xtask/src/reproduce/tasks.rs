@@ -215,7 +215,6 @@ fn run_model(
 
 /// The two linear floors on a classification task: `(name, test scores, parameters)`.
 fn linear_baselines(
-    ctx: &Ctx,
     s: &Settings,
     t: &ClassificationTask,
     emb: &Path,
