@@ -489,6 +489,102 @@ pub fn evaluate(args: &EvaluateArgs, device_name: &str, quiet: bool) -> Result<(
     Ok(())
 }
 
+/// Arguments of `sinr analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The run directory.
+    run: PathBuf,
+    /// The data (as for `sinr train`).
+    #[arg(long)]
+    data: String,
+    /// How many test examples (the first ones of a seeded shuffle).
+    #[arg(long, default_value_t = 100)]
+    n: usize,
+    /// Seed of the example choice and of the random baseline.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Write the per-example analyses here (JSON).
+    #[arg(long)]
+    out: PathBuf,
+    /// The data cache.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+/// Token importances of several methods on test examples, with their faithfulness (ERASER),
+/// compactness, completeness and the model's mechanisms.
+pub fn analyze(args: &AnalyzeArgs, device_name: &str, quiet: bool) -> Result<()> {
+    let device = sinr_models::device_from_name(device_name)?;
+    let run = load_run(&args.run, None, &device)
+        .with_context(|| format!("cannot load run {}", args.run.display()))?;
+    let model_ad = run.autodiff_model(&device)?;
+    let ad = device.clone().autodiff();
+    let targs = TrainArgs {
+        task: None,
+        model: String::new(),
+        embeddings: PathBuf::new(),
+        data: args.data.clone(),
+        text_column: "text".into(),
+        label_column: "label".into(),
+        out: PathBuf::new(),
+        resume: false,
+        train_config: None,
+        epochs: None,
+        batch_size: None,
+        lr: None,
+        max_len: None,
+        seed: None,
+        patience: None,
+        class_weights: false,
+        max_batches: None,
+        max_train: None,
+        data_dir: args.data_dir.clone(),
+    };
+    let log = |m: &str| {
+        if !quiet {
+            eprintln!("  {m}");
+        }
+    };
+    let TaskData::Classify(t) = load_data(&targs, &log)? else {
+        bail!("sinr analyze covers classification tasks");
+    };
+    let mut order: Vec<usize> = (0..t.test.len()).collect();
+    sinr_embed::SplitMix64::new(args.seed).shuffle(&mut order);
+    let bars = Bars::new(quiet);
+    sinr_embed::Progress::start(&bars, "analysing", Some(args.n as u64));
+    let mut out = Vec::new();
+    for &i in &order {
+        if out.len() >= args.n {
+            break;
+        }
+        let x = &t.test[i];
+        let ex = run.encoder.encode_text(&x.text, 0);
+        if ex.rows.len() < 2 {
+            continue;
+        }
+        let gold = run.spec.label_index(&x.label)?;
+        let a = sinr_models::analysis::analyse_example(
+            &run.model,
+            &model_ad,
+            &run.spec,
+            &run.embeddings,
+            &ex,
+            gold,
+            args.seed ^ i as u64,
+            &device,
+            &ad,
+        )?;
+        out.push(serde_json::json!({"index": i, "text": x.text, "analysis": a}));
+        sinr_embed::Progress::advance(&bars, 1);
+    }
+    sinr_embed::Progress::finish(&bars, &format!("{} examples", out.len()));
+    let text = serde_json::to_string(
+        &serde_json::json!({"model": run.model.kind(), "labels": run.spec.labels, "examples": out}),
+    )?;
+    sinr_embed::write_atomically(&args.out, |w| w.write_all(text.as_bytes()))?;
+    Ok(())
+}
+
 fn softmax(v: &[f32]) -> Vec<f32> {
     let m = v.iter().fold(f32::MIN, |a, b| a.max(*b));
     let e: Vec<f32> = v.iter().map(|x| (x - m).exp()).collect();

@@ -39,6 +39,8 @@ enum Command {
     },
     /// Train an interpretable classifier (or the dense baseline) and write its run directory.
     Train(Box<classify::TrainArgs>),
+    /// Measure explanations on test examples: faithfulness, agreement, compactness, mechanisms.
+    Analyze(Box<classify::AnalyzeArgs>),
     /// Scores of a trained run on a split of its data (test by default).
     Evaluate(Box<classify::EvaluateArgs>),
     /// Predict labels of a text, or of every line of a file.
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
         Command::Embed { command } => embed::run(command, cli.quiet),
         Command::Train(args) => classify::train(&args, &cli.device, cli.quiet),
         Command::Evaluate(args) => classify::evaluate(&args, &cli.device, cli.quiet),
+        Command::Analyze(args) => classify::analyze(&args, &cli.device, cli.quiet),
         Command::Predict {
             run,
             input,

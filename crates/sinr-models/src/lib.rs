@@ -10,6 +10,7 @@
 //! * [`run`] — run directories: train, load, predict, explain;
 //! * [`device`] — choosing a backend by name (binaries only).
 
+pub mod analysis;
 pub mod config;
 pub mod data;
 pub mod device;

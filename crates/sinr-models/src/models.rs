@@ -87,8 +87,16 @@ impl AttentionClassifier {
         tokens: Tensor<2, Int>,
         mask: Tensor<2, Bool>,
     ) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
-        let x = self.embedding.forward(tokens);
-        let (d, alpha) = self.attention.forward_sparse(&x, mask);
+        self.forward_sparse(&self.embedding.forward(tokens), mask)
+    }
+
+    /// The same from given token vectors (their values can be a leaf for gradients).
+    pub fn forward_sparse(
+        &self,
+        x: &sinr_nn::SparseTokens,
+        mask: Tensor<2, Bool>,
+    ) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
+        let (d, alpha) = self.attention.forward_sparse(x, mask);
         (self.readout.forward(d.clone()), alpha, d)
     }
 }
@@ -195,11 +203,19 @@ impl SinrTransformer {
 
     /// The final stream and every layer's trace.
     pub fn stream(&self, batch: &Batch) -> (Tensor<3>, Tensor<3>, Vec<LayerTrace>) {
-        let h0 = self.input(batch);
+        self.stream_from(self.input(batch), batch.mask.clone())
+    }
+
+    /// The same from a given input stream (a leaf for gradients).
+    pub fn stream_from(
+        &self,
+        h0: Tensor<3>,
+        mask: Tensor<2, Bool>,
+    ) -> (Tensor<3>, Tensor<3>, Vec<LayerTrace>) {
         let mut h = h0.clone();
         let mut traces = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
-            let (a, tr) = layer.attention.forward(h.clone(), batch.mask.clone());
+            let (a, tr) = layer.attention.forward(h.clone(), mask.clone());
             h = h + a;
             let (m, act) = layer.memory.forward(h.clone());
             h = h + m;
@@ -282,8 +298,16 @@ impl HierarchicalClassifier {
         tokens: Tensor<2, Int>,
         mask: Tensor<2, Bool>,
     ) -> (Tensor<2>, Tensor<2>, Vec<Tensor<2>>, Vec<Tensor<2>>) {
-        let x = self.embedding.forward(tokens);
-        let (d, alpha) = self.attention.forward_sparse(&x, mask);
+        self.trace_sparse(&self.embedding.forward(tokens), mask)
+    }
+
+    /// The same from given token vectors.
+    pub fn trace_sparse(
+        &self,
+        x: &sinr_nn::SparseTokens,
+        mask: Tensor<2, Bool>,
+    ) -> (Tensor<2>, Tensor<2>, Vec<Tensor<2>>, Vec<Tensor<2>>) {
+        let (d, alpha) = self.attention.forward_sparse(x, mask);
         let mut hs = vec![d];
         let mut pres = Vec::new();
         for l in &self.levels {
@@ -360,20 +384,23 @@ impl DenseBaseline {
 
     /// The token embeddings `[B, T, D]` (input of gradient × input) and the final states.
     pub fn states(&self, batch: &Batch) -> (Tensor<3>, Tensor<3>) {
+        let emb = self.embedding.forward(batch.tokens.clone());
+        (emb.clone(), self.states_from(emb, batch))
+    }
+
+    /// The final states from given token embeddings (a leaf for gradients).
+    pub fn states_from(&self, emb: Tensor<3>, batch: &Batch) -> Tensor<3> {
         let [b, t] = batch.tokens.dims();
         let device = batch.tokens.device();
-        let emb = self.embedding.forward(batch.tokens.clone());
         let pos = Tensor::<1, Int>::arange(0..t as i64, &device)
             .reshape([1, t])
             .expand([b, t]);
-        let mut x = emb.clone() + self.positions.forward(pos);
+        let mut x = emb + self.positions.forward(pos);
         if let (Some(f), Some(lin)) = (&batch.features, &self.features) {
             x = x + lin.forward(f.clone());
         }
-        let h = self
-            .encoder
-            .forward(TransformerEncoderInput::new(x).mask_pad(batch.mask.clone()));
-        (emb, h)
+        self.encoder
+            .forward(TransformerEncoderInput::new(x).mask_pad(batch.mask.clone()))
     }
 
     /// Logits from given final states.

@@ -516,6 +516,16 @@ pub struct LoadedRun {
     pub encoder: Encoder,
     /// The best model.
     pub model: AnyModel,
+    /// The run directory.
+    pub dir: PathBuf,
+}
+
+impl LoadedRun {
+    /// The best model again, on the autodiff version of `device` (for gradients).
+    pub fn autodiff_model(&self, device: &Device) -> Result<AnyModel> {
+        let ad = device.clone().autodiff();
+        AnyModel::build(&self.spec, &self.embeddings, &ad)?.load(&self.dir.join("best.bpk"))
+    }
 }
 
 /// Loads the best model of a run; `embeddings` overrides the path recorded in the run.
@@ -532,5 +542,6 @@ pub fn load_run(run_dir: &Path, embeddings: Option<&Path>, device: &Device) -> R
         embeddings: emb,
         encoder,
         model,
+        dir: run_dir.to_path_buf(),
     })
 }

@@ -1,0 +1,295 @@
+//! Measuring explanations (DESIGN.md §5): for one example, the token importances of several
+//! methods, and how faithful, compact and plausible they are.
+//!
+//! Methods: the model's exact contributions (interpretable models), its attention weights
+//! (task-vector pooling), gradient × input (the gradient of the predicted logit with respect to
+//! the token vectors, dotted with them), leave-one-out (the drop of the predicted probability
+//! when a token is removed), and a seeded random ranking (calibration). The same post-hoc methods
+//! apply to the dense baseline, which has no exact split.
+
+use std::collections::BTreeMap;
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+use sinr_metrics::interpretability as im;
+use sinr_nn::to_vec;
+
+use crate::data::{Example, TaskKind, make_batch};
+use crate::error::{Error, Result};
+use crate::run::{AnyModel, RunSpec};
+
+/// Token importances of one example, by method (each a score per token, larger = more in favour
+/// of the predicted class).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExampleAnalysis {
+    /// Predicted class.
+    pub predicted: usize,
+    /// Gold class.
+    pub gold: usize,
+    /// Probability of the predicted class.
+    pub probability: f64,
+    /// Tokens.
+    pub tokens: Vec<String>,
+    /// `method → importance per token`.
+    pub importances: BTreeMap<String, Vec<f64>>,
+    /// `method → [comprehensiveness at each ERASER fraction]`.
+    pub comprehensiveness: BTreeMap<String, Vec<f64>>,
+    /// `method → [sufficiency at each ERASER fraction]`.
+    pub sufficiency: BTreeMap<String, Vec<f64>>,
+    /// `|logit − Σ contributions|` relative, exact models only.
+    pub completeness_error: Option<f64>,
+    /// Tokens needed to cover 90 % of the absolute token contributions (exact models).
+    pub tokens_for_90: Option<usize>,
+    /// Communities needed to cover 90 % of the absolute community contributions (exact models).
+    pub communities_for_90: Option<usize>,
+    /// The ten communities with the largest absolute contribution to the prediction.
+    pub top_communities: Vec<u32>,
+    /// `component kind (embedding, heads, memories, biases, levels) → share of the absolute
+    /// component contributions`.
+    pub component_shares: BTreeMap<String, f64>,
+    /// Mean attention entropy (nats) of every head, `layer l head h → entropy`.
+    pub head_entropy: BTreeMap<String, f64>,
+    /// Mean attention of every head to the query position itself.
+    pub head_self_attention: BTreeMap<String, f64>,
+}
+
+fn softmax(v: &[f32]) -> Vec<f64> {
+    let m = v.iter().fold(f32::MIN, |a, b| a.max(*b));
+    let e: Vec<f64> = v.iter().map(|x| f64::from((x - m).exp())).collect();
+    let s: f64 = e.iter().sum();
+    e.iter().map(|x| x / s).collect()
+}
+
+/// Probabilities of class `c` for every subset of tokens given by `masks` (true = kept).
+fn probs_of_subsets(
+    model: &AnyModel,
+    ex: &Example,
+    masks: &[Vec<bool>],
+    c: usize,
+    device: &Device,
+) -> Vec<f64> {
+    let subsets: Vec<Example> = masks
+        .iter()
+        .map(|keep| {
+            let rows: Vec<u32> = ex
+                .rows
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(r, _)| *r)
+                .collect();
+            Example {
+                surface: vec![String::new(); rows.len()],
+                features: Vec::new(),
+                labels: vec![0],
+                rows,
+            }
+        })
+        .collect();
+    model
+        .predict(&subsets, TaskKind::Sequence, 64, device)
+        .iter()
+        .map(|l| softmax(l)[c])
+        .collect()
+}
+
+/// Gradient × input per token for the predicted class, computed on `ad` (an autodiff device
+/// holding the same parameters).
+fn grad_times_input(model_ad: &AnyModel, ex: &Example, c: usize, ad: &Device) -> Result<Vec<f64>> {
+    let batch = make_batch(&[ex], TaskKind::Sequence, ad);
+    let pick = |logits: Tensor<2>| {
+        let idx = Tensor::<1, Int>::from_data(TensorData::new(vec![c as i64], [1]), ad);
+        logits.select(1, idx).sum()
+    };
+    let per_token_sparse =
+        |x: &sinr_nn::SparseTokens, grads: &burn::tensor::Gradients| -> Vec<f64> {
+            let g = x.val.grad(grads).map(to_vec).unwrap_or_default();
+            let v = to_vec(x.val.clone().inner());
+            let p = x.val.dims()[2];
+            (0..ex.rows.len())
+                .map(|t| {
+                    (0..p)
+                        .map(|j| f64::from(g.get(t * p + j).copied().unwrap_or(0.0) * v[t * p + j]))
+                        .sum()
+                })
+                .collect()
+        };
+    Ok(match model_ad {
+        AnyModel::Attention(m) => {
+            let mut x = m.embedding.forward(batch.tokens.clone());
+            x.val = x.val.require_grad();
+            let (logits, _, _) = m.forward_sparse(&x, batch.mask.clone());
+            let grads = pick(logits).backward();
+            per_token_sparse(&x, &grads)
+        }
+        AnyModel::Hierarchical(m) => {
+            let mut x = m.embedding.forward(batch.tokens.clone());
+            x.val = x.val.require_grad();
+            let (logits, _, _, _) = m.trace_sparse(&x, batch.mask.clone());
+            let grads = pick(logits).backward();
+            per_token_sparse(&x, &grads)
+        }
+        AnyModel::Transformer(m) => {
+            let h0 = m.input(&batch).require_grad();
+            let (_, h, _) = m.stream_from(h0.clone(), batch.mask.clone());
+            let (d, _) = m.pool.forward_dense(h, batch.mask.clone());
+            let grads = pick(m.readout.forward(d)).backward();
+            let g = h0.grad(&grads).map(to_vec).unwrap_or_default();
+            let v = to_vec(h0.inner());
+            let k = m.width;
+            (0..ex.rows.len())
+                .map(|t| {
+                    (0..k)
+                        .map(|j| f64::from(g.get(t * k + j).copied().unwrap_or(0.0) * v[t * k + j]))
+                        .sum()
+                })
+                .collect()
+        }
+        AnyModel::Dense(m) => {
+            let emb = m
+                .embedding
+                .forward(batch.tokens.clone())
+                .detach()
+                .require_grad();
+            let h = m.states_from(emb.clone(), &batch);
+            let grads = pick(m.head(h, &batch)).backward();
+            let g = emb.grad(&grads).map(to_vec).unwrap_or_default();
+            let v = to_vec(emb.inner());
+            let d = v.len() / ex.rows.len().max(1);
+            (0..ex.rows.len())
+                .map(|t| {
+                    (0..d)
+                        .map(|j| f64::from(g.get(t * d + j).copied().unwrap_or(0.0) * v[t * d + j]))
+                        .sum()
+                })
+                .collect()
+        }
+    })
+}
+
+/// Analyses one example of a sequence task (`model` on `device`, `model_ad` the same parameters
+/// on `ad = device.autodiff()`).
+#[allow(clippy::too_many_arguments)]
+pub fn analyse_example(
+    model: &AnyModel,
+    model_ad: &AnyModel,
+    spec: &RunSpec,
+    emb: &sinr_embed::SinrModel,
+    ex: &Example,
+    gold: usize,
+    seed: u64,
+    device: &Device,
+    ad: &Device,
+) -> Result<ExampleAnalysis> {
+    if spec.kind != TaskKind::Sequence {
+        return Err(Error::config("task", "the analysis covers sequence tasks"));
+    }
+    let n = ex.rows.len();
+    if n == 0 {
+        return Err(Error::Empty("no known word".into()));
+    }
+    let logits = model
+        .predict(std::slice::from_ref(ex), TaskKind::Sequence, 1, device)
+        .remove(0);
+    let p = softmax(&logits);
+    let c = (0..p.len())
+        .max_by(|&a, &b| p[a].total_cmp(&p[b]))
+        .unwrap_or(0);
+    let mut a = ExampleAnalysis {
+        predicted: c,
+        gold,
+        probability: p[c],
+        tokens: ex.surface.clone(),
+        importances: BTreeMap::new(),
+        comprehensiveness: BTreeMap::new(),
+        sufficiency: BTreeMap::new(),
+        completeness_error: None,
+        tokens_for_90: None,
+        communities_for_90: None,
+        top_communities: Vec::new(),
+        component_shares: BTreeMap::new(),
+        head_entropy: BTreeMap::new(),
+        head_self_attention: BTreeMap::new(),
+    };
+    if !matches!(model, AnyModel::Dense(_)) {
+        let e = model.explain(spec, emb, ex, device)?;
+        let o = &e.outputs[0];
+        a.completeness_error = Some(f64::from(o.relative_completeness_error()));
+        let tok: Vec<f64> = o.tokens.iter().map(|r| f64::from(r[c])).collect();
+        a.tokens_for_90 = Some(im::terms_to_cover(&tok, 0.9));
+        let comm: Vec<f64> = o.communities.iter().map(|r| f64::from(r[c])).collect();
+        a.communities_for_90 = Some(im::terms_to_cover(&comm, 0.9));
+        let mut order: Vec<usize> = (0..comm.len()).collect();
+        order.sort_by(|&x, &y| comm[y].abs().total_cmp(&comm[x].abs()));
+        a.top_communities = order.into_iter().take(10).map(|k| k as u32).collect();
+        a.importances.insert("exact".into(), tok);
+        if let Some((_, pool)) = e.attention.iter().find(|x| x.0 == "pooling") {
+            a.importances.insert(
+                "attention".into(),
+                pool[0].iter().map(|&v| f64::from(v)).collect(),
+            );
+        }
+        let total: f64 = o
+            .components
+            .iter()
+            .map(|x| f64::from(x.1[c]).abs())
+            .sum::<f64>()
+            .max(1e-12);
+        for (name, v) in &o.components {
+            let kind = if name.contains("head") {
+                "heads"
+            } else if name.contains("memory") {
+                "memories"
+            } else if name.contains("bias") {
+                "biases"
+            } else {
+                "embedding"
+            };
+            *a.component_shares.entry(kind.into()).or_default() += f64::from(v[c]).abs() / total;
+        }
+        for (name, map) in e.attention.iter().filter(|x| x.0 != "pooling") {
+            let t = map.len();
+            let ent: f64 = map
+                .iter()
+                .map(|row| im::entropy(&row.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()))
+                .sum::<f64>()
+                / t as f64;
+            let selfa: f64 = (0..t).map(|i| f64::from(map[i][i])).sum::<f64>() / t as f64;
+            a.head_entropy.insert(name.clone(), ent);
+            a.head_self_attention.insert(name.clone(), selfa);
+        }
+    }
+    a.importances.insert(
+        "gradient×input".into(),
+        grad_times_input(model_ad, ex, c, ad)?,
+    );
+    // Leave-one-out.
+    let masks: Vec<Vec<bool>> = (0..n).map(|t| (0..n).map(|i| i != t).collect()).collect();
+    let loo = probs_of_subsets(model, ex, &masks, c, device);
+    a.importances.insert(
+        "leave-one-out".into(),
+        loo.iter().map(|q| p[c] - q).collect(),
+    );
+    a.importances
+        .insert("random".into(), im::random_scores(n, seed));
+    // ERASER.
+    for (method, scores) in a.importances.clone() {
+        let mut masks = Vec::new();
+        for &f in &im::ERASER_FRACTIONS {
+            let k = im::top_count(n, f);
+            let top: Vec<usize> = im::ranking(&scores).into_iter().take(k).collect();
+            masks.push((0..n).map(|i| !top.contains(&i)).collect::<Vec<bool>>());
+            masks.push((0..n).map(|i| top.contains(&i)).collect::<Vec<bool>>());
+        }
+        let probs = probs_of_subsets(model, ex, &masks, c, device);
+        a.comprehensiveness.insert(
+            method.clone(),
+            probs.iter().step_by(2).map(|q| p[c] - q).collect(),
+        );
+        a.sufficiency.insert(
+            method,
+            probs.iter().skip(1).step_by(2).map(|q| p[c] - q).collect(),
+        );
+    }
+    Ok(a)
+}
