@@ -59,18 +59,37 @@ fn accuracy(m: &Logistic, xs: &[Features], ys: &[usize]) -> f64 {
     ok as f64 / xs.len().max(1) as f64
 }
 
-/// Trains on `(xs, ys)` for up to `epochs`, keeping the weights of the best dev accuracy.
+/// Optimisation settings of [`train`].
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// L2 penalty on the weights.
+    pub l2: f32,
+    /// Seed of the example order.
+    pub seed: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            epochs: 8,
+            l2: 1e-6,
+            seed: 1,
+        }
+    }
+}
+
+/// Trains on `train` (features, labels) with AdaGrad for up to `settings.epochs`,
+/// keeping the weights of the best accuracy on `dev`.
 pub fn train(
     n_features: usize,
     classes: usize,
-    xs: &[Features],
-    ys: &[usize],
-    dev_x: &[Features],
-    dev_y: &[usize],
-    epochs: usize,
-    l2: f32,
-    seed: u64,
+    (xs, ys): (&[Features], &[usize]),
+    (dev_x, dev_y): (&[Features], &[usize]),
+    settings: Settings,
 ) -> Logistic {
+    let Settings { epochs, l2, seed } = settings;
     let mut m = Logistic {
         weights: vec![0.0; n_features * classes],
         bias: vec![0.0; classes],
@@ -193,7 +212,12 @@ mod tests {
             .map(|i| vec![((i % 2) as u32, 1.0), (2 + (i % 7) as u32, 0.5)])
             .collect();
         let ys: Vec<usize> = (0..200).map(|i| i % 2).collect();
-        let m = train(9, 2, &xs, &ys, &xs, &ys, 5, 1e-4, 1);
+        let settings = Settings {
+            epochs: 5,
+            l2: 1e-4,
+            seed: 1,
+        };
+        let m = train(9, 2, (&xs, &ys), (&xs, &ys), settings);
         assert_eq!(accuracy(&m, &xs, &ys), 1.0);
         let p = m.probabilities(&xs[1]);
         assert!(p[1] > 0.9, "{p:?}");

@@ -6,6 +6,7 @@
 //! never overwrites the full results.
 
 mod embeddings;
+mod interpretability;
 mod linear;
 mod tasks;
 
@@ -17,11 +18,11 @@ use sinr_data::{Cache, Clients, Manifest};
 use crate::util::{build_sinr, root};
 
 /// Experiments, in the order `reproduce` runs them.
-pub const EXPERIMENTS: &[&str] = &["embeddings", "tasks"];
+pub const EXPERIMENTS: &[&str] = &["embeddings", "tasks", "interpretability"];
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Experiments to run (default: all): embeddings, tasks.
+    /// Experiments to run (default: all): embeddings, tasks, interpretability.
     experiments: Vec<String>,
     /// Small slices, minutes on two cores.
     #[arg(long)]
@@ -84,6 +85,7 @@ pub fn run(args: &Args) -> Result<()> {
         match e {
             "embeddings" => embeddings::run(&ctx)?,
             "tasks" => tasks::run(&ctx)?,
+            "interpretability" => interpretability::run(&ctx)?,
             _ => unreachable!(),
         }
     }

@@ -259,7 +259,13 @@ fn linear_baselines(
     let xs: Vec<Features> = train.iter().map(|x| tf.transform(&x.text)).collect();
     let dx: Vec<Features> = t.dev.iter().map(|x| tf.transform(&x.text)).collect();
     let tx: Vec<Features> = t.test.iter().map(|x| tf.transform(&x.text)).collect();
-    let m = linear::train(tf.len(), c, &xs, &ys, &dx, &dy, 8, 1e-6, 1);
+    let m = linear::train(
+        tf.len(),
+        c,
+        (&xs, &ys),
+        (&dx, &dy),
+        linear::Settings::default(),
+    );
     out.push(("tf-idf + LR".to_owned(), score(&m, &tx), tf.len() * c + c));
     // Bag of communities.
     let model = SinrModel::load(emb)?;
@@ -288,7 +294,13 @@ fn linear_baselines(
     let xs: Vec<Features> = train.iter().map(|x| boc(&x.text)).collect();
     let dx: Vec<Features> = t.dev.iter().map(|x| boc(&x.text)).collect();
     let tx: Vec<Features> = t.test.iter().map(|x| boc(&x.text)).collect();
-    let m = linear::train(m50.n_cols(), c, &xs, &ys, &dx, &dy, 8, 1e-6, 1);
+    let m = linear::train(
+        m50.n_cols(),
+        c,
+        (&xs, &ys),
+        (&dx, &dy),
+        linear::Settings::default(),
+    );
     out.push((
         "bag of communities + LR".to_owned(),
         score(&m, &tx),

@@ -1,0 +1,574 @@
+//! Experiment `interpretability`: how complete, faithful, compact, stable and plausible the
+//! explanations are, for every interpretable model and, with post-hoc methods, for the dense
+//! baseline; and what the mechanisms look like. Uses the runs of the `tasks` experiment (it
+//! trains them first if they are missing) and `sinr analyze` on test examples.
+//!
+//! Definitions: `sinr-metrics::interpretability` (each with its source).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use serde_json::{Value, json};
+use sinr_metrics::interpretability as im;
+
+use super::Ctx;
+use crate::report::{now, provenance, replace_block, write_atomic};
+use crate::svg::{Panel, Series, render};
+use crate::util::{exec, root};
+
+const TASKS: [&str; 3] = ["rt", "imdb", "insults"];
+const MODELS: [&str; 4] = ["attention", "transformer", "hierarchical", "dense"];
+const METHODS: [&str; 5] = [
+    "exact",
+    "attention",
+    "gradient×input",
+    "leave-one-out",
+    "random",
+];
+
+fn analyse(ctx: &Ctx, task: &str, model: &str, seed: u64, n: usize) -> Result<Option<Value>> {
+    let run = ctx
+        .work
+        .join("runs")
+        .join(format!("{task}-{model}-s{seed}"));
+    if !run.join("best.bpk").exists() {
+        return Ok(None);
+    }
+    let out = ctx
+        .work
+        .join("analysis")
+        .join(format!("{task}-{model}-s{seed}.json"));
+    if !out.exists() {
+        std::fs::create_dir_all(out.parent().expect("parent"))?;
+        eprintln!("  analysing {task} · {model} · seed {seed}…");
+        exec(
+            Command::new(&ctx.sinr)
+                .args(["--quiet", "analyze"])
+                .arg(&run)
+                .args(["--data", task, "--n", &n.to_string(), "--out"])
+                .arg(&out),
+        )?;
+    }
+    Ok(Some(serde_json::from_str(&std::fs::read_to_string(&out)?)?))
+}
+
+fn vec_of(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect())
+        .unwrap_or_default()
+}
+
+fn mean(v: &[f64]) -> f64 {
+    let f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if f.is_empty() {
+        f64::NAN
+    } else {
+        f.iter().sum::<f64>() / f.len() as f64
+    }
+}
+
+fn f3(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.3}")
+    } else {
+        "–".into()
+    }
+}
+
+/// VADER words with their sign.
+fn vader(ctx: &Ctx) -> Result<HashMap<String, f64>> {
+    let d = ctx.manifest.dataset("vader")?;
+    let p = ctx.cache.file(d, "lexicon", &ctx.clients, &ctx.log())?;
+    Ok(sinr_data::readers::read_vader(&p)?
+        .into_iter()
+        .map(|e| (e.word.to_lowercase(), e.mean))
+        .collect())
+}
+
+/// Aggregates of one (task, model).
+struct Agg {
+    completeness_max: f64,
+    comp: BTreeMap<String, Vec<f64>>,
+    suff: BTreeMap<String, Vec<f64>>,
+    tau: BTreeMap<String, f64>,
+    overlap: BTreeMap<String, f64>,
+    tokens90: f64,
+    comms90: f64,
+    auprc: BTreeMap<String, f64>,
+    token_f1: BTreeMap<String, f64>,
+    shares: BTreeMap<String, f64>,
+    entropy: BTreeMap<String, f64>,
+    self_attention: BTreeMap<String, f64>,
+    top_communities: Vec<Vec<u32>>,
+    top_tokens: Vec<Vec<usize>>,
+    examples: usize,
+}
+
+fn aggregate(a: &Value, lexicon: Option<&HashMap<String, f64>>, labels: &[String]) -> Agg {
+    let ex = a["examples"].as_array().cloned().unwrap_or_default();
+    let mut agg = Agg {
+        completeness_max: 0.0,
+        comp: BTreeMap::new(),
+        suff: BTreeMap::new(),
+        tau: BTreeMap::new(),
+        overlap: BTreeMap::new(),
+        tokens90: f64::NAN,
+        comms90: f64::NAN,
+        auprc: BTreeMap::new(),
+        token_f1: BTreeMap::new(),
+        shares: BTreeMap::new(),
+        entropy: BTreeMap::new(),
+        self_attention: BTreeMap::new(),
+        top_communities: Vec::new(),
+        top_tokens: Vec::new(),
+        examples: ex.len(),
+    };
+    let mut comp: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
+    let mut suff: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
+    let mut tau: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut ovl: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut auprc: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut tf1: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut shares: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut ent: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut selfa: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let (mut t90, mut c90) = (Vec::new(), Vec::new());
+    for e in &ex {
+        let x = &e["analysis"];
+        if let Some(err) = x["completeness_error"].as_f64() {
+            agg.completeness_max = agg.completeness_max.max(err);
+        }
+        let imp: BTreeMap<String, Vec<f64>> = x["importances"]
+            .as_object()
+            .map(|o| o.iter().map(|(k, v)| (k.clone(), vec_of(v))).collect())
+            .unwrap_or_default();
+        for (k, v) in x["comprehensiveness"].as_object().into_iter().flatten() {
+            comp.entry(k.clone()).or_default().push(vec_of(v));
+        }
+        for (k, v) in x["sufficiency"].as_object().into_iter().flatten() {
+            suff.entry(k.clone()).or_default().push(vec_of(v));
+        }
+        let reference = imp.get("exact").or_else(|| imp.get("gradient×input"));
+        if let Some(r) = reference {
+            for (k, v) in &imp {
+                if Some(v) != Some(r) && k != "random" {
+                    tau.entry(k.clone())
+                        .or_default()
+                        .push(im::kendall_tau(r, v));
+                    ovl.entry(k.clone())
+                        .or_default()
+                        .push(im::top_k_overlap(r, v, 3));
+                }
+            }
+            agg.top_tokens
+                .push(im::ranking(r).into_iter().take(3).collect());
+        }
+        if let Some(v) = x["tokens_for_90"].as_f64() {
+            t90.push(v);
+        }
+        if let Some(v) = x["communities_for_90"].as_f64() {
+            c90.push(v);
+        }
+        agg.top_communities.push(
+            x["top_communities"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_u64().map(|u| u as u32))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        );
+        for (k, v) in x["component_shares"].as_object().into_iter().flatten() {
+            shares
+                .entry(k.clone())
+                .or_default()
+                .push(v.as_f64().unwrap_or(f64::NAN));
+        }
+        for (k, v) in x["head_entropy"].as_object().into_iter().flatten() {
+            ent.entry(k.clone())
+                .or_default()
+                .push(v.as_f64().unwrap_or(f64::NAN));
+        }
+        for (k, v) in x["head_self_attention"].as_object().into_iter().flatten() {
+            selfa
+                .entry(k.clone())
+                .or_default()
+                .push(v.as_f64().unwrap_or(f64::NAN));
+        }
+        // Plausibility: words of the VADER lexicon whose sign agrees with the predicted class.
+        if let Some(lex) = lexicon {
+            let pred = x["predicted"].as_u64().unwrap_or(0) as usize;
+            let positive = labels.get(pred).is_some_and(|l| l == "1");
+            let tokens: Vec<String> = x["tokens"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|t| t.as_str().unwrap_or("").to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let relevant: Vec<bool> = tokens
+                .iter()
+                .map(|t| {
+                    lex.get(t)
+                        .is_some_and(|&m| if positive { m > 0.0 } else { m < 0.0 })
+                })
+                .collect();
+            let n_rel = relevant.iter().filter(|&&r| r).count();
+            if n_rel > 0 {
+                for (k, v) in &imp {
+                    auprc
+                        .entry(k.clone())
+                        .or_default()
+                        .push(im::average_precision(&relevant, v));
+                    tf1.entry(k.clone())
+                        .or_default()
+                        .push(im::token_f1(&relevant, v, n_rel));
+                }
+            }
+        }
+    }
+    let mean_curve = |rows: &[Vec<f64>]| -> Vec<f64> {
+        (0..im::ERASER_FRACTIONS.len())
+            .map(|i| {
+                mean(
+                    &rows
+                        .iter()
+                        .map(|r| r.get(i).copied().unwrap_or(f64::NAN))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect()
+    };
+    agg.comp = comp
+        .iter()
+        .map(|(k, v)| (k.clone(), mean_curve(v)))
+        .collect();
+    agg.suff = suff
+        .iter()
+        .map(|(k, v)| (k.clone(), mean_curve(v)))
+        .collect();
+    agg.tau = tau.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
+    agg.overlap = ovl.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
+    agg.tokens90 = mean(&t90);
+    agg.comms90 = mean(&c90);
+    agg.auprc = auprc.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
+    agg.token_f1 = tf1.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
+    agg.shares = shares.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
+    agg.entropy = ent.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
+    agg.self_attention = selfa.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
+    agg
+}
+
+/// Mean Jaccard overlap of per-example top sets between two seeds' analyses (same examples).
+fn stability<T: std::hash::Hash + Eq + Clone>(a: &[Vec<T>], b: &[Vec<T>]) -> f64 {
+    mean(
+        &a.iter()
+            .zip(b)
+            .map(|(x, y)| im::jaccard(x, y))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// DistRatio per dimension of the task embedding at the model's level.
+fn dist_ratio_per_dimension(emb: &Path, level: usize) -> Result<Vec<f64>> {
+    let m = sinr_embed::SinrModel::load(emb)?;
+    let mat = if level == m.level {
+        sinr_embed::sparsify(&m.matrix, 100)
+    } else {
+        m.at_level(level)?
+    };
+    let (indptr, indices, values) = mat.raw();
+    let v = sinr_metrics::CsrView {
+        n_cols: mat.n_cols(),
+        indptr,
+        indices,
+        values,
+    };
+    Ok(sinr_metrics::dist_ratio(v, &sinr_metrics::DistRatioConfig::default()).per_dimension)
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut f: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if f.is_empty() {
+        return f64::NAN;
+    }
+    f.sort_by(f64::total_cmp);
+    f[f.len() / 2]
+}
+
+/// Writes explanation pages of correct and wrong test predictions.
+fn gallery(
+    ctx: &Ctx,
+    task: &str,
+    model: &str,
+    analysis: &Value,
+    labels: &[String],
+) -> Result<Vec<PathBuf>> {
+    let run = ctx.work.join("runs").join(format!("{task}-{model}-s1"));
+    let dir = root().join("results").join("gallery").join(ctx.setting());
+    std::fs::create_dir_all(&dir)?;
+    let mut out = Vec::new();
+    let ex = analysis["examples"].as_array().cloned().unwrap_or_default();
+    for want_correct in [true, false] {
+        let picks: Vec<&Value> = ex
+            .iter()
+            .filter(|e| (e["analysis"]["predicted"] == e["analysis"]["gold"]) == want_correct)
+            .filter(|e| e["text"].as_str().is_some_and(|t| t.len() < 600))
+            .take(2)
+            .collect();
+        for (i, e) in picks.into_iter().enumerate() {
+            let name = format!(
+                "{task}-{model}-{}-{}.html",
+                if want_correct { "correct" } else { "wrong" },
+                i + 1
+            );
+            let path = dir.join(&name);
+            exec(
+                Command::new(&ctx.sinr)
+                    .args(["--quiet", "explain"])
+                    .arg(&run)
+                    .arg(e["text"].as_str().unwrap_or(""))
+                    .arg("--html")
+                    .arg(&path)
+                    .stdout(std::process::Stdio::null()),
+            )?;
+            let _ = labels;
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
+pub fn run(ctx: &Ctx) -> Result<()> {
+    let started = now();
+    let n = if ctx.quick { 20 } else { 200 };
+    let seeds: Vec<u64> = if ctx.quick { vec![1] } else { vec![1, 2, 3] };
+    // The runs come from the `tasks` experiment.
+    let missing = TASKS.iter().any(|t| {
+        !ctx.work
+            .join("runs")
+            .join(format!("{t}-attention-s1"))
+            .join("best.bpk")
+            .exists()
+    });
+    if missing {
+        eprintln!("  the task runs are missing: running the `tasks` experiment first");
+        super::tasks::run(ctx)?;
+    }
+    let lex = vader(ctx)?;
+    let setting = ctx.setting();
+    let mut md = format!(
+        "Measured on {n} test examples per task and model with `sinr analyze` (seed 1{}). Importance methods: the interpretable models' **exact** contributions; their task-vector **attention**; **gradient × input**; **leave-one-out**; a seeded **random** ranking. ERASER comprehensiveness (higher is more faithful) and sufficiency (lower is better) at 1/5/10/20/50 % of the tokens, AOPC = their mean; agreement = Kendall τ and top-3 overlap with the exact contributions (with gradient × input for the dense baseline); compactness = tokens and communities covering 90 % of the absolute contribution; plausibility = AUPRC and token F1 of the importances against the VADER lexicon words whose sign agrees with the predicted class (polarity tasks). Command: `cargo xtask reproduce interpretability{}`.\n\n",
+        if seeds.len() > 1 {
+            "; stability over seeds 1–3"
+        } else {
+            ""
+        },
+        if ctx.quick { " --quick" } else { "" }
+    );
+    let mut results = Vec::new();
+    let mut curves: Vec<Series> = Vec::new();
+    let mut shares_series: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut pages = Vec::new();
+    for task in TASKS {
+        md.push_str(&format!("**{task}** — faithfulness and compactness:\n\n| model | method | compl. err. (max) | comp@20% | AOPC comp | suff@20% | AOPC suff | τ | top-3 overlap | tokens 90% | communities 90% |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"));
+        let mut plaus = String::new();
+        let mut mech = String::new();
+        for model in MODELS {
+            let mut per_seed = Vec::new();
+            for &s in &seeds {
+                if let Some(a) = analyse(ctx, task, model, s, n)? {
+                    per_seed.push(a);
+                }
+            }
+            let Some(first) = per_seed.first() else {
+                continue;
+            };
+            let labels: Vec<String> = first["labels"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|l| l.as_str().unwrap_or("").to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let polarity = task != "insults";
+            let agg = aggregate(first, polarity.then_some(&lex), &labels);
+            for m in METHODS {
+                let Some(c) = agg.comp.get(m) else { continue };
+                let s = &agg.suff[m];
+                md.push_str(&format!(
+                    "| {model} | {m} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                    if m == "exact" {
+                        format!("{:.1e}", agg.completeness_max)
+                    } else {
+                        "".into()
+                    },
+                    f3(c[3]),
+                    f3(im::aopc(c)),
+                    f3(s[3]),
+                    f3(im::aopc(s)),
+                    agg.tau.get(m).map_or(String::new(), |v| f3(*v)),
+                    agg.overlap.get(m).map_or(String::new(), |v| f3(*v)),
+                    if m == "exact" {
+                        f3(agg.tokens90)
+                    } else {
+                        String::new()
+                    },
+                    if m == "exact" {
+                        f3(agg.comms90)
+                    } else {
+                        String::new()
+                    },
+                ));
+                if task == "rt" || (task == TASKS[0]) {
+                    curves.push(Series {
+                        name: format!("{model} · {m}"),
+                        points: im::ERASER_FRACTIONS
+                            .iter()
+                            .zip(c)
+                            .map(|(f, v)| (*f * 100.0, *v))
+                            .collect(),
+                    });
+                }
+            }
+            if polarity {
+                for m in METHODS {
+                    if let (Some(a), Some(f)) = (agg.auprc.get(m), agg.token_f1.get(m)) {
+                        plaus.push_str(&format!("| {model} | {m} | {} | {} |\n", f3(*a), f3(*f)));
+                    }
+                }
+            }
+            let stab = if per_seed.len() > 1 {
+                let others: Vec<Agg> = per_seed[1..]
+                    .iter()
+                    .map(|a| aggregate(a, None, &labels))
+                    .collect();
+                let c = mean(
+                    &others
+                        .iter()
+                        .map(|o| stability(&agg.top_communities, &o.top_communities))
+                        .collect::<Vec<_>>(),
+                );
+                let t = mean(
+                    &others
+                        .iter()
+                        .map(|o| stability(&agg.top_tokens, &o.top_tokens))
+                        .collect::<Vec<_>>(),
+                );
+                (c, t)
+            } else {
+                (f64::NAN, f64::NAN)
+            };
+            if model != "dense" {
+                let sh = |k: &str| agg.shares.get(k).copied().unwrap_or(0.0);
+                let ent: Vec<String> = agg
+                    .entropy
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v:.2}"))
+                    .collect();
+                mech.push_str(&format!(
+                    "| {model} | {} | {} | {} | {} | {} | {} | {} |\n",
+                    f3(sh("embedding")),
+                    f3(sh("heads")),
+                    f3(sh("memories")),
+                    f3(sh("biases")),
+                    if ent.is_empty() {
+                        "–".into()
+                    } else {
+                        ent.join("; ")
+                    },
+                    f3(stab.0),
+                    f3(stab.1)
+                ));
+                for k in ["embedding", "heads", "memories", "biases"] {
+                    let x = MODELS.iter().position(|m| *m == model).unwrap_or(0) as f64 + 1.0;
+                    shares_series
+                        .entry(format!("{task} · {k}"))
+                        .or_default()
+                        .push((x, sh(k)));
+                }
+                // Dimension quality of the communities the model relies on.
+                let level = if model == "transformer" { 1 } else { 0 };
+                let emb = ctx.work.join(format!("{task}.sinr"));
+                if let Ok(dr) = dist_ratio_per_dimension(&emb, level) {
+                    let used: Vec<f64> = agg
+                        .top_communities
+                        .iter()
+                        .flatten()
+                        .filter_map(|&k| dr.get(k as usize).copied())
+                        .collect();
+                    mech.push_str(&format!(
+                        "| {model} (DistRatio median: relied-on {} vs all {}) | | | | | | | |\n",
+                        f3(median(&used)),
+                        f3(median(&dr))
+                    ));
+                }
+            }
+            if model == "transformer" || model == "attention" {
+                pages.extend(gallery(ctx, task, model, first, &labels).unwrap_or_default());
+            }
+            results.push(json!({
+                "task": task, "model": model, "examples": agg.examples, "completeness_max": agg.completeness_max,
+                "comprehensiveness": agg.comp, "sufficiency": agg.suff, "kendall_tau": agg.tau, "top3_overlap": agg.overlap,
+                "tokens_for_90": agg.tokens90, "communities_for_90": agg.comms90, "auprc": agg.auprc, "token_f1": agg.token_f1,
+                "component_shares": agg.shares, "head_entropy": agg.entropy, "head_self_attention": agg.self_attention,
+                "stability_communities": stab.0, "stability_tokens": stab.1,
+            }));
+        }
+        if !plaus.is_empty() {
+            md.push_str(&format!("\n**{task}** — plausibility against VADER:\n\n| model | method | AUPRC | token F1 |\n| --- | --- | ---: | ---: |\n{plaus}"));
+        }
+        md.push_str(&format!("\n**{task}** — mechanisms (share of the absolute component contributions to the prediction; mean attention entropy per head, nats) and stability (Jaccard of the top communities / top-3 tokens across seeds):\n\n| model | embedding | heads | memories | biases | head entropy | stability (communities) | stability (tokens) |\n| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n{mech}\n"));
+    }
+    let img1 = format!("img/interpretability-curves-{setting}.svg");
+    let img2 = format!("img/interpretability-mechanisms-{setting}.svg");
+    let svg = render(
+        &[Panel {
+            title: "rt: comprehensiveness by token fraction".into(),
+            x_label: "% of tokens removed".into(),
+            y_label: "drop of p(predicted)".into(),
+            log_x: false,
+            series: curves,
+        }],
+        &format!("Faithfulness ({setting})"),
+    );
+    write_atomic(&root().join("docs").join(&img1), svg.as_bytes())?;
+    let svg = render(
+        &[Panel {
+            title: "component shares (1 attention, 2 transformer, 3 hierarchical)".into(),
+            x_label: "model".into(),
+            y_label: "share".into(),
+            log_x: false,
+            series: shares_series
+                .into_iter()
+                .map(|(name, points)| Series { name, points })
+                .collect(),
+        }],
+        &format!("Mechanisms ({setting})"),
+    );
+    write_atomic(&root().join("docs").join(&img2), svg.as_bytes())?;
+    md.push_str(&format!("![Comprehensiveness curves]({img1})\n\n![Mechanism shares]({img2})\n\nExplanation pages (correct and wrong predictions): {}.\n", pages.iter().map(|p| format!("[{}](../{})", p.file_name().and_then(|f| f.to_str()).unwrap_or(""), p.strip_prefix(root()).unwrap_or(p).display())).collect::<Vec<_>>().join(", ")));
+    replace_block(
+        &root().join("docs/results.md"),
+        &format!("interpretability-{setting}"),
+        &md,
+    )?;
+    let cmd = format!(
+        "cargo xtask reproduce interpretability{}",
+        if ctx.quick { " --quick" } else { "" }
+    );
+    let out = json!({"experiment": "interpretability", "setting": setting, "provenance": provenance(&cmd, started), "examples_per_model": n, "seeds": seeds, "results": results});
+    let path = root().join(format!("results/interpretability/{setting}.json"));
+    write_atomic(&path, serde_json::to_string_pretty(&out)?.as_bytes()).context("results")?;
+    eprintln!(
+        "  wrote {}, docs/results.md, docs/{img1}, docs/{img2}, {} pages",
+        path.display(),
+        pages.len()
+    );
+    Ok(())
+}
