@@ -98,6 +98,83 @@ fn train(dir: &Path, emb: &Path, data: &Path, model: &str, run: &str) -> Output 
     ])
 }
 
+/// Headless Chromium, as `.ci/run` installs it (`/usr/bin/chromium`, or `SINR_CHROMIUM`).
+fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("SINR_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    path.is_file().then_some(path)
+}
+
+/// Runs headless Chromium on `page` with a fresh profile; returns its stdout.
+fn run_chromium(exe: &Path, profile: &Path, args: &[&str], page: &Path) -> String {
+    let out = Command::new(exe)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The browser test of an explanation page: Chromium opens the file (no network), its rendered
+/// DOM holds the shaded token spans with their community tooltips and the community table, and a
+/// screenshot is a real PNG of the page. Skipped (with a message) when Chromium is not installed,
+/// unless `SINR_REQUIRE_BROWSER` is set, as in CI.
+fn open_in_browser(page: &Path, dir: &Path) {
+    let Some(exe) = chromium() else {
+        assert!(
+            std::env::var_os("SINR_REQUIRE_BROWSER").is_none(),
+            "SINR_REQUIRE_BROWSER is set but /usr/bin/chromium is missing (apt-get install chromium)"
+        );
+        eprintln!("skipping the browser check: no /usr/bin/chromium");
+        return;
+    };
+    let dom = run_chromium(&exe, &dir.join("profile-dom"), &["--dump-dom"], page);
+    let tokens = dom.matches("class=\"tok\"").count();
+    assert!(
+        tokens >= 5,
+        "rendered page has {tokens} token spans:\n{dom}"
+    );
+    assert!(dom.contains("class=\"tip\""), "no community tooltips");
+    assert!(dom.contains("class=\"community\""), "no community table");
+    assert!(dom.contains("militia"), "the text is not on the page");
+    let shot = dir.join("explanation.png");
+    let arg = format!("--screenshot={}", shot.display());
+    run_chromium(
+        &exe,
+        &dir.join("profile-shot"),
+        &[&arg, "--window-size=1000,1400"],
+        page,
+    );
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert!(
+        png.len() > 10_000,
+        "screenshot of {} bytes: blank page?",
+        png.len()
+    );
+    if let Some(keep) = std::env::var_os("SINR_KEEP_SCREENSHOT") {
+        std::fs::copy(&shot, keep).expect("copy screenshot");
+    }
+}
+
 #[test]
 fn train_predict_explain_and_bad_input() {
     let dir = tempfile::tempdir().unwrap();
@@ -157,6 +234,7 @@ fn train_predict_explain_and_bad_input() {
     let e: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(e["model"], "transformer");
+    open_in_browser(&html, dir.path());
 
     // Bad input: each a clear error and a non-zero exit.
     let bad = |args: &[&str], needle: &str| {
