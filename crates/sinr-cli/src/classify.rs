@@ -297,6 +297,21 @@ pub fn train(args: &TrainArgs, device_name: &str, quiet: bool) -> Result<()> {
         &device,
         &bars,
     )?;
+    // What the run cost: seconds per epoch (training only, mean over this process's epochs and
+    // any resumed ones) and this process's peak resident memory.
+    let secs: Vec<f64> = state.history.iter().map(|e| e.seconds).collect();
+    let resources = serde_json::json!({
+        "seconds_per_epoch": secs.iter().sum::<f64>() / secs.len().max(1) as f64,
+        "epochs": state.epochs_done,
+        "peak_rss_kib": crate::embed::peak_rss_kib(),
+        "parameters": model.num_params(),
+        "device": device_name,
+        "threads": rayon::current_num_threads(),
+    });
+    let text = serde_json::to_string_pretty(&resources)?;
+    sinr_embed::write_atomically(&args.out.join("resources.json"), |w| {
+        w.write_all(text.as_bytes())
+    })?;
     if !quiet {
         eprintln!(
             "best dev score {:.4} at epoch {} of {}; {} trainable parameters; run in {}",

@@ -190,6 +190,7 @@ fn train_predict_explain_and_bad_input() {
             "metrics.json",
             "checkpoint.bpk",
             "optimizer.bin",
+            "resources.json",
         ] {
             assert!(run.join(f).is_file(), "{model}: {f} missing");
         }

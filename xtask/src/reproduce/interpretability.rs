@@ -40,7 +40,11 @@ fn analyse(ctx: &Ctx, task: &str, model: &str, seed: u64, n: usize) -> Result<Op
         .work
         .join("analysis")
         .join(format!("{task}-{model}-s{seed}.json"));
-    if !out.exists() {
+    // A cached analysis counts only if it is newer than the run's model.
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let fresh =
+        matches!((modified(&out), modified(&run.join("best.bpk"))), (Some(a), Some(m)) if a >= m);
+    if !fresh {
         std::fs::create_dir_all(out.parent().expect("parent"))?;
         eprintln!("  analysing {task} · {model} · seed {seed}…");
         exec(
