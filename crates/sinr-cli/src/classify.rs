@@ -560,8 +560,9 @@ pub fn analyze(args: &AnalyzeArgs, device_name: &str, quiet: bool) -> Result<()>
             eprintln!("  {m}");
         }
     };
-    let TaskData::Classify(t) = load_data(&targs, &log)? else {
-        bail!("sinr analyze covers classification tasks");
+    let t = match load_data(&targs, &log)? {
+        TaskData::Classify(t) => t,
+        TaskData::Tag(t) => return analyze_entities(args, &run, &t, &device, quiet),
     };
     let mut order: Vec<usize> = (0..t.test.len()).collect();
     sinr_embed::SplitMix64::new(args.seed).shuffle(&mut order);
@@ -595,6 +596,52 @@ pub fn analyze(args: &AnalyzeArgs, device_name: &str, quiet: bool) -> Result<()>
     sinr_embed::Progress::finish(&bars, &format!("{} examples", out.len()));
     let text = serde_json::to_string(
         &serde_json::json!({"model": run.model.kind(), "labels": run.spec.labels, "examples": out}),
+    )?;
+    sinr_embed::write_atomically(&args.out, |w| w.write_all(text.as_bytes()))?;
+    Ok(())
+}
+
+/// `sinr analyze` on a tagging task: NER plausibility of `args.n` test sentences with entities.
+fn analyze_entities(
+    args: &AnalyzeArgs,
+    run: &sinr_models::LoadedRun,
+    t: &sinr_data::tasks::TaggingTask,
+    device: &sinr_models::Device,
+    quiet: bool,
+) -> Result<()> {
+    let mut order: Vec<usize> = (0..t.test.len()).collect();
+    sinr_embed::SplitMix64::new(args.seed).shuffle(&mut order);
+    let bars = Bars::new(quiet);
+    sinr_embed::Progress::start(&bars, "analysing entities", Some(args.n as u64));
+    let mut out = Vec::new();
+    for &i in &order {
+        if out.len() >= args.n {
+            break;
+        }
+        let s = &t.test[i];
+        if s.tags.iter().all(|x| x == "O") {
+            continue;
+        }
+        let labels: Vec<usize> = s
+            .tags
+            .iter()
+            .map(|x| run.spec.label_index(x))
+            .collect::<sinr_models::Result<_>>()
+            .with_context(|| format!("sentence at line {}", s.line))?;
+        let ex = run.encoder.encode_tokens(&s.tokens, &labels);
+        let entities = sinr_models::analysis::analyse_entities(
+            &run.model,
+            &run.spec,
+            &run.embeddings,
+            &ex,
+            device,
+        )?;
+        out.push(serde_json::json!({"index": i, "tokens": ex.surface, "entities": entities}));
+        sinr_embed::Progress::advance(&bars, 1);
+    }
+    sinr_embed::Progress::finish(&bars, &format!("{} sentences", out.len()));
+    let text = serde_json::to_string(
+        &serde_json::json!({"model": run.model.kind(), "labels": run.spec.labels, "sentences": out}),
     )?;
     sinr_embed::write_atomically(&args.out, |w| w.write_all(text.as_bytes()))?;
     Ok(())

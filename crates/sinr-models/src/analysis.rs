@@ -293,3 +293,123 @@ pub fn analyse_example(
     }
     Ok(a)
 }
+
+/// NER plausibility for one gold entity: how much the tagging of the entity's own positions rests
+/// on the entity's own tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntityAttribution {
+    /// Entity type (`PER`, `LOC`, …).
+    pub kind: String,
+    /// First token.
+    pub start: usize,
+    /// One past the last token.
+    pub end: usize,
+    /// Whether the model predicts the whole span exactly (same type, same boundaries).
+    pub correct: bool,
+    /// `method → mean over the entity's positions of the share of the absolute token importance
+    /// (for the predicted tag at that position) carried by the entity's own tokens`.
+    pub own_share: BTreeMap<String, f64>,
+    /// `method → fraction of the entity's positions whose most important token (most in favour
+    /// of the predicted tag) is one of the entity's tokens`.
+    pub top_inside: BTreeMap<String, f64>,
+    /// The share a uniform importance would give the entity: its length over the sentence's.
+    pub chance_share: f64,
+}
+
+/// Analyses the gold entities of one tagged sentence (`ex.labels` are the gold tag indices):
+/// for every position of every entity, the importance of every token of the sentence for the
+/// predicted tag, by the model's exact contributions (interpretable models) and by leave-one-out
+/// (the token's word replaced by the padding row, its position and surface features kept; for
+/// every model), then the share on the entity's own tokens.
+pub fn analyse_entities(
+    model: &AnyModel,
+    spec: &RunSpec,
+    emb: &sinr_embed::SinrModel,
+    ex: &Example,
+    device: &Device,
+) -> Result<Vec<EntityAttribution>> {
+    if spec.kind != TaskKind::Token {
+        return Err(Error::config("task", "entity analysis covers token tasks"));
+    }
+    let n = ex.rows.len();
+    if n == 0 {
+        return Err(Error::Empty("empty sentence".into()));
+    }
+    let c = spec.labels.len();
+    let gold: Vec<&str> = ex
+        .labels
+        .iter()
+        .map(|&l| spec.labels.get(l).map_or("O", String::as_str))
+        .collect();
+    let full = model
+        .predict(std::slice::from_ref(ex), TaskKind::Token, 1, device)
+        .remove(0);
+    let probs: Vec<Vec<f64>> = full.chunks(c).map(softmax).collect();
+    let pred: Vec<usize> = probs
+        .iter()
+        .map(|p| (0..c).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0))
+        .collect();
+    let pred_tags: Vec<&str> = pred.iter().map(|&p| spec.labels[p].as_str()).collect();
+    let gold_spans = sinr_metrics::task::spans(&gold);
+    if gold_spans.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pred_spans = sinr_metrics::task::spans(&pred_tags);
+    // importance[method][i][j]: token j for the predicted tag at position i.
+    let mut importance: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
+    if !matches!(model, AnyModel::Dense(_)) {
+        let e = model.explain(spec, emb, ex, device)?;
+        let mut rows = vec![vec![0.0; n]; n];
+        for o in &e.outputs {
+            if let Some(i) = o.position.filter(|&i| i < n) {
+                rows[i] = o.tokens.iter().map(|r| f64::from(r[pred[i]])).collect();
+            }
+        }
+        importance.insert("exact".into(), rows);
+    }
+    let variants: Vec<Example> = (0..n)
+        .map(|j| {
+            let mut v = ex.clone();
+            v.rows[j] = 0;
+            v
+        })
+        .collect();
+    let without = model.predict(&variants, TaskKind::Token, 32, device);
+    let mut loo = vec![vec![0.0; n]; n];
+    for (j, l) in without.iter().enumerate() {
+        for (i, chunk) in l.chunks(c).enumerate().take(n) {
+            loo[i][j] = probs[i][pred[i]] - softmax(chunk)[pred[i]];
+        }
+    }
+    importance.insert("leave-one-out".into(), loo);
+    Ok(gold_spans
+        .iter()
+        .map(|s| {
+            let inside = |j: usize| (s.start..s.end).contains(&j);
+            let mut own_share = BTreeMap::new();
+            let mut top_inside = BTreeMap::new();
+            for (m, rows) in &importance {
+                let (mut share, mut top) = (0.0, 0.0);
+                for row in &rows[s.start..s.end] {
+                    let total: f64 = row.iter().map(|v| v.abs()).sum();
+                    let own: f64 = (0..n).filter(|&j| inside(j)).map(|j| row[j].abs()).sum();
+                    share += if total > 0.0 { own / total } else { 0.0 };
+                    let best = (0..n).max_by(|&a, &b| row[a].total_cmp(&row[b]));
+                    top += f64::from(u8::from(best.is_some_and(inside)));
+                }
+                let len = (s.end - s.start) as f64;
+                own_share.insert(m.clone(), share / len);
+                top_inside.insert(m.clone(), top / len);
+            }
+            EntityAttribution {
+                kind: s.kind.clone(),
+                start: s.start,
+                end: s.end,
+                correct: pred_spans.contains(s),
+                own_share,
+                top_inside,
+                chance_share: (s.end - s.start) as f64 / n as f64,
+            }
+        })
+        .collect())
+}

@@ -21,6 +21,7 @@ pub mod models;
 pub mod run;
 pub mod train;
 
+pub use burn::prelude::Device;
 pub use config::{
     AttentionConfig, DenseConfig, HierarchicalConfig, ModelConfig, TrainConfig, TransformerConfig,
 };

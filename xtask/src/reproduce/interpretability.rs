@@ -304,6 +304,82 @@ fn median(v: &[f64]) -> f64 {
     f[f.len() / 2]
 }
 
+/// NER plausibility: does the tagging of an entity rest on the entity's own tokens? For the
+/// SINr transformer (exact contributions and leave-one-out) and the dense baseline
+/// (leave-one-out), over the gold entities of `n` test sentences of CoNLL-2003.
+fn ner_plausibility(ctx: &Ctx, n: usize, results: &mut Vec<Value>) -> Result<String> {
+    let mut rows = String::new();
+    for model in ["transformer", "dense"] {
+        let run = ctx.work.join("runs").join(format!("conll2003-{model}-s1"));
+        if !run.join("best.bpk").exists() {
+            continue;
+        }
+        let out = ctx
+            .work
+            .join("analysis")
+            .join(format!("conll2003-{model}-s1.json"));
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let fresh = matches!((modified(&out), modified(&run.join("best.bpk"))), (Some(a), Some(m)) if a >= m);
+        if !fresh {
+            std::fs::create_dir_all(out.parent().expect("parent"))?;
+            eprintln!("  analysing conll2003 · {model} · entities…");
+            exec(
+                Command::new(&ctx.sinr)
+                    .args(["--quiet", "analyze"])
+                    .arg(&run)
+                    .args(["--data", "conll2003", "--n", &n.to_string(), "--out"])
+                    .arg(&out),
+            )?;
+        }
+        let a: Value = serde_json::from_str(&std::fs::read_to_string(&out)?)?;
+        let entities: Vec<&Value> = a["sentences"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s["entities"].as_array().into_iter().flatten())
+            .collect();
+        let chance = mean(
+            &entities
+                .iter()
+                .map(|e| e["chance_share"].as_f64().unwrap_or(f64::NAN))
+                .collect::<Vec<_>>(),
+        );
+        let correct = entities.iter().filter(|e| e["correct"] == true).count();
+        for m in ["exact", "leave-one-out"] {
+            let get = |k: &str, only_correct: bool| {
+                mean(
+                    &entities
+                        .iter()
+                        .filter(|e| !only_correct || e["correct"] == true)
+                        .filter_map(|e| e[k][m].as_f64())
+                        .collect::<Vec<_>>(),
+                )
+            };
+            if get("own_share", false).is_nan() {
+                continue;
+            }
+            rows.push_str(&format!(
+                "| {model} | {m} | {} | {} | {} | {} | {} | {correct} / {} |\n",
+                f3(get("own_share", false)),
+                f3(get("own_share", true)),
+                f3(get("top_inside", false)),
+                f3(get("top_inside", true)),
+                f3(chance),
+                entities.len()
+            ));
+            results.push(json!({"task": "conll2003", "model": model, "method": m, "entities": entities.len(), "correct": correct,
+                "own_share": get("own_share", false), "own_share_correct": get("own_share", true),
+                "top_inside": get("top_inside", false), "top_inside_correct": get("top_inside", true), "chance_share": chance}));
+        }
+    }
+    if rows.is_empty() {
+        return Ok(String::new());
+    }
+    Ok(format!(
+        "**conll2003** — plausibility for NER: for every position of a gold entity, the share of the absolute token importance (for the predicted tag) on the entity's own tokens, and how often the most important token is one of them; \"chance\" is the share a uniform importance would give (entity length / sentence length). Leave-one-out replaces a word by the padding row and keeps its position and surface features.\n\n| model | method | own-token share | (correct entities) | top token inside | (correct entities) | chance | entities predicted exactly |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n{rows}\n"
+    ))
+}
+
 /// Writes explanation pages of correct and wrong test predictions.
 fn gallery(
     ctx: &Ctx,
@@ -498,7 +574,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 }
                 // Dimension quality of the communities the model relies on.
                 let level = if model == "transformer" { 1 } else { 0 };
-                let emb = ctx.work.join(format!("{task}.sinr"));
+                let emb = super::tasks::embeddings_path(ctx, task);
                 if let Ok(dr) = dist_ratio_per_dimension(&emb, level) {
                     let used: Vec<f64> = agg
                         .top_communities
@@ -529,6 +605,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         }
         md.push_str(&format!("\n**{task}** — mechanisms (share of the absolute component contributions to the prediction; mean attention entropy per head, nats) and stability (Jaccard of the top communities / top-3 tokens across seeds):\n\n| model | embedding | heads | memories | biases | head entropy | stability (communities) | stability (tokens) |\n| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n{mech}\n"));
     }
+    md.push_str(&ner_plausibility(ctx, n, &mut results)?);
     let img1 = format!("img/interpretability-curves-{setting}.svg");
     let img2 = format!("img/interpretability-mechanisms-{setting}.svg");
     let svg = render(

@@ -157,6 +157,14 @@ fn train_texts(task: &str, ctx: &Ctx) -> Result<Vec<String>> {
     Ok(t.train.iter().map(|x| x.text.replace('\n', " ")).collect())
 }
 
+/// The task's SINr model; the name carries the settings, so a change of settings trains new
+/// embeddings.
+pub fn embeddings_path(ctx: &Ctx, task: &str) -> PathBuf {
+    let s = settings(ctx.quick);
+    ctx.work
+        .join(format!("{task}-mf{}-g50-c2.sinr", s.min_freq))
+}
+
 fn task_embeddings(ctx: &Ctx, s: &Settings, task: &str) -> Result<(PathBuf, Value)> {
     let enmix = ctx.work.join("en-mix-tasks.txt");
     if !enmix.exists() {
@@ -175,10 +183,8 @@ fn task_embeddings(ctx: &Ctx, s: &Settings, task: &str) -> Result<(PathBuf, Valu
     }
     let texts = ctx.work.join(format!("{task}-train-texts.txt"));
     write_atomic(&texts, train_texts(task, ctx)?.join("\n").as_bytes())?;
-    // The file names carry the settings, so a change of settings trains new embeddings.
-    let tag = format!("{task}-mf{}-g50-c2", s.min_freq);
-    let out = ctx.work.join(format!("{tag}.sinr"));
-    let report = ctx.work.join(format!("{tag}.sinr.json"));
+    let out = embeddings_path(ctx, task);
+    let report = out.with_extension("sinr.json");
     if !out.exists() {
         eprintln!("  {task}: training SINr on en-mix + the training texts…");
         exec(
