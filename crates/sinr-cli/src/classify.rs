@@ -569,6 +569,7 @@ pub fn analyze(args: &AnalyzeArgs, device_name: &str, quiet: bool) -> Result<()>
     let bars = Bars::new(quiet);
     sinr_embed::Progress::start(&bars, "analysing", Some(args.n as u64));
     let mut out = Vec::new();
+    let mut analysed = Vec::new();
     for &i in &order {
         if out.len() >= args.n {
             break;
@@ -591,11 +592,20 @@ pub fn analyze(args: &AnalyzeArgs, device_name: &str, quiet: bool) -> Result<()>
             &ad,
         )?;
         out.push(serde_json::json!({"index": i, "text": x.text, "analysis": a}));
+        analysed.push(ex);
         sinr_embed::Progress::advance(&bars, 1);
     }
     sinr_embed::Progress::finish(&bars, &format!("{} examples", out.len()));
+    let memories = sinr_models::analysis::memory_profiles(
+        &run.model,
+        &run.spec,
+        &run.embeddings,
+        &analysed,
+        6,
+        &device,
+    )?;
     let text = serde_json::to_string(
-        &serde_json::json!({"model": run.model.kind(), "labels": run.spec.labels, "examples": out}),
+        &serde_json::json!({"model": run.model.kind(), "labels": run.spec.labels, "examples": out, "memories": memories}),
     )?;
     sinr_embed::write_atomically(&args.out, |w| w.write_all(text.as_bytes()))?;
     Ok(())

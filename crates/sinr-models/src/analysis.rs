@@ -413,3 +413,103 @@ pub fn analyse_entities(
         })
         .collect())
 }
+
+/// What one feed-forward memory of the SINr transformer does (after Geva et al.): which tokens
+/// trigger it and which communities it writes into the stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemoryProfile {
+    /// 1-based layer.
+    pub layer: usize,
+    /// 1-based memory within the layer.
+    pub memory: usize,
+    /// Mean activation (its key's ReLU score) over every analysed token position.
+    pub mean_activation: f64,
+    /// The tokens at the positions where it fires most, with their largest activation (at most
+    /// eight distinct tokens).
+    pub top_tokens: Vec<(String, f64)>,
+    /// The communities its value writes most: `(dimension, weight, the community's words)`.
+    pub writes: Vec<(usize, f64, Vec<String>)>,
+}
+
+/// Profiles the memories of a SINr transformer over `examples`: for each layer, the `keep` most
+/// active memories.
+pub fn memory_profiles(
+    model: &AnyModel,
+    spec: &RunSpec,
+    emb: &sinr_embed::SinrModel,
+    examples: &[Example],
+    keep: usize,
+    device: &Device,
+) -> Result<Vec<MemoryProfile>> {
+    let AnyModel::Transformer(m) = model else {
+        return Ok(Vec::new());
+    };
+    let labels = crate::input::dimension_labels(emb, crate::run::model_level(&spec.model), 6)?;
+    let layers = m.layers.len();
+    let mems = m
+        .layers
+        .first()
+        .map_or(0, |l| l.memory.effective_values().dims()[0]);
+    let mut sum = vec![vec![0.0f64; mems]; layers];
+    let mut count = 0usize;
+    let mut best: Vec<Vec<BTreeMap<String, f64>>> = vec![vec![BTreeMap::new(); mems]; layers];
+    for ex in examples.iter().filter(|e| !e.rows.is_empty()) {
+        let batch = make_batch(&[ex], spec.kind, device);
+        let (_, _, traces) = m.stream(&batch);
+        let t = ex.rows.len();
+        count += t;
+        for (l, tr) in traces.iter().enumerate() {
+            let act = to_vec(tr.activations.clone());
+            for (pos, row) in act.chunks(mems).take(t).enumerate() {
+                for (j, &a) in row.iter().enumerate() {
+                    let a = f64::from(a);
+                    sum[l][j] += a;
+                    if a > 0.0 {
+                        let e = best[l][j]
+                            .entry(ex.surface[pos].to_lowercase())
+                            .or_default();
+                        *e = e.max(a);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (l, layer) in m.layers.iter().enumerate() {
+        let values = to_vec(layer.memory.effective_values());
+        let width = values.len() / mems.max(1);
+        let mut order: Vec<usize> = (0..mems).collect();
+        order.sort_by(|&a, &b| sum[l][b].total_cmp(&sum[l][a]));
+        for &j in order.iter().take(keep) {
+            let mut toks: Vec<(String, f64)> =
+                best[l][j].iter().map(|(k, v)| (k.clone(), *v)).collect();
+            toks.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            toks.truncate(8);
+            let row = &values[j * width..(j + 1) * width];
+            let mut dims: Vec<usize> = (0..width).collect();
+            dims.sort_by(|&a, &b| row[b].total_cmp(&row[a]));
+            let writes = dims
+                .into_iter()
+                .take(3)
+                .map(|d| {
+                    (
+                        d,
+                        f64::from(row[d]),
+                        labels
+                            .get(d)
+                            .cloned()
+                            .unwrap_or_else(|| vec!["(surface feature)".into()]),
+                    )
+                })
+                .collect();
+            out.push(MemoryProfile {
+                layer: l + 1,
+                memory: j + 1,
+                mean_activation: sum[l][j] / count.max(1) as f64,
+                top_tokens: toks,
+                writes,
+            });
+        }
+    }
+    Ok(out)
+}

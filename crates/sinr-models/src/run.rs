@@ -154,7 +154,7 @@ pub enum AnyModel {
 }
 
 /// The input level of a model.
-fn model_level(cfg: &ModelConfig) -> usize {
+pub(crate) fn model_level(cfg: &ModelConfig) -> usize {
     match cfg {
         ModelConfig::Attention(c) => c.level,
         ModelConfig::Transformer(c) => c.level,

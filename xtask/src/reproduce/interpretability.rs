@@ -304,6 +304,57 @@ fn median(v: &[f64]) -> f64 {
     f[f.len() / 2]
 }
 
+/// The most active feed-forward memories of a transformer, as a table.
+fn memory_table(task: &str, model: &str, mems: &[Value]) -> String {
+    let mut t = format!(
+        "\n**{task}** — feed-forward memories of the {model} (after Geva et al.): the most active memories of each layer, the tokens that trigger them most, and the communities their values write (each by its words):\n\n| layer | memory | mean activation | top triggering tokens | writes into communities |\n| ---: | ---: | ---: | --- | --- |\n"
+    );
+    for m in mems {
+        let toks: Vec<String> = m["top_tokens"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .take(6)
+            .map(|p| {
+                format!(
+                    "{} ({:.2})",
+                    p[0].as_str().unwrap_or(""),
+                    p[1].as_f64().unwrap_or(0.0)
+                )
+            })
+            .collect();
+        let writes: Vec<String> = m["writes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|w| {
+                let words: Vec<&str> = w[2]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .take(5)
+                    .collect();
+                format!(
+                    "{} ({:.2}): {}",
+                    w[0],
+                    w[1].as_f64().unwrap_or(0.0),
+                    words.join(", ")
+                )
+            })
+            .collect();
+        t.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            m["layer"],
+            m["memory"],
+            f3(m["mean_activation"].as_f64().unwrap_or(f64::NAN)),
+            toks.join(", "),
+            writes.join("; ")
+        ));
+    }
+    t
+}
+
 /// NER plausibility: does the tagging of an entity rest on the entity's own tokens? For the
 /// SINr transformer (exact contributions and leave-one-out) and the dense baseline
 /// (leave-one-out), over the gold entities of `n` test sentences of CoNLL-2003.
@@ -458,6 +509,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         md.push_str(&format!("**{task}** — faithfulness and compactness:\n\n| model | method | compl. err. (max) | comp@20% | AOPC comp | suff@20% | AOPC suff | τ | top-3 overlap | tokens 90% | communities 90% |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"));
         let mut plaus = String::new();
         let mut mech = String::new();
+        let mut memories = String::new();
         for model in MODELS {
             let mut per_seed = Vec::new();
             for &s in &seeds {
@@ -589,6 +641,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                     ));
                 }
             }
+            if let Some(mems) = first["memories"].as_array().filter(|m| !m.is_empty()) {
+                memories.push_str(&memory_table(task, model, mems));
+            }
             if model == "transformer" || model == "attention" {
                 pages.extend(gallery(ctx, task, model, first, &labels).unwrap_or_default());
             }
@@ -603,7 +658,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         if !plaus.is_empty() {
             md.push_str(&format!("\n**{task}** — plausibility against VADER:\n\n| model | method | AUPRC | token F1 |\n| --- | --- | ---: | ---: |\n{plaus}"));
         }
-        md.push_str(&format!("\n**{task}** — mechanisms (share of the absolute component contributions to the prediction; mean attention entropy per head, nats) and stability (Jaccard of the top communities / top-3 tokens across seeds):\n\n| model | embedding | heads | memories | biases | head entropy | stability (communities) | stability (tokens) |\n| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n{mech}\n"));
+        md.push_str(&format!("\n**{task}** — mechanisms (share of the absolute component contributions to the prediction; mean attention entropy per head, nats) and stability (Jaccard of the top communities / top-3 tokens across seeds):\n\n| model | embedding | heads | memories | biases | head entropy | stability (communities) | stability (tokens) |\n| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n{mech}\n{memories}"));
     }
     md.push_str(&ner_plausibility(ctx, n, &mut results)?);
     let img1 = format!("img/interpretability-curves-{setting}.svg");
