@@ -237,6 +237,39 @@ fn train_predict_explain_and_bad_input() {
     assert_eq!(e["model"], "transformer");
     open_in_browser(&html, dir.path());
 
+    // The measurement of explanations: exact contributions are complete, every method is
+    // scored, and the memories are profiled.
+    let analysis = dir.path().join("analysis.json");
+    let out = sinr(&[
+        "-q",
+        "analyze",
+        p(&run),
+        "--data",
+        p(&data),
+        "--n",
+        "5",
+        "--out",
+        p(&analysis),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let a: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&analysis).unwrap()).unwrap();
+    let examples = a["examples"].as_array().unwrap();
+    assert!(!examples.is_empty());
+    for x in examples {
+        let x = &x["analysis"];
+        assert!(x["completeness_error"].as_f64().unwrap() < 1e-4);
+        for m in ["exact", "gradient×input", "leave-one-out", "random"] {
+            assert_eq!(
+                x["comprehensiveness"][m].as_array().unwrap().len(),
+                5,
+                "{m}"
+            );
+        }
+    }
+    let memories = a["memories"].as_array().unwrap();
+    assert!(!memories.is_empty() && memories[0]["top_tokens"].as_array().is_some());
+
     // Bad input: each a clear error and a non-zero exit.
     let bad = |args: &[&str], needle: &str| {
         let out = sinr(args);
