@@ -71,7 +71,19 @@ enum Command {
     },
 }
 
+/// A full disk under a file-size limit (`ulimit -f`) raises SIGXFSZ, whose default action kills
+/// the process without a word. With a handler installed, the write fails with `EFBIG` instead,
+/// and the error path (temporary file removed, message naming the output) runs.
+fn survive_file_size_limits() {
+    #[cfg(unix)]
+    {
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, flag);
+    }
+}
+
 fn main() -> ExitCode {
+    survive_file_size_limits();
     let cli = Cli::parse();
     if cli.threads > 0
         && let Err(e) = rayon::ThreadPoolBuilder::new()

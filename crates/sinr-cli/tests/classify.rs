@@ -188,8 +188,7 @@ fn train_predict_explain_and_bad_input() {
             "run.json",
             "best.bpk",
             "metrics.json",
-            "checkpoint.bpk",
-            "optimizer.bin",
+            "state.json",
             "resources.json",
         ] {
             assert!(run.join(f).is_file(), "{model}: {f} missing");

@@ -5,7 +5,9 @@
 //!                       trained with (path, vocabulary fingerprint, sizes)
 //! RUN/metrics.json      every epoch's scores (the training state)
 //! RUN/best.bpk          the best model on dev (burnpack)
-//! RUN/checkpoint.bpk    the last epoch's model, RUN/optimizer.bin its Adam state (resume)
+//! RUN/state.json        the commit record of the last epoch: history, best, and the names of
+//!                       its checkpoint files, RUN/checkpoint-eN.bpk and RUN/optimizer-eN.bin
+//!                       (the model and its Adam state, for --resume)
 //! ```
 //!
 //! Every file is written to a temporary name and renamed, so an interrupted run leaves the
@@ -430,7 +432,8 @@ pub fn train_run(
 ) -> Result<(AnyModel, TrainState)> {
     std::fs::create_dir_all(run_dir).map_err(|e| Error::io(run_dir, e))?;
     let spec_path = run_dir.join("run.json");
-    if resume {
+    // Resuming a run that never got as far as writing its spec is starting it.
+    if resume && spec_path.is_file() {
         let old = load_spec(run_dir)?;
         if &old != spec {
             return Err(Error::Run {

@@ -54,6 +54,12 @@ pub struct TrainState {
     pub history: Vec<EpochMetrics>,
     /// Whether training stopped (early stop or last epoch).
     pub finished: bool,
+    /// The files of the last completed epoch's checkpoint, `(model, optimizer)`, relative to the
+    /// checkpoint directory. They carry the epoch in their names and are written before this
+    /// state, which is the commit point: a process killed at any moment leaves a state that
+    /// names a complete, matching pair.
+    #[serde(default)]
+    pub checkpoint: Option<(String, String)>,
 }
 
 /// Everything `fit` needs besides the model and the data.
@@ -263,22 +269,22 @@ where
         bad_epochs: 0,
         history: Vec::new(),
         finished: false,
+        checkpoint: None,
     };
     let mut best: Option<M> = None;
-    let (ckpt_model, ckpt_optim, ckpt_state, best_path) = match ctx.checkpoint_dir {
+    let (ckpt_dir, ckpt_state, best_path) = match ctx.checkpoint_dir {
         Some(d) => {
             std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
             (
-                Some(d.join("checkpoint.bpk")),
-                Some(d.join("optimizer.bin")),
+                Some(d),
                 Some(d.join("state.json")),
                 Some(d.join("best.bpk")),
             )
         }
-        None => (None, None, None, None),
+        None => (None, None, None),
     };
     if ctx.resume {
-        let (Some(mp), Some(op), Some(sp)) = (&ckpt_model, &ckpt_optim, &ckpt_state) else {
+        let (Some(dir), Some(sp)) = (ckpt_dir, &ckpt_state) else {
             return Err(Error::config("resume", "needs a checkpoint directory"));
         };
         if sp.is_file() {
@@ -287,12 +293,22 @@ where
                 path: sp.clone(),
                 reason: format!("bad state: {e}"),
             })?;
-            model = load_module(model, mp)?;
-            optim = optim.load(op).map_err(|e| Error::Run {
-                path: op.clone(),
-                reason: format!("cannot load the optimizer: {e}"),
-            })?;
+            if let Some((mf, of)) = &state.checkpoint {
+                model = load_module(model, &dir.join(mf))?;
+                let op = dir.join(of);
+                optim = optim.load(&op).map_err(|e| Error::Run {
+                    path: op.clone(),
+                    reason: format!("cannot load the optimizer: {e}"),
+                })?;
+            } else if state.epochs_done > 0 {
+                return Err(Error::Run {
+                    path: sp.clone(),
+                    reason: "the state names no checkpoint files".into(),
+                });
+            }
         }
+        // Files of an epoch that was interrupted before its commit.
+        remove_stale_checkpoints(dir, state.checkpoint.as_ref());
     }
     let mut epochs_this_call = 0;
     while !state.finished && state.epochs_done < cfg.epochs {
@@ -362,20 +378,29 @@ where
         if state.bad_epochs >= cfg.patience || epoch >= cfg.epochs {
             state.finished = true;
         }
-        if let (Some(mp), Some(op), Some(sp)) = (&ckpt_model, &ckpt_optim, &ckpt_state) {
-            save_module(valid, mp)?;
+        if let (Some(dir), Some(sp)) = (ckpt_dir, &ckpt_state) {
+            // The epoch's files first, under names of their own; then the state that names
+            // them (the commit); then the previous epoch's files go.
+            let (mf, of) = (
+                format!("checkpoint-e{epoch}.bpk"),
+                format!("optimizer-e{epoch}.bin"),
+            );
+            save_module(valid, &dir.join(&mf))?;
+            let op = dir.join(&of);
             let tmp = op.with_extension("tmp");
             optim.save(&tmp).map_err(|e| Error::Run {
                 path: tmp.clone(),
                 reason: format!("cannot save the optimizer: {e}"),
             })?;
-            std::fs::rename(&tmp, op).map_err(|e| Error::io(op, e))?;
+            std::fs::rename(&tmp, &op).map_err(|e| Error::io(&op, e))?;
+            state.checkpoint = Some((mf, of));
             write_atomic(
                 sp,
                 serde_json::to_string_pretty(&state)
                     .expect("serialisable")
                     .as_bytes(),
             )?;
+            remove_stale_checkpoints(dir, state.checkpoint.as_ref());
         }
         epochs_this_call += 1;
     }
@@ -385,4 +410,23 @@ where
         _ => model.valid(),
     };
     Ok((best, state))
+}
+
+/// Removes checkpoint files other than `keep` (those of earlier epochs, or of an epoch killed
+/// before its commit). Best effort: a file that cannot be removed is only wasted space.
+fn remove_stale_checkpoints(dir: &Path, keep: Option<&(String, String)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours = (name.starts_with("checkpoint-e") && name.ends_with(".bpk"))
+            || (name.starts_with("optimizer-e")
+                && (name.ends_with(".bin") || name.ends_with(".tmp")))
+            || name.ends_with(".tmp.bpk");
+        let kept = keep.is_some_and(|(m, o)| &name == m || &name == o);
+        if ours && !kept {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
