@@ -4,6 +4,7 @@
 
 mod compare;
 mod data;
+mod fuzz;
 mod report;
 mod reproduce;
 mod svg;
@@ -29,6 +30,8 @@ enum Command {
     Data(data::Args),
     /// Run experiments and regenerate their results, tables and plots.
     Reproduce(reproduce::Args),
+    /// Run the libFuzzer targets of `fuzz/` for a bounded time each.
+    Fuzz(fuzz::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::CompareReference(args) => compare::run(&args),
         Command::Data(args) => data::run(&args),
         Command::Reproduce(args) => reproduce::run(&args),
+        Command::Fuzz(args) => fuzz::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
