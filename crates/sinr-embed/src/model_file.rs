@@ -291,6 +291,14 @@ fn parse(bytes: &[u8]) -> std::result::Result<SinrModel, String> {
     }
     let mut levels = Vec::with_capacity(header.levels.len());
     for (i, meta) in header.levels.iter().enumerate() {
+        // A partition of n words has at most n communities: a larger claim is a lie that
+        // would make later steps allocate per community.
+        if meta.n_communities > header.n_rows.max(1) {
+            return Err(format!(
+                "level {i}: {} communities for {} words",
+                meta.n_communities, header.n_rows
+            ));
+        }
         let partition = r.array(header.n_rows, "partition", u32::from_le_bytes)?;
         if partition
             .iter()
