@@ -46,6 +46,10 @@ struct Settings {
     max_train: Option<usize>,
     enmix_bytes: Option<u64>,
     min_freq: u64,
+    /// Resolution of the coarse Louvain levels (the transformer's stream, the hierarchy): it
+    /// sets their size, which shrinks as the corpus grows (on full `en-mix`, γ = 2 leaves 67
+    /// communities, γ = 5 a few hundred).
+    coarse_gamma: f64,
 }
 
 impl Settings {
@@ -86,6 +90,7 @@ fn settings(quick: bool) -> Settings {
             max_train: Some(3000),
             enmix_bytes: Some(1_000_000),
             min_freq: 5,
+            coarse_gamma: 2.0,
         }
     } else {
         Settings {
@@ -107,6 +112,7 @@ fn settings(quick: bool) -> Settings {
             max_train: None,
             enmix_bytes: None,
             min_freq: 5,
+            coarse_gamma: 5.0,
         }
     }
 }
@@ -166,8 +172,10 @@ fn train_texts(task: &str, ctx: &Ctx) -> Result<Vec<String>> {
 /// embeddings.
 pub fn embeddings_path(ctx: &Ctx, task: &str) -> PathBuf {
     let s = settings(ctx.quick);
-    ctx.work
-        .join(format!("{task}-mf{}-g50-c2.sinr", s.min_freq))
+    ctx.work.join(format!(
+        "{task}-mf{}-g50-c{}.sinr",
+        s.min_freq, s.coarse_gamma
+    ))
 }
 
 fn task_embeddings(ctx: &Ctx, s: &Settings, task: &str) -> Result<(PathBuf, Value)> {
@@ -213,7 +221,7 @@ fn task_embeddings(ctx: &Ctx, s: &Settings, task: &str) -> Result<(PathBuf, Valu
                     "--louvain",
                     "multilevel",
                     "--coarse-gamma",
-                    "2",
+                    &s.coarse_gamma.to_string(),
                     "--max-levels",
                     "3",
                 ]),
@@ -428,9 +436,10 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let mut md = String::new();
     let mut plot: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     md.push_str(&format!(
-        "Test-split scores, {} (mean ± std over seeds where several); model selection on dev only; embeddings per task trained on `en-mix`{} plus the task's training texts (multi-resolution Louvain: fine γ = 50, coarse γ = 2). Command: `cargo xtask reproduce tasks{}`.{}\n\n",
+        "Test-split scores, {} (mean ± std over seeds where several); model selection on dev only; embeddings per task trained on `en-mix`{} plus the task's training texts (multi-resolution Louvain: fine γ = 50, coarse γ = {}). Command: `cargo xtask reproduce tasks{}`.{}\n\n",
         if s.seeds.len() > 1 { format!("{} seeds", s.seeds.len()) } else { "one seed".into() },
         if ctx.quick { " (quick slice)" } else { "" },
+        s.coarse_gamma,
         if ctx.quick { " --quick" } else { "" },
         describe(&s, ctx.quick)
     ));
@@ -615,7 +624,7 @@ fn write_outputs(
         "experiment": "tasks",
         "setting": setting,
         "provenance": provenance(&cmd, started),
-        "settings": {"seeds": s.seeds, "linear_models": training_json(&s.linear), "dense": training_json(&s.deep), "sinr_transformer": training_json(&s.training("transformer")), "linear_floors_max_train": s.max_train, "enmix_bytes_per_source": s.enmix_bytes, "min_freq": s.min_freq},
+        "settings": {"seeds": s.seeds, "linear_models": training_json(&s.linear), "dense": training_json(&s.deep), "sinr_transformer": training_json(&s.training("transformer")), "linear_floors_max_train": s.max_train, "enmix_bytes_per_source": s.enmix_bytes, "min_freq": s.min_freq, "coarse_gamma": s.coarse_gamma},
         "tasks": all,
         "complete": complete,
     });
