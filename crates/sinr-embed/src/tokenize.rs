@@ -593,6 +593,30 @@ pub fn tokenize_text(text: &str, cfg: &TokenizerConfig) -> Result<Vec<Vec<String
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_line_over_the_limit_is_an_error_naming_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.txt");
+        std::fs::write(&path, format!("short line\n{}\nend\n", "word ".repeat(40))).unwrap();
+        let cfg = TokenizerConfig {
+            max_line_bytes: 64,
+            ..cfg()
+        };
+        let err = count_words(&Corpus::new([&path]), &cfg, &crate::NoProgress).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::LineTooLong {
+                    line: 2,
+                    limit: 64,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("c.txt"), "{err}");
+    }
+
     fn cfg() -> TokenizerConfig {
         TokenizerConfig {
             min_token_len: 1,
