@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         // What a loaded model is used for must not panic either.
         let _ = m.at_level(m.level);
         if let Some(w) = m.vocab.words().first() {
-            let _ = m.most_similar(w, 3);
+            let _ = m.similarity_index().most_similar(w, 3);
         }
     }
 });
