@@ -41,10 +41,11 @@ pub struct TrainArgs {
     /// CSV with a header (choose the columns), a TSV (columns by number), or a `.conll` file.
     #[arg(long)]
     data: String,
-    /// Text column of a CSV (a 0-based number for a TSV).
+    /// Text column: its header name in a CSV or a TSV with a header line; a 0-based number for
+    /// a TSV without one.
     #[arg(long, default_value = "text")]
     text_column: String,
-    /// Label column of a CSV (a 0-based number for a TSV).
+    /// Label column: its header name (CSV, TSV with a header) or a 0-based number (TSV without).
     #[arg(long, default_value = "label")]
     label_column: String,
     /// The run directory.

@@ -10,7 +10,7 @@ use crate::fetch::{Cache, Clients};
 use crate::manifest::Manifest;
 use crate::readers::{
     LabeledText, TaggedSentence, read_conll, read_germeval, read_insults, read_labeled_csv,
-    read_labeled_tsv, read_movie_reviews,
+    read_labeled_tsv, read_labeled_tsv_with_header, read_movie_reviews,
 };
 use crate::splits::stratified_split;
 
@@ -134,16 +134,11 @@ pub fn load_classification(
 pub fn load_user_file(path: &Path, text_col: &str, label_col: &str) -> Result<ClassificationTask> {
     let is_tsv = path.extension().is_some_and(|e| e == "tsv" || e == "txt");
     let items = if is_tsv {
-        let num = |c: &str, what: &str| {
-            c.parse::<usize>().map_err(|_| Error::Parse {
-                path: path.to_path_buf(),
-                line: 1,
-                message: format!(
-                    "{what} column `{c}` must be a 0-based column number for a TSV file"
-                ),
-            })
-        };
-        read_labeled_tsv(path, num(text_col, "text")?, num(label_col, "label")?)?
+        // Columns by 0-based number: a TSV without header; by name: the first line names them.
+        match (text_col.parse::<usize>(), label_col.parse::<usize>()) {
+            (Ok(t), Ok(l)) => read_labeled_tsv(path, t, l)?,
+            _ => read_labeled_tsv_with_header(path, text_col, label_col)?,
+        }
     } else {
         read_labeled_csv(path, text_col, label_col, ',')?
     };

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use sinr_data::readers::{
     read_conll, read_csv, read_germeval, read_insults, read_labeled_csv, read_labeled_tsv,
-    read_movie_reviews, read_pairs, read_vader,
+    read_labeled_tsv_with_header, read_movie_reviews, read_pairs, read_vader,
 };
 
 fn fx(name: &str) -> PathBuf {
@@ -137,8 +137,37 @@ fn user_file_is_split_80_10_10_stratified_and_fixed() {
     assert_eq!(t, again);
     let tsv = sinr_data::tasks::load_user_file(&fx("germeval.tsv"), "0", "1").unwrap();
     assert_eq!(tsv.labels, ["OFFENSE", "OTHER"]);
+    // A name instead of a number means the first line is a header; germeval.tsv has none.
     let e = sinr_data::tasks::load_user_file(&fx("germeval.tsv"), "text", "1")
         .unwrap_err()
         .to_string();
-    assert!(e.contains("0-based column number"), "{e}");
+    assert!(
+        e.contains("germeval.tsv:1: no column `text` in the header"),
+        "{e}"
+    );
+}
+
+#[test]
+fn user_tsv_with_a_header_and_named_columns() {
+    // The OLID layout (id, tweet, subtask_a); the last record has an empty label.
+    let path = fx("olid_header.tsv");
+    let e = err_of(read_labeled_tsv_with_header(&path, "tweet", "subtask_a"));
+    assert!(
+        e.ends_with("olid_header.tsv:5: field `subtask_a` is empty"),
+        "{e}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("olid.tsv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&good, text.lines().take(4).collect::<Vec<_>>().join("\n")).unwrap();
+    let r = read_labeled_tsv_with_header(&good, "tweet", "subtask_a").unwrap();
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[1].label, "OFF");
+    assert!(r[1].text.starts_with("@USER @USER Go home"));
+    assert_eq!(r[2].line, 4);
+    let e = err_of(read_labeled_tsv_with_header(&good, "text", "subtask_a"));
+    assert!(
+        e.contains("no column `text` in the header (id, tweet, subtask_a)"),
+        "{e}"
+    );
 }

