@@ -38,7 +38,8 @@ pub struct TrainArgs {
     #[arg(long)]
     embeddings: PathBuf,
     /// Data: a built-in set (`imdb`, `rt`, `insults`, `germeval2018`, `conll2003`), or a file: a
-    /// CSV with a header (choose the columns), a TSV (columns by number), or a `.conll` file.
+    /// CSV with a header (choose the columns), a TSV (columns by name after a header line, or by
+    /// number), or a `.conll` file.
     #[arg(long)]
     data: String,
     /// Text column: its header name in a CSV or a TSV with a header line; a 0-based number for

@@ -67,7 +67,8 @@ fn lying_headers_are_errors_not_allocations() {
     SinrModel::load(&path).expect("an honest re-assembly loads");
 
     let huge = 1_000_000_000_000u64;
-    let lies: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    type Lie = Box<dyn Fn(&mut serde_json::Value)>;
+    let lies: Vec<(&str, Lie)> = vec![
         ("n_rows", Box::new(move |h| h["n_rows"] = huge.into())),
         ("n_cols", Box::new(move |h| h["n_cols"] = huge.into())),
         ("nnz", Box::new(move |h| h["nnz"] = huge.into())),
