@@ -5,7 +5,6 @@
 use libfuzzer_sys::fuzz_target;
 use sinr_embed::{Corpus, NoProgress, SinrConfig};
 
-
 #[path = "common.rs"]
 mod common;
 
