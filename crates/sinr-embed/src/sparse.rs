@@ -61,6 +61,9 @@ impl SparseMatrix {
             if w[0] > w[1] {
                 return Err(format!("row pointer decreases at row {r}"));
             }
+            if w[1] > indices.len() {
+                return Err(format!("row {r} ends past the non-zeros"));
+            }
             let row = &indices[w[0]..w[1]];
             if row.iter().any(|&c| c as usize >= n_cols) {
                 return Err(format!("row {r} has a column out of range"));

@@ -98,3 +98,19 @@ fn lying_headers_are_errors_not_allocations() {
         );
     }
 }
+
+/// Inputs the fuzzers found (`cargo xtask fuzz`), kept as regression tests: each once crashed
+/// the loader, each must now be a clean error naming the file.
+#[test]
+fn fuzz_findings_are_clean_errors() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let err = SinrModel::load(&path).expect_err("a fuzz finding is not a model");
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(err.to_string().contains(&name), "{err}");
+        n += 1;
+    }
+    assert!(n >= 1);
+}
