@@ -384,7 +384,7 @@ impl AnyModel {
                     .map(|s| (*s).to_owned()),
             );
         }
-        // Words of the dimensions that matter most in any output (top 12 per output by |term|),
+        // Words of the dimensions that matter most in any output (top 20 per output by |term|),
         // and of every dimension named in the token terms.
         let mut wanted: Vec<u32> = Vec::new();
         for o in &outputs {
@@ -395,7 +395,7 @@ impl AnyModel {
                 .map(|(k, r)| (k as u32, r[o.predicted].abs()))
                 .collect();
             idx.sort_by(|a, b| b.1.total_cmp(&a.1));
-            wanted.extend(idx.iter().take(12).map(|x| x.0));
+            wanted.extend(idx.iter().take(20).map(|x| x.0));
             wanted.extend(o.token_communities.iter().flatten().map(|x| x.0));
         }
         wanted.sort_unstable();
