@@ -18,12 +18,16 @@ const B: &[u8] = b"second document\n";
 struct Fixture {
     dir: tempfile::TempDir,
     manifest: Manifest,
+    text: String,
     clients: Clients,
 }
 
 impl Fixture {
     fn cache(&self) -> Cache {
         Cache::new(self.dir.path().join("cache"))
+    }
+    fn manifest_text(&self) -> &str {
+        &self.text
     }
     fn calls(&self) -> usize {
         std::fs::read_to_string(self.dir.path().join("calls"))
@@ -99,6 +103,7 @@ citation = "none"
     Fixture {
         dir,
         manifest,
+        text,
         clients,
     }
 }
@@ -251,4 +256,101 @@ fn concurrent_fetches_download_once() {
     });
     assert_eq!(fx.calls(), 1);
     assert_eq!(fx.cache().state(d, &d.files[0]).unwrap(), FileState::Intact);
+}
+
+/// The child side of `killed_fetches_never_leave_a_bad_file`: when run with the environment
+/// the parent sets, fetch the toy data set and exit; otherwise do nothing.
+#[test]
+fn child_fetch_for_the_kill_test() {
+    let (Ok(manifest), Ok(cache)) = (
+        std::env::var("SINR_KILL_TEST_MANIFEST"),
+        std::env::var("SINR_KILL_TEST_CACHE"),
+    ) else {
+        return;
+    };
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let m = Manifest::parse(&text, Path::new(&manifest)).unwrap();
+    let d = m.dataset("toy").unwrap();
+    Cache::new(cache)
+        .ensure(d, &Clients::default(), &quiet)
+        .unwrap();
+}
+
+/// A fetch killed (SIGKILL) at random moments — while the fake `pip` is half-way through writing
+/// the archive, while members are extracted, while files are renamed into place — never leaves a
+/// file that the cache takes for good unless it is good, never a stale lock, and the next fetch
+/// completes.
+#[test]
+fn killed_fetches_never_leave_a_bad_file() {
+    let fx = fixture(None);
+    let d = fx.manifest.dataset("toy").unwrap();
+    // A slow `pip`: half of the archive, a pause, then the whole archive.
+    let whl = fx.dir.path().join("pkg-1.0-py3-none-any.whl");
+    let half = std::fs::metadata(&whl).unwrap().len() / 2;
+    let fake = fx.dir.path().join("fake-python");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nwhile [ \"$1\" != --dest ]; do shift; done\nhead -c {half} {whl} > \"$2\"/pkg-1.0-py3-none-any.whl\nsleep 0.05\ncp {whl} \"$2\"/\n",
+            whl = whl.display()
+        ),
+    )
+    .unwrap();
+    let manifest = fx.dir.path().join("datasets.toml");
+    std::fs::write(&manifest, fx.manifest_text()).unwrap();
+    let cache_dir = fx.dir.path().join("killed-cache");
+    let cache = Cache::new(&cache_dir);
+    let exe = std::env::current_exe().unwrap();
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut kills = 0;
+    for i in 0..30 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let delay = std::time::Duration::from_millis(rng % 120);
+        let mut child = std::process::Command::new(&exe)
+            .args([
+                "--exact",
+                "child_fetch_for_the_kill_test",
+                "--test-threads=1",
+            ])
+            .env("SINR_KILL_TEST_MANIFEST", &manifest)
+            .env("SINR_KILL_TEST_CACHE", &cache_dir)
+            .env("SINR_PYTHON", &fake)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let killed = child.try_wait().unwrap().is_none();
+        kills += usize::from(killed);
+        let _ = child.kill();
+        let _ = child.wait();
+        // Every file is either absent or intact: nothing torn is in place.
+        for f in &d.files {
+            let s = cache.state(d, f).unwrap();
+            assert!(
+                matches!(s, FileState::Missing | FileState::Intact),
+                "iteration {i}: {} is {s:?} after a kill at {delay:?}",
+                f.name
+            );
+        }
+        // After a complete fetch, and every fourth time, start over, so that every phase is
+        // hit again (a kill on top of a partial cache is kept the other times).
+        if !killed || i % 4 == 3 {
+            let _ = std::fs::remove_dir_all(&cache_dir);
+        }
+    }
+    eprintln!("data fetch: {kills} of 30 fetches killed");
+    assert!(kills >= 10, "only {kills} fetches were killed");
+    // Whatever was left (half archives, temporary files), the next fetch completes, without
+    // waiting on a dead process's lock.
+    let clients = Clients {
+        python: fake.display().to_string(),
+        ..Clients::default()
+    };
+    cache.ensure(d, &clients, &quiet).unwrap();
+    for f in &d.files {
+        assert_eq!(cache.state(d, f).unwrap(), FileState::Intact);
+    }
 }
