@@ -225,6 +225,9 @@ pub struct TokenizerArgs {
     /// Words seen fewer times are dropped [default: 20].
     #[arg(long)]
     min_freq: Option<u64>,
+    /// Keep at most this many words, the most frequent [default: no limit].
+    #[arg(long)]
+    max_vocab: Option<usize>,
     /// Lines that are not UTF-8: skip (and count) or fail [default: skip].
     #[arg(long, value_enum)]
     invalid_utf8: Option<Utf8Arg>,
@@ -326,6 +329,9 @@ impl TokenizerArgs {
         }
         set(&mut t.min_unit_tokens, self.min_unit_tokens);
         set(&mut t.min_freq, self.min_freq);
+        if self.max_vocab.is_some() {
+            t.max_vocab = self.max_vocab;
+        }
         if let Some(p) = self.invalid_utf8 {
             t.invalid_utf8 = match p {
                 Utf8Arg::Skip => InvalidUtf8::Skip,

@@ -83,6 +83,10 @@ pub struct TokenizerConfig {
     pub min_unit_tokens: usize,
     /// Words seen fewer times are removed (reference README: 20).
     pub min_freq: u64,
+    /// Keep at most this many words, the most frequent (ties: alphabetical), after `min_freq`
+    /// (`None`: no limit). It bounds the graph, the co-occurrence pairs and the vectors whatever
+    /// the corpus; the summary says how many words it dropped.
+    pub max_vocab: Option<usize>,
     /// Policy for lines that are not valid UTF-8.
     pub invalid_utf8: InvalidUtf8,
     /// Longest accepted line, in bytes; a longer one is an error naming the line.
@@ -102,6 +106,7 @@ impl Default for TokenizerConfig {
             unit: Unit::Sentence,
             min_unit_tokens: 3,
             min_freq: 20,
+            max_vocab: None,
             invalid_utf8: InvalidUtf8::Skip,
             max_line_bytes: 64 << 20,
             chunk_bytes: 1 << 20,
@@ -117,6 +122,9 @@ impl TokenizerConfig {
         }
         if self.min_freq == 0 {
             return Err(Error::config("min_freq", "must be at least 1"));
+        }
+        if self.max_vocab == Some(0) {
+            return Err(Error::config("max_vocab", "must be at least 1"));
         }
         if self.max_line_bytes < 16 {
             return Err(Error::config("max_line_bytes", "must be at least 16"));
@@ -499,12 +507,18 @@ pub fn count_words(
         )));
     }
     let distinct = counts.len();
-    let kept: Vec<(String, u64)> = counts
+    let mut kept: Vec<(String, u64)> = counts
         .iter()
         .enumerate()
         .filter(|&(_, &c)| c >= cfg.min_freq)
         .map(|(i, &c)| (table.key(i as u32).to_owned(), c))
         .collect();
+    let mut capped = 0;
+    if let Some(max) = cfg.max_vocab.filter(|&m| kept.len() > m) {
+        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        capped = kept.len() - max;
+        kept.truncate(max);
+    }
     if kept.is_empty() {
         return Err(Error::Empty(format!(
             "no word of the corpus ({}) occurs at least min_freq = {} times ({} distinct words, {} tokens)",
@@ -516,11 +530,16 @@ pub fn count_words(
     }
     let vocab = Vocabulary::from_counts(kept);
     progress.finish(&format!(
-        "{} tokens, {} distinct words, {} kept (min_freq {})",
+        "{} tokens, {} distinct words, {} kept (min_freq {}{})",
         stats.tokens,
         distinct,
         vocab.len(),
-        cfg.min_freq
+        cfg.min_freq,
+        if capped > 0 {
+            format!(", max_vocab dropped {capped} more")
+        } else {
+            String::new()
+        }
     ));
     Ok((vocab, stats))
 }
@@ -592,6 +611,21 @@ pub fn tokenize_text(text: &str, cfg: &TokenizerConfig) -> Result<Vec<Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn max_vocab_keeps_the_most_frequent_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.txt");
+        std::fs::write(&path, "a a a b b c c d\ne e e f\n").unwrap();
+        let cfg = TokenizerConfig {
+            max_vocab: Some(3),
+            unit: Unit::Line,
+            ..cfg()
+        };
+        let (v, _) = count_words(&Corpus::new([&path]), &cfg, &crate::NoProgress).unwrap();
+        // a and e (3 each), then b and c tie at 2: b comes first.
+        assert_eq!(v.words(), ["a", "b", "e"]);
+    }
 
     #[test]
     fn a_line_over_the_limit_is_an_error_naming_file_and_line() {
