@@ -274,6 +274,59 @@ mod tests {
     }
 
     #[test]
+    fn a_hostile_archive_cannot_write_outside_the_destination() {
+        let d = tempfile::tempdir().unwrap();
+        let whl = d.path().join("evil.whl");
+        {
+            let mut z = zip::ZipWriter::new(File::create(&whl).unwrap());
+            let o = zip::write::SimpleFileOptions::default();
+            for name in [
+                "pkg/data/../../../escaped.txt",
+                "pkg/data/./dot.txt",
+                "/pkg/data/absolute.txt",
+                "pkg/data//empty.txt",
+                "pkg/data/good.txt",
+            ] {
+                z.start_file(name, o).unwrap();
+                z.write_all(b"x").unwrap();
+            }
+            z.finish().unwrap();
+        }
+        let out = d.path().join("cache").join("out");
+        let wanted = vec![Wanted {
+            member: "pkg/data/*".into(),
+            dest: out.clone(),
+        }];
+        let counts = Archive::open(&whl)
+            .unwrap()
+            .extract(&wanted, d.path())
+            .unwrap();
+        assert_eq!(counts, vec![1], "only the honest member is extracted");
+        assert!(out.join("good.txt").is_file());
+        assert!(!d.path().join("escaped.txt").exists());
+        assert!(!d.path().join("cache/escaped.txt").exists());
+        // Nothing but the honest file anywhere under the temporary directory's cache.
+        let mut found = Vec::new();
+        for e in walk(&d.path().join("cache")) {
+            found.push(e.strip_prefix(d.path()).unwrap().to_path_buf());
+        }
+        assert_eq!(found, vec![PathBuf::from("cache/out/good.txt")]);
+    }
+
+    fn walk(p: &Path) -> Vec<PathBuf> {
+        let mut v = Vec::new();
+        for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                v.extend(walk(&path));
+            } else {
+                v.push(path);
+            }
+        }
+        v
+    }
+
+    #[test]
     fn extracts_from_zip_tar_dir_and_inner_zip() {
         let d = tempfile::tempdir().unwrap();
         // An inner zip holding one member.
