@@ -67,7 +67,8 @@ pub struct TrainArgs {
     /// Learning rate.
     #[arg(long)]
     lr: Option<f64>,
-    /// Longest input in tokens.
+    /// Longest input in tokens: longer texts (sentences for tagging) are truncated, and the
+    /// words past the limit are ignored in training, prediction and explanations [default: 256].
     #[arg(long)]
     max_len: Option<usize>,
     /// Seed.
