@@ -30,12 +30,18 @@ pub struct Args {
     /// The data cache (default: SINR_DATA_DIR, else ~/.cache/sinr).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// `interpretability` only: analyse the task runs that exist instead of training the missing
+    /// ones first (to look at a long `tasks` run while it goes on).
+    #[arg(long)]
+    available: bool,
 }
 
 /// What every experiment gets.
 #[derive(Debug)]
 pub struct Ctx {
     pub quick: bool,
+    /// Use only the runs that exist (see `Args::available`).
+    pub available: bool,
     pub sinr: PathBuf,
     pub cache: Cache,
     pub manifest: Manifest,
@@ -72,6 +78,7 @@ pub fn run(args: &Args) -> Result<()> {
     let setting = if args.quick { "quick" } else { "full" };
     let ctx = Ctx {
         quick: args.quick,
+        available: args.available,
         sinr: build_sinr()?,
         cache: Cache::new(args.data_dir.clone().unwrap_or_else(Cache::default_root)),
         manifest,
