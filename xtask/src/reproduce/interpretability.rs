@@ -480,6 +480,14 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let n = if ctx.quick { 20 } else { 200 };
     let seeds: Vec<u64> = if ctx.quick { vec![1] } else { vec![1, 2, 3] };
     // The runs come from the `tasks` experiment.
+    for t in &ctx.tasks {
+        if !TASKS.contains(&t.as_str()) && t != "conll2003" {
+            anyhow::bail!(
+                "unknown task `{t}` for --tasks (known: {}, conll2003)",
+                TASKS.join(", ")
+            );
+        }
+    }
     let missing = TASKS.iter().any(|t| {
         !ctx.work
             .join("runs")
@@ -505,6 +513,12 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     if ctx.available {
         md.push_str("*(Made with `--available`: only the task runs finished so far; a task or model missing below was still training.)*\n\n");
     }
+    if !ctx.tasks.is_empty() {
+        md.push_str(&format!(
+            "*(Made for the tasks {} only, with `--tasks`.)*\n\n",
+            ctx.tasks.join(", ")
+        ));
+    }
     let mut results = Vec::new();
     let mut curves: Vec<Series> = Vec::new();
     let mut shares_series: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
@@ -517,7 +531,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 .join("test.json")
                 .exists()
         };
-        if ctx.available && !MODELS.iter().any(|m| finished(m)) {
+        if (ctx.available && !MODELS.iter().any(|m| finished(m)))
+            || (!ctx.tasks.is_empty() && !ctx.tasks.iter().any(|t| t == task))
+        {
             continue;
         }
         md.push_str(&format!("**{task}** — faithfulness and compactness:\n\n| model | method | compl. err. (max) | comp@20% | AOPC comp | suff@20% | AOPC suff | τ | top-3 overlap | tokens 90% | communities 90% |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"));
@@ -674,7 +690,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         }
         md.push_str(&format!("\n**{task}** — mechanisms (share of the absolute component contributions to the prediction; mean attention entropy per head, nats) and stability (Jaccard of the top communities / top-3 tokens across seeds):\n\n| model | embedding | heads | memories | biases | head entropy | stability (communities) | stability (tokens) |\n| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n{mech}\n{memories}"));
     }
-    md.push_str(&ner_plausibility(ctx, n, &mut results)?);
+    if ctx.tasks.is_empty() || ctx.tasks.iter().any(|t| t == "conll2003") {
+        md.push_str(&ner_plausibility(ctx, n, &mut results)?);
+    }
     let img1 = format!("img/interpretability-curves-{setting}.svg");
     let img2 = format!("img/interpretability-mechanisms-{setting}.svg");
     let svg = render(

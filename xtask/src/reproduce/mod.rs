@@ -34,6 +34,9 @@ pub struct Args {
     /// ones first (to look at a long `tasks` run while it goes on).
     #[arg(long)]
     available: bool,
+    /// `interpretability` only: these tasks (comma-separated) instead of all.
+    #[arg(long, value_delimiter = ',')]
+    tasks: Vec<String>,
 }
 
 /// What every experiment gets.
@@ -42,6 +45,8 @@ pub struct Ctx {
     pub quick: bool,
     /// Use only the runs that exist (see `Args::available`).
     pub available: bool,
+    /// Restrict `interpretability` to these tasks (empty: all).
+    pub tasks: Vec<String>,
     pub sinr: PathBuf,
     pub cache: Cache,
     pub manifest: Manifest,
@@ -79,6 +84,7 @@ pub fn run(args: &Args) -> Result<()> {
     let ctx = Ctx {
         quick: args.quick,
         available: args.available,
+        tasks: args.tasks.clone(),
         sinr: build_sinr()?,
         cache: Cache::new(args.data_dir.clone().unwrap_or_else(Cache::default_root)),
         manifest,
