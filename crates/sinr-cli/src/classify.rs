@@ -120,15 +120,39 @@ enum TaskData {
     Tag(TaggingTask),
 }
 
-fn load_data(args: &TrainArgs, log: &dyn Fn(&str)) -> Result<TaskData> {
-    let cache = || Cache::new(args.data_dir.clone().unwrap_or_else(Cache::default_root));
+/// Where a command's data comes from: a built-in set or a file, with its columns.
+struct DataSpec<'a> {
+    data: &'a str,
+    text_column: &'a str,
+    label_column: &'a str,
+    data_dir: Option<&'a Path>,
+}
+
+impl<'a> DataSpec<'a> {
+    fn of_train(args: &'a TrainArgs) -> Self {
+        Self {
+            data: &args.data,
+            text_column: &args.text_column,
+            label_column: &args.label_column,
+            data_dir: args.data_dir.as_deref(),
+        }
+    }
+}
+
+fn load_data(args: &DataSpec<'_>, log: &dyn Fn(&str)) -> Result<TaskData> {
+    let cache = || {
+        Cache::new(
+            args.data_dir
+                .map_or_else(Cache::default_root, Path::to_path_buf),
+        )
+    };
     let manifest = || -> Result<sinr_data::Manifest> {
         let path = sinr_data::find_manifest().context(
             "datasets.toml not found (run from the workspace, or give a file with --data)",
         )?;
         Ok(sinr_data::Manifest::load(path)?)
     };
-    let path = Path::new(&args.data);
+    let path = Path::new(args.data);
     if path.is_file() {
         if path.extension().is_some_and(|e| e == "conll") {
             let sentences = sinr_data::readers::read_conll(path, 0, -1)?;
@@ -141,7 +165,7 @@ fn load_data(args: &TrainArgs, log: &dyn Fn(&str)) -> Result<TaskData> {
             tags.sort();
             tags.dedup();
             return Ok(TaskData::Tag(TaggingTask {
-                name: args.data.clone(),
+                name: args.data.to_owned(),
                 tags,
                 train: sentences[..a].to_vec(),
                 dev: sentences[a..b].to_vec(),
@@ -150,11 +174,11 @@ fn load_data(args: &TrainArgs, log: &dyn Fn(&str)) -> Result<TaskData> {
         }
         return Ok(TaskData::Classify(load_user_file(
             path,
-            &args.text_column,
-            &args.label_column,
+            args.text_column,
+            args.label_column,
         )?));
     }
-    match args.data.as_str() {
+    match args.data {
         "conll2003" => Ok(TaskData::Tag(load_conll2003(
             &cache(),
             &manifest()?,
@@ -244,7 +268,7 @@ pub fn train(args: &TrainArgs, device_name: &str, quiet: bool) -> Result<()> {
             eprintln!("  {m}");
         }
     };
-    let data = load_data(args, &log)?;
+    let data = load_data(&DataSpec::of_train(args), &log)?;
     let enc = Encoder::new(&emb, cfg.max_len);
     let (kind, labels, train, dev, name) = match &data {
         TaskData::Classify(t) => {
@@ -373,26 +397,11 @@ pub fn evaluate(args: &EvaluateArgs, device_name: &str, quiet: bool) -> Result<(
     let device = sinr_models::device_from_name(device_name)?;
     let run = load_run(&args.run, args.embeddings.as_deref(), &device)
         .with_context(|| format!("cannot load run {}", args.run.display()))?;
-    let targs = TrainArgs {
-        task: None,
-        model: String::new(),
-        embeddings: PathBuf::new(),
-        data: args.data.clone(),
-        text_column: args.text_column.clone(),
-        label_column: args.label_column.clone(),
-        out: PathBuf::new(),
-        resume: false,
-        train_config: None,
-        epochs: None,
-        batch_size: None,
-        lr: None,
-        max_len: None,
-        seed: None,
-        patience: None,
-        class_weights: false,
-        max_batches: None,
-        max_train: None,
-        data_dir: args.data_dir.clone(),
+    let targs = DataSpec {
+        data: &args.data,
+        text_column: args.text_column.as_str(),
+        label_column: args.label_column.as_str(),
+        data_dir: args.data_dir.as_deref(),
     };
     let log = |m: &str| {
         if !quiet {
@@ -537,26 +546,11 @@ pub fn analyze(args: &AnalyzeArgs, device_name: &str, quiet: bool) -> Result<()>
         .with_context(|| format!("cannot load run {}", args.run.display()))?;
     let model_ad = run.autodiff_model(&device)?;
     let ad = device.clone().autodiff();
-    let targs = TrainArgs {
-        task: None,
-        model: String::new(),
-        embeddings: PathBuf::new(),
-        data: args.data.clone(),
-        text_column: "text".into(),
-        label_column: "label".into(),
-        out: PathBuf::new(),
-        resume: false,
-        train_config: None,
-        epochs: None,
-        batch_size: None,
-        lr: None,
-        max_len: None,
-        seed: None,
-        patience: None,
-        class_weights: false,
-        max_batches: None,
-        max_train: None,
-        data_dir: args.data_dir.clone(),
+    let targs = DataSpec {
+        data: &args.data,
+        text_column: "text",
+        label_column: "label",
+        data_dir: args.data_dir.as_deref(),
     };
     let log = |m: &str| {
         if !quiet {

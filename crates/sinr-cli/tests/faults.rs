@@ -101,8 +101,13 @@ fn killed_embedding_training_never_leaves_a_torn_model() {
     let (mut killed, mut finished) = (0, 0);
     for i in 0..24 {
         let gamma = ["1", "2", "5", "10"][i % 4];
-        // Up to 120 % of a full run, so some runs finish.
-        let delay = full.mul_f64(rng.below(1200) as f64 / 1000.0);
+        // Kill moments spread over a full run; every sixth run is left to finish (a busy
+        // machine makes runs slower than the first one timed, so no delay guarantees that).
+        let delay = if i % 6 == 5 {
+            Duration::from_secs(600)
+        } else {
+            full.mul_f64(rng.below(1000) as f64 / 1000.0)
+        };
         if kill_after(spawn(&embed_args(p(&corpus), p(&out), gamma)), delay) {
             finished += 1;
         } else {
@@ -135,7 +140,7 @@ fn killed_embedding_training_never_leaves_a_torn_model() {
         killed >= 5,
         "only {killed} runs were killed: the test did not test"
     );
-    assert!(finished >= 1, "no run finished");
+    assert!(finished >= 4, "only {finished} runs finished");
 }
 
 /// A labelled CSV made of the fixture's sentences (as in `classify.rs`).

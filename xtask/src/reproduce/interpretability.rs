@@ -28,6 +28,12 @@ const METHODS: [&str; 5] = [
     "random",
 ];
 
+/// Whether the cached analysis `out` is newer than the model of `run` (else it is redone).
+fn is_fresh(out: &Path, run: &Path) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((modified(out), modified(&run.join("best.bpk"))), (Some(a), Some(m)) if a >= m)
+}
+
 fn analyse(ctx: &Ctx, task: &str, model: &str, seed: u64, n: usize) -> Result<Option<Value>> {
     let run = ctx
         .work
@@ -41,11 +47,7 @@ fn analyse(ctx: &Ctx, task: &str, model: &str, seed: u64, n: usize) -> Result<Op
         .work
         .join("analysis")
         .join(format!("{task}-{model}-s{seed}.json"));
-    // A cached analysis counts only if it is newer than the run's model.
-    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let fresh =
-        matches!((modified(&out), modified(&run.join("best.bpk"))), (Some(a), Some(m)) if a >= m);
-    if !fresh {
+    if !is_fresh(&out, &run) {
         std::fs::create_dir_all(out.parent().expect("parent"))?;
         eprintln!("  analysing {task} · {model} · seed {seed}…");
         exec(
@@ -370,9 +372,7 @@ fn ner_plausibility(ctx: &Ctx, n: usize, results: &mut Vec<Value>) -> Result<Str
             .work
             .join("analysis")
             .join(format!("conll2003-{model}-s1.json"));
-        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-        let fresh = matches!((modified(&out), modified(&run.join("best.bpk"))), (Some(a), Some(m)) if a >= m);
-        if !fresh {
+        if !is_fresh(&out, &run) {
             std::fs::create_dir_all(out.parent().expect("parent"))?;
             eprintln!("  analysing conll2003 · {model} · entities…");
             exec(
