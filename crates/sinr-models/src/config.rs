@@ -45,6 +45,10 @@ pub struct TransformerConfig {
     pub memories: usize,
     /// L1 penalty on memory keys and values and on the read-out.
     pub l1: f64,
+    /// Token tasks: the read-out of each position also reads the final stream of the `window`
+    /// positions on each side, through one `[K, C]` matrix per offset (linear, so the exact
+    /// decomposition holds). 0: each position reads itself only. Ignored by sequence tasks.
+    pub window: usize,
 }
 
 impl Default for TransformerConfig {
@@ -56,6 +60,7 @@ impl Default for TransformerConfig {
             heads: 4,
             memories: 64,
             l1: 0.0,
+            window: 0,
         }
     }
 }
@@ -166,6 +171,12 @@ impl ModelConfig {
                 positive(c.layers, "layers")?;
                 positive(c.heads, "heads")?;
                 positive(c.memories, "memories")?;
+                if c.window > 16 {
+                    return Err(Error::config(
+                        "window",
+                        format!("must be at most 16 positions, got {}", c.window),
+                    ));
+                }
             }
             ModelConfig::Hierarchical(c) => nonneg(c.l1, "l1")?,
             ModelConfig::Dense(c) => {

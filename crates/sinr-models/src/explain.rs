@@ -212,72 +212,122 @@ pub fn explain_transformer(
     }
     let (w, b, c) = readout_host(&m.readout);
     let w_t = m.readout.weights(); // [K, C]
-    // Per-output weights over positions: β for sequence tasks, one-hot for each position.
+    // Each output reads the final stream through one or more terms `(β, W)`: logit = Σ β h W + b.
+    // Sequence tasks: the pooling weights β and the read-out. Token tasks: the position itself
+    // (one-hot β) with the read-out, and each neighbour in the context window with its matrix.
+    type Term = (Vec<f32>, Vec<f32>, Tensor<2>);
     let mut outputs = Vec::new();
-    let position_weights: Vec<(Option<usize>, Vec<f32>)> = if m.token_task {
+    let per_output: Vec<(Option<usize>, Vec<Term>)> = if m.token_task {
+        let one_hot = |p: usize| (0..t).map(|x| f32::from(u8::from(x == p))).collect();
+        let context: Vec<(isize, Tensor<2>)> = m
+            .offsets()
+            .into_iter()
+            .zip(m.context.iter().map(|r| r.val()))
+            .collect();
         (0..t)
             .map(|p| {
-                (
-                    Some(p),
-                    (0..t).map(|x| f32::from(u8::from(x == p))).collect(),
-                )
+                let mut terms: Vec<Term> = vec![(one_hot(p), w.clone(), w_t.clone())];
+                for (d, r) in &context {
+                    let q = p as isize + d;
+                    if (0..t as isize).contains(&q) {
+                        terms.push((one_hot(q as usize), to_vec(r.clone()), r.clone()));
+                    }
+                }
+                (Some(p), terms)
             })
             .collect()
     } else {
         let (_, beta) = m.pool.forward_dense(h.clone(), batch.mask.clone());
         let beta = to_vec(beta);
         attention.insert(0, ("pooling".into(), vec![beta.clone()]));
-        vec![(None, beta)]
+        vec![(None, vec![(beta, w.clone(), w_t.clone())])]
     };
     let h_host = to_vec(h.reshape([t, k]));
-    for (position, beta) in position_weights {
-        let beta_t = Tensor::<2>::from_data(TensorData::new(beta.clone(), [1, t]), &device);
-        // Token split: Σ_t β_t D[s, t, :] W.
-        let pooled_parts = beta_t
-            .clone()
-            .reshape([1, 1, t])
-            .expand([s, 1, t])
-            .matmul(parts.clone())
-            .reshape([s, k]);
-        let per_source = to_vec(pooled_parts.clone().matmul(w_t.clone())); // [S, C]
+    for (position, terms) in per_output {
+        let mut per_source = vec![0f32; s * c]; // [S, C]
+        let mut communities = vec![vec![0f32; c]; k];
+        let mut components: Vec<(String, Vec<f32>)> = writes
+            .iter()
+            .map(|(name, _)| (name.clone(), vec![0f32; c]))
+            .collect();
+        let mut memory_terms: Vec<Vec<Vec<f32>>> = memory_writes
+            .iter()
+            .map(|(_, act, _)| vec![vec![0f32; c]; act.dims()[1]])
+            .collect();
+        let mut memory_active: Vec<Vec<bool>> = memory_terms
+            .iter()
+            .map(|m| vec![false; m.len()])
+            .collect();
+        let mut pooled_by_term = Vec::with_capacity(terms.len()); // [S, K] per term
+        for (beta, wh, wt) in &terms {
+            let beta_t = Tensor::<2>::from_data(TensorData::new(beta.clone(), [1, t]), &device);
+            // Token split: Σ_t β_t D[s, t, :] W.
+            let pooled_parts = beta_t
+                .clone()
+                .reshape([1, 1, t])
+                .expand([s, 1, t])
+                .matmul(parts.clone())
+                .reshape([s, k]);
+            for (acc, v) in per_source
+                .iter_mut()
+                .zip(to_vec(pooled_parts.clone().matmul(wt.clone())))
+            {
+                *acc += v;
+            }
+            // Community split of the pooled final stream.
+            for (kk, row) in communities.iter_mut().enumerate() {
+                let pooled: f32 = (0..t).map(|ti| beta[ti] * h_host[ti * k + kk]).sum();
+                for (cc, x) in row.iter_mut().enumerate() {
+                    *x += pooled * wh[kk * c + cc];
+                }
+            }
+            // Component split: every write into the stream, pooled and read out.
+            for ((_, wr), (_, acc)) in writes.iter().zip(components.iter_mut()) {
+                let v = to_vec(beta_t.clone().matmul(wr.clone()).matmul(wt.clone()));
+                for (a, x) in acc.iter_mut().zip(v) {
+                    *a += x;
+                }
+            }
+            for (li, (_, act, values)) in memory_writes.iter().enumerate() {
+                let a = to_vec(beta_t.clone().matmul(act.clone())); // [M]
+                let vw = to_vec(values.clone().matmul(wt.clone())); // [M, C]
+                for (i, ai) in a.iter().enumerate() {
+                    if *ai != 0.0 {
+                        memory_active[li][i] = true;
+                        for cc in 0..c {
+                            memory_terms[li][i][cc] += ai * vw[i * c + cc];
+                        }
+                    }
+                }
+            }
+            pooled_by_term.push(to_vec(pooled_parts));
+        }
         let tokens: Vec<Vec<f32>> = grid(&per_source[..t * c], c);
         let bias: Vec<f32> = (0..c).map(|cc| per_source[t * c + cc] + b[cc]).collect();
-        // Community split of the pooled final stream.
-        let pooled: Vec<f32> = (0..k)
-            .map(|kk| (0..t).map(|ti| beta[ti] * h_host[ti * k + kk]).sum())
-            .collect();
-        let communities: Vec<Vec<f32>> = (0..k)
-            .map(|kk| (0..c).map(|cc| pooled[kk] * w[kk * c + cc]).collect())
-            .collect();
         let logits: Vec<f32> = (0..c)
             .map(|cc| communities.iter().map(|r| r[cc]).sum::<f32>() + b[cc])
             .collect();
         let predicted = argmax(&logits);
-        // Component split: every write into the stream, pooled and read out.
-        let mut components = Vec::new();
-        for (name, wr) in &writes {
-            let v = to_vec(beta_t.clone().matmul(wr.clone()).matmul(w_t.clone()));
-            components.push((name.clone(), v));
-        }
-        for (l, act, values) in &memory_writes {
-            let a = to_vec(beta_t.clone().matmul(act.clone())); // [M]
-            let vw = to_vec(values.clone().matmul(w_t.clone())); // [M, C]
-            for (i, ai) in a.iter().enumerate() {
-                if *ai != 0.0 {
-                    components.push((
-                        format!("layer {} memory {}", l + 1, i + 1),
-                        (0..c).map(|cc| ai * vw[i * c + cc]).collect(),
-                    ));
+        for (li, (l, _, _)) in memory_writes.iter().enumerate() {
+            for (i, v) in memory_terms[li].iter().enumerate() {
+                if memory_active[li][i] {
+                    components.push((format!("layer {} memory {}", l + 1, i + 1), v.clone()));
                 }
             }
         }
         components.push(("read-out bias".into(), b.clone()));
         // Largest community terms of every token for the predicted class.
-        let pp = to_vec(pooled_parts);
         let token_communities = (0..t)
             .map(|ti| {
                 top_terms(
-                    (0..k).map(|kk| (kk as u32, pp[ti * k + kk] * w[kk * c + predicted])),
+                    (0..k).map(|kk| {
+                        let v = terms
+                            .iter()
+                            .zip(&pooled_by_term)
+                            .map(|((_, wh, _), pp)| pp[ti * k + kk] * wh[kk * c + predicted])
+                            .sum::<f32>();
+                        (kk as u32, v)
+                    }),
                     10,
                 )
             })

@@ -15,6 +15,7 @@ use burn::nn::transformer::{
     TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
 };
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::module::Param;
 use burn::prelude::*;
 use sinr_nn::{
     HierarchyLevel, InitRng, KeyValueMemory, KeyValueMemoryConfig, PaddedRows, Readout,
@@ -143,6 +144,11 @@ pub struct SinrTransformer {
     pub pool: TaskAttention,
     /// Read-out.
     pub readout: Readout,
+    /// Token tasks: `[K, C]` read-out matrices of the neighbouring positions, offsets
+    /// `−w, …, −1, 1, …, w` in that order (empty: each position reads its own stream only).
+    /// The logit of position `i` is `b + h_i W + Σ_d h_{i+d} R_d` — linear in the final stream,
+    /// so every split of the stream (tokens, communities, components) carries over exactly.
+    pub context: Vec<Param<Tensor<2>>>,
     /// Sequence or token task.
     #[module(skip)]
     pub token_task: bool,
@@ -186,10 +192,62 @@ impl SinrTransformer {
                 .collect(),
             pool: TaskAttentionConfig::new(width).init(device, &mut rng),
             readout: ReadoutConfig::new(width, classes).init(device, &mut rng),
+            context: Vec::new(),
             token_task,
             width,
             l1,
         }
+    }
+
+    /// Gives the token read-out a context window of `w` positions on each side, its matrices
+    /// starting at zero (so the model starts as the one without). Sequence tasks ignore it.
+    pub fn with_window(mut self, w: usize) -> Self {
+        if self.token_task {
+            let [k, c] = self.readout.weight.dims();
+            let device = self.readout.weight.device();
+            self.context = (0..2 * w)
+                .map(|_| Param::from_tensor(Tensor::zeros([k, c], &device)))
+                .collect();
+        }
+        self
+    }
+
+    /// The window's half-width.
+    pub fn window(&self) -> usize {
+        self.context.len() / 2
+    }
+
+    /// The offsets of [`SinrTransformer::context`], in order.
+    pub fn offsets(&self) -> Vec<isize> {
+        let w = self.window() as isize;
+        (-w..0).chain(1..=w).collect()
+    }
+
+    /// Per-position logits of a token task `[B, T, C]` from the final stream: the position's
+    /// own read-out plus the context window (padding reads as zero; `mask` is true at padding).
+    pub fn token_logits(&self, h: Tensor<3>, mask: Tensor<2, Bool>) -> Tensor<3> {
+        let mut out = self.readout.forward_tokens(h.clone());
+        if self.context.is_empty() {
+            return out;
+        }
+        let [b, t, k] = h.dims();
+        let c = self.readout.bias.dims()[0];
+        let h = h * mask.bool_not().float().unsqueeze_dim::<3>(2); // the mask is true at padding
+        for (d, r) in self.offsets().into_iter().zip(&self.context) {
+            let n = d.unsigned_abs();
+            if n >= t {
+                continue;
+            }
+            let zeros = Tensor::<3>::zeros([b, n, k], &h.device());
+            // Position i reads h_{i+d}.
+            let shifted = if d > 0 {
+                Tensor::cat(vec![h.clone().slice([0..b, n..t, 0..k]), zeros], 1)
+            } else {
+                Tensor::cat(vec![zeros, h.clone().slice([0..b, 0..t - n, 0..k])], 1)
+            };
+            out = out + shifted.matmul(r.val().reshape([1, k, c]).expand([b, k, c]));
+        }
+        out
     }
 
     /// The input stream `[B, T, width]`: the token vectors (and the surface features).
@@ -233,7 +291,7 @@ impl Classifier for SinrTransformer {
     fn logits(&self, batch: &Batch) -> Tensor<2> {
         let (_, h, _) = self.stream(batch);
         if self.token_task {
-            at_positions(self.readout.forward_tokens(h), batch)
+            at_positions(self.token_logits(h, batch.mask.clone()), batch)
         } else {
             let (d, _) = self.pool.forward_dense(h, batch.mask.clone());
             self.readout.forward(d)
@@ -242,6 +300,9 @@ impl Classifier for SinrTransformer {
     fn penalty(&self) -> Option<Tensor<1>> {
         (self.l1 > 0.0).then(|| {
             let mut p = self.readout.l1();
+            for r in &self.context {
+                p = p + r.val().abs().sum();
+            }
             for l in &self.layers {
                 p = p + l.memory.l1();
             }

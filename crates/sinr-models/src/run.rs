@@ -207,7 +207,8 @@ impl AnyModel {
                     c.l1,
                     spec.train.seed,
                     device,
-                ))
+                )
+                .with_window(c.window))
             }
             ModelConfig::Hierarchical(c) => {
                 if spec.kind == TaskKind::Token {

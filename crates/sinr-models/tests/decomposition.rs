@@ -100,12 +100,16 @@ proptest! {
     }
 
     #[test]
-    fn sinr_transformer_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10, token_task in any::<bool>(), layers in 1usize..3) {
+    fn sinr_transformer_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10, token_task in any::<bool>(), layers in 1usize..3, window in 0usize..3) {
         let d = device();
         d.seed(seed);
         let r = rows(25, 10, seed);
         let kind = if token_task { TaskKind::Token } else { TaskKind::Sequence };
-        let m = SinrTransformer::new(&r, 3, kind, layers, 2, 8, 0.0, seed, &d);
+        let mut m = SinrTransformer::new(&r, 3, kind, layers, 2, 8, 0.0, seed, &d).with_window(window);
+        // The window's matrices start at zero: give them random signed weights.
+        for c in &mut m.context {
+            *c = burn::module::Param::from_tensor(Tensor::random(c.dims(), burn::tensor::Distribution::Normal(0.0, 1.0), &d));
+        }
         let ex = example(len, 25, seed, token_task);
         let batch = make_batch(&[&ex], kind, &d);
         let (outputs, attention) = explain_transformer(&m, &batch);
@@ -129,6 +133,27 @@ proptest! {
         let explained: Vec<f32> = outputs.iter().flat_map(|o| o.logits.clone()).collect();
         for (a, b) in logits.iter().zip(&explained) {
             prop_assert!((a - b).abs() < 1e-4 * a.abs().max(1.0), "{} vs {}", a, b);
+        }
+    }
+
+    #[test]
+    fn token_window_does_not_read_padding(seed in 0u64..1000, short in 1usize..6, extra in 1usize..5, window in 1usize..3) {
+        // A sentence's logits are the same alone and padded in a batch beside a longer one.
+        let d = device();
+        d.seed(seed);
+        let r = rows(25, 10, seed);
+        let mut m = SinrTransformer::new(&r, 3, TaskKind::Token, 1, 2, 8, 0.0, seed, &d).with_window(window);
+        for c in &mut m.context {
+            *c = burn::module::Param::from_tensor(Tensor::random(c.dims(), burn::tensor::Distribution::Normal(0.0, 1.0), &d));
+        }
+        use sinr_models::models::Classifier;
+        let a = example(short, 25, seed, true);
+        let b = example(short + extra, 25, seed + 1, true);
+        let alone = to_vec(m.logits(&make_batch(&[&a], TaskKind::Token, &d)));
+        let both = to_vec(m.logits(&make_batch(&[&a, &b], TaskKind::Token, &d)));
+        prop_assert_eq!(alone.len(), short * 3);
+        for (x, y) in alone.iter().zip(&both) {
+            prop_assert!((x - y).abs() < 1e-4 * x.abs().max(1.0), "{} vs {}", x, y);
         }
     }
 
