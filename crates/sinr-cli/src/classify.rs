@@ -602,7 +602,7 @@ pub fn analyze(args: &AnalyzeArgs, device_name: &str, quiet: bool) -> Result<()>
         &device,
     )?;
     let text = serde_json::to_string(
-        &serde_json::json!({"model": run.model.kind(), "labels": run.spec.labels, "examples": out, "memories": memories}),
+        &serde_json::json!({"version": sinr_models::analysis::ANALYSIS_VERSION, "model": run.model.kind(), "labels": run.spec.labels, "examples": out, "memories": memories}),
     )?;
     sinr_embed::write_atomically(&args.out, |w| w.write_all(text.as_bytes()))?;
     Ok(())
@@ -648,7 +648,7 @@ fn analyze_entities(
     }
     sinr_embed::Progress::finish(&bars, &format!("{} sentences", out.len()));
     let text = serde_json::to_string(
-        &serde_json::json!({"model": run.model.kind(), "labels": run.spec.labels, "sentences": out}),
+        &serde_json::json!({"version": sinr_models::analysis::ANALYSIS_VERSION, "model": run.model.kind(), "labels": run.spec.labels, "sentences": out}),
     )?;
     sinr_embed::write_atomically(&args.out, |w| w.write_all(text.as_bytes()))?;
     Ok(())

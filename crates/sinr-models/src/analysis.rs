@@ -1,9 +1,9 @@
 //! Measuring explanations (DESIGN.md §5): for one example, the token importances of several
 //! methods, and how faithful, compact and plausible they are.
 //!
-//! Methods: the model's exact contributions (interpretable models), its attention weights
-//! (task-vector pooling), gradient × input (the gradient of the predicted logit with respect to
-//! the token vectors, dotted with them), leave-one-out (the drop of the predicted probability
+//! Methods: the model's exact contributions to the predicted class's log-odds (interpretable
+//! models; see [`log_odds_weights`]), its attention weights (task-vector pooling), gradient ×
+//! input (the gradient of the same log-odds with respect to the token vectors, dotted with them), leave-one-out (the drop of the predicted probability
 //! when a token is removed), and a seeded random ranking (calibration). The same post-hoc methods
 //! apply to the dense baseline, which has no exact split.
 
@@ -93,13 +93,33 @@ fn probs_of_subsets(
         .collect()
 }
 
-/// Gradient × input per token for the predicted class, computed on `ad` (an autodiff device
-/// holding the same parameters).
+/// Version of what [`analyse_example`] computes; caches of older versions must be redone.
+/// 2: token importances (exact contributions and gradient × input) explain the predicted
+/// class's log-odds instead of its logit.
+pub const ANALYSIS_VERSION: u32 = 2;
+
+/// Weights `m` such that `z · m` is the decision quantity explained by token importances: the
+/// predicted class's logit minus the mean of the others' (for two classes, `z_c − z_other =
+/// log p_c / p_other`, the log-odds). A class's logit alone is the wrong target: a token that
+/// raises every logit alike weighs on it and not on the prediction. Linear, so the exact split
+/// of the logits gives the exact split of this margin.
+pub fn log_odds_weights(classes: usize, c: usize) -> Vec<f32> {
+    if classes < 2 {
+        return vec![1.0; classes];
+    }
+    let other = -1.0 / (classes - 1) as f32;
+    (0..classes).map(|k| if k == c { 1.0 } else { other }).collect()
+}
+
+/// Gradient × input per token for the predicted class's log-odds, computed on `ad` (an autodiff
+/// device holding the same parameters).
 fn grad_times_input(model_ad: &AnyModel, ex: &Example, c: usize, ad: &Device) -> Result<Vec<f64>> {
     let batch = make_batch(&[ex], TaskKind::Sequence, ad);
+    // The gradient of the predicted class's log-odds (see [`log_odds_weights`]).
     let pick = |logits: Tensor<2>| {
-        let idx = Tensor::<1, Int>::from_data(TensorData::new(vec![c as i64], [1]), ad);
-        logits.select(1, idx).sum()
+        let classes = logits.dims()[1];
+        let w = Tensor::<2>::from_data(TensorData::new(log_odds_weights(classes, c), [classes, 1]), ad);
+        logits.matmul(w).sum()
     };
     let per_token_sparse =
         |x: &sinr_nn::SparseTokens, grads: &burn::tensor::Gradients| -> Vec<f64> {
@@ -215,8 +235,17 @@ pub fn analyse_example(
         let e = model.explain(spec, emb, ex, device)?;
         let o = &e.outputs[0];
         a.completeness_error = Some(f64::from(o.relative_completeness_error()));
-        let tok: Vec<f64> = o.tokens.iter().map(|r| f64::from(r[c])).collect();
-        a.tokens_for_90 = Some(im::terms_to_cover(&tok, 0.9));
+        a.tokens_for_90 = Some(im::terms_to_cover(
+            &o.tokens.iter().map(|r| f64::from(r[c])).collect::<Vec<_>>(),
+            0.9,
+        ));
+        // Importances for faithfulness: exact contributions to the log-odds.
+        let m = log_odds_weights(o.logits.len(), c);
+        let tok: Vec<f64> = o
+            .tokens
+            .iter()
+            .map(|r| r.iter().zip(&m).map(|(x, w)| f64::from(x * w)).sum())
+            .collect();
         let comm: Vec<f64> = o.communities.iter().map(|r| f64::from(r[c])).collect();
         a.communities_for_90 = Some(im::terms_to_cover(&comm, 0.9));
         let mut order: Vec<usize> = (0..comm.len()).collect();
@@ -512,4 +541,23 @@ pub fn memory_profiles(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_odds_weights;
+
+    #[test]
+    fn log_odds_weights_by_hand() {
+        // Two classes: z_c − z_other.
+        assert_eq!(log_odds_weights(2, 0), vec![1.0, -1.0]);
+        assert_eq!(log_odds_weights(2, 1), vec![-1.0, 1.0]);
+        // Three: z_c − (z_a + z_b) / 2; the weights sum to zero, so a shift of every logit
+        // (which changes no probability) changes nothing.
+        let w = log_odds_weights(3, 1);
+        assert_eq!(w, vec![-0.5, 1.0, -0.5]);
+        assert!(w.iter().sum::<f32>().abs() < 1e-7);
+        // One output: the logit itself.
+        assert_eq!(log_odds_weights(1, 0), vec![1.0]);
+    }
 }

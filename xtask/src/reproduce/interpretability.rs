@@ -28,10 +28,21 @@ const METHODS: [&str; 5] = [
     "random",
 ];
 
-/// Whether the cached analysis `out` is newer than the model of `run` (else it is redone).
+/// `sinr_models::analysis::ANALYSIS_VERSION`: what `sinr analyze` computes (xtask does not link
+/// burn, so the number is repeated here; an analysis of another version is redone).
+const ANALYSIS_VERSION: u64 = 2;
+
+/// Whether the cached analysis `out` is newer than the model of `run` and of the current version
+/// (else it is redone).
 fn is_fresh(out: &Path, run: &Path) -> bool {
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    matches!((modified(out), modified(&run.join("best.bpk"))), (Some(a), Some(m)) if a >= m)
+    let newer =
+        matches!((modified(out), modified(&run.join("best.bpk"))), (Some(a), Some(m)) if a >= m);
+    let current = || -> Option<bool> {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(out).ok()?).ok()?;
+        Some(v["version"].as_u64() == Some(ANALYSIS_VERSION))
+    };
+    newer && current() == Some(true)
 }
 
 fn analyse(ctx: &Ctx, task: &str, model: &str, seed: u64, n: usize) -> Result<Option<Value>> {
@@ -502,7 +513,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let lex = vader(ctx)?;
     let setting = ctx.setting();
     let mut md = format!(
-        "Measured on {n} test examples per task and model with `sinr analyze` (seed 1{}). Importance methods: the interpretable models' **exact** contributions; their task-vector **attention**; **gradient × input**; **leave-one-out**; a seeded **random** ranking. ERASER comprehensiveness (higher is more faithful) and sufficiency (lower is better) at 1/5/10/20/50 % of the tokens, AOPC = their mean; agreement = Kendall τ and top-3 overlap with the exact contributions (with gradient × input for the dense baseline); compactness = tokens and communities covering 90 % of the absolute contribution; plausibility = AUPRC and token F1 of the importances against the VADER lexicon words whose sign agrees with the predicted class (polarity tasks). Command: `cargo xtask reproduce interpretability{}`.\n\n",
+        "Measured on {n} test examples per task and model with `sinr analyze` (seed 1{}). Importance methods: the interpretable models' **exact** contributions to the predicted class's log-odds (its logit minus the mean of the others', split exactly); their task-vector **attention**; **gradient × input** (of the same log-odds); **leave-one-out**; a seeded **random** ranking. ERASER comprehensiveness (higher is more faithful) and sufficiency (lower is better) at 1/5/10/20/50 % of the tokens, AOPC = their mean; agreement = Kendall τ and top-3 overlap with the exact contributions (with gradient × input for the dense baseline); compactness = tokens and communities covering 90 % of the absolute contribution to the predicted logit; plausibility = AUPRC and token F1 of the importances against the VADER lexicon words whose sign agrees with the predicted class (polarity tasks). Command: `cargo xtask reproduce interpretability{}`.\n\n",
         if seeds.len() > 1 {
             "; stability over seeds 1–3"
         } else {
