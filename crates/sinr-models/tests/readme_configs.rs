@@ -1,0 +1,38 @@
+//! The model configurations shown in the README parse, validate, and are each kind's defaults.
+
+use sinr_models::ModelConfig;
+
+#[test]
+fn readme_model_configs_are_the_defaults() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("## Model configurations")
+        .nth(1)
+        .expect("a model configurations section")
+        .split("\n## ")
+        .next()
+        .unwrap_or_default();
+    let blocks: Vec<&str> = section
+        .split("```json\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap_or_default())
+        .collect();
+    let mut kinds = Vec::new();
+    for b in &blocks {
+        let c: ModelConfig = serde_json::from_str(b).unwrap_or_else(|e| panic!("{b}: {e}"));
+        c.validate().unwrap_or_else(|e| panic!("{b}: {e}"));
+        let default = match &c {
+            ModelConfig::Attention(_) => ModelConfig::Attention(Default::default()),
+            ModelConfig::Transformer(_) => ModelConfig::Transformer(Default::default()),
+            ModelConfig::Hierarchical(_) => ModelConfig::Hierarchical(Default::default()),
+            ModelConfig::Dense(_) => ModelConfig::Dense(Default::default()),
+        };
+        assert_eq!(c, default, "the README shows {}'s defaults", c.kind());
+        // Every field is shown: the block says as much as the serialised defaults.
+        let shown: serde_json::Value = serde_json::from_str(b).unwrap();
+        assert_eq!(shown, serde_json::to_value(&default).unwrap(), "every field of {}", c.kind());
+        kinds.push(c.kind());
+    }
+    assert_eq!(kinds, ["attention", "transformer", "hierarchical", "dense"]);
+}
