@@ -108,7 +108,9 @@ pub fn log_odds_weights(classes: usize, c: usize) -> Vec<f32> {
         return vec![1.0; classes];
     }
     let other = -1.0 / (classes - 1) as f32;
-    (0..classes).map(|k| if k == c { 1.0 } else { other }).collect()
+    (0..classes)
+        .map(|k| if k == c { 1.0 } else { other })
+        .collect()
 }
 
 /// Gradient × input per token for the predicted class's log-odds, computed on `ad` (an autodiff
@@ -118,7 +120,10 @@ fn grad_times_input(model_ad: &AnyModel, ex: &Example, c: usize, ad: &Device) ->
     // The gradient of the predicted class's log-odds (see [`log_odds_weights`]).
     let pick = |logits: Tensor<2>| {
         let classes = logits.dims()[1];
-        let w = Tensor::<2>::from_data(TensorData::new(log_odds_weights(classes, c), [classes, 1]), ad);
+        let w = Tensor::<2>::from_data(
+            TensorData::new(log_odds_weights(classes, c), [classes, 1]),
+            ad,
+        );
         logits.matmul(w).sum()
     };
     let per_token_sparse =

@@ -254,10 +254,8 @@ pub fn explain_transformer(
             .iter()
             .map(|(_, act, _)| vec![vec![0f32; c]; act.dims()[1]])
             .collect();
-        let mut memory_active: Vec<Vec<bool>> = memory_terms
-            .iter()
-            .map(|m| vec![false; m.len()])
-            .collect();
+        let mut memory_active: Vec<Vec<bool>> =
+            memory_terms.iter().map(|m| vec![false; m.len()]).collect();
         let mut pooled_by_term = Vec::with_capacity(terms.len()); // [S, K] per term
         for (beta, wh, wt) in &terms {
             let beta_t = Tensor::<2>::from_data(TensorData::new(beta.clone(), [1, t]), &device);

@@ -11,11 +11,11 @@
 //! * [`DenseBaseline`] — free dense embeddings and burn's standard transformer encoder, the same
 //!   sizes: the price of interpretability.
 
+use burn::module::Param;
 use burn::nn::transformer::{
     TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
 };
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
-use burn::module::Param;
 use burn::prelude::*;
 use sinr_nn::{
     HierarchyLevel, InitRng, KeyValueMemory, KeyValueMemoryConfig, PaddedRows, Readout,

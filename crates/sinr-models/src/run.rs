@@ -197,18 +197,20 @@ impl AnyModel {
                         ),
                     ));
                 }
-                AnyModel::Transformer(SinrTransformer::new(
-                    &rows,
-                    classes,
-                    spec.kind,
-                    c.layers,
-                    c.heads,
-                    c.memories,
-                    c.l1,
-                    spec.train.seed,
-                    device,
+                AnyModel::Transformer(
+                    SinrTransformer::new(
+                        &rows,
+                        classes,
+                        spec.kind,
+                        c.layers,
+                        c.heads,
+                        c.memories,
+                        c.l1,
+                        spec.train.seed,
+                        device,
+                    )
+                    .with_window(c.window),
                 )
-                .with_window(c.window))
             }
             ModelConfig::Hierarchical(c) => {
                 if spec.kind == TaskKind::Token {

@@ -31,7 +31,12 @@ fn readme_model_configs_are_the_defaults() {
         assert_eq!(c, default, "the README shows {}'s defaults", c.kind());
         // Every field is shown: the block says as much as the serialised defaults.
         let shown: serde_json::Value = serde_json::from_str(b).unwrap();
-        assert_eq!(shown, serde_json::to_value(&default).unwrap(), "every field of {}", c.kind());
+        assert_eq!(
+            shown,
+            serde_json::to_value(&default).unwrap(),
+            "every field of {}",
+            c.kind()
+        );
         kinds.push(c.kind());
     }
     assert_eq!(kinds, ["attention", "transformer", "hierarchical", "dense"]);
