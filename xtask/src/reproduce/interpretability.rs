@@ -372,7 +372,12 @@ fn memory_table(task: &str, model: &str, mems: &[Value]) -> String {
 /// NER plausibility: does the tagging of an entity rest on the entity's own tokens? For the
 /// SINr transformer (exact contributions and leave-one-out) and the dense baseline
 /// (leave-one-out), over the gold entities of `n` test sentences of CoNLL-2003.
-fn ner_plausibility(ctx: &Ctx, n: usize, results: &mut Vec<Value>) -> Result<String> {
+fn ner_plausibility(
+    ctx: &Ctx,
+    n: usize,
+    results: &mut Vec<Value>,
+    pages: &mut Vec<PathBuf>,
+) -> Result<String> {
     let mut rows = String::new();
     for model in ["transformer", "dense"] {
         let run = ctx.work.join("runs").join(format!("conll2003-{model}-s1"));
@@ -395,6 +400,9 @@ fn ner_plausibility(ctx: &Ctx, n: usize, results: &mut Vec<Value>) -> Result<Str
             )?;
         }
         let a: Value = serde_json::from_str(&std::fs::read_to_string(&out)?)?;
+        if model == "transformer" {
+            pages.extend(ner_gallery(ctx, &run, &a)?);
+        }
         let entities: Vec<&Value> = a["sentences"]
             .as_array()
             .into_iter()
@@ -441,6 +449,54 @@ fn ner_plausibility(ctx: &Ctx, n: usize, results: &mut Vec<Value>) -> Result<Str
     Ok(format!(
         "**conll2003** — plausibility for NER: for every position of a gold entity, the share of the absolute token importance (for the predicted tag) on the entity's own tokens, and how often the most important token is one of them; \"chance\" is the share a uniform importance would give (entity length / sentence length). Leave-one-out replaces a word by the padding row and keeps its position and surface features.\n\n| model | method | own-token share | (correct entities) | top token inside | (correct entities) | chance | entities predicted exactly |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n{rows}\n"
     ))
+}
+
+/// Explanation pages of analysed CoNLL-2003 test sentences: two whose gold entities are all
+/// tagged exactly, two with an entity tagged wrong.
+fn ner_gallery(ctx: &Ctx, run: &Path, analysis: &Value) -> Result<Vec<PathBuf>> {
+    let dir = root().join("results").join("gallery").join(ctx.setting());
+    std::fs::create_dir_all(&dir)?;
+    let sentences = analysis["sentences"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for want_correct in [true, false] {
+        let picks = sentences
+            .iter()
+            .filter(|s| {
+                let ents = s["entities"].as_array().map_or(&[][..], Vec::as_slice);
+                let all_correct = ents.iter().all(|e| e["correct"] == true);
+                !ents.is_empty()
+                    && all_correct == want_correct
+                    && s["tokens"].as_array().is_some_and(|t| t.len() <= 30)
+            })
+            .take(2);
+        for (i, s) in picks.enumerate() {
+            let text: Vec<&str> = s["tokens"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let path = dir.join(format!(
+                "conll2003-transformer-{}-{}.html",
+                if want_correct { "correct" } else { "wrong" },
+                i + 1
+            ));
+            exec(
+                Command::new(&ctx.sinr)
+                    .args(["--quiet", "explain"])
+                    .arg(run)
+                    .arg(text.join(" "))
+                    .arg("--html")
+                    .arg(&path)
+                    .stdout(std::process::Stdio::null()),
+            )?;
+            out.push(path);
+        }
+    }
+    Ok(out)
 }
 
 /// Writes explanation pages of correct and wrong test predictions.
@@ -702,7 +758,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         md.push_str(&format!("\n**{task}** — mechanisms (share of the absolute component contributions to the prediction; mean attention entropy per head, nats) and stability (Jaccard of the top communities / top-3 tokens across seeds):\n\n| model | embedding | heads | memories | biases | head entropy | stability (communities) | stability (tokens) |\n| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n{mech}\n{memories}"));
     }
     if ctx.tasks.is_empty() || ctx.tasks.iter().any(|t| t == "conll2003") {
-        md.push_str(&ner_plausibility(ctx, n, &mut results)?);
+        md.push_str(&ner_plausibility(ctx, n, &mut results, &mut pages)?);
     }
     let img1 = format!("img/interpretability-curves-{setting}.svg");
     let img2 = format!("img/interpretability-mechanisms-{setting}.svg");
