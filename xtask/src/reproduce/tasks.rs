@@ -590,6 +590,17 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 .or_default()
                 .push((params.max(1) as f64, m));
             rows_json.push(json!({"model": model, "config": model_config(task, model), "seeds": s.seeds, "scores": per_seed.iter().map(|x| x.0.clone()).collect::<Vec<_>>(), "resources": per_seed.iter().map(|x| x.1.clone()).collect::<Vec<_>>()}));
+            // The tables so far, this task's finished models included, so that a long task
+            // shows what it has (marked unfinished).
+            if model != models[models.len() - 1] {
+                let mut partial = all.clone();
+                partial.push(json!({"task": task, "embeddings": emb_info, "rows": rows_json, "unfinished": true}));
+                let mut md = md.clone();
+                md.push_str(&format!(
+                    "*({task}: unfinished, the other models are still training.)*\n\n"
+                ));
+                write_outputs(ctx, &s, started, &md, &plot, &partial, false)?;
+            }
         }
         if kind == "classify" {
             let t = load_classification(task, &ctx.cache, &ctx.manifest, &ctx.clients, &ctx.log())?;
@@ -678,8 +689,13 @@ fn targets_table(all: &[Value], quick: bool) -> String {
         };
         let gap = dense.map(|d| score - d);
         let met = score >= target && gap.is_some_and(|g| g >= -allowed);
+        let label = if t.get("unfinished").is_some() {
+            format!("{task} (unfinished)")
+        } else {
+            task.to_owned()
+        };
         out.push_str(&format!(
-            "| {task} | {name} | {target:.0} | {score:.1} ({model}) | {:+.1} | {} | {} | −{allowed:.0} | {} |\n",
+            "| {label} | {name} | {target:.0} | {score:.1} ({model}) | {:+.1} | {} | {} | −{allowed:.0} | {} |\n",
             score - target,
             dense.map_or("–".into(), |d| format!("{d:.1}")),
             gap.map_or("–".into(), |g| format!("{g:+.1}")),
@@ -708,9 +724,9 @@ fn write_outputs(
     let setting = ctx.setting();
     let mut md = md.to_owned();
     if !complete {
+        let done = all.iter().filter(|t| t.get("unfinished").is_none()).count();
         md.push_str(&format!(
-            "*(In progress: {} of {} tasks done.)*\n\n",
-            all.len(),
+            "*(In progress: {done} of {} tasks done.)*\n\n",
             TASKS.len()
         ));
     }
