@@ -801,6 +801,23 @@ pub fn explain(
                 .unwrap_or_else(|| e.dimensions.get(*k).cloned().unwrap_or_default());
             println!("    {:+.4}  [{k}] {w}", v);
         }
+        if !o.fine_communities.is_empty() {
+            let fine_words: std::collections::HashMap<u32, &Vec<String>> = e
+                .fine_dimension_words
+                .iter()
+                .map(|(k, w)| (*k, w))
+                .collect();
+            let mut fine: Vec<&(u32, Vec<f32>)> = o.fine_communities.iter().collect();
+            fine.sort_by(|a, b| b.1[o.predicted].abs().total_cmp(&a.1[o.predicted].abs()));
+            println!(
+                "  fine communities (level {}, over the window):",
+                e.fine_level.unwrap_or(0)
+            );
+            for (k, v) in fine.iter().take(6) {
+                let w = fine_words.get(k).map(|w| w.join(", ")).unwrap_or_default();
+                println!("    {:+.4}  [{k}] {w}", v[o.predicted]);
+            }
+        }
         if run.spec.kind == TaskKind::Sequence {
             let mut comps: Vec<&(String, Vec<f32>)> = o.components.iter().collect();
             comps.sort_by(|a, b| b.1[o.predicted].abs().total_cmp(&a.1[o.predicted].abs()));

@@ -140,6 +140,36 @@ pub fn page(e: &Explanation, text: &str) -> String {
             let _ = writeln!(s, "<td>{}</td></tr>", bar(*v, max_c));
         }
         s.push_str("</table>\n");
+        if !o.fine_communities.is_empty() {
+            let fine_words: HashMap<u32, &Vec<String>> = e
+                .fine_dimension_words
+                .iter()
+                .map(|(k, w)| (*k, w))
+                .collect();
+            let mut terms: Vec<&(u32, Vec<f32>)> = o.fine_communities.iter().collect();
+            terms.sort_by(|a, b| b.1[o.predicted].abs().total_cmp(&a.1[o.predicted].abs()));
+            let max_f = terms.first().map_or(0.0, |c| c.1[o.predicted].abs());
+            let _ = write!(
+                s,
+                "<h3>The decision by fine community (level {}, read over the window)</h3><table><tr><th>community (its words)</th>",
+                e.fine_level.unwrap_or(0)
+            );
+            for l in &e.labels {
+                let _ = write!(s, "<th class=\"num\">{}</th>", esc(l));
+            }
+            s.push_str("<th></th></tr>\n");
+            for (k, r) in terms.iter().take(10) {
+                let label = fine_words
+                    .get(k)
+                    .map_or(format!("{k}"), |w| format!("{k} — {}", w.join(", ")));
+                let _ = write!(s, "<tr class=\"community\"><td>{}</td>", esc(&label));
+                for c in r {
+                    let _ = write!(s, "<td class=\"num\">{c:+.4}</td>");
+                }
+                let _ = writeln!(s, "<td>{}</td></tr>", bar(r[o.predicted], max_f));
+            }
+            s.push_str("</table>\n");
+        }
         if e.model != "attention" {
             let mut comps: Vec<&(String, Vec<f32>)> = o.components.iter().collect();
             comps.sort_by(|a, b| b.1[o.predicted].abs().total_cmp(&a.1[o.predicted].abs()));

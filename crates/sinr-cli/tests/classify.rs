@@ -403,3 +403,82 @@ fn train_predict_explain_and_bad_input() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("no known word"), "{}", stdout(&out));
 }
+
+/// Tagging a user's CoNLL file with the SINr transformer's window and fine-level read-out:
+/// train, evaluate (strict span F1), explain as text and as a page that shows the fine
+/// communities. The tags are made from the fixture: a run of capitalised words inside a
+/// sentence is a `NAME` entity.
+#[test]
+fn tag_a_conll_file_with_the_fine_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emb, _) = setup(dir.path());
+    let text = std::fs::read_to_string(fixture()).unwrap();
+    let mut conll = String::from("-DOCSTART- -X- -X- O\n\n");
+    let mut sentences = 0;
+    for s in text.split(['.', ';', '?']).map(str::trim) {
+        let toks: Vec<&str> = s
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if toks.len() < 5 {
+            continue;
+        }
+        let mut prev_name = false;
+        for (i, t) in toks.iter().enumerate() {
+            let name = i > 0 && t.chars().next().is_some_and(char::is_uppercase);
+            let tag = match (name, prev_name) {
+                (true, false) => "B-NAME",
+                (true, true) => "I-NAME",
+                _ => "O",
+            };
+            prev_name = name;
+            conll.push_str(&format!("{t} X X {tag}\n"));
+        }
+        conll.push('\n');
+        sentences += 1;
+        if sentences == 300 {
+            break;
+        }
+    }
+    let data = dir.path().join("names.conll");
+    std::fs::write(&data, conll).unwrap();
+    let cfg = dir.path().join("tagger.json");
+    std::fs::write(
+        &cfg,
+        r#"{"kind": "transformer", "layers": 1, "heads": 2, "memories": 8, "window": 1, "fine_level": 0}"#,
+    )
+    .unwrap();
+    let out = train(dir.path(), &emb, &data, p(&cfg), "tagger");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run = dir.path().join("tagger");
+    let scores = dir.path().join("scores.json");
+    let out = sinr(&[
+        "-q",
+        "evaluate",
+        p(&run),
+        "--data",
+        p(&data),
+        "--out",
+        p(&scores),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&scores).unwrap()).unwrap();
+    assert!(s["span_f1"].as_f64().is_some(), "{s}");
+    let page = dir.path().join("tagged.html");
+    let out = sinr(&[
+        "explain",
+        p(&run),
+        "the Congress of the United States met at Philadelphia",
+        "--html",
+        p(&page),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("fine communities (level 0"),
+        "{}",
+        stdout(&out)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("The decision by fine community") && !html.contains("<script"));
+}

@@ -49,6 +49,10 @@ pub struct TransformerConfig {
     /// positions on each side, through one `[K, C]` matrix per offset (linear, so the exact
     /// decomposition holds). 0: each position reads itself only. Ignored by sequence tasks.
     pub window: usize,
+    /// Token tasks: the tagging read-out also reads, over the same window, the token vectors of
+    /// this (fine) Louvain level, sparsely (one `[K_fine, C]` matrix per offset; exact split by
+    /// token and fine community). `None`: the stream's level only. Ignored by sequence tasks.
+    pub fine_level: Option<usize>,
 }
 
 impl Default for TransformerConfig {
@@ -61,6 +65,7 @@ impl Default for TransformerConfig {
             memories: 64,
             l1: 0.0,
             window: 0,
+            fine_level: None,
         }
     }
 }

@@ -42,6 +42,11 @@ pub struct OutputExplanation {
     /// `[T][(dimension, contribution to the predicted class)]`: the largest community terms of
     /// every token (at most 10 per token), for pictures.
     pub token_communities: Vec<Vec<(u32, f32)>>,
+    /// `(fine community, [C])`: the terms of the fine-level window of a tagging read-out
+    /// (communities of the model's fine level, not of `communities`), non-zero ones only.
+    /// `communities` and these, plus the read-out bias, sum to the logits.
+    #[serde(default)]
+    pub fine_communities: Vec<(u32, Vec<f32>)>,
 }
 
 /// A whole explanation.
@@ -61,6 +66,12 @@ pub struct Explanation {
     pub attention: AttentionMaps,
     /// One per output.
     pub outputs: Vec<OutputExplanation>,
+    /// The Louvain level of `fine_communities` (a tagging read-out's fine-level window), if any.
+    #[serde(default)]
+    pub fine_level: Option<usize>,
+    /// The words labelling the fine communities that matter (community → words).
+    #[serde(default)]
+    pub fine_dimension_words: Vec<(u32, Vec<String>)>,
 }
 
 impl OutputExplanation {
@@ -162,6 +173,7 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             ("read-out bias".into(), b),
         ],
         token_communities,
+        fine_communities: Vec::new(),
     };
     (out, alpha)
 }
@@ -243,6 +255,19 @@ pub fn explain_transformer(
         vec![(None, vec![(beta, w.clone(), w_t.clone())])]
     };
     let h_host = to_vec(h.reshape([t, k]));
+    // The fine-level window on the host: the tokens' sparse fine vectors and each offset's
+    // matrix.
+    let fine_host = m.fine.as_ref().map(|f| {
+        let x = f.forward(batch.tokens.clone());
+        let p = x.val.dims()[2];
+        let idx: Vec<i64> = x
+            .idx
+            .into_data()
+            .try_into_vec_as::<i64>()
+            .expect("int tensor");
+        let mats: Vec<Vec<f32>> = m.fine_readout.iter().map(|r| to_vec(r.val())).collect();
+        (p, idx, to_vec(x.val), mats)
+    });
     for (position, terms) in per_output {
         let mut per_source = vec![0f32; s * c]; // [S, C]
         let mut communities = vec![vec![0f32; c]; k];
@@ -300,10 +325,37 @@ pub fn explain_transformer(
             }
             pooled_by_term.push(to_vec(pooled_parts));
         }
+        // Fine-level window: token q at offset d from the output reads its fine vector
+        // through F_d.
+        let mut fine: std::collections::BTreeMap<u32, Vec<f32>> = Default::default();
+        if let (Some(p_out), Some((p, idx, val, mats))) = (position, &fine_host) {
+            for (j, d) in m.fine_offsets().into_iter().enumerate() {
+                let q = p_out as isize + d;
+                if !(0..t as isize).contains(&q) {
+                    continue;
+                }
+                let q = q as usize;
+                for e in 0..*p {
+                    let (kk, v) = (idx[q * p + e] as usize, val[q * p + e]);
+                    if v == 0.0 {
+                        continue;
+                    }
+                    let row = fine.entry(kk as u32).or_insert_with(|| vec![0f32; c]);
+                    for cc in 0..c {
+                        let term = v * mats[j][kk * c + cc];
+                        per_source[q * c + cc] += term;
+                        row[cc] += term;
+                    }
+                }
+            }
+        }
+        let fine_total: Vec<f32> = (0..c)
+            .map(|cc| fine.values().map(|r| r[cc]).sum())
+            .collect();
         let tokens: Vec<Vec<f32>> = grid(&per_source[..t * c], c);
         let bias: Vec<f32> = (0..c).map(|cc| per_source[t * c + cc] + b[cc]).collect();
         let logits: Vec<f32> = (0..c)
-            .map(|cc| communities.iter().map(|r| r[cc]).sum::<f32>() + b[cc])
+            .map(|cc| communities.iter().map(|r| r[cc]).sum::<f32>() + fine_total[cc] + b[cc])
             .collect();
         let predicted = argmax(&logits);
         for (li, (l, _, _)) in memory_writes.iter().enumerate() {
@@ -312,6 +364,9 @@ pub fn explain_transformer(
                     components.push((format!("layer {} memory {}", l + 1, i + 1), v.clone()));
                 }
             }
+        }
+        if m.fine.is_some() {
+            components.push(("fine-level window".into(), fine_total));
         }
         components.push(("read-out bias".into(), b.clone()));
         // Largest community terms of every token for the predicted class.
@@ -339,6 +394,10 @@ pub fn explain_transformer(
             communities,
             components,
             token_communities,
+            fine_communities: fine
+                .into_iter()
+                .filter(|(_, r)| r.iter().any(|v| *v != 0.0))
+                .collect(),
         });
     }
     let _ = SURFACE_FEATURES;
@@ -466,6 +525,7 @@ pub fn explain_hierarchical(
         communities,
         components,
         token_communities,
+        fine_communities: Vec::new(),
     };
     (out, alpha)
 }

@@ -35,6 +35,24 @@ pub trait Classifier {
     }
 }
 
+/// `y[b, i] = x[b, i + d]` (zero where `i + d` is outside `0..T`).
+fn shift(x: Tensor<3>, d: isize) -> Tensor<3> {
+    let [b, t, k] = x.dims();
+    let n = d.unsigned_abs();
+    if d == 0 {
+        return x;
+    }
+    if n >= t {
+        return Tensor::zeros([b, t, k], &x.device());
+    }
+    let zeros = Tensor::<3>::zeros([b, n, k], &x.device());
+    if d > 0 {
+        Tensor::cat(vec![x.slice([0..b, n..t, 0..k]), zeros], 1)
+    } else {
+        Tensor::cat(vec![zeros, x.slice([0..b, 0..t - n, 0..k])], 1)
+    }
+}
+
 /// Selects the real positions of `[B, T, C]` logits: `[N, C]`.
 fn at_positions(logits: Tensor<3>, batch: &Batch) -> Tensor<2> {
     let [b, t, c] = logits.dims();
@@ -149,6 +167,11 @@ pub struct SinrTransformer {
     /// The logit of position `i` is `b + h_i W + Σ_d h_{i+d} R_d` — linear in the final stream,
     /// so every split of the stream (tokens, communities, components) carries over exactly.
     pub context: Vec<Param<Tensor<2>>>,
+    /// Token tasks, optional: frozen token vectors of a fine Louvain level, read sparsely by the
+    /// tagging read-out over the same window (no dense stream at that level).
+    pub fine: Option<SinrEmbedding>,
+    /// `[K_fine, C]` read-out matrices of the fine vectors, offsets `−w, …, w` in that order.
+    pub fine_readout: Vec<Param<Tensor<2>>>,
     /// Sequence or token task.
     #[module(skip)]
     pub token_task: bool,
@@ -193,6 +216,8 @@ impl SinrTransformer {
             pool: TaskAttentionConfig::new(width).init(device, &mut rng),
             readout: ReadoutConfig::new(width, classes).init(device, &mut rng),
             context: Vec::new(),
+            fine: None,
+            fine_readout: Vec::new(),
             token_task,
             width,
             l1,
@@ -212,6 +237,29 @@ impl SinrTransformer {
         self
     }
 
+    /// Gives the token read-out a second, sparse input: the vectors of `rows` (a fine Louvain
+    /// level) at every position of the window (`with_window` first), one `[K_fine, C]` matrix
+    /// per offset, starting at zero. `logit_i += Σ_{|d|≤w} x^fine_{i+d} F_d`: linear in the
+    /// fine vectors, so it splits exactly by token and by fine community. Sequence tasks ignore
+    /// it.
+    pub fn with_fine(mut self, rows: &PaddedRows, w: usize) -> Self {
+        if self.token_task {
+            let c = self.readout.bias.dims()[0];
+            let device = self.readout.weight.device();
+            self.fine = Some(SinrEmbedding::new(rows, &device));
+            self.fine_readout = (0..=2 * w)
+                .map(|_| Param::from_tensor(Tensor::zeros([rows.dims, c], &device)))
+                .collect();
+        }
+        self
+    }
+
+    /// The offsets of [`SinrTransformer::fine_readout`], in order.
+    pub fn fine_offsets(&self) -> Vec<isize> {
+        let w = (self.fine_readout.len() / 2) as isize;
+        (-w..=w).collect()
+    }
+
     /// The window's half-width.
     pub fn window(&self) -> usize {
         self.context.len() / 2
@@ -224,28 +272,36 @@ impl SinrTransformer {
     }
 
     /// Per-position logits of a token task `[B, T, C]` from the final stream: the position's
-    /// own read-out plus the context window (padding reads as zero; `mask` is true at padding).
-    pub fn token_logits(&self, h: Tensor<3>, mask: Tensor<2, Bool>) -> Tensor<3> {
+    /// own read-out plus the context window, plus the fine vectors' window if any (padding
+    /// reads as zero).
+    pub fn token_logits(&self, h: Tensor<3>, batch: &Batch) -> Tensor<3> {
         let mut out = self.readout.forward_tokens(h.clone());
-        if self.context.is_empty() {
-            return out;
-        }
         let [b, t, k] = h.dims();
         let c = self.readout.bias.dims()[0];
-        let h = h * mask.bool_not().float().unsqueeze_dim::<3>(2); // the mask is true at padding
-        for (d, r) in self.offsets().into_iter().zip(&self.context) {
-            let n = d.unsigned_abs();
-            if n >= t {
-                continue;
+        // The mask is true at padding.
+        let keep = batch.mask.clone().bool_not().float().unsqueeze_dim::<3>(2);
+        if !self.context.is_empty() {
+            let h = h * keep.clone();
+            for (d, r) in self.offsets().into_iter().zip(&self.context) {
+                let rk = r.val().reshape([1, k, c]).expand([b, k, c]);
+                out = out + shift(h.clone(), d).matmul(rk);
             }
-            let zeros = Tensor::<3>::zeros([b, n, k], &h.device());
-            // Position i reads h_{i+d}.
-            let shifted = if d > 0 {
-                Tensor::cat(vec![h.clone().slice([0..b, n..t, 0..k]), zeros], 1)
-            } else {
-                Tensor::cat(vec![zeros, h.clone().slice([0..b, 0..t - n, 0..k])], 1)
-            };
-            out = out + shifted.matmul(r.val().reshape([1, k, c]).expand([b, k, c]));
+        }
+        if let Some(fine) = &self.fine {
+            // One gather of every offset's matrix: [B, T, O·C], then each offset's slice is
+            // moved to the positions that read it.
+            let x = fine.forward(batch.tokens.clone());
+            let o = self.fine_readout.len();
+            let all = Tensor::cat(self.fine_readout.iter().map(|f| f.val()).collect(), 1);
+            let [_, _, p] = x.val.dims();
+            let g = all
+                .select(0, x.idx.reshape([b * t * p]))
+                .reshape([b, t, p, o * c])
+                * x.val.reshape([b, t, p, 1]);
+            let g = g.sum_dim(2).reshape([b, t, o * c]) * keep;
+            for (j, d) in self.fine_offsets().into_iter().enumerate() {
+                out = out + shift(g.clone().slice([0..b, 0..t, j * c..(j + 1) * c]), d);
+            }
         }
         out
     }
@@ -291,7 +347,7 @@ impl Classifier for SinrTransformer {
     fn logits(&self, batch: &Batch) -> Tensor<2> {
         let (_, h, _) = self.stream(batch);
         if self.token_task {
-            at_positions(self.token_logits(h, batch.mask.clone()), batch)
+            at_positions(self.token_logits(h, batch), batch)
         } else {
             let (d, _) = self.pool.forward_dense(h, batch.mask.clone());
             self.readout.forward(d)
@@ -300,7 +356,7 @@ impl Classifier for SinrTransformer {
     fn penalty(&self) -> Option<Tensor<1>> {
         (self.l1 > 0.0).then(|| {
             let mut p = self.readout.l1();
-            for r in &self.context {
+            for r in self.context.iter().chain(&self.fine_readout) {
                 p = p + r.val().abs().sum();
             }
             for l in &self.layers {

@@ -197,20 +197,23 @@ impl AnyModel {
                         ),
                     ));
                 }
-                AnyModel::Transformer(
-                    SinrTransformer::new(
-                        &rows,
-                        classes,
-                        spec.kind,
-                        c.layers,
-                        c.heads,
-                        c.memories,
-                        c.l1,
-                        spec.train.seed,
-                        device,
-                    )
-                    .with_window(c.window),
+                let m = SinrTransformer::new(
+                    &rows,
+                    classes,
+                    spec.kind,
+                    c.layers,
+                    c.heads,
+                    c.memories,
+                    c.l1,
+                    spec.train.seed,
+                    device,
                 )
+                .with_window(c.window);
+                let m = match c.fine_level {
+                    Some(l) => m.with_fine(&embedding_rows(emb, l, c.sparsify)?, c.window),
+                    None => m,
+                };
+                AnyModel::Transformer(m)
             }
             ModelConfig::Hierarchical(c) => {
                 if spec.kind == TaskKind::Token {
@@ -408,6 +411,33 @@ impl AnyModel {
             .filter(|&k| (k as usize) < labels.len())
             .map(|k| (k, labels[k as usize].clone()))
             .collect();
+        // The fine-level window's communities (tagging with `fine_level`): the words of the
+        // ten largest terms of every output.
+        let fine_level = match &spec.model {
+            ModelConfig::Transformer(c) if spec.kind == TaskKind::Token => c.fine_level,
+            _ => None,
+        };
+        let mut fine_dimension_words = Vec::new();
+        if let Some(l) = fine_level {
+            let labels = dimension_labels(emb, l, 8)?;
+            let mut wanted: Vec<u32> = Vec::new();
+            for o in &outputs {
+                let mut terms: Vec<(u32, f32)> = o
+                    .fine_communities
+                    .iter()
+                    .map(|(k, r)| (*k, r[o.predicted].abs()))
+                    .collect();
+                terms.sort_by(|a, b| b.1.total_cmp(&a.1));
+                wanted.extend(terms.iter().take(10).map(|x| x.0));
+            }
+            wanted.sort_unstable();
+            wanted.dedup();
+            fine_dimension_words = wanted
+                .into_iter()
+                .filter(|&k| (k as usize) < labels.len())
+                .map(|k| (k, labels[k as usize].clone()))
+                .collect();
+        }
         Ok(Explanation {
             model: self.kind().to_owned(),
             labels: spec.labels.clone(),
@@ -416,6 +446,8 @@ impl AnyModel {
             dimension_words,
             attention,
             outputs,
+            fine_level,
+            fine_dimension_words,
         })
     }
 }

@@ -62,10 +62,12 @@ fn example(len: usize, vocab: usize, seed: u64, token_task: bool) -> Example {
 fn assert_complete(o: &sinr_models::OutputExplanation) {
     let e = o.relative_completeness_error();
     assert!(e < 1e-4, "completeness error {e} (logits {:?})", o.logits);
-    // The community split sums to the logit too.
+    // The community split (with the fine-level window's communities, if any) sums to the
+    // logit too.
     let scale = o.logits.iter().fold(1f32, |m, l| m.max(l.abs()));
     for (c, &l) in o.logits.iter().enumerate() {
-        let comm: f32 = o.communities.iter().map(|r| r[c]).sum();
+        let comm: f32 = o.communities.iter().map(|r| r[c]).sum::<f32>()
+            + o.fine_communities.iter().map(|r| r.1[c]).sum::<f32>();
         let comp_bias = o.components.last().expect("read-out bias").1[c];
         assert!(
             ((l - comm - comp_bias) / scale).abs() < 1e-4,
@@ -100,14 +102,18 @@ proptest! {
     }
 
     #[test]
-    fn sinr_transformer_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10, token_task in any::<bool>(), layers in 1usize..3, window in 0usize..3) {
+    fn sinr_transformer_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10, token_task in any::<bool>(), layers in 1usize..3, window in 0usize..3, fine in any::<bool>()) {
         let d = device();
         d.seed(seed);
         let r = rows(25, 10, seed);
         let kind = if token_task { TaskKind::Token } else { TaskKind::Sequence };
         let mut m = SinrTransformer::new(&r, 3, kind, layers, 2, 8, 0.0, seed, &d).with_window(window);
+        if fine {
+            // A finer level of 16 dimensions over the same vocabulary.
+            m = m.with_fine(&rows(25, 16, seed ^ 0x5eed), window);
+        }
         // The window's matrices start at zero: give them random signed weights.
-        for c in &mut m.context {
+        for c in m.context.iter_mut().chain(m.fine_readout.iter_mut()) {
             *c = burn::module::Param::from_tensor(Tensor::random(c.dims(), burn::tensor::Distribution::Normal(0.0, 1.0), &d));
         }
         let ex = example(len, 25, seed, token_task);
@@ -142,8 +148,10 @@ proptest! {
         let d = device();
         d.seed(seed);
         let r = rows(25, 10, seed);
-        let mut m = SinrTransformer::new(&r, 3, TaskKind::Token, 1, 2, 8, 0.0, seed, &d).with_window(window);
-        for c in &mut m.context {
+        let mut m = SinrTransformer::new(&r, 3, TaskKind::Token, 1, 2, 8, 0.0, seed, &d)
+            .with_window(window)
+            .with_fine(&rows(25, 16, seed ^ 0x5eed), window);
+        for c in m.context.iter_mut().chain(m.fine_readout.iter_mut()) {
             *c = burn::module::Param::from_tensor(Tensor::random(c.dims(), burn::tensor::Distribution::Normal(0.0, 1.0), &d));
         }
         use sinr_models::models::Classifier;
