@@ -285,7 +285,11 @@ impl AnyModel {
     pub fn num_params(&self) -> usize {
         match self {
             AnyModel::Attention(m) => m.num_params() - m.embedding.num_params(),
-            AnyModel::Transformer(m) => m.num_params() - m.embedding.num_params(),
+            AnyModel::Transformer(m) => {
+                m.num_params()
+                    - m.embedding.num_params()
+                    - m.fine.as_ref().map_or(0, Module::num_params)
+            }
             AnyModel::Hierarchical(m) => m.num_params() - m.embedding.num_params(),
             AnyModel::Dense(m) => m.num_params(),
         }

@@ -193,3 +193,34 @@ proptest! {
         }
     }
 }
+
+/// The parameter count reported for a run counts what training changes, not the frozen SINr
+/// vectors (of the stream's level or of the fine window).
+#[test]
+fn parameter_count_leaves_out_frozen_vectors() {
+    let d = device();
+    let (layers, heads, memories, window, classes) = (1, 2, 8, 2, 3);
+    let m = SinrTransformer::new(
+        &rows(25, 10, 1),
+        classes,
+        TaskKind::Token,
+        layers,
+        heads,
+        memories,
+        0.0,
+        1,
+        &d,
+    )
+    .with_window(window)
+    .with_fine(&rows(25, 16, 2), window);
+    let width = 10 + sinr_models::data::SURFACE_FEATURES.len();
+    let trainable: usize = m.layers.iter().map(burn::module::Module::num_params).sum::<usize>()
+        + burn::module::Module::num_params(&m.pool)
+        + burn::module::Module::num_params(&m.readout)
+        + 2 * window * width * classes // the stream's window
+        + (2 * window + 1) * 16 * classes; // the fine window
+    assert_eq!(
+        sinr_models::AnyModel::Transformer(m).num_params(),
+        trainable
+    );
+}
