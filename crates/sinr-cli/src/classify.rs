@@ -581,7 +581,6 @@ pub fn analyze(args: &AnalyzeArgs, device_name: &str, quiet: bool) -> Result<()>
             &run.model,
             &model_ad,
             &run.spec,
-            &run.embeddings,
             &ex,
             gold,
             args.seed ^ i as u64,
@@ -636,13 +635,7 @@ fn analyze_entities(
             .collect::<sinr_models::Result<_>>()
             .with_context(|| format!("sentence at line {}", s.line))?;
         let ex = run.encoder.encode_tokens(&s.tokens, &labels);
-        let entities = sinr_models::analysis::analyse_entities(
-            &run.model,
-            &run.spec,
-            &run.embeddings,
-            &ex,
-            device,
-        )?;
+        let entities = sinr_models::analysis::analyse_entities(&run.model, &run.spec, &ex, device)?;
         out.push(serde_json::json!({"index": i, "tokens": ex.surface, "entities": entities}));
         sinr_embed::Progress::advance(&bars, 1);
     }
@@ -802,20 +795,12 @@ pub fn explain(
             println!("    {:+.4}  [{k}] {w}", v);
         }
         if !o.fine_communities.is_empty() {
-            let fine_words: std::collections::HashMap<u32, &Vec<String>> = e
-                .fine_dimension_words
-                .iter()
-                .map(|(k, w)| (*k, w))
-                .collect();
-            let mut fine: Vec<&(u32, Vec<f32>)> = o.fine_communities.iter().collect();
-            fine.sort_by(|a, b| b.1[o.predicted].abs().total_cmp(&a.1[o.predicted].abs()));
             println!(
                 "  fine communities (level {}, over the window):",
                 e.fine_level.unwrap_or(0)
             );
-            for (k, v) in fine.iter().take(6) {
-                let w = fine_words.get(k).map(|w| w.join(", ")).unwrap_or_default();
-                println!("    {:+.4}  [{k}] {w}", v[o.predicted]);
+            for (k, v, words) in e.top_fine_communities(o, 6) {
+                println!("    {:+.4}  [{k}] {}", v[o.predicted], words.join(", "));
             }
         }
         if run.spec.kind == TaskKind::Sequence {

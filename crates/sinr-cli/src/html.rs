@@ -141,13 +141,7 @@ pub fn page(e: &Explanation, text: &str) -> String {
         }
         s.push_str("</table>\n");
         if !o.fine_communities.is_empty() {
-            let fine_words: HashMap<u32, &Vec<String>> = e
-                .fine_dimension_words
-                .iter()
-                .map(|(k, w)| (*k, w))
-                .collect();
-            let mut terms: Vec<&(u32, Vec<f32>)> = o.fine_communities.iter().collect();
-            terms.sort_by(|a, b| b.1[o.predicted].abs().total_cmp(&a.1[o.predicted].abs()));
+            let terms = e.top_fine_communities(o, 10);
             let max_f = terms.first().map_or(0.0, |c| c.1[o.predicted].abs());
             let _ = write!(
                 s,
@@ -158,12 +152,14 @@ pub fn page(e: &Explanation, text: &str) -> String {
                 let _ = write!(s, "<th class=\"num\">{}</th>", esc(l));
             }
             s.push_str("<th></th></tr>\n");
-            for (k, r) in terms.iter().take(10) {
-                let label = fine_words
-                    .get(k)
-                    .map_or(format!("{k}"), |w| format!("{k} — {}", w.join(", ")));
+            for (k, r, words) in &terms {
+                let label = if words.is_empty() {
+                    format!("{k}")
+                } else {
+                    format!("{k} — {}", words.join(", "))
+                };
                 let _ = write!(s, "<tr class=\"community\"><td>{}</td>", esc(&label));
-                for c in r {
+                for c in *r {
                     let _ = write!(s, "<td class=\"num\">{c:+.4}</td>");
                 }
                 let _ = writeln!(s, "<td>{}</td></tr>", bar(r[o.predicted], max_f));

@@ -199,7 +199,6 @@ pub fn analyse_example(
     model: &AnyModel,
     model_ad: &AnyModel,
     spec: &RunSpec,
-    emb: &sinr_embed::SinrModel,
     ex: &Example,
     gold: usize,
     seed: u64,
@@ -237,8 +236,9 @@ pub fn analyse_example(
         head_self_attention: BTreeMap::new(),
     };
     if !matches!(model, AnyModel::Dense(_)) {
-        let e = model.explain(spec, emb, ex, device)?;
-        let o = &e.outputs[0];
+        // The exact terms only: the words labelling the dimensions are not needed here.
+        let (outputs, attention, _) = model.explain_terms(spec, ex, device)?;
+        let o = &outputs[0];
         a.completeness_error = Some(f64::from(o.relative_completeness_error()));
         a.tokens_for_90 = Some(im::terms_to_cover(
             &o.tokens.iter().map(|r| f64::from(r[c])).collect::<Vec<_>>(),
@@ -257,7 +257,7 @@ pub fn analyse_example(
         order.sort_by(|&x, &y| comm[y].abs().total_cmp(&comm[x].abs()));
         a.top_communities = order.into_iter().take(10).map(|k| k as u32).collect();
         a.importances.insert("exact".into(), tok);
-        if let Some((_, pool)) = e.attention.iter().find(|x| x.0 == "pooling") {
+        if let Some((_, pool)) = attention.iter().find(|x| x.0 == "pooling") {
             a.importances.insert(
                 "attention".into(),
                 pool[0].iter().map(|&v| f64::from(v)).collect(),
@@ -281,7 +281,7 @@ pub fn analyse_example(
             };
             *a.component_shares.entry(kind.into()).or_default() += f64::from(v[c]).abs() / total;
         }
-        for (name, map) in e.attention.iter().filter(|x| x.0 != "pooling") {
+        for (name, map) in attention.iter().filter(|x| x.0 != "pooling") {
             let t = map.len();
             let ent: f64 = map
                 .iter()
@@ -358,7 +358,6 @@ pub struct EntityAttribution {
 pub fn analyse_entities(
     model: &AnyModel,
     spec: &RunSpec,
-    emb: &sinr_embed::SinrModel,
     ex: &Example,
     device: &Device,
 ) -> Result<Vec<EntityAttribution>> {
@@ -392,9 +391,9 @@ pub fn analyse_entities(
     // importance[method][i][j]: token j for the predicted tag at position i.
     let mut importance: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
     if !matches!(model, AnyModel::Dense(_)) {
-        let e = model.explain(spec, emb, ex, device)?;
+        let (outputs, _, _) = model.explain_terms(spec, ex, device)?;
         let mut rows = vec![vec![0.0; n]; n];
-        for o in &e.outputs {
+        for o in &outputs {
             if let Some(i) = o.position.filter(|&i| i < n) {
                 rows[i] = o.tokens.iter().map(|r| f64::from(r[pred[i]])).collect();
             }

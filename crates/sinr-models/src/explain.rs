@@ -74,6 +74,31 @@ pub struct Explanation {
     pub fine_dimension_words: Vec<(u32, Vec<String>)>,
 }
 
+impl Explanation {
+    /// The `n` largest fine-community terms of output `o` for its predicted class, each with the
+    /// words labelling the community (empty when not labelled).
+    pub fn top_fine_communities<'a>(
+        &'a self,
+        o: &'a OutputExplanation,
+        n: usize,
+    ) -> Vec<(u32, &'a [f32], &'a [String])> {
+        let mut terms: Vec<&(u32, Vec<f32>)> = o.fine_communities.iter().collect();
+        terms.sort_by(|a, b| b.1[o.predicted].abs().total_cmp(&a.1[o.predicted].abs()));
+        terms
+            .into_iter()
+            .take(n)
+            .map(|(k, r)| {
+                let words = self
+                    .fine_dimension_words
+                    .iter()
+                    .find(|(d, _)| d == k)
+                    .map_or(&[][..], |(_, w)| w.as_slice());
+                (*k, r.as_slice(), words)
+            })
+            .collect()
+    }
+}
+
 impl OutputExplanation {
     /// `max_c |logit_c − Σ parts_c|` for the token split, the community split and the component
     /// split (each must be ~0).
@@ -231,18 +256,20 @@ pub fn explain_transformer(
     let mut outputs = Vec::new();
     let per_output: Vec<(Option<usize>, Vec<Term>)> = if m.token_task {
         let one_hot = |p: usize| (0..t).map(|x| f32::from(u8::from(x == p))).collect();
-        let context: Vec<(isize, Tensor<2>)> = m
+        // Each offset's matrix, on the device and on the host, copied once for all positions.
+        let context: Vec<(isize, Vec<f32>, Tensor<2>)> = m
             .offsets()
             .into_iter()
-            .zip(m.context.iter().map(|r| r.val()))
+            .zip(&m.context)
+            .map(|(d, r)| (d, to_vec(r.val()), r.val()))
             .collect();
         (0..t)
             .map(|p| {
                 let mut terms: Vec<Term> = vec![(one_hot(p), w.clone(), w_t.clone())];
-                for (d, r) in &context {
+                for (d, r_host, r) in &context {
                     let q = p as isize + d;
                     if (0..t as isize).contains(&q) {
-                        terms.push((one_hot(q as usize), to_vec(r.clone()), r.clone()));
+                        terms.push((one_hot(q as usize), r_host.clone(), r.clone()));
                     }
                 }
                 (Some(p), terms)

@@ -238,11 +238,12 @@ impl SinrTransformer {
     }
 
     /// Gives the token read-out a second, sparse input: the vectors of `rows` (a fine Louvain
-    /// level) at every position of the window (`with_window` first), one `[K_fine, C]` matrix
-    /// per offset, starting at zero. `logit_i += Σ_{|d|≤w} x^fine_{i+d} F_d`: linear in the
+    /// level) at every position of the window set by `with_window` (called first), one
+    /// `[K_fine, C]` matrix per offset, starting at zero. `logit_i += Σ_{|d|≤w} x^fine_{i+d} F_d`: linear in the
     /// fine vectors, so it splits exactly by token and by fine community. Sequence tasks ignore
     /// it.
-    pub fn with_fine(mut self, rows: &PaddedRows, w: usize) -> Self {
+    pub fn with_fine(mut self, rows: &PaddedRows) -> Self {
+        let w = self.window();
         if self.token_task {
             let c = self.readout.bias.dims()[0];
             let device = self.readout.weight.device();

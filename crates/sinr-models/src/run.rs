@@ -22,7 +22,10 @@ use sinr_embed::{Progress, SinrModel};
 use crate::config::{ModelConfig, TrainConfig};
 use crate::data::{Encoder, Example, TaskKind};
 use crate::error::{Error, Result};
-use crate::explain::{Explanation, explain_attention, explain_hierarchical, explain_transformer};
+use crate::explain::{
+    AttentionMaps, Explanation, OutputExplanation, explain_attention, explain_hierarchical,
+    explain_transformer,
+};
 use crate::input::{dimension_labels, embedding_rows};
 use crate::models::{
     AttentionClassifier, Classifier, DenseBaseline, HierarchicalClassifier, SinrTransformer,
@@ -210,7 +213,7 @@ impl AnyModel {
                 )
                 .with_window(c.window);
                 let m = match c.fine_level {
-                    Some(l) => m.with_fine(&embedding_rows(emb, l, c.sparsify)?, c.window),
+                    Some(l) => m.with_fine(&embedding_rows(emb, l, c.sparsify)?),
                     None => m,
                 };
                 AnyModel::Transformer(m)
@@ -337,23 +340,23 @@ impl AnyModel {
         })
     }
 
-    /// The exact explanation of one example.
+    /// The exact terms of one example's outputs and the model's attention maps, without the
+    /// words that label the dimensions (what measuring explanations over many examples needs);
+    /// also the width of the community split.
     ///
     /// # Errors
     /// For the dense baseline, which has no exact decomposition (post-hoc methods only).
-    pub fn explain(
+    pub fn explain_terms(
         &self,
         spec: &RunSpec,
-        emb: &SinrModel,
         example: &Example,
         device: &Device,
-    ) -> Result<Explanation> {
+    ) -> Result<(Vec<OutputExplanation>, AttentionMaps, usize)> {
         if example.rows.is_empty() {
             return Err(Error::Empty("no known word in the text: nothing to explain (the prediction is the model's prior, its biases)".into()));
         }
         let batch = crate::data::make_batch(&[example], spec.kind, device);
-        let level = model_level(&spec.model);
-        let (outputs, attention, dims) = match self {
+        Ok(match self {
             AnyModel::Attention(m) => {
                 let (o, alpha) = explain_attention(m, &batch);
                 (
@@ -377,7 +380,22 @@ impl AnyModel {
                     "the dense baseline has no exact decomposition; its explanations are post-hoc",
                 ));
             }
-        };
+        })
+    }
+
+    /// The exact explanation of one example, its dimensions labelled by their words.
+    ///
+    /// # Errors
+    /// For the dense baseline, which has no exact decomposition (post-hoc methods only).
+    pub fn explain(
+        &self,
+        spec: &RunSpec,
+        emb: &SinrModel,
+        example: &Example,
+        device: &Device,
+    ) -> Result<Explanation> {
+        let (outputs, attention, dims) = self.explain_terms(spec, example, device)?;
+        let level = model_level(&spec.model);
         // Which Louvain level the community split is at.
         let comm_level = match self {
             AnyModel::Hierarchical(m) => emb.level + m.levels.len(),

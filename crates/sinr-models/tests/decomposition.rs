@@ -110,7 +110,7 @@ proptest! {
         let mut m = SinrTransformer::new(&r, 3, kind, layers, 2, 8, 0.0, seed, &d).with_window(window);
         if fine {
             // A finer level of 16 dimensions over the same vocabulary.
-            m = m.with_fine(&rows(25, 16, seed ^ 0x5eed), window);
+            m = m.with_fine(&rows(25, 16, seed ^ 0x5eed));
         }
         // The window's matrices start at zero: give them random signed weights.
         for c in m.context.iter_mut().chain(m.fine_readout.iter_mut()) {
@@ -150,7 +150,7 @@ proptest! {
         let r = rows(25, 10, seed);
         let mut m = SinrTransformer::new(&r, 3, TaskKind::Token, 1, 2, 8, 0.0, seed, &d)
             .with_window(window)
-            .with_fine(&rows(25, 16, seed ^ 0x5eed), window);
+            .with_fine(&rows(25, 16, seed ^ 0x5eed));
         for c in m.context.iter_mut().chain(m.fine_readout.iter_mut()) {
             *c = burn::module::Param::from_tensor(Tensor::random(c.dims(), burn::tensor::Distribution::Normal(0.0, 1.0), &d));
         }
@@ -212,7 +212,7 @@ fn parameter_count_leaves_out_frozen_vectors() {
         &d,
     )
     .with_window(window)
-    .with_fine(&rows(25, 16, 2), window);
+    .with_fine(&rows(25, 16, 2));
     let width = 10 + sinr_models::data::SURFACE_FEATURES.len();
     let trainable: usize = m.layers.iter().map(burn::module::Module::num_params).sum::<usize>()
         + burn::module::Module::num_params(&m.pool)

@@ -32,17 +32,40 @@ const METHODS: [&str; 5] = [
 /// burn, so the number is repeated here; an analysis of another version is redone).
 const ANALYSIS_VERSION: u64 = 2;
 
-/// Whether the cached analysis `out` is newer than the model of `run` and of the current version
-/// (else it is redone).
-fn is_fresh(out: &Path, run: &Path) -> bool {
+/// The cached analysis `out`, parsed, if it is newer than the model of `run` and of the current
+/// version; `None` if it must be (re)made.
+fn load_if_fresh(out: &Path, run: &Path) -> Option<Value> {
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let newer =
-        matches!((modified(out), modified(&run.join("best.bpk"))), (Some(a), Some(m)) if a >= m);
-    let current = || -> Option<bool> {
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(out).ok()?).ok()?;
-        Some(v["version"].as_u64() == Some(ANALYSIS_VERSION))
-    };
-    newer && current() == Some(true)
+    if !matches!((modified(out), modified(&run.join("best.bpk"))), (Some(a), Some(m)) if a >= m) {
+        return None;
+    }
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(out).ok()?).ok()?;
+    (v["version"].as_u64() == Some(ANALYSIS_VERSION)).then_some(v)
+}
+
+/// `sinr analyze RUN --data TASK --n N` into `out`, unless a fresh analysis is cached there;
+/// the analysis, parsed once.
+fn cached_analysis(
+    ctx: &Ctx,
+    run: &Path,
+    task: &str,
+    n: usize,
+    out: &Path,
+    what: &str,
+) -> Result<Value> {
+    if let Some(v) = load_if_fresh(out, run) {
+        return Ok(v);
+    }
+    std::fs::create_dir_all(out.parent().expect("parent"))?;
+    eprintln!("  analysing {what}…");
+    exec(
+        Command::new(&ctx.sinr)
+            .args(["--quiet", "analyze"])
+            .arg(run)
+            .args(["--data", task, "--n", &n.to_string(), "--out"])
+            .arg(out),
+    )?;
+    Ok(serde_json::from_str(&std::fs::read_to_string(out)?)?)
 }
 
 fn analyse(ctx: &Ctx, task: &str, model: &str, seed: u64, n: usize) -> Result<Option<Value>> {
@@ -58,18 +81,8 @@ fn analyse(ctx: &Ctx, task: &str, model: &str, seed: u64, n: usize) -> Result<Op
         .work
         .join("analysis")
         .join(format!("{task}-{model}-s{seed}.json"));
-    if !is_fresh(&out, &run) {
-        std::fs::create_dir_all(out.parent().expect("parent"))?;
-        eprintln!("  analysing {task} · {model} · seed {seed}…");
-        exec(
-            Command::new(&ctx.sinr)
-                .args(["--quiet", "analyze"])
-                .arg(&run)
-                .args(["--data", task, "--n", &n.to_string(), "--out"])
-                .arg(&out),
-        )?;
-    }
-    Ok(Some(serde_json::from_str(&std::fs::read_to_string(&out)?)?))
+    let what = format!("{task} · {model} · seed {seed}");
+    cached_analysis(ctx, &run, task, n, &out, &what).map(Some)
 }
 
 fn vec_of(v: &Value) -> Vec<f64> {
@@ -388,18 +401,8 @@ fn ner_plausibility(
             .work
             .join("analysis")
             .join(format!("conll2003-{model}-s1.json"));
-        if !is_fresh(&out, &run) {
-            std::fs::create_dir_all(out.parent().expect("parent"))?;
-            eprintln!("  analysing conll2003 · {model} · entities…");
-            exec(
-                Command::new(&ctx.sinr)
-                    .args(["--quiet", "analyze"])
-                    .arg(&run)
-                    .args(["--data", "conll2003", "--n", &n.to_string(), "--out"])
-                    .arg(&out),
-            )?;
-        }
-        let a: Value = serde_json::from_str(&std::fs::read_to_string(&out)?)?;
+        let what = format!("conll2003 · {model} · entities");
+        let a = cached_analysis(ctx, &run, "conll2003", n, &out, &what)?;
         if model == "transformer" {
             pages.extend(ner_gallery(ctx, &run, &a)?);
         }
@@ -806,4 +809,43 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         pages.len()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cached_analysis_is_reused_only_if_newer_and_of_this_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        std::fs::create_dir_all(&run).unwrap();
+        let out = dir.path().join("a.json");
+        // No analysis yet.
+        std::fs::write(run.join("best.bpk"), b"model").unwrap();
+        assert!(load_if_fresh(&out, &run).is_none());
+        // Made after the model, this version: reused, parsed.
+        std::fs::write(
+            &out,
+            format!("{{\"version\": {ANALYSIS_VERSION}, \"x\": 1}}"),
+        )
+        .unwrap();
+        assert_eq!(load_if_fresh(&out, &run).unwrap()["x"], 1);
+        // Another version (or none): redone.
+        std::fs::write(&out, b"{\"version\": 1}").unwrap();
+        assert!(load_if_fresh(&out, &run).is_none());
+        std::fs::write(&out, b"{\"x\": 1}").unwrap();
+        assert!(load_if_fresh(&out, &run).is_none());
+        // The model changed after the analysis: redone.
+        std::fs::write(&out, format!("{{\"version\": {ANALYSIS_VERSION}}}")).unwrap();
+        let later = std::fs::metadata(&out).unwrap().modified().unwrap()
+            + std::time::Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(run.join("best.bpk"))
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        assert!(load_if_fresh(&out, &run).is_none());
+    }
 }

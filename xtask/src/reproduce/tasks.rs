@@ -253,6 +253,41 @@ fn model_config(task: &str, model: &str) -> Option<Value> {
     }
 }
 
+/// The file of a run directory that records what the run was made with.
+const STAMP: &str = "xtask-settings.txt";
+
+/// What a run is made with: training settings, embeddings, and the model configuration when it
+/// is not the kind's defaults (runs made with the defaults keep the stamps they had before
+/// configurations were recorded).
+fn stamp_text(t: &Training, emb: &Path, config: Option<&str>) -> String {
+    training_json(t).to_string() + &emb.display().to_string() + config.unwrap_or("")
+}
+
+/// Where a run stands against the settings it should be made with.
+#[derive(Debug, PartialEq, Eq)]
+enum RunState {
+    /// Made with these settings and evaluated on test: reused.
+    Done,
+    /// Started with these settings (the stamp is written before training) and cut after a
+    /// committed checkpoint: continued with `--resume`.
+    Resume,
+    /// Absent, or made with other settings: (re)started from scratch.
+    Fresh,
+}
+
+fn run_state(run: &Path, made_with: &str) -> RunState {
+    let current = std::fs::read_to_string(run.join(STAMP)).is_ok_and(|m| m == made_with);
+    match (
+        current,
+        run.join("test.json").exists(),
+        run.join("state.json").exists(),
+    ) {
+        (true, true, _) => RunState::Done,
+        (true, false, true) => RunState::Resume,
+        _ => RunState::Fresh,
+    }
+}
+
 /// Trains and evaluates one model with one seed; returns `(test scores, resources)`.
 fn run_model(
     ctx: &Ctx,
@@ -268,22 +303,15 @@ fn run_model(
         .join(format!("{task}-{model}-s{seed}"));
     let test = run.join("test.json");
     let t = s.training(model);
-    // A finished run is reused only if it was made with the same settings and embeddings.
     let config = model_config(task, model).map(|c| c.to_string());
-    let mut made_with = training_json(&t).to_string() + &emb.display().to_string();
-    if let Some(c) = &config {
-        made_with.push_str(c);
-    }
-    let stamp = run.join("xtask-settings.txt");
-    let current = std::fs::read_to_string(&stamp).is_ok_and(|m| m == made_with);
-    if !(test.exists() && current) {
-        // The stamp is written before training, so an interrupted run made with the same
-        // settings continues from its last committed checkpoint instead of starting over.
-        let resume = current && run.join("state.json").exists();
+    let made_with = stamp_text(&t, emb, config.as_deref());
+    let state = run_state(&run, &made_with);
+    if state != RunState::Done {
+        let resume = state == RunState::Resume;
         if !resume {
             let _ = std::fs::remove_dir_all(&run);
             std::fs::create_dir_all(&run)?;
-            write_atomic(&stamp, made_with.as_bytes())?;
+            write_atomic(&run.join(STAMP), made_with.as_bytes())?;
         }
         let model_arg = match &config {
             Some(c) => {
@@ -785,6 +813,31 @@ mod tests {
     fn row(model: &str, metric: &str, per_seed: &[f64]) -> Value {
         let scores: Vec<Value> = per_seed.iter().map(|v| json!({ metric: v })).collect();
         json!({"model": model, "seeds": [1, 2, 3], "scores": scores})
+    }
+
+    #[test]
+    fn runs_are_reused_resumed_or_restarted_by_their_stamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        let t = settings(false).linear;
+        let emb = Path::new("/e.sinr");
+        let plain = stamp_text(&t, emb, None);
+        let configured = stamp_text(&t, emb, Some(r#"{"kind":"attention","sparsify":1000}"#));
+        // A configuration changes the stamp; the defaults keep the older form.
+        assert_ne!(plain, configured);
+        assert_eq!(plain, training_json(&t).to_string() + "/e.sinr");
+        assert_eq!(run_state(&run, &plain), RunState::Fresh);
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::write(run.join(STAMP), &plain).unwrap();
+        // Stamped but no checkpoint committed yet: start again.
+        assert_eq!(run_state(&run, &plain), RunState::Fresh);
+        std::fs::write(run.join("state.json"), "{}").unwrap();
+        assert_eq!(run_state(&run, &plain), RunState::Resume);
+        // Other settings: never resumed, never reused.
+        assert_eq!(run_state(&run, &configured), RunState::Fresh);
+        std::fs::write(run.join("test.json"), "{}").unwrap();
+        assert_eq!(run_state(&run, &plain), RunState::Done);
+        assert_eq!(run_state(&run, &configured), RunState::Fresh);
     }
 
     #[test]
