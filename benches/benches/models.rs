@@ -141,7 +141,7 @@ fn benches(c: &mut Criterion) {
         );
         g.bench_function(
             BenchmarkId::from_parameter(format!("transformer-K300-2x4-{name}")),
-            |b| b.iter(|| explain_transformer(&tr, &one)),
+            |b| b.iter(|| explain_transformer(&tr, &one, None)),
         );
         g.finish();
     }

@@ -475,20 +475,25 @@ pub fn evaluate(args: &EvaluateArgs, device_name: &str, quiet: bool) -> Result<(
             let logits = run.model.predict(&examples, TaskKind::Token, 64, &device);
             let mut gold_tags = Vec::new();
             let mut pred_tags = Vec::new();
+            let mut argmax_tags = Vec::new();
+            let name = |i: usize| run.spec.labels[i].as_str();
             for (s, l) in items.iter().zip(&logits) {
                 let n = l.len() / c;
                 gold_tags.push(s.tags[..n].iter().map(String::as_str).collect::<Vec<_>>());
                 pred_tags.push(
+                    sinr_models::decode_tags(l, &run.spec.labels)
+                        .into_iter()
+                        .map(name)
+                        .collect::<Vec<_>>(),
+                );
+                argmax_tags.push(
                     l.chunks(c)
-                        .map(|r| {
-                            run.spec.labels
-                                [(0..c).max_by(|&a, &b| r[a].total_cmp(&r[b])).unwrap_or(0)]
-                            .as_str()
-                        })
+                        .map(|r| name((0..c).max_by(|&a, &b| r[a].total_cmp(&r[b])).unwrap_or(0)))
                         .collect::<Vec<_>>(),
                 );
             }
             let sc = sinr_metrics::task::span_f1(&gold_tags, &pred_tags);
+            let by_argmax = sinr_metrics::task::span_f1(&gold_tags, &argmax_tags);
             let truncated = items
                 .iter()
                 .filter(|s| s.tokens.len() > run.spec.train.max_len)
@@ -499,6 +504,7 @@ pub fn evaluate(args: &EvaluateArgs, device_name: &str, quiet: bool) -> Result<(
                 "span_precision": sc.precision,
                 "span_recall": sc.recall,
                 "span_f1": sc.f1,
+                "span_f1_argmax": by_argmax.f1,
                 "per_type": sc.per_type.iter().map(|(k, p, r, f, n)| serde_json::json!({"type": k, "precision": p, "recall": r, "f1": f, "gold": n})).collect::<Vec<_>>(),
             })
         }
@@ -716,13 +722,10 @@ pub fn predict(
                 )?;
             }
             TaskKind::Token => {
-                let tags: Vec<String> = l
-                    .chunks(c)
+                let tags: Vec<String> = sinr_models::decode_tags(l, &run.spec.labels)
+                    .into_iter()
                     .zip(&ex.surface)
-                    .map(|(r, tok)| {
-                        let best = (0..c).max_by(|&a, &b| r[a].total_cmp(&r[b])).unwrap_or(0);
-                        format!("{tok}/{}", run.spec.labels[best])
-                    })
+                    .map(|(best, tok)| format!("{tok}/{}", run.spec.labels[best]))
                     .collect();
                 writeln!(out, "{}", tags.join(" "))?;
             }
@@ -758,7 +761,13 @@ pub fn explain(
     }) {
         let label = &e.labels[o.predicted];
         match o.position {
-            Some(p) => println!("\n{} → {label}", e.tokens[p]),
+            Some(p) => match o.argmax {
+                Some(a) => println!(
+                    "\n{} → {label} (its own argmax {} breaks the BIO order; the best valid path decides)",
+                    e.tokens[p], e.labels[a]
+                ),
+                None => println!("\n{} → {label}", e.tokens[p]),
+            },
             None => println!(
                 "prediction: {label} (logits {:?}; completeness error {:.1e})",
                 o.logits

@@ -82,6 +82,13 @@ pub fn page(e: &Explanation, text: &str) -> String {
                     esc(&e.tokens[p]),
                     esc(pred)
                 );
+                if let Some(a) = o.argmax {
+                    let _ = writeln!(
+                        s,
+                        "<p class=\"muted\">This position's highest logit is {}, which would break the BIO order here (an <code>I-</code> tag continues a chunk of its own type only); the tag is the one of the best valid path over the sentence, and the contributions below are those of its logit.</p>",
+                        esc(&e.labels[a])
+                    );
+                }
             }
             None => {
                 let _ = writeln!(s, "<h2>Prediction: <b>{}</b></h2>", esc(pred));

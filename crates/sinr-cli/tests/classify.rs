@@ -253,7 +253,7 @@ fn train_predict_explain_and_bad_input() {
     assert!(out.status.success(), "{}", stderr(&out));
     let a: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&analysis).unwrap()).unwrap();
-    assert_eq!(a["version"], 2, "the analysis says which version made it");
+    assert_eq!(a["version"], 3, "the analysis says which version made it");
     let examples = a["examples"].as_array().unwrap();
     assert!(!examples.is_empty());
     for x in examples {
@@ -465,6 +465,27 @@ fn tag_a_conll_file_with_the_fine_window() {
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&scores).unwrap()).unwrap();
     assert!(s["span_f1"].as_f64().is_some(), "{s}");
+    assert!(s["span_f1_argmax"].as_f64().is_some(), "{s}");
+    // Predicted tags follow the BIO order: an I-X only continues a B-X or an I-X.
+    let out = sinr(&[
+        "-q",
+        "predict",
+        p(&run),
+        "the Congress of the United States met at Philadelphia and New York",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut prev = "O".to_owned();
+    for pair in stdout(&out).split_whitespace() {
+        let tag = pair.rsplit_once('/').unwrap().1.to_owned();
+        if let Some(kind) = tag.strip_prefix("I-") {
+            assert!(
+                prev == format!("B-{kind}") || prev == tag,
+                "{tag} after {prev}: {}",
+                stdout(&out)
+            );
+        }
+        prev = tag;
+    }
     let page = dir.path().join("tagged.html");
     let out = sinr(&[
         "explain",

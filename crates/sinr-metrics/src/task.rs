@@ -180,6 +180,88 @@ pub fn span_f1(gold: &[Vec<&str>], pred: &[Vec<&str>]) -> SpanScores {
     }
 }
 
+/// Tags of a sentence by the best **valid** BIO path: Viterbi over the positions' log-softmax
+/// scores, where `I-X` may only follow `B-X` or `I-X` (never open a sentence or follow `O` or
+/// another type). Tags that are not of the `B-X` / `I-X` form are unconstrained, so a tag set
+/// without BIO prefixes decodes as the per-position argmax.
+///
+/// `logits` holds one row of `labels.len()` scores per position. Where the argmax path is
+/// already valid the two coincide (each position's term is then at its maximum); where it is
+/// not (say `O I-PER`, or `B-MISC I-PER`), the decoder picks the valid sequence of highest total
+/// log-probability. Ties keep the lower tag index, as the argmax does.
+///
+/// # Panics
+/// If `logits.len()` is not a multiple of `labels.len()`.
+pub fn bio_decode(logits: &[f32], labels: &[&str]) -> Vec<usize> {
+    let c = labels.len();
+    if c == 0 || logits.is_empty() {
+        return Vec::new();
+    }
+    assert_eq!(logits.len() % c, 0, "logits are not rows of {c} scores");
+    let n = logits.len() / c;
+    let tags: Vec<(char, &str)> = labels.iter().map(|t| split_tag(t)).collect();
+    // allowed(prev, next): may tag `next` follow tag `prev` (`None` = sentence start)?
+    let allowed = |prev: Option<usize>, next: usize| -> bool {
+        let (p, kind) = tags[next];
+        if p != 'I' || !labels[next].starts_with("I-") {
+            return true;
+        }
+        prev.is_some_and(|q| {
+            let (pq, kq) = tags[q];
+            (pq == 'B' || pq == 'I') && kq == kind && labels[q].len() > 1
+        })
+    };
+    let log_softmax = |row: &[f32]| -> Vec<f64> {
+        let m = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+        let lse = f64::from(m)
+            + row
+                .iter()
+                .map(|&x| f64::from(x - m).exp())
+                .sum::<f64>()
+                .ln();
+        row.iter().map(|&x| f64::from(x) - lse).collect()
+    };
+    let mut score: Vec<f64> = log_softmax(&logits[..c])
+        .into_iter()
+        .enumerate()
+        .map(|(j, s)| {
+            if allowed(None, j) {
+                s
+            } else {
+                f64::NEG_INFINITY
+            }
+        })
+        .collect();
+    let mut back = vec![vec![0usize; c]; n];
+    for i in 1..n {
+        let row = log_softmax(&logits[i * c..(i + 1) * c]);
+        let mut next = vec![f64::NEG_INFINITY; c];
+        for j in 0..c {
+            let mut best = (f64::NEG_INFINITY, 0);
+            for (q, &sq) in score.iter().enumerate() {
+                if sq > best.0 && allowed(Some(q), j) {
+                    best = (sq, q);
+                }
+            }
+            next[j] = best.0 + row[j];
+            back[i][j] = best.1;
+        }
+        score = next;
+    }
+    let mut last = 0;
+    for (j, &s) in score.iter().enumerate() {
+        if s > score[last] {
+            last = j;
+        }
+    }
+    let mut path = vec![0; n];
+    path[n - 1] = last;
+    for i in (1..n).rev() {
+        path[i - 1] = back[i][path[i]];
+    }
+    path
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,5 +324,91 @@ mod tests {
         assert_eq!((loc.3, loc.4), (1.0, 1));
         let perfect = span_f1(&gold, &gold);
         assert_eq!(perfect.f1, 1.0);
+    }
+
+    #[test]
+    fn bio_decode_by_hand() {
+        let labels = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"];
+        // Row by row: argmax O, I-PER (invalid after O), I-PER.
+        let l = [
+            2.0, 1.0, 0.0, 0.0, 0.0, //
+            0.0, 0.5, 1.0, 0.0, 0.0, //
+            0.0, 0.0, 3.0, 0.0, 0.0,
+        ];
+        let path = bio_decode(&l, &labels);
+        let tags: Vec<&str> = path.iter().map(|&i| labels[i]).collect();
+        // The valid repairs: O B-PER I-PER gives up 0.5 of log-probability at position 1
+        // (B-PER instead of I-PER), B-PER I-PER I-PER gives up 1.0 at position 0.
+        assert_eq!(tags, ["O", "B-PER", "I-PER"]);
+        // A valid argmax path is kept.
+        let ok = [0.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0];
+        assert_eq!(bio_decode(&ok, &labels), vec![1, 2]);
+        // A sentence may not open with I-: I-LOC alone becomes the best other tag.
+        assert_eq!(bio_decode(&[0.0, 0.0, 0.0, 0.5, 1.0], &labels), vec![3]);
+        // A type change inside a chunk is invalid: B-LOC I-PER → B-LOC I-LOC or B-LOC B-PER, …
+        let t = [0.0, 0.0, 0.0, 5.0, 0.0, 0.0, 1.0, 2.0, 0.0, 1.5];
+        assert_eq!(bio_decode(&t, &labels), vec![3, 4]);
+        // Tags without BIO prefixes are unconstrained: the argmax.
+        assert_eq!(bio_decode(&[0.0, 1.0, 2.0, 0.0], &["a", "b"]), vec![1, 0]);
+        assert!(bio_decode(&[], &labels).is_empty());
+    }
+
+    /// Is a BIO tag sequence valid (every `I-X` after `B-X` or `I-X`)?
+    fn valid(tags: &[&str]) -> bool {
+        let mut prev = "O";
+        for t in tags {
+            if let Some(k) = t.strip_prefix("I-") {
+                let ok = prev.strip_prefix("B-").or_else(|| prev.strip_prefix("I-")) == Some(k);
+                if !ok {
+                    return false;
+                }
+            }
+            prev = t;
+        }
+        true
+    }
+
+    fn log_prob(logits: &[f32], path: &[usize], c: usize) -> f64 {
+        path.iter()
+            .enumerate()
+            .map(|(i, &j)| {
+                let r = &logits[i * c..(i + 1) * c];
+                let lse = r.iter().map(|&x| f64::from(x).exp()).sum::<f64>().ln();
+                f64::from(r[j]) - lse
+            })
+            .sum()
+    }
+
+    proptest::proptest! {
+        /// The decoded path is valid, no valid path (enumerated) scores higher, and a valid
+        /// argmax path is returned unchanged.
+        #[test]
+        fn bio_decode_is_the_best_valid_path(
+            n in 1usize..5,
+            raw in proptest::collection::vec(-3.0f32..3.0, 20),
+        ) {
+            let labels = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"];
+            let c = labels.len();
+            let logits = &raw[..n * c];
+            let path = bio_decode(logits, &labels);
+            let tags: Vec<&str> = path.iter().map(|&j| labels[j]).collect();
+            proptest::prop_assert!(valid(&tags));
+            let best = log_prob(logits, &path, c);
+            for code in 0..c.pow(n as u32) {
+                let other: Vec<usize> = (0..n).map(|i| code / c.pow(i as u32) % c).collect();
+                let t: Vec<&str> = other.iter().map(|&j| labels[j]).collect();
+                if valid(&t) {
+                    proptest::prop_assert!(log_prob(logits, &other, c) <= best + 1e-9);
+                }
+            }
+            let argmax: Vec<usize> = logits
+                .chunks(c)
+                .map(|r| (0..c).fold(0, |b, j| if r[j] > r[b] { j } else { b }))
+                .collect();
+            let at: Vec<&str> = argmax.iter().map(|&j| labels[j]).collect();
+            if valid(&at) {
+                proptest::prop_assert_eq!(path, argmax);
+            }
+        }
     }
 }

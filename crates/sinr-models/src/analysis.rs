@@ -95,8 +95,9 @@ fn probs_of_subsets(
 
 /// Version of what [`analyse_example`] computes; caches of older versions must be redone.
 /// 2: token importances (exact contributions and gradient × input) explain the predicted
-/// class's log-odds instead of its logit.
-pub const ANALYSIS_VERSION: u32 = 2;
+/// class's log-odds instead of its logit. 3: tagging analyses take the tags of the best valid
+/// BIO path ([`crate::decode_tags`]) instead of each position's argmax.
+pub const ANALYSIS_VERSION: u32 = 3;
 
 /// Weights `m` such that `z · m` is the decision quantity explained by token importances: the
 /// predicted class's logit minus the mean of the others' (for two classes, `z_c − z_other =
@@ -378,10 +379,7 @@ pub fn analyse_entities(
         .predict(std::slice::from_ref(ex), TaskKind::Token, 1, device)
         .remove(0);
     let probs: Vec<Vec<f64>> = full.chunks(c).map(softmax).collect();
-    let pred: Vec<usize> = probs
-        .iter()
-        .map(|p| (0..c).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0))
-        .collect();
+    let pred = crate::decode_tags(&full, &spec.labels);
     let pred_tags: Vec<&str> = pred.iter().map(|&p| spec.labels[p].as_str()).collect();
     let gold_spans = sinr_metrics::task::spans(&gold);
     if gold_spans.is_empty() {

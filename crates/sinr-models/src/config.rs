@@ -16,6 +16,10 @@ pub struct AttentionConfig {
     pub non_negative: bool,
     /// L1 penalty on the read-out weights.
     pub l1: f64,
+    /// Also read the mean of the token vectors through a read-out of its own (every token
+    /// weighs the same there; the task attention picks a few): `logits = d W + m M + b`. The
+    /// split stays exact: token `t` contributes `α_t x_t W + x_t M / T`.
+    pub mean_pooling: bool,
 }
 
 impl Default for AttentionConfig {
@@ -25,6 +29,7 @@ impl Default for AttentionConfig {
             sparsify: Some(100),
             non_negative: false,
             l1: 0.0,
+            mean_pooling: false,
         }
     }
 }

@@ -28,8 +28,12 @@ pub struct OutputExplanation {
     pub position: Option<usize>,
     /// Logits `[C]`.
     pub logits: Vec<f32>,
-    /// Predicted class.
+    /// Predicted class (token tasks: the tag of the best valid BIO path).
     pub predicted: usize,
+    /// Token tasks: this position's own argmax, where the BIO constraint decided another tag
+    /// (say `I-PER` after `O`); `None` where they agree.
+    #[serde(default)]
+    pub argmax: Option<usize>,
     /// `[T][C]` contribution of every input token.
     pub tokens: Vec<Vec<f32>>,
     /// `[C]` what no token carries (biases).
@@ -152,6 +156,14 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
     let (logits, alpha, d) = m.forward(batch.tokens.clone(), batch.mask.clone());
     let x = m.embedding.forward(batch.tokens.clone());
     let [_, t, p] = x.val.dims();
+    // The mean-pooled path, if any: every token weighs 1/T, through its own read-out `M`.
+    let mean = m.mean_readout.as_ref().map(|mr| {
+        (
+            to_vec(AttentionClassifier::mean_vector(&x, batch.mask.clone())),
+            to_vec(mr.val()),
+        )
+    });
+    let uniform = 1.0 / t.max(1) as f32;
     let idx: Vec<i64> = x
         .idx
         .into_data()
@@ -173,30 +185,54 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             if v == 0.0 {
                 continue;
             }
+            // Through the attention, and through the mean (weight 1/T).
+            let term = |cc: usize| {
+                let via_mean = mean
+                    .as_ref()
+                    .map_or(0.0, |(_, mw)| uniform * v * mw[col * c + cc]);
+                alpha[ti] * v * w[col * c + cc] + via_mean
+            };
             for (cc, slot) in tokens[ti].iter_mut().enumerate() {
-                *slot += alpha[ti] * v * w[col * c + cc];
+                *slot += term(cc);
             }
-            terms.push((col as u32, alpha[ti] * v * w[col * c + predicted]));
+            terms.push((col as u32, term(predicted)));
         }
         token_communities.push(top_terms(terms.into_iter(), 10));
     }
-    let communities: Vec<Vec<f32>> = (0..k)
+    let via_attention: Vec<Vec<f32>> = (0..k)
         .map(|kk| (0..c).map(|cc| d[kk] * w[kk * c + cc]).collect())
         .collect();
-    let embedding: Vec<f32> = (0..c)
-        .map(|cc| communities.iter().map(|r| r[cc]).sum())
+    let via_mean: Vec<Vec<f32>> = match &mean {
+        Some((mv, mw)) => (0..k)
+            .map(|kk| (0..c).map(|cc| mv[kk] * mw[kk * c + cc]).collect())
+            .collect(),
+        None => vec![vec![0f32; c]; k],
+    };
+    let communities: Vec<Vec<f32>> = via_attention
+        .iter()
+        .zip(&via_mean)
+        .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x + y).collect())
         .collect();
+    let total = |rows: &[Vec<f32>]| -> Vec<f32> {
+        (0..c).map(|cc| rows.iter().map(|r| r[cc]).sum()).collect()
+    };
+    let mut components = vec![(
+        "embedding (via task attention)".to_owned(),
+        total(&via_attention),
+    )];
+    if mean.is_some() {
+        components.push(("embedding (via mean pooling)".into(), total(&via_mean)));
+    }
+    components.push(("read-out bias".into(), b.clone()));
     let out = OutputExplanation {
         position: None,
         logits,
         predicted,
+        argmax: None,
         tokens,
         bias: b.clone(),
         communities,
-        components: vec![
-            ("embedding (via task attention)".into(), embedding),
-            ("read-out bias".into(), b),
-        ],
+        components,
         token_communities,
         fine_communities: Vec::new(),
     };
@@ -204,9 +240,14 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
 }
 
 /// Explains the SINr transformer on a batch of one example (no padding).
+///
+/// `tags`: for token tasks, the tag decided at every position (the best valid BIO path,
+/// [`crate::decode_tags`]); each output explains that tag, and says which tag its own argmax
+/// would have been where the two differ. `None`: every output explains its argmax.
 pub fn explain_transformer(
     m: &SinrTransformer,
     batch: &Batch,
+    tags: Option<&[usize]>,
 ) -> (Vec<OutputExplanation>, AttentionMaps) {
     let (h0, h, traces) = m.stream(batch);
     let device = h.device();
@@ -384,7 +425,11 @@ pub fn explain_transformer(
         let logits: Vec<f32> = (0..c)
             .map(|cc| communities.iter().map(|r| r[cc]).sum::<f32>() + fine_total[cc] + b[cc])
             .collect();
-        let predicted = argmax(&logits);
+        let own = argmax(&logits);
+        let predicted = match (tags, position) {
+            (Some(tags), Some(p)) => tags[p],
+            _ => own,
+        };
         for (li, (l, _, _)) in memory_writes.iter().enumerate() {
             for (i, v) in memory_terms[li].iter().enumerate() {
                 if memory_active[li][i] {
@@ -416,6 +461,7 @@ pub fn explain_transformer(
             position,
             logits,
             predicted,
+            argmax: (own != predicted).then_some(own),
             tokens,
             bias,
             communities,
@@ -547,6 +593,7 @@ pub fn explain_hierarchical(
         position: None,
         logits,
         predicted,
+        argmax: None,
         tokens,
         bias,
         communities,

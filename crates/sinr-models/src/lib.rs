@@ -30,4 +30,4 @@ pub use device::{compiled_backends, device_from_name};
 pub use error::{Error, Result};
 pub use explain::{Explanation, OutputExplanation};
 pub use run::{AnyModel, LoadedRun, RunSpec, load_run, load_spec, train_run};
-pub use train::{EpochMetrics, TrainState, evaluate, fit};
+pub use train::{EpochMetrics, TrainState, decode_tags, evaluate, fit};

@@ -65,7 +65,8 @@ fn at_positions(logits: Tensor<3>, batch: &Batch) -> Tensor<2> {
 
 // ---------------------------------------------------------------------------------------------
 
-/// Task-vector attention classifier.
+/// Task-vector attention classifier, optionally beside a mean-pooled path:
+/// `logits = (Σ_t α_t x_t) W + (1/T Σ_t x_t) M + b`.
 #[derive(Module, Debug)]
 pub struct AttentionClassifier {
     /// Frozen token vectors.
@@ -74,6 +75,10 @@ pub struct AttentionClassifier {
     pub attention: TaskAttention,
     /// Read-out to classes.
     pub readout: Readout,
+    /// `[K, C]` read-out of the mean of the token vectors (no bias of its own), if any: every
+    /// token weighs the same there, where the task attention picks a few (long texts carry
+    /// many cues).
+    pub mean_readout: Option<Param<Tensor<2>>>,
     /// L1 weight of the read-out.
     #[module(skip)]
     pub l1: f64,
@@ -96,8 +101,26 @@ impl AttentionClassifier {
             readout: ReadoutConfig::new(rows.dims, classes)
                 .with_non_negative(non_negative)
                 .init(device, &mut rng),
+            mean_readout: None,
             l1,
         }
+    }
+
+    /// Adds the mean-pooled path, its read-out at zero (the model starts as the attention
+    /// classifier alone).
+    #[must_use]
+    pub fn with_mean_pooling(mut self) -> Self {
+        let [k, c] = self.readout.weight.dims();
+        let device = self.readout.weight.device();
+        self.mean_readout = Some(Param::from_tensor(Tensor::zeros([k, c], &device)));
+        self
+    }
+
+    /// The mean of the real tokens' vectors, `[B, K]` (zero for a text without any).
+    pub fn mean_vector(x: &sinr_nn::SparseTokens, mask: Tensor<2, Bool>) -> Tensor<2> {
+        let real = mask.bool_not().float();
+        let count = real.clone().sum_dim(1).clamp_min(1.0);
+        x.weighted_sum(real / count)
     }
 
     /// `(logits [B, C], α [B, T], d [B, K])`.
@@ -115,8 +138,12 @@ impl AttentionClassifier {
         x: &sinr_nn::SparseTokens,
         mask: Tensor<2, Bool>,
     ) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
-        let (d, alpha) = self.attention.forward_sparse(x, mask);
-        (self.readout.forward(d.clone()), alpha, d)
+        let (d, alpha) = self.attention.forward_sparse(x, mask.clone());
+        let mut logits = self.readout.forward(d.clone());
+        if let Some(m) = &self.mean_readout {
+            logits = logits + Self::mean_vector(x, mask).matmul(m.val());
+        }
+        (logits, alpha, d)
     }
 }
 
@@ -125,7 +152,13 @@ impl Classifier for AttentionClassifier {
         self.forward(batch.tokens.clone(), batch.mask.clone()).0
     }
     fn penalty(&self) -> Option<Tensor<1>> {
-        (self.l1 > 0.0).then(|| self.readout.l1() * self.l1)
+        (self.l1 > 0.0).then(|| {
+            let mut p = self.readout.l1();
+            if let Some(m) = &self.mean_readout {
+                p = p + m.val().abs().sum();
+            }
+            p * self.l1
+        })
     }
 }
 

@@ -180,14 +180,19 @@ impl AnyModel {
                     ));
                 }
                 let rows = embedding_rows(emb, c.level, c.sparsify)?;
-                AnyModel::Attention(AttentionClassifier::new(
+                let m = AttentionClassifier::new(
                     &rows,
                     classes,
                     c.non_negative,
                     c.l1,
                     spec.train.seed,
                     device,
-                ))
+                );
+                AnyModel::Attention(if c.mean_pooling {
+                    m.with_mean_pooling()
+                } else {
+                    m
+                })
             }
             ModelConfig::Transformer(c) => {
                 let rows = embedding_rows(emb, c.level, c.sparsify)?;
@@ -366,7 +371,12 @@ impl AnyModel {
                 )
             }
             AnyModel::Transformer(m) => {
-                let (o, a) = explain_transformer(m, &batch);
+                // Token tasks: explain the tags the model decides (the best valid BIO path).
+                let tags = (spec.kind == TaskKind::Token).then(|| {
+                    let logits = self.predict(std::slice::from_ref(example), spec.kind, 1, device);
+                    crate::decode_tags(&logits[0], &spec.labels)
+                });
+                let (o, a) = explain_transformer(m, &batch, tags.as_deref());
                 (o, a, m.width)
             }
             AnyModel::Hierarchical(m) => {

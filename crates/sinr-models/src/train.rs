@@ -152,7 +152,18 @@ fn argmax(v: &[f32]) -> usize {
         .fold(0, |b, (i, x)| if *x > v[b] { i } else { b })
 }
 
-/// `(loss, accuracy, selection score)` of a model on examples.
+/// The tags of one sentence from its `[positions × labels]` logits: the best valid BIO path
+/// ([`sinr_metrics::task::bio_decode`]: `I-X` only after `B-X` or `I-X`), which is the
+/// per-position argmax wherever that is already valid, and exactly the argmax for tag sets
+/// without BIO prefixes. Every tagging prediction of the crate (evaluation, model selection,
+/// `predict`, explanations, analyses) goes through it.
+pub fn decode_tags(logits: &[f32], labels: &[String]) -> Vec<usize> {
+    let names: Vec<&str> = labels.iter().map(String::as_str).collect();
+    sinr_metrics::task::bio_decode(logits, &names)
+}
+
+/// `(loss, accuracy, selection score)` of a model on examples (tags decoded by
+/// [`decode_tags`]).
 pub fn evaluate<M: Classifier>(
     model: &M,
     examples: &[Example],
@@ -171,6 +182,10 @@ pub fn evaluate<M: Classifier>(
     let mut pred_tags: Vec<Vec<&str>> = Vec::new();
     for (e, l) in examples.iter().zip(&logits) {
         let rows: Vec<&[f32]> = l.chunks(c).collect();
+        let decoded = match kind {
+            TaskKind::Sequence => rows.iter().map(|r| argmax(r)).collect(),
+            TaskKind::Token => decode_tags(l, labels),
+        };
         let mut gt = Vec::new();
         let mut pt = Vec::new();
         for (i, r) in rows.iter().enumerate() {
@@ -179,7 +194,7 @@ pub fn evaluate<M: Classifier>(
             let lse = m + r.iter().map(|x| (x - m).exp()).sum::<f32>().ln();
             loss += f64::from(lse - r[g]);
             n += 1;
-            let p = argmax(r);
+            let p = decoded[i];
             gold.push(g);
             pred.push(p);
             gt.push(labels[g].as_str());

@@ -77,17 +77,36 @@ fn assert_complete(o: &sinr_models::OutputExplanation) {
     }
 }
 
+/// Components of the attention classifier's explanation (attention, mean if any, bias).
+fn o_components(m: &AttentionClassifier, batch: &sinr_models::Batch) -> usize {
+    explain_attention(m, batch).0.components.len()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(12))]
 
     #[test]
-    fn attention_classifier_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..12, classes in 2usize..4) {
+    fn attention_classifier_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..12, classes in 2usize..4, mean in any::<bool>()) {
         let d = device();
         d.seed(seed);
         let r = rows(30, 12, seed);
-        let m = AttentionClassifier::new(&r, classes, seed % 2 == 0, 0.0, seed, &d);
+        let mut m = AttentionClassifier::new(&r, classes, seed % 2 == 0, 0.0, seed, &d);
+        if mean {
+            // The mean path starts at zero: give it random signed weights.
+            m = m.with_mean_pooling();
+            m.mean_readout = Some(burn::module::Param::from_tensor(Tensor::random([12, classes], burn::tensor::Distribution::Normal(0.0, 1.0), &d)));
+        }
         let ex = example(len, 30, seed, false);
         let batch = make_batch(&[&ex], TaskKind::Sequence, &d);
+        prop_assert_eq!(o_components(&m, &batch), if mean { 3 } else { 2 });
+        // Alone or padded beside a longer text: the same logits (the mean counts real tokens).
+        let longer = example(len + 3, 30, seed + 1, false);
+        let alone = to_vec(m.forward(batch.tokens.clone(), batch.mask.clone()).0);
+        let both = make_batch(&[&ex, &longer], TaskKind::Sequence, &d);
+        let padded = to_vec(m.forward(both.tokens, both.mask).0);
+        for (a, b) in alone.iter().zip(&padded) {
+            prop_assert!((a - b).abs() < 1e-5 * a.abs().max(1.0), "{} vs {}", a, b);
+        }
         let (o, alpha) = explain_attention(&m, &batch);
         assert_complete(&o);
         prop_assert_eq!(o.tokens.len(), len);
@@ -118,7 +137,7 @@ proptest! {
         }
         let ex = example(len, 25, seed, token_task);
         let batch = make_batch(&[&ex], kind, &d);
-        let (outputs, attention) = explain_transformer(&m, &batch);
+        let (outputs, attention) = explain_transformer(&m, &batch, None);
         prop_assert_eq!(outputs.len(), if token_task { len } else { 1 });
         for o in &outputs {
             assert_complete(o);
@@ -139,6 +158,18 @@ proptest! {
         let explained: Vec<f32> = outputs.iter().flat_map(|o| o.logits.clone()).collect();
         for (a, b) in logits.iter().zip(&explained) {
             prop_assert!((a - b).abs() < 1e-4 * a.abs().max(1.0), "{} vs {}", a, b);
+        }
+        // Token tasks: explaining decided tags (any tags) changes which logit each output
+        // explains, not the split; a position says its own argmax where they differ.
+        if token_task {
+            let tags: Vec<usize> = (0..len).map(|i| (i + seed as usize) % 3).collect();
+            let (decided, _) = explain_transformer(&m, &batch, Some(&tags));
+            for ((o, free), &tag) in decided.iter().zip(&outputs).zip(&tags) {
+                assert_complete(o);
+                prop_assert_eq!(o.predicted, tag);
+                prop_assert_eq!(o.argmax, (free.predicted != tag).then_some(free.predicted));
+                prop_assert_eq!(&o.tokens, &free.tokens);
+            }
         }
     }
 

@@ -161,7 +161,7 @@ fn sinr_transformer_learns_and_points_at_the_cue() {
     assert!(acc >= 0.95, "dev accuracy {acc} ({:?})", state.history);
     let mut hits = 0;
     for (ex, &cue) in dev.iter().zip(&cues) {
-        let (o, _) = explain_transformer(&best, &make_batch(&[ex], TaskKind::Sequence, &d));
+        let (o, _) = explain_transformer(&best, &make_batch(&[ex], TaskKind::Sequence, &d), None);
         let o = &o[0];
         let top = (0..o.tokens.len())
             .max_by(|&a, &b| {

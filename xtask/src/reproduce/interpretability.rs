@@ -30,7 +30,7 @@ const METHODS: [&str; 5] = [
 
 /// `sinr_models::analysis::ANALYSIS_VERSION`: what `sinr analyze` computes (xtask does not link
 /// burn, so the number is repeated here; an analysis of another version is redone).
-const ANALYSIS_VERSION: u64 = 2;
+const ANALYSIS_VERSION: u64 = 3;
 
 /// The cached analysis `out`, parsed, if it is newer than the model of `run` and of the current
 /// version; `None` if it must be (re)made.
