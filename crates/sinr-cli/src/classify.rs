@@ -820,6 +820,12 @@ pub fn explain(
                 println!("    {:+.4}  {n}", v[o.predicted]);
             }
         }
+        if !o.levels.is_empty() {
+            println!("  by Louvain level:");
+            for (n, v) in &o.levels {
+                println!("    {:+.4}  {n}", v[o.predicted]);
+            }
+        }
     }
     if let Some(p) = json {
         let text = serde_json::to_string_pretty(&e)?;

@@ -173,7 +173,26 @@ pub fn page(e: &Explanation, text: &str) -> String {
             }
             s.push_str("</table>\n");
         }
-        if e.model != "attention" {
+        if !o.levels.is_empty() {
+            let max_l = o
+                .levels
+                .iter()
+                .fold(0f32, |m, l| m.max(l.1[o.predicted].abs()));
+            s.push_str("<h3>The decision by Louvain level</h3><p class=\"muted\">What each level's read-out adds to the logit, from the input level up to the coarsest (a fine community weighs in directly and through its ancestors).</p><table><tr><th>level</th><th class=\"num\">to the prediction</th><th></th></tr>\n");
+            for (n, v) in &o.levels {
+                let _ = writeln!(
+                    s,
+                    "<tr class=\"level\"><td>{}</td><td class=\"num\">{:+.4}</td><td>{}</td></tr>",
+                    esc(n),
+                    v[o.predicted],
+                    bar(v[o.predicted], max_l)
+                );
+            }
+            s.push_str("</table>\n");
+        }
+        // The attention classifier's components are the attention (and the mean, if it reads
+        // it) and the bias: shown when there is more than one path.
+        if e.model != "attention" || o.components.len() > 2 {
             let mut comps: Vec<&(String, Vec<f32>)> = o.components.iter().collect();
             comps.sort_by(|a, b| b.1[o.predicted].abs().total_cmp(&a.1[o.predicted].abs()));
             let max_k = comps.first().map_or(0.0, |c| c.1[o.predicted].abs());

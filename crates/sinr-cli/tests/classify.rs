@@ -206,6 +206,38 @@ fn train_predict_explain_and_bad_input() {
         );
     }
 
+    // The variants that read more paths: the attention classifier with the mean, the
+    // hierarchical model at every level; their explanations show the extra splits.
+    for (name, cfg, shows) in [
+        (
+            "attention-mean",
+            r#"{"kind": "attention", "mean_pooling": true}"#,
+            "embedding (via mean pooling)",
+        ),
+        (
+            "hierarchical-every",
+            r#"{"kind": "hierarchical", "every_level": true}"#,
+            "by Louvain level",
+        ),
+    ] {
+        let file = dir.path().join(format!("{name}.json"));
+        std::fs::write(&file, cfg).unwrap();
+        let out = train(dir.path(), &emb, &data, p(&file), name);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let page = dir.path().join(format!("{name}.html"));
+        let out = sinr(&[
+            "explain",
+            p(&dir.path().join(name)),
+            "the militia and the troops were called to arms",
+            "--html",
+            p(&page),
+        ]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        assert!(stdout(&out).contains(shows), "{name}: {}", stdout(&out));
+        let html = std::fs::read_to_string(&page).unwrap();
+        assert!(html.contains(shows), "{name}: the page lacks {shows}");
+    }
+
     // Explanations: text on stdout, an HTML page, JSON.
     let run = dir.path().join("transformer");
     let html = dir.path().join("e.html");

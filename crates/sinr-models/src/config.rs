@@ -85,6 +85,9 @@ pub struct HierarchicalConfig {
     pub levels: Option<usize>,
     /// L1 penalty on the read-out.
     pub l1: f64,
+    /// Read every level (the pooled fine vector and each coarser level), not only the
+    /// coarsest: `logits = Σ_l h_l R_l + b`. The decision then splits by Louvain level too.
+    pub every_level: bool,
 }
 
 impl Default for HierarchicalConfig {
@@ -93,6 +96,7 @@ impl Default for HierarchicalConfig {
             sparsify: Some(100),
             levels: None,
             l1: 0.0,
+            every_level: false,
         }
     }
 }

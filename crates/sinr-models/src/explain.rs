@@ -51,6 +51,11 @@ pub struct OutputExplanation {
     /// `communities` and these, plus the read-out bias, sum to the logits.
     #[serde(default)]
     pub fine_communities: Vec<(u32, Vec<f32>)>,
+    /// `(level, [C])`: the decision by Louvain level (the hierarchical model reading every
+    /// level): each level's read-out terms, then the read-out bias; they sum to the logits.
+    /// Empty for the other models.
+    #[serde(default)]
+    pub levels: Vec<(String, Vec<f32>)>,
 }
 
 /// A whole explanation.
@@ -113,6 +118,10 @@ impl OutputExplanation {
             let tok: f32 = self.tokens.iter().map(|t| t[k]).sum::<f32>() + self.bias[k];
             let comp: f32 = self.components.iter().map(|x| x.1[k]).sum();
             worst = worst.max((l - tok).abs()).max((l - comp).abs());
+            if !self.levels.is_empty() {
+                let by_level: f32 = self.levels.iter().map(|x| x.1[k]).sum();
+                worst = worst.max((l - by_level).abs());
+            }
             let _ = c;
         }
         worst
@@ -235,6 +244,7 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
         components,
         token_communities,
         fine_communities: Vec::new(),
+        levels: Vec::new(),
     };
     (out, alpha)
 }
@@ -471,6 +481,7 @@ pub fn explain_transformer(
                 .into_iter()
                 .filter(|(_, r)| r.iter().any(|v| *v != 0.0))
                 .collect(),
+            levels: Vec::new(),
         });
     }
     let _ = SURFACE_FEATURES;
@@ -514,23 +525,28 @@ pub fn explain_hierarchical(
             )
         })
         .collect();
-    // gain[l][u][c]: d logit_c / d (input of unit u at level l), with gates fixed.
+    // The read-outs of the levels below the top, if the model reads every level.
+    let level_r: Vec<Vec<f32>> = m.level_readouts.iter().map(|r| to_vec(r.val())).collect();
+    // gain[l][u][c]: d logit_c / d h_l[u] (h_0 = the pooled fine vector), with gates fixed:
+    // the unit's own read-out, if any, plus what reaches the logits through its parent.
     let top = hs.last().expect("levels").dims()[1];
     let mut gain: Vec<Vec<f32>> = (0..top)
         .map(|u| (0..c).map(|cc| w[u * c + cc]).collect())
         .collect();
     let mut gains = vec![gain.clone()];
-    for (parent, weight, _, fired) in levels.iter().rev() {
+    for (li, (parent, weight, _, fired)) in levels.iter().enumerate().rev() {
         gain = (0..parent.len())
             .map(|u| {
                 let pu = parent[u] as usize;
                 (0..c)
                     .map(|cc| {
-                        if fired[pu] {
+                        let own = level_r.get(li).map_or(0.0, |r| r[u * c + cc]);
+                        let up = if fired[pu] {
                             weight[u] * gains.last().expect("one")[pu][cc]
                         } else {
                             0.0
-                        }
+                        };
+                        own + up
                     })
                     .collect()
             })
@@ -573,11 +589,50 @@ pub fn explain_hierarchical(
         }
         components.push((format!("level {} biases", li + 1), v));
     }
-    // Community split at the coarsest level, and the fine input split.
+    // Community split at the coarsest level: the top read-out's terms, and every lower
+    // level's read-out terms credited to the unit's ancestor at the top.
     let h_top = to_vec(hs.last().expect("levels").clone());
-    let communities: Vec<Vec<f32>> = (0..top)
+    let mut communities: Vec<Vec<f32>> = (0..top)
         .map(|u| (0..c).map(|cc| h_top[u] * w[u * c + cc]).collect())
         .collect();
+    let mut by_level = Vec::new();
+    if !level_r.is_empty() {
+        // ancestor[l][u]: the top-level ancestor of unit u of level l.
+        let mut ancestor: Vec<Vec<usize>> = vec![(0..top).collect()];
+        for (parent, _, _, _) in levels.iter().rev() {
+            let above = ancestor.last().expect("one").clone();
+            ancestor.push(parent.iter().map(|&p| above[p as usize]).collect());
+        }
+        ancestor.reverse();
+        for (li, r) in level_r.iter().enumerate() {
+            let h = to_vec(hs[li].clone());
+            let mut total = vec![0f32; c];
+            for (u, hu) in h.iter().enumerate() {
+                if *hu == 0.0 {
+                    continue;
+                }
+                for cc in 0..c {
+                    let term = hu * r[u * c + cc];
+                    communities[ancestor[li][u]][cc] += term;
+                    total[cc] += term;
+                }
+            }
+            let name = if li == 0 {
+                format!("input level ({} communities)", h.len())
+            } else {
+                format!("level {li} ({} communities)", h.len())
+            };
+            by_level.push((name, total));
+        }
+        let top_total: Vec<f32> = (0..c)
+            .map(|cc| (0..top).map(|u| h_top[u] * w[u * c + cc]).sum())
+            .collect();
+        by_level.push((
+            format!("level {} ({top} communities, the top)", levels.len()),
+            top_total,
+        ));
+        by_level.push(("read-out bias".into(), b.clone()));
+    }
     let embedding: Vec<f32> = (0..c)
         .map(|cc| tokens.iter().map(|r| r[cc]).sum())
         .collect();
@@ -600,6 +655,7 @@ pub fn explain_hierarchical(
         components,
         token_communities,
         fine_communities: Vec::new(),
+        levels: by_level,
     };
     (out, alpha)
 }

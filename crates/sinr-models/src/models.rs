@@ -414,6 +414,10 @@ pub struct HierarchicalClassifier {
     pub levels: Vec<HierarchyLevel>,
     /// Read-out from the coarsest level.
     pub readout: Readout,
+    /// `[K_l, C]` read-outs of the levels below the coarsest (`[0]`: the pooled fine vector),
+    /// if the model reads every level (`logits = Σ_l h_l R_l + h_top W + b`); empty if it
+    /// reads the coarsest alone.
+    pub level_readouts: Vec<Param<Tensor<2>>>,
     /// L1 weight.
     #[module(skip)]
     pub l1: f64,
@@ -439,8 +443,26 @@ impl HierarchicalClassifier {
                 .map(|(p, n)| HierarchyLevel::new(p, *n, device))
                 .collect(),
             readout: ReadoutConfig::new(top, classes).init(device, &mut rng),
+            level_readouts: Vec::new(),
             l1,
         }
+    }
+
+    /// Reads every level, not only the coarsest: one `[K_l, C]` read-out per level below it,
+    /// at zero (the model starts as the top read-out alone). A fine community then weighs in
+    /// both directly and through its ancestors, and the decision splits by level.
+    #[must_use]
+    pub fn with_every_level(mut self) -> Self {
+        let c = self.readout.weight.dims()[1];
+        let device = self.readout.weight.device();
+        let mut sizes = vec![self.embedding.dims];
+        sizes.extend(self.levels.iter().map(|l| l.coarse));
+        sizes.pop(); // the coarsest has the main read-out
+        self.level_readouts = sizes
+            .into_iter()
+            .map(|k| Param::from_tensor(Tensor::zeros([k, c], &device)))
+            .collect();
+        self
     }
 
     /// `(logits, α, [d, h_1, …, h_L], [pre_1, …])`.
@@ -466,12 +488,11 @@ impl HierarchicalClassifier {
             hs.push(h);
             pres.push(pre);
         }
-        (
-            self.readout.forward(hs.last().expect("non-empty").clone()),
-            alpha,
-            hs,
-            pres,
-        )
+        let mut logits = self.readout.forward(hs.last().expect("non-empty").clone());
+        for (h, r) in hs.iter().zip(&self.level_readouts) {
+            logits = logits + h.clone().matmul(r.val());
+        }
+        (logits, alpha, hs, pres)
     }
 }
 
@@ -480,7 +501,13 @@ impl Classifier for HierarchicalClassifier {
         self.trace(batch.tokens.clone(), batch.mask.clone()).0
     }
     fn penalty(&self) -> Option<Tensor<1>> {
-        (self.l1 > 0.0).then(|| self.readout.l1() * self.l1)
+        (self.l1 > 0.0).then(|| {
+            let mut p = self.readout.l1();
+            for r in &self.level_readouts {
+                p = p + r.val().abs().sum();
+            }
+            p * self.l1
+        })
     }
 }
 

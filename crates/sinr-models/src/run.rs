@@ -255,14 +255,19 @@ impl AnyModel {
                         emb.dendrogram.levels[l + 1].n_communities,
                     ));
                 }
-                AnyModel::Hierarchical(HierarchicalClassifier::new(
+                let m = HierarchicalClassifier::new(
                     &rows,
                     &parents,
                     classes,
                     c.l1,
                     spec.train.seed,
                     device,
-                ))
+                );
+                AnyModel::Hierarchical(if c.every_level {
+                    m.with_every_level()
+                } else {
+                    m
+                })
             }
             ModelConfig::Dense(c) => AnyModel::Dense(DenseBaseline::new(
                 emb.vocab.len() + 1,

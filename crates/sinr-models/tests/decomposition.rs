@@ -197,7 +197,7 @@ proptest! {
     }
 
     #[test]
-    fn hierarchical_model_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10) {
+    fn hierarchical_model_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10, every_level in any::<bool>()) {
         let d = device();
         d.seed(seed);
         let r = rows(25, 12, seed);
@@ -211,10 +211,21 @@ proptest! {
             l.weight = burn::module::Param::from_tensor(Tensor::random([n], burn::tensor::Distribution::Normal(0.5, 1.0), &d));
             l.bias = burn::module::Param::from_tensor(Tensor::random([l.coarse], burn::tensor::Distribution::Normal(0.0, 0.3 + i as f64), &d));
         }
+        if every_level {
+            // Read-outs of the fine vector and of level 1 (12 and 4 units), random signed.
+            m = m.with_every_level();
+            for r in m.level_readouts.iter_mut() {
+                *r = burn::module::Param::from_tensor(Tensor::random(r.dims(), burn::tensor::Distribution::Normal(0.0, 1.0), &d));
+            }
+            prop_assert_eq!(m.level_readouts.len(), 2);
+        }
         let ex = example(len, 25, seed, false);
         let batch = make_batch(&[&ex], TaskKind::Sequence, &d);
         let (o, _) = explain_hierarchical(&m, &batch);
         assert_complete(&o);
+        // The split by level: one entry per level read, then the read-out bias, summing to the
+        // logits (checked by the completeness error above); none without level read-outs.
+        prop_assert_eq!(o.levels.len(), if every_level { 4 } else { 0 });
         let (logits, _, hs, _) = m.trace(batch.tokens.clone(), batch.mask.clone());
         for (a, b) in to_vec(logits).iter().zip(&o.logits) {
             prop_assert!((a - b).abs() < 1e-5);
