@@ -172,7 +172,17 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             to_vec(mr.val()),
         )
     });
-    let uniform = 1.0 / t.max(1) as f32;
+    // 1 / (real tokens), as in `AttentionClassifier::mean_vector` (a batch of one has none
+    // of padding, but the mask is the authority).
+    let real = batch
+        .mask
+        .clone()
+        .bool_not()
+        .int()
+        .sum()
+        .into_scalar::<i64>()
+        .max(1);
+    let uniform = 1.0 / real as f32;
     let idx: Vec<i64> = x
         .idx
         .into_data()
