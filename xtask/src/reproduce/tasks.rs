@@ -845,7 +845,6 @@ fn targets_table(all: &[Value], quick: bool) -> String {
             continue;
         };
         let gap = dense.map(|d| score - d);
-        let met = score >= target && gap.is_some_and(|g| g >= -allowed);
         let label = if t.get("unfinished").is_some() {
             format!("{task} (unfinished)")
         } else {
@@ -857,10 +856,12 @@ fn targets_table(all: &[Value], quick: bool) -> String {
             dense.map_or("–".into(), |d| format!("{d:.1}")),
             gap.map_or("–".into(), |g| format!("{g:+.1}")),
             match (score >= target, gap.map(|g| g >= -allowed)) {
-                _ if met => "yes",
-                (true, _) => "target yes, dense gap no",
+                (true, Some(true)) => "yes",
+                (true, Some(false)) => "target yes, dense gap no",
+                (true, None) => "target yes; dense baseline not run yet",
                 (false, Some(true)) => "no (target); dense gap yes",
-                _ => "no",
+                (false, None) => "no (target); dense baseline not run yet",
+                (false, Some(false)) => "no",
             }
         ));
     }
@@ -1063,5 +1064,14 @@ mod tests {
         );
         // The linear floors (no seeds) are not candidates.
         assert!(!t.contains("tf-idf"));
+        // A task whose dense baseline has not run says so, not "no".
+        let alone = vec![json!({"task": "conll2003", "rows": [
+            row("transformer", "span_f1", &[0.81, 0.81, 0.81]),
+        ]})];
+        assert!(
+            targets_table(&alone, false).contains("target yes; dense baseline not run yet"),
+            "{}",
+            targets_table(&alone, false)
+        );
     }
 }
