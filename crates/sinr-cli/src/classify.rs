@@ -434,7 +434,7 @@ pub fn evaluate(args: &EvaluateArgs, device_name: &str, quiet: bool) -> Result<(
             let probs: Vec<Vec<f32>> = logits.iter().map(|l| softmax(l)).collect();
             let pred: Vec<usize> = probs
                 .iter()
-                .map(|p| (0..c).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0))
+                .map(|p| sinr_metrics::task::argmax(p))
                 .collect();
             let per_class: Vec<serde_json::Value> = (0..c)
                 .map(|k| {
@@ -488,7 +488,7 @@ pub fn evaluate(args: &EvaluateArgs, device_name: &str, quiet: bool) -> Result<(
                 );
                 argmax_tags.push(
                     l.chunks(c)
-                        .map(|r| name((0..c).max_by(|&a, &b| r[a].total_cmp(&r[b])).unwrap_or(0)))
+                        .map(|r| name(sinr_metrics::task::argmax(r)))
                         .collect::<Vec<_>>(),
                 );
             }
@@ -694,13 +694,12 @@ pub fn predict(
     }
     let examples: Vec<Example> = texts.iter().map(|t| encode_input(&run, t)).collect();
     let logits = run.model.predict(&examples, run.spec.kind, 64, &device);
-    let c = run.spec.labels.len();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for ((text, ex), l) in texts.iter().zip(&examples).zip(&logits) {
         match run.spec.kind {
             TaskKind::Sequence => {
                 let p = softmax(l);
-                let best = (0..c).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
+                let best = sinr_metrics::task::argmax(&p);
                 let probs: Vec<String> = run
                     .spec
                     .labels

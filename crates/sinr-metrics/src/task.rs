@@ -180,6 +180,12 @@ pub fn span_f1(gold: &[Vec<&str>], pred: &[Vec<&str>]) -> SpanScores {
     }
 }
 
+/// Index of the largest score, the first one on ties (0 for an empty slice).
+/// The one argmax of the workspace: classes, tags and the BIO decoder agree on ties.
+pub fn argmax<T: PartialOrd>(scores: &[T]) -> usize {
+    (0..scores.len()).fold(0, |b, i| if scores[i] > scores[b] { i } else { b })
+}
+
 /// Tags of a sentence by the best **valid** BIO path: Viterbi over the positions' log-softmax
 /// scores, where `I-X` may only follow `B-X` or `I-X` (never open a sentence or follow `O` or
 /// another type). Tags that are not of the `B-X` / `I-X` form are unconstrained, so a tag set
@@ -351,6 +357,10 @@ mod tests {
         // Tags without BIO prefixes are unconstrained: the argmax.
         assert_eq!(bio_decode(&[0.0, 1.0, 2.0, 0.0], &["a", "b"]), vec![1, 0]);
         assert!(bio_decode(&[], &labels).is_empty());
+        // The shared argmax: the first of equal maxima.
+        assert_eq!(argmax(&[1.0, 3.0, 3.0]), 1);
+        assert_eq!(argmax(&[0.5, -1.0]), 0);
+        assert_eq!(argmax::<f32>(&[]), 0);
     }
 
     /// Is a BIO tag sequence valid (every `I-X` after `B-X` or `I-X`)?
@@ -401,13 +411,10 @@ mod tests {
                     proptest::prop_assert!(log_prob(logits, &other, c) <= best + 1e-9);
                 }
             }
-            let argmax: Vec<usize> = logits
-                .chunks(c)
-                .map(|r| (0..c).fold(0, |b, j| if r[j] > r[b] { j } else { b }))
-                .collect();
-            let at: Vec<&str> = argmax.iter().map(|&j| labels[j]).collect();
+            let per_position: Vec<usize> = logits.chunks(c).map(argmax).collect();
+            let at: Vec<&str> = per_position.iter().map(|&j| labels[j]).collect();
             if valid(&at) {
-                proptest::prop_assert_eq!(path, argmax);
+                proptest::prop_assert_eq!(path, per_position);
             }
         }
     }

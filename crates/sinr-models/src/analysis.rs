@@ -217,9 +217,7 @@ pub fn analyse_example(
         .predict(std::slice::from_ref(ex), TaskKind::Sequence, 1, device)
         .remove(0);
     let p = softmax(&logits);
-    let c = (0..p.len())
-        .max_by(|&a, &b| p[a].total_cmp(&p[b]))
-        .unwrap_or(0);
+    let c = sinr_metrics::task::argmax(&p);
     let mut a = ExampleAnalysis {
         predicted: c,
         gold,

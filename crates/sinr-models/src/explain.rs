@@ -10,6 +10,7 @@
 
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
+use sinr_metrics::task::argmax;
 use sinr_nn::to_vec;
 
 use crate::data::{Batch, SURFACE_FEATURES};
@@ -132,12 +133,6 @@ impl OutputExplanation {
         let scale = self.logits.iter().fold(1f32, |m, l| m.max(l.abs()));
         self.completeness_error() / scale
     }
-}
-
-fn argmax(v: &[f32]) -> usize {
-    v.iter()
-        .enumerate()
-        .fold(0, |b, (i, x)| if *x > v[b] { i } else { b })
 }
 
 /// `[rows][cols]` from a flat vector.

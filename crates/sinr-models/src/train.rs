@@ -15,7 +15,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 use sinr_embed::{Progress, SplitMix64};
-use sinr_metrics::task::{accuracy, macro_f1, span_f1};
+use sinr_metrics::task::{accuracy, argmax, macro_f1, span_f1};
 
 use crate::config::TrainConfig;
 use crate::data::{Example, TaskKind, make_batch};
@@ -144,12 +144,6 @@ pub fn predict_logits<M: Classifier>(
         }
     }
     out
-}
-
-fn argmax(v: &[f32]) -> usize {
-    v.iter()
-        .enumerate()
-        .fold(0, |b, (i, x)| if *x > v[b] { i } else { b })
 }
 
 /// The tags of one sentence from its `[positions × labels]` logits: the best valid BIO path
