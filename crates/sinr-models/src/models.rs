@@ -33,6 +33,11 @@ pub trait Classifier {
     fn penalty(&self) -> Option<Tensor<1>> {
         None
     }
+    /// The frozen SINr vectors the model reads: rebuilt from the run's embeddings whenever the
+    /// model is built, so checkpoints leave them out (see [`crate::train::save_module`]).
+    fn frozen(&self) -> Vec<&SinrEmbedding> {
+        Vec::new()
+    }
 }
 
 /// `y[b, i] = x[b, i + d]` (zero where `i + d` is outside `0..T`).
@@ -150,6 +155,9 @@ impl AttentionClassifier {
 impl Classifier for AttentionClassifier {
     fn logits(&self, batch: &Batch) -> Tensor<2> {
         self.forward(batch.tokens.clone(), batch.mask.clone()).0
+    }
+    fn frozen(&self) -> Vec<&SinrEmbedding> {
+        vec![&self.embedding]
     }
     fn penalty(&self) -> Option<Tensor<1>> {
         (self.l1 > 0.0).then(|| {
@@ -399,6 +407,11 @@ impl Classifier for SinrTransformer {
             p * self.l1
         })
     }
+    fn frozen(&self) -> Vec<&SinrEmbedding> {
+        std::iter::once(&self.embedding)
+            .chain(self.fine.as_ref())
+            .collect()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -499,6 +512,9 @@ impl HierarchicalClassifier {
 impl Classifier for HierarchicalClassifier {
     fn logits(&self, batch: &Batch) -> Tensor<2> {
         self.trace(batch.tokens.clone(), batch.mask.clone()).0
+    }
+    fn frozen(&self) -> Vec<&SinrEmbedding> {
+        vec![&self.embedding]
     }
     fn penalty(&self) -> Option<Tensor<1>> {
         (self.l1 > 0.0).then(|| {

@@ -30,7 +30,7 @@ use crate::input::{dimension_labels, embedding_rows};
 use crate::models::{
     AttentionClassifier, Classifier, DenseBaseline, HierarchicalClassifier, SinrTransformer,
 };
-use crate::train::{FitContext, TrainState, fit, load_module, predict_logits};
+use crate::train::{FitContext, TrainState, fit, load_module, predict_logits, save_module};
 
 /// Version of the run directory layout.
 pub const RUN_FORMAT: u32 = 1;
@@ -324,20 +324,14 @@ impl AnyModel {
         }
     }
 
-    /// Saves the parameters (atomically).
+    /// Saves the parameters (atomically; without the frozen SINr vectors, see [`save_module`]).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let tmp = path.with_extension("tmp.bpk");
-        let r = match self.clone() {
-            AnyModel::Attention(m) => m.save_file(&tmp),
-            AnyModel::Transformer(m) => m.save_file(&tmp),
-            AnyModel::Hierarchical(m) => m.save_file(&tmp),
-            AnyModel::Dense(m) => m.save_file(&tmp),
-        };
-        r.map_err(|e| Error::Run {
-            path: tmp.clone(),
-            reason: format!("cannot save: {e}"),
-        })?;
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+        match self.clone() {
+            AnyModel::Attention(m) => save_module(m, path),
+            AnyModel::Transformer(m) => save_module(m, path),
+            AnyModel::Hierarchical(m) => save_module(m, path),
+            AnyModel::Dense(m) => save_module(m, path),
+        }
     }
 
     /// Loads parameters into this (freshly built) model.

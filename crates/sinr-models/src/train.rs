@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::grad_clipping::GradientClippingConfig;
+use burn::module::{ModuleVisitor, Param, ParamGroup, ParamId};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
+use burn::store::ModuleRecord;
 use serde::{Deserialize, Serialize};
 use sinr_embed::{Progress, SplitMix64};
 use sinr_metrics::task::{accuracy, argmax, macro_f1, span_f1};
@@ -211,27 +213,82 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
-fn save_module<M: Module>(m: M, path: &Path) -> Result<()> {
+/// The ids of the frozen SINr vectors' parameters, and how many tensors the whole model has.
+fn frozen_and_total<M: Module + Classifier>(m: &M) -> (Vec<ParamId>, usize) {
+    /// Collects parameter ids (tensors of every kind).
+    #[derive(Default)]
+    struct Ids(Vec<ParamId>);
+    impl ModuleVisitor for Ids {
+        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
+            self.0.push(p.id);
+        }
+        fn visit_int<const D: usize>(&mut self, p: &Param<Tensor<D, Int>>) {
+            self.0.push(p.id);
+        }
+        fn visit_bool<const D: usize>(&mut self, p: &Param<Tensor<D, Bool>>) {
+            self.0.push(p.id);
+        }
+    }
+    let mut frozen = Ids::default();
+    for e in m.frozen() {
+        e.visit(&mut frozen);
+    }
+    let mut all = Ids::default();
+    m.visit(&mut all);
+    (frozen.0, all.0.len())
+}
+
+/// Saves a model's parameters atomically, without its frozen SINr vectors: they are rebuilt from
+/// the run's embeddings (checked by their vocabulary fingerprint) whenever the model is built,
+/// and they are most of a checkpoint's size (about 0.5 GB of an attention model reading 1,000
+/// communities per word, against a few MB of trained parameters).
+///
+/// # Errors
+/// The file cannot be written.
+pub fn save_module<M: Module + Classifier>(m: M, path: &Path) -> Result<()> {
     let tmp: PathBuf = path.with_extension("tmp.bpk");
-    m.save_file(&tmp).map_err(|e| Error::Run {
-        path: tmp.clone(),
-        reason: format!("cannot save: {e}"),
-    })?;
+    let (frozen, _) = frozen_and_total(&m);
+    m.into_record_group(ParamGroup::all().exclude(ParamGroup::from_ids(frozen)))
+        .save(&tmp)
+        .map_err(|e| Error::Run {
+            path: tmp.clone(),
+            reason: format!("cannot save: {e}"),
+        })?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
-/// Loads module parameters saved by `fit` into `m`.
-pub fn load_module<M: Module>(m: M, path: &Path) -> Result<M> {
-    if !path.is_file() {
-        return Err(Error::Run {
-            path: path.to_path_buf(),
-            reason: "missing model file".into(),
-        });
-    }
-    m.try_load_file(path).map_err(|e| Error::Run {
+/// Loads the parameters saved by [`save_module`] into `m` (built from the same configuration and
+/// embeddings). Files that also hold the frozen vectors (checkpoints written before they were
+/// left out) load as they are.
+///
+/// # Errors
+/// A missing or unreadable file, or one that holds neither all of the model's tensors nor
+/// exactly those that are not frozen.
+pub fn load_module<M: Module + Classifier>(m: M, path: &Path) -> Result<M> {
+    let err = |reason: String| Error::Run {
         path: path.to_path_buf(),
-        reason: format!("cannot load: {e}"),
-    })
+        reason,
+    };
+    if !path.is_file() {
+        return Err(err("missing model file".into()));
+    }
+    let record = ModuleRecord::load(path).map_err(|e| err(format!("cannot load: {e}")))?;
+    let (frozen, total) = frozen_and_total(&m);
+    let trained = total - frozen.len();
+    // Every record entry must land on a parameter (unused entries are refused); a record of
+    // exactly the trained parameters' count is one written without the frozen vectors.
+    let record = match record.len() {
+        n if n == total => record,
+        n if n == trained && !frozen.is_empty() => record.allow_partial(true),
+        n => {
+            return Err(err(format!(
+                "the file holds {n} tensors; the model has {total} ({trained} without its frozen SINr vectors): \
+                 was it saved from another model configuration?"
+            )));
+        }
+    };
+    m.try_load_record(record)
+        .map_err(|e| err(format!("cannot load: {e}")))
 }
 
 /// Trains `model` (built on `device.autodiff()` after seeding it) and returns the best model on

@@ -8,7 +8,7 @@ use sinr_models::TrainConfig;
 use sinr_models::data::{Example, TaskKind, make_batch};
 use sinr_models::explain::{explain_attention, explain_transformer};
 use sinr_models::models::{AttentionClassifier, Classifier, SinrTransformer};
-use sinr_models::train::{FitContext, evaluate, fit};
+use sinr_models::train::{FitContext, evaluate, fit, load_module, save_module};
 use sinr_nn::{PaddedRows, to_vec};
 
 const VOCAB: usize = 40;
@@ -284,4 +284,65 @@ fn save_load_and_resume_are_exact() {
     let fresh = build().valid();
     let loaded = fresh.load_file(&file);
     assert_eq!(to_vec(m_full.logits(&batch)), to_vec(loaded.logits(&batch)));
+}
+
+/// Checkpoints leave the frozen SINr vectors out (they are rebuilt from the embeddings) and load
+/// back exactly; files that hold them (written before) still load; a file saved from another
+/// configuration is refused with the path named.
+#[test]
+fn checkpoints_leave_frozen_vectors_out_and_load_exactly() {
+    let d = Device::flex();
+    let (dev, _) = data(40, 2, true);
+    let build = |layers: usize| {
+        let ad = d.clone().autodiff();
+        ad.seed(5);
+        SinrTransformer::new(&rows(), 3, TaskKind::Token, layers, 2, 8, 0.0, 3, &ad)
+            .with_window(1)
+            .with_fine(&rows())
+    };
+    // Non-zero read-outs everywhere, so that a load that skipped one would show.
+    let m = burn::module::Module::map(build(1), &mut Jitter(0.1)).valid();
+    let batch = make_batch(&dev.iter().collect::<Vec<_>>(), TaskKind::Token, &d);
+    let dir = tempfile::tempdir().unwrap();
+    let lean = dir.path().join("lean.bpk");
+    let full = dir.path().join("full.bpk");
+    save_module(m.clone(), &lean).unwrap();
+    m.clone().save_file(&full).unwrap();
+    let tensors = |p: &std::path::Path| burn::store::ModuleRecord::load(p).unwrap().len();
+    // Two frozen embeddings (stream and fine), two tensors each.
+    assert_eq!(tensors(&lean) + 4, tensors(&full));
+    assert!(std::fs::metadata(&lean).unwrap().len() < std::fs::metadata(&full).unwrap().len());
+    assert_ne!(
+        to_vec(m.logits(&batch)),
+        to_vec(build(1).valid().logits(&batch))
+    );
+    for file in [&lean, &full] {
+        let loaded = load_module(build(1).valid(), file).unwrap();
+        assert_eq!(to_vec(m.logits(&batch)), to_vec(loaded.logits(&batch)));
+    }
+    let err = load_module(build(2).valid(), &lean)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("lean.bpk"), "{err}");
+    assert!(load_module(build(1).valid(), &dir.path().join("none.bpk")).is_err());
+}
+
+/// Adds a deterministic ripple to every trainable float parameter (the frozen ones are left as
+/// they are built).
+struct Jitter(f32);
+
+impl burn::module::ModuleMapper for Jitter {
+    fn map_float<const D: usize>(
+        &mut self,
+        param: burn::module::Param<Tensor<D>>,
+    ) -> burn::module::Param<Tensor<D>> {
+        if !param.val().is_require_grad() {
+            return param;
+        }
+        let (id, t, mapper) = param.consume();
+        let n = t.shape().num_elements();
+        let ripple: Vec<f32> = (0..n).map(|i| self.0 * ((i % 7) as f32 - 3.0)).collect();
+        let r = Tensor::<1>::from_floats(ripple.as_slice(), &t.device()).reshape(t.shape());
+        burn::module::Param::from_mapped_value(id, t + r, mapper)
+    }
 }

@@ -199,8 +199,14 @@ fn train_texts(task: &str, ctx: &Ctx) -> Result<Vec<String>> {
 /// The task's SINr model; the name carries the settings, so a change of settings trains new
 /// embeddings.
 pub fn embeddings_path(ctx: &Ctx, task: &str) -> PathBuf {
-    let s = settings(ctx.quick);
-    ctx.work.join(format!(
+    ctx.work.join(embeddings_file(task, ctx.quick))
+}
+
+/// The file name of [`embeddings_path`]: minimum frequency, coarse γ, and `-ns` where the stop
+/// words are kept.
+fn embeddings_file(task: &str, quick: bool) -> String {
+    let s = settings(quick);
+    format!(
         "{task}-mf{}-g50-c{}{}.sinr",
         s.min_freq,
         s.coarse_gamma,
@@ -209,7 +215,7 @@ pub fn embeddings_path(ctx: &Ctx, task: &str) -> PathBuf {
         } else {
             ""
         }
-    ))
+    )
 }
 
 /// The stop words left out of a task's embeddings (and so of its models' inputs). English
@@ -362,9 +368,9 @@ fn evaluation_is_current(test_json: &str) -> bool {
 
 /// Removes the last epoch's checkpoint (`checkpoint-e*.bpk`, `optimizer-e*.bin`) of a run
 /// that is finished and evaluated: the run keeps `best.bpk`, its metrics and its state, and
-/// `reproduce` never resumes it. A checkpoint carries the frozen SINr vectors too, so this
-/// halves the run's size (about 0.5 GB of the 1.1 GB of an attention run at 1,000 communities
-/// per word). Runs without `test.json` are left alone.
+/// `reproduce` never resumes it (older checkpoints carried the frozen SINr vectors: about 0.5 GB
+/// each for an attention run at 1,000 communities per word). Runs without `test.json` are left
+/// alone.
 fn prune_checkpoints(run: &Path) -> Result<()> {
     if !run.join("test.json").is_file() {
         return Ok(());
@@ -965,6 +971,35 @@ mod tests {
         std::fs::write(run.join("test.json"), "{}").unwrap();
         assert_eq!(run_state(&run, &plain), RunState::Done);
         assert_eq!(run_state(&run, &configured), RunState::Fresh);
+    }
+
+    #[test]
+    fn embeddings_that_keep_the_stop_words_have_their_own_file() {
+        assert_eq!(stop_words("insults"), "none");
+        assert_eq!(stop_words("conll2003"), "none");
+        assert_eq!(stop_words("rt"), "english");
+        assert_eq!(stop_words("imdb"), "english");
+        for quick in [false, true] {
+            let names: Vec<String> = TASKS
+                .iter()
+                .map(|(t, _, _)| embeddings_file(t, quick))
+                .collect();
+            for ((task, _, _), name) in TASKS.iter().zip(&names) {
+                assert!(name.starts_with(&format!("{task}-")), "{name}");
+                assert_eq!(
+                    name.ends_with("-ns.sinr"),
+                    stop_words(task) == "none",
+                    "{name}"
+                );
+            }
+            let distinct: std::collections::BTreeSet<&String> = names.iter().collect();
+            assert_eq!(distinct.len(), names.len());
+        }
+        assert_eq!(
+            embeddings_file("insults", false),
+            "insults-mf5-g50-c5-ns.sinr"
+        );
+        assert_eq!(embeddings_file("rt", false), "rt-mf5-g50-c5.sinr");
     }
 
     #[test]
