@@ -1,7 +1,11 @@
 //! Training steps and explanations of the classifiers at realistic sizes: batch 32, 128 tokens,
 //! a 20,000-word vocabulary with 20 non-zeros per word, the fine level (K = 2,000 and 4,000) for
 //! the attention classifier and a coarse level (K = 300) for the SINr transformer, and the dense
-//! baseline of the same width beside them. flex always; ndarray with `--features ndarray`.
+//! baseline of the same width beside them. The configurations `cargo xtask reproduce` uses are
+//! timed too: the attention classifier with its mean-pooled read-out, the hierarchical model
+//! reading every Louvain level (4,000 → 300 → 40 units), and the tagging transformer with a
+//! window of two positions over the stream and over the fine level (CoNLL-2003's).
+//! flex always; ndarray with `--features ndarray`.
 //!
 //! Run with `cargo bench -p sinr-benches --bench models`; CI only compiles it.
 
@@ -13,7 +17,9 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sinr_embed::SplitMix64;
 use sinr_models::data::{Example, TaskKind, make_batch};
 use sinr_models::explain::{explain_attention, explain_transformer};
-use sinr_models::models::{AttentionClassifier, Classifier, DenseBaseline, SinrTransformer};
+use sinr_models::models::{
+    AttentionClassifier, Classifier, DenseBaseline, HierarchicalClassifier, SinrTransformer,
+};
 use sinr_nn::PaddedRows;
 
 const VOCAB: usize = 20_000;
@@ -33,19 +39,35 @@ fn rows(dims: usize) -> PaddedRows {
     PaddedRows::from_rows(&r, dims)
 }
 
-fn examples(n: usize) -> Vec<Example> {
+/// `n` examples of `LEN` tokens: one label each for sequence tasks, one per token (of 9 tags,
+/// as CoNLL-2003's) and random surface features for token tasks.
+fn examples(n: usize, kind: TaskKind) -> Vec<Example> {
     let mut rng = SplitMix64::new(2);
     (0..n)
         .map(|i| {
             let rows: Vec<u32> = (0..LEN).map(|_| 1 + rng.below(VOCAB - 1) as u32).collect();
+            let (labels, features) = match kind {
+                TaskKind::Sequence => (vec![i % 2], Vec::new()),
+                TaskKind::Token => (
+                    (0..LEN).map(|_| rng.below(9)).collect(),
+                    (0..LEN)
+                        .map(|_| [0; 4].map(|_: u8| rng.below(2) as f32))
+                        .collect(),
+                ),
+            };
             Example {
                 surface: vec![String::new(); LEN],
-                features: Vec::new(),
-                labels: vec![i % 2],
+                features,
+                labels,
                 rows,
             }
         })
         .collect()
+}
+
+/// A parent map of `fine` units onto `coarse` ones (every coarse unit has children).
+fn parents(fine: usize, coarse: usize) -> (Vec<u32>, usize) {
+    ((0..fine).map(|i| (i % coarse) as u32).collect(), coarse)
 }
 
 fn devices() -> Vec<(&'static str, Device)> {
@@ -65,21 +87,21 @@ fn devices() -> Vec<(&'static str, Device)> {
 /// Times one Adam step (forward, loss, backward, update) of `model`.
 fn train_step<M: Module + Classifier + Clone>(
     c: &mut Criterion,
-    group: &str,
     id: &str,
+    kind: TaskKind,
     model: M,
     device: &Device,
 ) {
     let ad = device.clone().autodiff();
-    let ex = examples(BATCH);
+    let ex = examples(BATCH, kind);
     let refs: Vec<&Example> = ex.iter().collect();
-    let batch = make_batch(&refs, TaskKind::Sequence, &ad);
+    let batch = make_batch(&refs, kind, &ad);
     let loss_fn = CrossEntropyLossConfig::new().init(&ad);
     let mut optim = AdamConfig::new()
         .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
         .init();
     let mut model = Some(model);
-    let mut g = c.benchmark_group(group);
+    let mut g = c.benchmark_group("train-step");
     g.sample_size(10);
     g.bench_function(BenchmarkId::from_parameter(id), |b| {
         b.iter(|| {
@@ -101,35 +123,66 @@ fn benches(c: &mut Criterion) {
         let ad = d.clone().autodiff();
         train_step(
             c,
-            "train-step",
             &format!("attention-K2000-{name}"),
+            TaskKind::Sequence,
             AttentionClassifier::new(&fine2k, 2, false, 0.0, 1, &ad),
             &d,
         );
         train_step(
             c,
-            "train-step",
             &format!("attention-K4000-{name}"),
+            TaskKind::Sequence,
             AttentionClassifier::new(&fine4k, 2, false, 0.0, 1, &ad),
             &d,
         );
         train_step(
             c,
-            "train-step",
+            &format!("attention-mean-K4000-{name}"),
+            TaskKind::Sequence,
+            AttentionClassifier::new(&fine4k, 2, false, 0.0, 1, &ad).with_mean_pooling(),
+            &d,
+        );
+        train_step(
+            c,
+            &format!("hierarchical-every-level-K4000-{name}"),
+            TaskKind::Sequence,
+            HierarchicalClassifier::new(
+                &fine4k,
+                &[parents(4_000, 300), parents(300, 40)],
+                2,
+                0.0,
+                1,
+                &ad,
+            )
+            .with_every_level(),
+            &d,
+        );
+        train_step(
+            c,
             &format!("transformer-K300-2x4-{name}"),
+            TaskKind::Sequence,
             SinrTransformer::new(&coarse, 2, TaskKind::Sequence, 2, 4, 64, 0.0, 1, &ad),
+            &d,
+        );
+        train_step(
+            c,
+            &format!("tagger-K300-2x4-window2-fineK4000-{name}"),
+            TaskKind::Token,
+            SinrTransformer::new(&coarse, 9, TaskKind::Token, 2, 4, 64, 0.0, 1, &ad)
+                .with_window(2)
+                .with_fine(&fine4k),
             &d,
         );
         ad.seed(1);
         train_step(
             c,
-            "train-step",
             &format!("dense-d300-2x4-{name}"),
+            TaskKind::Sequence,
             DenseBaseline::new(VOCAB, LEN, 2, TaskKind::Sequence, 300, 2, 4, 64, 0.0, &ad),
             &d,
         );
 
-        let ex = examples(1);
+        let ex = examples(1, TaskKind::Sequence);
         let one = make_batch(&[&ex[0]], TaskKind::Sequence, &d);
         let att = AttentionClassifier::new(&fine4k, 2, false, 0.0, 1, &d);
         let tr = SinrTransformer::new(&coarse, 2, TaskKind::Sequence, 2, 4, 64, 0.0, 1, &d);
