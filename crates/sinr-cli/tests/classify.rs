@@ -206,13 +206,19 @@ fn train_predict_explain_and_bad_input() {
         );
     }
 
-    // The variants that read more paths: the attention classifier with the mean, the
-    // hierarchical model at every level; their explanations show the extra splits.
+    // The variants that read more paths: the attention classifier with the mean and with the
+    // word weights, the hierarchical model at every level; their explanations show the extra
+    // splits.
     for (name, cfg, shows) in [
         (
             "attention-mean",
             r#"{"kind": "attention", "mean_pooling": true}"#,
             "embedding (via mean pooling)",
+        ),
+        (
+            "attention-words",
+            r#"{"kind": "attention", "mean_pooling": true, "word_weights": true}"#,
+            "word weights (via mean pooling)",
         ),
         (
             "hierarchical-every",

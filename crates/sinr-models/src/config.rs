@@ -20,6 +20,12 @@ pub struct AttentionConfig {
     /// weighs the same there; the task attention picks a few): `logits = d W + m M + b`. The
     /// split stays exact: token `t` contributes `α_t x_t W + x_t M / T`.
     pub mean_pooling: bool,
+    /// Also give every word of the vocabulary a weight per class of its own, read through the
+    /// mean over the text's tokens: `logits += 1/T Σ_t U[w_t]`. The word's identity beside its
+    /// communities, where words of one community (often antonyms: "good", "bad") share a
+    /// vector. The split stays exact: token `t` contributes `U[w_t] / T` more, and the
+    /// decision's split gets one more named dimension ("word weights") after the communities.
+    pub word_weights: bool,
 }
 
 impl Default for AttentionConfig {
@@ -30,6 +36,7 @@ impl Default for AttentionConfig {
             non_negative: false,
             l1: 0.0,
             mean_pooling: false,
+            word_weights: false,
         }
     }
 }

@@ -178,6 +178,22 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
         .into_scalar::<i64>()
         .max(1);
     let uniform = 1.0 / real as f32;
+    // The word weights, if any: token `t` adds `U[w_t] / T` (real tokens only).
+    let words = m.word_readout.as_ref().map(|u| {
+        let ids: Vec<i64> = batch
+            .tokens
+            .clone()
+            .into_data()
+            .try_into_vec_as::<i64>()
+            .expect("int tensor");
+        let pad: Vec<bool> = batch
+            .mask
+            .clone()
+            .into_data()
+            .try_to_vec::<bool>()
+            .expect("bool tensor");
+        (ids, pad, to_vec(u.val()))
+    });
     let idx: Vec<i64> = x
         .idx
         .into_data()
@@ -211,6 +227,16 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             }
             terms.push((col as u32, term(predicted)));
         }
+        // The word's own weight: the named dimension after the communities.
+        if let Some((ids, pad, u)) = &words
+            && !pad[ti]
+        {
+            let row = ids[ti] as usize * c;
+            for (cc, slot) in tokens[ti].iter_mut().enumerate() {
+                *slot += uniform * u[row + cc];
+            }
+            terms.push((k as u32, uniform * u[row + predicted]));
+        }
         token_communities.push(top_terms(terms.into_iter(), 10));
     }
     let via_attention: Vec<Vec<f32>> = (0..k)
@@ -222,11 +248,24 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             .collect(),
         None => vec![vec![0f32; c]; k],
     };
-    let communities: Vec<Vec<f32>> = via_attention
+    let mut communities: Vec<Vec<f32>> = via_attention
         .iter()
         .zip(&via_mean)
         .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x + y).collect())
         .collect();
+    let via_words: Option<Vec<f32>> = words.as_ref().map(|(ids, pad, u)| {
+        (0..c)
+            .map(|cc| {
+                (0..t)
+                    .filter(|&ti| !pad[ti])
+                    .map(|ti| uniform * u[ids[ti] as usize * c + cc])
+                    .sum()
+            })
+            .collect()
+    });
+    if let Some(w) = &via_words {
+        communities.push(w.clone());
+    }
     let total = |rows: &[Vec<f32>]| -> Vec<f32> {
         (0..c).map(|cc| rows.iter().map(|r| r[cc]).sum()).collect()
     };
@@ -236,6 +275,9 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
     )];
     if mean.is_some() {
         components.push(("embedding (via mean pooling)".into(), total(&via_mean)));
+    }
+    if let Some(w) = via_words {
+        components.push(("word weights (via mean pooling)".into(), w));
     }
     components.push(("read-out bias".into(), b.clone()));
     let out = OutputExplanation {

@@ -84,6 +84,10 @@ pub struct AttentionClassifier {
     /// token weighs the same there, where the task attention picks a few (long texts carry
     /// many cues).
     pub mean_readout: Option<Param<Tensor<2>>>,
+    /// `[V, C]` a weight of every word of the vocabulary for every class, read through the mean
+    /// over the text's tokens (no bias of its own), if any: the word's own identity beside its
+    /// communities (words of one community, "good" and "bad" say, share a vector there).
+    pub word_readout: Option<Param<Tensor<2>>>,
     /// L1 weight of the read-out.
     #[module(skip)]
     pub l1: f64,
@@ -107,8 +111,36 @@ impl AttentionClassifier {
                 .with_non_negative(non_negative)
                 .init(device, &mut rng),
             mean_readout: None,
+            word_readout: None,
             l1,
         }
+    }
+
+    /// Adds the word weights, at zero (the model starts without them):
+    /// `logits += 1/T Σ_t U[w_t]`; token `t` contributes `U[w_t] / T`.
+    #[must_use]
+    pub fn with_word_weights(mut self) -> Self {
+        let c = self.readout.weight.dims()[1];
+        let v = self.embedding.vocab_size();
+        let device = self.readout.weight.device();
+        self.word_readout = Some(Param::from_tensor(Tensor::zeros([v, c], &device)));
+        self
+    }
+
+    /// The word weights' part of the logits, `[B, C]`: the mean over the real tokens of their
+    /// rows of `U` (zero without word weights, or for a text without any real token).
+    pub fn word_logits(&self, tokens: Tensor<2, Int>, mask: Tensor<2, Bool>) -> Option<Tensor<2>> {
+        let u = self.word_readout.as_ref()?;
+        let [b, t] = tokens.dims();
+        let c = u.dims()[1];
+        let real = mask.bool_not().float();
+        let count = real.clone().sum_dim(1).clamp_min(1.0);
+        let weights = (real / count).reshape([b, t, 1]);
+        let rows = u
+            .val()
+            .select(0, tokens.reshape([b * t]))
+            .reshape([b, t, c]);
+        Some((rows * weights).sum_dim(1).reshape([b, c]))
     }
 
     /// Adds the mean-pooled path, its read-out at zero (the model starts as the attention
@@ -134,10 +166,17 @@ impl AttentionClassifier {
         tokens: Tensor<2, Int>,
         mask: Tensor<2, Bool>,
     ) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
-        self.forward_sparse(&self.embedding.forward(tokens), mask)
+        let (mut logits, alpha, d) =
+            self.forward_sparse(&self.embedding.forward(tokens.clone()), mask.clone());
+        if let Some(w) = self.word_logits(tokens, mask) {
+            logits = logits + w;
+        }
+        (logits, alpha, d)
     }
 
-    /// The same from given token vectors (their values can be a leaf for gradients).
+    /// The same from given token vectors (their values can be a leaf for gradients), without
+    /// the word weights' part ([`AttentionClassifier::word_logits`]: it does not depend on the
+    /// vectors, so gradients with respect to them are the same).
     pub fn forward_sparse(
         &self,
         x: &sinr_nn::SparseTokens,
@@ -164,6 +203,9 @@ impl Classifier for AttentionClassifier {
             let mut p = self.readout.l1();
             if let Some(m) = &self.mean_readout {
                 p = p + m.val().abs().sum();
+            }
+            if let Some(u) = &self.word_readout {
+                p = p + u.val().abs().sum();
             }
             p * self.l1
         })

@@ -32,6 +32,9 @@ use crate::models::{
 };
 use crate::train::{FitContext, TrainState, fit, load_module, predict_logits, save_module};
 
+/// The name of the attention classifier's word-weights dimension (after its communities).
+pub const WORD_WEIGHTS: &str = "word weights (the words themselves)";
+
 /// Version of the run directory layout.
 pub const RUN_FORMAT: u32 = 1;
 
@@ -188,8 +191,13 @@ impl AnyModel {
                     spec.train.seed,
                     device,
                 );
-                AnyModel::Attention(if c.mean_pooling {
+                let m = if c.mean_pooling {
                     m.with_mean_pooling()
+                } else {
+                    m
+                };
+                AnyModel::Attention(if c.word_weights {
+                    m.with_word_weights()
                 } else {
                     m
                 })
@@ -366,7 +374,7 @@ impl AnyModel {
                 (
                     vec![o],
                     vec![("pooling".to_owned(), vec![alpha])],
-                    m.embedding.dims,
+                    m.embedding.dims + usize::from(m.word_readout.is_some()),
                 )
             }
             AnyModel::Transformer(m) => {
@@ -414,12 +422,17 @@ impl AnyModel {
         let mut dimensions: Vec<String> = (0..labels.len())
             .map(|k| format!("community {k} (level {comm_level})"))
             .collect();
+        // Named dimensions after the communities: the word weights of the attention classifier,
+        // the surface features of the tagging transformer.
         if dims > labels.len() {
-            dimensions.extend(
-                crate::data::SURFACE_FEATURES
-                    .iter()
-                    .map(|s| (*s).to_owned()),
-            );
+            match self {
+                AnyModel::Attention(_) => dimensions.push(WORD_WEIGHTS.to_owned()),
+                _ => dimensions.extend(
+                    crate::data::SURFACE_FEATURES
+                        .iter()
+                        .map(|s| (*s).to_owned()),
+                ),
+            }
         }
         // Words of the dimensions that matter most in any output (top 20 per output by |term|),
         // and of every dimension named in the token terms.

@@ -77,7 +77,8 @@ fn assert_complete(o: &sinr_models::OutputExplanation) {
     }
 }
 
-/// Components of the attention classifier's explanation (attention, mean if any, bias).
+/// Components of the attention classifier's explanation (attention, mean and word weights if
+/// any, bias).
 fn o_components(m: &AttentionClassifier, batch: &sinr_models::Batch) -> usize {
     explain_attention(m, batch).0.components.len()
 }
@@ -86,7 +87,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(12))]
 
     #[test]
-    fn attention_classifier_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..12, classes in 2usize..4, mean in any::<bool>()) {
+    fn attention_classifier_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..12, classes in 2usize..4, mean in any::<bool>(), words in any::<bool>()) {
         let d = device();
         d.seed(seed);
         let r = rows(30, 12, seed);
@@ -96,9 +97,14 @@ proptest! {
             m = m.with_mean_pooling();
             m.mean_readout = Some(burn::module::Param::from_tensor(Tensor::random([12, classes], burn::tensor::Distribution::Normal(0.0, 1.0), &d)));
         }
+        if words {
+            // So do the word weights (30 rows: the vocabulary, padding included).
+            m = m.with_word_weights();
+            m.word_readout = Some(burn::module::Param::from_tensor(Tensor::random([30, classes], burn::tensor::Distribution::Normal(0.0, 1.0), &d)));
+        }
         let ex = example(len, 30, seed, false);
         let batch = make_batch(&[&ex], TaskKind::Sequence, &d);
-        prop_assert_eq!(o_components(&m, &batch), if mean { 3 } else { 2 });
+        prop_assert_eq!(o_components(&m, &batch), 2 + usize::from(mean) + usize::from(words));
         // Alone or padded beside a longer text: the same logits (the mean counts real tokens).
         let longer = example(len + 3, 30, seed + 1, false);
         let alone = to_vec(m.forward(batch.tokens.clone(), batch.mask.clone()).0);
@@ -110,6 +116,13 @@ proptest! {
         let (o, alpha) = explain_attention(&m, &batch);
         assert_complete(&o);
         prop_assert_eq!(o.tokens.len(), len);
+        // The word weights are one named dimension after the 12 communities.
+        prop_assert_eq!(o.communities.len(), 12 + usize::from(words));
+        // The components add up to the logits too.
+        for (c, l) in o.logits.iter().enumerate() {
+            let sum: f32 = o.components.iter().map(|x| x.1[c]).sum();
+            prop_assert!((l - sum).abs() < 1e-4 * l.abs().max(1.0), "components: {} vs {}", l, sum);
+        }
         prop_assert!((alpha.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         // The logits are the model's own.
         let (logits, _, dvec) = m.forward(batch.tokens.clone(), batch.mask.clone());
