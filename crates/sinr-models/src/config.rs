@@ -14,7 +14,7 @@ pub struct AttentionConfig {
     pub sparsify: Option<usize>,
     /// Non-negative read-out weights.
     pub non_negative: bool,
-    /// L1 penalty on the read-out weights.
+    /// L1 penalty on the read-out weights (the mean's and the word weights too, when present).
     pub l1: f64,
     /// Also read the mean of the token vectors through a read-out of its own (every token
     /// weighs the same there; the task attention picks a few): `logits = d W + m M + b`. The

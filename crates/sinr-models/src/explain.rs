@@ -167,18 +167,10 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             to_vec(mr.val()),
         )
     });
-    // 1 / (real tokens), as in `AttentionClassifier::mean_vector` (a batch of one has none
-    // of padding, but the mask is the authority).
-    let real = batch
-        .mask
-        .clone()
-        .bool_not()
-        .int()
-        .sum()
-        .into_scalar::<i64>()
-        .max(1);
-    let uniform = 1.0 / real as f32;
-    // The word weights, if any: token `t` adds `U[w_t] / T` (real tokens only).
+    // Each token's weight in the mean (1/T, 0 for padding), as the model computes it: the mean
+    // path and the word weights read through it.
+    let mean_w = to_vec(AttentionClassifier::mean_weights(batch.mask.clone()));
+    // The word weights, if any: the tokens' ids and `U` (token `t` adds `U[w_t] / T`).
     let words = m.word_readout.as_ref().map(|u| {
         let ids: Vec<i64> = batch
             .tokens
@@ -186,13 +178,7 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             .into_data()
             .try_into_vec_as::<i64>()
             .expect("int tensor");
-        let pad: Vec<bool> = batch
-            .mask
-            .clone()
-            .into_data()
-            .try_to_vec::<bool>()
-            .expect("bool tensor");
-        (ids, pad, to_vec(u.val()))
+        (ids, to_vec(u.val()))
     });
     let idx: Vec<i64> = x
         .idx
@@ -206,6 +192,8 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
     let (w, b, c) = readout_host(&m.readout);
     let k = m.embedding.dims;
     let predicted = argmax(&logits);
+    // The word weights' total, per class: their row of the decision's split.
+    let mut via_words = words.as_ref().map(|_| vec![0f32; c]);
     let mut tokens = vec![vec![0f32; c]; t];
     let mut token_communities = Vec::with_capacity(t);
     for ti in 0..t {
@@ -219,7 +207,7 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             let term = |cc: usize| {
                 let via_mean = mean
                     .as_ref()
-                    .map_or(0.0, |(_, mw)| uniform * v * mw[col * c + cc]);
+                    .map_or(0.0, |(_, mw)| mean_w[ti] * v * mw[col * c + cc]);
                 alpha[ti] * v * w[col * c + cc] + via_mean
             };
             for (cc, slot) in tokens[ti].iter_mut().enumerate() {
@@ -228,14 +216,13 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             terms.push((col as u32, term(predicted)));
         }
         // The word's own weight: the named dimension after the communities.
-        if let Some((ids, pad, u)) = &words
-            && !pad[ti]
-        {
-            let row = ids[ti] as usize * c;
-            for (cc, slot) in tokens[ti].iter_mut().enumerate() {
-                *slot += uniform * u[row + cc];
+        if let (Some((ids, u)), Some(total)) = (&words, via_words.as_mut()) {
+            let row = &u[ids[ti] as usize * c..][..c];
+            for ((slot, sum), uc) in tokens[ti].iter_mut().zip(total.iter_mut()).zip(row) {
+                *slot += mean_w[ti] * uc;
+                *sum += mean_w[ti] * uc;
             }
-            terms.push((k as u32, uniform * u[row + predicted]));
+            terms.push((k as u32, mean_w[ti] * row[predicted]));
         }
         token_communities.push(top_terms(terms.into_iter(), 10));
     }
@@ -253,16 +240,6 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
         .zip(&via_mean)
         .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x + y).collect())
         .collect();
-    let via_words: Option<Vec<f32>> = words.as_ref().map(|(ids, pad, u)| {
-        (0..c)
-            .map(|cc| {
-                (0..t)
-                    .filter(|&ti| !pad[ti])
-                    .map(|ti| uniform * u[ids[ti] as usize * c + cc])
-                    .sum()
-            })
-            .collect()
-    });
     if let Some(w) = &via_words {
         communities.push(w.clone());
     }

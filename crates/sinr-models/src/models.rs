@@ -133,9 +133,7 @@ impl AttentionClassifier {
         let u = self.word_readout.as_ref()?;
         let [b, t] = tokens.dims();
         let c = u.dims()[1];
-        let real = mask.bool_not().float();
-        let count = real.clone().sum_dim(1).clamp_min(1.0);
-        let weights = (real / count).reshape([b, t, 1]);
+        let weights = Self::mean_weights(mask).reshape([b, t, 1]);
         let rows = u
             .val()
             .select(0, tokens.reshape([b * t]))
@@ -153,11 +151,18 @@ impl AttentionClassifier {
         self
     }
 
-    /// The mean of the real tokens' vectors, `[B, K]` (zero for a text without any).
-    pub fn mean_vector(x: &sinr_nn::SparseTokens, mask: Tensor<2, Bool>) -> Tensor<2> {
+    /// The weights of a mean over the real tokens, `[B, T]`: `1/T` for each of the `T` real
+    /// tokens of a text, 0 for padding (all 0 for a text without a real token). The mean path
+    /// and the word weights both read through it.
+    pub fn mean_weights(mask: Tensor<2, Bool>) -> Tensor<2> {
         let real = mask.bool_not().float();
         let count = real.clone().sum_dim(1).clamp_min(1.0);
-        x.weighted_sum(real / count)
+        real / count
+    }
+
+    /// The mean of the real tokens' vectors, `[B, K]` (zero for a text without any).
+    pub fn mean_vector(x: &sinr_nn::SparseTokens, mask: Tensor<2, Bool>) -> Tensor<2> {
+        x.weighted_sum(Self::mean_weights(mask))
     }
 
     /// `(logits [B, C], α [B, T], d [B, K])`.
