@@ -60,6 +60,7 @@ fn examples(n: usize, kind: TaskKind) -> Vec<Example> {
                 features,
                 labels,
                 rows,
+                lexical: Vec::new(),
             }
         })
         .collect()

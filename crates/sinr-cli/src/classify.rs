@@ -269,7 +269,7 @@ pub fn train(args: &TrainArgs, device_name: &str, quiet: bool) -> Result<()> {
         }
     };
     let data = load_data(&DataSpec::of_train(args), &log)?;
-    let enc = Encoder::new(&emb, cfg.max_len);
+    let enc = Encoder::for_model(&emb, &model_cfg, cfg.max_len);
     let (kind, labels, train, dev, name) = match &data {
         TaskData::Classify(t) => {
             if args.task == Some(TaskArg::Tag) {

@@ -16,6 +16,7 @@ use sinr_nn::to_vec;
 
 use crate::data::{Example, TaskKind, make_batch};
 use crate::error::{Error, Result};
+use crate::models::AttentionClassifier;
 use crate::run::{AnyModel, RunSpec};
 
 /// Token importances of one example, by method (each a score per token, larger = more in favour
@@ -70,21 +71,7 @@ fn probs_of_subsets(
 ) -> Vec<f64> {
     let subsets: Vec<Example> = masks
         .iter()
-        .map(|keep| {
-            let rows: Vec<u32> = ex
-                .rows
-                .iter()
-                .zip(keep)
-                .filter(|(_, k)| **k)
-                .map(|(r, _)| *r)
-                .collect();
-            Example {
-                surface: vec![String::new(); rows.len()],
-                features: Vec::new(),
-                labels: vec![0],
-                rows,
-            }
-        })
+        .map(|keep| ex.subset(keep, TaskKind::Sequence))
         .collect();
     model
         .predict(&subsets, TaskKind::Sequence, 64, device)
@@ -144,7 +131,8 @@ fn grad_times_input(model_ad: &AnyModel, ex: &Example, c: usize, ad: &Device) ->
         AnyModel::Attention(m) => {
             let mut x = m.embedding.forward(batch.tokens.clone());
             x.val = x.val.require_grad();
-            let (logits, _, _) = m.forward_sparse(&x, batch.mask.clone());
+            let known = AttentionClassifier::vector_mask(batch.tokens.clone(), batch.mask.clone());
+            let (logits, _, _) = m.forward_sparse(&x, known);
             let grads = pick(logits).backward();
             per_token_sparse(&x, &grads)
         }

@@ -26,6 +26,43 @@ pub struct AttentionConfig {
     /// vector. The split stays exact: token `t` contributes `U[w_t] / T` more, and the
     /// decision's split gets one more named dimension ("word weights") after the communities.
     pub word_weights: bool,
+    /// Also give hashed lexical features of every token a weight per class, read through the
+    /// same mean (see [`LexicalConfig`]): `logits += 1/T Σ_t Σ_{f ∈ F(t)} N[f]`. The split
+    /// stays exact: token `t` contributes `Σ_f N[f] / T` more, and the decision's split gets one
+    /// more named dimension ("n-gram weights").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ngrams: Option<LexicalConfig>,
+}
+
+/// Hashed lexical features of a token, for the attention classifier's n-gram weights: what a
+/// word's communities and its own weight cannot say. Each feature belongs to exactly one token
+/// of the model's input, so contributions stay per token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LexicalConfig {
+    /// The token with the word just before it in the raw text, stop words and short or unknown
+    /// words included (`not good` is a feature of `good`, where SINr keeps only `good`).
+    pub bigrams: bool,
+    /// Character n-grams of the token (inside `<` and `>` word boundaries), of lengths
+    /// `chars[0]..=chars[1]` (spelling variants and misspellings share them).
+    pub chars: Option<[usize; 2]>,
+    /// Keep words the embeddings do not know in the model's input (a zero vector: they carry
+    /// no community, the attention and the mean of vectors skip them), so that their character
+    /// n-grams and bigrams count; each counts in `T`.
+    pub unknown_words: bool,
+    /// Hash buckets (each feature is hashed, FNV-1a, to one of them; one weight per class each).
+    pub buckets: usize,
+}
+
+impl Default for LexicalConfig {
+    fn default() -> Self {
+        Self {
+            bigrams: true,
+            chars: None,
+            unknown_words: false,
+            buckets: 1 << 18,
+        }
+    }
 }
 
 impl Default for AttentionConfig {
@@ -37,6 +74,7 @@ impl Default for AttentionConfig {
             l1: 0.0,
             mean_pooling: false,
             word_weights: false,
+            ngrams: None,
         }
     }
 }
@@ -185,6 +223,29 @@ impl ModelConfig {
                 nonneg(c.l1, "l1")?;
                 if c.sparsify == Some(0) {
                     return Err(Error::config("sparsify", "must be at least 1"));
+                }
+                if let Some(n) = &c.ngrams {
+                    positive(n.buckets, "ngrams.buckets")?;
+                    if n.buckets > 1 << 24 {
+                        return Err(Error::config(
+                            "ngrams.buckets",
+                            format!("must be at most 2^24 (16,777,216), got {}", n.buckets),
+                        ));
+                    }
+                    if let Some([lo, hi]) = n.chars
+                        && !(1 <= lo && lo <= hi && hi <= 12)
+                    {
+                        return Err(Error::config(
+                            "ngrams.chars",
+                            format!("must be [min, max] with 1 ≤ min ≤ max ≤ 12, got [{lo}, {hi}]"),
+                        ));
+                    }
+                    if !n.bigrams && n.chars.is_none() {
+                        return Err(Error::config(
+                            "ngrams",
+                            "has no feature: set `bigrams` to true or give `chars`",
+                        ));
+                    }
                 }
             }
             ModelConfig::Transformer(c) => {

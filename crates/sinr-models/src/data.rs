@@ -11,6 +11,8 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 use sinr_embed::{SinrModel, StopSet, TokenizerConfig, Vocabulary};
 
+use crate::config::{LexicalConfig, ModelConfig};
+
 /// Names of the surface features of token tasks, in column order.
 pub const SURFACE_FEATURES: [&str; 4] = [
     "feature:capitalised",
@@ -30,7 +32,7 @@ pub enum TaskKind {
 }
 
 /// One encoded example.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Example {
     /// Embedding rows of the model input (1 + word id; 0 = unknown, kept only for token tasks).
     pub rows: Vec<u32>,
@@ -40,6 +42,89 @@ pub struct Example {
     pub features: Vec<[f32; 4]>,
     /// Label index (sequence tasks) or one per position (token tasks).
     pub labels: Vec<usize>,
+    /// Hashed lexical features `(position, bucket)` of the model-input positions, in position
+    /// order (only for an attention classifier with n-gram weights, else empty).
+    pub lexical: Vec<(u32, u32)>,
+}
+
+impl Example {
+    /// The example restricted to the positions where `keep` is true (missing entries: false).
+    /// Surface forms, surface features, lexical features and the tags of a token task follow
+    /// their positions; a sequence task's label stays.
+    pub fn subset(&self, keep: &[bool], kind: TaskKind) -> Example {
+        let mut new_pos = vec![None; self.rows.len()];
+        let mut n = 0u32;
+        for (i, slot) in new_pos.iter_mut().enumerate() {
+            if keep.get(i).copied().unwrap_or(false) {
+                *slot = Some(n);
+                n += 1;
+            }
+        }
+        let pick = |i: usize| new_pos.get(i).is_some_and(Option::is_some);
+        Example {
+            rows: (0..self.rows.len())
+                .filter(|&i| pick(i))
+                .map(|i| self.rows[i])
+                .collect(),
+            surface: (0..self.surface.len())
+                .filter(|&i| pick(i))
+                .map(|i| self.surface[i].clone())
+                .collect(),
+            features: (0..self.features.len())
+                .filter(|&i| pick(i))
+                .map(|i| self.features[i])
+                .collect(),
+            labels: if kind == TaskKind::Token {
+                (0..self.labels.len())
+                    .filter(|&i| pick(i))
+                    .map(|i| self.labels[i])
+                    .collect()
+            } else {
+                self.labels.clone()
+            },
+            lexical: self
+                .lexical
+                .iter()
+                .filter_map(|&(p, f)| new_pos.get(p as usize).copied().flatten().map(|q| (q, f)))
+                .collect(),
+        }
+    }
+}
+
+/// FNV-1a (64 bits) of `kind` then `text`, to a bucket in `0..buckets`: a fixed, portable hash,
+/// so a trained model reads the same features everywhere.
+pub fn feature_bucket(kind: u8, text: &str, buckets: usize) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in std::iter::once(&kind).chain(text.as_bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (h % buckets.max(1) as u64) as u32
+}
+
+/// The hashed lexical features of token `word` with `prev` the raw word before it (`None` at
+/// the start of the text), each once per occurrence in the token.
+pub fn lexical_features(cfg: &LexicalConfig, prev: Option<&str>, word: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    if cfg.bigrams {
+        let key = format!("{} {word}", prev.unwrap_or("<s>"));
+        out.push(feature_bucket(b'b', &key, cfg.buckets));
+    }
+    if let Some([lo, hi]) = cfg.chars {
+        let chars: Vec<char> = std::iter::once('<')
+            .chain(word.chars())
+            .chain(std::iter::once('>'))
+            .collect();
+        let mut gram = String::new();
+        for n in lo..=hi {
+            for w in chars.windows(n) {
+                gram.clear();
+                gram.extend(w);
+                out.push(feature_bucket(b'c', &gram, cfg.buckets));
+            }
+        }
+    }
+    out
 }
 
 /// Maps texts to embedding rows with the tokenizer the embeddings were trained with.
@@ -50,6 +135,8 @@ pub struct Encoder {
     vocab: Vocabulary,
     /// Longest model input, in tokens (longer texts are truncated, documented).
     pub max_len: usize,
+    /// Hashed lexical features to compute for each position, if any.
+    pub lexical: Option<LexicalConfig>,
 }
 
 impl Encoder {
@@ -63,7 +150,40 @@ impl Encoder {
             tokenizer,
             vocab: model.vocab.clone(),
             max_len,
+            lexical: None,
         }
+    }
+
+    /// The encoder a model configuration reads its input with: the embedding's, plus the
+    /// lexical features of an attention classifier with n-gram weights.
+    pub fn for_model(model: &SinrModel, config: &ModelConfig, max_len: usize) -> Self {
+        let mut enc = Self::new(model, max_len);
+        if let ModelConfig::Attention(c) = config {
+            enc.lexical.clone_from(&c.ngrams);
+        }
+        enc
+    }
+
+    /// Every raw token of a text (the embedding's tokenizer without its stop words and with
+    /// no minimum length), with whether the embedding's tokenizer keeps it.
+    fn raw_tokens(&self, text: &str) -> Vec<(String, bool)> {
+        let one_line: String = text
+            .chars()
+            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+            .collect();
+        let mut cfg = self.tokenizer.clone();
+        cfg.min_token_len = 1;
+        let mut out = Vec::new();
+        let chunk = sinr_embed::TextChunk::from_text("<text>", &one_line);
+        let _ = chunk.for_each_unit(&cfg, &StopSet::default(), |toks| {
+            out.extend(toks.iter().map(|t| {
+                let kept = self.tokenizer.pretokenized
+                    || (t.chars().count() >= self.tokenizer.min_token_len
+                        && !self.stop.contains(t));
+                ((*t).to_owned(), kept)
+            }));
+        });
+        out
     }
 
     /// The row of a word (0 if unknown).
@@ -90,8 +210,34 @@ impl Encoder {
         out
     }
 
-    /// A text for a sequence task: known words only, truncated to `max_len`.
+    /// A text for a sequence task: known words only (unknown ones too when the lexical
+    /// features ask for them), truncated to `max_len`, with their lexical features if any.
     pub fn encode_text(&self, text: &str, label: usize) -> Example {
+        if let Some(lex) = &self.lexical {
+            let mut ex = Example {
+                labels: vec![label],
+                ..Example::default()
+            };
+            let mut prev: Option<String> = None;
+            for (tok, kept) in self.raw_tokens(text) {
+                if ex.rows.len() == self.max_len {
+                    break;
+                }
+                let row = if kept { self.row(&tok) } else { 0 };
+                if kept && (row != 0 || lex.unknown_words) {
+                    let pos = ex.rows.len() as u32;
+                    ex.lexical.extend(
+                        lexical_features(lex, prev.as_deref(), &tok)
+                            .into_iter()
+                            .map(|f| (pos, f)),
+                    );
+                    ex.rows.push(row);
+                    ex.surface.push(tok.clone());
+                }
+                prev = Some(tok);
+            }
+            return ex;
+        }
         let (surface, rows): (Vec<String>, Vec<u32>) = self
             .tokenize(text)
             .into_iter()
@@ -103,6 +249,7 @@ impl Encoder {
             surface,
             features: Vec::new(),
             labels: vec![label],
+            lexical: Vec::new(),
         }
     }
 
@@ -115,6 +262,7 @@ impl Encoder {
             surface: Vec::with_capacity(n),
             features: Vec::with_capacity(n),
             labels: labels[..n.min(labels.len())].to_vec(),
+            lexical: Vec::new(),
         };
         for (i, tok) in tokens.iter().take(n).enumerate() {
             let letters: String = tok
@@ -160,6 +308,23 @@ pub struct Batch {
     pub targets: Tensor<1, Int>,
     /// Token tasks: the flat indices (`b·T + t`) of the real positions, `[N]`.
     pub positions: Option<Tensor<1, Int>>,
+    /// The examples' lexical features, if any has some.
+    pub lexical: Option<LexicalBatch>,
+}
+
+/// The hashed lexical features of a batch, padded to the most features of one example.
+#[derive(Debug, Clone)]
+pub struct LexicalBatch {
+    /// `[B, F]` feature buckets (0 for padding, whose weight is 0).
+    pub buckets: Tensor<2, Int>,
+    /// `[B, F]` the weight of each feature: `1/T` of its example's `T` positions (the mean over
+    /// the real tokens, as [`crate::models::AttentionClassifier::mean_weights`] computes it), 0 for
+    /// padding.
+    pub weights: Tensor<2>,
+    /// Host copy: the position of each feature (`b·F + f`), 0 for padding.
+    pub positions: Vec<u32>,
+    /// `F`.
+    pub width: usize,
 }
 
 /// Pads `examples` into a batch.
@@ -191,6 +356,26 @@ pub fn make_batch(examples: &[&Example], kind: TaskKind, device: &Device) -> Bat
         }
     }
     let n = targets.len();
+    let lexical = examples.iter().any(|e| !e.lexical.is_empty()).then(|| {
+        let f = examples.iter().map(|e| e.lexical.len()).max().unwrap_or(0);
+        let mut buckets = vec![0i64; b * f];
+        let mut weights = vec![0f32; b * f];
+        let mut positions = vec![0u32; b * f];
+        for (i, e) in examples.iter().enumerate() {
+            let w = 1.0 / e.rows.len().max(1) as f32;
+            for (j, &(p, k)) in e.lexical.iter().enumerate() {
+                buckets[i * f + j] = i64::from(k);
+                weights[i * f + j] = w;
+                positions[i * f + j] = p;
+            }
+        }
+        LexicalBatch {
+            buckets: Tensor::from_data(TensorData::new(buckets, [b, f]), device),
+            weights: Tensor::from_data(TensorData::new(weights, [b, f]), device),
+            positions,
+            width: f,
+        }
+    });
     Batch {
         tokens: Tensor::from_data(TensorData::new(tokens, [b, t]), device),
         mask: Tensor::from_data(TensorData::new(mask, [b, t]), device),
@@ -203,5 +388,6 @@ pub fn make_batch(examples: &[&Example], kind: TaskKind, device: &Device) -> Bat
         targets: Tensor::from_data(TensorData::new(targets, [n]), device),
         positions: (kind == TaskKind::Token)
             .then(|| Tensor::from_data(TensorData::new(positions, [n]), device)),
+        lexical,
     }
 }

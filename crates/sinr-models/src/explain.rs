@@ -157,18 +157,24 @@ fn readout_host(r: &sinr_nn::Readout) -> (Vec<f32>, Vec<f32>, usize) {
 
 /// Explains the attention classifier on a batch of one example.
 pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExplanation, Vec<f32>) {
-    let (logits, alpha, d) = m.forward(batch.tokens.clone(), batch.mask.clone());
+    let (mut logits, alpha, d) = m.forward(batch.tokens.clone(), batch.mask.clone());
+    if let Some(n) = m.ngram_logits(batch.lexical.as_ref()) {
+        logits = logits + n;
+    }
     let x = m.embedding.forward(batch.tokens.clone());
     let [_, t, p] = x.val.dims();
-    // The mean-pooled path, if any: every token weighs 1/T, through its own read-out `M`.
+    // The positions the attention and the mean of vectors read (the known words).
+    let known = AttentionClassifier::vector_mask(batch.tokens.clone(), batch.mask.clone());
+    // The mean-pooled path, if any: every known token weighs 1/T, through its own read-out `M`.
     let mean = m.mean_readout.as_ref().map(|mr| {
         (
-            to_vec(AttentionClassifier::mean_vector(&x, batch.mask.clone())),
+            to_vec(AttentionClassifier::mean_vector(&x, known.clone())),
             to_vec(mr.val()),
         )
     });
-    // Each token's weight in the mean (1/T, 0 for padding), as the model computes it: the mean
-    // path and the word weights read through it.
+    // Each token's weight in the means, as the model computes them: over the known tokens for
+    // the mean of vectors, over every real token for the word and n-gram weights.
+    let vec_w = to_vec(AttentionClassifier::mean_weights(known));
     let mean_w = to_vec(AttentionClassifier::mean_weights(batch.mask.clone()));
     // The word weights, if any: the tokens' ids and `U` (token `t` adds `U[w_t] / T`).
     let words = m.word_readout.as_ref().map(|u| {
@@ -179,6 +185,33 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             .try_into_vec_as::<i64>()
             .expect("int tensor");
         (ids, to_vec(u.val()))
+    });
+    // The n-gram weights, if any: each token's features' rows of `N` times their weight (1/T).
+    let n_classes = logits.dims()[1];
+    let ngrams: Option<Vec<Vec<f32>>> = m.ngram_readout.as_ref().map(|n| {
+        let mut per_token = vec![vec![0f32; n_classes]; t];
+        if let Some(lex) = &batch.lexical {
+            let nv = to_vec(n.val());
+            let ids: Vec<i64> = lex
+                .buckets
+                .clone()
+                .into_data()
+                .try_into_vec_as::<i64>()
+                .expect("int tensor");
+            let wts = to_vec(lex.weights.clone());
+            // One example: the first row of the batch.
+            for f in 0..lex.width {
+                let (pos, w) = (lex.positions[f] as usize, wts[f]);
+                if w == 0.0 {
+                    continue;
+                }
+                let row = &nv[ids[f] as usize * n_classes..][..n_classes];
+                for (slot, v) in per_token[pos].iter_mut().zip(row) {
+                    *slot += w * v;
+                }
+            }
+        }
+        per_token
     });
     let idx: Vec<i64> = x
         .idx
@@ -192,8 +225,9 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
     let (w, b, c) = readout_host(&m.readout);
     let k = m.embedding.dims;
     let predicted = argmax(&logits);
-    // The word weights' total, per class: their row of the decision's split.
+    // The word and n-gram weights' totals, per class: their rows of the decision's split.
     let mut via_words = words.as_ref().map(|_| vec![0f32; c]);
+    let mut via_ngrams = ngrams.as_ref().map(|_| vec![0f32; c]);
     let mut tokens = vec![vec![0f32; c]; t];
     let mut token_communities = Vec::with_capacity(t);
     for ti in 0..t {
@@ -207,7 +241,7 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             let term = |cc: usize| {
                 let via_mean = mean
                     .as_ref()
-                    .map_or(0.0, |(_, mw)| mean_w[ti] * v * mw[col * c + cc]);
+                    .map_or(0.0, |(_, mw)| vec_w[ti] * v * mw[col * c + cc]);
                 alpha[ti] * v * w[col * c + cc] + via_mean
             };
             for (cc, slot) in tokens[ti].iter_mut().enumerate() {
@@ -223,6 +257,16 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
                 *sum += mean_w[ti] * uc;
             }
             terms.push((k as u32, mean_w[ti] * row[predicted]));
+        }
+        // Its n-grams' weights: the named dimension after those.
+        if let (Some(per_token), Some(total)) = (&ngrams, via_ngrams.as_mut()) {
+            let row = &per_token[ti];
+            for ((slot, sum), v) in tokens[ti].iter_mut().zip(total.iter_mut()).zip(row) {
+                *slot += v;
+                *sum += v;
+            }
+            let dim = k + usize::from(words.is_some());
+            terms.push((dim as u32, row[predicted]));
         }
         token_communities.push(top_terms(terms.into_iter(), 10));
     }
@@ -243,6 +287,9 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
     if let Some(w) = &via_words {
         communities.push(w.clone());
     }
+    if let Some(w) = &via_ngrams {
+        communities.push(w.clone());
+    }
     let total = |rows: &[Vec<f32>]| -> Vec<f32> {
         (0..c).map(|cc| rows.iter().map(|r| r[cc]).sum()).collect()
     };
@@ -255,6 +302,9 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
     }
     if let Some(w) = via_words {
         components.push(("word weights (via mean pooling)".into(), w));
+    }
+    if let Some(w) = via_ngrams {
+        components.push(("n-gram weights (via mean pooling)".into(), w));
     }
     components.push(("read-out bias".into(), b.clone()));
     let out = OutputExplanation {

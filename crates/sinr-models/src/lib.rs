@@ -23,9 +23,10 @@ pub mod train;
 
 pub use burn::prelude::Device;
 pub use config::{
-    AttentionConfig, DenseConfig, HierarchicalConfig, ModelConfig, TrainConfig, TransformerConfig,
+    AttentionConfig, DenseConfig, HierarchicalConfig, LexicalConfig, ModelConfig, TrainConfig,
+    TransformerConfig,
 };
-pub use data::{Batch, Encoder, Example, TaskKind, make_batch};
+pub use data::{Batch, Encoder, Example, LexicalBatch, TaskKind, make_batch};
 pub use device::{compiled_backends, device_from_name};
 pub use error::{Error, Result};
 pub use explain::{Explanation, OutputExplanation};

@@ -23,7 +23,7 @@ use sinr_nn::{
     TaskAttentionConfig,
 };
 
-use crate::data::{Batch, SURFACE_FEATURES, TaskKind};
+use crate::data::{Batch, LexicalBatch, SURFACE_FEATURES, TaskKind};
 
 /// What every model offers the training loop.
 pub trait Classifier {
@@ -88,6 +88,10 @@ pub struct AttentionClassifier {
     /// over the text's tokens (no bias of its own), if any: the word's own identity beside its
     /// communities (words of one community, "good" and "bad" say, share a vector there).
     pub word_readout: Option<Param<Tensor<2>>>,
+    /// `[N, C]` a weight of every bucket of hashed lexical features for every class, read
+    /// through the same mean (no bias of its own), if any: bigrams with the raw word before a
+    /// token, character n-grams (see [`crate::LexicalConfig`]).
+    pub ngram_readout: Option<Param<Tensor<2>>>,
     /// L1 weight of the read-out.
     #[module(skip)]
     pub l1: f64,
@@ -112,6 +116,7 @@ impl AttentionClassifier {
                 .init(device, &mut rng),
             mean_readout: None,
             word_readout: None,
+            ngram_readout: None,
             l1,
         }
     }
@@ -141,6 +146,42 @@ impl AttentionClassifier {
         Some((rows * weights).sum_dim(1).reshape([b, c]))
     }
 
+    /// Adds the n-gram weights over `buckets` hash buckets, at zero:
+    /// `logits += 1/T Σ_t Σ_{f ∈ F(t)} N[f]`; token `t` contributes `Σ_{f ∈ F(t)} N[f] / T`.
+    #[must_use]
+    pub fn with_ngram_weights(mut self, buckets: usize) -> Self {
+        let c = self.readout.weight.dims()[1];
+        let device = self.readout.weight.device();
+        self.ngram_readout = Some(Param::from_tensor(Tensor::zeros([buckets, c], &device)));
+        self
+    }
+
+    /// The n-gram weights' part of the logits, `[B, C]`: each feature's row of `N` times its
+    /// weight (`1/T`), summed (`None` without n-gram weights or without features).
+    pub fn ngram_logits(&self, lexical: Option<&LexicalBatch>) -> Option<Tensor<2>> {
+        let n = self.ngram_readout.as_ref()?;
+        let lex = lexical?;
+        let [b, f] = lex.buckets.dims();
+        let c = n.dims()[1];
+        let rows = n
+            .val()
+            .select(0, lex.buckets.clone().reshape([b * f]))
+            .reshape([b, f, c]);
+        Some(
+            (rows * lex.weights.clone().reshape([b, f, 1]))
+                .sum_dim(1)
+                .reshape([b, c]),
+        )
+    }
+
+    /// Positions the task attention and the mean of vectors read: the real tokens the
+    /// embeddings know (`mask` true = padding; row 0 = an unknown word, kept in the input only
+    /// for its lexical features and word weight). The same as `mask` when every real token is
+    /// known.
+    pub fn vector_mask(tokens: Tensor<2, Int>, mask: Tensor<2, Bool>) -> Tensor<2, Bool> {
+        mask.bool_or(tokens.equal_elem(0))
+    }
+
     /// Adds the mean-pooled path, its read-out at zero (the model starts as the attention
     /// classifier alone).
     #[must_use]
@@ -165,23 +206,28 @@ impl AttentionClassifier {
         x.weighted_sum(Self::mean_weights(mask))
     }
 
-    /// `(logits [B, C], α [B, T], d [B, K])`.
+    /// `(logits [B, C], α [B, T], d [B, K])`, without the n-gram weights' part
+    /// ([`AttentionClassifier::ngram_logits`], which needs the batch's lexical features;
+    /// [`Classifier::logits`] adds it).
     pub fn forward(
         &self,
         tokens: Tensor<2, Int>,
         mask: Tensor<2, Bool>,
     ) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
+        let known = Self::vector_mask(tokens.clone(), mask.clone());
         let (mut logits, alpha, d) =
-            self.forward_sparse(&self.embedding.forward(tokens.clone()), mask.clone());
+            self.forward_sparse(&self.embedding.forward(tokens.clone()), known);
         if let Some(w) = self.word_logits(tokens, mask) {
             logits = logits + w;
         }
         (logits, alpha, d)
     }
 
-    /// The same from given token vectors (their values can be a leaf for gradients), without
-    /// the word weights' part ([`AttentionClassifier::word_logits`]: it does not depend on the
-    /// vectors, so gradients with respect to them are the same).
+    /// The same from given token vectors (their values can be a leaf for gradients) and the
+    /// positions they are read at ([`AttentionClassifier::vector_mask`]), without the word and
+    /// n-gram weights' parts ([`AttentionClassifier::word_logits`],
+    /// [`AttentionClassifier::ngram_logits`]: they do not depend on the vectors, so gradients
+    /// with respect to them are the same).
     pub fn forward_sparse(
         &self,
         x: &sinr_nn::SparseTokens,
@@ -198,7 +244,11 @@ impl AttentionClassifier {
 
 impl Classifier for AttentionClassifier {
     fn logits(&self, batch: &Batch) -> Tensor<2> {
-        self.forward(batch.tokens.clone(), batch.mask.clone()).0
+        let logits = self.forward(batch.tokens.clone(), batch.mask.clone()).0;
+        match self.ngram_logits(batch.lexical.as_ref()) {
+            Some(n) => logits + n,
+            None => logits,
+        }
     }
     fn frozen(&self) -> Vec<&SinrEmbedding> {
         vec![&self.embedding]
@@ -211,6 +261,9 @@ impl Classifier for AttentionClassifier {
             }
             if let Some(u) = &self.word_readout {
                 p = p + u.val().abs().sum();
+            }
+            if let Some(n) = &self.ngram_readout {
+                p = p + n.val().abs().sum();
             }
             p * self.l1
         })

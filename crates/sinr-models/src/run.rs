@@ -35,6 +35,9 @@ use crate::train::{FitContext, TrainState, fit, load_module, predict_logits, sav
 /// The name of the attention classifier's word-weights dimension (after its communities).
 pub const WORD_WEIGHTS: &str = "word weights (the words themselves)";
 
+/// The name of the attention classifier's n-gram-weights dimension (after the word weights').
+pub const NGRAM_WEIGHTS: &str = "n-gram weights (bigrams, character n-grams)";
+
 /// Version of the run directory layout.
 pub const RUN_FORMAT: u32 = 1;
 
@@ -196,10 +199,14 @@ impl AnyModel {
                 } else {
                     m
                 };
-                AnyModel::Attention(if c.word_weights {
+                let m = if c.word_weights {
                     m.with_word_weights()
                 } else {
                     m
+                };
+                AnyModel::Attention(match &c.ngrams {
+                    Some(n) => m.with_ngram_weights(n.buckets),
+                    None => m,
                 })
             }
             ModelConfig::Transformer(c) => {
@@ -374,7 +381,9 @@ impl AnyModel {
                 (
                     vec![o],
                     vec![("pooling".to_owned(), vec![alpha])],
-                    m.embedding.dims + usize::from(m.word_readout.is_some()),
+                    m.embedding.dims
+                        + usize::from(m.word_readout.is_some())
+                        + usize::from(m.ngram_readout.is_some()),
                 )
             }
             AnyModel::Transformer(m) => {
@@ -426,7 +435,14 @@ impl AnyModel {
         // the surface features of the tagging transformer.
         if dims > labels.len() {
             match self {
-                AnyModel::Attention(_) => dimensions.push(WORD_WEIGHTS.to_owned()),
+                AnyModel::Attention(m) => {
+                    if m.word_readout.is_some() {
+                        dimensions.push(WORD_WEIGHTS.to_owned());
+                    }
+                    if m.ngram_readout.is_some() {
+                        dimensions.push(NGRAM_WEIGHTS.to_owned());
+                    }
+                }
                 _ => dimensions.extend(
                     crate::data::SURFACE_FEATURES
                         .iter()
@@ -618,7 +634,7 @@ pub fn load_run(run_dir: &Path, embeddings: Option<&Path>, device: &Device) -> R
     spec.check_embeddings(&emb)?;
     device.seed(spec.train.seed);
     let model = AnyModel::build(&spec, &emb, device)?.load(&run_dir.join("best.bpk"))?;
-    let encoder = Encoder::new(&emb, spec.train.max_len);
+    let encoder = Encoder::for_model(&emb, &spec.model, spec.train.max_len);
     Ok(LoadedRun {
         spec,
         embeddings: emb,

@@ -56,6 +56,7 @@ fn example(len: usize, vocab: usize, seed: u64, token_task: bool) -> Example {
         },
         labels: if token_task { vec![0; len] } else { vec![0] },
         rows,
+        lexical: Vec::new(),
     }
 }
 
@@ -87,7 +88,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(12))]
 
     #[test]
-    fn attention_classifier_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..12, classes in 2usize..4, mean in any::<bool>(), words in any::<bool>()) {
+    fn attention_classifier_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..12, classes in 2usize..4, mean in any::<bool>(), words in any::<bool>(), ngrams in any::<bool>()) {
         let d = device();
         d.seed(seed);
         let r = rows(30, 12, seed);
@@ -102,22 +103,40 @@ proptest! {
             m = m.with_word_weights();
             m.word_readout = Some(burn::module::Param::from_tensor(Tensor::random([30, classes], burn::tensor::Distribution::Normal(0.0, 1.0), &d)));
         }
-        let ex = example(len, 30, seed, false);
+        use sinr_models::models::Classifier;
+        let mut ex = example(len, 30, seed, false);
+        let mut longer = example(len + 3, 30, seed + 1, false);
+        if ngrams {
+            // Random n-gram weights over 16 buckets, and unknown words (row 0) among the tokens:
+            // they carry no vector but their features and word weight count.
+            m = m.with_ngram_weights(16);
+            m.ngram_readout = Some(burn::module::Param::from_tensor(Tensor::random([16, classes], burn::tensor::Distribution::Normal(0.0, 1.0), &d)));
+            for (e, s) in [(&mut ex, seed), (&mut longer, seed + 7)] {
+                let mut rng = sinr_embed::SplitMix64::new(s);
+                for p in 0..e.rows.len() {
+                    if rng.below(4) == 0 {
+                        e.rows[p] = 0;
+                    }
+                    for _ in 0..rng.below(4) {
+                        e.lexical.push((p as u32, rng.below(16) as u32));
+                    }
+                }
+            }
+        }
         let batch = make_batch(&[&ex], TaskKind::Sequence, &d);
-        prop_assert_eq!(o_components(&m, &batch), 2 + usize::from(mean) + usize::from(words));
+        prop_assert_eq!(o_components(&m, &batch), 2 + usize::from(mean) + usize::from(words) + usize::from(ngrams));
         // Alone or padded beside a longer text: the same logits (the mean counts real tokens).
-        let longer = example(len + 3, 30, seed + 1, false);
-        let alone = to_vec(m.forward(batch.tokens.clone(), batch.mask.clone()).0);
+        let alone = to_vec(m.logits(&batch));
         let both = make_batch(&[&ex, &longer], TaskKind::Sequence, &d);
-        let padded = to_vec(m.forward(both.tokens, both.mask).0);
+        let padded = to_vec(m.logits(&both));
         for (a, b) in alone.iter().zip(&padded) {
             prop_assert!((a - b).abs() < 1e-5 * a.abs().max(1.0), "{} vs {}", a, b);
         }
         let (o, alpha) = explain_attention(&m, &batch);
         assert_complete(&o);
         prop_assert_eq!(o.tokens.len(), len);
-        // The word weights are one named dimension after the 12 communities.
-        prop_assert_eq!(o.communities.len(), 12 + usize::from(words));
+        // The word and n-gram weights are one named dimension each after the 12 communities.
+        prop_assert_eq!(o.communities.len(), 12 + usize::from(words) + usize::from(ngrams));
         // The components add up to the logits too.
         for (c, l) in o.logits.iter().enumerate() {
             let sum: f32 = o.components.iter().map(|x| x.1[c]).sum();
@@ -125,8 +144,8 @@ proptest! {
         }
         prop_assert!((alpha.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         // The logits are the model's own.
-        let (logits, _, dvec) = m.forward(batch.tokens.clone(), batch.mask.clone());
-        let logits = to_vec(logits);
+        let (_, _, dvec) = m.forward(batch.tokens.clone(), batch.mask.clone());
+        let logits = to_vec(m.logits(&batch));
         for (a, b) in logits.iter().zip(&o.logits) {
             prop_assert!((a - b).abs() < 1e-5);
         }

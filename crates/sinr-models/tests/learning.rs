@@ -79,6 +79,7 @@ fn data(n: usize, seed: u64, token_task: bool) -> (Vec<Example>, Vec<usize>) {
             },
             labels,
             rows: toks,
+            lexical: Vec::new(),
         });
     }
     (out, cues)

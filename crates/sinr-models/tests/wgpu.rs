@@ -32,6 +32,7 @@ fn examples() -> Vec<Example> {
                 features: Vec::new(),
                 labels: vec![0],
                 rows,
+                lexical: Vec::new(),
             }
         })
         .collect()
@@ -101,6 +102,7 @@ fn training_steps_agree_at_benchmark_size() {
                     features: Vec::new(),
                     labels: vec![i % 2],
                     rows,
+                    lexical: Vec::new(),
                 }
             })
             .collect()

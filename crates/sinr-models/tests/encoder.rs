@@ -1,0 +1,143 @@
+//! Texts to model input: the embedding's tokens, and the hashed lexical features of the attention
+//! classifier's n-gram weights (bigrams with the raw word before, character n-grams, unknown
+//! words), on embeddings trained from a real (small) corpus.
+
+use std::path::Path;
+
+use sinr_embed::{Corpus, NoProgress, SinrConfig, SinrModel};
+use sinr_models::data::{feature_bucket, lexical_features};
+use sinr_models::{Encoder, LexicalConfig, TaskKind};
+
+fn model() -> SinrModel {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sinr-cli/tests/fixtures/washington-1790-1796.txt");
+    let mut cfg = SinrConfig::default();
+    cfg.tokenizer.min_freq = 20;
+    sinr_embed::train(&Corpus::new([corpus]), &cfg, &NoProgress).unwrap()
+}
+
+const TEXT: &str = "The United States are not the Zzqxv of public Government.";
+
+#[test]
+fn feature_hash_is_pinned() {
+    // FNV-1a 64 of the kind byte then the text, modulo the buckets (worked out independently):
+    // a trained model must read the same buckets on every platform and version.
+    assert_eq!(feature_bucket(b'c', "<ab", 1 << 18), 225_833);
+    assert_eq!(feature_bucket(b'b', "not good", 1 << 18), 151_575);
+    assert!(feature_bucket(b'b', "not good", 7) < 7);
+}
+
+#[test]
+fn lexical_features_of_one_token() {
+    let cfg = LexicalConfig {
+        bigrams: true,
+        chars: Some([3, 4]),
+        unknown_words: false,
+        buckets: 1 << 18,
+    };
+    let f = lexical_features(&cfg, Some("not"), "good");
+    // One bigram, then `<good>`'s 4 trigrams and 3 four-grams.
+    assert_eq!(f.len(), 1 + 4 + 3);
+    assert_eq!(f[0], feature_bucket(b'b', "not good", 1 << 18));
+    assert_eq!(f[1], feature_bucket(b'c', "<go", 1 << 18));
+    assert_eq!(f[7], feature_bucket(b'c', "ood>", 1 << 18));
+    // At the start of a text the bigram's left word is `<s>`.
+    assert_eq!(
+        lexical_features(&cfg, None, "good")[0],
+        feature_bucket(b'b', "<s> good", 1 << 18)
+    );
+}
+
+#[test]
+fn lexical_features_follow_their_tokens() {
+    let m = model();
+    let plain = Encoder::new(&m, 64).encode_text(TEXT, 1);
+    assert!(plain.lexical.is_empty());
+    assert!(plain.rows.iter().all(|&r| r != 0));
+    let words: Vec<&str> = plain.surface.iter().map(String::as_str).collect();
+    assert!(words.contains(&"united") && words.contains(&"government"));
+
+    // Bigrams only, unknown words left out: the same positions as the plain encoder.
+    let mut enc = Encoder::new(&m, 64);
+    enc.lexical = Some(LexicalConfig::default());
+    let ex = enc.encode_text(TEXT, 1);
+    assert_eq!(ex.rows, plain.rows);
+    assert_eq!(ex.surface, plain.surface);
+    assert_eq!(ex.labels, vec![1]);
+    assert_eq!(ex.lexical.len(), ex.rows.len(), "one bigram per token");
+    let b = |s: &str| feature_bucket(b'b', s, 1 << 18);
+    let at = |w: &str| ex.surface.iter().position(|s| s == w).unwrap() as u32;
+    // The word before is the raw one, stop word included: `the united`, `public government`.
+    assert!(ex.lexical.contains(&(at("united"), b("the united"))));
+    assert!(
+        ex.lexical
+            .contains(&(at("government"), b("public government")))
+    );
+
+    // Unknown words kept (row 0) with their character n-grams, counted in the positions.
+    enc.lexical = Some(LexicalConfig {
+        chars: Some([3, 3]),
+        unknown_words: true,
+        ..LexicalConfig::default()
+    });
+    let ex = enc.encode_text(TEXT, 0);
+    let z = ex.surface.iter().position(|s| s == "zzqxv").unwrap();
+    assert_eq!(ex.rows[z], 0);
+    assert_eq!(ex.rows.len(), plain.rows.len() + 1);
+    let zz: Vec<u32> = ex
+        .lexical
+        .iter()
+        .filter(|f| f.0 == z as u32)
+        .map(|f| f.1)
+        .collect();
+    // `<zzqxv>`: 5 trigrams, after its bigram `the zzqxv`.
+    assert_eq!(zz.len(), 1 + 5);
+    assert_eq!(zz[0], b("the zzqxv"));
+    assert_eq!(zz[1], feature_bucket(b'c', "<zz", 1 << 18));
+    // Positions in order, each feature on a real position.
+    assert!(ex.lexical.windows(2).all(|w| w[0].0 <= w[1].0));
+    assert!(ex.lexical.iter().all(|f| (f.0 as usize) < ex.rows.len()));
+
+    // Truncation keeps the features of the kept positions only.
+    enc.max_len = 2;
+    let short = enc.encode_text(TEXT, 0);
+    assert_eq!(short.rows, ex.rows[..2]);
+    assert_eq!(
+        short.lexical,
+        ex.lexical
+            .iter()
+            .copied()
+            .filter(|f| f.0 < 2)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn subsets_carry_their_features() {
+    let m = model();
+    let mut enc = Encoder::new(&m, 64);
+    enc.lexical = Some(LexicalConfig {
+        chars: Some([3, 3]),
+        ..LexicalConfig::default()
+    });
+    let ex = enc.encode_text(TEXT, 1);
+    let n = ex.rows.len();
+    assert!(n >= 3);
+    // Drop the second position: later features move down by one, its own are gone.
+    let keep: Vec<bool> = (0..n).map(|i| i != 1).collect();
+    let sub = ex.subset(&keep, TaskKind::Sequence);
+    assert_eq!(sub.rows.len(), n - 1);
+    assert_eq!(sub.surface[1], ex.surface[2]);
+    assert_eq!(sub.labels, vec![1]);
+    let expected: Vec<(u32, u32)> = ex
+        .lexical
+        .iter()
+        .filter(|f| f.0 != 1)
+        .map(|&(p, f)| (if p > 1 { p - 1 } else { p }, f))
+        .collect();
+    assert_eq!(sub.lexical, expected);
+    // Keeping everything is the identity; keeping nothing leaves no feature.
+    assert_eq!(ex.subset(&vec![true; n], TaskKind::Sequence), ex);
+    let none = ex.subset(&[], TaskKind::Sequence);
+    assert!(none.rows.is_empty() && none.lexical.is_empty());
+}
