@@ -221,6 +221,11 @@ fn train_predict_explain_and_bad_input() {
             "word weights (via mean pooling)",
         ),
         (
+            "attention-ngrams",
+            r#"{"kind": "attention", "word_weights": true, "ngrams": {"chars": [3, 4], "unknown_words": true, "buckets": 4096}}"#,
+            "n-gram weights (via mean pooling)",
+        ),
+        (
             "hierarchical-every",
             r#"{"kind": "hierarchical", "every_level": true}"#,
             "by Louvain level",

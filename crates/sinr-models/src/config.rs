@@ -40,6 +40,8 @@ pub struct AttentionConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LexicalConfig {
+    /// The token's word itself (hashed, so unknown words have one too).
+    pub unigrams: bool,
     /// The token with the word just before it in the raw text, stop words and short or unknown
     /// words included (`not good` is a feature of `good`, where SINr keeps only `good`).
     pub bigrams: bool,
@@ -50,17 +52,32 @@ pub struct LexicalConfig {
     /// no community, the attention and the mean of vectors skip them), so that their character
     /// n-grams and bigrams count; each counts in `T`.
     pub unknown_words: bool,
+    /// Weigh the features of a text by TF-IDF (sublinear term frequency `1 + ln tf`, smoothed
+    /// inverse document frequency `1 + ln((1 + n) / (1 + df))` over the `n` training texts,
+    /// each text's vector scaled to unit Euclidean norm, as scikit-learn's `TfidfVectorizer`
+    /// with `sublinear_tf`) instead of the mean's `1/T` each. The weights are fixed by the text
+    /// (the IDF is fitted once on the training texts and saved with the model), so the split
+    /// stays exact.
+    pub tfidf: bool,
     /// Hash buckets (each feature is hashed, FNV-1a, to one of them; one weight per class each).
     pub buckets: usize,
+    /// The features' weights are `scale · N` with `N` the trained parameter: under Adam, whose
+    /// steps do not depend on a gradient's size, this is the n-gram weights' own learning rate,
+    /// `scale` times the model's (most features are rare: at the full rate one text moves them
+    /// far, and they learn the training set by heart).
+    pub scale: f64,
 }
 
 impl Default for LexicalConfig {
     fn default() -> Self {
         Self {
+            unigrams: true,
             bigrams: true,
             chars: None,
             unknown_words: false,
-            buckets: 1 << 18,
+            tfidf: true,
+            buckets: 1 << 20,
+            scale: 1.0,
         }
     }
 }
@@ -226,6 +243,12 @@ impl ModelConfig {
                 }
                 if let Some(n) = &c.ngrams {
                     positive(n.buckets, "ngrams.buckets")?;
+                    if !(n.scale.is_finite() && n.scale > 0.0) {
+                        return Err(Error::config(
+                            "ngrams.scale",
+                            format!("must be a finite number > 0, got {}", n.scale),
+                        ));
+                    }
                     if n.buckets > 1 << 24 {
                         return Err(Error::config(
                             "ngrams.buckets",
@@ -240,10 +263,10 @@ impl ModelConfig {
                             format!("must be [min, max] with 1 ≤ min ≤ max ≤ 12, got [{lo}, {hi}]"),
                         ));
                     }
-                    if !n.bigrams && n.chars.is_none() {
+                    if !n.unigrams && !n.bigrams && n.chars.is_none() {
                         return Err(Error::config(
                             "ngrams",
-                            "has no feature: set `bigrams` to true or give `chars`",
+                            "has no feature: set `unigrams` or `bigrams` to true, or give `chars`",
                         ));
                     }
                 }
@@ -364,6 +387,30 @@ mod tests {
             serde_json::from_str::<ModelConfig>(r#"{"kind":"transformer","layerz":3}"#).is_err()
         );
         assert!(serde_json::from_str::<ModelConfig>(r#"{"kind":"lstm"}"#).is_err());
+        // The n-gram weights: nested keys are strict too, and every field is checked by name.
+        let c: ModelConfig =
+            serde_json::from_str(r#"{"kind":"attention","ngrams":{"chars":[3,5]}}"#).unwrap();
+        let ModelConfig::Attention(a) = &c else {
+            panic!("attention")
+        };
+        let n = a.ngrams.clone().unwrap();
+        assert!(n.unigrams && n.bigrams && n.tfidf && n.chars == Some([3, 5]));
+        c.validate().unwrap();
+        assert!(
+            serde_json::from_str::<ModelConfig>(r#"{"kind":"attention","ngrams":{"char":[3,5]}}"#)
+                .is_err()
+        );
+        for (bad, field) in [
+            (r#"{"buckets":0}"#, "ngrams.buckets"),
+            (r#"{"scale":-1}"#, "ngrams.scale"),
+            (r#"{"chars":[5,3]}"#, "ngrams.chars"),
+            (r#"{"unigrams":false,"bigrams":false}"#, "ngrams"),
+        ] {
+            let c: ModelConfig =
+                serde_json::from_str(&format!(r#"{{"kind":"attention","ngrams":{bad}}}"#)).unwrap();
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains(field), "{bad}: {e}");
+        }
         let bad = ModelConfig::Dense(DenseConfig {
             dim: 10,
             heads: 3,

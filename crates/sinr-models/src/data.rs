@@ -106,6 +106,9 @@ pub fn feature_bucket(kind: u8, text: &str, buckets: usize) -> u32 {
 /// the start of the text), each once per occurrence in the token.
 pub fn lexical_features(cfg: &LexicalConfig, prev: Option<&str>, word: &str) -> Vec<u32> {
     let mut out = Vec::new();
+    if cfg.unigrams {
+        out.push(feature_bucket(b'u', word, cfg.buckets));
+    }
     if cfg.bigrams {
         let key = format!("{} {word}", prev.unwrap_or("<s>"));
         out.push(feature_bucket(b'b', &key, cfg.buckets));
@@ -321,6 +324,11 @@ pub struct LexicalBatch {
     /// the real tokens, as [`crate::models::AttentionClassifier::mean_weights`] computes it), 0 for
     /// padding.
     pub weights: Tensor<2>,
+    /// `[B, F]` for TF-IDF: `(1 + ln tf) / tf` of the feature's `tf` occurrences in its text
+    /// (each occurrence carries its share of the sublinear term frequency), 0 for padding.
+    pub shares: Tensor<2>,
+    /// `[B, F]` for TF-IDF: `tf`, the occurrences in its text of the feature, 0 for padding.
+    pub counts: Tensor<2>,
     /// Host copy: the position of each feature (`b·F + f`), 0 for padding.
     pub positions: Vec<u32>,
     /// `F`.
@@ -361,17 +369,28 @@ pub fn make_batch(examples: &[&Example], kind: TaskKind, device: &Device) -> Bat
         let mut buckets = vec![0i64; b * f];
         let mut weights = vec![0f32; b * f];
         let mut positions = vec![0u32; b * f];
+        let mut shares = vec![0f32; b * f];
+        let mut counts = vec![0f32; b * f];
         for (i, e) in examples.iter().enumerate() {
             let w = 1.0 / e.rows.len().max(1) as f32;
+            let mut tf: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+            for &(_, k) in &e.lexical {
+                *tf.entry(k).or_default() += 1;
+            }
             for (j, &(p, k)) in e.lexical.iter().enumerate() {
+                let n = tf[&k] as f32;
                 buckets[i * f + j] = i64::from(k);
                 weights[i * f + j] = w;
                 positions[i * f + j] = p;
+                shares[i * f + j] = (1.0 + n.ln()) / n;
+                counts[i * f + j] = n;
             }
         }
         LexicalBatch {
             buckets: Tensor::from_data(TensorData::new(buckets, [b, f]), device),
             weights: Tensor::from_data(TensorData::new(weights, [b, f]), device),
+            shares: Tensor::from_data(TensorData::new(shares, [b, f]), device),
+            counts: Tensor::from_data(TensorData::new(counts, [b, f]), device),
             positions,
             width: f,
         }

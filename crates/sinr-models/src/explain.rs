@@ -186,7 +186,8 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             .expect("int tensor");
         (ids, to_vec(u.val()))
     });
-    // The n-gram weights, if any: each token's features' rows of `N` times their weight (1/T).
+    // The n-gram weights, if any: each token's features' rows of `N` times their weights, as
+    // the model computes them.
     let n_classes = logits.dims()[1];
     let ngrams: Option<Vec<Vec<f32>>> = m.ngram_readout.as_ref().map(|n| {
         let mut per_token = vec![vec![0f32; n_classes]; t];
@@ -198,7 +199,7 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
                 .into_data()
                 .try_into_vec_as::<i64>()
                 .expect("int tensor");
-            let wts = to_vec(lex.weights.clone());
+            let wts = to_vec(m.ngram_feature_weights(lex));
             // One example: the first row of the batch.
             for f in 0..lex.width {
                 let (pos, w) = (lex.positions[f] as usize, wts[f]);

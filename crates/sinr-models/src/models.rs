@@ -92,6 +92,12 @@ pub struct AttentionClassifier {
     /// through the same mean (no bias of its own), if any: bigrams with the raw word before a
     /// token, character n-grams (see [`crate::LexicalConfig`]).
     pub ngram_readout: Option<Param<Tensor<2>>>,
+    /// `[N]` the inverse document frequency of every bucket over the training texts (fixed, not
+    /// trained; saved with the model), if the n-gram features are weighed by TF-IDF.
+    pub ngram_idf: Option<Param<Tensor<1>>>,
+    /// The n-gram weights are `ngram_scale · N` (`N`: [`AttentionClassifier::ngram_readout`]).
+    #[module(skip)]
+    pub ngram_scale: f32,
     /// L1 weight of the read-out.
     #[module(skip)]
     pub l1: f64,
@@ -117,6 +123,8 @@ impl AttentionClassifier {
             mean_readout: None,
             word_readout: None,
             ngram_readout: None,
+            ngram_idf: None,
+            ngram_scale: 1.0,
             l1,
         }
     }
@@ -146,18 +154,83 @@ impl AttentionClassifier {
         Some((rows * weights).sum_dim(1).reshape([b, c]))
     }
 
-    /// Adds the n-gram weights over `buckets` hash buckets, at zero:
-    /// `logits += 1/T Σ_t Σ_{f ∈ F(t)} N[f]`; token `t` contributes `Σ_{f ∈ F(t)} N[f] / T`.
+    /// Adds the n-gram weights over `buckets` hash buckets, at zero, as `scale · N`:
+    /// `logits += Σ_f v_f · scale · N[f]` over the text's features `f`, with `v_f` each
+    /// feature's weight ([`AttentionClassifier::ngram_feature_weights`]: `1/T` of its token, or
+    /// its TF-IDF share when `tfidf`, the IDF then all ones until
+    /// [`AttentionClassifier::fit_idf`]). Token `t` contributes its features' terms.
     #[must_use]
-    pub fn with_ngram_weights(mut self, buckets: usize) -> Self {
+    pub fn with_ngram_weights(mut self, buckets: usize, scale: f32, tfidf: bool) -> Self {
         let c = self.readout.weight.dims()[1];
         let device = self.readout.weight.device();
         self.ngram_readout = Some(Param::from_tensor(Tensor::zeros([buckets, c], &device)));
+        self.ngram_idf = tfidf
+            .then(|| Param::from_tensor(Tensor::ones([buckets], &device)).set_require_grad(false));
+        self.ngram_scale = scale;
         self
     }
 
+    /// Fits the inverse document frequency of the n-gram buckets on the training texts:
+    /// `1 + ln((1 + n) / (1 + df))`, `df` the number of the `n` texts with the bucket (as
+    /// scikit-learn's `smooth_idf`). No-op without TF-IDF.
+    pub fn fit_idf(&mut self, train: &[crate::data::Example]) {
+        let Some(idf) = &self.ngram_idf else {
+            return;
+        };
+        let buckets = idf.dims()[0];
+        let device = idf.device();
+        let mut df = vec![0u32; buckets];
+        let mut seen: Vec<u32> = Vec::new();
+        for e in train {
+            seen.clear();
+            seen.extend(e.lexical.iter().map(|f| f.1));
+            seen.sort_unstable();
+            seen.dedup();
+            for &b in &seen {
+                df[b as usize] += 1;
+            }
+        }
+        let n = train.len() as f64;
+        let values: Vec<f32> = df
+            .iter()
+            .map(|&d| (1.0 + ((1.0 + n) / (1.0 + f64::from(d))).ln()) as f32)
+            .collect();
+        self.ngram_idf = Some(
+            Param::from_tensor(Tensor::from_data(
+                TensorData::new(values, [buckets]),
+                &device,
+            ))
+            .set_require_grad(false),
+        );
+    }
+
+    /// The weight of every feature of a batch, `[B, F]`, times the scale: `1/T` of its token,
+    /// or with TF-IDF `idf_f (1 + ln tf_f) / tf_f` (each of its `tf_f` occurrences a share) over
+    /// the text's Euclidean norm `sqrt(Σ_distinct f (idf_f (1 + ln tf_f))²)`. Padding: 0.
+    pub fn ngram_feature_weights(&self, lex: &LexicalBatch) -> Tensor<2> {
+        let w = match &self.ngram_idf {
+            None => lex.weights.clone(),
+            Some(idf) => {
+                let [b, f] = lex.buckets.dims();
+                let v = idf
+                    .val()
+                    .select(0, lex.buckets.clone().reshape([b * f]))
+                    .reshape([b, f])
+                    * lex.shares.clone();
+                // Σ over occurrences of tf · v² = Σ over distinct features of (idf (1 + ln tf))².
+                let norm = (v.clone().powi_scalar(2) * lex.counts.clone())
+                    .sum_dim(1)
+                    .sqrt()
+                    .clamp_min(1e-12);
+                v / norm
+            }
+        };
+        w.mul_scalar(self.ngram_scale)
+    }
+
     /// The n-gram weights' part of the logits, `[B, C]`: each feature's row of `N` times its
-    /// weight (`1/T`), summed (`None` without n-gram weights or without features).
+    /// weight ([`AttentionClassifier::ngram_feature_weights`]), summed (`None` without n-gram
+    /// weights or without features).
     pub fn ngram_logits(&self, lexical: Option<&LexicalBatch>) -> Option<Tensor<2>> {
         let n = self.ngram_readout.as_ref()?;
         let lex = lexical?;
@@ -168,7 +241,7 @@ impl AttentionClassifier {
             .select(0, lex.buckets.clone().reshape([b * f]))
             .reshape([b, f, c]);
         Some(
-            (rows * lex.weights.clone().reshape([b, f, 1]))
+            (rows * self.ngram_feature_weights(lex).reshape([b, f, 1]))
                 .sum_dim(1)
                 .reshape([b, c]),
         )

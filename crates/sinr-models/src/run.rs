@@ -205,7 +205,7 @@ impl AnyModel {
                     m
                 };
                 AnyModel::Attention(match &c.ngrams {
-                    Some(n) => m.with_ngram_weights(n.buckets),
+                    Some(n) => m.with_ngram_weights(n.buckets, n.scale as f32, n.tfidf),
                     None => m,
                 })
             }
@@ -547,7 +547,11 @@ pub fn train_run(
     }
     let ad = device.clone().autodiff();
     ad.seed(spec.train.seed);
-    let model = AnyModel::build(spec, emb, &ad)?;
+    let mut model = AnyModel::build(spec, emb, &ad)?;
+    // TF-IDF n-gram weights: the IDF of the training texts (saved with the model).
+    if let AnyModel::Attention(m) = &mut model {
+        m.fit_idf(train);
+    }
     let ctx = FitContext {
         cfg: &spec.train,
         kind: spec.kind,

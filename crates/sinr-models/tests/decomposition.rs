@@ -109,7 +109,8 @@ proptest! {
         if ngrams {
             // Random n-gram weights over 16 buckets, and unknown words (row 0) among the tokens:
             // they carry no vector but their features and word weight count.
-            m = m.with_ngram_weights(16);
+            // Weighed by the mean (1/T) or by TF-IDF (its IDF fitted on the two texts below).
+            m = m.with_ngram_weights(16, 0.5, seed % 3 != 0);
             m.ngram_readout = Some(burn::module::Param::from_tensor(Tensor::random([16, classes], burn::tensor::Distribution::Normal(0.0, 1.0), &d)));
             for (e, s) in [(&mut ex, seed), (&mut longer, seed + 7)] {
                 let mut rng = sinr_embed::SplitMix64::new(s);
@@ -123,6 +124,7 @@ proptest! {
                 }
             }
         }
+        m.fit_idf(&[ex.clone(), longer.clone()]);
         let batch = make_batch(&[&ex], TaskKind::Sequence, &d);
         prop_assert_eq!(o_components(&m, &batch), 2 + usize::from(mean) + usize::from(words) + usize::from(ngrams));
         // Alone or padded beside a longer text: the same logits (the mean counts real tokens).

@@ -29,11 +29,14 @@ fn feature_hash_is_pinned() {
 
 #[test]
 fn lexical_features_of_one_token() {
-    let cfg = LexicalConfig {
+    let mut cfg = LexicalConfig {
+        unigrams: false,
         bigrams: true,
         chars: Some([3, 4]),
         unknown_words: false,
+        tfidf: false,
         buckets: 1 << 18,
+        scale: 1.0,
     };
     let f = lexical_features(&cfg, Some("not"), "good");
     // One bigram, then `<good>`'s 4 trigrams and 3 four-grams.
@@ -46,6 +49,11 @@ fn lexical_features_of_one_token() {
         lexical_features(&cfg, None, "good")[0],
         feature_bucket(b'b', "<s> good", 1 << 18)
     );
+    // The word itself comes first when asked for.
+    cfg.unigrams = true;
+    let f = lexical_features(&cfg, Some("not"), "good");
+    assert_eq!(f.len(), 1 + 1 + 4 + 3);
+    assert_eq!(f[0], feature_bucket(b'u', "good", 1 << 18));
 }
 
 #[test]
@@ -59,7 +67,11 @@ fn lexical_features_follow_their_tokens() {
 
     // Bigrams only, unknown words left out: the same positions as the plain encoder.
     let mut enc = Encoder::new(&m, 64);
-    enc.lexical = Some(LexicalConfig::default());
+    enc.lexical = Some(LexicalConfig {
+        unigrams: false,
+        buckets: 1 << 18,
+        ..LexicalConfig::default()
+    });
     let ex = enc.encode_text(TEXT, 1);
     assert_eq!(ex.rows, plain.rows);
     assert_eq!(ex.surface, plain.surface);
@@ -76,8 +88,10 @@ fn lexical_features_follow_their_tokens() {
 
     // Unknown words kept (row 0) with their character n-grams, counted in the positions.
     enc.lexical = Some(LexicalConfig {
+        unigrams: false,
         chars: Some([3, 3]),
         unknown_words: true,
+        buckets: 1 << 18,
         ..LexicalConfig::default()
     });
     let ex = enc.encode_text(TEXT, 0);
