@@ -66,6 +66,11 @@ pub struct LexicalConfig {
     /// `scale` times the model's (most features are rare: at the full rate one text moves them
     /// far, and they learn the training set by heart).
     pub scale: f64,
+    /// L2 penalty `l2 · Σ (scale · N)²` on the features' weights, against the loss summed over
+    /// the training texts (each batch's mean loss gets `l2 Σ (scale · N)² / n` for `n` training
+    /// texts, as every penalty here), so `l2 = 1 / (2C)` of a logistic regression's `C`: most
+    /// features are rare, and without it the weights learn the training texts by heart.
+    pub l2: f64,
 }
 
 impl Default for LexicalConfig {
@@ -78,6 +83,7 @@ impl Default for LexicalConfig {
             tfidf: true,
             buckets: 1 << 20,
             scale: 1.0,
+            l2: 0.0,
         }
     }
 }
@@ -243,6 +249,7 @@ impl ModelConfig {
                 }
                 if let Some(n) = &c.ngrams {
                     positive(n.buckets, "ngrams.buckets")?;
+                    nonneg(n.l2, "ngrams.l2")?;
                     if !(n.scale.is_finite() && n.scale > 0.0) {
                         return Err(Error::config(
                             "ngrams.scale",

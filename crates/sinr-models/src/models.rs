@@ -98,6 +98,9 @@ pub struct AttentionClassifier {
     /// The n-gram weights are `ngram_scale · N` (`N`: [`AttentionClassifier::ngram_readout`]).
     #[module(skip)]
     pub ngram_scale: f32,
+    /// L2 penalty on the n-gram weights (`l2 · Σ (scale · N)²`).
+    #[module(skip)]
+    pub ngram_l2: f64,
     /// L1 weight of the read-out.
     #[module(skip)]
     pub l1: f64,
@@ -125,6 +128,7 @@ impl AttentionClassifier {
             ngram_readout: None,
             ngram_idf: None,
             ngram_scale: 1.0,
+            ngram_l2: 0.0,
             l1,
         }
     }
@@ -327,7 +331,7 @@ impl Classifier for AttentionClassifier {
         vec![&self.embedding]
     }
     fn penalty(&self) -> Option<Tensor<1>> {
-        (self.l1 > 0.0).then(|| {
+        let l1 = (self.l1 > 0.0).then(|| {
             let mut p = self.readout.l1();
             if let Some(m) = &self.mean_readout {
                 p = p + m.val().abs().sum();
@@ -339,7 +343,19 @@ impl Classifier for AttentionClassifier {
                 p = p + n.val().abs().sum();
             }
             p * self.l1
-        })
+        });
+        let l2 = self
+            .ngram_readout
+            .as_ref()
+            .filter(|_| self.ngram_l2 > 0.0)
+            .map(|n| {
+                let s = f64::from(self.ngram_scale);
+                n.val().powi_scalar(2).sum() * (self.ngram_l2 * s * s)
+            });
+        match (l1, l2) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        }
     }
 }
 

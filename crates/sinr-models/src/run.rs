@@ -205,7 +205,11 @@ impl AnyModel {
                     m
                 };
                 AnyModel::Attention(match &c.ngrams {
-                    Some(n) => m.with_ngram_weights(n.buckets, n.scale as f32, n.tfidf),
+                    Some(n) => {
+                        let mut m = m.with_ngram_weights(n.buckets, n.scale as f32, n.tfidf);
+                        m.ngram_l2 = n.l2;
+                        m
+                    }
                     None => m,
                 })
             }
@@ -312,7 +316,12 @@ impl AnyModel {
     /// Number of trainable parameters.
     pub fn num_params(&self) -> usize {
         match self {
-            AnyModel::Attention(m) => m.num_params() - m.embedding.num_params(),
+            // The n-grams' IDF is fitted, not trained.
+            AnyModel::Attention(m) => {
+                m.num_params()
+                    - m.embedding.num_params()
+                    - m.ngram_idf.as_ref().map_or(0, |p| p.dims()[0])
+            }
             AnyModel::Transformer(m) => {
                 m.num_params()
                     - m.embedding.num_params()

@@ -300,3 +300,26 @@ fn parameter_count_leaves_out_frozen_vectors() {
         trainable
     );
 }
+
+/// The attention classifier's count leaves out the frozen vectors and the n-grams' IDF (fitted
+/// on the training texts, not trained), and counts the n-gram weights.
+#[test]
+fn parameter_count_leaves_out_the_idf() {
+    let d = device();
+    let (k, classes, buckets) = (10, 3, 64);
+    let plain = AttentionClassifier::new(&rows(25, k, 1), classes, false, 0.0, 1, &d);
+    // The task vector, the read-out and its bias.
+    let base = k + k * classes + classes;
+    assert_eq!(
+        sinr_models::AnyModel::Attention(plain.clone()).num_params(),
+        base
+    );
+    for tfidf in [false, true] {
+        let m = plain.clone().with_ngram_weights(buckets, 1.0, tfidf);
+        assert_eq!(m.ngram_idf.is_some(), tfidf);
+        assert_eq!(
+            sinr_models::AnyModel::Attention(m).num_params(),
+            base + buckets * classes
+        );
+    }
+}

@@ -347,3 +347,98 @@ impl burn::module::ModuleMapper for Jitter {
         burn::module::Param::from_mapped_value(id, t + r, mapper)
     }
 }
+
+/// Texts of noise words whose class only a lexical feature tells (bucket 1 at one position for
+/// class 1, bucket 2 for class 0; every token also carries noise buckets 8–63): the
+/// communities cannot learn it, the n-gram weights (TF-IDF) must, and point at that token.
+fn lexical_data(n: usize, seed: u64) -> (Vec<Example>, Vec<usize>) {
+    let mut rng = SplitMix64::new(seed);
+    let mut out = Vec::new();
+    let mut cues = Vec::new();
+    for _ in 0..n {
+        let len = 4 + rng.below(8) as usize;
+        let label = rng.below(2) as usize;
+        let cue = rng.below(len) as usize;
+        let rows: Vec<u32> = (0..len).map(|_| 11 + rng.below(29) as u32).collect();
+        let mut lexical = Vec::new();
+        for p in 0..len {
+            if p == cue {
+                lexical.push((p as u32, if label == 1 { 1 } else { 2 }));
+            }
+            lexical.push((p as u32, 8 + rng.below(56) as u32));
+        }
+        out.push(Example {
+            surface: rows.iter().map(|t| format!("w{t}")).collect(),
+            features: Vec::new(),
+            labels: vec![label],
+            rows,
+            lexical,
+        });
+        cues.push(cue);
+    }
+    (out, cues)
+}
+
+#[test]
+fn ngram_weights_learn_what_communities_cannot_and_save_exactly() {
+    let d = Device::flex();
+    let (train, _) = lexical_data(400, 11);
+    let (dev, cues) = lexical_data(100, 12);
+    let labels = labels(2);
+    let ctx = FitContext {
+        cfg: &cfg(8),
+        kind: TaskKind::Sequence,
+        labels: &labels,
+        checkpoint_dir: None,
+        resume: false,
+        progress: &NoProgress,
+        stop_after: None,
+    };
+    let build = |ngrams: bool| {
+        let ad = d.clone().autodiff();
+        ad.seed(3);
+        let m = AttentionClassifier::new(&rows(), 2, false, 0.0, 3, &ad).with_mean_pooling();
+        if ngrams {
+            let mut m = m.with_ngram_weights(64, 1.0, true);
+            m.fit_idf(&train);
+            m
+        } else {
+            m
+        }
+    };
+    let (without, _) = fit(build(false), &train, &dev, &ctx, &d).unwrap();
+    let (_, acc_without, _) = evaluate(&without, &dev, TaskKind::Sequence, &labels, 64, &d);
+    assert!(acc_without < 0.75, "communities alone: {acc_without}");
+    let (best, state) = fit(build(true), &train, &dev, &ctx, &d).unwrap();
+    let (_, acc, _) = evaluate(&best, &dev, TaskKind::Sequence, &labels, 64, &d);
+    assert!(acc >= 0.95, "dev accuracy {acc} ({:?})", state.history);
+    let mut hits = 0;
+    for (ex, &cue) in dev.iter().zip(&cues) {
+        let (o, _) = explain_attention(&best, &make_batch(&[ex], TaskKind::Sequence, &d));
+        let top = (0..o.tokens.len())
+            .max_by(|&a, &b| {
+                o.tokens[a][o.predicted]
+                    .abs()
+                    .total_cmp(&o.tokens[b][o.predicted].abs())
+            })
+            .unwrap();
+        hits += usize::from(top == cue);
+    }
+    assert!(hits >= 95, "the cue tops the tokens in {hits}/100 examples");
+    // The fitted IDF is saved with the model: a fresh build (IDF all ones) loads it back.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m.bpk");
+    save_module(best.clone(), &file).unwrap();
+    let fresh = {
+        let m = AttentionClassifier::new(&rows(), 2, false, 0.0, 3, &d).with_mean_pooling();
+        m.with_ngram_weights(64, 1.0, true)
+    };
+    let batch = make_batch(&dev.iter().collect::<Vec<_>>(), TaskKind::Sequence, &d);
+    assert_ne!(to_vec(fresh.logits(&batch)), to_vec(best.logits(&batch)));
+    let loaded = load_module(fresh, &file).unwrap();
+    assert_eq!(to_vec(loaded.logits(&batch)), to_vec(best.logits(&batch)));
+    assert_eq!(
+        to_vec(loaded.ngram_idf.as_ref().unwrap().val()),
+        to_vec(best.ngram_idf.as_ref().unwrap().val())
+    );
+}

@@ -1,6 +1,6 @@
 //! The model configurations shown in the README parse, validate, and are each kind's defaults.
 
-use sinr_models::ModelConfig;
+use sinr_models::{LexicalConfig, ModelConfig};
 
 #[test]
 fn readme_model_configs_are_the_defaults() {
@@ -40,4 +40,23 @@ fn readme_model_configs_are_the_defaults() {
         kinds.push(c.kind());
     }
     assert_eq!(kinds, ["attention", "transformer", "hierarchical", "dense"]);
+}
+
+#[test]
+fn readme_ngrams_defaults_are_the_defaults() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md");
+    let at = readme
+        .find("`\"ngrams\": {\"")
+        .expect("the README shows the n-gram defaults");
+    let object = &readme[at + "`\"ngrams\": ".len()..];
+    let object = &object[..object.find('`').expect("closing backquote")];
+    let shown: LexicalConfig =
+        serde_json::from_str(object).unwrap_or_else(|e| panic!("{object}: {e}"));
+    assert_eq!(shown, LexicalConfig::default());
+    // Every field is shown.
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(object).unwrap(),
+        serde_json::to_value(LexicalConfig::default()).unwrap()
+    );
 }
