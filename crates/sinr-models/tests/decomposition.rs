@@ -323,3 +323,58 @@ fn parameter_count_leaves_out_the_idf() {
         );
     }
 }
+
+/// Gradient × input of the attention classifier is taken through `forward_sparse`, which leaves
+/// out the word and n-gram weights: they do not depend on the token vectors, so the gradient
+/// with respect to the vectors is the same as through the whole model's logits.
+#[test]
+fn word_and_ngram_weights_leave_the_vectors_gradient_unchanged() {
+    let ad = device().autodiff();
+    ad.seed(4);
+    let classes = 3;
+    let normal = burn::tensor::Distribution::Normal(0.0, 1.0);
+    let mut m = AttentionClassifier::new(&rows(30, 12, 4), classes, false, 0.0, 4, &ad)
+        .with_mean_pooling()
+        .with_word_weights()
+        .with_ngram_weights(16, 1.0, true);
+    m.mean_readout = Some(burn::module::Param::from_tensor(Tensor::random(
+        [12, classes],
+        normal,
+        &ad,
+    )));
+    m.word_readout = Some(burn::module::Param::from_tensor(Tensor::random(
+        [30, classes],
+        normal,
+        &ad,
+    )));
+    m.ngram_readout = Some(burn::module::Param::from_tensor(Tensor::random(
+        [16, classes],
+        normal,
+        &ad,
+    )));
+    let mut ex = example(9, 30, 4, false);
+    ex.rows[3] = 0; // an unknown word: features, no vector
+    ex.lexical = (0..9u32)
+        .flat_map(|p| [(p, p % 16), (p, (3 * p + 1) % 16)])
+        .collect();
+    m.fit_idf(std::slice::from_ref(&ex));
+    let batch = make_batch(&[&ex], TaskKind::Sequence, &ad);
+    let known = AttentionClassifier::vector_mask(batch.tokens.clone(), batch.mask.clone());
+    let pick = Tensor::<2>::from_floats([[1.0], [-0.5], [-0.5]], &ad);
+    let grad = |whole: bool| {
+        let mut x = m.embedding.forward(batch.tokens.clone());
+        x.val = x.val.require_grad();
+        let (mut logits, _, _) = m.forward_sparse(&x, known.clone());
+        if whole {
+            logits = logits
+                + m.word_logits(batch.tokens.clone(), batch.mask.clone())
+                    .unwrap()
+                + m.ngram_logits(batch.lexical.as_ref()).unwrap();
+        }
+        let grads = logits.matmul(pick.clone()).sum().backward();
+        to_vec(x.val.grad(&grads).unwrap())
+    };
+    let (part, whole) = (grad(false), grad(true));
+    assert!(part.iter().any(|g| *g != 0.0));
+    assert_eq!(part, whole);
+}

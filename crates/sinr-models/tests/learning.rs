@@ -356,9 +356,9 @@ fn lexical_data(n: usize, seed: u64) -> (Vec<Example>, Vec<usize>) {
     let mut out = Vec::new();
     let mut cues = Vec::new();
     for _ in 0..n {
-        let len = 4 + rng.below(8) as usize;
-        let label = rng.below(2) as usize;
-        let cue = rng.below(len) as usize;
+        let len = 4 + rng.below(8);
+        let label = rng.below(2);
+        let cue = rng.below(len);
         let rows: Vec<u32> = (0..len).map(|_| 11 + rng.below(29) as u32).collect();
         let mut lexical = Vec::new();
         for p in 0..len {
