@@ -2,10 +2,10 @@
 //! of the frozen embedding, and padding into tensors.
 //!
 //! Row 0 of every embedding is the padding / unknown word (a zero vector). For sequence tasks,
-//! unknown words are left out of the model's input (they carry no vector) but kept in the list
-//! of surface tokens, so an explanation can show the whole text. For token tasks (NER) every
-//! token stays, and a few surface features (capitalised, all caps, digits, sentence start) join
-//! the input as extra, named dimensions.
+//! unknown words are left out of the model's input (they carry no vector), unless the n-gram
+//! weights of an attention classifier keep them (row 0) for their hashed lexical features. For
+//! token tasks (NER) every token stays, and a few surface features (capitalised, all caps,
+//! digits, sentence start) join the input as extra, named dimensions.
 
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,8 @@ pub enum TaskKind {
 /// One encoded example.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Example {
-    /// Embedding rows of the model input (1 + word id; 0 = unknown, kept only for token tasks).
+    /// Embedding rows of the model input (1 + word id; 0 = unknown, kept only for token tasks
+    /// and for the n-gram features of unknown words, [`LexicalConfig::unknown_words`]).
     pub rows: Vec<u32>,
     /// Surface form of every model-input position.
     pub surface: Vec<String>,
