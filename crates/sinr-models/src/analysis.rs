@@ -257,7 +257,11 @@ pub fn analyse_example(
             .sum::<f64>()
             .max(1e-12);
         for (name, v) in &o.components {
-            let kind = if name.contains("head") {
+            // The attention classifier's word and n-gram weights: the words themselves, not
+            // their communities.
+            let kind = if name.contains("word weights") || name.contains("n-gram weights") {
+                "lexical"
+            } else if name.contains("head") {
                 "heads"
             } else if name.contains("memory") {
                 "memories"

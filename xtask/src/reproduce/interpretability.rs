@@ -704,8 +704,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                     .map(|(k, v)| format!("{k}: {v:.2}"))
                     .collect();
                 mech.push_str(&format!(
-                    "| {model} | {} | {} | {} | {} | {} | {} | {} |\n",
+                    "| {model} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                     f3(sh("embedding")),
+                    f3(sh("lexical")),
                     f3(sh("heads")),
                     f3(sh("memories")),
                     f3(sh("biases")),
@@ -717,7 +718,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                     f3(stab.0),
                     f3(stab.1)
                 ));
-                for k in ["embedding", "heads", "memories", "biases"] {
+                for k in ["embedding", "lexical", "heads", "memories", "biases"] {
                     let x = MODELS.iter().position(|m| *m == model).unwrap_or(0) as f64 + 1.0;
                     shares_series
                         .entry(format!("{task} · {k}"))
@@ -735,7 +736,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                         .filter_map(|&k| dr.get(k as usize).copied())
                         .collect();
                     mech.push_str(&format!(
-                        "| {model} (DistRatio median: relied-on {} vs all {}) | | | | | | | |\n",
+                        "| {model} (DistRatio median: relied-on {} vs all {}) | | | | | | | | |\n",
                         f3(median(&used)),
                         f3(median(&dr))
                     ));
@@ -758,7 +759,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         if !plaus.is_empty() {
             md.push_str(&format!("\n**{task}** — plausibility against VADER:\n\n| model | method | AUPRC | token F1 |\n| --- | --- | ---: | ---: |\n{plaus}"));
         }
-        md.push_str(&format!("\n**{task}** — mechanisms (share of the absolute component contributions to the prediction; mean attention entropy per head, nats) and stability (Jaccard of the top communities / top-3 tokens across seeds):\n\n| model | embedding | heads | memories | biases | head entropy | stability (communities) | stability (tokens) |\n| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n{mech}\n{memories}"));
+        md.push_str(&format!("\n**{task}** — mechanisms (share of the absolute component contributions to the prediction: the embedding's communities, the lexical weights of the words themselves (word and n-gram weights), heads, memories, biases; mean attention entropy per head, nats) and stability (Jaccard of the top communities / top-3 tokens across seeds):\n\n| model | embedding | lexical | heads | memories | biases | head entropy | stability (communities) | stability (tokens) |\n| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n{mech}\n{memories}"));
     }
     if ctx.tasks.is_empty() || ctx.tasks.iter().any(|t| t == "conll2003") {
         md.push_str(&ner_plausibility(ctx, n, &mut results, &mut pages)?);

@@ -698,8 +698,8 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             .map(|m| {
                 let t = s.training_for(task, m);
                 format!(
-                    "{m} {} epochs at most (patience {}), texts cut at {} tokens",
-                    t.epochs, t.patience, t.max_len
+                    "{m} {} epochs at most (patience {}), learning rate {}, texts cut at {} tokens",
+                    t.epochs, t.patience, t.learning_rate, t.max_len
                 )
             })
             .collect();
