@@ -748,9 +748,12 @@ pub fn explain(
         bail!("empty text: nothing to explain");
     }
     let ex = encode_input(&run, text);
-    let e = run
+    let mut e = run
         .model
         .explain(&run.spec, &run.embeddings, &ex, &device)?;
+    if run.spec.kind == TaskKind::Sequence {
+        e.lexical_names = run.encoder.lexical_names(text);
+    }
     let words: std::collections::HashMap<u32, &Vec<String>> =
         e.dimension_words.iter().map(|(k, w)| (*k, w)).collect();
     for o in e.outputs.iter().take(if run.spec.kind == TaskKind::Token {
@@ -817,6 +820,13 @@ pub fn explain(
             println!("  components:");
             for (n, v) in comps.iter().take(6) {
                 println!("    {:+.4}  {n}", v[o.predicted]);
+            }
+        }
+        if !o.lexical.is_empty() {
+            println!("  n-gram features:");
+            for (f, v) in o.lexical.iter().take(8) {
+                let (name, token) = e.lexical_label(*f);
+                println!("    {:+.4}  {name} (at {token})", v[o.predicted]);
             }
         }
         if !o.levels.is_empty() {

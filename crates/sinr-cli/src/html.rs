@@ -190,6 +190,23 @@ pub fn page(e: &Explanation, text: &str) -> String {
             }
             s.push_str("</table>\n");
         }
+        // The n-gram weights by feature (the attention classifier's `ngrams`).
+        if !o.lexical.is_empty() {
+            let max_f = o.lexical.first().map_or(0.0, |f| f.1[o.predicted].abs());
+            s.push_str("<h3>The n-gram weights by feature</h3><table><tr><th>feature</th><th>of the token</th><th class=\"num\">to the prediction</th><th></th></tr>\n");
+            for (f, v) in o.lexical.iter().take(15) {
+                let (name, token) = e.lexical_label(*f);
+                let _ = writeln!(
+                    s,
+                    "<tr class=\"ngram\"><td>{}</td><td>{}</td><td class=\"num\">{:+.4}</td><td>{}</td></tr>",
+                    esc(name),
+                    esc(token),
+                    v[o.predicted],
+                    bar(v[o.predicted], max_f)
+                );
+            }
+            s.push_str("</table>\n");
+        }
         // The attention classifier's components are the attention (and the mean, if it reads
         // it) and the bias: shown when there is more than one path.
         if e.model != "attention" || o.components.len() > 2 {

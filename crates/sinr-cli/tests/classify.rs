@@ -247,6 +247,23 @@ fn train_predict_explain_and_bad_input() {
         assert!(stdout(&out).contains(shows), "{name}: {}", stdout(&out));
         let html = std::fs::read_to_string(&page).unwrap();
         assert!(html.contains(shows), "{name}: the page lacks {shows}");
+        if name == "attention-ngrams" {
+            // The n-gram weights by feature, named: a word, a bigram with the raw word before
+            // it (a stop word), character n-grams.
+            assert!(
+                stdout(&out).contains("n-gram features:"),
+                "{}",
+                stdout(&out)
+            );
+            assert!(html.contains("The n-gram weights by feature"));
+            assert!(html.contains("class=\"ngram\""));
+            assert!(
+                ["word ", "bigram ", "chars "]
+                    .iter()
+                    .any(|k| html.contains(&format!("<td>{k}"))),
+                "{name}: the page names the features"
+            );
+        }
     }
 
     // Explanations: text on stdout, an HTML page, JSON.

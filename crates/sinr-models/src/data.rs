@@ -103,32 +103,49 @@ pub fn feature_bucket(kind: u8, text: &str, buckets: usize) -> u32 {
     (h % buckets.max(1) as u64) as u32
 }
 
-/// The hashed lexical features of token `word` with `prev` the raw word before it (`None` at
-/// the start of the text), each once per occurrence in the token.
-pub fn lexical_features(cfg: &LexicalConfig, prev: Option<&str>, word: &str) -> Vec<u32> {
+/// The lexical features of token `word` with `prev` the raw word before it (`None` at the start
+/// of the text), each once per occurrence in the token, as `(kind, text)`: `b'u'` the word,
+/// `b'b'` the bigram `prev word` (`<s>` at the start), `b'c'` a character n-gram of `<word>`.
+pub fn lexical_feature_keys(
+    cfg: &LexicalConfig,
+    prev: Option<&str>,
+    word: &str,
+) -> Vec<(u8, String)> {
     let mut out = Vec::new();
     if cfg.unigrams {
-        out.push(feature_bucket(b'u', word, cfg.buckets));
+        out.push((b'u', word.to_owned()));
     }
     if cfg.bigrams {
-        let key = format!("{} {word}", prev.unwrap_or("<s>"));
-        out.push(feature_bucket(b'b', &key, cfg.buckets));
+        out.push((b'b', format!("{} {word}", prev.unwrap_or("<s>"))));
     }
     if let Some([lo, hi]) = cfg.chars {
         let chars: Vec<char> = std::iter::once('<')
             .chain(word.chars())
             .chain(std::iter::once('>'))
             .collect();
-        let mut gram = String::new();
         for n in lo..=hi {
-            for w in chars.windows(n) {
-                gram.clear();
-                gram.extend(w);
-                out.push(feature_bucket(b'c', &gram, cfg.buckets));
-            }
+            out.extend(chars.windows(n).map(|w| (b'c', w.iter().collect())));
         }
     }
     out
+}
+
+/// The hashed lexical features of a token ([`lexical_feature_keys`], each hashed with
+/// [`feature_bucket`]).
+pub fn lexical_features(cfg: &LexicalConfig, prev: Option<&str>, word: &str) -> Vec<u32> {
+    lexical_feature_keys(cfg, prev, word)
+        .iter()
+        .map(|(kind, text)| feature_bucket(*kind, text, cfg.buckets))
+        .collect()
+}
+
+/// A lexical feature as people read it: `word good`, `bigram not good`, `chars <go`.
+pub fn lexical_feature_name(kind: u8, text: &str) -> String {
+    match kind {
+        b'u' => format!("word {text}"),
+        b'b' => format!("bigram {text}"),
+        _ => format!("chars {text}"),
+    }
 }
 
 /// Maps texts to embedding rows with the tokenizer the embeddings were trained with.
@@ -214,6 +231,48 @@ impl Encoder {
         out
     }
 
+    /// The model-input tokens of a text under lexical features `lex`, in order: `visit(token,
+    /// raw word before it, row)` for each (the known words, and the unknown ones if
+    /// `lex.unknown_words`), at most `max_len`.
+    fn walk_lexical(
+        &self,
+        text: &str,
+        lex: &LexicalConfig,
+        mut visit: impl FnMut(&str, Option<&str>, u32),
+    ) {
+        let mut prev: Option<String> = None;
+        let mut n = 0;
+        for (tok, kept) in self.raw_tokens(text) {
+            if n == self.max_len {
+                break;
+            }
+            let row = if kept { self.row(&tok) } else { 0 };
+            if kept && (row != 0 || lex.unknown_words) {
+                visit(&tok, prev.as_deref(), row);
+                n += 1;
+            }
+            prev = Some(tok);
+        }
+    }
+
+    /// The names of a text's lexical features ([`lexical_feature_name`]) with their positions,
+    /// in the order of [`Encoder::encode_text`]'s `lexical` (empty without lexical features).
+    pub fn lexical_names(&self, text: &str) -> Vec<(String, u32)> {
+        let mut out = Vec::new();
+        if let Some(lex) = &self.lexical {
+            let mut pos = 0u32;
+            self.walk_lexical(text, lex, |tok, prev, _| {
+                out.extend(
+                    lexical_feature_keys(lex, prev, tok)
+                        .iter()
+                        .map(|(k, t)| (lexical_feature_name(*k, t), pos)),
+                );
+                pos += 1;
+            });
+        }
+        out
+    }
+
     /// A text for a sequence task: known words only (unknown ones too when the lexical
     /// features ask for them), truncated to `max_len`, with their lexical features if any.
     pub fn encode_text(&self, text: &str, label: usize) -> Example {
@@ -222,24 +281,16 @@ impl Encoder {
                 labels: vec![label],
                 ..Example::default()
             };
-            let mut prev: Option<String> = None;
-            for (tok, kept) in self.raw_tokens(text) {
-                if ex.rows.len() == self.max_len {
-                    break;
-                }
-                let row = if kept { self.row(&tok) } else { 0 };
-                if kept && (row != 0 || lex.unknown_words) {
-                    let pos = ex.rows.len() as u32;
-                    ex.lexical.extend(
-                        lexical_features(lex, prev.as_deref(), &tok)
-                            .into_iter()
-                            .map(|f| (pos, f)),
-                    );
-                    ex.rows.push(row);
-                    ex.surface.push(tok.clone());
-                }
-                prev = Some(tok);
-            }
+            self.walk_lexical(text, lex, |tok, prev, row| {
+                let pos = ex.rows.len() as u32;
+                ex.lexical.extend(
+                    lexical_features(lex, prev, tok)
+                        .into_iter()
+                        .map(|f| (pos, f)),
+                );
+                ex.rows.push(row);
+                ex.surface.push(tok.to_owned());
+            });
             return ex;
         }
         let (surface, rows): (Vec<String>, Vec<u32>) = self

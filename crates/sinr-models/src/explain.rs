@@ -57,6 +57,11 @@ pub struct OutputExplanation {
     /// Empty for the other models.
     #[serde(default)]
     pub levels: Vec<(String, Vec<f32>)>,
+    /// The attention classifier's n-gram weights by feature: `(index of the feature in the
+    /// example's lexical features, its term for every class)`, the 30 largest for the predicted
+    /// class (they sum, over every feature, to the n-gram weights' component).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lexical: Vec<(u32, Vec<f32>)>,
 }
 
 /// A whole explanation.
@@ -79,12 +84,28 @@ pub struct Explanation {
     /// The Louvain level of `fine_communities` (a tagging read-out's fine-level window), if any.
     #[serde(default)]
     pub fine_level: Option<usize>,
+    /// The names of the example's lexical features with the position of their token, in its
+    /// order ([`crate::Encoder::lexical_names`]; filled by whoever has the text, as
+    /// `sinr explain`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lexical_names: Vec<(String, u32)>,
     /// The words labelling the fine communities that matter (community → words).
     #[serde(default)]
     pub fine_dimension_words: Vec<(u32, Vec<String>)>,
 }
 
 impl Explanation {
+    /// The name of lexical feature `f` and the token it belongs to (`?` where not named).
+    pub fn lexical_label(&self, f: u32) -> (&str, &str) {
+        match self.lexical_names.get(f as usize) {
+            Some((name, p)) => (
+                name.as_str(),
+                self.tokens.get(*p as usize).map_or("?", String::as_str),
+            ),
+            None => ("?", "?"),
+        }
+    }
+
     /// The `n` largest fine-community terms of output `o` for its predicted class, each with the
     /// words labelling the community (empty when not labelled).
     pub fn top_fine_communities<'a>(
@@ -189,6 +210,7 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
     // The n-gram weights, if any: each token's features' rows of `N` times their weights, as
     // the model computes them.
     let n_classes = logits.dims()[1];
+    let mut per_feature: Vec<(u32, Vec<f32>)> = Vec::new();
     let ngrams: Option<Vec<Vec<f32>>> = m.ngram_readout.as_ref().map(|n| {
         let mut per_token = vec![vec![0f32; n_classes]; t];
         if let Some(lex) = &batch.lexical {
@@ -210,6 +232,7 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
                 for (slot, v) in per_token[pos].iter_mut().zip(row) {
                     *slot += w * v;
                 }
+                per_feature.push((f as u32, row.iter().map(|v| w * v).collect()));
             }
         }
         per_token
@@ -308,6 +331,8 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
         components.push(("n-gram weights (via mean pooling)".into(), w));
     }
     components.push(("read-out bias".into(), b.clone()));
+    per_feature.sort_by(|a, b| b.1[predicted].abs().total_cmp(&a.1[predicted].abs()));
+    per_feature.truncate(30);
     let out = OutputExplanation {
         position: None,
         logits,
@@ -320,6 +345,7 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
         token_communities,
         fine_communities: Vec::new(),
         levels: Vec::new(),
+        lexical: per_feature,
     };
     (out, alpha)
 }
@@ -557,6 +583,7 @@ pub fn explain_transformer(
                 .filter(|(_, r)| r.iter().any(|v| *v != 0.0))
                 .collect(),
             levels: Vec::new(),
+            lexical: Vec::new(),
         });
     }
     let _ = SURFACE_FEATURES;
@@ -731,6 +758,7 @@ pub fn explain_hierarchical(
         token_communities,
         fine_communities: Vec::new(),
         levels: by_level,
+        lexical: Vec::new(),
     };
     (out, alpha)
 }

@@ -517,6 +517,7 @@ impl AnyModel {
             outputs,
             fine_level,
             fine_dimension_words,
+            lexical_names: Vec::new(),
         })
     }
 }

@@ -137,6 +137,17 @@ proptest! {
         let (o, alpha) = explain_attention(&m, &batch);
         assert_complete(&o);
         prop_assert_eq!(o.tokens.len(), len);
+        // The n-gram weights by feature: indices into the example's features, and (when none
+        // is left out of the 30 kept) their terms sum to the n-gram weights' component.
+        prop_assert!(o.lexical.len() <= 30 && o.lexical.iter().all(|f| (f.0 as usize) < ex.lexical.len()));
+        if ngrams && ex.lexical.len() <= 30 {
+            prop_assert_eq!(o.lexical.len(), ex.lexical.len());
+            let comp = &o.components.iter().find(|c| c.0.starts_with("n-gram")).unwrap().1;
+            for (c, total) in comp.iter().enumerate() {
+                let sum: f32 = o.lexical.iter().map(|f| f.1[c]).sum();
+                prop_assert!((sum - total).abs() < 1e-4 * total.abs().max(1.0), "n-gram features: {} vs {}", sum, total);
+            }
+        }
         // The word and n-gram weights are one named dimension each after the 12 communities.
         prop_assert_eq!(o.communities.len(), 12 + usize::from(words) + usize::from(ngrams));
         // The components add up to the logits too.

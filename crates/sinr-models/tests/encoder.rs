@@ -109,6 +109,13 @@ fn lexical_features_follow_their_tokens() {
     assert_eq!(zz.len(), 1 + 5);
     assert_eq!(zz[0], b("the zzqxv"));
     assert_eq!(zz[1], feature_bucket(b'c', "<zz", 1 << 18));
+    // Their names, for explanations: one per feature, on the same positions.
+    let names = enc.lexical_names(TEXT);
+    assert_eq!(names.len(), ex.lexical.len());
+    assert!(names.iter().zip(&ex.lexical).all(|(n, f)| n.1 == f.0));
+    assert!(names.contains(&("bigram the zzqxv".to_owned(), z as u32)));
+    assert!(names.contains(&("chars <zz".to_owned(), z as u32)));
+    assert!(Encoder::new(&m, 64).lexical_names(TEXT).is_empty());
     // Positions in order, each feature on a real position.
     assert!(ex.lexical.windows(2).all(|w| w[0].0 <= w[1].0));
     assert!(ex.lexical.iter().all(|f| (f.0 as usize) < ex.rows.len()));
