@@ -223,7 +223,7 @@ fn train_predict_explain_and_bad_input() {
         (
             "attention-ngrams",
             r#"{"kind": "attention", "word_weights": true, "ngrams": {"chars": [3, 4], "unknown_words": true, "buckets": 4096}}"#,
-            "n-gram weights (via mean pooling)",
+            "n-gram weights (via TF-IDF)",
         ),
         (
             "hierarchical-every",

@@ -328,7 +328,12 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
         components.push(("word weights (via mean pooling)".into(), w));
     }
     if let Some(w) = via_ngrams {
-        components.push(("n-gram weights (via mean pooling)".into(), w));
+        let how = if m.ngram_idf.is_some() {
+            "n-gram weights (via TF-IDF)"
+        } else {
+            "n-gram weights (via mean pooling)"
+        };
+        components.push((how.into(), w));
     }
     components.push(("read-out bias".into(), b.clone()));
     per_feature.sort_by(|a, b| b.1[predicted].abs().total_cmp(&a.1[predicted].abs()));
