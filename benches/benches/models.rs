@@ -85,6 +85,20 @@ fn devices() -> Vec<(&'static str, Device)> {
     v
 }
 
+/// `examples(n, Sequence)` with `per_token` hashed lexical features on every token (random
+/// buckets of 2^20): 2 for words and bigrams, about 17 with character 3- to 5-grams too.
+fn lexical_examples(n: usize, per_token: usize) -> Vec<Example> {
+    let mut rng = SplitMix64::new(3);
+    let mut ex = examples(n, TaskKind::Sequence);
+    for e in &mut ex {
+        e.lexical = (0..LEN as u32)
+            .flat_map(|p| (0..per_token).map(move |_| p))
+            .map(|p| (p, rng.below(1 << 20) as u32))
+            .collect();
+    }
+    ex
+}
+
 /// Times one Adam step (forward, loss, backward, update) of `model`.
 fn train_step<M: Module + Classifier + Clone>(
     c: &mut Criterion,
@@ -93,8 +107,20 @@ fn train_step<M: Module + Classifier + Clone>(
     model: M,
     device: &Device,
 ) {
+    train_step_on(c, id, kind, model, device, &examples(BATCH, kind));
+}
+
+/// Times one Adam step of `model` on a batch of `ex`, with its penalty (as training adds it, over
+/// 1,000 training texts).
+fn train_step_on<M: Module + Classifier + Clone>(
+    c: &mut Criterion,
+    id: &str,
+    kind: TaskKind,
+    model: M,
+    device: &Device,
+    ex: &[Example],
+) {
     let ad = device.clone().autodiff();
-    let ex = examples(BATCH, kind);
     let refs: Vec<&Example> = ex.iter().collect();
     let batch = make_batch(&refs, kind, &ad);
     let loss_fn = CrossEntropyLossConfig::new().init(&ad);
@@ -107,7 +133,10 @@ fn train_step<M: Module + Classifier + Clone>(
     g.bench_function(BenchmarkId::from_parameter(id), |b| {
         b.iter(|| {
             let m = model.take().expect("model");
-            let loss = loss_fn.forward(m.logits(&batch), batch.targets.clone());
+            let mut loss = loss_fn.forward(m.logits(&batch), batch.targets.clone());
+            if let Some(p) = m.penalty() {
+                loss = loss + p / 1000.0;
+            }
             let _ = loss.clone().into_scalar::<f32>();
             let grads = GradientsParams::from_grads(loss.backward(), &m);
             model = Some(optim.step(1e-3, m, grads));
@@ -143,6 +172,24 @@ fn benches(c: &mut Criterion) {
             AttentionClassifier::new(&fine4k, 2, false, 0.0, 1, &ad).with_mean_pooling(),
             &d,
         );
+        // The n-gram weights over 2^20 buckets with TF-IDF, as on RT and IMDB (a word and a
+        // bigram per token) and as on insults (with characters 3 to 5, and the L2 penalty).
+        for (id, per_token, l2) in [("ngrams", 2, 0.0), ("ngrams-chars-l2", 17, 0.25)] {
+            let ex = lexical_examples(BATCH, per_token);
+            let mut m = AttentionClassifier::new(&fine4k, 2, false, 0.0, 1, &ad)
+                .with_mean_pooling()
+                .with_ngram_weights(1 << 20, 1.0, true);
+            m.ngram_l2 = l2;
+            m.fit_idf(&ex);
+            train_step_on(
+                c,
+                &format!("attention-mean-{id}-K4000-{name}"),
+                TaskKind::Sequence,
+                m,
+                &d,
+                &ex,
+            );
+        }
         train_step(
             c,
             &format!("hierarchical-every-level-K4000-{name}"),
