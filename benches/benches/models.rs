@@ -240,6 +240,18 @@ fn benches(c: &mut Criterion) {
             BenchmarkId::from_parameter(format!("attention-K4000-{name}")),
             |b| b.iter(|| explain_attention(&att, &one)),
         );
+        // With the mean and the n-gram weights over 2^20 buckets (TF-IDF, a word and a bigram
+        // per token), as on RT and IMDB.
+        let lex = lexical_examples(1, 2);
+        let one_lex = make_batch(&[&lex[0]], TaskKind::Sequence, &d);
+        let mut att_lex = AttentionClassifier::new(&fine4k, 2, false, 0.0, 1, &d)
+            .with_mean_pooling()
+            .with_ngram_weights(1 << 20, 1.0, true);
+        att_lex.fit_idf(&lex);
+        g.bench_function(
+            BenchmarkId::from_parameter(format!("attention-mean-ngrams-K4000-{name}")),
+            |b| b.iter(|| explain_attention(&att_lex, &one_lex)),
+        );
         g.bench_function(
             BenchmarkId::from_parameter(format!("transformer-K300-2x4-{name}")),
             |b| b.iter(|| explain_transformer(&tr, &one, None)),

@@ -188,23 +188,31 @@ impl Encoder {
     /// Every raw token of a text (the embedding's tokenizer without its stop words and with
     /// no minimum length), with whether the embedding's tokenizer keeps it.
     fn raw_tokens(&self, text: &str) -> Vec<(String, bool)> {
+        let mut cfg = self.tokenizer.clone();
+        cfg.min_token_len = 1;
+        let mut out = Vec::new();
+        self.each_token(text, &cfg, &StopSet::default(), |t| {
+            let kept = self.tokenizer.pretokenized
+                || (t.chars().count() >= self.tokenizer.min_token_len && !self.stop.contains(t));
+            out.push((t.to_owned(), kept));
+        });
+        out
+    }
+
+    /// Calls `f` on every token of `text` (one unit, line breaks as spaces) under `cfg`, `stop`.
+    fn each_token(
+        &self,
+        text: &str,
+        cfg: &TokenizerConfig,
+        stop: &StopSet,
+        mut f: impl FnMut(&str),
+    ) {
         let one_line: String = text
             .chars()
             .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
             .collect();
-        let mut cfg = self.tokenizer.clone();
-        cfg.min_token_len = 1;
-        let mut out = Vec::new();
         let chunk = sinr_embed::TextChunk::from_text("<text>", &one_line);
-        let _ = chunk.for_each_unit(&cfg, &StopSet::default(), |toks| {
-            out.extend(toks.iter().map(|t| {
-                let kept = self.tokenizer.pretokenized
-                    || (t.chars().count() >= self.tokenizer.min_token_len
-                        && !self.stop.contains(t));
-                ((*t).to_owned(), kept)
-            }));
-        });
-        out
+        let _ = chunk.for_each_unit(cfg, stop, |toks| toks.iter().for_each(|t| f(t)));
     }
 
     /// The row of a word (0 if unknown).
@@ -219,14 +227,9 @@ impl Encoder {
 
     /// Tokens of a text as the embeddings see them, with their rows (0 = unknown).
     pub fn tokenize(&self, text: &str) -> Vec<(String, u32)> {
-        let one_line: String = text
-            .chars()
-            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-            .collect();
         let mut out = Vec::new();
-        let chunk = sinr_embed::TextChunk::from_text("<text>", &one_line);
-        let _ = chunk.for_each_unit(&self.tokenizer, &self.stop, |toks| {
-            out.extend(toks.iter().map(|t| ((*t).to_owned(), self.row(t))));
+        self.each_token(text, &self.tokenizer, &self.stop, |t| {
+            out.push((t.to_owned(), self.row(t)));
         });
         out
     }
@@ -370,21 +373,15 @@ pub struct Batch {
 /// The hashed lexical features of a batch, padded to the most features of one example.
 #[derive(Debug, Clone)]
 pub struct LexicalBatch {
-    /// `[B, F]` feature buckets (0 for padding, whose weight is 0).
+    /// `[B, F]` feature buckets (0 for padding).
     pub buckets: Tensor<2, Int>,
-    /// `[B, F]` the weight of each feature: `1/T` of its example's `T` positions (the mean over
-    /// the real tokens, as [`crate::models::AttentionClassifier::mean_weights`] computes it), 0 for
-    /// padding.
-    pub weights: Tensor<2>,
+    /// `[B, F]` the position of each feature's token (0 for padding).
+    pub positions: Tensor<2, Int>,
     /// `[B, F]` for TF-IDF: `(1 + ln tf) / tf` of the feature's `tf` occurrences in its text
     /// (each occurrence carries its share of the sublinear term frequency), 0 for padding.
     pub shares: Tensor<2>,
-    /// `[B, F]` for TF-IDF: `tf`, the occurrences in its text of the feature, 0 for padding.
+    /// `[B, F]` `tf`, the occurrences in its text of the feature; 0 marks padding.
     pub counts: Tensor<2>,
-    /// Host copy: the position of each feature (`b·F + f`), 0 for padding.
-    pub positions: Vec<u32>,
-    /// `F`.
-    pub width: usize,
 }
 
 /// Pads `examples` into a batch.
@@ -419,12 +416,10 @@ pub fn make_batch(examples: &[&Example], kind: TaskKind, device: &Device) -> Bat
     let lexical = examples.iter().any(|e| !e.lexical.is_empty()).then(|| {
         let f = examples.iter().map(|e| e.lexical.len()).max().unwrap_or(0);
         let mut buckets = vec![0i64; b * f];
-        let mut weights = vec![0f32; b * f];
-        let mut positions = vec![0u32; b * f];
+        let mut positions = vec![0i64; b * f];
         let mut shares = vec![0f32; b * f];
         let mut counts = vec![0f32; b * f];
         for (i, e) in examples.iter().enumerate() {
-            let w = 1.0 / e.rows.len().max(1) as f32;
             let mut tf: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
             for &(_, k) in &e.lexical {
                 *tf.entry(k).or_default() += 1;
@@ -432,19 +427,18 @@ pub fn make_batch(examples: &[&Example], kind: TaskKind, device: &Device) -> Bat
             for (j, &(p, k)) in e.lexical.iter().enumerate() {
                 let n = tf[&k] as f32;
                 buckets[i * f + j] = i64::from(k);
-                weights[i * f + j] = w;
-                positions[i * f + j] = p;
+                positions[i * f + j] = i64::from(p);
                 shares[i * f + j] = (1.0 + n.ln()) / n;
                 counts[i * f + j] = n;
             }
         }
+        let int = |v: Vec<i64>| Tensor::from_data(TensorData::new(v, [b, f]), device);
+        let float = |v: Vec<f32>| Tensor::from_data(TensorData::new(v, [b, f]), device);
         LexicalBatch {
-            buckets: Tensor::from_data(TensorData::new(buckets, [b, f]), device),
-            weights: Tensor::from_data(TensorData::new(weights, [b, f]), device),
-            shares: Tensor::from_data(TensorData::new(shares, [b, f]), device),
-            counts: Tensor::from_data(TensorData::new(counts, [b, f]), device),
-            positions,
-            width: f,
+            buckets: int(buckets),
+            positions: int(positions),
+            shares: float(shares),
+            counts: float(counts),
         }
     });
     Batch {

@@ -178,10 +178,7 @@ fn readout_host(r: &sinr_nn::Readout) -> (Vec<f32>, Vec<f32>, usize) {
 
 /// Explains the attention classifier on a batch of one example.
 pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExplanation, Vec<f32>) {
-    let (mut logits, alpha, d) = m.forward(batch.tokens.clone(), batch.mask.clone());
-    if let Some(n) = m.ngram_logits(batch.lexical.as_ref()) {
-        logits = logits + n;
-    }
+    let (logits, alpha, d) = m.forward_batch(batch);
     let x = m.embedding.forward(batch.tokens.clone());
     let [_, t, p] = x.val.dims();
     // The positions the attention and the mean of vectors read (the known words).
@@ -193,50 +190,45 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             to_vec(mr.val()),
         )
     });
-    // Each token's weight in the means, as the model computes them: over the known tokens for
-    // the mean of vectors, over every real token for the word and n-gram weights.
+    // Each token's weight in the mean of vectors, as the model computes it.
     let vec_w = to_vec(AttentionClassifier::mean_weights(known));
-    let mean_w = to_vec(AttentionClassifier::mean_weights(batch.mask.clone()));
-    // The word weights, if any: the tokens' ids and `U` (token `t` adds `U[w_t] / T`).
-    let words = m.word_readout.as_ref().map(|u| {
-        let ids: Vec<i64> = batch
-            .tokens
-            .clone()
-            .into_data()
-            .try_into_vec_as::<i64>()
-            .expect("int tensor");
-        (ids, to_vec(u.val()))
-    });
-    // The n-gram weights, if any: each token's features' rows of `N` times their weights, as
-    // the model computes them.
-    let n_classes = logits.dims()[1];
+    let (w, b, c) = readout_host(&m.readout);
+    // The lexical parts, each a named dimension after the communities, each token's terms as
+    // the model computes them: the word weights (`[T, C]`), then the n-gram weights (each
+    // feature's terms `[F, C]`, summed over the features of the token).
     let mut per_feature: Vec<(u32, Vec<f32>)> = Vec::new();
-    let ngrams: Option<Vec<Vec<f32>>> = m.ngram_readout.as_ref().map(|n| {
-        let mut per_token = vec![vec![0f32; n_classes]; t];
-        if let Some(lex) = &batch.lexical {
-            let nv = to_vec(n.val());
-            let ids: Vec<i64> = lex
-                .buckets
-                .clone()
-                .into_data()
-                .try_into_vec_as::<i64>()
-                .expect("int tensor");
-            let wts = to_vec(m.ngram_feature_weights(lex));
-            // One example: the first row of the batch.
-            for f in 0..lex.width {
-                let (pos, w) = (lex.positions[f] as usize, wts[f]);
-                if w == 0.0 {
-                    continue;
-                }
-                let row = &nv[ids[f] as usize * n_classes..][..n_classes];
-                for (slot, v) in per_token[pos].iter_mut().zip(row) {
-                    *slot += w * v;
-                }
-                per_feature.push((f as u32, row.iter().map(|v| w * v).collect()));
+    let mut lexical: Vec<(&str, Vec<Vec<f32>>)> = Vec::new();
+    if let Some(terms) = m.word_terms(batch.tokens.clone(), batch.mask.clone()) {
+        let v = to_vec(terms);
+        let rows = (0..t).map(|ti| v[ti * c..][..c].to_vec()).collect();
+        lexical.push(("word weights (via mean pooling)", rows));
+    }
+    if let (Some(terms), Some(lex)) = (m.ngram_terms(batch), &batch.lexical) {
+        let v = to_vec(terms);
+        let host = |x: Tensor<2, Int>| -> Vec<i64> {
+            x.into_data().try_into_vec_as::<i64>().expect("int tensor")
+        };
+        let positions = host(lex.positions.clone());
+        let counts = to_vec(lex.counts.clone());
+        let mut rows = vec![vec![0f32; c]; t];
+        // One example: the first row of the batch; count 0 marks padding.
+        for (f, (&pos, &n)) in positions.iter().zip(&counts).enumerate() {
+            if n == 0.0 {
+                continue;
             }
+            let term = &v[f * c..][..c];
+            for (slot, x) in rows[pos as usize].iter_mut().zip(term) {
+                *slot += x;
+            }
+            per_feature.push((f as u32, term.to_vec()));
         }
-        per_token
-    });
+        let how = if m.ngram_idf.is_some() {
+            "n-gram weights (via TF-IDF)"
+        } else {
+            "n-gram weights (via mean pooling)"
+        };
+        lexical.push((how, rows));
+    }
     let idx: Vec<i64> = x
         .idx
         .into_data()
@@ -246,12 +238,10 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
     let alpha = to_vec(alpha);
     let d = to_vec(d);
     let logits = to_vec(logits);
-    let (w, b, c) = readout_host(&m.readout);
     let k = m.embedding.dims;
     let predicted = argmax(&logits);
-    // The word and n-gram weights' totals, per class: their rows of the decision's split.
-    let mut via_words = words.as_ref().map(|_| vec![0f32; c]);
-    let mut via_ngrams = ngrams.as_ref().map(|_| vec![0f32; c]);
+    // The lexical parts' totals, per class: their rows of the decision's split.
+    let mut totals = vec![vec![0f32; c]; lexical.len()];
     let mut tokens = vec![vec![0f32; c]; t];
     let mut token_communities = Vec::with_capacity(t);
     for ti in 0..t {
@@ -273,24 +263,13 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
             }
             terms.push((col as u32, term(predicted)));
         }
-        // The word's own weight: the named dimension after the communities.
-        if let (Some((ids, u)), Some(total)) = (&words, via_words.as_mut()) {
-            let row = &u[ids[ti] as usize * c..][..c];
-            for ((slot, sum), uc) in tokens[ti].iter_mut().zip(total.iter_mut()).zip(row) {
-                *slot += mean_w[ti] * uc;
-                *sum += mean_w[ti] * uc;
-            }
-            terms.push((k as u32, mean_w[ti] * row[predicted]));
-        }
-        // Its n-grams' weights: the named dimension after those.
-        if let (Some(per_token), Some(total)) = (&ngrams, via_ngrams.as_mut()) {
-            let row = &per_token[ti];
-            for ((slot, sum), v) in tokens[ti].iter_mut().zip(total.iter_mut()).zip(row) {
+        // The lexical parts' terms: the named dimensions after the communities.
+        for (j, (_, rows)) in lexical.iter().enumerate() {
+            for ((slot, sum), v) in tokens[ti].iter_mut().zip(&mut totals[j]).zip(&rows[ti]) {
                 *slot += v;
                 *sum += v;
             }
-            let dim = k + usize::from(words.is_some());
-            terms.push((dim as u32, row[predicted]));
+            terms.push(((k + j) as u32, rows[ti][predicted]));
         }
         token_communities.push(top_terms(terms.into_iter(), 10));
     }
@@ -308,12 +287,7 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
         .zip(&via_mean)
         .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x + y).collect())
         .collect();
-    if let Some(w) = &via_words {
-        communities.push(w.clone());
-    }
-    if let Some(w) = &via_ngrams {
-        communities.push(w.clone());
-    }
+    communities.extend(totals.iter().cloned());
     let total = |rows: &[Vec<f32>]| -> Vec<f32> {
         (0..c).map(|cc| rows.iter().map(|r| r[cc]).sum()).collect()
     };
@@ -324,16 +298,8 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
     if mean.is_some() {
         components.push(("embedding (via mean pooling)".into(), total(&via_mean)));
     }
-    if let Some(w) = via_words {
-        components.push(("word weights (via mean pooling)".into(), w));
-    }
-    if let Some(w) = via_ngrams {
-        let how = if m.ngram_idf.is_some() {
-            "n-gram weights (via TF-IDF)"
-        } else {
-            "n-gram weights (via mean pooling)"
-        };
-        components.push((how.into(), w));
+    for ((name, _), total) in lexical.iter().zip(totals) {
+        components.push(((*name).to_owned(), total));
     }
     components.push(("read-out bias".into(), b.clone()));
     per_feature.sort_by(|a, b| b.1[predicted].abs().total_cmp(&a.1[predicted].abs()));

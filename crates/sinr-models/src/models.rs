@@ -144,9 +144,9 @@ impl AttentionClassifier {
         self
     }
 
-    /// The word weights' part of the logits, `[B, C]`: the mean over the real tokens of their
-    /// rows of `U` (zero without word weights, or for a text without any real token).
-    pub fn word_logits(&self, tokens: Tensor<2, Int>, mask: Tensor<2, Bool>) -> Option<Tensor<2>> {
+    /// Each token's term of the word weights, `[B, T, C]`: its row of `U` over the text's real
+    /// tokens (`U[w_t] / T`; 0 for padding), `None` without word weights.
+    pub fn word_terms(&self, tokens: Tensor<2, Int>, mask: Tensor<2, Bool>) -> Option<Tensor<3>> {
         let u = self.word_readout.as_ref()?;
         let [b, t] = tokens.dims();
         let c = u.dims()[1];
@@ -155,7 +155,15 @@ impl AttentionClassifier {
             .val()
             .select(0, tokens.reshape([b * t]))
             .reshape([b, t, c]);
-        Some((rows * weights).sum_dim(1).reshape([b, c]))
+        Some(rows * weights)
+    }
+
+    /// The word weights' part of the logits, `[B, C]`: the sum of
+    /// [`AttentionClassifier::word_terms`] (zero for a text without any real token).
+    pub fn word_logits(&self, tokens: Tensor<2, Int>, mask: Tensor<2, Bool>) -> Option<Tensor<2>> {
+        let terms = self.word_terms(tokens, mask)?;
+        let [b, _, c] = terms.dims();
+        Some(terms.sum_dim(1).reshape([b, c]))
     }
 
     /// Adds the n-gram weights over `buckets` hash buckets, at zero, as `scale · N`:
@@ -208,12 +216,16 @@ impl AttentionClassifier {
         );
     }
 
-    /// The weight of every feature of a batch, `[B, F]`, times the scale: `1/T` of its token,
-    /// or with TF-IDF `idf_f (1 + ln tf_f) / tf_f` (each of its `tf_f` occurrences a share) over
-    /// the text's Euclidean norm `sqrt(Σ_distinct f (idf_f (1 + ln tf_f))²)`. Padding: 0.
-    pub fn ngram_feature_weights(&self, lex: &LexicalBatch) -> Tensor<2> {
+    /// The weight of every feature of a batch, `[B, F]`, times the scale: the mean's weight of
+    /// its token ([`AttentionClassifier::mean_weights`], `1/T`), or with TF-IDF
+    /// `idf_f (1 + ln tf_f) / tf_f` (each of its `tf_f` occurrences a share) over the text's
+    /// Euclidean norm `sqrt(Σ_distinct f (idf_f (1 + ln tf_f))²)`. Padding: 0.
+    pub fn ngram_feature_weights(&self, lex: &LexicalBatch, mask: Tensor<2, Bool>) -> Tensor<2> {
         let w = match &self.ngram_idf {
-            None => lex.weights.clone(),
+            None => {
+                let real = lex.counts.clone().greater_elem(0.0).float();
+                Self::mean_weights(mask).gather(1, lex.positions.clone()) * real
+            }
             Some(idf) => {
                 let [b, f] = lex.buckets.dims();
                 let v = idf
@@ -232,12 +244,12 @@ impl AttentionClassifier {
         w.mul_scalar(self.ngram_scale)
     }
 
-    /// The n-gram weights' part of the logits, `[B, C]`: each feature's row of `N` times its
-    /// weight ([`AttentionClassifier::ngram_feature_weights`]), summed (`None` without n-gram
-    /// weights or without features).
-    pub fn ngram_logits(&self, lexical: Option<&LexicalBatch>) -> Option<Tensor<2>> {
+    /// Each feature's term of the n-gram weights, `[B, F, C]`: its row of `N` times its weight
+    /// ([`AttentionClassifier::ngram_feature_weights`]); `None` without n-gram weights or
+    /// without features.
+    pub fn ngram_terms(&self, batch: &Batch) -> Option<Tensor<3>> {
         let n = self.ngram_readout.as_ref()?;
-        let lex = lexical?;
+        let lex = batch.lexical.as_ref()?;
         let [b, f] = lex.buckets.dims();
         let c = n.dims()[1];
         let rows = n
@@ -245,10 +257,28 @@ impl AttentionClassifier {
             .select(0, lex.buckets.clone().reshape([b * f]))
             .reshape([b, f, c]);
         Some(
-            (rows * self.ngram_feature_weights(lex).reshape([b, f, 1]))
-                .sum_dim(1)
-                .reshape([b, c]),
+            rows * self
+                .ngram_feature_weights(lex, batch.mask.clone())
+                .reshape([b, f, 1]),
         )
+    }
+
+    /// The n-gram weights' part of the logits, `[B, C]`: the sum of
+    /// [`AttentionClassifier::ngram_terms`].
+    pub fn ngram_logits(&self, batch: &Batch) -> Option<Tensor<2>> {
+        let terms = self.ngram_terms(batch)?;
+        let [b, _, c] = terms.dims();
+        Some(terms.sum_dim(1).reshape([b, c]))
+    }
+
+    /// [`AttentionClassifier::forward`] on a batch, with the n-gram weights' part:
+    /// `(logits [B, C], α [B, T], d [B, K])`.
+    pub fn forward_batch(&self, batch: &Batch) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
+        let (logits, alpha, d) = self.forward(batch.tokens.clone(), batch.mask.clone());
+        match self.ngram_logits(batch) {
+            Some(n) => (logits + n, alpha, d),
+            None => (logits, alpha, d),
+        }
     }
 
     /// Positions the task attention and the mean of vectors read: the real tokens the
@@ -285,7 +315,7 @@ impl AttentionClassifier {
 
     /// `(logits [B, C], α [B, T], d [B, K])`, without the n-gram weights' part
     /// ([`AttentionClassifier::ngram_logits`], which needs the batch's lexical features;
-    /// [`Classifier::logits`] adds it).
+    /// [`AttentionClassifier::forward_batch`] adds it).
     pub fn forward(
         &self,
         tokens: Tensor<2, Int>,
@@ -321,11 +351,7 @@ impl AttentionClassifier {
 
 impl Classifier for AttentionClassifier {
     fn logits(&self, batch: &Batch) -> Tensor<2> {
-        let logits = self.forward(batch.tokens.clone(), batch.mask.clone()).0;
-        match self.ngram_logits(batch.lexical.as_ref()) {
-            Some(n) => logits + n,
-            None => logits,
-        }
+        self.forward_batch(batch).0
     }
     fn frozen(&self) -> Vec<&SinrEmbedding> {
         vec![&self.embedding]

@@ -127,6 +127,15 @@ proptest! {
         m.fit_idf(&[ex.clone(), longer.clone()]);
         let batch = make_batch(&[&ex], TaskKind::Sequence, &d);
         prop_assert_eq!(o_components(&m, &batch), 2 + usize::from(mean) + usize::from(words) + usize::from(ngrams));
+        // Weighed by the mean, the n-gram part is `scale/T Σ_f N[b_f]`, worked out on the host.
+        if ngrams && m.ngram_idf.is_none() && !ex.lexical.is_empty() {
+            let n = to_vec(m.ngram_readout.as_ref().unwrap().val());
+            let got = to_vec(m.ngram_logits(&batch).unwrap());
+            for (c, g) in got.iter().enumerate() {
+                let want: f32 = ex.lexical.iter().map(|f| n[f.1 as usize * classes + c]).sum::<f32>() * 0.5 / ex.rows.len() as f32;
+                prop_assert!((g - want).abs() < 1e-5 * want.abs().max(1.0), "n-gram logit {} vs {}", g, want);
+            }
+        }
         // Alone or padded beside a longer text: the same logits (the mean counts real tokens).
         let alone = to_vec(m.logits(&batch));
         let both = make_batch(&[&ex, &longer], TaskKind::Sequence, &d);
@@ -380,7 +389,7 @@ fn word_and_ngram_weights_leave_the_vectors_gradient_unchanged() {
             logits = logits
                 + m.word_logits(batch.tokens.clone(), batch.mask.clone())
                     .unwrap()
-                + m.ngram_logits(batch.lexical.as_ref()).unwrap();
+                + m.ngram_logits(&batch).unwrap();
         }
         let grads = logits.matmul(pick.clone()).sum().backward();
         to_vec(x.val.grad(&grads).unwrap())

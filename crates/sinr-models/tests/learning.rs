@@ -96,6 +96,46 @@ fn cfg(epochs: usize) -> TrainConfig {
     }
 }
 
+/// In how many examples the attention classifier's largest token contribution is the cue.
+fn attention_cue_hits(
+    m: &AttentionClassifier,
+    dev: &[Example],
+    cues: &[usize],
+    d: &Device,
+) -> usize {
+    dev.iter()
+        .zip(cues)
+        .filter(|(ex, cue)| {
+            let (o, _) = explain_attention(m, &make_batch(&[ex], TaskKind::Sequence, d));
+            top_token(&o) == **cue
+        })
+        .count()
+}
+
+/// A training context without checkpoints or progress.
+fn quiet_ctx<'a>(cfg: &'a TrainConfig, kind: TaskKind, labels: &'a [String]) -> FitContext<'a> {
+    FitContext {
+        cfg,
+        kind,
+        labels,
+        checkpoint_dir: None,
+        resume: false,
+        progress: &NoProgress,
+        stop_after: None,
+    }
+}
+
+/// The token whose contribution to the predicted class is largest in absolute value.
+fn top_token(o: &sinr_models::OutputExplanation) -> usize {
+    (0..o.tokens.len())
+        .max_by(|&a, &b| {
+            o.tokens[a][o.predicted]
+                .abs()
+                .total_cmp(&o.tokens[b][o.predicted].abs())
+        })
+        .unwrap()
+}
+
 fn labels(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("c{i}")).collect()
 }
@@ -109,30 +149,12 @@ fn attention_classifier_learns_and_points_at_the_cue() {
     ad.seed(3);
     let m = AttentionClassifier::new(&rows(), 2, false, 0.0, 3, &ad);
     let labels = labels(2);
-    let ctx = FitContext {
-        cfg: &cfg(8),
-        kind: TaskKind::Sequence,
-        labels: &labels,
-        checkpoint_dir: None,
-        resume: false,
-        progress: &NoProgress,
-        stop_after: None,
-    };
+    let cfg = cfg(8);
+    let ctx = quiet_ctx(&cfg, TaskKind::Sequence, &labels);
     let (best, state) = fit(m, &train, &dev, &ctx, &d).unwrap();
     let (_, acc, _) = evaluate(&best, &dev, TaskKind::Sequence, &labels, 64, &d);
     assert!(acc >= 0.95, "dev accuracy {acc} ({:?})", state.history);
-    let mut hits = 0;
-    for (ex, &cue) in dev.iter().zip(&cues) {
-        let (o, _) = explain_attention(&best, &make_batch(&[ex], TaskKind::Sequence, &d));
-        let top = (0..o.tokens.len())
-            .max_by(|&a, &b| {
-                o.tokens[a][o.predicted]
-                    .abs()
-                    .total_cmp(&o.tokens[b][o.predicted].abs())
-            })
-            .unwrap();
-        hits += usize::from(top == cue);
-    }
+    let hits = attention_cue_hits(&best, &dev, &cues, &d);
     assert!(
         hits >= 95,
         "the top token contribution is the cue in {hits}/100 examples"
@@ -148,15 +170,8 @@ fn sinr_transformer_learns_and_points_at_the_cue() {
     ad.seed(3);
     let m = SinrTransformer::new(&rows(), 2, TaskKind::Sequence, 1, 2, 8, 0.0, 3, &ad);
     let labels = labels(2);
-    let ctx = FitContext {
-        cfg: &cfg(10),
-        kind: TaskKind::Sequence,
-        labels: &labels,
-        checkpoint_dir: None,
-        resume: false,
-        progress: &NoProgress,
-        stop_after: None,
-    };
+    let cfg = cfg(10);
+    let ctx = quiet_ctx(&cfg, TaskKind::Sequence, &labels);
     let (best, state) = fit(m, &train, &dev, &ctx, &d).unwrap();
     let (_, acc, _) = evaluate(&best, &dev, TaskKind::Sequence, &labels, 64, &d);
     assert!(acc >= 0.95, "dev accuracy {acc} ({:?})", state.history);
@@ -164,14 +179,7 @@ fn sinr_transformer_learns_and_points_at_the_cue() {
     for (ex, &cue) in dev.iter().zip(&cues) {
         let (o, _) = explain_transformer(&best, &make_batch(&[ex], TaskKind::Sequence, &d), None);
         let o = &o[0];
-        let top = (0..o.tokens.len())
-            .max_by(|&a, &b| {
-                o.tokens[a][o.predicted]
-                    .abs()
-                    .total_cmp(&o.tokens[b][o.predicted].abs())
-            })
-            .unwrap();
-        hits += usize::from(top == cue);
+        hits += usize::from(top_token(o) == cue);
     }
     assert!(
         hits >= 90,
@@ -188,15 +196,8 @@ fn token_transformer_tags_the_cues() {
     ad.seed(3);
     let m = SinrTransformer::new(&rows(), 3, TaskKind::Token, 1, 2, 8, 0.0, 3, &ad);
     let labels = vec!["O".to_owned(), "B-POS".to_owned(), "B-NEG".to_owned()];
-    let ctx = FitContext {
-        cfg: &cfg(10),
-        kind: TaskKind::Token,
-        labels: &labels,
-        checkpoint_dir: None,
-        resume: false,
-        progress: &NoProgress,
-        stop_after: None,
-    };
+    let cfg = cfg(10);
+    let ctx = quiet_ctx(&cfg, TaskKind::Token, &labels);
     let (best, state) = fit(m, &train, &dev, &ctx, &d).unwrap();
     let (_, acc, f1) = evaluate(&best, &dev, TaskKind::Token, &labels, 64, &d);
     assert!(
@@ -385,15 +386,8 @@ fn ngram_weights_learn_what_communities_cannot_and_save_exactly() {
     let (train, _) = lexical_data(400, 11);
     let (dev, cues) = lexical_data(100, 12);
     let labels = labels(2);
-    let ctx = FitContext {
-        cfg: &cfg(8),
-        kind: TaskKind::Sequence,
-        labels: &labels,
-        checkpoint_dir: None,
-        resume: false,
-        progress: &NoProgress,
-        stop_after: None,
-    };
+    let cfg = cfg(8);
+    let ctx = quiet_ctx(&cfg, TaskKind::Sequence, &labels);
     let build = |ngrams: bool| {
         let ad = d.clone().autodiff();
         ad.seed(3);
@@ -412,18 +406,7 @@ fn ngram_weights_learn_what_communities_cannot_and_save_exactly() {
     let (best, state) = fit(build(true), &train, &dev, &ctx, &d).unwrap();
     let (_, acc, _) = evaluate(&best, &dev, TaskKind::Sequence, &labels, 64, &d);
     assert!(acc >= 0.95, "dev accuracy {acc} ({:?})", state.history);
-    let mut hits = 0;
-    for (ex, &cue) in dev.iter().zip(&cues) {
-        let (o, _) = explain_attention(&best, &make_batch(&[ex], TaskKind::Sequence, &d));
-        let top = (0..o.tokens.len())
-            .max_by(|&a, &b| {
-                o.tokens[a][o.predicted]
-                    .abs()
-                    .total_cmp(&o.tokens[b][o.predicted].abs())
-            })
-            .unwrap();
-        hits += usize::from(top == cue);
-    }
+    let hits = attention_cue_hits(&best, &dev, &cues, &d);
     assert!(hits >= 95, "the cue tops the tokens in {hits}/100 examples");
     // The fitted IDF is saved with the model: a fresh build (IDF all ones) loads it back.
     let dir = tempfile::tempdir().unwrap();
