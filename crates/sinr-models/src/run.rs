@@ -387,13 +387,9 @@ impl AnyModel {
         Ok(match self {
             AnyModel::Attention(m) => {
                 let (o, alpha) = explain_attention(m, &batch);
-                (
-                    vec![o],
-                    vec![("pooling".to_owned(), vec![alpha])],
-                    m.embedding.dims
-                        + usize::from(m.word_readout.is_some())
-                        + usize::from(m.ngram_readout.is_some()),
-                )
+                // The communities, then the word and n-gram weights' dimensions, if any.
+                let dims = o.communities.len();
+                (vec![o], vec![("pooling".to_owned(), vec![alpha])], dims)
             }
             AnyModel::Transformer(m) => {
                 // Token tasks: explain the tags the model decides (the best valid BIO path).
@@ -440,8 +436,8 @@ impl AnyModel {
         let mut dimensions: Vec<String> = (0..labels.len())
             .map(|k| format!("community {k} (level {comm_level})"))
             .collect();
-        // Named dimensions after the communities: the word weights of the attention classifier,
-        // the surface features of the tagging transformer.
+        // Named dimensions after the communities: the word and n-gram weights of the attention
+        // classifier, the surface features of the tagging transformer.
         if dims > labels.len() {
             match self {
                 AnyModel::Attention(m) => {
