@@ -203,24 +203,27 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
         let rows = (0..t).map(|ti| v[ti * c..][..c].to_vec()).collect();
         lexical.push(("word weights (via mean pooling)", rows));
     }
-    if let (Some(terms), Some(lex)) = (m.ngram_terms(batch), &batch.lexical) {
-        let v = to_vec(terms);
-        let host = |x: Tensor<2, Int>| -> Vec<i64> {
-            x.into_data().try_into_vec_as::<i64>().expect("int tensor")
-        };
-        let positions = host(lex.positions.clone());
-        let counts = to_vec(lex.counts.clone());
+    // A model with n-gram weights always names their part, zero for a text without features.
+    if m.ngram_readout.is_some() {
         let mut rows = vec![vec![0f32; c]; t];
-        // One example: the first row of the batch; count 0 marks padding.
-        for (f, (&pos, &n)) in positions.iter().zip(&counts).enumerate() {
-            if n == 0.0 {
-                continue;
+        if let (Some(terms), Some(lex)) = (m.ngram_terms(batch), &batch.lexical) {
+            let v = to_vec(terms);
+            let host = |x: Tensor<2, Int>| -> Vec<i64> {
+                x.into_data().try_into_vec_as::<i64>().expect("int tensor")
+            };
+            let positions = host(lex.positions.clone());
+            let counts = to_vec(lex.counts.clone());
+            // One example: the first row of the batch; count 0 marks padding.
+            for (f, (&pos, &n)) in positions.iter().zip(&counts).enumerate() {
+                if n == 0.0 {
+                    continue;
+                }
+                let term = &v[f * c..][..c];
+                for (slot, x) in rows[pos as usize].iter_mut().zip(term) {
+                    *slot += x;
+                }
+                per_feature.push((f as u32, term.to_vec()));
             }
-            let term = &v[f * c..][..c];
-            for (slot, x) in rows[pos as usize].iter_mut().zip(term) {
-                *slot += x;
-            }
-            per_feature.push((f as u32, term.to_vec()));
         }
         let how = if m.ngram_idf.is_some() {
             "n-gram weights (via TF-IDF)"
