@@ -313,7 +313,11 @@ fn train_predict_explain_and_bad_input() {
     assert!(out.status.success(), "{}", stderr(&out));
     let a: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&analysis).unwrap()).unwrap();
-    assert_eq!(a["version"], 3, "the analysis says which version made it");
+    assert_eq!(
+        a["version"],
+        sinr_models::analysis::ANALYSIS_VERSION,
+        "the analysis says which version made it"
+    );
     let examples = a["examples"].as_array().unwrap();
     assert!(!examples.is_empty());
     for x in examples {

@@ -83,8 +83,10 @@ fn probs_of_subsets(
 /// Version of what [`analyse_example`] computes; caches of older versions must be redone.
 /// 2: token importances (exact contributions and gradient × input) explain the predicted
 /// class's log-odds instead of its logit. 3: tagging analyses take the tags of the best valid
-/// BIO path ([`crate::decode_tags`]) instead of each position's argmax.
-pub const ANALYSIS_VERSION: u32 = 3;
+/// BIO path ([`crate::decode_tags`]) instead of each position's argmax. 4: the component
+/// shares count the attention classifier's word and n-gram weights as `lexical`
+/// ([`crate::explain::ComponentKind`]) instead of `embedding`.
+pub const ANALYSIS_VERSION: u32 = 4;
 
 /// Weights `m` such that `z · m` is the decision quantity explained by token importances: the
 /// predicted class's logit minus the mean of the others' (for two classes, `z_c − z_other =
@@ -257,19 +259,7 @@ pub fn analyse_example(
             .sum::<f64>()
             .max(1e-12);
         for (name, v) in &o.components {
-            // The attention classifier's word and n-gram weights: the words themselves, not
-            // their communities.
-            let kind = if name.contains("word weights") || name.contains("n-gram weights") {
-                "lexical"
-            } else if name.contains("head") {
-                "heads"
-            } else if name.contains("memory") {
-                "memories"
-            } else if name.contains("bias") {
-                "biases"
-            } else {
-                "embedding"
-            };
+            let kind = crate::explain::ComponentKind::of(name).name();
             *a.component_shares.entry(kind.into()).or_default() += f64::from(v[c]).abs() / total;
         }
         for (name, map) in attention.iter().filter(|x| x.0 != "pooling") {

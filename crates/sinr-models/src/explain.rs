@@ -22,6 +22,62 @@ pub type AttentionMaps = Vec<(String, Vec<Vec<f32>>)>;
 /// A level of the hierarchy on the host: parents, weights, biases, which units fired.
 type HostLevel = (Vec<i64>, Vec<f32>, Vec<f32>, Vec<bool>);
 
+/// What part of a model a component of [`OutputExplanation::components`] belongs to: the
+/// kinds by which the analysis shares out the decision (Mickus et al.'s embedding, attention,
+/// feed-forward and bias terms, with the attention classifier's word and n-gram weights apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ComponentKind {
+    /// The input vectors, through attention pooling, the mean, or the hierarchy (and a tagger's
+    /// fine-level window).
+    Embedding,
+    /// The words themselves rather than their communities: word and n-gram weights.
+    Lexical,
+    /// A transformer's attention heads.
+    Heads,
+    /// A transformer's feed-forward memories.
+    Memories,
+    /// Biases (read-out, layers, hierarchy levels).
+    Biases,
+}
+
+impl ComponentKind {
+    /// Every kind, in the order of the tables.
+    pub const ALL: [ComponentKind; 5] = [
+        ComponentKind::Embedding,
+        ComponentKind::Lexical,
+        ComponentKind::Heads,
+        ComponentKind::Memories,
+        ComponentKind::Biases,
+    ];
+
+    /// The kind of the component named `name`, as this module's explainers name them
+    /// (`layer 1 head 2`, `layer 1 memory 7`, `n-gram weights (via TF-IDF)`, `read-out bias`).
+    pub fn of(name: &str) -> Self {
+        if name.starts_with("word weights") || name.starts_with("n-gram weights") {
+            ComponentKind::Lexical
+        } else if name.contains(" head ") {
+            ComponentKind::Heads
+        } else if name.contains(" memory ") {
+            ComponentKind::Memories
+        } else if name.ends_with("bias") || name.ends_with("biases") {
+            ComponentKind::Biases
+        } else {
+            ComponentKind::Embedding
+        }
+    }
+
+    /// The name of the kind in analyses and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            ComponentKind::Embedding => "embedding",
+            ComponentKind::Lexical => "lexical",
+            ComponentKind::Heads => "heads",
+            ComponentKind::Memories => "memories",
+            ComponentKind::Biases => "biases",
+        }
+    }
+}
+
 /// The explanation of one output (the text for sequence tasks, one position for token tasks).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputExplanation {

@@ -5,7 +5,9 @@
 use burn::prelude::*;
 use proptest::prelude::*;
 use sinr_models::data::{Example, TaskKind, make_batch};
-use sinr_models::explain::{explain_attention, explain_hierarchical, explain_transformer};
+use sinr_models::explain::{
+    ComponentKind, explain_attention, explain_hierarchical, explain_transformer,
+};
 use sinr_models::models::{AttentionClassifier, HierarchicalClassifier, SinrTransformer};
 use sinr_nn::{PaddedRows, to_vec};
 
@@ -78,6 +80,16 @@ fn assert_complete(o: &sinr_models::OutputExplanation) {
     }
 }
 
+/// How many of the output's components are of each kind, in `ComponentKind::ALL`'s order.
+fn kinds(o: &sinr_models::OutputExplanation) -> [usize; 5] {
+    let mut n = [0; 5];
+    for (name, _) in &o.components {
+        let k = ComponentKind::of(name);
+        n[ComponentKind::ALL.iter().position(|&x| x == k).unwrap()] += 1;
+    }
+    n
+}
+
 /// Components of the attention classifier's explanation (attention, mean and word weights if
 /// any, bias).
 fn o_components(m: &AttentionClassifier, batch: &sinr_models::Batch) -> usize {
@@ -146,6 +158,8 @@ proptest! {
         let (o, alpha) = explain_attention(&m, &batch);
         assert_complete(&o);
         prop_assert_eq!(o.tokens.len(), len);
+        // By kind: the attention (and the mean), the word and n-gram weights, the bias.
+        prop_assert_eq!(kinds(&o), [1 + usize::from(mean), usize::from(words) + usize::from(ngrams), 0, 0, 1]);
         // The n-gram weights by feature: indices into the example's features, and (when none
         // is left out of the 30 kept) their terms sum to the n-gram weights' component.
         prop_assert!(o.lexical.len() <= 30 && o.lexical.iter().all(|f| (f.0 as usize) < ex.lexical.len()));
@@ -195,6 +209,11 @@ proptest! {
         prop_assert_eq!(outputs.len(), if token_task { len } else { 1 });
         for o in &outputs {
             assert_complete(o);
+            // By kind: the embedding (and a tagger's fine window), each head, the memories that fired,
+            // the read-out bias.
+            let [emb, lex, heads, mems, biases] = kinds(o);
+            prop_assert_eq!((emb, lex, heads, biases), (1 + usize::from(fine && token_task), 0, layers * 2, 1));
+            prop_assert!(mems <= layers * 8);
         }
         prop_assert_eq!(attention.len(), layers * 2 + usize::from(!token_task));
         // Non-negative stream, head outputs and memory outputs.
@@ -277,6 +296,8 @@ proptest! {
         let batch = make_batch(&[&ex], TaskKind::Sequence, &d);
         let (o, _) = explain_hierarchical(&m, &batch);
         assert_complete(&o);
+        // By kind: the embedding through the hierarchy; each level's biases and the read-out's.
+        prop_assert_eq!(kinds(&o), [1, 0, 0, 0, 2 + 1]);
         // The split by level: one entry per level read, then the read-out bias, summing to the
         // logits (checked by the completeness error above); none without level read-outs.
         prop_assert_eq!(o.levels.len(), if every_level { 4 } else { 0 });

@@ -2,7 +2,10 @@
 //! their largest token contributions must point at those tokens. Also: save → load gives the same
 //! predictions, and a run interrupted and resumed ends exactly like an uninterrupted one.
 
+mod common;
+
 use burn::prelude::*;
+use common::Jitter;
 use sinr_embed::{NoProgress, SplitMix64};
 use sinr_models::TrainConfig;
 use sinr_models::data::{Example, TaskKind, make_batch};
@@ -327,26 +330,6 @@ fn checkpoints_leave_frozen_vectors_out_and_load_exactly() {
         .to_string();
     assert!(err.contains("lean.bpk"), "{err}");
     assert!(load_module(build(1).valid(), &dir.path().join("none.bpk")).is_err());
-}
-
-/// Adds a deterministic ripple to every trainable float parameter (the frozen ones are left as
-/// they are built).
-struct Jitter(f32);
-
-impl burn::module::ModuleMapper for Jitter {
-    fn map_float<const D: usize>(
-        &mut self,
-        param: burn::module::Param<Tensor<D>>,
-    ) -> burn::module::Param<Tensor<D>> {
-        if !param.val().is_require_grad() {
-            return param;
-        }
-        let (id, t, mapper) = param.consume();
-        let n = t.shape().num_elements();
-        let ripple: Vec<f32> = (0..n).map(|i| self.0 * ((i % 7) as f32 - 3.0)).collect();
-        let r = Tensor::<1>::from_floats(ripple.as_slice(), &t.device()).reshape(t.shape());
-        burn::module::Param::from_mapped_value(id, t + r, mapper)
-    }
 }
 
 /// Texts of noise words whose class only a lexical feature tells (bucket 1 at one position for

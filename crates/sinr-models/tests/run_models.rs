@@ -1,0 +1,131 @@
+//! Every model kind as a run builds it (`AnyModel`), on embeddings trained from a real (small)
+//! corpus: save → load through `AnyModel::save` / `AnyModel::load` is the identity, the file
+//! leaves the frozen SINr vectors out, and a file of another kind is refused.
+
+mod common;
+
+use std::path::Path;
+
+use burn::module::Module;
+use burn::prelude::*;
+use common::Jitter;
+use sinr_embed::{Corpus, LouvainMode, NoProgress, SinrConfig, SinrModel};
+use sinr_models::{AnyModel, Encoder, ModelConfig, RunSpec, TaskKind, TrainConfig};
+
+/// Multilevel embeddings of Washington's addresses (the hierarchical model needs the levels).
+fn embeddings() -> SinrModel {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sinr-cli/tests/fixtures/washington-1790-1796.txt");
+    let mut cfg = SinrConfig::default();
+    cfg.tokenizer.min_freq = 5;
+    // Fine communities at γ = 5, merged at γ = 1 above (as the CLI tests train them).
+    cfg.louvain.mode = LouvainMode::Multilevel;
+    cfg.louvain.resolution = 5.0;
+    cfg.louvain.coarse_resolution = Some(1.0);
+    sinr_embed::train(&Corpus::new([corpus]), &cfg, &NoProgress).unwrap()
+}
+
+/// The model with a ripple on every trained parameter (the constructors start some read-outs
+/// at zero, which a load that skipped them would not show).
+fn jittered(m: AnyModel) -> AnyModel {
+    let j = &mut Jitter(0.05);
+    match m {
+        AnyModel::Attention(m) => AnyModel::Attention(m.map(j).valid()),
+        AnyModel::Transformer(m) => AnyModel::Transformer(m.map(j).valid()),
+        AnyModel::Hierarchical(m) => AnyModel::Hierarchical(m.map(j).valid()),
+        AnyModel::Dense(m) => AnyModel::Dense(m.map(j).valid()),
+    }
+}
+
+/// The whole module, frozen vectors included (burn's own `save_file`).
+fn save_whole(m: &AnyModel, path: &Path) {
+    match m.clone() {
+        AnyModel::Attention(m) => m.save_file(path),
+        AnyModel::Transformer(m) => m.save_file(path),
+        AnyModel::Hierarchical(m) => m.save_file(path),
+        AnyModel::Dense(m) => m.save_file(path),
+    }
+    .unwrap();
+}
+
+#[test]
+fn every_model_kind_saves_and_loads_exactly() {
+    let emb = embeddings();
+    assert!(emb.dendrogram.levels.len() > 1, "multilevel embeddings");
+    let d = Device::flex();
+    let texts = [
+        "The United States are not the enemies of public Government.",
+        "Peace with the Indians on our frontiers, and the rights of the citizens.",
+        "It is some abatement of the satisfaction with which I meet you.",
+    ];
+    let configs = [
+        r#"{"kind": "attention", "mean_pooling": true, "word_weights": true}"#,
+        r#"{"kind": "attention", "mean_pooling": true, "ngrams": {"chars": [3, 4], "buckets": 4096}}"#,
+        r#"{"kind": "transformer", "level": 1, "layers": 1, "heads": 2, "memories": 8}"#,
+        r#"{"kind": "hierarchical", "every_level": true}"#,
+        r#"{"kind": "dense", "dim": 16, "layers": 1, "heads": 2, "ff": 32}"#,
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (i, json) in configs.iter().enumerate() {
+        let model: ModelConfig =
+            serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));
+        let train = TrainConfig {
+            max_len: 32,
+            seed: 3,
+            ..TrainConfig::default()
+        };
+        let spec = RunSpec::new(
+            "test",
+            TaskKind::Sequence,
+            vec!["a".into(), "b".into()],
+            model,
+            train,
+            Path::new("emb.sinr"),
+            &emb,
+        )
+        .unwrap();
+        let encoder = Encoder::for_model(&emb, &spec.model, spec.train.max_len);
+        let examples: Vec<_> = texts.iter().map(|t| encoder.encode_text(t, 0)).collect();
+        assert!(
+            examples.iter().all(|e| !e.rows.is_empty()),
+            "{json}: known words"
+        );
+        let predict = |m: &AnyModel| m.predict(&examples, TaskKind::Sequence, 8, &d);
+
+        let fresh = AnyModel::build(&spec, &emb, &d).unwrap();
+        let saved = jittered(AnyModel::build(&spec, &emb, &d.clone().autodiff()).unwrap());
+        assert_ne!(predict(&saved), predict(&fresh), "{json}: the ripple shows");
+        let file = dir.path().join(format!("m{i}.bpk"));
+        saved.save(&file).unwrap();
+        // Only the model file is left: no temporary file.
+        for e in dir.path().read_dir().unwrap() {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            assert!(name.starts_with('m') && !name.contains("tmp"), "{name}");
+        }
+        let loaded = AnyModel::build(&spec, &emb, &d)
+            .unwrap()
+            .load(&file)
+            .unwrap();
+        assert_eq!(predict(&loaded), predict(&saved), "{json}: save → load");
+        assert_eq!(loaded.num_params(), saved.num_params());
+        // The frozen SINr vectors (an index and a value tensor per embedding) stay out: the
+        // file holds fewer tensors than the whole module saved as it is.
+        let full = dir.path().join(format!("full{i}.bpk"));
+        save_whole(&saved, &full);
+        let tensors = |p: &Path| burn::store::ModuleRecord::load(p).unwrap().len();
+        let frozen = if json.contains("dense") { 0 } else { 2 };
+        assert_eq!(tensors(&file) + frozen, tensors(&full), "{json}");
+        std::fs::remove_file(&full).unwrap();
+        files.push((spec, file));
+    }
+    // A file of another kind is refused, naming it.
+    let (attention, _) = &files[0];
+    let (_, dense_file) = &files[4];
+    let err = AnyModel::build(attention, &emb, &d)
+        .unwrap()
+        .load(dense_file)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("m4.bpk"), "{err}");
+}
