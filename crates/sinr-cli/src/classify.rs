@@ -593,7 +593,14 @@ pub fn analyze(args: &AnalyzeArgs, device_name: &str, quiet: bool) -> Result<()>
             &device,
             &ad,
         )?;
-        out.push(serde_json::json!({"index": i, "text": x.text, "analysis": a}));
+        // The kept n-gram features by name, in the order of `analysis.lexical`.
+        let names = run.encoder.lexical_names(&x.text);
+        let lexical_names: Vec<&str> = a
+            .lexical
+            .iter()
+            .map(|(f, _)| names.get(*f as usize).map_or("?", |n| n.0.as_str()))
+            .collect();
+        out.push(serde_json::json!({"index": i, "text": x.text, "analysis": a, "lexical_names": lexical_names}));
         analysed.push(ex);
         sinr_embed::Progress::advance(&bars, 1);
     }

@@ -333,6 +333,32 @@ fn train_predict_explain_and_bad_input() {
     }
     let memories = a["memories"].as_array().unwrap();
     assert!(!memories.is_empty() && memories[0]["top_tokens"].as_array().is_some());
+    // An n-gram model's analysis keeps its largest feature terms, each named.
+    let out = sinr(&[
+        "-q",
+        "analyze",
+        p(&dir.path().join("attention-ngrams")),
+        "--data",
+        p(&data),
+        "--n",
+        "3",
+        "--out",
+        p(&analysis),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let a: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&analysis).unwrap()).unwrap();
+    for x in a["examples"].as_array().unwrap() {
+        let terms = x["analysis"]["lexical"].as_array().unwrap();
+        let names = x["lexical_names"].as_array().unwrap();
+        assert!(!terms.is_empty() && terms.len() <= 30 && names.len() == terms.len());
+        assert!(names.iter().all(|n| {
+            let n = n.as_str().unwrap();
+            ["word ", "bigram ", "chars "]
+                .iter()
+                .any(|k| n.starts_with(k))
+        }));
+    }
 
     // Bad input: each a clear error and a non-zero exit.
     let bad = |args: &[&str], needle: &str| {

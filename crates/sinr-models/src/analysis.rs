@@ -52,6 +52,12 @@ pub struct ExampleAnalysis {
     pub head_entropy: BTreeMap<String, f64>,
     /// Mean attention of every head to the query position itself.
     pub head_self_attention: BTreeMap<String, f64>,
+    /// The attention classifier's n-gram weights by feature: `(index of the feature in the
+    /// example's lexical features, its term for every class)`, the 30 largest for the
+    /// prediction ([`crate::OutputExplanation::lexical`]); whoever has the text names them
+    /// ([`crate::Encoder::lexical_names`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lexical: Vec<(u32, Vec<f32>)>,
 }
 
 fn softmax(v: &[f32]) -> Vec<f64> {
@@ -85,7 +91,8 @@ fn probs_of_subsets(
 /// class's log-odds instead of its logit. 3: tagging analyses take the tags of the best valid
 /// BIO path ([`crate::decode_tags`]) instead of each position's argmax. 4: the component
 /// shares count the attention classifier's word and n-gram weights as `lexical`
-/// ([`crate::explain::ComponentKind`]) instead of `embedding`.
+/// ([`crate::explain::ComponentKind`]) instead of `embedding`, and the largest n-gram feature
+/// terms are kept ([`ExampleAnalysis::lexical`]).
 pub const ANALYSIS_VERSION: u32 = 4;
 
 /// Weights `m` such that `z · m` is the decision quantity explained by token importances: the
@@ -223,12 +230,14 @@ pub fn analyse_example(
         component_shares: BTreeMap::new(),
         head_entropy: BTreeMap::new(),
         head_self_attention: BTreeMap::new(),
+        lexical: Vec::new(),
     };
     if !matches!(model, AnyModel::Dense(_)) {
         // The exact terms only: the words labelling the dimensions are not needed here.
         let (outputs, attention, _) = model.explain_terms(spec, ex, device)?;
         let o = &outputs[0];
         a.completeness_error = Some(f64::from(o.relative_completeness_error()));
+        a.lexical.clone_from(&o.lexical);
         a.tokens_for_90 = Some(im::terms_to_cover(
             &o.tokens.iter().map(|r| f64::from(r[c])).collect::<Vec<_>>(),
             0.9,

@@ -331,6 +331,74 @@ fn median(v: &[f64]) -> f64 {
     f[f.len() / 2]
 }
 
+/// Each kept n-gram feature's contribution to class `k`'s log-odds (its term for `k` minus the
+/// mean of the others', as the token importances count it), summed by feature name over the
+/// analysed examples: `name → ([sum per class], examples where it is kept)`. Each example keeps
+/// its 30 largest feature terms (`analysis.lexical`, named by `lexical_names`).
+fn lexical_sums(analysis: &Value) -> (BTreeMap<String, (Vec<f64>, usize)>, usize) {
+    let mut by: BTreeMap<String, (Vec<f64>, usize)> = BTreeMap::new();
+    let mut examples = 0;
+    for x in analysis["examples"].as_array().into_iter().flatten() {
+        let (Some(terms), Some(names)) = (
+            x["analysis"]["lexical"].as_array(),
+            x["lexical_names"].as_array(),
+        ) else {
+            continue;
+        };
+        examples += 1;
+        for (t, name) in terms.iter().zip(names) {
+            let v: Vec<f64> = t[1]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_f64)
+                .collect();
+            let c = v.len();
+            if c < 2 {
+                continue;
+            }
+            let total: f64 = v.iter().sum();
+            let e = by
+                .entry(name.as_str().unwrap_or("?").to_owned())
+                .or_insert_with(|| (vec![0.0; c], 0));
+            for (k, s) in e.0.iter_mut().enumerate() {
+                *s += v[k] - (total - v[k]) / (c - 1) as f64;
+            }
+            e.1 += 1;
+        }
+    }
+    (by, examples)
+}
+
+/// The n-gram features that carry the most of a model's decisions toward each class, as a
+/// table (empty for a model without n-gram weights).
+fn lexical_table(task: &str, model: &str, analysis: &Value, labels: &[String]) -> String {
+    let (by, examples) = lexical_sums(analysis);
+    if by.is_empty() {
+        return String::new();
+    }
+    let classes = by.values().next().map_or(0, |v| v.0.len());
+    let mut t = format!(
+        "\n**{task}** — the n-gram features that weigh most in the {model}'s decisions: over the {examples} analysed test examples, each example's 30 largest feature terms, summed by feature as contributions to the class's log-odds (in brackets: the examples in which the feature is among the 30):\n\n| toward | features |\n| --- | --- |\n"
+    );
+    for k in 0..classes {
+        let mut top: Vec<(&String, f64, usize)> = by
+            .iter()
+            .map(|(name, (s, n))| (name, s[k], *n))
+            .filter(|x| x.1 > 0.0)
+            .collect();
+        top.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let cells: Vec<String> = top
+            .iter()
+            .take(12)
+            .map(|(name, s, n)| format!("`{name}` {s:.2} ({n})"))
+            .collect();
+        let label = labels.get(k).map_or_else(|| k.to_string(), Clone::clone);
+        t.push_str(&format!("| {label} | {} |\n", cells.join(", ")));
+    }
+    t
+}
+
 /// The most active feed-forward memories of a transformer, as a table.
 fn memory_table(task: &str, model: &str, mems: &[Value]) -> String {
     let mut t = format!(
@@ -745,6 +813,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             if let Some(mems) = first["memories"].as_array().filter(|m| !m.is_empty()) {
                 memories.push_str(&memory_table(task, model, mems));
             }
+            memories.push_str(&lexical_table(task, model, first, &labels));
             if model == "transformer" || model == "attention" {
                 pages.extend(gallery(ctx, task, model, first, &labels).unwrap_or_default());
             }
@@ -815,6 +884,35 @@ pub fn run(ctx: &Ctx) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lexical_features_are_summed_by_name_as_log_odds() {
+        let a = json!({"examples": [
+            {"analysis": {"lexical": [[0, [1.0, -1.0]], [1, [0.0, 0.5]]]}, "lexical_names": ["word good", "bigram not good"]},
+            {"analysis": {"lexical": [[3, [0.5, 0.0]]]}, "lexical_names": ["word good"]},
+            {"analysis": {}},
+        ]});
+        let (by, n) = lexical_sums(&a);
+        assert_eq!(n, 2);
+        assert_eq!(by["word good"], (vec![2.5, -2.5], 2));
+        assert_eq!(by["bigram not good"], (vec![-0.5, 0.5], 1));
+        let t = lexical_table("rt", "attention", &a, &["neg".into(), "pos".into()]);
+        assert!(t.contains("| neg | `word good` 2.50 (2) |"), "{t}");
+        assert!(t.contains("| pos | `bigram not good` 0.50 (1) |"), "{t}");
+        // Three classes: a class's term minus the mean of the others'.
+        let a = json!({"examples": [{"analysis": {"lexical": [[0, [3.0, 0.0, 0.0]]]}, "lexical_names": ["chars <go"]}]});
+        assert_eq!(lexical_sums(&a).0["chars <go"].0, vec![3.0, -1.5, -1.5]);
+        // A model without n-gram weights has no table.
+        assert_eq!(
+            lexical_table(
+                "rt",
+                "transformer",
+                &json!({"examples": [{"analysis": {}}]}),
+                &[]
+            ),
+            ""
+        );
+    }
 
     #[test]
     fn the_analysis_version_is_the_library_s() {
