@@ -298,21 +298,23 @@ fn train_predict_explain_and_bad_input() {
 
     // The measurement of explanations: exact contributions are complete, every method is
     // scored, and the memories are profiled.
-    let analysis = dir.path().join("analysis.json");
-    let out = sinr(&[
-        "-q",
-        "analyze",
-        p(&run),
-        "--data",
-        p(&data),
-        "--n",
-        "5",
-        "--out",
-        p(&analysis),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let a: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&analysis).unwrap()).unwrap();
+    let analyze = |run: &Path, n: &str| -> serde_json::Value {
+        let analysis = dir.path().join("analysis.json");
+        let out = sinr(&[
+            "-q",
+            "analyze",
+            p(run),
+            "--data",
+            p(&data),
+            "--n",
+            n,
+            "--out",
+            p(&analysis),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str(&std::fs::read_to_string(&analysis).unwrap()).unwrap()
+    };
+    let a = analyze(&run, "5");
     assert_eq!(
         a["version"],
         sinr_models::analysis::ANALYSIS_VERSION,
@@ -334,20 +336,7 @@ fn train_predict_explain_and_bad_input() {
     let memories = a["memories"].as_array().unwrap();
     assert!(!memories.is_empty() && memories[0]["top_tokens"].as_array().is_some());
     // An n-gram model's analysis keeps its largest feature terms, each named.
-    let out = sinr(&[
-        "-q",
-        "analyze",
-        p(&dir.path().join("attention-ngrams")),
-        "--data",
-        p(&data),
-        "--n",
-        "3",
-        "--out",
-        p(&analysis),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let a: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&analysis).unwrap()).unwrap();
+    let a = analyze(&dir.path().join("attention-ngrams"), "3");
     for x in a["examples"].as_array().unwrap() {
         let terms = x["analysis"]["lexical"].as_array().unwrap();
         let names = x["lexical_names"].as_array().unwrap();

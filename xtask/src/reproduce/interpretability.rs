@@ -379,7 +379,7 @@ fn lexical_table(task: &str, model: &str, analysis: &Value, labels: &[String]) -
     }
     let classes = by.values().next().map_or(0, |v| v.0.len());
     let mut t = format!(
-        "\n**{task}** — the n-gram features that weigh most in the {model}'s decisions: over the {examples} analysed test examples, each example's 30 largest feature terms, summed by feature as contributions to the class's log-odds (in brackets: the examples in which the feature is among the 30):\n\n| toward | features |\n| --- | --- |\n"
+        "\n**{task}** — the n-gram features that weigh most in the decisions of the {model} model: over the {examples} analysed test examples, each example's 30 largest feature terms, summed by feature as contributions to the class's log-odds (in brackets: the examples in which the feature is among the 30):\n\n| toward | features |\n| --- | --- |\n"
     );
     for k in 0..classes {
         let mut top: Vec<(&String, f64, usize)> = by
@@ -394,9 +394,25 @@ fn lexical_table(task: &str, model: &str, analysis: &Value, labels: &[String]) -
             .map(|(name, s, n)| format!("`{name}` {s:.2} ({n})"))
             .collect();
         let label = labels.get(k).map_or_else(|| k.to_string(), Clone::clone);
-        t.push_str(&format!("| {label} | {} |\n", cells.join(", ")));
+        t.push_str(&format!(
+            "| {} | {} |\n",
+            class_name(task, &label),
+            cells.join(", ")
+        ));
     }
     t
+}
+
+/// A class label with what it means in the task (the data sets' labels are `0` and `1`).
+fn class_name(task: &str, label: &str) -> String {
+    let gloss = match (task, label) {
+        ("rt" | "imdb", "0") => "negative",
+        ("rt" | "imdb", "1") => "positive",
+        ("insults", "0") => "not insulting",
+        ("insults", "1") => "insulting",
+        _ => return label.to_owned(),
+    };
+    format!("{label} ({gloss})")
 }
 
 /// The most active feed-forward memories of a transformer, as a table.
@@ -899,6 +915,8 @@ mod tests {
         let t = lexical_table("rt", "attention", &a, &["neg".into(), "pos".into()]);
         assert!(t.contains("| neg | `word good` 2.50 (2) |"), "{t}");
         assert!(t.contains("| pos | `bigram not good` 0.50 (1) |"), "{t}");
+        let t = lexical_table("rt", "attention", &a, &["0".into(), "1".into()]);
+        assert!(t.contains("| 0 (negative) | `word good`"), "{t}");
         // Three classes: a class's term minus the mean of the others'.
         let a = json!({"examples": [{"analysis": {"lexical": [[0, [3.0, 0.0, 0.0]]]}, "lexical_names": ["chars <go"]}]});
         assert_eq!(lexical_sums(&a).0["chars <go"].0, vec![3.0, -1.5, -1.5]);
