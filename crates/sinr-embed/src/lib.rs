@@ -52,6 +52,7 @@
 
 mod cooccurrence;
 mod error;
+mod fnv;
 mod graph;
 mod louvain;
 mod model;
@@ -71,6 +72,7 @@ mod vocab;
 
 pub use cooccurrence::{CooccurrenceConfig, CooccurrenceMatrix, count_cooccurrences, count_units};
 pub use error::{Error, Result};
+pub use fnv::{Fnv1a, fnv1a};
 pub use graph::{CsrGraph, WordGraph, build_graph};
 pub use louvain::{
     CommunityId, Dendrogram, Level, LouvainConfig, LouvainMode, detect_communities, modularity,

@@ -28,6 +28,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::fnv::fnv1a;
 use crate::louvain::{Dendrogram, Level};
 use crate::model::SinrModel;
 use crate::sparse::SparseMatrix;
@@ -61,16 +62,6 @@ struct LevelMeta {
     passes: u64,
     #[serde(default)]
     resolution: f64,
-}
-
-/// 64-bit FNV-1a.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
 }
 
 /// Writes `write` into a temporary file next to `path`, then renames it over `path`. Nothing is

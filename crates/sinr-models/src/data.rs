@@ -95,12 +95,11 @@ impl Example {
 /// FNV-1a (64 bits) of `kind` then `text`, to a bucket in `0..buckets`: a fixed, portable hash,
 /// so a trained model reads the same features everywhere.
 pub fn feature_bucket(kind: u8, text: &str, buckets: usize) -> u32 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in std::iter::once(&kind).chain(text.as_bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    (h % buckets.max(1) as u64) as u32
+    use std::hash::Hasher;
+    let mut h = sinr_embed::Fnv1a::default();
+    h.write(&[kind]);
+    h.write(text.as_bytes());
+    (h.finish() % buckets.max(1) as u64) as u32
 }
 
 /// The lexical features of token `word` with `prev` the raw word before it (`None` at the start

@@ -11,7 +11,7 @@
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 use sinr_metrics::task::argmax;
-use sinr_nn::to_vec;
+use sinr_nn::{to_vec, to_vec_int};
 
 use crate::data::{Batch, SURFACE_FEATURES};
 use crate::models::{AttentionClassifier, HierarchicalClassifier, SinrTransformer};
@@ -264,10 +264,7 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
         let mut rows = vec![vec![0f32; c]; t];
         if let (Some(terms), Some(lex)) = (m.ngram_terms(batch), &batch.lexical) {
             let v = to_vec(terms);
-            let host = |x: Tensor<2, Int>| -> Vec<i64> {
-                x.into_data().try_into_vec_as::<i64>().expect("int tensor")
-            };
-            let positions = host(lex.positions.clone());
+            let positions = to_vec_int(lex.positions.clone());
             let counts = to_vec(lex.counts.clone());
             // One example: the first row of the batch; count 0 marks padding.
             for (f, (&pos, &n)) in positions.iter().zip(&counts).enumerate() {
@@ -288,11 +285,7 @@ pub fn explain_attention(m: &AttentionClassifier, batch: &Batch) -> (OutputExpla
         };
         lexical.push((how, rows));
     }
-    let idx: Vec<i64> = x
-        .idx
-        .into_data()
-        .try_into_vec_as::<i64>()
-        .expect("int tensor");
+    let idx: Vec<i64> = to_vec_int(x.idx);
     let val = to_vec(x.val);
     let alpha = to_vec(alpha);
     let d = to_vec(d);
@@ -469,11 +462,7 @@ pub fn explain_transformer(
     let fine_host = m.fine.as_ref().map(|f| {
         let x = f.forward(batch.tokens.clone());
         let p = x.val.dims()[2];
-        let idx: Vec<i64> = x
-            .idx
-            .into_data()
-            .try_into_vec_as::<i64>()
-            .expect("int tensor");
+        let idx: Vec<i64> = to_vec_int(x.idx);
         let mats: Vec<Vec<f32>> = m.fine_readout.iter().map(|r| to_vec(r.val())).collect();
         (p, idx, to_vec(x.val), mats)
     });
@@ -629,11 +618,7 @@ pub fn explain_hierarchical(
     let (logits, alpha, hs, pres) = m.trace(batch.tokens.clone(), batch.mask.clone());
     let x = m.embedding.forward(batch.tokens.clone());
     let [_, t, p] = x.val.dims();
-    let idx: Vec<i64> = x
-        .idx
-        .into_data()
-        .try_into_vec_as::<i64>()
-        .expect("int tensor");
+    let idx: Vec<i64> = to_vec_int(x.idx);
     let val = to_vec(x.val);
     let alpha = to_vec(alpha);
     let logits = to_vec(logits);
@@ -646,11 +631,7 @@ pub fn explain_hierarchical(
         .zip(&pres)
         .map(|(l, pre)| {
             (
-                l.parent
-                    .val()
-                    .into_data()
-                    .try_into_vec_as::<i64>()
-                    .expect("int"),
+                to_vec_int(l.parent.val()),
                 to_vec(l.weight.val()),
                 to_vec(l.bias.val()),
                 to_vec(pre.clone()).iter().map(|v| *v > 0.0).collect(),

@@ -76,14 +76,13 @@ pub struct RunSpec {
 
 /// FNV-1a 64 of the vocabulary, as hex.
 pub fn vocabulary_fingerprint(model: &SinrModel) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    use std::hash::Hasher;
+    let mut h = sinr_embed::Fnv1a::default();
     for w in model.vocab.words() {
-        for &b in w.as_bytes().iter().chain(std::iter::once(&b'\n')) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        h.write(w.as_bytes());
+        h.write(b"\n");
     }
-    format!("{h:016x}")
+    format!("{:016x}", h.finish())
 }
 
 impl RunSpec {

@@ -36,3 +36,8 @@ pub fn to_vec<const D: usize>(t: burn::prelude::Tensor<D>) -> Vec<f32> {
         .try_into_vec_as::<f32>()
         .expect("float tensor")
 }
+
+/// Reads an integer tensor back to the host.
+pub fn to_vec_int<const D: usize>(t: burn::prelude::Tensor<D, burn::prelude::Int>) -> Vec<i64> {
+    t.into_data().try_into_vec_as::<i64>().expect("int tensor")
+}
