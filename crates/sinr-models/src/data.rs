@@ -418,13 +418,16 @@ pub fn make_batch(examples: &[&Example], kind: TaskKind, device: &Device) -> Bat
         let mut positions = vec![0i64; b * f];
         let mut shares = vec![0f32; b * f];
         let mut counts = vec![0f32; b * f];
+        let mut sorted: Vec<u32> = Vec::new();
         for (i, e) in examples.iter().enumerate() {
-            let mut tf: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
-            for &(_, k) in &e.lexical {
-                *tf.entry(k).or_default() += 1;
-            }
+            // A feature's occurrences in its text: its run in the text's sorted buckets.
+            sorted.clear();
+            sorted.extend(e.lexical.iter().map(|f| f.1));
+            sorted.sort_unstable();
+            let tf =
+                |k: u32| sorted.partition_point(|&x| x <= k) - sorted.partition_point(|&x| x < k);
             for (j, &(p, k)) in e.lexical.iter().enumerate() {
-                let n = tf[&k] as f32;
+                let n = tf(k) as f32;
                 buckets[i * f + j] = i64::from(k);
                 positions[i * f + j] = i64::from(p);
                 shares[i * f + j] = (1.0 + n.ln()) / n;

@@ -365,6 +365,56 @@ fn parameter_count_leaves_out_the_idf() {
     }
 }
 
+/// The n-gram features' weights are scikit-learn's `TfidfVectorizer(sublinear_tf=True)` (smooth
+/// IDF, unit L2 norm per text), each occurrence a share of its feature's; or the mean's `1/T`.
+/// Worked by hand and checked with scikit-learn 1.x on the texts `x x y` and `y z`: the first
+/// text's vector is x 0.92190697, y 0.38741133, the IDF 1.40546511 (x, z) and 1 (y).
+#[test]
+fn ngram_feature_weights_are_tfidf_as_scikit_learn() {
+    let d = device();
+    // Buckets: x = 1, y = 2, z = 3 (bucket 0 in no text); positions are the tokens.
+    let text = |feats: &[(u32, u32)]| Example {
+        rows: vec![1; feats.len()],
+        surface: vec![String::new(); feats.len()],
+        labels: vec![0],
+        lexical: feats.to_vec(),
+        ..Example::default()
+    };
+    let a = text(&[(0, 1), (1, 1), (2, 2)]);
+    let b = text(&[(0, 2), (1, 3)]);
+    let plain = AttentionClassifier::new(&rows(5, 4, 1), 2, false, 0.0, 1, &d);
+    let batch = make_batch(&[&a], TaskKind::Sequence, &d);
+    let lex = batch.lexical.as_ref().unwrap();
+    let close = |got: Vec<f32>, want: &[f32]| {
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-6, "{got:?} vs {want:?}");
+        }
+    };
+    let mut m = plain.clone().with_ngram_weights(4, 1.0, true);
+    m.fit_idf(&[a.clone(), b]);
+    // 1 + ln((1 + n) / (1 + df)) over n = 2 texts.
+    close(
+        to_vec(m.ngram_idf.as_ref().unwrap().val()),
+        &[2.098_612_3, 1.405_465_1, 1.0, 1.405_465_1],
+    );
+    // x occurs twice: each occurrence carries half of 0.92190697.
+    let w = m.ngram_feature_weights(lex, batch.mask.clone());
+    close(to_vec(w), &[0.460_953_5, 0.460_953_5, 0.387_411_33]);
+    // The scale multiplies them.
+    m.ngram_scale = 0.5;
+    close(
+        to_vec(m.ngram_feature_weights(lex, batch.mask.clone())),
+        &[0.230_476_74, 0.230_476_74, 0.193_705_67],
+    );
+    // Without TF-IDF: the mean's 1/T of each feature's token.
+    let m = plain.with_ngram_weights(4, 1.0, false);
+    close(
+        to_vec(m.ngram_feature_weights(lex, batch.mask.clone())),
+        &[1.0 / 3.0; 3],
+    );
+}
+
 /// Gradient × input of the attention classifier is taken through `forward_sparse`, which leaves
 /// out the word and n-gram weights: they do not depend on the token vectors, so the gradient
 /// with respect to the vectors is the same as through the whole model's logits.
