@@ -28,6 +28,10 @@ const METHODS: [&str; 5] = [
     "random",
 ];
 
+/// The component kinds of the analyses' shares, in the order of the mechanisms table
+/// (`sinr_models::explain::ComponentKind::ALL`'s names; xtask does not link burn).
+const COMPONENT_KINDS: [&str; 5] = ["embedding", "lexical", "heads", "memories", "biases"];
+
 /// `sinr_models::analysis::ANALYSIS_VERSION`: what `sinr analyze` computes (xtask does not link
 /// burn, so the number is repeated here; an analysis of another version is redone).
 const ANALYSIS_VERSION: u64 = 4;
@@ -787,13 +791,10 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                     .iter()
                     .map(|(k, v)| format!("{k}: {v:.2}"))
                     .collect();
+                let shares: Vec<String> = COMPONENT_KINDS.iter().map(|k| f3(sh(k))).collect();
                 mech.push_str(&format!(
-                    "| {model} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                    f3(sh("embedding")),
-                    f3(sh("lexical")),
-                    f3(sh("heads")),
-                    f3(sh("memories")),
-                    f3(sh("biases")),
+                    "| {model} | {} | {} | {} | {} |\n",
+                    shares.join(" | "),
                     if ent.is_empty() {
                         "–".into()
                     } else {
@@ -802,7 +803,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                     f3(stab.0),
                     f3(stab.1)
                 ));
-                for k in ["embedding", "lexical", "heads", "memories", "biases"] {
+                for k in COMPONENT_KINDS {
                     let x = MODELS.iter().position(|m| *m == model).unwrap_or(0) as f64 + 1.0;
                     shares_series
                         .entry(format!("{task} · {k}"))
@@ -933,8 +934,8 @@ mod tests {
     }
 
     #[test]
-    fn the_analysis_version_is_the_library_s() {
-        // xtask repeats the number; a bump in `sinr-models` must reach the cache check here.
+    fn the_repeated_library_constants_agree() {
+        // xtask repeats the version; a bump in `sinr-models` must reach the cache check here.
         let src = include_str!("../../../crates/sinr-models/src/analysis.rs");
         let decl = "pub const ANALYSIS_VERSION: u32 = ";
         let line = src
@@ -945,6 +946,14 @@ mod tests {
             line.trim_end_matches(';').parse::<u64>().unwrap(),
             ANALYSIS_VERSION
         );
+        // So does the list of component kinds: `ComponentKind::name`'s arms, in order.
+        let src = include_str!("../../../crates/sinr-models/src/explain.rs");
+        let names: Vec<&str> = src
+            .lines()
+            .filter(|l| l.trim_start().starts_with("ComponentKind::") && l.contains("=> \""))
+            .filter_map(|l| l.split('"').nth(1))
+            .collect();
+        assert_eq!(names, COMPONENT_KINDS);
     }
 
     #[test]
