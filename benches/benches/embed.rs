@@ -9,9 +9,10 @@ use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sinr_embed::{
-    CooccurrenceConfig, Corpus, CsrGraph, LouvainConfig, NoProgress, PmiConfig, TokenizerConfig,
-    build_graph, count_cooccurrences, count_words, detect_communities, filter_pmi, node_recall,
+    CooccurrenceConfig, Corpus, CsrGraph, LouvainConfig, PmiConfig, TokenizerConfig, build_graph,
+    count_cooccurrences, count_words, detect_communities, filter_pmi, node_recall,
 };
+use sinr_util::NoProgress;
 
 struct Input {
     name: String,

@@ -14,13 +14,13 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use sinr_embed::SplitMix64;
 use sinr_models::data::{Example, TaskKind, make_batch};
 use sinr_models::explain::{explain_attention, explain_transformer};
 use sinr_models::models::{
     AttentionClassifier, Classifier, DenseBaseline, HierarchicalClassifier, SinrTransformer,
 };
 use sinr_nn::PaddedRows;
+use sinr_util::SplitMix64;
 
 const VOCAB: usize = 20_000;
 const BATCH: usize = 32;

@@ -4,7 +4,7 @@
 //! that co-occurrence counts, graph density and community structure look like those of real
 //! text at the chosen vocabulary size.
 
-use sinr_embed::SplitMix64;
+use sinr_util::SplitMix64;
 
 /// `tokens` tokens over a vocabulary of `vocab` words (`w0`, `w1`, …), one unit of 20 tokens
 /// per line. Words are spread over 50 "topics" so the graph has communities to find.

@@ -3,7 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sinr_embed::{Corpus, NoProgress, SinrConfig};
+use sinr_embed::{Corpus, SinrConfig};
+use sinr_util::NoProgress;
 
 #[path = "common.rs"]
 mod common;

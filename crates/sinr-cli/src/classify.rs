@@ -295,7 +295,7 @@ pub fn train(args: &TrainArgs, device_name: &str, quiet: bool) -> Result<()> {
     let mut train = train;
     if let Some(n) = args.max_train.filter(|&n| n < train.len()) {
         let mut order: Vec<usize> = (0..train.len()).collect();
-        sinr_embed::SplitMix64::new(spec_seed(args)).shuffle(&mut order);
+        sinr_util::SplitMix64::new(spec_seed(args)).shuffle(&mut order);
         order.truncate(n);
         order.sort_unstable();
         train = order.into_iter().map(|i| train[i].clone()).collect();
@@ -336,7 +336,7 @@ pub fn train(args: &TrainArgs, device_name: &str, quiet: bool) -> Result<()> {
         "threads": rayon::current_num_threads(),
     });
     let text = serde_json::to_string_pretty(&resources)?;
-    sinr_embed::write_atomically(&args.out.join("resources.json"), |w| {
+    sinr_util::write_atomically(&args.out.join("resources.json"), |w| {
         w.write_all(text.as_bytes())
     })?;
     if !quiet {
@@ -431,7 +431,7 @@ pub fn evaluate(args: &EvaluateArgs, device_name: &str, quiet: bool) -> Result<(
             let logits = run
                 .model
                 .predict(&examples, TaskKind::Sequence, 64, &device);
-            let probs: Vec<Vec<f32>> = logits.iter().map(|l| softmax(l)).collect();
+            let probs: Vec<Vec<f64>> = logits.iter().map(|l| sinr_util::softmax(l)).collect();
             let pred: Vec<usize> = probs
                 .iter()
                 .map(|p| sinr_metrics::task::argmax(p))
@@ -444,7 +444,7 @@ pub fn evaluate(args: &EvaluateArgs, device_name: &str, quiet: bool) -> Result<(
                 .collect();
             let auc = (c == 2).then(|| {
                 let pos: Vec<bool> = gold.iter().map(|&g| g == 1).collect();
-                let scores: Vec<f64> = probs.iter().map(|p| f64::from(p[1])).collect();
+                let scores: Vec<f64> = probs.iter().map(|p| p[1]).collect();
                 sinr_metrics::task::roc_auc(&pos, &scores)
             });
             serde_json::json!({
@@ -516,7 +516,7 @@ pub fn evaluate(args: &EvaluateArgs, device_name: &str, quiet: bool) -> Result<(
     report["seconds"] = serde_json::json!(t0.elapsed().as_secs_f64());
     let text = serde_json::to_string_pretty(&report)?;
     match &args.out {
-        Some(p) => sinr_embed::write_atomically(p, |w| w.write_all(text.as_bytes()))?,
+        Some(p) => sinr_util::write_atomically(p, |w| w.write_all(text.as_bytes()))?,
         None => println!("{text}"),
     }
     Ok(())
@@ -568,9 +568,14 @@ pub fn analyze(args: &AnalyzeArgs, device_name: &str, quiet: bool) -> Result<()>
         TaskData::Tag(t) => return analyze_entities(args, &run, &t, &device, quiet),
     };
     let mut order: Vec<usize> = (0..t.test.len()).collect();
-    sinr_embed::SplitMix64::new(args.seed).shuffle(&mut order);
+    sinr_util::SplitMix64::new(args.seed).shuffle(&mut order);
     let bars = Bars::new(quiet);
-    sinr_embed::Progress::start(&bars, "analysing", Some(args.n as u64));
+    sinr_util::Progress::start(
+        &bars,
+        "analysing",
+        Some(args.n as u64),
+        sinr_util::ProgressUnit::Items("examples"),
+    );
     let mut out = Vec::new();
     let mut analysed = Vec::new();
     for &i in &order {
@@ -602,9 +607,9 @@ pub fn analyze(args: &AnalyzeArgs, device_name: &str, quiet: bool) -> Result<()>
             .collect();
         out.push(serde_json::json!({"index": i, "text": x.text, "analysis": a, "lexical_names": lexical_names}));
         analysed.push(ex);
-        sinr_embed::Progress::advance(&bars, 1);
+        sinr_util::Progress::advance(&bars, 1);
     }
-    sinr_embed::Progress::finish(&bars, &format!("{} examples", out.len()));
+    sinr_util::Progress::finish(&bars, &format!("{} examples", out.len()));
     let memories = sinr_models::analysis::memory_profiles(
         &run.model,
         &run.spec,
@@ -616,7 +621,7 @@ pub fn analyze(args: &AnalyzeArgs, device_name: &str, quiet: bool) -> Result<()>
     let text = serde_json::to_string(
         &serde_json::json!({"version": sinr_models::analysis::ANALYSIS_VERSION, "model": run.model.kind(), "labels": run.spec.labels, "examples": out, "memories": memories}),
     )?;
-    sinr_embed::write_atomically(&args.out, |w| w.write_all(text.as_bytes()))?;
+    sinr_util::write_atomically(&args.out, |w| w.write_all(text.as_bytes()))?;
     Ok(())
 }
 
@@ -629,9 +634,14 @@ fn analyze_entities(
     quiet: bool,
 ) -> Result<()> {
     let mut order: Vec<usize> = (0..t.test.len()).collect();
-    sinr_embed::SplitMix64::new(args.seed).shuffle(&mut order);
+    sinr_util::SplitMix64::new(args.seed).shuffle(&mut order);
     let bars = Bars::new(quiet);
-    sinr_embed::Progress::start(&bars, "analysing entities", Some(args.n as u64));
+    sinr_util::Progress::start(
+        &bars,
+        "analysing entities",
+        Some(args.n as u64),
+        sinr_util::ProgressUnit::Items("sentences"),
+    );
     let mut out = Vec::new();
     for &i in &order {
         if out.len() >= args.n {
@@ -650,21 +660,14 @@ fn analyze_entities(
         let ex = run.encoder.encode_tokens(&s.tokens, &labels);
         let entities = sinr_models::analysis::analyse_entities(&run.model, &run.spec, &ex, device)?;
         out.push(serde_json::json!({"index": i, "tokens": ex.surface, "entities": entities}));
-        sinr_embed::Progress::advance(&bars, 1);
+        sinr_util::Progress::advance(&bars, 1);
     }
-    sinr_embed::Progress::finish(&bars, &format!("{} sentences", out.len()));
+    sinr_util::Progress::finish(&bars, &format!("{} sentences", out.len()));
     let text = serde_json::to_string(
         &serde_json::json!({"version": sinr_models::analysis::ANALYSIS_VERSION, "model": run.model.kind(), "labels": run.spec.labels, "sentences": out}),
     )?;
-    sinr_embed::write_atomically(&args.out, |w| w.write_all(text.as_bytes()))?;
+    sinr_util::write_atomically(&args.out, |w| w.write_all(text.as_bytes()))?;
     Ok(())
-}
-
-fn softmax(v: &[f32]) -> Vec<f32> {
-    let m = v.iter().fold(f32::MIN, |a, b| a.max(*b));
-    let e: Vec<f32> = v.iter().map(|x| (x - m).exp()).collect();
-    let s: f32 = e.iter().sum();
-    e.iter().map(|x| x / s).collect()
 }
 
 fn encode_input(run: &sinr_models::LoadedRun, text: &str) -> Example {
@@ -705,7 +708,7 @@ pub fn predict(
     for ((text, ex), l) in texts.iter().zip(&examples).zip(&logits) {
         match run.spec.kind {
             TaskKind::Sequence => {
-                let p = softmax(l);
+                let p = sinr_util::softmax(l);
                 let best = sinr_metrics::task::argmax(&p);
                 let probs: Vec<String> = run
                     .spec
@@ -845,11 +848,11 @@ pub fn explain(
     }
     if let Some(p) = json {
         let text = serde_json::to_string_pretty(&e)?;
-        sinr_embed::write_atomically(p, |w| w.write_all(text.as_bytes()))?;
+        sinr_util::write_atomically(p, |w| w.write_all(text.as_bytes()))?;
     }
     if let Some(p) = html {
         let page = crate::html::page(&e, text);
-        sinr_embed::write_atomically(p, |w| w.write_all(page.as_bytes()))?;
+        sinr_util::write_atomically(p, |w| w.write_all(page.as_bytes()))?;
         eprintln!("wrote {}", p.display());
     }
     Ok(())

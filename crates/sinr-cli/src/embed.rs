@@ -8,8 +8,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use sinr_embed::{
     Corpus, InvalidUtf8, LouvainMode, PmiConvention, SinrConfig, SinrModel, StopWords,
-    TokenizerConfig, Unit, train, write_atomically, write_tokenized,
+    TokenizerConfig, Unit, train, write_tokenized,
 };
+use sinr_util::write_atomically;
 
 use crate::progress::Bars;
 

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sinr_embed::Progress;
+use sinr_util::{Progress, ProgressUnit};
 
 /// Draws one bar per stage.
 #[derive(Debug, Default)]
@@ -26,18 +26,28 @@ impl Bars {
     }
 }
 
+/// The bar's template: bytes with their rate, or a count of things with their name.
+fn template(unit: ProgressUnit) -> String {
+    match unit {
+        ProgressUnit::Bytes => {
+            "{spinner} {msg:24} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}".into()
+        }
+        ProgressUnit::Items(name) => {
+            format!("{{spinner}} {{msg:24}} [{{bar:30}}] {{pos}}/{{len}} {name} eta {{eta}}")
+        }
+    }
+}
+
 impl Progress for Bars {
-    fn start(&self, stage: &str, total: Option<u64>) {
+    fn start(&self, stage: &str, total: Option<u64>, unit: ProgressUnit) {
         let bar = if self.quiet {
             ProgressBar::hidden()
         } else if let Some(total) = total {
             let bar = ProgressBar::new(total);
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} {msg:24} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-                )
-                .expect("valid template")
-                .progress_chars("=> "),
+                ProgressStyle::with_template(&template(unit))
+                    .expect("valid template")
+                    .progress_chars("=> "),
             );
             bar
         } else {
@@ -69,5 +79,21 @@ impl Progress for Bars {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_say_what_they_count() {
+        for unit in [ProgressUnit::Bytes, ProgressUnit::Items("batches")] {
+            ProgressStyle::with_template(&template(unit)).expect("a valid template");
+        }
+        // The template itself names the unit, and bytes only where bytes are counted.
+        assert!(template(ProgressUnit::Items("batches")).contains("{pos}/{len} batches"));
+        assert!(!template(ProgressUnit::Items("batches")).contains("bytes"));
+        assert!(template(ProgressUnit::Bytes).contains("{bytes}/{total_bytes}"));
     }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use sinr_embed::SplitMix64;
+use sinr_util::SplitMix64;
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_sinr")

@@ -1,10 +1,12 @@
 //! Seeded, stratified, fixed train/dev/test splits for data sets that have none.
 //!
 //! Items are grouped by label (labels in sorted order), each group is shuffled with
-//! [`SplitMix64`](crate::splits::SplitMix64)-seeded Fisher–Yates, and the first
+//! [`SplitMix64`]-seeded Fisher–Yates, and the first
 //! `round(n·train)` go to train, the next `round(n·dev)` to dev, the rest to test. Indices are
 //! returned sorted. The same seed and labels always give the same split, on every platform.
 //! `docs/datasets.md` lists the splits the experiments use.
+
+use sinr_util::SplitMix64;
 
 /// Index sets of a split.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -15,33 +17,6 @@ pub struct Split {
     pub dev: Vec<usize>,
     /// Test items (reported only).
     pub test: Vec<usize>,
-}
-
-/// SplitMix64 (the same generator as `sinr-embed`'s, repeated here so that this crate stands
-/// alone).
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// Seeded generator.
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-    /// Next 64 bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Shuffles in place.
-    pub fn shuffle<T>(&mut self, xs: &mut [T]) {
-        for i in (1..xs.len()).rev() {
-            let j = ((u128::from(self.next_u64()) * (i as u128 + 1)) >> 64) as usize;
-            xs.swap(i, j);
-        }
-    }
 }
 
 /// A stratified split of items with the given labels into fractions `train` and `dev` (the

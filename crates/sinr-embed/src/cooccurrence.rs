@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::pair_runs::{PairRuns, RunStack};
-use crate::progress::Progress;
 use crate::tokenize::{Corpus, CorpusStats, TokenizerConfig, read_chunks};
 use crate::vocab::{Vocabulary, WordId};
+use sinr_util::{Progress, ProgressUnit};
 
 /// Co-occurrence parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,7 +267,7 @@ pub fn count_cooccurrences(
     tok.validate()?;
     cfg.validate()?;
     let total = corpus.check()?;
-    progress.start("counting co-occurrences", Some(total));
+    progress.start("counting co-occurrences", Some(total), ProgressUnit::Bytes);
     let stop = tok.stop_set();
     let n = vocab.len();
     let bits = key_bits(n);

@@ -52,7 +52,6 @@
 
 mod cooccurrence;
 mod error;
-mod fnv;
 mod graph;
 mod louvain;
 mod model;
@@ -61,8 +60,6 @@ mod node_recall;
 mod pair_runs;
 mod pmi;
 mod postprocess;
-mod progress;
-mod rng;
 mod sparse;
 pub mod stopwords;
 mod strtable;
@@ -72,18 +69,15 @@ mod vocab;
 
 pub use cooccurrence::{CooccurrenceConfig, CooccurrenceMatrix, count_cooccurrences, count_units};
 pub use error::{Error, Result};
-pub use fnv::{Fnv1a, fnv1a};
 pub use graph::{CsrGraph, WordGraph, build_graph};
 pub use louvain::{
     CommunityId, Dendrogram, Level, LouvainConfig, LouvainMode, detect_communities, modularity,
 };
 pub use model::{DimensionView, Scored, SimilarityIndex, SinrModel};
-pub use model_file::{FORMAT_VERSION, write_atomically};
+pub use model_file::FORMAT_VERSION;
 pub use node_recall::{node_predominance, node_recall};
 pub use pmi::{PmiConfig, PmiConvention, filter_pmi, reference_exp_pmi};
 pub use postprocess::{PostprocessConfig, filter_dimensions, merge_levels, sparsify, threshold};
-pub use progress::{NoProgress, Progress};
-pub use rng::SplitMix64;
 pub use sparse::SparseMatrix;
 pub use tokenize::{
     Corpus, CorpusStats, InvalidUtf8, StopSet, StopWords, TextChunk, TokenizerConfig, Unit,

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::graph::CsrGraph;
-use crate::rng::SplitMix64;
+use sinr_util::SplitMix64;
 
 /// Index of a community (a dimension of the embedding at its level).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -212,20 +212,7 @@ impl<'a> SimilarityIndex<'a> {
 
     /// Cosine similarity of two words (0 if either vector is zero).
     pub fn cosine(&self, a: WordId, b: WordId) -> f64 {
-        let (ia, va) = self.matrix.row(a.index());
-        let (ib, vb) = self.matrix.row(b.index());
-        let (mut i, mut j, mut dot) = (0, 0, 0.0);
-        while i < ia.len() && j < ib.len() {
-            match ia[i].cmp(&ib[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    dot += va[i] * vb[j];
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
+        let dot = sinr_util::sparse_dot(self.matrix.row(a.index()), self.matrix.row(b.index()));
         let n = self.norms[a.index()] * self.norms[b.index()];
         if n > 0.0 { dot / n } else { 0.0 }
     }

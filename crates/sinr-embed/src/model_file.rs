@@ -22,18 +22,18 @@
 //! directory, which is renamed over the destination only once complete.
 
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fnv::fnv1a;
 use crate::louvain::{Dendrogram, Level};
 use crate::model::SinrModel;
 use crate::sparse::SparseMatrix;
 use crate::train::{SinrConfig, TrainReport};
 use crate::vocab::Vocabulary;
+use sinr_util::fnv1a;
 
 const MAGIC: &[u8; 8] = b"SINRMDL\n";
 /// Version of the file layout; bumped on every incompatible change.
@@ -64,28 +64,12 @@ struct LevelMeta {
     resolution: f64,
 }
 
-/// Writes `write` into a temporary file next to `path`, then renames it over `path`. Nothing is
-/// left behind on error.
-pub fn write_atomically(
+/// [`sinr_util::write_atomically`], its error as this crate's.
+fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".sinr-tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    {
-        let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
-        write(&mut w).map_err(|e| Error::io(path, e))?;
-        w.flush().map_err(|e| Error::io(path, e))?;
-    }
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    sinr_util::write_atomically(path, write).map_err(|e| Error::io(&e.path, e.source))
 }
 
 impl SinrModel {

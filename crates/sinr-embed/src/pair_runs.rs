@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn radix_sort_sorts() {
-        let mut rng = crate::rng::SplitMix64::new(3);
+        let mut rng = sinr_util::SplitMix64::new(3);
         let mut keys: Vec<u64> = (0..5000).map(|_| rng.next_u64() >> 20).collect();
         let mut want = keys.clone();
         want.sort_unstable();

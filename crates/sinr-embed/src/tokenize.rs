@@ -23,10 +23,10 @@ use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::progress::Progress;
 use crate::stopwords;
 use crate::strtable::StrTable;
 use crate::vocab::Vocabulary;
+use sinr_util::{Progress, ProgressUnit};
 
 /// What a co-occurrence window may not cross.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -461,7 +461,7 @@ pub fn count_words(
 ) -> Result<(Vocabulary, CorpusStats)> {
     cfg.validate()?;
     let total = corpus.check()?;
-    progress.start("counting words", Some(total));
+    progress.start("counting words", Some(total), ProgressUnit::Bytes);
     let stop = cfg.stop_set();
     let mut table = StrTable::default();
     let mut counts: Vec<u64> = Vec::new();
@@ -570,7 +570,7 @@ pub fn write_tokenized(
 ) -> Result<CorpusStats> {
     cfg.validate()?;
     let total = corpus.check()?;
-    progress.start("tokenising", Some(total));
+    progress.start("tokenising", Some(total), ProgressUnit::Bytes);
     let stop = cfg.stop_set();
     let mut stats = CorpusStats::default();
     let batch = 2 * rayon::current_num_threads();
@@ -622,7 +622,7 @@ mod tests {
             unit: Unit::Line,
             ..cfg()
         };
-        let (v, _) = count_words(&Corpus::new([&path]), &cfg, &crate::NoProgress).unwrap();
+        let (v, _) = count_words(&Corpus::new([&path]), &cfg, &sinr_util::NoProgress).unwrap();
         // a and e (3 each), then b and c tie at 2: b comes first.
         assert_eq!(v.words(), ["a", "b", "e"]);
     }
@@ -636,7 +636,7 @@ mod tests {
             max_line_bytes: 64,
             ..cfg()
         };
-        let err = count_words(&Corpus::new([&path]), &cfg, &crate::NoProgress).unwrap_err();
+        let err = count_words(&Corpus::new([&path]), &cfg, &sinr_util::NoProgress).unwrap_err();
         assert!(
             matches!(
                 &err,

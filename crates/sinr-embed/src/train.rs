@@ -13,8 +13,8 @@ use crate::model::SinrModel;
 use crate::node_recall::node_recall;
 use crate::pmi::{PmiConfig, filter_pmi};
 use crate::postprocess::{PostprocessConfig, filter_dimensions, merge_levels, sparsify, threshold};
-use crate::progress::Progress;
 use crate::tokenize::{Corpus, TokenizerConfig, count_words};
+use sinr_util::{Progress, ProgressUnit};
 
 /// Every parameter of a SINr run; saved in the model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -138,7 +138,7 @@ pub fn train(corpus: &Corpus, cfg: &SinrConfig, progress: &dyn Progress) -> Resu
     report.pairs = cooc.nnz();
 
     let t = Instant::now();
-    progress.start("PMI filter", None);
+    progress.start("PMI filter", None, ProgressUnit::Items("steps"));
     let kept = filter_pmi(&cooc, &cfg.pmi)?;
     drop(cooc);
     report.edges = kept.nnz();
@@ -146,7 +146,7 @@ pub fn train(corpus: &Corpus, cfg: &SinrConfig, progress: &dyn Progress) -> Resu
     times.pmi = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    progress.start("building the graph", None);
+    progress.start("building the graph", None, ProgressUnit::Items("steps"));
     let graph = build_graph(&kept, &vocab)?;
     drop(kept);
     let csr = graph.to_csr();
@@ -160,7 +160,7 @@ pub fn train(corpus: &Corpus, cfg: &SinrConfig, progress: &dyn Progress) -> Resu
     times.graph = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    progress.start("Louvain", None);
+    progress.start("Louvain", None, ProgressUnit::Items("steps"));
     let dendrogram = detect_communities(&csr, &cfg.louvain)?;
     report.communities = dendrogram.levels.iter().map(|l| l.n_communities).collect();
     report.modularity = dendrogram.levels.iter().map(|l| l.modularity).collect();
@@ -172,7 +172,7 @@ pub fn train(corpus: &Corpus, cfg: &SinrConfig, progress: &dyn Progress) -> Resu
     times.louvain = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    progress.start("node recall", None);
+    progress.start("node recall", None, ProgressUnit::Items("steps"));
     let level = dendrogram.level(cfg.level).map_err(|_| {
         Error::config(
             "level",

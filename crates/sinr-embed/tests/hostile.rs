@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use sinr_embed::{Corpus, NoProgress, SinrConfig, SinrModel};
+use sinr_embed::{Corpus, SinrConfig, SinrModel};
+use sinr_util::NoProgress;
 
 /// The loader's checksum (FNV-1a, 64 bits), recomputed here as an attacker would.
 fn fnv1a(bytes: &[u8]) -> u64 {

@@ -4,11 +4,12 @@ use std::io::Write;
 
 use proptest::prelude::*;
 use sinr_embed::{
-    CooccurrenceConfig, Corpus, CsrGraph, LouvainConfig, LouvainMode, NoProgress, SinrConfig,
-    SinrModel, TokenizerConfig, Unit, WordId, count_cooccurrences, count_units, count_words,
+    CooccurrenceConfig, Corpus, CsrGraph, LouvainConfig, LouvainMode, SinrConfig, SinrModel,
+    TokenizerConfig, Unit, WordId, count_cooccurrences, count_units, count_words,
     detect_communities, merge_levels, modularity, node_predominance, node_recall, sparsify,
     tokenize_text, train,
 };
+use sinr_util::NoProgress;
 
 /// A random weighted undirected graph with `n` nodes, as petgraph and as CSR.
 fn graph_strategy() -> impl Strategy<Value = CsrGraph> {
@@ -78,7 +79,7 @@ proptest! {
         seed in 0u64..1000,
         k in 1usize..6,
     ) {
-        let mut rng = sinr_embed::SplitMix64::new(seed);
+        let mut rng = sinr_util::SplitMix64::new(seed);
         let part: Vec<u32> = (0..g.node_count()).map(|_| rng.below(k) as u32).collect();
         let nr = node_recall(&g, &part, k);
         for u in 0..g.node_count() {

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use sinr_embed::{
-    CooccurrenceConfig, Corpus, CsrGraph, LouvainConfig, NoProgress, PmiConfig, TokenizerConfig,
-    Vocabulary, WordGraph, build_graph, count_cooccurrences, count_words, detect_communities,
-    filter_pmi, modularity, node_predominance, node_recall,
+    CooccurrenceConfig, Corpus, CsrGraph, LouvainConfig, PmiConfig, TokenizerConfig, Vocabulary,
+    WordGraph, build_graph, count_cooccurrences, count_words, detect_communities, filter_pmi,
+    modularity, node_predominance, node_recall,
 };
+use sinr_util::NoProgress;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

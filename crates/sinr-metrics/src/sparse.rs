@@ -38,26 +38,4 @@ impl<'a> CsrView<'a> {
     }
 }
 
-/// Dot product of two sorted sparse vectors.
-pub fn sparse_dot(a: (&[u32], &[f64]), b: (&[u32], &[f64])) -> f64 {
-    let (mut i, mut j, mut s) = (0, 0, 0.0);
-    while i < a.0.len() && j < b.0.len() {
-        match a.0[i].cmp(&b.0[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                s += a.1[i] * b.1[j];
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    s
-}
-
-/// Cosine of two sparse vectors; `None` if either is zero (scipy returns NaN there).
-pub fn sparse_cosine(a: (&[u32], &[f64]), b: (&[u32], &[f64])) -> Option<f64> {
-    let na = a.1.iter().map(|v| v * v).sum::<f64>().sqrt();
-    let nb = b.1.iter().map(|v| v * v).sum::<f64>().sqrt();
-    (na > 0.0 && nb > 0.0).then(|| sparse_dot(a, b) / (na * nb))
-}
+pub use sinr_util::{sparse_cosine, sparse_dot};

@@ -13,6 +13,7 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 use sinr_metrics::interpretability as im;
 use sinr_nn::to_vec;
+use sinr_util::softmax;
 
 use crate::data::{Example, TaskKind, make_batch};
 use crate::error::{Error, Result};
@@ -58,13 +59,6 @@ pub struct ExampleAnalysis {
     /// ([`crate::Encoder::lexical_names`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lexical: Vec<(u32, Vec<f32>)>,
-}
-
-fn softmax(v: &[f32]) -> Vec<f64> {
-    let m = v.iter().fold(f32::MIN, |a, b| a.max(*b));
-    let e: Vec<f64> = v.iter().map(|x| f64::from((x - m).exp())).collect();
-    let s: f64 = e.iter().sum();
-    e.iter().map(|x| x / s).collect()
 }
 
 /// Probabilities of class `c` for every subset of tokens given by `masks` (true = kept).

@@ -96,7 +96,7 @@ impl Example {
 /// so a trained model reads the same features everywhere.
 pub fn feature_bucket(kind: u8, text: &str, buckets: usize) -> u32 {
     use std::hash::Hasher;
-    let mut h = sinr_embed::Fnv1a::default();
+    let mut h = sinr_util::Fnv1a::default();
     h.write(&[kind]);
     h.write(text.as_bytes());
     (h.finish() % buckets.max(1) as u64) as u32

@@ -202,10 +202,9 @@ impl AttentionClassifier {
                 df[b as usize] += 1;
             }
         }
-        let n = train.len() as f64;
         let values: Vec<f32> = df
             .iter()
-            .map(|&d| (1.0 + ((1.0 + n) / (1.0 + f64::from(d))).ln()) as f32)
+            .map(|&d| sinr_util::smoothed_idf(train.len(), d as usize) as f32)
             .collect();
         self.ngram_idf = Some(
             Param::from_tensor(Tensor::from_data(

@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
-use sinr_embed::{Progress, SinrModel};
+use sinr_embed::SinrModel;
+use sinr_util::Progress;
 
 use crate::config::{ModelConfig, TrainConfig};
 use crate::data::{Encoder, Example, TaskKind};
@@ -77,7 +78,7 @@ pub struct RunSpec {
 /// FNV-1a 64 of the vocabulary, as hex.
 pub fn vocabulary_fingerprint(model: &SinrModel) -> String {
     use std::hash::Hasher;
-    let mut h = sinr_embed::Fnv1a::default();
+    let mut h = sinr_util::Fnv1a::default();
     for w in model.vocab.words() {
         h.write(w.as_bytes());
         h.write(b"\n");
@@ -542,13 +543,12 @@ pub fn train_run(
             });
         }
     } else {
-        let tmp = spec_path.with_extension("tmp");
-        std::fs::write(
-            &tmp,
-            serde_json::to_string_pretty(spec).expect("serialisable"),
-        )
-        .map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, &spec_path).map_err(|e| Error::io(&spec_path, e))?;
+        crate::train::write_atomic(
+            &spec_path,
+            serde_json::to_string_pretty(spec)
+                .expect("serialisable")
+                .as_bytes(),
+        )?;
     }
     let ad = device.clone().autodiff();
     ad.seed(spec.train.seed);
@@ -573,13 +573,12 @@ pub fn train_run(
         AnyModel::Dense(m) => fit_any(m, train, dev, &ctx, device, AnyModel::Dense)?,
     };
     let metrics = run_dir.join("metrics.json");
-    let tmp = metrics.with_extension("tmp");
-    std::fs::write(
-        &tmp,
-        serde_json::to_string_pretty(&state).expect("serialisable"),
-    )
-    .map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, &metrics).map_err(|e| Error::io(&metrics, e))?;
+    crate::train::write_atomic(
+        &metrics,
+        serde_json::to_string_pretty(&state)
+            .expect("serialisable")
+            .as_bytes(),
+    )?;
     Ok((best, state))
 }
 

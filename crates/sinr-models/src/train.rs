@@ -6,7 +6,7 @@
 //! `(seed, e)`, so a run interrupted after any epoch and resumed from its checkpoint (model and
 //! optimizer state) ends exactly where an uninterrupted run ends.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use burn::grad_clipping::GradientClippingConfig;
@@ -16,8 +16,8 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::store::ModuleRecord;
 use serde::{Deserialize, Serialize};
-use sinr_embed::{Progress, SplitMix64};
 use sinr_metrics::task::{accuracy, argmax, macro_f1, span_f1};
+use sinr_util::{Progress, ProgressUnit, SplitMix64};
 
 use crate::config::TrainConfig;
 use crate::data::{Example, TaskKind, make_batch};
@@ -207,10 +207,9 @@ pub fn evaluate<M: Classifier>(
     (loss / n.max(1) as f64, acc, score)
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+/// [`sinr_util::write_file_atomically`], its error as this crate's.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    sinr_util::write_file_atomically(path, bytes).map_err(|e| Error::io(&e.path, e.source))
 }
 
 /// The ids of the frozen SINr vectors' parameters, and how many tensors the whole model has.
@@ -246,15 +245,15 @@ fn frozen_and_total<M: Module + Classifier>(m: &M) -> (Vec<ParamId>, usize) {
 /// # Errors
 /// The file cannot be written.
 pub fn save_module<M: Module + Classifier>(m: M, path: &Path) -> Result<()> {
-    let tmp: PathBuf = path.with_extension("tmp.bpk");
     let (frozen, _) = frozen_and_total(&m);
-    m.into_record_group(ParamGroup::all().exclude(ParamGroup::from_ids(frozen)))
-        .save(&tmp)
+    let bytes = m
+        .into_record_group(ParamGroup::all().exclude(ParamGroup::from_ids(frozen)))
+        .into_bytes()
         .map_err(|e| Error::Run {
-            path: tmp.clone(),
+            path: path.to_path_buf(),
             reason: format!("cannot save: {e}"),
         })?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    write_atomic(path, &bytes)
 }
 
 /// Loads the parameters saved by [`save_module`] into `m` (built from the same configuration and
@@ -394,6 +393,7 @@ where
         ctx.progress.start(
             &format!("epoch {epoch}/{}", cfg.epochs),
             Some(n_batches as u64),
+            ProgressUnit::Items("batches"),
         );
         let mut total = 0.0;
         for chunk in order.chunks(cfg.batch_size).take(n_batches) {
@@ -453,12 +453,11 @@ where
             );
             save_module(valid, &dir.join(&mf))?;
             let op = dir.join(&of);
-            let tmp = op.with_extension("tmp");
-            optim.save(&tmp).map_err(|e| Error::Run {
-                path: tmp.clone(),
+            let bytes = optim.into_bytes().map_err(|e| Error::Run {
+                path: op.clone(),
                 reason: format!("cannot save the optimizer: {e}"),
             })?;
-            std::fs::rename(&tmp, &op).map_err(|e| Error::io(&op, e))?;
+            write_atomic(&op, &bytes)?;
             state.checkpoint = Some((mf, of));
             write_atomic(
                 sp,

@@ -17,7 +17,7 @@ fn device() -> Device {
 
 /// Random non-negative sparse rows (row 0 is padding) over `dims` columns.
 fn rows(vocab: usize, dims: usize, seed: u64) -> PaddedRows {
-    let mut rng = sinr_embed::SplitMix64::new(seed);
+    let mut rng = sinr_util::SplitMix64::new(seed);
     let mut r = vec![Vec::new()];
     for _ in 1..vocab {
         let nnz = 1 + rng.below(4.min(dims));
@@ -38,7 +38,7 @@ fn rows(vocab: usize, dims: usize, seed: u64) -> PaddedRows {
 }
 
 fn example(len: usize, vocab: usize, seed: u64, token_task: bool) -> Example {
-    let mut rng = sinr_embed::SplitMix64::new(seed ^ 0xabc);
+    let mut rng = sinr_util::SplitMix64::new(seed ^ 0xabc);
     let rows: Vec<u32> = (0..len).map(|_| 1 + rng.below(vocab - 1) as u32).collect();
     Example {
         surface: rows.iter().map(|r| format!("w{r}")).collect(),
@@ -125,7 +125,7 @@ proptest! {
             m = m.with_ngram_weights(16, 0.5, seed % 3 != 0);
             m.ngram_readout = Some(burn::module::Param::from_tensor(Tensor::random([16, classes], burn::tensor::Distribution::Normal(0.0, 1.0), &d)));
             for (e, s) in [(&mut ex, seed), (&mut longer, seed + 7)] {
-                let mut rng = sinr_embed::SplitMix64::new(s);
+                let mut rng = sinr_util::SplitMix64::new(s);
                 for p in 0..e.rows.len() {
                     if rng.below(4) == 0 {
                         e.rows[p] = 0;

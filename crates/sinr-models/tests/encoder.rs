@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
-use sinr_embed::{Corpus, NoProgress, SinrConfig, SinrModel};
+use sinr_embed::{Corpus, SinrConfig, SinrModel};
 use sinr_models::data::{feature_bucket, lexical_features};
 use sinr_models::{Encoder, LexicalConfig, TaskKind};
+use sinr_util::NoProgress;
 
 fn model() -> SinrModel {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR"))

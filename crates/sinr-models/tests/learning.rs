@@ -6,13 +6,13 @@ mod common;
 
 use burn::prelude::*;
 use common::Jitter;
-use sinr_embed::{NoProgress, SplitMix64};
 use sinr_models::TrainConfig;
 use sinr_models::data::{Example, TaskKind, make_batch};
 use sinr_models::explain::{explain_attention, explain_transformer};
 use sinr_models::models::{AttentionClassifier, Classifier, SinrTransformer};
 use sinr_models::train::{FitContext, evaluate, fit, load_module, save_module};
 use sinr_nn::{PaddedRows, to_vec};
+use sinr_util::{NoProgress, SplitMix64};
 
 const VOCAB: usize = 40;
 const DIMS: usize = 8;

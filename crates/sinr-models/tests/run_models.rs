@@ -9,8 +9,9 @@ use std::path::Path;
 use burn::module::Module;
 use burn::prelude::*;
 use common::Jitter;
-use sinr_embed::{Corpus, LouvainMode, NoProgress, SinrConfig, SinrModel};
+use sinr_embed::{Corpus, LouvainMode, SinrConfig, SinrModel};
 use sinr_models::{AnyModel, Encoder, ModelConfig, RunSpec, TaskKind, TrainConfig};
+use sinr_util::NoProgress;
 
 /// Multilevel embeddings of Washington's addresses (the hierarchical model needs the levels).
 fn embeddings() -> SinrModel {

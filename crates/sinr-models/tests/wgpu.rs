@@ -11,7 +11,7 @@ use sinr_models::models::{AttentionClassifier, Classifier, SinrTransformer};
 use sinr_nn::{PaddedRows, to_vec};
 
 fn rows() -> PaddedRows {
-    let mut rng = sinr_embed::SplitMix64::new(5);
+    let mut rng = sinr_util::SplitMix64::new(5);
     let mut r = vec![Vec::new()];
     for _ in 1..50 {
         let mut row: Vec<(u32, f32)> = (0..4).map(|_| (rng.below(16) as u32, 0.25)).collect();
@@ -23,7 +23,7 @@ fn rows() -> PaddedRows {
 }
 
 fn examples() -> Vec<Example> {
-    let mut rng = sinr_embed::SplitMix64::new(6);
+    let mut rng = sinr_util::SplitMix64::new(6);
     (0..4)
         .map(|i| {
             let rows: Vec<u32> = (0..5 + i).map(|_| 1 + rng.below(49) as u32).collect();
@@ -81,7 +81,7 @@ fn training_steps_agree_at_benchmark_size() {
     use burn::optim::{AdamConfig, GradientsParams};
 
     fn big_rows(dims: usize) -> PaddedRows {
-        let mut rng = sinr_embed::SplitMix64::new(1);
+        let mut rng = sinr_util::SplitMix64::new(1);
         let mut r = vec![Vec::new()];
         for _ in 1..20_000 {
             let mut row: Vec<(u32, f32)> =
@@ -93,7 +93,7 @@ fn training_steps_agree_at_benchmark_size() {
         PaddedRows::from_rows(&r, dims)
     }
     fn batch_examples() -> Vec<Example> {
-        let mut rng = sinr_embed::SplitMix64::new(2);
+        let mut rng = sinr_util::SplitMix64::new(2);
         (0..32)
             .map(|i| {
                 let rows: Vec<u32> = (0..128).map(|_| 1 + rng.below(19_999) as u32).collect();

@@ -6,35 +6,27 @@
 
 use burn::module::Param;
 use burn::prelude::*;
+use sinr_util::SplitMix64;
 
-/// SplitMix64 with the few distributions initialisation needs.
+/// The workspace's seeded generator ([`SplitMix64`]) with what initialisation needs: a
+/// parameter drawn on the host, and independent sub-generators.
 #[derive(Debug, Clone)]
-pub struct InitRng(u64);
+pub struct InitRng(SplitMix64);
 
 impl InitRng {
     /// A generator for `seed`.
     pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        Self(SplitMix64::new(seed))
     }
 
     /// Uniform in `[0, 1)`.
     pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.unit()
     }
 
-    /// Normal with mean `m` and standard deviation `s` (Box–Muller).
+    /// Normal with mean `m` and standard deviation `s`.
     pub fn normal(&mut self, m: f64, s: f64) -> f64 {
-        let u1 = self.unit().max(f64::MIN_POSITIVE);
-        let u2 = self.unit();
-        m + s * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+        self.0.normal(m, s)
     }
 
     /// A parameter of `shape` drawn from `f`.
@@ -49,8 +41,8 @@ impl InitRng {
         Param::from_tensor(Tensor::from_data(TensorData::new(data, shape), device))
     }
 
-    /// A derived generator (for a sub-module), independent of how many numbers this one drew.
+    /// A derived generator (for a sub-module), independent of how many numbers this one draws.
     pub fn fork(&mut self, salt: u64) -> InitRng {
-        InitRng::new(self.next_u64() ^ salt.wrapping_mul(0xd6e8_feb8_6659_fd93))
+        InitRng(self.0.fork(salt))
     }
 }

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use sinr_embed::SplitMix64;
+use sinr_util::SplitMix64;
 
 /// A sparse feature vector.
 pub type Features = Vec<(u32, f32)>;
@@ -161,10 +161,9 @@ impl Tfidf {
         }
         let mut kept: Vec<(String, usize)> = df.into_iter().filter(|(_, d)| *d >= min_df).collect();
         kept.sort();
-        let n = texts.len() as f32;
         let idf = kept
             .iter()
-            .map(|(_, d)| ((1.0 + n) / (1.0 + *d as f32)).ln() + 1.0)
+            .map(|(_, d)| sinr_util::smoothed_idf(texts.len(), *d) as f32)
             .collect();
         let vocab = kept
             .into_iter()

@@ -518,7 +518,7 @@ fn linear_baselines(
     let mut train = t.train.clone();
     if let Some(n) = s.max_train.filter(|&n| n < train.len()) {
         let mut order: Vec<usize> = (0..train.len()).collect();
-        sinr_embed::SplitMix64::new(1).shuffle(&mut order);
+        sinr_util::SplitMix64::new(1).shuffle(&mut order);
         order.truncate(n);
         order.sort_unstable();
         train = order.into_iter().map(|i| train[i].clone()).collect();
