@@ -15,7 +15,6 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sinr_models::data::{Example, TaskKind, make_batch};
-use sinr_models::explain::{explain_attention, explain_transformer};
 use sinr_models::models::{
     AttentionClassifier, Classifier, DenseBaseline, HierarchicalClassifier, SinrTransformer,
 };
@@ -47,8 +46,8 @@ fn examples(n: usize, kind: TaskKind) -> Vec<Example> {
         .map(|i| {
             let rows: Vec<u32> = (0..LEN).map(|_| 1 + rng.below(VOCAB - 1) as u32).collect();
             let (labels, features) = match kind {
-                TaskKind::Sequence => (vec![i % 2], Vec::new()),
-                TaskKind::Token => (
+                TaskKind::Classify => (vec![i % 2], Vec::new()),
+                TaskKind::Tag => (
                     (0..LEN).map(|_| rng.below(9)).collect(),
                     (0..LEN)
                         .map(|_| [0; 4].map(|_: u8| rng.below(2) as f32))
@@ -89,7 +88,7 @@ fn devices() -> Vec<(&'static str, Device)> {
 /// buckets of 2^20): 2 for words and bigrams, about 17 with character 3- to 5-grams too.
 fn lexical_examples(n: usize, per_token: usize) -> Vec<Example> {
     let mut rng = SplitMix64::new(3);
-    let mut ex = examples(n, TaskKind::Sequence);
+    let mut ex = examples(n, TaskKind::Classify);
     for e in &mut ex {
         e.lexical = (0..LEN as u32)
             .flat_map(|p| (0..per_token).map(move |_| p))
@@ -154,21 +153,21 @@ fn benches(c: &mut Criterion) {
         train_step(
             c,
             &format!("attention-K2000-{name}"),
-            TaskKind::Sequence,
+            TaskKind::Classify,
             AttentionClassifier::new(&fine2k, 2, false, 0.0, 1, &ad),
             &d,
         );
         train_step(
             c,
             &format!("attention-K4000-{name}"),
-            TaskKind::Sequence,
+            TaskKind::Classify,
             AttentionClassifier::new(&fine4k, 2, false, 0.0, 1, &ad),
             &d,
         );
         train_step(
             c,
             &format!("attention-mean-K4000-{name}"),
-            TaskKind::Sequence,
+            TaskKind::Classify,
             AttentionClassifier::new(&fine4k, 2, false, 0.0, 1, &ad).with_mean_pooling(),
             &d,
         );
@@ -184,7 +183,7 @@ fn benches(c: &mut Criterion) {
             train_step_on(
                 c,
                 &format!("attention-mean-{id}-K4000-{name}"),
-                TaskKind::Sequence,
+                TaskKind::Classify,
                 m,
                 &d,
                 &ex,
@@ -193,7 +192,7 @@ fn benches(c: &mut Criterion) {
         train_step(
             c,
             &format!("hierarchical-every-level-K4000-{name}"),
-            TaskKind::Sequence,
+            TaskKind::Classify,
             HierarchicalClassifier::new(
                 &fine4k,
                 &[parents(4_000, 300), parents(300, 40)],
@@ -208,15 +207,15 @@ fn benches(c: &mut Criterion) {
         train_step(
             c,
             &format!("transformer-K300-2x4-{name}"),
-            TaskKind::Sequence,
-            SinrTransformer::new(&coarse, 2, TaskKind::Sequence, 2, 4, 64, 0.0, 1, &ad),
+            TaskKind::Classify,
+            SinrTransformer::new(&coarse, 2, TaskKind::Classify, 2, 4, 64, 0.0, 1, &ad),
             &d,
         );
         train_step(
             c,
             &format!("tagger-K300-2x4-window2-fineK4000-{name}"),
-            TaskKind::Token,
-            SinrTransformer::new(&coarse, 9, TaskKind::Token, 2, 4, 64, 0.0, 1, &ad)
+            TaskKind::Tag,
+            SinrTransformer::new(&coarse, 9, TaskKind::Tag, 2, 4, 64, 0.0, 1, &ad)
                 .with_window(2)
                 .with_fine(&fine4k),
             &d,
@@ -225,36 +224,36 @@ fn benches(c: &mut Criterion) {
         train_step(
             c,
             &format!("dense-d300-2x4-{name}"),
-            TaskKind::Sequence,
-            DenseBaseline::new(VOCAB, LEN, 2, TaskKind::Sequence, 300, 2, 4, 64, 0.0, &ad),
+            TaskKind::Classify,
+            DenseBaseline::new(VOCAB, LEN, 2, TaskKind::Classify, 300, 2, 4, 64, 0.0, &ad),
             &d,
         );
 
-        let ex = examples(1, TaskKind::Sequence);
-        let one = make_batch(&[&ex[0]], TaskKind::Sequence, &d);
+        let ex = examples(1, TaskKind::Classify);
+        let one = make_batch(&[&ex[0]], TaskKind::Classify, &d);
         let att = AttentionClassifier::new(&fine4k, 2, false, 0.0, 1, &d);
-        let tr = SinrTransformer::new(&coarse, 2, TaskKind::Sequence, 2, 4, 64, 0.0, 1, &d);
+        let tr = SinrTransformer::new(&coarse, 2, TaskKind::Classify, 2, 4, 64, 0.0, 1, &d);
         let mut g = c.benchmark_group("explain");
         g.sample_size(10);
         g.bench_function(
             BenchmarkId::from_parameter(format!("attention-K4000-{name}")),
-            |b| b.iter(|| explain_attention(&att, &one)),
+            |b| b.iter(|| att.explain(&one)),
         );
         // With the mean and the n-gram weights over 2^20 buckets (TF-IDF, a word and a bigram
         // per token), as on RT and IMDB.
         let lex = lexical_examples(1, 2);
-        let one_lex = make_batch(&[&lex[0]], TaskKind::Sequence, &d);
+        let one_lex = make_batch(&[&lex[0]], TaskKind::Classify, &d);
         let mut att_lex = AttentionClassifier::new(&fine4k, 2, false, 0.0, 1, &d)
             .with_mean_pooling()
             .with_ngram_weights(1 << 20, 1.0, true);
         att_lex.fit_idf(&lex);
         g.bench_function(
             BenchmarkId::from_parameter(format!("attention-mean-ngrams-K4000-{name}")),
-            |b| b.iter(|| explain_attention(&att_lex, &one_lex)),
+            |b| b.iter(|| att_lex.explain(&one_lex)),
         );
         g.bench_function(
             BenchmarkId::from_parameter(format!("transformer-K300-2x4-{name}")),
-            |b| b.iter(|| explain_transformer(&tr, &one, None)),
+            |b| b.iter(|| tr.explain(&one, None)),
         );
         g.finish();
     }

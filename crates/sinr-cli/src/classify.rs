@@ -1,35 +1,25 @@
-//! `sinr train`, `sinr predict`, `sinr explain`: the classifiers.
+//! `sinr train`, `sinr evaluate`, `sinr analyze`, `sinr predict`, `sinr explain`: the
+//! classifiers. Each command parses its arguments, chooses the device, calls the library and
+//! prints; the reports it writes are `sinr-schema`'s types.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, ValueEnum};
-use sinr_data::tasks::{
-    ClassificationTask, TaggingTask, load_classification, load_conll2003, load_user_file,
-};
-use sinr_data::{Cache, Clients};
+use clap::Args;
+use sinr_data::{DataSource, TaskData};
 use sinr_embed::SinrModel;
-use sinr_models::{
-    Encoder, Example, ModelConfig, RunSpec, TaskKind, TrainConfig, load_run, train_run,
-};
+use sinr_models::{Example, ModelConfig, RunSpec, TaskKind, TrainConfig, load_run, train_run};
+use sinr_schema::{DeviceName, Split};
 
 use crate::progress::Bars;
 
-/// Sequence or token classification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TaskArg {
-    /// One label per text (polarity, offensive content, any CSV/TSV you bring).
-    Classify,
-    /// One tag per token (named entities, BIO tags in a CoNLL file).
-    Tag,
-}
-
+/// Arguments of `sinr train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Task kind (default: `tag` for CoNLL data, else `classify`).
     #[arg(long, value_enum)]
-    task: Option<TaskArg>,
+    task: Option<TaskKind>,
     /// The model: `attention`, `transformer`, `hierarchical`, `dense`, or a JSON/TOML file with
     /// a `kind` and its fields.
     #[arg(long)]
@@ -37,18 +27,8 @@ pub struct TrainArgs {
     /// SINr embeddings (`sinr embed train`; `--louvain multilevel` for coarse levels).
     #[arg(long)]
     embeddings: PathBuf,
-    /// Data: a built-in set (`imdb`, `rt`, `insults`, `germeval2018`, `conll2003`), or a file: a
-    /// CSV with a header (choose the columns), a TSV (columns by name after a header line, or by
-    /// number), or a `.conll` file.
-    #[arg(long)]
-    data: String,
-    /// Text column: its header name in a CSV or a TSV with a header line; a 0-based number for
-    /// a TSV without one.
-    #[arg(long, default_value = "text")]
-    text_column: String,
-    /// Label column: its header name (CSV, TSV with a header) or a 0-based number (TSV without).
-    #[arg(long, default_value = "label")]
-    label_column: String,
+    #[command(flatten)]
+    data: DataArgs,
     /// The run directory.
     #[arg(long)]
     out: PathBuf,
@@ -86,9 +66,45 @@ pub struct TrainArgs {
     /// Train on a seeded random subset of at most this many training examples (quick runs).
     #[arg(long)]
     max_train: Option<usize>,
+}
+
+/// Where a command's data comes from.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Data: a built-in set (`imdb`, `rt`, `insults`, `germeval2018`, `conll2003`), or a file: a
+    /// CSV with a header (choose the columns), a TSV (columns by name after a header line, or by
+    /// number), or a `.conll` file.
+    #[arg(long)]
+    data: String,
+    /// Text column: its header name in a CSV or a TSV with a header line; a 0-based number for
+    /// a TSV without one.
+    #[arg(long, default_value = "text")]
+    text_column: String,
+    /// Label column: its header name (CSV, TSV with a header) or a 0-based number (TSV without).
+    #[arg(long, default_value = "label")]
+    label_column: String,
     /// The data cache (default: SINR_DATA_DIR, else ~/.cache/sinr).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+}
+
+impl DataArgs {
+    fn load(&self, quiet: bool) -> Result<TaskData> {
+        let source = DataSource {
+            data: self.data.clone(),
+            text_column: self.text_column.clone(),
+            label_column: self.label_column.clone(),
+            data_dir: self.data_dir.clone(),
+        };
+        let log = |m: &str| {
+            if !quiet {
+                eprintln!("  {m}");
+            }
+        };
+        source
+            .load(&log)
+            .with_context(|| format!("--data {}", self.data))
+    }
 }
 
 fn read_config<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
@@ -102,138 +118,19 @@ fn read_config<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
 }
 
 fn model_config(arg: &str) -> Result<ModelConfig> {
-    Ok(match arg {
-        "attention" => ModelConfig::Attention(Default::default()),
-        "transformer" => ModelConfig::Transformer(Default::default()),
-        "hierarchical" => ModelConfig::Hierarchical(Default::default()),
-        "dense" => ModelConfig::Dense(Default::default()),
-        file if Path::new(file).is_file() => read_config(Path::new(file))?,
-        other => bail!(
-            "--model {other}: not a model kind (attention, transformer, hierarchical, dense) nor a config file"
-        ),
-    })
-}
-
-/// Loaded task data.
-enum TaskData {
-    Classify(ClassificationTask),
-    Tag(TaggingTask),
-}
-
-/// Where a command's data comes from: a built-in set or a file, with its columns.
-struct DataSpec<'a> {
-    data: &'a str,
-    text_column: &'a str,
-    label_column: &'a str,
-    data_dir: Option<&'a Path>,
-}
-
-impl<'a> DataSpec<'a> {
-    fn of_train(args: &'a TrainArgs) -> Self {
-        Self {
-            data: &args.data,
-            text_column: &args.text_column,
-            label_column: &args.label_column,
-            data_dir: args.data_dir.as_deref(),
-        }
+    if let Some(c) = ModelConfig::default_of(arg) {
+        return Ok(c);
     }
-}
-
-fn load_data(args: &DataSpec<'_>, log: &dyn Fn(&str)) -> Result<TaskData> {
-    let cache = || {
-        Cache::new(
-            args.data_dir
-                .map_or_else(Cache::default_root, Path::to_path_buf),
-        )
-    };
-    let manifest = || -> Result<sinr_data::Manifest> {
-        let path = sinr_data::find_manifest().context(
-            "datasets.toml not found (run from the workspace, or give a file with --data)",
-        )?;
-        Ok(sinr_data::Manifest::load(path)?)
-    };
-    let path = Path::new(args.data);
-    if path.is_file() {
-        if path.extension().is_some_and(|e| e == "conll") {
-            let sentences = sinr_data::readers::read_conll(path, 0, -1)?;
-            let n = sentences.len();
-            let (a, b) = (n * 8 / 10, n * 9 / 10);
-            let mut tags: Vec<String> = sentences
-                .iter()
-                .flat_map(|s| s.tags.iter().cloned())
-                .collect();
-            tags.sort();
-            tags.dedup();
-            return Ok(TaskData::Tag(TaggingTask {
-                name: args.data.to_owned(),
-                tags,
-                train: sentences[..a].to_vec(),
-                dev: sentences[a..b].to_vec(),
-                test: sentences[b..].to_vec(),
-            }));
-        }
-        return Ok(TaskData::Classify(load_user_file(
-            path,
-            args.text_column,
-            args.label_column,
-        )?));
+    if Path::new(arg).is_file() {
+        return read_config(Path::new(arg));
     }
-    match args.data {
-        "conll2003" => Ok(TaskData::Tag(load_conll2003(
-            &cache(),
-            &manifest()?,
-            &Clients::default(),
-            log,
-        )?)),
-        name if sinr_data::tasks::CLASSIFICATION_TASKS.contains(&name) => Ok(TaskData::Classify(
-            load_classification(name, &cache(), &manifest()?, &Clients::default(), log)?,
-        )),
-        other => bail!(
-            "--data {other}: no such file, and not a built-in data set (imdb, rt, insults, germeval2018, conll2003)"
-        ),
-    }
+    bail!(
+        "--model {arg}: not a model kind ({}) nor a config file",
+        ModelConfig::KINDS.join(", ")
+    )
 }
 
-fn spec_seed(args: &TrainArgs) -> u64 {
-    args.seed.unwrap_or(TrainConfig::default().seed)
-}
-
-fn encode_classify(enc: &Encoder, t: &ClassificationTask) -> (Vec<Example>, Vec<Example>) {
-    let idx = |l: &str| {
-        t.labels
-            .iter()
-            .position(|x| x == l)
-            .expect("labels come from the data")
-    };
-    let f = |xs: &[sinr_data::readers::LabeledText]| {
-        xs.iter()
-            .map(|x| enc.encode_text(&x.text, idx(&x.label)))
-            .collect()
-    };
-    (f(&t.train), f(&t.dev))
-}
-
-fn encode_tag(enc: &Encoder, t: &TaggingTask) -> (Vec<Example>, Vec<Example>) {
-    let idx = |l: &str| {
-        t.tags
-            .iter()
-            .position(|x| x == l)
-            .expect("tags come from the data")
-    };
-    let f = |xs: &[sinr_data::readers::TaggedSentence]| {
-        xs.iter()
-            .map(|s| {
-                let labels: Vec<usize> = s.tags.iter().map(|x| idx(x)).collect();
-                enc.encode_tokens(&s.tokens, &labels)
-            })
-            .collect()
-    };
-    (f(&t.train), f(&t.dev))
-}
-
-pub fn train(args: &TrainArgs, device_name: &str, quiet: bool) -> Result<()> {
-    let device = sinr_models::device_from_name(device_name)?;
-    let model_cfg = model_config(&args.model)?;
+fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
     let mut cfg: TrainConfig = match &args.train_config {
         Some(p) => read_config(p)?,
         None => TrainConfig::default(),
@@ -260,54 +157,52 @@ pub fn train(args: &TrainArgs, device_name: &str, quiet: bool) -> Result<()> {
         cfg.max_batches_per_epoch = args.max_batches;
     }
     cfg.validate()?;
+    Ok(cfg)
+}
+
+/// `sinr train`: trains a model on a task's training split, chooses the epoch on dev, and
+/// writes the run directory with what it cost (`resources.json`).
+pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<()> {
+    let device = sinr_models::device_from_name(device_name)?;
+    let model_cfg = model_config(&args.model)?;
     model_cfg.validate()?;
+    let cfg = train_config(args)?;
     let emb = SinrModel::load(&args.embeddings)
         .with_context(|| format!("cannot load embeddings {}", args.embeddings.display()))?;
-    let log = |m: &str| {
-        if !quiet {
-            eprintln!("  {m}");
-        }
-    };
-    let data = load_data(&DataSpec::of_train(args), &log)?;
-    let enc = Encoder::for_model(&emb, &model_cfg, cfg.max_len);
-    let (kind, labels, train, dev, name) = match &data {
-        TaskData::Classify(t) => {
-            if args.task == Some(TaskArg::Tag) {
-                bail!(
-                    "--task tag needs a CoNLL file or conll2003; {} is a classification set",
-                    args.data
-                );
-            }
-            let (tr, dv) = encode_classify(&enc, t);
-            (TaskKind::Sequence, t.labels.clone(), tr, dv, t.name.clone())
-        }
-        TaskData::Tag(t) => {
-            if args.task == Some(TaskArg::Classify) {
-                bail!(
-                    "--task classify needs labelled texts; {} is a tagging set",
-                    args.data
-                );
-            }
-            let (tr, dv) = encode_tag(&enc, t);
-            (TaskKind::Token, t.tags.clone(), tr, dv, t.name.clone())
-        }
-    };
-    let mut train = train;
-    if let Some(n) = args.max_train.filter(|&n| n < train.len()) {
-        let mut order: Vec<usize> = (0..train.len()).collect();
-        sinr_util::SplitMix64::new(spec_seed(args)).shuffle(&mut order);
-        order.truncate(n);
-        order.sort_unstable();
-        train = order.into_iter().map(|i| train[i].clone()).collect();
+    let data = args.data.load(quiet)?;
+    let enc = sinr_models::Encoder::for_model(&emb, &model_cfg, cfg.max_len);
+    let mut task = enc.encode_task(&data);
+    match (args.task, task.kind) {
+        (Some(TaskKind::Tag), TaskKind::Classify) => bail!(
+            "--task tag needs a CoNLL file or conll2003; {} is a classification set",
+            args.data.data
+        ),
+        (Some(TaskKind::Classify), TaskKind::Tag) => bail!(
+            "--task classify needs labelled texts; {} is a tagging set",
+            args.data.data
+        ),
+        _ => {}
     }
-    let empty = train.iter().filter(|e| e.rows.is_empty()).count();
-    let spec = RunSpec::new(&name, kind, labels, model_cfg, cfg, &args.embeddings, &emb)?;
+    if let Some(n) = args.max_train {
+        task.subsample_train(n, cfg.seed);
+    }
+    let empty = task.train.iter().filter(|e| e.rows.is_empty()).count();
+    let spec = RunSpec::new(
+        &task.name,
+        task.kind,
+        task.labels.clone(),
+        model_cfg,
+        cfg,
+        &args.embeddings,
+        &emb,
+    )?;
     if !quiet {
         eprintln!(
-            "training `{}` on {name}: {} train / {} dev examples ({} without any known word), {} labels, device {device_name}",
+            "training `{}` on {}: {} train / {} dev examples ({} without any known word), {} labels, device {device_name}",
             spec.model.kind(),
-            train.len(),
-            dev.len(),
+            task.name,
+            task.train.len(),
+            task.dev.len(),
             empty,
             spec.labels.len()
         );
@@ -316,29 +211,17 @@ pub fn train(args: &TrainArgs, device_name: &str, quiet: bool) -> Result<()> {
     let (model, state) = train_run(
         &spec,
         &emb,
-        &train,
-        &dev,
+        &task.train,
+        &task.dev,
         &args.out,
         args.resume,
         None,
         &device,
         &bars,
     )?;
-    // What the run cost: seconds per epoch (training only, mean over this process's epochs and
-    // any resumed ones) and this process's peak resident memory.
-    let secs: Vec<f64> = state.history.iter().map(|e| e.seconds).collect();
-    let resources = serde_json::json!({
-        "seconds_per_epoch": secs.iter().sum::<f64>() / secs.len().max(1) as f64,
-        "epochs": state.epochs_done,
-        "peak_rss_kib": crate::embed::peak_rss_kib(),
-        "parameters": model.num_params(),
-        "device": device_name,
-        "threads": rayon::current_num_threads(),
-    });
-    let text = serde_json::to_string_pretty(&resources)?;
-    sinr_util::write_atomically(&args.out.join("resources.json"), |w| {
-        w.write_all(text.as_bytes())
-    })?;
+    let resources =
+        sinr_models::resources(&state, &model, device_name, rayon::current_num_threads());
+    sinr_schema::write(&args.out.join("resources.json"), &resources)?;
     if !quiet {
         eprintln!(
             "best dev score {:.4} at epoch {} of {}; {} trainable parameters; run in {}",
@@ -357,167 +240,29 @@ pub fn train(args: &TrainArgs, device_name: &str, quiet: bool) -> Result<()> {
 pub struct EvaluateArgs {
     /// The run directory.
     run: PathBuf,
-    /// The data (as for `sinr train`).
-    #[arg(long)]
-    data: String,
+    #[command(flatten)]
+    data: DataArgs,
     /// Which split.
-    #[arg(long, value_enum, default_value_t = SplitArg::Test)]
-    split: SplitArg,
-    /// Text column of a CSV.
-    #[arg(long, default_value = "text")]
-    text_column: String,
-    /// Label column of a CSV.
-    #[arg(long, default_value = "label")]
-    label_column: String,
-    /// Write the scores (and every prediction's probabilities) as JSON here.
+    #[arg(long, value_enum, default_value_t = Split::Test)]
+    split: Split,
+    /// Write the scores as JSON here.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Embeddings to use instead of the path recorded in the run.
     #[arg(long)]
     embeddings: Option<PathBuf>,
-    /// The data cache.
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
 }
 
-/// A split of the data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SplitArg {
-    /// Training split.
-    Train,
-    /// Development split.
-    Dev,
-    /// Test split.
-    Test,
-}
-
-/// Scores of a run on a split: accuracy, macro-F1, per-class precision/recall/F1, ROC-AUC of
-/// two-class tasks (the score of the second label), strict span F1 for tagging.
-pub fn evaluate(args: &EvaluateArgs, device_name: &str, quiet: bool) -> Result<()> {
+/// `sinr evaluate`: a run's scores on a split ([`sinr_models::evaluation::evaluate`]).
+pub fn evaluate(args: &EvaluateArgs, device_name: DeviceName, quiet: bool) -> Result<()> {
     let device = sinr_models::device_from_name(device_name)?;
     let run = load_run(&args.run, args.embeddings.as_deref(), &device)
         .with_context(|| format!("cannot load run {}", args.run.display()))?;
-    let targs = DataSpec {
-        data: &args.data,
-        text_column: args.text_column.as_str(),
-        label_column: args.label_column.as_str(),
-        data_dir: args.data_dir.as_deref(),
-    };
-    let log = |m: &str| {
-        if !quiet {
-            eprintln!("  {m}");
-        }
-    };
-    let data = load_data(&targs, &log)?;
-    let c = run.spec.labels.len();
-    let t0 = std::time::Instant::now();
-    let report = match &data {
-        TaskData::Classify(t) => {
-            let items = match args.split {
-                SplitArg::Train => &t.train,
-                SplitArg::Dev => &t.dev,
-                SplitArg::Test => &t.test,
-            };
-            let mut gold = Vec::new();
-            let mut examples = Vec::new();
-            for x in items {
-                gold.push(
-                    run.spec
-                        .label_index(&x.label)
-                        .with_context(|| format!("line {}", x.line))?,
-                );
-                examples.push(run.encoder.encode_text(&x.text, 0));
-            }
-            let logits = run
-                .model
-                .predict(&examples, TaskKind::Sequence, 64, &device);
-            let probs: Vec<Vec<f64>> = logits.iter().map(|l| sinr_util::softmax(l)).collect();
-            let pred: Vec<usize> = probs
-                .iter()
-                .map(|p| sinr_metrics::task::argmax(p))
-                .collect();
-            let per_class: Vec<serde_json::Value> = (0..c)
-                .map(|k| {
-                    let (p, r, f) = sinr_metrics::task::precision_recall_f1(&gold, &pred, k);
-                    serde_json::json!({"label": run.spec.labels[k], "precision": p, "recall": r, "f1": f})
-                })
-                .collect();
-            let auc = (c == 2).then(|| {
-                let pos: Vec<bool> = gold.iter().map(|&g| g == 1).collect();
-                let scores: Vec<f64> = probs.iter().map(|p| p[1]).collect();
-                sinr_metrics::task::roc_auc(&pos, &scores)
-            });
-            serde_json::json!({
-                "examples": gold.len(),
-                "accuracy": sinr_metrics::task::accuracy(&gold, &pred),
-                "macro_f1": sinr_metrics::task::macro_f1(&gold, &pred, c),
-                "per_class": per_class,
-                "roc_auc": auc,
-                "without_known_word": examples.iter().filter(|e| e.rows.is_empty()).count(),
-            })
-        }
-        TaskData::Tag(t) => {
-            let items = match args.split {
-                SplitArg::Train => &t.train,
-                SplitArg::Dev => &t.dev,
-                SplitArg::Test => &t.test,
-            };
-            let mut examples = Vec::new();
-            for s in items {
-                let labels: Vec<usize> = s
-                    .tags
-                    .iter()
-                    .map(|x| run.spec.label_index(x))
-                    .collect::<sinr_models::Result<_>>()
-                    .with_context(|| format!("sentence at line {}", s.line))?;
-                examples.push(run.encoder.encode_tokens(&s.tokens, &labels));
-            }
-            let logits = run.model.predict(&examples, TaskKind::Token, 64, &device);
-            let mut gold_tags = Vec::new();
-            let mut pred_tags = Vec::new();
-            let mut argmax_tags = Vec::new();
-            let name = |i: usize| run.spec.labels[i].as_str();
-            for (s, l) in items.iter().zip(&logits) {
-                let n = l.len() / c;
-                gold_tags.push(s.tags[..n].iter().map(String::as_str).collect::<Vec<_>>());
-                pred_tags.push(
-                    sinr_models::decode_tags(l, &run.spec.labels)
-                        .into_iter()
-                        .map(name)
-                        .collect::<Vec<_>>(),
-                );
-                argmax_tags.push(
-                    l.chunks(c)
-                        .map(|r| name(sinr_metrics::task::argmax(r)))
-                        .collect::<Vec<_>>(),
-                );
-            }
-            let sc = sinr_metrics::task::span_f1(&gold_tags, &pred_tags);
-            let by_argmax = sinr_metrics::task::span_f1(&gold_tags, &argmax_tags);
-            let truncated = items
-                .iter()
-                .filter(|s| s.tokens.len() > run.spec.train.max_len)
-                .count();
-            serde_json::json!({
-                "sentences": items.len(),
-                "truncated_sentences": truncated,
-                "span_precision": sc.precision,
-                "span_recall": sc.recall,
-                "span_f1": sc.f1,
-                "span_f1_argmax": by_argmax.f1,
-                "per_type": sc.per_type.iter().map(|(k, p, r, f, n)| serde_json::json!({"type": k, "precision": p, "recall": r, "f1": f, "gold": n})).collect::<Vec<_>>(),
-            })
-        }
-    };
-    let mut report = report;
-    report["split"] = serde_json::json!(format!("{:?}", args.split).to_lowercase());
-    report["model"] = serde_json::json!(run.model.kind());
-    report["parameters"] = serde_json::json!(run.model.num_params());
-    report["seconds"] = serde_json::json!(t0.elapsed().as_secs_f64());
-    let text = serde_json::to_string_pretty(&report)?;
+    let data = args.data.load(quiet)?;
+    let report = sinr_models::evaluation::evaluate(&run, &data, args.split, &device)?;
     match &args.out {
-        Some(p) => sinr_util::write_atomically(p, |w| w.write_all(text.as_bytes()))?,
-        None => println!("{text}"),
+        Some(p) => sinr_schema::write(p, &report)?,
+        None => println!("{}", serde_json::to_string_pretty(&report)?),
     }
     Ok(())
 }
@@ -527,9 +272,8 @@ pub fn evaluate(args: &EvaluateArgs, device_name: &str, quiet: bool) -> Result<(
 pub struct AnalyzeArgs {
     /// The run directory.
     run: PathBuf,
-    /// The data (as for `sinr train`).
-    #[arg(long)]
-    data: String,
+    #[command(flatten)]
+    data: DataArgs,
     /// How many test examples (the first ones of a seeded shuffle).
     #[arg(long, default_value_t = 100)]
     n: usize,
@@ -539,141 +283,37 @@ pub struct AnalyzeArgs {
     /// Write the per-example analyses here (JSON).
     #[arg(long)]
     out: PathBuf,
-    /// The data cache.
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
 }
 
-/// Token importances of several methods on test examples, with their faithfulness (ERASER),
-/// compactness, completeness and the model's mechanisms.
-pub fn analyze(args: &AnalyzeArgs, device_name: &str, quiet: bool) -> Result<()> {
+/// `sinr analyze`: token importances of several methods on test examples, with their
+/// faithfulness (ERASER), compactness, completeness and the model's mechanisms; for tagging,
+/// NER plausibility.
+pub fn analyze(args: &AnalyzeArgs, device_name: DeviceName, quiet: bool) -> Result<()> {
     let device = sinr_models::device_from_name(device_name)?;
     let run = load_run(&args.run, None, &device)
         .with_context(|| format!("cannot load run {}", args.run.display()))?;
-    let model_ad = run.autodiff_model(&device)?;
-    let ad = device.clone().autodiff();
-    let targs = DataSpec {
-        data: &args.data,
-        text_column: "text",
-        label_column: "label",
-        data_dir: args.data_dir.as_deref(),
-    };
-    let log = |m: &str| {
-        if !quiet {
-            eprintln!("  {m}");
-        }
-    };
-    let t = match load_data(&targs, &log)? {
-        TaskData::Classify(t) => t,
-        TaskData::Tag(t) => return analyze_entities(args, &run, &t, &device, quiet),
-    };
-    let mut order: Vec<usize> = (0..t.test.len()).collect();
-    sinr_util::SplitMix64::new(args.seed).shuffle(&mut order);
     let bars = Bars::new(quiet);
-    sinr_util::Progress::start(
-        &bars,
-        "analysing",
-        Some(args.n as u64),
-        sinr_util::ProgressUnit::Items("examples"),
-    );
-    let mut out = Vec::new();
-    let mut analysed = Vec::new();
-    for &i in &order {
-        if out.len() >= args.n {
-            break;
+    match args.data.load(quiet)? {
+        TaskData::Classify(t) => {
+            let a = sinr_models::analysis::analyse_texts(
+                &run, &t.test, args.n, args.seed, &device, &bars,
+            )?;
+            sinr_schema::write(&args.out, &a)?;
         }
-        let x = &t.test[i];
-        let ex = run.encoder.encode_text(&x.text, 0);
-        if ex.rows.len() < 2 {
-            continue;
+        TaskData::Tag(t) => {
+            let a = sinr_models::analysis::analyse_sentences(
+                &run, &t.test, args.n, args.seed, &device, &bars,
+            )?;
+            sinr_schema::write(&args.out, &a)?;
         }
-        let gold = run.spec.label_index(&x.label)?;
-        let a = sinr_models::analysis::analyse_example(
-            &run.model,
-            &model_ad,
-            &run.spec,
-            &ex,
-            gold,
-            args.seed ^ i as u64,
-            &device,
-            &ad,
-        )?;
-        // The kept n-gram features by name, in the order of `analysis.lexical`.
-        let names = run.encoder.lexical_names(&x.text);
-        let lexical_names: Vec<&str> = a
-            .lexical
-            .iter()
-            .map(|(f, _)| names.get(*f as usize).map_or("?", |n| n.0.as_str()))
-            .collect();
-        out.push(serde_json::json!({"index": i, "text": x.text, "analysis": a, "lexical_names": lexical_names}));
-        analysed.push(ex);
-        sinr_util::Progress::advance(&bars, 1);
     }
-    sinr_util::Progress::finish(&bars, &format!("{} examples", out.len()));
-    let memories = sinr_models::analysis::memory_profiles(
-        &run.model,
-        &run.spec,
-        &run.embeddings,
-        &analysed,
-        6,
-        &device,
-    )?;
-    let text = serde_json::to_string(
-        &serde_json::json!({"version": sinr_models::analysis::ANALYSIS_VERSION, "model": run.model.kind(), "labels": run.spec.labels, "examples": out, "memories": memories}),
-    )?;
-    sinr_util::write_atomically(&args.out, |w| w.write_all(text.as_bytes()))?;
-    Ok(())
-}
-
-/// `sinr analyze` on a tagging task: NER plausibility of `args.n` test sentences with entities.
-fn analyze_entities(
-    args: &AnalyzeArgs,
-    run: &sinr_models::LoadedRun,
-    t: &sinr_data::tasks::TaggingTask,
-    device: &sinr_models::Device,
-    quiet: bool,
-) -> Result<()> {
-    let mut order: Vec<usize> = (0..t.test.len()).collect();
-    sinr_util::SplitMix64::new(args.seed).shuffle(&mut order);
-    let bars = Bars::new(quiet);
-    sinr_util::Progress::start(
-        &bars,
-        "analysing entities",
-        Some(args.n as u64),
-        sinr_util::ProgressUnit::Items("sentences"),
-    );
-    let mut out = Vec::new();
-    for &i in &order {
-        if out.len() >= args.n {
-            break;
-        }
-        let s = &t.test[i];
-        if s.tags.iter().all(|x| x == "O") {
-            continue;
-        }
-        let labels: Vec<usize> = s
-            .tags
-            .iter()
-            .map(|x| run.spec.label_index(x))
-            .collect::<sinr_models::Result<_>>()
-            .with_context(|| format!("sentence at line {}", s.line))?;
-        let ex = run.encoder.encode_tokens(&s.tokens, &labels);
-        let entities = sinr_models::analysis::analyse_entities(&run.model, &run.spec, &ex, device)?;
-        out.push(serde_json::json!({"index": i, "tokens": ex.surface, "entities": entities}));
-        sinr_util::Progress::advance(&bars, 1);
-    }
-    sinr_util::Progress::finish(&bars, &format!("{} sentences", out.len()));
-    let text = serde_json::to_string(
-        &serde_json::json!({"version": sinr_models::analysis::ANALYSIS_VERSION, "model": run.model.kind(), "labels": run.spec.labels, "sentences": out}),
-    )?;
-    sinr_util::write_atomically(&args.out, |w| w.write_all(text.as_bytes()))?;
     Ok(())
 }
 
 fn encode_input(run: &sinr_models::LoadedRun, text: &str) -> Example {
     match run.spec.kind {
-        TaskKind::Sequence => run.encoder.encode_text(text, 0),
-        TaskKind::Token => {
+        TaskKind::Classify => run.encoder.encode_text(text, 0),
+        TaskKind::Tag => {
             let toks: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
             let labels = vec![0; toks.len()];
             run.encoder.encode_tokens(&toks, &labels)
@@ -681,11 +321,13 @@ fn encode_input(run: &sinr_models::LoadedRun, text: &str) -> Example {
     }
 }
 
+/// `sinr predict`: the label of a text (with every label's probability), or of every line of a
+/// file; a tagged sentence's tags.
 pub fn predict(
     run_dir: &Path,
     input: &str,
     embeddings: Option<&Path>,
-    device_name: &str,
+    device_name: DeviceName,
 ) -> Result<()> {
     let device = sinr_models::device_from_name(device_name)?;
     let run = load_run(run_dir, embeddings, &device)
@@ -707,7 +349,7 @@ pub fn predict(
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for ((text, ex), l) in texts.iter().zip(&examples).zip(&logits) {
         match run.spec.kind {
-            TaskKind::Sequence => {
+            TaskKind::Classify => {
                 let p = sinr_util::softmax(l);
                 let best = sinr_metrics::task::argmax(&p);
                 let probs: Vec<String> = run
@@ -730,7 +372,7 @@ pub fn predict(
                     text.chars().take(80).collect::<String>()
                 )?;
             }
-            TaskKind::Token => {
+            TaskKind::Tag => {
                 let tags: Vec<String> = sinr_models::decode_tags(l, &run.spec.labels)
                     .into_iter()
                     .zip(&ex.surface)
@@ -743,13 +385,14 @@ pub fn predict(
     Ok(())
 }
 
+/// `sinr explain`: the exact split of a prediction, as text (and as a page, and as JSON).
 pub fn explain(
     run_dir: &Path,
     text: &str,
     html: Option<&Path>,
     json: Option<&Path>,
     embeddings: Option<&Path>,
-    device_name: &str,
+    device_name: DeviceName,
 ) -> Result<()> {
     let device = sinr_models::device_from_name(device_name)?;
     let run = load_run(run_dir, embeddings, &device)
@@ -761,12 +404,12 @@ pub fn explain(
     let mut e = run
         .model
         .explain(&run.spec, &run.embeddings, &ex, &device)?;
-    if run.spec.kind == TaskKind::Sequence {
+    if run.spec.kind == TaskKind::Classify {
         e.lexical_names = run.encoder.lexical_names(text);
     }
     let words: std::collections::HashMap<u32, &Vec<String>> =
         e.dimension_words.iter().map(|(k, w)| (*k, w)).collect();
-    for o in e.outputs.iter().take(if run.spec.kind == TaskKind::Token {
+    for o in e.outputs.iter().take(if run.spec.kind == TaskKind::Tag {
         50
     } else {
         1
@@ -824,12 +467,16 @@ pub fn explain(
                 println!("    {:+.4}  [{k}] {}", v[o.predicted], words.join(", "));
             }
         }
-        if run.spec.kind == TaskKind::Sequence {
-            let mut comps: Vec<&(String, Vec<f32>)> = o.components.iter().collect();
-            comps.sort_by(|a, b| b.1[o.predicted].abs().total_cmp(&a.1[o.predicted].abs()));
+        if run.spec.kind == TaskKind::Classify {
+            let mut comps: Vec<&sinr_schema::Component> = o.components.iter().collect();
+            comps.sort_by(|a, b| {
+                b.values[o.predicted]
+                    .abs()
+                    .total_cmp(&a.values[o.predicted].abs())
+            });
             println!("  components:");
-            for (n, v) in comps.iter().take(6) {
-                println!("    {:+.4}  {n}", v[o.predicted]);
+            for x in comps.iter().take(6) {
+                println!("    {:+.4}  {}", x.values[o.predicted], x.name);
             }
         }
         if !o.lexical.is_empty() {
@@ -847,12 +494,11 @@ pub fn explain(
         }
     }
     if let Some(p) = json {
-        let text = serde_json::to_string_pretty(&e)?;
-        sinr_util::write_atomically(p, |w| w.write_all(text.as_bytes()))?;
+        sinr_schema::write(p, &e)?;
     }
     if let Some(p) = html {
         let page = crate::html::page(&e, text);
-        sinr_util::write_atomically(p, |w| w.write_all(page.as_bytes()))?;
+        sinr_util::write_file_atomically(p, page.as_bytes())?;
         eprintln!("wrote {}", p.display());
     }
     Ok(())

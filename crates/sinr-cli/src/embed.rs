@@ -351,13 +351,6 @@ fn set<T>(field: &mut T, value: Option<T>) {
     }
 }
 
-/// Peak resident memory of this process in KiB (Linux), if known.
-pub fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 fn check_output_dir(out: &Path) -> Result<()> {
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
     if let Some(dir) = dir
@@ -566,7 +559,7 @@ fn train_cmd(args: &TrainArgs, quiet: bool) -> Result<()> {
     let save_s = t.elapsed().as_secs_f64();
     let total_s = start.elapsed().as_secs_f64();
     let r = &model.report;
-    let peak = peak_rss_kib();
+    let peak = sinr_util::peak_rss_kib();
     let summary = serde_json::json!({
         "corpus": args.corpus,
         "out": args.out,

@@ -210,7 +210,8 @@ pub fn page(e: &Explanation, text: &str) -> String {
         // The attention classifier's components are the attention (and the mean, if it reads
         // it) and the bias: shown when there is more than one path.
         if e.model != "attention" || o.components.len() > 2 {
-            let mut comps: Vec<&(String, Vec<f32>)> = o.components.iter().collect();
+            let mut comps: Vec<(&String, &Vec<f32>)> =
+                o.components.iter().map(|c| (&c.name, &c.values)).collect();
             comps.sort_by(|a, b| b.1[o.predicted].abs().total_cmp(&a.1[o.predicted].abs()));
             let max_k = comps.first().map_or(0.0, |c| c.1[o.predicted].abs());
             s.push_str("<h3>Components</h3><table><tr><th>component</th><th class=\"num\">to the prediction</th><th></th></tr>\n");

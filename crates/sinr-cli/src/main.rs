@@ -12,6 +12,7 @@ mod progress;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use sinr_schema::DeviceName;
 
 /// Interpretable text classifiers on SINr embeddings.
 #[derive(Debug, Parser)]
@@ -23,9 +24,10 @@ struct Cli {
     /// No progress bars or stage lines on stderr.
     #[arg(long, short, global = true)]
     quiet: bool,
-    /// Device of the classifiers: cpu (the default CPU backend), flex, ndarray, wgpu, cuda.
-    #[arg(long, global = true, default_value = "cpu")]
-    device: String,
+    /// Device of the classifiers (`cpu`: the default CPU backend; the others need their cargo
+    /// feature).
+    #[arg(long, global = true, value_enum, default_value_t = DeviceName::Cpu)]
+    device: DeviceName,
     #[command(subcommand)]
     command: Command,
 }
@@ -95,14 +97,14 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Embed { command } => embed::run(command, cli.quiet),
-        Command::Train(args) => classify::train(&args, &cli.device, cli.quiet),
-        Command::Evaluate(args) => classify::evaluate(&args, &cli.device, cli.quiet),
-        Command::Analyze(args) => classify::analyze(&args, &cli.device, cli.quiet),
+        Command::Train(args) => classify::train(&args, cli.device, cli.quiet),
+        Command::Evaluate(args) => classify::evaluate(&args, cli.device, cli.quiet),
+        Command::Analyze(args) => classify::analyze(&args, cli.device, cli.quiet),
         Command::Predict {
             run,
             input,
             embeddings,
-        } => classify::predict(&run, &input, embeddings.as_deref(), &cli.device),
+        } => classify::predict(&run, &input, embeddings.as_deref(), cli.device),
         Command::Explain {
             run,
             text,
@@ -115,7 +117,7 @@ fn main() -> ExitCode {
             html.as_deref(),
             json.as_deref(),
             embeddings.as_deref(),
-            &cli.device,
+            cli.device,
         ),
     };
     match result {

@@ -298,7 +298,7 @@ fn train_predict_explain_and_bad_input() {
 
     // The measurement of explanations: exact contributions are complete, every method is
     // scored, and the memories are profiled.
-    let analyze = |run: &Path, n: &str| -> serde_json::Value {
+    let analyze = |run: &Path, n: &str| -> sinr_schema::ClassificationAnalysis {
         let analysis = dir.path().join("analysis.json");
         let out = sinr(&[
             "-q",
@@ -312,37 +312,33 @@ fn train_predict_explain_and_bad_input() {
             p(&analysis),
         ]);
         assert!(out.status.success(), "{}", stderr(&out));
-        serde_json::from_str(&std::fs::read_to_string(&analysis).unwrap()).unwrap()
+        // The typed file xtask reads: every field present, none unknown, this version.
+        sinr_schema::read(&analysis).unwrap()
     };
     let a = analyze(&run, "5");
-    assert_eq!(
-        a["version"],
-        sinr_models::analysis::ANALYSIS_VERSION,
-        "the analysis says which version made it"
-    );
-    let examples = a["examples"].as_array().unwrap();
-    assert!(!examples.is_empty());
-    for x in examples {
-        let x = &x["analysis"];
-        assert!(x["completeness_error"].as_f64().unwrap() < 1e-4);
-        for m in ["exact", "gradient×input", "leave-one-out", "random"] {
-            assert_eq!(
-                x["comprehensiveness"][m].as_array().unwrap().len(),
-                5,
-                "{m}"
-            );
+    assert_eq!(a.version, sinr_schema::ANALYSIS_VERSION);
+    assert!(!a.examples.is_empty());
+    for x in &a.examples {
+        let x = &x.analysis;
+        assert!(x.completeness_error.unwrap() < 1e-4);
+        use sinr_schema::Method;
+        for m in [
+            Method::Exact,
+            Method::GradientTimesInput,
+            Method::LeaveOneOut,
+            Method::Random,
+        ] {
+            assert_eq!(x.comprehensiveness[&m].len(), 5, "{m}");
         }
     }
-    let memories = a["memories"].as_array().unwrap();
-    assert!(!memories.is_empty() && memories[0]["top_tokens"].as_array().is_some());
+    assert!(!a.memories.is_empty() && !a.memories[0].top_tokens.is_empty());
     // An n-gram model's analysis keeps its largest feature terms, each named.
     let a = analyze(&dir.path().join("attention-ngrams"), "3");
-    for x in a["examples"].as_array().unwrap() {
-        let terms = x["analysis"]["lexical"].as_array().unwrap();
-        let names = x["lexical_names"].as_array().unwrap();
+    for x in &a.examples {
+        let terms = &x.analysis.lexical;
+        let names = &x.lexical_names;
         assert!(!terms.is_empty() && terms.len() <= 30 && names.len() == terms.len());
         assert!(names.iter().all(|n| {
-            let n = n.as_str().unwrap();
             ["word ", "bigram ", "chars "]
                 .iter()
                 .any(|k| n.starts_with(k))
@@ -359,9 +355,10 @@ fn train_predict_explain_and_bad_input() {
             stderr(&out)
         );
     };
+    // An unknown device is a usage error listing the known ones.
     bad(
         &["--device", "tpu", "predict", p(&run), "war"],
-        "unknown device",
+        "possible values: cpu, flex, ndarray, wgpu, cuda",
     );
     bad(
         &["--device", "wgpu", "predict", p(&run), "war"],
@@ -541,10 +538,11 @@ fn tag_a_conll_file_with_the_fine_window() {
         p(&scores),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&scores).unwrap()).unwrap();
-    assert!(s["span_f1"].as_f64().is_some(), "{s}");
-    assert!(s["span_f1_argmax"].as_f64().is_some(), "{s}");
+    // The report is the typed one xtask reads: every field present, none unknown.
+    let s: sinr_schema::Evaluation = sinr_schema::read(&scores).unwrap();
+    let t = s.scores.tag().expect("tagging scores");
+    assert!((0.0..=1.0).contains(&t.span_f1) && (0.0..=1.0).contains(&t.span_f1_argmax));
+    assert_eq!(s.model, "transformer");
     // Predicted tags follow the BIO order: an I-X only continues a B-X or an I-X.
     let out = sinr(&[
         "-q",

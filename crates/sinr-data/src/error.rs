@@ -28,6 +28,19 @@ pub enum Error {
         known: Vec<String>,
     },
 
+    /// Data that is neither a file nor a built-in task.
+    #[error("`{name}`: no such file, and not a built-in data set ({})", known.join(", "))]
+    UnknownData {
+        /// What was asked for.
+        name: String,
+        /// The built-in tasks.
+        known: Vec<String>,
+    },
+
+    /// No `datasets.toml` in the working directory or above it.
+    #[error("datasets.toml not found (run from the workspace, or give a file)")]
+    NoManifest,
+
     /// A file name that the dataset does not have.
     #[error("dataset `{dataset}` has no file `{file}`")]
     UnknownFile {

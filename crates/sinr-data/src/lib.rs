@@ -16,6 +16,7 @@ mod fetch;
 mod hash;
 mod manifest;
 pub mod readers;
+mod source;
 pub mod splits;
 pub mod tasks;
 
@@ -24,3 +25,4 @@ pub use error::{Error, Result};
 pub use fetch::{Cache, Clients, FetchReport, FileState, FileStatus};
 pub use hash::{sha256_bytes, sha256_file, sha256_tree};
 pub use manifest::{Dataset, FileSpec, Manifest, Route, Source, Task, find_manifest};
+pub use source::{DataSource, TAGGING_TASKS, TaskData};

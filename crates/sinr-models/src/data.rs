@@ -8,10 +8,11 @@
 //! digits, sentence start) join the input as extra, named dimensions.
 
 use burn::prelude::*;
-use serde::{Deserialize, Serialize};
+
+use sinr_data::TaskData;
 use sinr_embed::{SinrModel, StopSet, TokenizerConfig, Vocabulary};
 
-use crate::config::{LexicalConfig, ModelConfig};
+use crate::models::{LexicalConfig, ModelConfig};
 
 /// Names of the surface features of token tasks, in column order.
 pub const SURFACE_FEATURES: [&str; 4] = [
@@ -21,15 +22,7 @@ pub const SURFACE_FEATURES: [&str; 4] = [
     "feature:sentence-start",
 ];
 
-/// Sequence classification (one label per text) or token classification (one tag per token).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TaskKind {
-    /// One label per text.
-    Sequence,
-    /// One label per token (BIO tags).
-    Token,
-}
+pub use sinr_schema::TaskKind;
 
 /// One encoded example.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -75,7 +68,7 @@ impl Example {
                 .filter(|&i| pick(i))
                 .map(|i| self.features[i])
                 .collect(),
-            labels: if kind == TaskKind::Token {
+            labels: if kind == TaskKind::Tag {
                 (0..self.labels.len())
                     .filter(|&i| pick(i))
                     .map(|i| self.labels[i])
@@ -147,6 +140,36 @@ pub fn lexical_feature_name(kind: u8, text: &str) -> String {
     }
 }
 
+/// A task's training and dev examples, encoded for a model.
+#[derive(Debug, Clone)]
+pub struct EncodedTask {
+    /// The task's name.
+    pub name: String,
+    /// Classification or tagging.
+    pub kind: TaskKind,
+    /// Label (or tag) names, sorted: an example's label is an index into them.
+    pub labels: Vec<String>,
+    /// Training examples.
+    pub train: Vec<Example>,
+    /// Development examples.
+    pub dev: Vec<Example>,
+}
+
+impl EncodedTask {
+    /// Keeps a seeded random subset of at most `n` training examples, in their order.
+    pub fn subsample_train(&mut self, n: usize, seed: u64) {
+        if n >= self.train.len() {
+            return;
+        }
+        let mut order: Vec<usize> = (0..self.train.len()).collect();
+        sinr_util::SplitMix64::new(seed).shuffle(&mut order);
+        order.truncate(n);
+        order.sort_unstable();
+        let train = std::mem::take(&mut self.train);
+        self.train = order.into_iter().map(|i| train[i].clone()).collect();
+    }
+}
+
 /// Maps texts to embedding rows with the tokenizer the embeddings were trained with.
 #[derive(Debug, Clone)]
 pub struct Encoder {
@@ -178,9 +201,7 @@ impl Encoder {
     /// lexical features of an attention classifier with n-gram weights.
     pub fn for_model(model: &SinrModel, config: &ModelConfig, max_len: usize) -> Self {
         let mut enc = Self::new(model, max_len);
-        if let ModelConfig::Attention(c) = config {
-            enc.lexical.clone_from(&c.ngrams);
-        }
+        enc.lexical = config.lexical().cloned();
         enc
     }
 
@@ -401,13 +422,13 @@ pub fn make_batch(examples: &[&Example], kind: TaskKind, device: &Device) -> Bat
         for (j, &r) in e.rows.iter().enumerate() {
             tokens[i * t + j] = i64::from(r);
             mask[i * t + j] = false;
-            if kind == TaskKind::Token {
+            if kind == TaskKind::Tag {
                 feats[(i * t + j) * 4..(i * t + j + 1) * 4].copy_from_slice(&e.features[j]);
                 positions.push((i * t + j) as i64);
                 targets.push(e.labels[j] as i64);
             }
         }
-        if kind == TaskKind::Sequence {
+        if kind == TaskKind::Classify {
             targets.push(e.labels[0] as i64);
         }
     }
@@ -446,15 +467,62 @@ pub fn make_batch(examples: &[&Example], kind: TaskKind, device: &Device) -> Bat
     Batch {
         tokens: Tensor::from_data(TensorData::new(tokens, [b, t]), device),
         mask: Tensor::from_data(TensorData::new(mask, [b, t]), device),
-        features: (kind == TaskKind::Token).then(|| {
+        features: (kind == TaskKind::Tag).then(|| {
             Tensor::from_data(
                 TensorData::new(feats, [b, t, SURFACE_FEATURES.len()]),
                 device,
             )
         }),
         targets: Tensor::from_data(TensorData::new(targets, [n]), device),
-        positions: (kind == TaskKind::Token)
+        positions: (kind == TaskKind::Tag)
             .then(|| Tensor::from_data(TensorData::new(positions, [n]), device)),
         lexical,
+    }
+}
+
+impl Encoder {
+    /// The training and dev examples of a task (labels as indices into the task's sorted
+    /// labels).
+    pub fn encode_task(&self, data: &TaskData) -> EncodedTask {
+        let index = |labels: &[String], l: &str| {
+            labels
+                .iter()
+                .position(|x| x == l)
+                .expect("labels come from the data")
+        };
+        match data {
+            TaskData::Classify(t) => {
+                let f = |xs: &[sinr_data::readers::LabeledText]| {
+                    xs.iter()
+                        .map(|x| self.encode_text(&x.text, index(&t.labels, &x.label)))
+                        .collect()
+                };
+                EncodedTask {
+                    name: t.name.clone(),
+                    kind: TaskKind::Classify,
+                    labels: t.labels.clone(),
+                    train: f(&t.train),
+                    dev: f(&t.dev),
+                }
+            }
+            TaskData::Tag(t) => {
+                let f = |xs: &[sinr_data::readers::TaggedSentence]| {
+                    xs.iter()
+                        .map(|s| {
+                            let labels: Vec<usize> =
+                                s.tags.iter().map(|x| index(&t.tags, x)).collect();
+                            self.encode_tokens(&s.tokens, &labels)
+                        })
+                        .collect()
+                };
+                EncodedTask {
+                    name: t.name.clone(),
+                    kind: TaskKind::Tag,
+                    labels: t.tags.clone(),
+                    train: f(&t.train),
+                    dev: f(&t.dev),
+                }
+            }
+        }
     }
 }

@@ -2,11 +2,9 @@
 //! binaries call [`device_from_name`].
 
 use burn::prelude::Device;
+use sinr_schema::DeviceName;
 
 use crate::error::{Error, Result};
-
-/// The device names this build understands (whether compiled in or not).
-pub const DEVICE_NAMES: &[&str] = &["cpu", "flex", "ndarray", "wgpu", "cuda"];
 
 /// The backends compiled into this build.
 pub fn compiled_backends() -> Vec<&'static str> {
@@ -26,22 +24,22 @@ pub fn compiled_backends() -> Vec<&'static str> {
     v
 }
 
-/// `cpu` (the default CPU backend: `flex` if compiled in, else `ndarray`), `flex`, `ndarray`,
-/// `wgpu` or `cuda`.
+/// The device of a name: `cpu` (the default CPU backend: `flex` if compiled in, else
+/// `ndarray`), `flex`, `ndarray`, `wgpu` or `cuda`.
 ///
 /// # Errors
-/// An unknown name, or a backend this build was compiled without (the message says which
+/// A backend this build was compiled without (the message says which
 /// cargo feature adds it).
-pub fn device_from_name(name: &str) -> Result<Device> {
+pub fn device_from_name(name: DeviceName) -> Result<Device> {
     let missing = |feature: &str| Error::Device {
-        name: name.to_owned(),
+        name: name.to_string(),
         reason: format!(
             "this build was compiled without it (rebuild with `--features {feature}`; compiled in: {})",
             compiled_backends().join(", ")
         ),
     };
     match name {
-        "cpu" => {
+        DeviceName::Cpu => {
             #[cfg(feature = "flex")]
             return Ok(Device::flex());
             #[cfg(all(not(feature = "flex"), feature = "ndarray"))]
@@ -50,34 +48,30 @@ pub fn device_from_name(name: &str) -> Result<Device> {
             #[allow(unreachable_code)]
             Err(missing("flex"))
         }
-        "flex" => {
+        DeviceName::Flex => {
             #[cfg(feature = "flex")]
             return Ok(Device::flex());
             #[allow(unreachable_code)]
             Err(missing("flex"))
         }
-        "ndarray" => {
+        DeviceName::Ndarray => {
             #[cfg(feature = "ndarray")]
             #[allow(deprecated)]
             return Ok(Device::ndarray());
             #[allow(unreachable_code)]
             Err(missing("ndarray"))
         }
-        "wgpu" => {
+        DeviceName::Wgpu => {
             #[cfg(feature = "wgpu")]
             return Ok(Device::wgpu(burn::prelude::DeviceKind::DefaultDevice));
             #[allow(unreachable_code)]
             Err(missing("wgpu"))
         }
-        "cuda" => {
+        DeviceName::Cuda => {
             #[cfg(feature = "cuda")]
             return Ok(Device::cuda(0));
             #[allow(unreachable_code)]
             Err(missing("cuda"))
         }
-        other => Err(Error::Device {
-            name: other.to_owned(),
-            reason: format!("unknown device (known: {})", DEVICE_NAMES.join(", ")),
-        }),
     }
 }

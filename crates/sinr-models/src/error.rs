@@ -54,9 +54,24 @@ pub enum Error {
         /// The cause.
         cause: std::io::Error,
     },
+    /// An error about one item of the input (`line 12`, `sentence at line 40`).
+    #[error("{what}")]
+    In {
+        /// Which item.
+        what: String,
+        /// The error.
+        #[source]
+        source: Box<Error>,
+    },
     /// From the embedding crate.
     #[error(transparent)]
     Embed(#[from] sinr_embed::Error),
+    /// From the data crate.
+    #[error(transparent)]
+    Data(#[from] sinr_data::Error),
+    /// From the schema crate (reading or writing a report).
+    #[error(transparent)]
+    Schema(#[from] sinr_schema::Error),
 }
 
 impl Error {
@@ -64,6 +79,13 @@ impl Error {
         Self::Config {
             field,
             reason: reason.into(),
+        }
+    }
+    /// This error, about one item of the input.
+    pub(crate) fn at(self, what: impl Into<String>) -> Self {
+        Self::In {
+            what: what.into(),
+            source: Box::new(self),
         }
     }
     pub(crate) fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {

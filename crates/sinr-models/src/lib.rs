@@ -1,12 +1,15 @@
 //! Interpretable text classifiers on SINr embeddings: model assembly from serde configs,
 //! training, inference and exact explanations.
 //!
-//! * [`config`] — model and training configurations;
+//! * [`models`] — one file per model (its configuration, forward pass and exact explanation):
+//!   the attention classifier, the SINr transformer, the hierarchical model, the dense
+//!   baseline, behind the [`Model`] trait, dispatched by [`AnyModel`];
+//! * [`config`] — the training configuration;
 //! * [`data`] — texts and tagged sentences to padded batches;
-//! * [`models`] — the attention classifier, the SINr transformer, the hierarchical model, the
-//!   dense baseline;
 //! * [`train`] — the training loop (Adam, clipping, early stopping, checkpoints, resume);
-//! * [`explain`] — exact additive explanations;
+//! * [`explain`] — labelling exact explanations for people;
+//! * [`analysis`] — measuring explanations (faithfulness, agreement, plausibility);
+//! * [`evaluation`] — scoring a run on a split;
 //! * [`run`] — run directories: train, load, predict, explain;
 //! * [`device`] — choosing a backend by name (binaries only).
 
@@ -15,6 +18,7 @@ pub mod config;
 pub mod data;
 pub mod device;
 mod error;
+pub mod evaluation;
 pub mod explain;
 pub mod input;
 pub mod models;
@@ -22,13 +26,14 @@ pub mod run;
 pub mod train;
 
 pub use burn::prelude::Device;
-pub use config::{
-    AttentionConfig, DenseConfig, HierarchicalConfig, LexicalConfig, ModelConfig, TrainConfig,
-    TransformerConfig,
-};
-pub use data::{Batch, Encoder, Example, LexicalBatch, TaskKind, make_batch};
+pub use config::TrainConfig;
+pub use data::{Batch, EncodedTask, Encoder, Example, LexicalBatch, make_batch};
 pub use device::{compiled_backends, device_from_name};
 pub use error::{Error, Result};
-pub use explain::{Explanation, OutputExplanation};
-pub use run::{AnyModel, LoadedRun, RunSpec, load_run, load_spec, train_run};
+pub use models::{
+    AnyModel, AttentionConfig, Config, DenseConfig, HierarchicalConfig, LexicalConfig, Model,
+    ModelConfig, TransformerConfig,
+};
+pub use run::{LoadedRun, RunSpec, load_run, load_spec, resources, train_run};
+pub use sinr_schema::{Explanation, OutputExplanation, TaskKind};
 pub use train::{EpochMetrics, TrainState, decode_tags, evaluate, fit};

@@ -18,26 +18,14 @@ use std::path::{Path, PathBuf};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 use sinr_embed::SinrModel;
+use sinr_schema::{DeviceName, RESOURCES_VERSION, Resources, TaskKind};
 use sinr_util::Progress;
 
-use crate::config::{ModelConfig, TrainConfig};
-use crate::data::{Encoder, Example, TaskKind};
+use crate::config::TrainConfig;
+use crate::data::{Encoder, Example};
 use crate::error::{Error, Result};
-use crate::explain::{
-    AttentionMaps, Explanation, OutputExplanation, explain_attention, explain_hierarchical,
-    explain_transformer,
-};
-use crate::input::{dimension_labels, embedding_rows};
-use crate::models::{
-    AttentionClassifier, Classifier, DenseBaseline, HierarchicalClassifier, SinrTransformer,
-};
-use crate::train::{FitContext, TrainState, fit, load_module, predict_logits, save_module};
-
-/// The name of the attention classifier's word-weights dimension (after its communities).
-pub const WORD_WEIGHTS: &str = "word weights (the words themselves)";
-
-/// The name of the attention classifier's n-gram-weights dimension (after the word weights').
-pub const NGRAM_WEIGHTS: &str = "n-gram weights (bigrams, character n-grams)";
+use crate::models::{AnyModel, ModelConfig};
+use crate::train::{FitContext, TrainState, write_atomic};
 
 /// Version of the run directory layout.
 pub const RUN_FORMAT: u32 = 1;
@@ -151,373 +139,6 @@ impl RunSpec {
     }
 }
 
-/// Any of the four models.
-#[derive(Debug, Clone)]
-pub enum AnyModel {
-    /// Task-vector attention classifier.
-    Attention(AttentionClassifier),
-    /// SINr transformer.
-    Transformer(SinrTransformer),
-    /// Hierarchical model.
-    Hierarchical(HierarchicalClassifier),
-    /// Dense baseline.
-    Dense(DenseBaseline),
-}
-
-/// The input level of a model.
-pub(crate) fn model_level(cfg: &ModelConfig) -> usize {
-    match cfg {
-        ModelConfig::Attention(c) => c.level,
-        ModelConfig::Transformer(c) => c.level,
-        ModelConfig::Hierarchical(_) | ModelConfig::Dense(_) => 0,
-    }
-}
-
-impl AnyModel {
-    /// Builds a freshly initialised model for `spec` on `device`.
-    pub fn build(spec: &RunSpec, emb: &SinrModel, device: &Device) -> Result<Self> {
-        let classes = spec.labels.len();
-        Ok(match &spec.model {
-            ModelConfig::Attention(c) => {
-                if spec.kind == TaskKind::Token {
-                    return Err(Error::config(
-                        "model",
-                        "the attention classifier is for sequence tasks; use the transformer for token tasks",
-                    ));
-                }
-                let rows = embedding_rows(emb, c.level, c.sparsify)?;
-                let m = AttentionClassifier::new(
-                    &rows,
-                    classes,
-                    c.non_negative,
-                    c.l1,
-                    spec.train.seed,
-                    device,
-                );
-                let m = if c.mean_pooling {
-                    m.with_mean_pooling()
-                } else {
-                    m
-                };
-                let m = if c.word_weights {
-                    m.with_word_weights()
-                } else {
-                    m
-                };
-                AnyModel::Attention(match &c.ngrams {
-                    Some(n) => {
-                        let mut m = m.with_ngram_weights(n.buckets, n.scale as f32, n.tfidf);
-                        m.ngram_l2 = n.l2;
-                        m
-                    }
-                    None => m,
-                })
-            }
-            ModelConfig::Transformer(c) => {
-                let rows = embedding_rows(emb, c.level, c.sparsify)?;
-                if rows.dims > 2048 {
-                    return Err(Error::config(
-                        "level",
-                        format!(
-                            "gives a {}-dimensional stream; choose a coarser Louvain level (the stream is dense)",
-                            rows.dims
-                        ),
-                    ));
-                }
-                let m = SinrTransformer::new(
-                    &rows,
-                    classes,
-                    spec.kind,
-                    c.layers,
-                    c.heads,
-                    c.memories,
-                    c.l1,
-                    spec.train.seed,
-                    device,
-                )
-                .with_window(c.window);
-                let m = match c.fine_level {
-                    Some(l) => m.with_fine(&embedding_rows(emb, l, c.sparsify)?),
-                    None => m,
-                };
-                AnyModel::Transformer(m)
-            }
-            ModelConfig::Hierarchical(c) => {
-                if spec.kind == TaskKind::Token {
-                    return Err(Error::config(
-                        "model",
-                        "the hierarchical model is for sequence tasks",
-                    ));
-                }
-                let rows = embedding_rows(emb, emb.level, c.sparsify)?;
-                let available = emb.dendrogram.levels.len() - 1 - emb.level;
-                let n = c.levels.unwrap_or(available).min(available);
-                if n == 0 {
-                    return Err(Error::config(
-                        "levels",
-                        "the embeddings have a single Louvain level; train them with `--louvain multilevel`",
-                    ));
-                }
-                let mut parents = Vec::new();
-                // Level of the model's columns → next level, then level to level.
-                let first = emb.dendrogram.parents(emb.level)?;
-                parents.push((
-                    emb.columns
-                        .iter()
-                        .map(|&c| first[c as usize])
-                        .collect::<Vec<u32>>(),
-                    emb.dendrogram.levels[emb.level + 1].n_communities,
-                ));
-                for l in emb.level + 1..emb.level + n {
-                    parents.push((
-                        emb.dendrogram.parents(l)?,
-                        emb.dendrogram.levels[l + 1].n_communities,
-                    ));
-                }
-                let m = HierarchicalClassifier::new(
-                    &rows,
-                    &parents,
-                    classes,
-                    c.l1,
-                    spec.train.seed,
-                    device,
-                );
-                AnyModel::Hierarchical(if c.every_level {
-                    m.with_every_level()
-                } else {
-                    m
-                })
-            }
-            ModelConfig::Dense(c) => AnyModel::Dense(DenseBaseline::new(
-                emb.vocab.len() + 1,
-                spec.train.max_len,
-                classes,
-                spec.kind,
-                c.dim,
-                c.layers,
-                c.heads,
-                c.ff,
-                c.dropout,
-                device,
-            )),
-        })
-    }
-
-    /// Model kind.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            AnyModel::Attention(_) => "attention",
-            AnyModel::Transformer(_) => "transformer",
-            AnyModel::Hierarchical(_) => "hierarchical",
-            AnyModel::Dense(_) => "dense",
-        }
-    }
-
-    /// Number of trainable parameters.
-    pub fn num_params(&self) -> usize {
-        match self {
-            // The n-grams' IDF is fitted, not trained.
-            AnyModel::Attention(m) => {
-                m.num_params()
-                    - m.embedding.num_params()
-                    - m.ngram_idf.as_ref().map_or(0, |p| p.dims()[0])
-            }
-            AnyModel::Transformer(m) => {
-                m.num_params()
-                    - m.embedding.num_params()
-                    - m.fine.as_ref().map_or(0, Module::num_params)
-            }
-            AnyModel::Hierarchical(m) => m.num_params() - m.embedding.num_params(),
-            AnyModel::Dense(m) => m.num_params(),
-        }
-    }
-
-    /// Logits of examples (see [`predict_logits`]).
-    pub fn predict(
-        &self,
-        examples: &[Example],
-        kind: TaskKind,
-        batch_size: usize,
-        device: &Device,
-    ) -> Vec<Vec<f32>> {
-        match self {
-            AnyModel::Attention(m) => predict_logits(m, examples, kind, batch_size, device),
-            AnyModel::Transformer(m) => predict_logits(m, examples, kind, batch_size, device),
-            AnyModel::Hierarchical(m) => predict_logits(m, examples, kind, batch_size, device),
-            AnyModel::Dense(m) => predict_logits(m, examples, kind, batch_size, device),
-        }
-    }
-
-    /// Saves the parameters (atomically; without the frozen SINr vectors, see [`save_module`]).
-    pub fn save(&self, path: &Path) -> Result<()> {
-        match self.clone() {
-            AnyModel::Attention(m) => save_module(m, path),
-            AnyModel::Transformer(m) => save_module(m, path),
-            AnyModel::Hierarchical(m) => save_module(m, path),
-            AnyModel::Dense(m) => save_module(m, path),
-        }
-    }
-
-    /// Loads parameters into this (freshly built) model.
-    pub fn load(self, path: &Path) -> Result<Self> {
-        Ok(match self {
-            AnyModel::Attention(m) => AnyModel::Attention(load_module(m, path)?),
-            AnyModel::Transformer(m) => AnyModel::Transformer(load_module(m, path)?),
-            AnyModel::Hierarchical(m) => AnyModel::Hierarchical(load_module(m, path)?),
-            AnyModel::Dense(m) => AnyModel::Dense(load_module(m, path)?),
-        })
-    }
-
-    /// The exact terms of one example's outputs and the model's attention maps, without the
-    /// words that label the dimensions (what measuring explanations over many examples needs);
-    /// also the width of the community split.
-    ///
-    /// # Errors
-    /// For the dense baseline, which has no exact decomposition (post-hoc methods only).
-    pub fn explain_terms(
-        &self,
-        spec: &RunSpec,
-        example: &Example,
-        device: &Device,
-    ) -> Result<(Vec<OutputExplanation>, AttentionMaps, usize)> {
-        if example.rows.is_empty() {
-            return Err(Error::Empty("no known word in the text: nothing to explain (the prediction is the model's prior, its biases)".into()));
-        }
-        let batch = crate::data::make_batch(&[example], spec.kind, device);
-        Ok(match self {
-            AnyModel::Attention(m) => {
-                let (o, alpha) = explain_attention(m, &batch);
-                // The communities, then the word and n-gram weights' dimensions, if any.
-                let dims = o.communities.len();
-                (vec![o], vec![("pooling".to_owned(), vec![alpha])], dims)
-            }
-            AnyModel::Transformer(m) => {
-                // Token tasks: explain the tags the model decides (the best valid BIO path).
-                let tags = (spec.kind == TaskKind::Token).then(|| {
-                    let logits = self.predict(std::slice::from_ref(example), spec.kind, 1, device);
-                    crate::decode_tags(&logits[0], &spec.labels)
-                });
-                let (o, a) = explain_transformer(m, &batch, tags.as_deref());
-                (o, a, m.width)
-            }
-            AnyModel::Hierarchical(m) => {
-                let (o, alpha) = explain_hierarchical(m, &batch);
-                let top = m.readout.weight.dims()[0];
-                (vec![o], vec![("pooling".to_owned(), vec![alpha])], top)
-            }
-            AnyModel::Dense(_) => {
-                return Err(Error::config(
-                    "model",
-                    "the dense baseline has no exact decomposition; its explanations are post-hoc",
-                ));
-            }
-        })
-    }
-
-    /// The exact explanation of one example, its dimensions labelled by their words.
-    ///
-    /// # Errors
-    /// For the dense baseline, which has no exact decomposition (post-hoc methods only).
-    pub fn explain(
-        &self,
-        spec: &RunSpec,
-        emb: &SinrModel,
-        example: &Example,
-        device: &Device,
-    ) -> Result<Explanation> {
-        let (outputs, attention, dims) = self.explain_terms(spec, example, device)?;
-        let level = model_level(&spec.model);
-        // Which Louvain level the community split is at.
-        let comm_level = match self {
-            AnyModel::Hierarchical(m) => emb.level + m.levels.len(),
-            _ => level,
-        };
-        let labels = dimension_labels(emb, comm_level, 8)?;
-        let mut dimensions: Vec<String> = (0..labels.len())
-            .map(|k| format!("community {k} (level {comm_level})"))
-            .collect();
-        // Named dimensions after the communities: the word and n-gram weights of the attention
-        // classifier, the surface features of the tagging transformer.
-        if dims > labels.len() {
-            match self {
-                AnyModel::Attention(m) => {
-                    if m.word_readout.is_some() {
-                        dimensions.push(WORD_WEIGHTS.to_owned());
-                    }
-                    if m.ngram_readout.is_some() {
-                        dimensions.push(NGRAM_WEIGHTS.to_owned());
-                    }
-                }
-                _ => dimensions.extend(
-                    crate::data::SURFACE_FEATURES
-                        .iter()
-                        .map(|s| (*s).to_owned()),
-                ),
-            }
-        }
-        // Words of the dimensions that matter most in any output (top 20 per output by |term|),
-        // and of every dimension named in the token terms.
-        let mut wanted: Vec<u32> = Vec::new();
-        for o in &outputs {
-            let mut idx: Vec<(u32, f32)> = o
-                .communities
-                .iter()
-                .enumerate()
-                .map(|(k, r)| (k as u32, r[o.predicted].abs()))
-                .collect();
-            idx.sort_by(|a, b| b.1.total_cmp(&a.1));
-            wanted.extend(idx.iter().take(20).map(|x| x.0));
-            wanted.extend(o.token_communities.iter().flatten().map(|x| x.0));
-        }
-        wanted.sort_unstable();
-        wanted.dedup();
-        let dimension_words = wanted
-            .into_iter()
-            .filter(|&k| (k as usize) < labels.len())
-            .map(|k| (k, labels[k as usize].clone()))
-            .collect();
-        // The fine-level window's communities (tagging with `fine_level`): the words of the
-        // ten largest terms of every output.
-        let fine_level = match &spec.model {
-            ModelConfig::Transformer(c) if spec.kind == TaskKind::Token => c.fine_level,
-            _ => None,
-        };
-        let mut fine_dimension_words = Vec::new();
-        if let Some(l) = fine_level {
-            let labels = dimension_labels(emb, l, 8)?;
-            let mut wanted: Vec<u32> = Vec::new();
-            for o in &outputs {
-                let mut terms: Vec<(u32, f32)> = o
-                    .fine_communities
-                    .iter()
-                    .map(|(k, r)| (*k, r[o.predicted].abs()))
-                    .collect();
-                terms.sort_by(|a, b| b.1.total_cmp(&a.1));
-                wanted.extend(terms.iter().take(10).map(|x| x.0));
-            }
-            wanted.sort_unstable();
-            wanted.dedup();
-            fine_dimension_words = wanted
-                .into_iter()
-                .filter(|&k| (k as usize) < labels.len())
-                .map(|k| (k, labels[k as usize].clone()))
-                .collect();
-        }
-        Ok(Explanation {
-            model: self.kind().to_owned(),
-            labels: spec.labels.clone(),
-            tokens: example.surface.clone(),
-            dimensions,
-            dimension_words,
-            attention,
-            outputs,
-            fine_level,
-            fine_dimension_words,
-            lexical_names: Vec::new(),
-        })
-    }
-}
-
 /// Trains the model of `spec` and writes the run directory.
 #[allow(clippy::too_many_arguments)]
 pub fn train_run(
@@ -553,10 +174,7 @@ pub fn train_run(
     let ad = device.clone().autodiff();
     ad.seed(spec.train.seed);
     let mut model = AnyModel::build(spec, emb, &ad)?;
-    // TF-IDF n-gram weights: the IDF of the training texts (saved with the model).
-    if let AnyModel::Attention(m) = &mut model {
-        m.fit_idf(train);
-    }
+    model.fit_statistics(train);
     let ctx = FitContext {
         cfg: &spec.train,
         kind: spec.kind,
@@ -566,15 +184,9 @@ pub fn train_run(
         progress,
         stop_after,
     };
-    let (best, state) = match model {
-        AnyModel::Attention(m) => fit_any(m, train, dev, &ctx, device, AnyModel::Attention)?,
-        AnyModel::Transformer(m) => fit_any(m, train, dev, &ctx, device, AnyModel::Transformer)?,
-        AnyModel::Hierarchical(m) => fit_any(m, train, dev, &ctx, device, AnyModel::Hierarchical)?,
-        AnyModel::Dense(m) => fit_any(m, train, dev, &ctx, device, AnyModel::Dense)?,
-    };
-    let metrics = run_dir.join("metrics.json");
-    crate::train::write_atomic(
-        &metrics,
+    let (best, state) = model.fit(train, dev, &ctx, device)?;
+    write_atomic(
+        &run_dir.join("metrics.json"),
         serde_json::to_string_pretty(&state)
             .expect("serialisable")
             .as_bytes(),
@@ -582,16 +194,24 @@ pub fn train_run(
     Ok((best, state))
 }
 
-fn fit_any<M: Module + Classifier + Clone>(
-    m: M,
-    train: &[Example],
-    dev: &[Example],
-    ctx: &FitContext<'_>,
-    device: &Device,
-    wrap: fn(M) -> AnyModel,
-) -> Result<(AnyModel, TrainState)> {
-    let (best, state) = fit(m, train, dev, ctx, device)?;
-    Ok((wrap(best), state))
+/// What training cost, for `RUN/resources.json`: seconds per epoch (training only, mean over
+/// every epoch done, resumed ones included) and this process's peak resident memory.
+pub fn resources(
+    state: &TrainState,
+    model: &AnyModel,
+    device: DeviceName,
+    threads: usize,
+) -> Resources {
+    let secs: Vec<f64> = state.history.iter().map(|e| e.seconds).collect();
+    Resources {
+        version: RESOURCES_VERSION,
+        seconds_per_epoch: secs.iter().sum::<f64>() / secs.len().max(1) as f64,
+        epochs: state.epochs_done,
+        peak_rss_kib: sinr_util::peak_rss_kib(),
+        parameters: model.num_params(),
+        device,
+        threads,
+    }
 }
 
 /// Reads `RUN/run.json`.

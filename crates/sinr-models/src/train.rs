@@ -95,7 +95,7 @@ impl std::fmt::Debug for FitContext<'_> {
 pub fn class_weights(train: &[Example], kind: TaskKind, classes: usize) -> Vec<f32> {
     let mut counts = vec![0usize; classes];
     for e in train {
-        let labels = if kind == TaskKind::Sequence {
+        let labels = if kind == TaskKind::Classify {
             &e.labels[..1]
         } else {
             &e.labels[..]
@@ -134,8 +134,8 @@ pub fn predict_logits<M: Classifier>(
         let [_, c] = logits.dims();
         let flat = sinr_nn::to_vec(logits);
         match kind {
-            TaskKind::Sequence => out.extend(flat.chunks(c).map(<[f32]>::to_vec)),
-            TaskKind::Token => {
+            TaskKind::Classify => out.extend(flat.chunks(c).map(<[f32]>::to_vec)),
+            TaskKind::Tag => {
                 let mut at = 0;
                 for e in chunk {
                     let n = e.rows.len() * c;
@@ -179,8 +179,8 @@ pub fn evaluate<M: Classifier>(
     for (e, l) in examples.iter().zip(&logits) {
         let rows: Vec<&[f32]> = l.chunks(c).collect();
         let decoded = match kind {
-            TaskKind::Sequence => rows.iter().map(|r| argmax(r)).collect(),
-            TaskKind::Token => decode_tags(l, labels),
+            TaskKind::Classify => rows.iter().map(|r| argmax(r)).collect(),
+            TaskKind::Tag => decode_tags(l, labels),
         };
         let mut gt = Vec::new();
         let mut pt = Vec::new();
@@ -201,8 +201,8 @@ pub fn evaluate<M: Classifier>(
     }
     let acc = accuracy(&gold, &pred);
     let score = match kind {
-        TaskKind::Sequence => macro_f1(&gold, &pred, c),
-        TaskKind::Token => span_f1(&gold_tags, &pred_tags).f1,
+        TaskKind::Classify => macro_f1(&gold, &pred, c),
+        TaskKind::Tag => span_f1(&gold_tags, &pred_tags).f1,
     };
     (loss / n.max(1) as f64, acc, score)
 }

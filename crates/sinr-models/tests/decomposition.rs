@@ -5,11 +5,9 @@
 use burn::prelude::*;
 use proptest::prelude::*;
 use sinr_models::data::{Example, TaskKind, make_batch};
-use sinr_models::explain::{
-    ComponentKind, explain_attention, explain_hierarchical, explain_transformer,
-};
 use sinr_models::models::{AttentionClassifier, HierarchicalClassifier, SinrTransformer};
 use sinr_nn::{PaddedRows, to_vec};
+use sinr_schema::ComponentKind;
 
 fn device() -> Device {
     Device::flex()
@@ -71,7 +69,7 @@ fn assert_complete(o: &sinr_models::OutputExplanation) {
     for (c, &l) in o.logits.iter().enumerate() {
         let comm: f32 = o.communities.iter().map(|r| r[c]).sum::<f32>()
             + o.fine_communities.iter().map(|r| r.1[c]).sum::<f32>();
-        let comp_bias = o.components.last().expect("read-out bias").1[c];
+        let comp_bias = o.components.last().expect("read-out bias").values[c];
         assert!(
             ((l - comm - comp_bias) / scale).abs() < 1e-4,
             "community split: {l} vs {}",
@@ -83,9 +81,11 @@ fn assert_complete(o: &sinr_models::OutputExplanation) {
 /// How many of the output's components are of each kind, in `ComponentKind::ALL`'s order.
 fn kinds(o: &sinr_models::OutputExplanation) -> [usize; 5] {
     let mut n = [0; 5];
-    for (name, _) in &o.components {
-        let k = ComponentKind::of(name);
-        n[ComponentKind::ALL.iter().position(|&x| x == k).unwrap()] += 1;
+    for x in &o.components {
+        n[ComponentKind::ALL
+            .iter()
+            .position(|&k| k == x.kind)
+            .unwrap()] += 1;
     }
     n
 }
@@ -93,7 +93,7 @@ fn kinds(o: &sinr_models::OutputExplanation) -> [usize; 5] {
 /// Components of the attention classifier's explanation (attention, mean and word weights if
 /// any, bias).
 fn o_components(m: &AttentionClassifier, batch: &sinr_models::Batch) -> usize {
-    explain_attention(m, batch).0.components.len()
+    m.explain(batch).0.components.len()
 }
 
 proptest! {
@@ -137,7 +137,7 @@ proptest! {
             }
         }
         m.fit_idf(&[ex.clone(), longer.clone()]);
-        let batch = make_batch(&[&ex], TaskKind::Sequence, &d);
+        let batch = make_batch(&[&ex], TaskKind::Classify, &d);
         prop_assert_eq!(o_components(&m, &batch), 2 + usize::from(mean) + usize::from(words) + usize::from(ngrams));
         // Weighed by the mean, the n-gram part is `scale/T Σ_f N[b_f]`, worked out on the host.
         if ngrams && m.ngram_idf.is_none() && !ex.lexical.is_empty() {
@@ -150,12 +150,12 @@ proptest! {
         }
         // Alone or padded beside a longer text: the same logits (the mean counts real tokens).
         let alone = to_vec(m.logits(&batch));
-        let both = make_batch(&[&ex, &longer], TaskKind::Sequence, &d);
+        let both = make_batch(&[&ex, &longer], TaskKind::Classify, &d);
         let padded = to_vec(m.logits(&both));
         for (a, b) in alone.iter().zip(&padded) {
             prop_assert!((a - b).abs() < 1e-5 * a.abs().max(1.0), "{} vs {}", a, b);
         }
-        let (o, alpha) = explain_attention(&m, &batch);
+        let (o, alpha) = m.explain(&batch);
         assert_complete(&o);
         prop_assert_eq!(o.tokens.len(), len);
         // By kind: the attention (and the mean), the word and n-gram weights, the bias.
@@ -165,7 +165,7 @@ proptest! {
         prop_assert!(o.lexical.len() <= 30 && o.lexical.iter().all(|f| (f.0 as usize) < ex.lexical.len()));
         if ngrams && ex.lexical.len() <= 30 {
             prop_assert_eq!(o.lexical.len(), ex.lexical.len());
-            let comp = &o.components.iter().find(|c| c.0.starts_with("n-gram")).unwrap().1;
+            let comp = &o.components.iter().find(|c| c.name.starts_with("n-gram")).unwrap().values;
             for (c, total) in comp.iter().enumerate() {
                 let sum: f32 = o.lexical.iter().map(|f| f.1[c]).sum();
                 prop_assert!((sum - total).abs() < 1e-4 * total.abs().max(1.0), "n-gram features: {} vs {}", sum, total);
@@ -175,7 +175,7 @@ proptest! {
         prop_assert_eq!(o.communities.len(), 12 + usize::from(words) + usize::from(ngrams));
         // The components add up to the logits too.
         for (c, l) in o.logits.iter().enumerate() {
-            let sum: f32 = o.components.iter().map(|x| x.1[c]).sum();
+            let sum: f32 = o.components.iter().map(|x| x.values[c]).sum();
             prop_assert!((l - sum).abs() < 1e-4 * l.abs().max(1.0), "components: {} vs {}", l, sum);
         }
         prop_assert!((alpha.iter().sum::<f32>() - 1.0).abs() < 1e-5);
@@ -193,7 +193,7 @@ proptest! {
         let d = device();
         d.seed(seed);
         let r = rows(25, 10, seed);
-        let kind = if token_task { TaskKind::Token } else { TaskKind::Sequence };
+        let kind = if token_task { TaskKind::Tag } else { TaskKind::Classify };
         let mut m = SinrTransformer::new(&r, 3, kind, layers, 2, 8, 0.0, seed, &d).with_window(window);
         if fine {
             // A finer level of 16 dimensions over the same vocabulary.
@@ -205,7 +205,7 @@ proptest! {
         }
         let ex = example(len, 25, seed, token_task);
         let batch = make_batch(&[&ex], kind, &d);
-        let (outputs, attention) = explain_transformer(&m, &batch, None);
+        let (outputs, attention) = m.explain(&batch, None);
         prop_assert_eq!(outputs.len(), if token_task { len } else { 1 });
         for o in &outputs {
             assert_complete(o);
@@ -236,7 +236,7 @@ proptest! {
         // explains, not the split; a position says its own argmax where they differ.
         if token_task {
             let tags: Vec<usize> = (0..len).map(|i| (i + seed as usize) % 3).collect();
-            let (decided, _) = explain_transformer(&m, &batch, Some(&tags));
+            let (decided, _) = m.explain(&batch, Some(&tags));
             for ((o, free), &tag) in decided.iter().zip(&outputs).zip(&tags) {
                 assert_complete(o);
                 prop_assert_eq!(o.predicted, tag);
@@ -252,7 +252,7 @@ proptest! {
         let d = device();
         d.seed(seed);
         let r = rows(25, 10, seed);
-        let mut m = SinrTransformer::new(&r, 3, TaskKind::Token, 1, 2, 8, 0.0, seed, &d)
+        let mut m = SinrTransformer::new(&r, 3, TaskKind::Tag, 1, 2, 8, 0.0, seed, &d)
             .with_window(window)
             .with_fine(&rows(25, 16, seed ^ 0x5eed));
         for c in m.context.iter_mut().chain(m.fine_readout.iter_mut()) {
@@ -261,8 +261,8 @@ proptest! {
         use sinr_models::models::Classifier;
         let a = example(short, 25, seed, true);
         let b = example(short + extra, 25, seed + 1, true);
-        let alone = to_vec(m.logits(&make_batch(&[&a], TaskKind::Token, &d)));
-        let both = to_vec(m.logits(&make_batch(&[&a, &b], TaskKind::Token, &d)));
+        let alone = to_vec(m.logits(&make_batch(&[&a], TaskKind::Tag, &d)));
+        let both = to_vec(m.logits(&make_batch(&[&a, &b], TaskKind::Tag, &d)));
         prop_assert_eq!(alone.len(), short * 3);
         for (x, y) in alone.iter().zip(&both) {
             prop_assert!((x - y).abs() < 1e-4 * x.abs().max(1.0), "{} vs {}", x, y);
@@ -293,8 +293,8 @@ proptest! {
             prop_assert_eq!(m.level_readouts.len(), 2);
         }
         let ex = example(len, 25, seed, false);
-        let batch = make_batch(&[&ex], TaskKind::Sequence, &d);
-        let (o, _) = explain_hierarchical(&m, &batch);
+        let batch = make_batch(&[&ex], TaskKind::Classify, &d);
+        let (o, _) = m.explain(&batch);
         assert_complete(&o);
         // By kind: the embedding through the hierarchy; each level's biases and the read-out's.
         prop_assert_eq!(kinds(&o), [1, 0, 0, 0, 2 + 1]);
@@ -320,7 +320,7 @@ fn parameter_count_leaves_out_frozen_vectors() {
     let m = SinrTransformer::new(
         &rows(25, 10, 1),
         classes,
-        TaskKind::Token,
+        TaskKind::Tag,
         layers,
         heads,
         memories,
@@ -383,7 +383,7 @@ fn ngram_feature_weights_are_tfidf_as_scikit_learn() {
     let a = text(&[(0, 1), (1, 1), (2, 2)]);
     let b = text(&[(0, 2), (1, 3)]);
     let plain = AttentionClassifier::new(&rows(5, 4, 1), 2, false, 0.0, 1, &d);
-    let batch = make_batch(&[&a], TaskKind::Sequence, &d);
+    let batch = make_batch(&[&a], TaskKind::Classify, &d);
     let lex = batch.lexical.as_ref().unwrap();
     let close = |got: Vec<f32>, want: &[f32]| {
         assert_eq!(got.len(), want.len());
@@ -449,7 +449,7 @@ fn word_and_ngram_weights_leave_the_vectors_gradient_unchanged() {
         .flat_map(|p| [(p, p % 16), (p, (3 * p + 1) % 16)])
         .collect();
     m.fit_idf(std::slice::from_ref(&ex));
-    let batch = make_batch(&[&ex], TaskKind::Sequence, &ad);
+    let batch = make_batch(&[&ex], TaskKind::Classify, &ad);
     let known = AttentionClassifier::vector_mask(batch.tokens.clone(), batch.mask.clone());
     let pick = Tensor::<2>::from_floats([[1.0], [-0.5], [-0.5]], &ad);
     let grad = |whole: bool| {

@@ -148,7 +148,7 @@ fn subsets_carry_their_features() {
     assert!(n >= 3);
     // Drop the second position: later features move down by one, its own are gone.
     let keep: Vec<bool> = (0..n).map(|i| i != 1).collect();
-    let sub = ex.subset(&keep, TaskKind::Sequence);
+    let sub = ex.subset(&keep, TaskKind::Classify);
     assert_eq!(sub.rows.len(), n - 1);
     assert_eq!(sub.surface[1], ex.surface[2]);
     assert_eq!(sub.labels, vec![1]);
@@ -160,7 +160,7 @@ fn subsets_carry_their_features() {
         .collect();
     assert_eq!(sub.lexical, expected);
     // Keeping everything is the identity; keeping nothing leaves no feature.
-    assert_eq!(ex.subset(&vec![true; n], TaskKind::Sequence), ex);
-    let none = ex.subset(&[], TaskKind::Sequence);
+    assert_eq!(ex.subset(&vec![true; n], TaskKind::Classify), ex);
+    let none = ex.subset(&[], TaskKind::Classify);
     assert!(none.rows.is_empty() && none.lexical.is_empty());
 }

@@ -8,7 +8,6 @@ use burn::prelude::*;
 use common::Jitter;
 use sinr_models::TrainConfig;
 use sinr_models::data::{Example, TaskKind, make_batch};
-use sinr_models::explain::{explain_attention, explain_transformer};
 use sinr_models::models::{AttentionClassifier, Classifier, SinrTransformer};
 use sinr_models::train::{FitContext, evaluate, fit, load_module, save_module};
 use sinr_nn::{PaddedRows, to_vec};
@@ -109,7 +108,7 @@ fn attention_cue_hits(
     dev.iter()
         .zip(cues)
         .filter(|(ex, cue)| {
-            let (o, _) = explain_attention(m, &make_batch(&[ex], TaskKind::Sequence, d));
+            let (o, _) = m.explain(&make_batch(&[ex], TaskKind::Classify, d));
             top_token(&o) == **cue
         })
         .count()
@@ -153,9 +152,9 @@ fn attention_classifier_learns_and_points_at_the_cue() {
     let m = AttentionClassifier::new(&rows(), 2, false, 0.0, 3, &ad);
     let labels = labels(2);
     let cfg = cfg(8);
-    let ctx = quiet_ctx(&cfg, TaskKind::Sequence, &labels);
+    let ctx = quiet_ctx(&cfg, TaskKind::Classify, &labels);
     let (best, state) = fit(m, &train, &dev, &ctx, &d).unwrap();
-    let (_, acc, _) = evaluate(&best, &dev, TaskKind::Sequence, &labels, 64, &d);
+    let (_, acc, _) = evaluate(&best, &dev, TaskKind::Classify, &labels, 64, &d);
     assert!(acc >= 0.95, "dev accuracy {acc} ({:?})", state.history);
     let hits = attention_cue_hits(&best, &dev, &cues, &d);
     assert!(
@@ -171,16 +170,16 @@ fn sinr_transformer_learns_and_points_at_the_cue() {
     let (dev, cues) = data(100, 2, false);
     let ad = d.clone().autodiff();
     ad.seed(3);
-    let m = SinrTransformer::new(&rows(), 2, TaskKind::Sequence, 1, 2, 8, 0.0, 3, &ad);
+    let m = SinrTransformer::new(&rows(), 2, TaskKind::Classify, 1, 2, 8, 0.0, 3, &ad);
     let labels = labels(2);
     let cfg = cfg(10);
-    let ctx = quiet_ctx(&cfg, TaskKind::Sequence, &labels);
+    let ctx = quiet_ctx(&cfg, TaskKind::Classify, &labels);
     let (best, state) = fit(m, &train, &dev, &ctx, &d).unwrap();
-    let (_, acc, _) = evaluate(&best, &dev, TaskKind::Sequence, &labels, 64, &d);
+    let (_, acc, _) = evaluate(&best, &dev, TaskKind::Classify, &labels, 64, &d);
     assert!(acc >= 0.95, "dev accuracy {acc} ({:?})", state.history);
     let mut hits = 0;
     for (ex, &cue) in dev.iter().zip(&cues) {
-        let (o, _) = explain_transformer(&best, &make_batch(&[ex], TaskKind::Sequence, &d), None);
+        let (o, _) = best.explain(&make_batch(&[ex], TaskKind::Classify, &d), None);
         let o = &o[0];
         hits += usize::from(top_token(o) == cue);
     }
@@ -197,12 +196,12 @@ fn token_transformer_tags_the_cues() {
     let (dev, _) = data(60, 2, true);
     let ad = d.clone().autodiff();
     ad.seed(3);
-    let m = SinrTransformer::new(&rows(), 3, TaskKind::Token, 1, 2, 8, 0.0, 3, &ad);
+    let m = SinrTransformer::new(&rows(), 3, TaskKind::Tag, 1, 2, 8, 0.0, 3, &ad);
     let labels = vec!["O".to_owned(), "B-POS".to_owned(), "B-NEG".to_owned()];
     let cfg = cfg(10);
-    let ctx = quiet_ctx(&cfg, TaskKind::Token, &labels);
+    let ctx = quiet_ctx(&cfg, TaskKind::Tag, &labels);
     let (best, state) = fit(m, &train, &dev, &ctx, &d).unwrap();
-    let (_, acc, f1) = evaluate(&best, &dev, TaskKind::Token, &labels, 64, &d);
+    let (_, acc, f1) = evaluate(&best, &dev, TaskKind::Tag, &labels, 64, &d);
     assert!(
         acc >= 0.98 && f1 >= 0.9,
         "token accuracy {acc}, span F1 {f1} ({:?})",
@@ -219,7 +218,7 @@ fn save_load_and_resume_are_exact() {
     let build = || {
         let ad = d.clone().autodiff();
         ad.seed(3);
-        SinrTransformer::new(&rows(), 2, TaskKind::Sequence, 1, 2, 8, 0.0, 3, &ad)
+        SinrTransformer::new(&rows(), 2, TaskKind::Classify, 1, 2, 8, 0.0, 3, &ad)
     };
     let dir = tempfile::tempdir().unwrap();
     let full = dir.path().join("full");
@@ -234,7 +233,7 @@ fn save_load_and_resume_are_exact() {
     ) -> FitContext<'a> {
         FitContext {
             cfg: c,
-            kind: TaskKind::Sequence,
+            kind: TaskKind::Classify,
             labels,
             checkpoint_dir: Some(p),
             resume,
@@ -277,7 +276,7 @@ fn save_load_and_resume_are_exact() {
             a.epoch
         );
     }
-    let batch = make_batch(&dev.iter().collect::<Vec<_>>(), TaskKind::Sequence, &d);
+    let batch = make_batch(&dev.iter().collect::<Vec<_>>(), TaskKind::Classify, &d);
     assert_eq!(
         to_vec(m_full.logits(&batch)),
         to_vec(m_resumed.logits(&batch))
@@ -301,13 +300,13 @@ fn checkpoints_leave_frozen_vectors_out_and_load_exactly() {
     let build = |layers: usize| {
         let ad = d.clone().autodiff();
         ad.seed(5);
-        SinrTransformer::new(&rows(), 3, TaskKind::Token, layers, 2, 8, 0.0, 3, &ad)
+        SinrTransformer::new(&rows(), 3, TaskKind::Tag, layers, 2, 8, 0.0, 3, &ad)
             .with_window(1)
             .with_fine(&rows())
     };
     // Non-zero read-outs everywhere, so that a load that skipped one would show.
     let m = burn::module::Module::map(build(1), &mut Jitter(0.1)).valid();
-    let batch = make_batch(&dev.iter().collect::<Vec<_>>(), TaskKind::Token, &d);
+    let batch = make_batch(&dev.iter().collect::<Vec<_>>(), TaskKind::Tag, &d);
     let dir = tempfile::tempdir().unwrap();
     let lean = dir.path().join("lean.bpk");
     let full = dir.path().join("full.bpk");
@@ -370,7 +369,7 @@ fn ngram_weights_learn_what_communities_cannot_and_save_exactly() {
     let (dev, cues) = lexical_data(100, 12);
     let labels = labels(2);
     let cfg = cfg(8);
-    let ctx = quiet_ctx(&cfg, TaskKind::Sequence, &labels);
+    let ctx = quiet_ctx(&cfg, TaskKind::Classify, &labels);
     let build = |ngrams: bool| {
         let ad = d.clone().autodiff();
         ad.seed(3);
@@ -384,10 +383,10 @@ fn ngram_weights_learn_what_communities_cannot_and_save_exactly() {
         }
     };
     let (without, _) = fit(build(false), &train, &dev, &ctx, &d).unwrap();
-    let (_, acc_without, _) = evaluate(&without, &dev, TaskKind::Sequence, &labels, 64, &d);
+    let (_, acc_without, _) = evaluate(&without, &dev, TaskKind::Classify, &labels, 64, &d);
     assert!(acc_without < 0.75, "communities alone: {acc_without}");
     let (best, state) = fit(build(true), &train, &dev, &ctx, &d).unwrap();
-    let (_, acc, _) = evaluate(&best, &dev, TaskKind::Sequence, &labels, 64, &d);
+    let (_, acc, _) = evaluate(&best, &dev, TaskKind::Classify, &labels, 64, &d);
     assert!(acc >= 0.95, "dev accuracy {acc} ({:?})", state.history);
     let hits = attention_cue_hits(&best, &dev, &cues, &d);
     assert!(hits >= 95, "the cue tops the tokens in {hits}/100 examples");
@@ -399,7 +398,7 @@ fn ngram_weights_learn_what_communities_cannot_and_save_exactly() {
         let m = AttentionClassifier::new(&rows(), 2, false, 0.0, 3, &d).with_mean_pooling();
         m.with_ngram_weights(64, 1.0, true)
     };
-    let batch = make_batch(&dev.iter().collect::<Vec<_>>(), TaskKind::Sequence, &d);
+    let batch = make_batch(&dev.iter().collect::<Vec<_>>(), TaskKind::Classify, &d);
     assert_ne!(to_vec(fresh.logits(&batch)), to_vec(best.logits(&batch)));
     let loaded = load_module(fresh, &file).unwrap();
     assert_eq!(to_vec(loaded.logits(&batch)), to_vec(best.logits(&batch)));

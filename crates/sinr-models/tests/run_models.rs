@@ -78,7 +78,7 @@ fn every_model_kind_saves_and_loads_exactly() {
         };
         let spec = RunSpec::new(
             "test",
-            TaskKind::Sequence,
+            TaskKind::Classify,
             vec!["a".into(), "b".into()],
             model,
             train,
@@ -92,7 +92,7 @@ fn every_model_kind_saves_and_loads_exactly() {
             examples.iter().all(|e| !e.rows.is_empty()),
             "{json}: known words"
         );
-        let predict = |m: &AnyModel| m.predict(&examples, TaskKind::Sequence, 8, &d);
+        let predict = |m: &AnyModel| m.predict(&examples, TaskKind::Classify, 8, &d);
 
         let fresh = AnyModel::build(&spec, &emb, &d).unwrap();
         let saved = jittered(AnyModel::build(&spec, &emb, &d.clone().autodiff()).unwrap());

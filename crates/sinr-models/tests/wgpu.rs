@@ -59,13 +59,13 @@ fn cpu_and_wgpu_agree() {
         let (a, b) = device_pair;
         let att = |d: &Device| AttentionClassifier::new(&r, 3, false, 0.0, 11, d);
         close(
-            &to_vec(att(a).logits(&make_batch(&refs, TaskKind::Sequence, a))),
-            &to_vec(att(b).logits(&make_batch(&refs, TaskKind::Sequence, b))),
+            &to_vec(att(a).logits(&make_batch(&refs, TaskKind::Classify, a))),
+            &to_vec(att(b).logits(&make_batch(&refs, TaskKind::Classify, b))),
         );
-        let tr = |d: &Device| SinrTransformer::new(&r, 3, TaskKind::Sequence, 2, 2, 8, 0.0, 11, d);
+        let tr = |d: &Device| SinrTransformer::new(&r, 3, TaskKind::Classify, 2, 2, 8, 0.0, 11, d);
         close(
-            &to_vec(tr(a).logits(&make_batch(&refs, TaskKind::Sequence, a))),
-            &to_vec(tr(b).logits(&make_batch(&refs, TaskKind::Sequence, b))),
+            &to_vec(tr(a).logits(&make_batch(&refs, TaskKind::Classify, a))),
+            &to_vec(tr(b).logits(&make_batch(&refs, TaskKind::Classify, b))),
         );
     }
 }
@@ -114,7 +114,7 @@ fn training_steps_agree_at_benchmark_size() {
     ) -> (Vec<f32>, f64) {
         let ex = batch_examples();
         let refs: Vec<&Example> = ex.iter().collect();
-        let batch = make_batch(&refs, TaskKind::Sequence, device);
+        let batch = make_batch(&refs, TaskKind::Classify, device);
         let loss_fn = CrossEntropyLossConfig::new().init(device);
         let mut optim = AdamConfig::new()
             .with_grad_clipping(Some(GradientClippingConfig::Norm(1.0)))
@@ -156,12 +156,12 @@ fn training_steps_agree_at_benchmark_size() {
         );
     }
     let (lc, sc) = steps(
-        SinrTransformer::new(&coarse, 2, TaskKind::Sequence, 2, 4, 64, 0.0, 1, &cpu),
+        SinrTransformer::new(&coarse, 2, TaskKind::Classify, 2, 4, 64, 0.0, 1, &cpu),
         &cpu,
         n,
     );
     let (lg, sg) = steps(
-        SinrTransformer::new(&coarse, 2, TaskKind::Sequence, 2, 4, 64, 0.0, 1, &gpu),
+        SinrTransformer::new(&coarse, 2, TaskKind::Classify, 2, 4, 64, 0.0, 1, &gpu),
         &gpu,
         n,
     );

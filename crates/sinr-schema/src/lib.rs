@@ -53,4 +53,4 @@ pub use explanation::{
 };
 pub use file::{Document, read, read_version, write};
 pub use resources::{RESOURCES_VERSION, Resources};
-pub use vocab::{Method, Split, TaskKind};
+pub use vocab::{DeviceName, Method, Split, TaskKind};

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::file::{Document, required};
+use crate::vocab::DeviceName;
 
 /// Format version of [`Resources`].
 pub const RESOURCES_VERSION: u32 = 1;
@@ -23,8 +24,8 @@ pub struct Resources {
     pub peak_rss_kib: Option<u64>,
     /// Trainable parameters.
     pub parameters: usize,
-    /// The device (`cpu`, `wgpu`, …).
-    pub device: String,
+    /// The device.
+    pub device: DeviceName,
     /// Worker threads.
     pub threads: usize,
 }

@@ -39,6 +39,51 @@ pub enum Split {
     Test,
 }
 
+/// A device the classifiers run on (each needs its cargo feature compiled in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceName {
+    /// The default CPU backend (`flex` where compiled in, else `ndarray`).
+    Cpu,
+    /// burn's flex CPU backend.
+    Flex,
+    /// burn's ndarray CPU backend (deprecated by burn, kept for comparison).
+    Ndarray,
+    /// Any GPU through wgpu (Vulkan, Metal, DirectX).
+    Wgpu,
+    /// An NVIDIA GPU through CUDA.
+    Cuda,
+}
+
+impl DeviceName {
+    /// Every device name.
+    pub const ALL: [DeviceName; 5] = [
+        DeviceName::Cpu,
+        DeviceName::Flex,
+        DeviceName::Ndarray,
+        DeviceName::Wgpu,
+        DeviceName::Cuda,
+    ];
+
+    /// The name on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceName::Cpu => "cpu",
+            DeviceName::Flex => "flex",
+            DeviceName::Ndarray => "ndarray",
+            DeviceName::Wgpu => "wgpu",
+            DeviceName::Cuda => "cuda",
+        }
+    }
+}
+
+impl std::fmt::Display for DeviceName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A way of scoring how much each token matters to a prediction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Method {
@@ -98,6 +143,9 @@ mod tests {
                 serde_json::to_string(&m).unwrap(),
                 format!("\"{}\"", m.name())
             );
+        }
+        for d in DeviceName::ALL {
+            assert_eq!(serde_json::to_string(&d).unwrap(), format!("\"{d}\""));
         }
         for t in [TaskKind::Classify, TaskKind::Tag] {
             assert_eq!(

@@ -27,9 +27,11 @@ mod fs;
 mod math;
 mod progress;
 mod rng;
+mod system;
 
 pub use fnv::{Fnv1a, fnv1a};
 pub use fs::{WriteError, write_atomically, write_file_atomically};
 pub use math::{smoothed_idf, softmax, sparse_cosine, sparse_dot};
 pub use progress::{NoProgress, Progress, ProgressUnit};
 pub use rng::SplitMix64;
+pub use system::peak_rss_kib;

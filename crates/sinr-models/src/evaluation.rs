@@ -1,0 +1,138 @@
+//! Scoring a trained run on a split of its data: the report `sinr evaluate` writes
+//! ([`sinr_schema::Evaluation`]).
+
+use std::time::Instant;
+
+use sinr_data::TaskData;
+use sinr_data::readers::{LabeledText, TaggedSentence};
+use sinr_metrics::task::argmax;
+use sinr_schema::{ClassificationScores, Evaluation, Scores, Split, TaggingScores};
+
+use crate::data::{Example, TaskKind};
+use crate::error::{Error, Result};
+use crate::run::LoadedRun;
+use crate::{Device, decode_tags};
+
+/// The scores of `run` on `split` of `data`: accuracy, macro-F1, per-class precision, recall
+/// and F1, ROC-AUC of two-class tasks (the probability of the second label) for
+/// classification; strict span F1 (of the best valid BIO path, and of every position's argmax)
+/// and per-type scores for tagging.
+///
+/// # Errors
+/// A label the model does not know (naming the line), or data of the other task kind.
+pub fn evaluate(
+    run: &LoadedRun,
+    data: &TaskData,
+    split: Split,
+    device: &Device,
+) -> Result<Evaluation> {
+    let t0 = Instant::now();
+    let scores = match (data, run.spec.kind) {
+        (TaskData::Classify(t), TaskKind::Classify) => Scores::Classify(score_texts(
+            run,
+            pick(split, &t.train, &t.dev, &t.test),
+            device,
+        )?),
+        (TaskData::Tag(t), TaskKind::Tag) => Scores::Tag(score_sentences(
+            run,
+            pick(split, &t.train, &t.dev, &t.test),
+            device,
+        )?),
+        _ => {
+            return Err(Error::config(
+                "data",
+                format!("is not a {} task, as the run is", run.spec.kind.name()),
+            ));
+        }
+    };
+    Ok(Evaluation::new(
+        split,
+        run.model.kind(),
+        run.model.num_params(),
+        t0.elapsed().as_secs_f64(),
+        scores,
+    ))
+}
+
+fn pick<'a, T>(split: Split, train: &'a [T], dev: &'a [T], test: &'a [T]) -> &'a [T] {
+    match split {
+        Split::Train => train,
+        Split::Dev => dev,
+        Split::Test => test,
+    }
+}
+
+/// Classification scores of `run` on labelled texts.
+///
+/// # Errors
+/// A label the model does not know (naming the line).
+pub fn score_texts(
+    run: &LoadedRun,
+    items: &[LabeledText],
+    device: &Device,
+) -> Result<ClassificationScores> {
+    let mut gold = Vec::with_capacity(items.len());
+    let mut examples = Vec::with_capacity(items.len());
+    for x in items {
+        gold.push(
+            run.spec
+                .label_index(&x.label)
+                .map_err(|e| e.at(format!("line {}", x.line)))?,
+        );
+        examples.push(run.encoder.encode_text(&x.text, 0));
+    }
+    let logits = run.model.predict(&examples, TaskKind::Classify, 64, device);
+    let probs: Vec<Vec<f64>> = logits.iter().map(|l| sinr_util::softmax(l)).collect();
+    let without = examples.iter().filter(|e| e.rows.is_empty()).count();
+    Ok(ClassificationScores::compute(
+        &gold,
+        &probs,
+        &run.spec.labels,
+        without,
+    ))
+}
+
+/// Tagging scores of `run` on tagged sentences.
+///
+/// # Errors
+/// A tag the model does not know (naming the sentence's line).
+pub fn score_sentences(
+    run: &LoadedRun,
+    items: &[TaggedSentence],
+    device: &Device,
+) -> Result<TaggingScores> {
+    let c = run.spec.labels.len();
+    let mut examples: Vec<Example> = Vec::with_capacity(items.len());
+    for s in items {
+        let labels: Vec<usize> = s
+            .tags
+            .iter()
+            .map(|x| run.spec.label_index(x))
+            .collect::<Result<_>>()
+            .map_err(|e| e.at(format!("sentence at line {}", s.line)))?;
+        examples.push(run.encoder.encode_tokens(&s.tokens, &labels));
+    }
+    let logits = run.model.predict(&examples, TaskKind::Tag, 64, device);
+    let name = |i: usize| run.spec.labels[i].as_str();
+    let mut gold = Vec::with_capacity(items.len());
+    let mut decoded = Vec::with_capacity(items.len());
+    let mut by_argmax = Vec::with_capacity(items.len());
+    for (s, l) in items.iter().zip(&logits) {
+        let n = l.len() / c;
+        gold.push(s.tags[..n].iter().map(String::as_str).collect::<Vec<_>>());
+        decoded.push(
+            decode_tags(l, &run.spec.labels)
+                .into_iter()
+                .map(name)
+                .collect::<Vec<_>>(),
+        );
+        by_argmax.push(l.chunks(c).map(|r| name(argmax(r))).collect::<Vec<_>>());
+    }
+    let truncated = items
+        .iter()
+        .filter(|s| s.tokens.len() > run.spec.train.max_len)
+        .count();
+    Ok(TaggingScores::compute(
+        &gold, &decoded, &by_argmax, truncated,
+    ))
+}

@@ -1,0 +1,195 @@
+//! The dense, non-interpretable baseline: free word embeddings, learned positions and burn's
+//! standard transformer encoder, mean-pooled (classification) or read per position (tagging).
+//! It has no exact split (post-hoc methods only): it prices interpretability.
+
+use burn::nn::transformer::{
+    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
+};
+use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+use sinr_embed::SinrModel;
+use sinr_schema::TaskKind;
+
+use super::{Classifier, Config, Model, at_positions, check, dense_gradient_times_input};
+use crate::data::{Batch, SURFACE_FEATURES};
+use crate::error::{Error, Result};
+use crate::run::RunSpec;
+
+// --- Configuration ---------------------------------------------------------------------------
+
+/// The non-interpretable baseline: free dense embeddings and a standard transformer encoder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DenseConfig {
+    /// Model width.
+    pub dim: usize,
+    /// Encoder layers.
+    pub layers: usize,
+    /// Heads.
+    pub heads: usize,
+    /// Feed-forward width.
+    pub ff: usize,
+    /// Dropout.
+    pub dropout: f64,
+}
+
+impl Default for DenseConfig {
+    fn default() -> Self {
+        Self {
+            dim: 128,
+            layers: 2,
+            heads: 4,
+            ff: 256,
+            dropout: 0.1,
+        }
+    }
+}
+
+impl Config for DenseConfig {
+    fn validate(&self) -> Result<()> {
+        check::positive(self.dim, "dim")?;
+        check::positive(self.layers, "layers")?;
+        check::positive(self.heads, "heads")?;
+        check::positive(self.ff, "ff")?;
+        if self.dim % self.heads != 0 {
+            return Err(Error::config(
+                "heads",
+                format!("must divide dim ({} % {} ≠ 0)", self.dim, self.heads),
+            ));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(Error::config("dropout", "must be in [0, 1)"));
+        }
+        Ok(())
+    }
+}
+
+// --- The model -------------------------------------------------------------------------------
+
+/// The dense, non-interpretable baseline.
+#[derive(Module, Debug)]
+pub struct DenseBaseline {
+    /// Free word embeddings (row 0: padding).
+    pub embedding: Embedding,
+    /// Learned positions.
+    pub positions: Embedding,
+    /// Surface features of token tasks, projected into the model width.
+    pub features: Option<Linear>,
+    /// burn's transformer encoder.
+    pub encoder: TransformerEncoder,
+    /// Read-out.
+    pub readout: Linear,
+    /// Sequence or token task.
+    #[module(skip)]
+    pub token_task: bool,
+}
+
+impl DenseBaseline {
+    /// Builds the model.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        vocab: usize,
+        max_len: usize,
+        classes: usize,
+        kind: TaskKind,
+        dim: usize,
+        layers: usize,
+        heads: usize,
+        ff: usize,
+        dropout: f64,
+        device: &Device,
+    ) -> Self {
+        let token_task = kind == TaskKind::Tag;
+        Self {
+            embedding: EmbeddingConfig::new(vocab, dim).init(device),
+            positions: EmbeddingConfig::new(max_len, dim).init(device),
+            features: token_task
+                .then(|| LinearConfig::new(SURFACE_FEATURES.len(), dim).init(device)),
+            encoder: TransformerEncoderConfig::new(dim, ff, heads, layers)
+                .with_dropout(dropout)
+                .init(device),
+            readout: LinearConfig::new(dim, classes).init(device),
+            token_task,
+        }
+    }
+
+    /// The token embeddings `[B, T, D]` (input of gradient × input) and the final states.
+    pub fn states(&self, batch: &Batch) -> (Tensor<3>, Tensor<3>) {
+        let emb = self.embedding.forward(batch.tokens.clone());
+        (emb.clone(), self.states_from(emb, batch))
+    }
+
+    /// The final states from given token embeddings (a leaf for gradients).
+    pub fn states_from(&self, emb: Tensor<3>, batch: &Batch) -> Tensor<3> {
+        let [b, t] = batch.tokens.dims();
+        let device = batch.tokens.device();
+        let pos = Tensor::<1, Int>::arange(0..t as i64, &device)
+            .reshape([1, t])
+            .expand([b, t]);
+        let mut x = emb + self.positions.forward(pos);
+        if let (Some(f), Some(lin)) = (&batch.features, &self.features) {
+            x = x + lin.forward(f.clone());
+        }
+        self.encoder
+            .forward(TransformerEncoderInput::new(x).mask_pad(batch.mask.clone()))
+    }
+
+    /// Logits from given final states.
+    pub fn head(&self, h: Tensor<3>, batch: &Batch) -> Tensor<2> {
+        if self.token_task {
+            at_positions(self.readout.forward(h), batch)
+        } else {
+            // Mean over the real positions.
+            let [b, t, d] = h.dims();
+            let keep = batch.mask.clone().bool_not().float().reshape([b, t, 1]);
+            let n = keep.clone().sum_dim(1).clamp_min(1.0).reshape([b, 1]);
+            let pooled = (h * keep).sum_dim(1).reshape([b, d]) / n;
+            self.readout.forward(pooled)
+        }
+    }
+}
+
+impl Classifier for DenseBaseline {
+    fn logits(&self, batch: &Batch) -> Tensor<2> {
+        let (_, h) = self.states(batch);
+        self.head(h, batch)
+    }
+}
+
+// --- Building, training ----------------------------------------------------------------------
+
+impl Model for DenseBaseline {
+    type Config = DenseConfig;
+    const EXACT: bool = false;
+
+    fn build(c: &DenseConfig, spec: &RunSpec, emb: &SinrModel, device: &Device) -> Result<Self> {
+        Ok(DenseBaseline::new(
+            emb.vocab.len() + 1,
+            spec.train.max_len,
+            spec.labels.len(),
+            spec.kind,
+            c.dim,
+            c.layers,
+            c.heads,
+            c.ff,
+            c.dropout,
+            device,
+        ))
+    }
+
+    fn trainable_params(&self) -> usize {
+        self.num_params()
+    }
+
+    fn gradient_times_input(&self, batch: &Batch, target: Tensor<2>) -> Vec<f64> {
+        let emb = self
+            .embedding
+            .forward(batch.tokens.clone())
+            .detach()
+            .require_grad();
+        let h = self.states_from(emb.clone(), batch);
+        let grads = self.head(h, batch).matmul(target).sum().backward();
+        dense_gradient_times_input(&emb, &grads)
+    }
+}

@@ -1,0 +1,560 @@
+//! The models, one file each (candle's habit): the file reads like the model's description —
+//! its configuration, how it is built, its forward pass and its exact explanation.
+//!
+//! * [`attention`] — task-vector attention over the frozen SINr vectors, linear read-out;
+//! * [`transformer`] — the SINr transformer: heads and key-value memories on a residual stream
+//!   in community space;
+//! * [`hierarchical`] — task-vector pooling at the finest level, then masked layers up the
+//!   Louvain dendrogram;
+//! * [`dense`] — the dense baseline, burn's standard transformer encoder.
+//!
+//! Each model implements [`Model`] (and its configuration [`Config`]); [`AnyModel`] and
+//! [`ModelConfig`] are generated from the one list in [`register_models!`] and only dispatch.
+//! Adding a model: a new file here implementing both traits, and one line in that list.
+
+pub mod attention;
+pub mod dense;
+pub mod hierarchical;
+pub mod transformer;
+
+use std::fmt::Debug;
+use std::path::Path;
+
+use burn::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sinr_embed::SinrModel;
+use sinr_nn::{SinrEmbedding, SparseTokens, to_vec};
+use sinr_schema::{AttentionMaps, Explanation, MemoryProfile, OutputExplanation, TaskKind};
+
+pub use attention::{AttentionClassifier, AttentionConfig, LexicalConfig};
+pub use dense::{DenseBaseline, DenseConfig};
+pub use hierarchical::{HierarchicalClassifier, HierarchicalConfig};
+pub use transformer::{LayerTrace, SinrLayer, SinrTransformer, TransformerConfig};
+
+use crate::data::{Batch, Example, make_batch};
+use crate::error::{Error, Result};
+use crate::run::RunSpec;
+use crate::train::{FitContext, TrainState, fit, load_module, predict_logits, save_module};
+
+/// What every model offers the training loop.
+pub trait Classifier {
+    /// Logits: `[B, C]` for classification, `[N, C]` for the `N` real positions of tagging.
+    fn logits(&self, batch: &Batch) -> Tensor<2>;
+    /// The regularisation term added to the loss (L1 penalties), if any.
+    fn penalty(&self) -> Option<Tensor<1>> {
+        None
+    }
+    /// The frozen SINr vectors the model reads: rebuilt from the run's embeddings whenever the
+    /// model is built, so checkpoints leave them out (see [`crate::train::save_module`]).
+    fn frozen(&self) -> Vec<&SinrEmbedding> {
+        Vec::new()
+    }
+}
+
+/// A model's configuration: serde (strict: unknown keys are errors), defaults that are the
+/// model's recommended settings, and checks that name the bad field.
+pub trait Config: Serialize + DeserializeOwned + Default + Clone + PartialEq + Debug {
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// A field out of its range, named.
+    fn validate(&self) -> Result<()>;
+    /// The Louvain level of the model's input vectors (0 = finest).
+    fn input_level(&self) -> usize {
+        0
+    }
+    /// The hashed lexical features the model reads beside the vectors, if any.
+    fn lexical(&self) -> Option<&LexicalConfig> {
+        None
+    }
+}
+
+/// The exact terms of one example, before the dimensions are labelled by their words.
+#[derive(Debug, Clone)]
+pub struct ExactTerms {
+    /// One per output (the text, or every position of a tagged sentence).
+    pub outputs: Vec<OutputExplanation>,
+    /// Named attention maps.
+    pub attention: AttentionMaps,
+    /// The width of the community split (communities, then named dimensions).
+    pub width: usize,
+}
+
+/// What a kind of model offers the rest of the crate: building, training, explaining.
+pub trait Model: Module + Classifier + Clone + Debug {
+    /// Its configuration.
+    type Config: Config;
+    /// Whether its logits split exactly (the dense baseline's do not).
+    const EXACT: bool = true;
+
+    /// A freshly initialised model for `spec` (its labels, task kind, seed) over `emb`.
+    ///
+    /// # Errors
+    /// A configuration the embeddings or the task cannot serve (a level they lack, tagging with
+    /// a classification-only model).
+    fn build(
+        config: &Self::Config,
+        spec: &RunSpec,
+        emb: &SinrModel,
+        device: &Device,
+    ) -> Result<Self>;
+
+    /// Trainable parameters: without the frozen SINr vectors or fitted statistics.
+    fn trainable_params(&self) -> usize;
+
+    /// Fits what the model computes from the training examples before training (the n-gram
+    /// weights' IDF).
+    fn fit_statistics(&mut self, _train: &[Example]) {}
+
+    /// The exact terms of a batch of one example; `tags`: the decided tags of a tagged sentence
+    /// (the best valid BIO path), which its outputs explain.
+    ///
+    /// # Errors
+    /// For a model without an exact split.
+    fn explain_terms(
+        &self,
+        _spec: &RunSpec,
+        _batch: &Batch,
+        _tags: Option<&[usize]>,
+    ) -> Result<ExactTerms> {
+        Err(Error::config(
+            "model",
+            "this model has no exact decomposition; its explanations are post-hoc",
+        ))
+    }
+
+    /// The Louvain level of the community split's dimensions.
+    fn community_level(&self, config: &Self::Config, _emb: &SinrModel) -> usize {
+        config.input_level()
+    }
+
+    /// Names of the split's dimensions after the communities (features, lexical weights).
+    fn named_dimensions(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The Louvain level of the outputs' `fine_communities`, if the model has them.
+    fn fine_level(_config: &Self::Config, _spec: &RunSpec) -> Option<usize> {
+        None
+    }
+
+    /// Gradient × input per token of a batch of one text, for the decision `logits · target`
+    /// (`target` `[C, 1]`), on an autodiff device.
+    fn gradient_times_input(&self, batch: &Batch, target: Tensor<2>) -> Vec<f64>;
+
+    /// The most active feed-forward memories over `examples` (models with memories).
+    ///
+    /// # Errors
+    /// If the dimensions cannot be labelled.
+    fn memory_profiles(
+        &self,
+        _config: &Self::Config,
+        _spec: &RunSpec,
+        _emb: &SinrModel,
+        _examples: &[Example],
+        _keep: usize,
+        _device: &Device,
+    ) -> Result<Vec<MemoryProfile>> {
+        Ok(Vec::new())
+    }
+}
+
+/// Field checks shared by the configurations.
+pub(crate) mod check {
+    use crate::error::{Error, Result};
+
+    /// A finite number ≥ 0.
+    pub fn non_negative(v: f64, field: &'static str) -> Result<()> {
+        if v.is_finite() && v >= 0.0 {
+            Ok(())
+        } else {
+            Err(Error::config(
+                field,
+                format!("must be a finite number ≥ 0, got {v}"),
+            ))
+        }
+    }
+
+    /// At least 1.
+    pub fn positive(v: usize, field: &'static str) -> Result<()> {
+        if v > 0 {
+            Ok(())
+        } else {
+            Err(Error::config(field, "must be at least 1"))
+        }
+    }
+}
+
+/// `y[b, i] = x[b, i + d]` (zero where `i + d` is outside `0..T`).
+pub(crate) fn shift(x: Tensor<3>, d: isize) -> Tensor<3> {
+    let [b, t, k] = x.dims();
+    let n = d.unsigned_abs();
+    if d == 0 {
+        return x;
+    }
+    if n >= t {
+        return Tensor::zeros([b, t, k], &x.device());
+    }
+    let zeros = Tensor::<3>::zeros([b, n, k], &x.device());
+    if d > 0 {
+        Tensor::cat(vec![x.slice([0..b, n..t, 0..k]), zeros], 1)
+    } else {
+        Tensor::cat(vec![zeros, x.slice([0..b, 0..t - n, 0..k])], 1)
+    }
+}
+
+/// Selects the real positions of `[B, T, C]` logits: `[N, C]`.
+pub(crate) fn at_positions(logits: Tensor<3>, batch: &Batch) -> Tensor<2> {
+    let [b, t, c] = logits.dims();
+    let pos = batch
+        .positions
+        .clone()
+        .expect("token tasks carry positions");
+    logits.reshape([b * t, c]).select(0, pos)
+}
+
+/// Gradient × input per token of sparse token vectors `x` (one text) whose values were a leaf.
+pub(crate) fn sparse_gradient_times_input(
+    x: &SparseTokens,
+    grads: &burn::tensor::Gradients,
+) -> Vec<f64> {
+    let [_, t, p] = x.val.dims();
+    let g = x.val.grad(grads).map(to_vec).unwrap_or_default();
+    let v = to_vec(x.val.clone().inner());
+    per_token(&g, &v, t, p)
+}
+
+/// Gradient × input per token of a dense input `[1, T, D]` that was a leaf.
+pub(crate) fn dense_gradient_times_input(
+    h0: &Tensor<3>,
+    grads: &burn::tensor::Gradients,
+) -> Vec<f64> {
+    let [_, t, d] = h0.dims();
+    let g = h0.grad(grads).map(to_vec).unwrap_or_default();
+    let v = to_vec(h0.clone().inner());
+    per_token(&g, &v, t, d)
+}
+
+/// `Σ_j g[t, j] v[t, j]` for every token `t` of `[T, D]` rows (a missing gradient counts 0).
+fn per_token(g: &[f32], v: &[f32], t: usize, d: usize) -> Vec<f64> {
+    (0..t)
+        .map(|i| {
+            (0..d)
+                .map(|j| f64::from(g.get(i * d + j).copied().unwrap_or(0.0) * v[i * d + j]))
+                .sum()
+        })
+        .collect()
+}
+
+/// Generates [`ModelConfig`] and [`AnyModel`], which dispatch to the models listed: one line
+/// per model, `Variant(ModelType) = "kind"`.
+macro_rules! register_models {
+    ($($variant:ident($model:ty) = $kind:literal),* $(,)?) => {
+        /// Which model, with its configuration (`"kind"` names it; the other keys are the
+        /// configuration's fields, every one optional, unknown ones errors).
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind")]
+        pub enum ModelConfig {
+            $(
+                #[doc = concat!("`", $kind, "`")]
+                #[serde(rename = $kind)]
+                $variant(<$model as Model>::Config),
+            )*
+        }
+
+        impl ModelConfig {
+            /// Every model kind.
+            pub const KINDS: &'static [&'static str] = &[$($kind),*];
+
+            /// The model kind.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(ModelConfig::$variant(_) => $kind,)*
+                }
+            }
+
+            /// The default configuration of a kind (`None` for an unknown kind).
+            pub fn default_of(kind: &str) -> Option<Self> {
+                match kind {
+                    $($kind => Some(ModelConfig::$variant(Default::default())),)*
+                    _ => None,
+                }
+            }
+
+            /// Checks every field.
+            ///
+            /// # Errors
+            /// A field out of its range, named.
+            pub fn validate(&self) -> Result<()> {
+                match self {
+                    $(ModelConfig::$variant(c) => c.validate(),)*
+                }
+            }
+
+            /// The Louvain level of the model's input vectors.
+            pub fn input_level(&self) -> usize {
+                match self {
+                    $(ModelConfig::$variant(c) => c.input_level(),)*
+                }
+            }
+
+            /// The hashed lexical features the model reads, if any.
+            pub fn lexical(&self) -> Option<&LexicalConfig> {
+                match self {
+                    $(ModelConfig::$variant(c) => c.lexical(),)*
+                }
+            }
+        }
+
+        /// Any model (built from a [`ModelConfig`]).
+        #[derive(Debug, Clone)]
+        pub enum AnyModel {
+            $(
+                #[doc = concat!("`", $kind, "`")]
+                $variant($model),
+            )*
+        }
+
+        impl AnyModel {
+            /// A freshly initialised model for `spec` on `device`.
+            ///
+            /// # Errors
+            /// See [`Model::build`].
+            pub fn build(spec: &RunSpec, emb: &SinrModel, device: &Device) -> Result<Self> {
+                Ok(match &spec.model {
+                    $(ModelConfig::$variant(c) => AnyModel::$variant(<$model>::build(c, spec, emb, device)?),)*
+                })
+            }
+
+            /// The model kind.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(AnyModel::$variant(_) => $kind,)*
+                }
+            }
+
+            /// Trainable parameters.
+            pub fn num_params(&self) -> usize {
+                match self {
+                    $(AnyModel::$variant(m) => m.trainable_params(),)*
+                }
+            }
+
+            /// Whether its logits split exactly.
+            pub fn is_exact(&self) -> bool {
+                match self {
+                    $(AnyModel::$variant(_) => <$model as Model>::EXACT,)*
+                }
+            }
+
+            /// Logits of examples (see [`predict_logits`]).
+            pub fn predict(
+                &self,
+                examples: &[Example],
+                kind: TaskKind,
+                batch_size: usize,
+                device: &Device,
+            ) -> Vec<Vec<f32>> {
+                match self {
+                    $(AnyModel::$variant(m) => predict_logits(m, examples, kind, batch_size, device),)*
+                }
+            }
+
+            /// Saves the parameters (atomically; without the frozen SINr vectors, see
+            /// [`save_module`]).
+            ///
+            /// # Errors
+            /// The file cannot be written.
+            pub fn save(&self, path: &Path) -> Result<()> {
+                match self.clone() {
+                    $(AnyModel::$variant(m) => save_module(m, path),)*
+                }
+            }
+
+            /// Loads parameters into this (freshly built) model.
+            ///
+            /// # Errors
+            /// The file cannot be read or holds another model.
+            pub fn load(self, path: &Path) -> Result<Self> {
+                Ok(match self {
+                    $(AnyModel::$variant(m) => AnyModel::$variant(load_module(m, path)?),)*
+                })
+            }
+
+            /// Fits the model's statistics on the training examples (see
+            /// [`Model::fit_statistics`]).
+            pub fn fit_statistics(&mut self, train: &[Example]) {
+                match self {
+                    $(AnyModel::$variant(m) => m.fit_statistics(train),)*
+                }
+            }
+
+            /// Trains the model (see [`fit`]); returns the best on dev and the training state.
+            ///
+            /// # Errors
+            /// See [`fit`].
+            pub fn fit(
+                self,
+                train: &[Example],
+                dev: &[Example],
+                ctx: &FitContext<'_>,
+                device: &Device,
+            ) -> Result<(Self, TrainState)> {
+                Ok(match self {
+                    $(AnyModel::$variant(m) => {
+                        let (best, state) = fit(m, train, dev, ctx, device)?;
+                        (AnyModel::$variant(best), state)
+                    })*
+                })
+            }
+
+            /// The exact terms of one example and the model's attention maps, without the
+            /// words that label the dimensions (what measuring explanations over many examples
+            /// needs).
+            ///
+            /// # Errors
+            /// A text without any known word, or a model without an exact split.
+            pub fn explain_terms(
+                &self,
+                spec: &RunSpec,
+                example: &Example,
+                device: &Device,
+            ) -> Result<ExactTerms> {
+                if example.rows.is_empty() {
+                    return Err(Error::Empty("no known word in the text: nothing to explain (the prediction is the model's prior, its biases)".into()));
+                }
+                // Tagging: explain the tags the model decides (the best valid BIO path).
+                let tags = (spec.kind == TaskKind::Tag).then(|| {
+                    let logits = self.predict(std::slice::from_ref(example), spec.kind, 1, device);
+                    crate::decode_tags(&logits[0], &spec.labels)
+                });
+                let batch = make_batch(&[example], spec.kind, device);
+                match self {
+                    $(AnyModel::$variant(m) => m.explain_terms(spec, &batch, tags.as_deref()),)*
+                }
+            }
+
+            /// The exact explanation of one example, its dimensions labelled by their words.
+            ///
+            /// # Errors
+            /// As [`AnyModel::explain_terms`].
+            pub fn explain(
+                &self,
+                spec: &RunSpec,
+                emb: &SinrModel,
+                example: &Example,
+                device: &Device,
+            ) -> Result<Explanation> {
+                let terms = self.explain_terms(spec, example, device)?;
+                let (level, named, fine) = match (self, &spec.model) {
+                    $((AnyModel::$variant(m), ModelConfig::$variant(c)) => (
+                        m.community_level(c, emb),
+                        m.named_dimensions(),
+                        <$model as Model>::fine_level(c, spec),
+                    ),)*
+                    _ => unreachable!("a model is built from its own kind of configuration"),
+                };
+                crate::explain::label(self.kind(), spec, emb, example, terms, level, named, fine)
+            }
+
+            /// Gradient × input per token of a batch of one text for the decision
+            /// `logits · target`, on an autodiff device.
+            pub fn gradient_times_input(&self, batch: &Batch, target: Tensor<2>) -> Vec<f64> {
+                match self {
+                    $(AnyModel::$variant(m) => m.gradient_times_input(batch, target),)*
+                }
+            }
+
+            /// The most active feed-forward memories over `examples` (empty for models
+            /// without memories).
+            ///
+            /// # Errors
+            /// If the dimensions cannot be labelled.
+            pub fn memory_profiles(
+                &self,
+                spec: &RunSpec,
+                emb: &SinrModel,
+                examples: &[Example],
+                keep: usize,
+                device: &Device,
+            ) -> Result<Vec<MemoryProfile>> {
+                match (self, &spec.model) {
+                    $((AnyModel::$variant(m), ModelConfig::$variant(c)) => m.memory_profiles(c, spec, emb, examples, keep, device),)*
+                    _ => unreachable!("a model is built from its own kind of configuration"),
+                }
+            }
+        }
+    };
+}
+
+register_models! {
+    Attention(AttentionClassifier) = "attention",
+    Transformer(SinrTransformer) = "transformer",
+    Hierarchical(HierarchicalClassifier) = "hierarchical",
+    Dense(DenseBaseline) = "dense",
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_parsing_and_validation() {
+        let c: ModelConfig = serde_json::from_str(r#"{"kind":"transformer","layers":3}"#).unwrap();
+        assert_eq!(
+            c,
+            ModelConfig::Transformer(TransformerConfig {
+                layers: 3,
+                ..Default::default()
+            })
+        );
+        assert!(
+            serde_json::from_str::<ModelConfig>(r#"{"kind":"transformer","layerz":3}"#).is_err()
+        );
+        assert!(serde_json::from_str::<ModelConfig>(r#"{"kind":"lstm"}"#).is_err());
+        // The n-gram weights: nested keys are strict too, and every field is checked by name.
+        let c: ModelConfig =
+            serde_json::from_str(r#"{"kind":"attention","ngrams":{"chars":[3,5]}}"#).unwrap();
+        let ModelConfig::Attention(a) = &c else {
+            panic!("attention")
+        };
+        let n = a.ngrams.clone().unwrap();
+        assert!(n.unigrams && n.bigrams && n.tfidf && n.chars == Some([3, 5]));
+        c.validate().unwrap();
+        assert!(
+            serde_json::from_str::<ModelConfig>(r#"{"kind":"attention","ngrams":{"char":[3,5]}}"#)
+                .is_err()
+        );
+        for (bad, field) in [
+            (r#"{"buckets":0}"#, "ngrams.buckets"),
+            (r#"{"scale":-1}"#, "ngrams.scale"),
+            (r#"{"chars":[5,3]}"#, "ngrams.chars"),
+            (r#"{"unigrams":false,"bigrams":false}"#, "ngrams"),
+        ] {
+            let c: ModelConfig =
+                serde_json::from_str(&format!(r#"{{"kind":"attention","ngrams":{bad}}}"#)).unwrap();
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains(field), "{bad}: {e}");
+        }
+        let bad = ModelConfig::Dense(DenseConfig {
+            dim: 10,
+            heads: 3,
+            ..Default::default()
+        });
+        assert!(bad.validate().unwrap_err().to_string().contains("heads"));
+    }
+
+    #[test]
+    fn every_kind_is_registered_once_by_its_name() {
+        for &kind in ModelConfig::KINDS {
+            let c = ModelConfig::default_of(kind).expect("a default");
+            assert_eq!(c.kind(), kind);
+            c.validate().unwrap();
+            // The serialised tag is the kind.
+            let v = serde_json::to_value(&c).unwrap();
+            assert_eq!(v["kind"], kind);
+        }
+        assert!(ModelConfig::default_of("lstm").is_none());
+    }
+}

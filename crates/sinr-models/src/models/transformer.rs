@@ -1,0 +1,783 @@
+//! The SINr transformer: a residual stream whose coordinates are the communities of a (coarse)
+//! Louvain level (and, for tagging, the tokens' surface features), written by attention heads
+//! with non-negative diagonal bilinear scores and values (after Clark et al.'s reading of
+//! heads) and by ReLU key-value memories with non-negative values (Geva et al.), read out by
+//! task-vector pooling (classification) or per position with a context window (tagging:
+//! `logit_i = h_i W + Σ_{0<|d|≤w} h_{i+d} R_d + b`, optionally `+ Σ_{|d|≤w} x^fine_{i+d} F_d` over
+//! the tokens' sparse fine-level vectors).
+//!
+//! With the attention weights and the ReLU gates fixed by the example, the stream is linear in
+//! the token vectors (Mickus et al. 2022): every output splits exactly by source token, by
+//! community and by component (embedding, each head, each memory, biases).
+
+use std::collections::BTreeMap;
+
+use burn::module::Param;
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+use sinr_embed::SinrModel;
+use sinr_metrics::task::argmax;
+use sinr_nn::{
+    InitRng, KeyValueMemory, KeyValueMemoryConfig, PaddedRows, Readout, ReadoutConfig,
+    SinrAttention, SinrAttentionConfig, SinrEmbedding, TaskAttention, TaskAttentionConfig, to_vec,
+    to_vec_int,
+};
+use sinr_schema::{
+    AttentionMaps, Component, ComponentKind, MemoryProfile, MemoryWrite, OutputExplanation,
+    TaskKind, TokenActivation,
+};
+
+use super::{
+    Classifier, Config, ExactTerms, Model, at_positions, check, dense_gradient_times_input, shift,
+};
+use crate::data::{Batch, Example, SURFACE_FEATURES, make_batch};
+use crate::error::{Error, Result};
+use crate::explain::{grid, readout_host, top_terms};
+use crate::input::{dimension_labels, embedding_rows};
+use crate::run::RunSpec;
+
+// --- Configuration ---------------------------------------------------------------------------
+
+/// The SINr transformer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TransformerConfig {
+    /// Louvain level of the residual stream (a coarse level keeps it small).
+    pub level: usize,
+    /// Keep the `k` largest values of each word vector before coarsening.
+    pub sparsify: Option<usize>,
+    /// Layers.
+    pub layers: usize,
+    /// Heads per layer.
+    pub heads: usize,
+    /// Key-value memories per layer.
+    pub memories: usize,
+    /// L1 penalty on memory keys and values and on the read-out.
+    pub l1: f64,
+    /// Token tasks: the read-out of each position also reads the final stream of the `window`
+    /// positions on each side, through one `[K, C]` matrix per offset (linear, so the exact
+    /// decomposition holds). 0: each position reads itself only. Ignored by sequence tasks.
+    pub window: usize,
+    /// Token tasks: the tagging read-out also reads, over the same window, the token vectors of
+    /// this (fine) Louvain level, sparsely (one `[K_fine, C]` matrix per offset; exact split by
+    /// token and fine community). `None`: the stream's level only. Ignored by sequence tasks.
+    pub fine_level: Option<usize>,
+}
+
+impl Default for TransformerConfig {
+    fn default() -> Self {
+        Self {
+            level: 1,
+            sparsify: Some(100),
+            layers: 2,
+            heads: 4,
+            memories: 64,
+            l1: 0.0,
+            window: 0,
+            fine_level: None,
+        }
+    }
+}
+
+impl Config for TransformerConfig {
+    fn validate(&self) -> Result<()> {
+        check::non_negative(self.l1, "l1")?;
+        check::positive(self.layers, "layers")?;
+        check::positive(self.heads, "heads")?;
+        check::positive(self.memories, "memories")?;
+        if self.window > 16 {
+            return Err(Error::config(
+                "window",
+                format!("must be at most 16 positions, got {}", self.window),
+            ));
+        }
+        Ok(())
+    }
+
+    fn input_level(&self) -> usize {
+        self.level
+    }
+}
+
+// --- The model -------------------------------------------------------------------------------
+
+/// One layer of the SINr transformer: heads, then memories, both added to the stream.
+#[derive(Module, Debug)]
+pub struct SinrLayer {
+    /// The heads.
+    pub attention: SinrAttention,
+    /// The memories.
+    pub memory: KeyValueMemory,
+}
+
+/// What one layer did to one batch.
+#[derive(Debug, Clone)]
+pub struct LayerTrace {
+    /// `[B, H, T, T]`.
+    pub alpha: Tensor<4>,
+    /// `[B, H, T, K]` head outputs.
+    pub per_head: Tensor<4>,
+    /// `[B, T, M]` memory activations.
+    pub activations: Tensor<3>,
+}
+
+/// The SINr transformer.
+#[derive(Module, Debug)]
+pub struct SinrTransformer {
+    /// Frozen token vectors at the stream's Louvain level.
+    pub embedding: SinrEmbedding,
+    /// The layers.
+    pub layers: Vec<SinrLayer>,
+    /// Task-vector pooling (sequence tasks).
+    pub pool: TaskAttention,
+    /// Read-out.
+    pub readout: Readout,
+    /// Token tasks: `[K, C]` read-out matrices of the neighbouring positions, offsets
+    /// `−w, …, −1, 1, …, w` in that order (empty: each position reads its own stream only).
+    /// The logit of position `i` is `b + h_i W + Σ_d h_{i+d} R_d` — linear in the final stream,
+    /// so every split of the stream (tokens, communities, components) carries over exactly.
+    pub context: Vec<Param<Tensor<2>>>,
+    /// Token tasks, optional: frozen token vectors of a fine Louvain level, read sparsely by the
+    /// tagging read-out over the same window (no dense stream at that level).
+    pub fine: Option<SinrEmbedding>,
+    /// `[K_fine, C]` read-out matrices of the fine vectors, offsets `−w, …, w` in that order.
+    pub fine_readout: Vec<Param<Tensor<2>>>,
+    /// Sequence or token task.
+    #[module(skip)]
+    pub token_task: bool,
+    /// Width of the stream: communities, plus the surface features of token tasks.
+    #[module(skip)]
+    pub width: usize,
+    /// L1 weight.
+    #[module(skip)]
+    pub l1: f64,
+}
+
+impl SinrTransformer {
+    /// Builds the model.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        rows: &PaddedRows,
+        classes: usize,
+        kind: TaskKind,
+        layers: usize,
+        heads: usize,
+        memories: usize,
+        l1: f64,
+        seed: u64,
+        device: &Device,
+    ) -> Self {
+        let mut rng = InitRng::new(seed);
+        let token_task = kind == TaskKind::Tag;
+        let width = rows.dims
+            + if token_task {
+                SURFACE_FEATURES.len()
+            } else {
+                0
+            };
+        Self {
+            embedding: SinrEmbedding::new(rows, device),
+            layers: (0..layers)
+                .map(|_| SinrLayer {
+                    attention: SinrAttentionConfig::new(width, heads).init(device, &mut rng),
+                    memory: KeyValueMemoryConfig::new(width, memories).init(device, &mut rng),
+                })
+                .collect(),
+            pool: TaskAttentionConfig::new(width).init(device, &mut rng),
+            readout: ReadoutConfig::new(width, classes).init(device, &mut rng),
+            context: Vec::new(),
+            fine: None,
+            fine_readout: Vec::new(),
+            token_task,
+            width,
+            l1,
+        }
+    }
+
+    /// Gives the token read-out a context window of `w` positions on each side, its matrices
+    /// starting at zero (so the model starts as the one without). Sequence tasks ignore it.
+    pub fn with_window(mut self, w: usize) -> Self {
+        if self.token_task {
+            let [k, c] = self.readout.weight.dims();
+            let device = self.readout.weight.device();
+            self.context = (0..2 * w)
+                .map(|_| Param::from_tensor(Tensor::zeros([k, c], &device)))
+                .collect();
+        }
+        self
+    }
+
+    /// Gives the token read-out a second, sparse input: the vectors of `rows` (a fine Louvain
+    /// level) at every position of the window set by `with_window` (called first), one
+    /// `[K_fine, C]` matrix per offset, starting at zero. `logit_i += Σ_{|d|≤w} x^fine_{i+d} F_d`: linear in the
+    /// fine vectors, so it splits exactly by token and by fine community. Sequence tasks ignore
+    /// it.
+    pub fn with_fine(mut self, rows: &PaddedRows) -> Self {
+        let w = self.window();
+        if self.token_task {
+            let c = self.readout.bias.dims()[0];
+            let device = self.readout.weight.device();
+            self.fine = Some(SinrEmbedding::new(rows, &device));
+            self.fine_readout = (0..=2 * w)
+                .map(|_| Param::from_tensor(Tensor::zeros([rows.dims, c], &device)))
+                .collect();
+        }
+        self
+    }
+
+    /// The offsets of [`SinrTransformer::fine_readout`], in order.
+    pub fn fine_offsets(&self) -> Vec<isize> {
+        let w = (self.fine_readout.len() / 2) as isize;
+        (-w..=w).collect()
+    }
+
+    /// The window's half-width.
+    pub fn window(&self) -> usize {
+        self.context.len() / 2
+    }
+
+    /// The offsets of [`SinrTransformer::context`], in order.
+    pub fn offsets(&self) -> Vec<isize> {
+        let w = self.window() as isize;
+        (-w..0).chain(1..=w).collect()
+    }
+
+    /// Per-position logits of a token task `[B, T, C]` from the final stream: the position's
+    /// own read-out plus the context window, plus the fine vectors' window if any (padding
+    /// reads as zero).
+    pub fn token_logits(&self, h: Tensor<3>, batch: &Batch) -> Tensor<3> {
+        let mut out = self.readout.forward_tokens(h.clone());
+        let [b, t, k] = h.dims();
+        let c = self.readout.bias.dims()[0];
+        // The mask is true at padding.
+        let keep = batch.mask.clone().bool_not().float().unsqueeze_dim::<3>(2);
+        if !self.context.is_empty() {
+            let h = h * keep.clone();
+            for (d, r) in self.offsets().into_iter().zip(&self.context) {
+                let rk = r.val().reshape([1, k, c]).expand([b, k, c]);
+                out = out + shift(h.clone(), d).matmul(rk);
+            }
+        }
+        if let Some(fine) = &self.fine {
+            // One gather of every offset's matrix: [B, T, O·C], then each offset's slice is
+            // moved to the positions that read it.
+            let x = fine.forward(batch.tokens.clone());
+            let o = self.fine_readout.len();
+            let all = Tensor::cat(self.fine_readout.iter().map(|f| f.val()).collect(), 1);
+            let [_, _, p] = x.val.dims();
+            let g = all
+                .select(0, x.idx.reshape([b * t * p]))
+                .reshape([b, t, p, o * c])
+                * x.val.reshape([b, t, p, 1]);
+            let g = g.sum_dim(2).reshape([b, t, o * c]) * keep;
+            for (j, d) in self.fine_offsets().into_iter().enumerate() {
+                out = out + shift(g.clone().slice([0..b, 0..t, j * c..(j + 1) * c]), d);
+            }
+        }
+        out
+    }
+
+    /// The input stream `[B, T, width]`: the token vectors (and the surface features).
+    pub fn input(&self, batch: &Batch) -> Tensor<3> {
+        let x = self.embedding.forward(batch.tokens.clone()).densify();
+        match (&batch.features, self.token_task) {
+            (Some(f), true) => Tensor::cat(vec![x, f.clone()], 2),
+            _ => x,
+        }
+    }
+
+    /// The final stream and every layer's trace.
+    pub fn stream(&self, batch: &Batch) -> (Tensor<3>, Tensor<3>, Vec<LayerTrace>) {
+        self.stream_from(self.input(batch), batch.mask.clone())
+    }
+
+    /// The same from a given input stream (a leaf for gradients).
+    pub fn stream_from(
+        &self,
+        h0: Tensor<3>,
+        mask: Tensor<2, Bool>,
+    ) -> (Tensor<3>, Tensor<3>, Vec<LayerTrace>) {
+        let mut h = h0.clone();
+        let mut traces = Vec::with_capacity(self.layers.len());
+        for layer in &self.layers {
+            let (a, tr) = layer.attention.forward(h.clone(), mask.clone());
+            h = h + a;
+            let (m, act) = layer.memory.forward(h.clone());
+            h = h + m;
+            traces.push(LayerTrace {
+                alpha: tr.alpha,
+                per_head: tr.per_head,
+                activations: act,
+            });
+        }
+        (h0, h, traces)
+    }
+}
+
+impl Classifier for SinrTransformer {
+    fn logits(&self, batch: &Batch) -> Tensor<2> {
+        let (_, h, _) = self.stream(batch);
+        if self.token_task {
+            at_positions(self.token_logits(h, batch), batch)
+        } else {
+            let (d, _) = self.pool.forward_dense(h, batch.mask.clone());
+            self.readout.forward(d)
+        }
+    }
+    fn penalty(&self) -> Option<Tensor<1>> {
+        (self.l1 > 0.0).then(|| {
+            let mut p = self.readout.l1();
+            for r in self.context.iter().chain(&self.fine_readout) {
+                p = p + r.val().abs().sum();
+            }
+            for l in &self.layers {
+                p = p + l.memory.l1();
+            }
+            p * self.l1
+        })
+    }
+    fn frozen(&self) -> Vec<&SinrEmbedding> {
+        std::iter::once(&self.embedding)
+            .chain(self.fine.as_ref())
+            .collect()
+    }
+}
+
+// --- Building, training, explaining ----------------------------------------------------------
+
+impl Model for SinrTransformer {
+    type Config = TransformerConfig;
+
+    fn build(
+        c: &TransformerConfig,
+        spec: &RunSpec,
+        emb: &SinrModel,
+        device: &Device,
+    ) -> Result<Self> {
+        let rows = embedding_rows(emb, c.level, c.sparsify)?;
+        if rows.dims > 2048 {
+            return Err(Error::config(
+                "level",
+                format!(
+                    "gives a {}-dimensional stream; choose a coarser Louvain level (the stream is dense)",
+                    rows.dims
+                ),
+            ));
+        }
+        let m = SinrTransformer::new(
+            &rows,
+            spec.labels.len(),
+            spec.kind,
+            c.layers,
+            c.heads,
+            c.memories,
+            c.l1,
+            spec.train.seed,
+            device,
+        )
+        .with_window(c.window);
+        Ok(match c.fine_level {
+            Some(l) => m.with_fine(&embedding_rows(emb, l, c.sparsify)?),
+            None => m,
+        })
+    }
+
+    fn trainable_params(&self) -> usize {
+        self.num_params()
+            - self.embedding.num_params()
+            - self.fine.as_ref().map_or(0, Module::num_params)
+    }
+
+    fn explain_terms(
+        &self,
+        _spec: &RunSpec,
+        batch: &Batch,
+        tags: Option<&[usize]>,
+    ) -> Result<ExactTerms> {
+        let (outputs, attention) = self.explain(batch, tags);
+        Ok(ExactTerms {
+            outputs,
+            attention,
+            width: self.width,
+        })
+    }
+
+    fn named_dimensions(&self) -> Vec<String> {
+        if self.token_task {
+            SURFACE_FEATURES.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn fine_level(c: &TransformerConfig, spec: &RunSpec) -> Option<usize> {
+        c.fine_level.filter(|_| spec.kind == TaskKind::Tag)
+    }
+
+    fn gradient_times_input(&self, batch: &Batch, target: Tensor<2>) -> Vec<f64> {
+        let h0 = self.input(batch).require_grad();
+        let (_, h, _) = self.stream_from(h0.clone(), batch.mask.clone());
+        let (d, _) = self.pool.forward_dense(h, batch.mask.clone());
+        let grads = self.readout.forward(d).matmul(target).sum().backward();
+        dense_gradient_times_input(&h0, &grads)
+    }
+
+    fn memory_profiles(
+        &self,
+        c: &TransformerConfig,
+        spec: &RunSpec,
+        emb: &SinrModel,
+        examples: &[Example],
+        keep: usize,
+        device: &Device,
+    ) -> Result<Vec<MemoryProfile>> {
+        let labels = dimension_labels(emb, c.level, 6)?;
+        Ok(self.profile_memories(&labels, spec.kind, examples, keep, device))
+    }
+}
+
+impl SinrTransformer {
+    /// Profiles the memories over `examples` (after Geva et al.): for each layer, the `keep`
+    /// most active, the tokens that trigger them most and the communities their values write
+    /// (each labelled by `labels`, the words of the stream's dimensions).
+    pub fn profile_memories(
+        &self,
+        labels: &[Vec<String>],
+        kind: TaskKind,
+        examples: &[Example],
+        keep: usize,
+        device: &Device,
+    ) -> Vec<MemoryProfile> {
+        let m = self;
+        let layers = m.layers.len();
+        let mems = m
+            .layers
+            .first()
+            .map_or(0, |l| l.memory.effective_values().dims()[0]);
+        let mut sum = vec![vec![0.0f64; mems]; layers];
+        let mut count = 0usize;
+        let mut best: Vec<Vec<BTreeMap<String, f64>>> = vec![vec![BTreeMap::new(); mems]; layers];
+        for ex in examples.iter().filter(|e| !e.rows.is_empty()) {
+            let batch = make_batch(&[ex], kind, device);
+            let (_, _, traces) = m.stream(&batch);
+            let t = ex.rows.len();
+            count += t;
+            for (l, tr) in traces.iter().enumerate() {
+                let act = to_vec(tr.activations.clone());
+                for (pos, row) in act.chunks(mems).take(t).enumerate() {
+                    for (j, &a) in row.iter().enumerate() {
+                        let a = f64::from(a);
+                        sum[l][j] += a;
+                        if a > 0.0 {
+                            let e = best[l][j]
+                                .entry(ex.surface[pos].to_lowercase())
+                                .or_default();
+                            *e = e.max(a);
+                        }
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (l, layer) in m.layers.iter().enumerate() {
+            let values = to_vec(layer.memory.effective_values());
+            let width = values.len() / mems.max(1);
+            let mut order: Vec<usize> = (0..mems).collect();
+            order.sort_by(|&a, &b| sum[l][b].total_cmp(&sum[l][a]));
+            for &j in order.iter().take(keep) {
+                let mut toks: Vec<TokenActivation> = best[l][j]
+                    .iter()
+                    .map(|(k, v)| TokenActivation {
+                        token: k.clone(),
+                        activation: *v,
+                    })
+                    .collect();
+                toks.sort_by(|a, b| {
+                    b.activation
+                        .total_cmp(&a.activation)
+                        .then_with(|| a.token.cmp(&b.token))
+                });
+                toks.truncate(8);
+                let row = &values[j * width..(j + 1) * width];
+                let mut dims: Vec<usize> = (0..width).collect();
+                dims.sort_by(|&a, &b| row[b].total_cmp(&row[a]));
+                let writes = dims
+                    .into_iter()
+                    .take(3)
+                    .map(|d| MemoryWrite {
+                        dimension: d,
+                        weight: f64::from(row[d]),
+                        words: labels
+                            .get(d)
+                            .cloned()
+                            .unwrap_or_else(|| vec!["(surface feature)".into()]),
+                    })
+                    .collect();
+                out.push(MemoryProfile {
+                    layer: l + 1,
+                    memory: j + 1,
+                    mean_activation: sum[l][j] / count.max(1) as f64,
+                    top_tokens: toks,
+                    writes,
+                });
+            }
+        }
+        out
+    }
+
+    /// The exact explanation of a batch of one example (no padding): every output's logits
+    /// split by source token (propagated through every layer), by community and by component
+    /// (the embedding, each head, each memory, the fine-level window, the bias); also every
+    /// head's attention map (and the pooling's).
+    ///
+    /// `tags`: for token tasks, the tag decided at every position (the best valid BIO path,
+    /// [`crate::decode_tags`]); each output explains that tag, and says which tag its own
+    /// argmax would have been where the two differ. `None`: every output explains its argmax.
+    pub fn explain(
+        &self,
+        batch: &Batch,
+        tags: Option<&[usize]>,
+    ) -> (Vec<OutputExplanation>, AttentionMaps) {
+        let m = self;
+        let (h0, h, traces) = m.stream(batch);
+        let device = h.device();
+        let [_, t, k] = h.dims();
+        let s = t + 1; // sources: every token, and the biases
+        let bias_part = t;
+        // D[s, t, :] = the part of the stream at position t that comes from source s.
+        let h0_host = to_vec(h0.clone());
+        let mut d0 = vec![0f32; s * t * k];
+        for ti in 0..t {
+            d0[(ti * t + ti) * k..(ti * t + ti + 1) * k]
+                .copy_from_slice(&h0_host[ti * k..(ti + 1) * k]);
+        }
+        let mut parts = Tensor::<3>::from_data(TensorData::new(d0, [s, t, k]), &device);
+        let mut attention = Vec::new();
+        let mut writes: Vec<(ComponentKind, String, Tensor<2>)> = vec![(
+            ComponentKind::Embedding,
+            "embedding".into(),
+            h0.clone().reshape([t, k]),
+        )];
+        let mut memory_writes: Vec<(usize, Tensor<2>, Tensor<2>)> = Vec::new(); // (layer, act [T,M], values [M,K])
+        for (l, (layer, tr)) in m.layers.iter().zip(&traces).enumerate() {
+            let heads = layer.attention.heads();
+            let alpha = tr.alpha.clone().reshape([heads, t, t]);
+            parts = parts.clone() + layer.attention.decompose(alpha.clone(), parts);
+            let act = tr.activations.clone().reshape([t, layer.memory.memories()]);
+            let gates = act.clone().greater_elem(0.0).float();
+            parts = parts.clone() + layer.memory.decompose(gates, parts, bias_part);
+            let alpha_host = to_vec(alpha);
+            let per_head = tr.per_head.clone().reshape([heads, t, k]);
+            for hh in 0..heads {
+                attention.push((
+                    format!("layer {} head {}", l + 1, hh + 1),
+                    grid(&alpha_host[hh * t * t..(hh + 1) * t * t], t),
+                ));
+                let idx =
+                    Tensor::<1, Int>::from_data(TensorData::new(vec![hh as i64], [1]), &device);
+                writes.push((
+                    ComponentKind::Heads,
+                    format!("layer {} head {}", l + 1, hh + 1),
+                    per_head.clone().select(0, idx).reshape([t, k]),
+                ));
+            }
+            memory_writes.push((l, act, layer.memory.effective_values()));
+        }
+        let (w, b, c) = readout_host(&m.readout);
+        let w_t = m.readout.weights(); // [K, C]
+        // Each output reads the final stream through one or more terms `(β, W)`: logit = Σ β h W + b.
+        // Sequence tasks: the pooling weights β and the read-out. Token tasks: the position itself
+        // (one-hot β) with the read-out, and each neighbour in the context window with its matrix.
+        type Term = (Vec<f32>, Vec<f32>, Tensor<2>);
+        let mut outputs = Vec::new();
+        let per_output: Vec<(Option<usize>, Vec<Term>)> = if m.token_task {
+            let one_hot = |p: usize| (0..t).map(|x| f32::from(u8::from(x == p))).collect();
+            // Each offset's matrix, on the device and on the host, copied once for all positions.
+            let context: Vec<(isize, Vec<f32>, Tensor<2>)> = m
+                .offsets()
+                .into_iter()
+                .zip(&m.context)
+                .map(|(d, r)| (d, to_vec(r.val()), r.val()))
+                .collect();
+            (0..t)
+                .map(|p| {
+                    let mut terms: Vec<Term> = vec![(one_hot(p), w.clone(), w_t.clone())];
+                    for (d, r_host, r) in &context {
+                        let q = p as isize + d;
+                        if (0..t as isize).contains(&q) {
+                            terms.push((one_hot(q as usize), r_host.clone(), r.clone()));
+                        }
+                    }
+                    (Some(p), terms)
+                })
+                .collect()
+        } else {
+            let (_, beta) = m.pool.forward_dense(h.clone(), batch.mask.clone());
+            let beta = to_vec(beta);
+            attention.insert(0, ("pooling".into(), vec![beta.clone()]));
+            vec![(None, vec![(beta, w.clone(), w_t.clone())])]
+        };
+        let h_host = to_vec(h.reshape([t, k]));
+        // The fine-level window on the host: the tokens' sparse fine vectors and each offset's
+        // matrix.
+        let fine_host = m.fine.as_ref().map(|f| {
+            let x = f.forward(batch.tokens.clone());
+            let p = x.val.dims()[2];
+            let idx: Vec<i64> = to_vec_int(x.idx);
+            let mats: Vec<Vec<f32>> = m.fine_readout.iter().map(|r| to_vec(r.val())).collect();
+            (p, idx, to_vec(x.val), mats)
+        });
+        for (position, terms) in per_output {
+            let mut per_source = vec![0f32; s * c]; // [S, C]
+            let mut communities = vec![vec![0f32; c]; k];
+            let mut components: Vec<Component> = writes
+                .iter()
+                .map(|(kind, name, _)| Component::new(*kind, name.clone(), vec![0f32; c]))
+                .collect();
+            let mut memory_terms: Vec<Vec<Vec<f32>>> = memory_writes
+                .iter()
+                .map(|(_, act, _)| vec![vec![0f32; c]; act.dims()[1]])
+                .collect();
+            let mut memory_active: Vec<Vec<bool>> =
+                memory_terms.iter().map(|m| vec![false; m.len()]).collect();
+            let mut pooled_by_term = Vec::with_capacity(terms.len()); // [S, K] per term
+            for (beta, wh, wt) in &terms {
+                let beta_t = Tensor::<2>::from_data(TensorData::new(beta.clone(), [1, t]), &device);
+                // Token split: Σ_t β_t D[s, t, :] W.
+                let pooled_parts = beta_t
+                    .clone()
+                    .reshape([1, 1, t])
+                    .expand([s, 1, t])
+                    .matmul(parts.clone())
+                    .reshape([s, k]);
+                for (acc, v) in per_source
+                    .iter_mut()
+                    .zip(to_vec(pooled_parts.clone().matmul(wt.clone())))
+                {
+                    *acc += v;
+                }
+                // Community split of the pooled final stream.
+                for (kk, row) in communities.iter_mut().enumerate() {
+                    let pooled: f32 = (0..t).map(|ti| beta[ti] * h_host[ti * k + kk]).sum();
+                    for (cc, x) in row.iter_mut().enumerate() {
+                        *x += pooled * wh[kk * c + cc];
+                    }
+                }
+                // Component split: every write into the stream, pooled and read out.
+                for ((_, _, wr), comp) in writes.iter().zip(components.iter_mut()) {
+                    let v = to_vec(beta_t.clone().matmul(wr.clone()).matmul(wt.clone()));
+                    for (a, x) in comp.values.iter_mut().zip(v) {
+                        *a += x;
+                    }
+                }
+                for (li, (_, act, values)) in memory_writes.iter().enumerate() {
+                    let a = to_vec(beta_t.clone().matmul(act.clone())); // [M]
+                    let vw = to_vec(values.clone().matmul(wt.clone())); // [M, C]
+                    for (i, ai) in a.iter().enumerate() {
+                        if *ai != 0.0 {
+                            memory_active[li][i] = true;
+                            for cc in 0..c {
+                                memory_terms[li][i][cc] += ai * vw[i * c + cc];
+                            }
+                        }
+                    }
+                }
+                pooled_by_term.push(to_vec(pooled_parts));
+            }
+            // Fine-level window: token q at offset d from the output reads its fine vector
+            // through F_d.
+            let mut fine: std::collections::BTreeMap<u32, Vec<f32>> = Default::default();
+            if let (Some(p_out), Some((p, idx, val, mats))) = (position, &fine_host) {
+                for (j, d) in m.fine_offsets().into_iter().enumerate() {
+                    let q = p_out as isize + d;
+                    if !(0..t as isize).contains(&q) {
+                        continue;
+                    }
+                    let q = q as usize;
+                    for e in 0..*p {
+                        let (kk, v) = (idx[q * p + e] as usize, val[q * p + e]);
+                        if v == 0.0 {
+                            continue;
+                        }
+                        let row = fine.entry(kk as u32).or_insert_with(|| vec![0f32; c]);
+                        for cc in 0..c {
+                            let term = v * mats[j][kk * c + cc];
+                            per_source[q * c + cc] += term;
+                            row[cc] += term;
+                        }
+                    }
+                }
+            }
+            let fine_total: Vec<f32> = (0..c)
+                .map(|cc| fine.values().map(|r| r[cc]).sum())
+                .collect();
+            let tokens: Vec<Vec<f32>> = grid(&per_source[..t * c], c);
+            let bias: Vec<f32> = (0..c).map(|cc| per_source[t * c + cc] + b[cc]).collect();
+            let logits: Vec<f32> = (0..c)
+                .map(|cc| communities.iter().map(|r| r[cc]).sum::<f32>() + fine_total[cc] + b[cc])
+                .collect();
+            let own = argmax(&logits);
+            let predicted = match (tags, position) {
+                (Some(tags), Some(p)) => tags[p],
+                _ => own,
+            };
+            for (li, (l, _, _)) in memory_writes.iter().enumerate() {
+                for (i, v) in memory_terms[li].iter().enumerate() {
+                    if memory_active[li][i] {
+                        components.push(Component::new(
+                            ComponentKind::Memories,
+                            format!("layer {} memory {}", l + 1, i + 1),
+                            v.clone(),
+                        ));
+                    }
+                }
+            }
+            if m.fine.is_some() {
+                components.push(Component::new(
+                    ComponentKind::Embedding,
+                    "fine-level window",
+                    fine_total,
+                ));
+            }
+            components.push(Component::new(
+                ComponentKind::Biases,
+                "read-out bias",
+                b.clone(),
+            ));
+            // Largest community terms of every token for the predicted class.
+            let token_communities = (0..t)
+                .map(|ti| {
+                    top_terms(
+                        (0..k).map(|kk| {
+                            let v = terms
+                                .iter()
+                                .zip(&pooled_by_term)
+                                .map(|((_, wh, _), pp)| pp[ti * k + kk] * wh[kk * c + predicted])
+                                .sum::<f32>();
+                            (kk as u32, v)
+                        }),
+                        10,
+                    )
+                })
+                .collect();
+            outputs.push(OutputExplanation {
+                position,
+                logits,
+                predicted,
+                argmax: (own != predicted).then_some(own),
+                tokens,
+                bias,
+                communities,
+                components,
+                token_communities,
+                fine_communities: fine
+                    .into_iter()
+                    .filter(|(_, r)| r.iter().any(|v| *v != 0.0))
+                    .collect(),
+                levels: Vec::new(),
+                lexical: Vec::new(),
+            });
+        }
+        (outputs, attention)
+    }
+}
