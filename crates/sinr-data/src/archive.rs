@@ -314,16 +314,12 @@ mod tests {
     }
 
     fn walk(p: &Path) -> Vec<PathBuf> {
-        let mut v = Vec::new();
-        for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
-            let path = e.path();
-            if path.is_dir() {
-                v.extend(walk(&path));
-            } else {
-                v.push(path);
-            }
-        }
-        v
+        walkdir::WalkDir::new(p)
+            .into_iter()
+            .flatten()
+            .filter(|e| !e.file_type().is_dir())
+            .map(walkdir::DirEntry::into_path)
+            .collect()
     }
 
     #[test]

@@ -111,17 +111,12 @@ citation = "none"
 fn quiet(_: &str) {}
 
 fn files_under(p: &Path) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(p) {
-        for e in rd.flatten() {
-            let path = e.path();
-            if path.is_dir() {
-                v.extend(files_under(&path));
-            } else {
-                v.push(path);
-            }
-        }
-    }
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(p)
+        .into_iter()
+        .flatten()
+        .filter(|e| !e.file_type().is_dir())
+        .map(walkdir::DirEntry::into_path)
+        .collect();
     v.sort();
     v
 }
