@@ -8,7 +8,8 @@
 //! 1. [`count_words`] — stream the corpus, tokenise, build the [`Vocabulary`] (`min_freq`);
 //! 2. [`count_cooccurrences`] — symmetric window, same-word pairs skipped, in parallel;
 //! 3. [`filter_pmi`] — keep the pairs with positive PMI (reference or textbook convention);
-//! 4. [`build_graph`] — the weighted undirected petgraph graph, isolated words dropped;
+//! 4. [`build_graph`] — the weighted undirected graph ([`CsrGraph`], read through petgraph's
+//!    traits), isolated words dropped;
 //! 5. [`detect_communities`] — our Louvain: networkit-PLM-like one level, or every level;
 //! 6. [`node_recall`] / [`node_predominance`] — the vectors;
 //! 7. [`threshold`], [`sparsify`], [`filter_dimensions`], [`merge_levels`] — post-processing.
@@ -39,17 +40,18 @@
 //!     .collect();
 //! let cooc = count_units(vocab.len(), units.iter().map(|u| u.as_slice()), &CooccurrenceConfig::default())?;
 //! let graph = build_graph(&filter_pmi(&cooc, &PmiConfig::default())?, &vocab)?;
-//! let csr = graph.to_csr();
-//! let levels = detect_communities(&csr, &LouvainConfig { resolution: 1.0, ..Default::default() })?;
+//! let csr = &graph.graph;
+//! let levels = detect_communities(csr, &LouvainConfig { resolution: 1.0, ..Default::default() })?;
 //! let fine = &levels.levels[0];
 //! assert_eq!(fine.n_communities, 2);
-//! let nr = node_recall(&csr, &fine.partition, fine.n_communities);
+//! let nr = node_recall(csr, &fine.partition, fine.n_communities);
 //! // "cat" puts all its weight in its own community.
 //! let cat = graph.vocab.id("cat").unwrap().index();
 //! assert_eq!(nr.row(cat).1, &[1.0]);
 //! # Ok::<(), sinr_embed::Error>(())
 //! ```
 
+mod config;
 mod cooccurrence;
 mod error;
 mod graph;
@@ -67,9 +69,13 @@ mod tokenize;
 mod train;
 mod vocab;
 
+pub use config::{SinrConfig, StageTimes, TrainReport};
 pub use cooccurrence::{CooccurrenceConfig, CooccurrenceMatrix, count_cooccurrences, count_units};
 pub use error::{Error, Result};
-pub use graph::{CsrGraph, WordGraph, build_graph};
+pub use graph::{
+    CsrEdge, CsrEdgeReferences, CsrEdges, CsrGraph, CsrNodeReferences, CsrVisitMap, WordGraph,
+    build_graph,
+};
 pub use louvain::{
     CommunityId, Dendrogram, Level, LouvainConfig, LouvainMode, detect_communities, modularity,
 };
@@ -83,5 +89,5 @@ pub use tokenize::{
     Corpus, CorpusStats, InvalidUtf8, StopSet, StopWords, TextChunk, TokenizerConfig, Unit,
     count_words, read_chunks, tokenize_text, write_tokenized,
 };
-pub use train::{SinrConfig, StageTimes, TrainReport, train};
+pub use train::train;
 pub use vocab::{Vocabulary, WordId};

@@ -2,11 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{SinrConfig, TrainReport};
 use crate::error::{Error, Result};
 use crate::louvain::Dendrogram;
 use crate::postprocess::merge_levels;
 use crate::sparse::SparseMatrix;
-use crate::train::{SinrConfig, TrainReport};
 use crate::vocab::{Vocabulary, WordId};
 
 /// Word vectors whose dimensions are Louvain communities, with everything that made them.

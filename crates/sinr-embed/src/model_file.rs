@@ -27,11 +27,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{SinrConfig, TrainReport};
 use crate::error::{Error, Result};
 use crate::louvain::{Dendrogram, Level};
 use crate::model::SinrModel;
 use crate::sparse::SparseMatrix;
-use crate::train::{SinrConfig, TrainReport};
 use crate::vocab::Vocabulary;
 use sinr_util::fnv1a;
 

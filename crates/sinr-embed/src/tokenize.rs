@@ -12,6 +12,13 @@
 //! are dropped, units with fewer than `min_unit_tokens` tokens are dropped **before** the
 //! frequency filter, and words seen fewer than `min_freq` times are removed from the units
 //! afterwards (so a unit can end up shorter). The reference lemmatises with spaCy; we do not.
+//!
+//! Text is put in Unicode normalisation form C (NFC) after lowercasing and before splitting, so
+//! that canonically equivalent spellings are one word: a decomposed "café" (`e` + U+0301, a
+//! combining mark, which is not a letter) is the same single token as the precomposed one. This
+//! applies to pre-tokenised input too, and to user-given stop words. Only lines that are
+//! not ASCII and fail the NFC quick check are rewritten (into a buffer reused from line to line),
+//! so ASCII and NFC text is tokenised in place, as before.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -21,6 +28,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::error::{Error, Result};
 use crate::stopwords;
@@ -48,7 +56,7 @@ pub enum StopWords {
     /// The built-in English list ([`crate::stopwords::ENGLISH`]); the reference drops stop words by default.
     #[default]
     English,
-    /// A user-given list (compared after lowercasing).
+    /// A user-given list (compared after lowercasing and NFC normalisation, as tokens are).
     List(Vec<String>),
 }
 
@@ -68,7 +76,8 @@ pub enum InvalidUtf8 {
 #[serde(deny_unknown_fields, default)]
 pub struct TokenizerConfig {
     /// Input is already tokenised: one unit per line, tokens separated by whitespace, used as
-    /// they are (no lowercasing, no length or stop-word filter; `min_freq` still applies).
+    /// they are (no lowercasing, no length or stop-word filter; `min_freq` still applies), but
+    /// in NFC like all text.
     pub pretokenized: bool,
     /// Lowercase the text before splitting (reference: `lower_words=True`).
     pub lowercase: bool,
@@ -148,7 +157,10 @@ impl TokenizerConfig {
         let words: FxHashSet<String> = match &self.stop_words {
             StopWords::None => FxHashSet::default(),
             StopWords::English => stopwords::ENGLISH.iter().map(|w| (*w).to_owned()).collect(),
-            StopWords::List(list) => list.iter().map(|w| w.trim().to_lowercase()).collect(),
+            StopWords::List(list) => list
+                .iter()
+                .map(|w| w.trim().to_lowercase().nfc().collect())
+                .collect(),
         };
         StopSet { words }
     }
@@ -331,6 +343,7 @@ impl TextChunk {
             ..CorpusStats::default()
         };
         let mut lowered = String::new();
+        let mut composed = String::new();
         for (i, raw) in self.data.split_inclusive(|&b| b == b'\n').enumerate() {
             stats.lines += 1;
             let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
@@ -360,12 +373,18 @@ impl TextChunk {
                 }
                 toks.clear();
             };
+            let ascii = line.is_ascii();
             if cfg.pretokenized {
+                let line = if ascii {
+                    line
+                } else {
+                    to_nfc(line, &mut composed)
+                };
                 tokens.extend(line.split_whitespace());
                 emit(&mut tokens, &mut stats);
                 continue;
             }
-            let text: &str = if cfg.lowercase && line.is_ascii() {
+            let text: &str = if cfg.lowercase && ascii {
                 if line.bytes().any(|b| b.is_ascii_uppercase()) {
                     lowered.clear();
                     lowered.push_str(line);
@@ -374,12 +393,18 @@ impl TextChunk {
                 } else {
                     line
                 }
-            } else if cfg.lowercase && line.chars().any(char::is_uppercase) {
+            } else if cfg.lowercase && line.chars().any(changes_when_lowercased) {
                 lowered.clear();
                 lowered.extend(line.chars().flat_map(char::to_lowercase));
                 &lowered
             } else {
                 line
+            };
+            // ASCII stays ASCII when lowercased, and ASCII is NFC.
+            let text = if ascii {
+                text
+            } else {
+                to_nfc(text, &mut composed)
             };
             split_letters(text, cfg, stop, &mut tokens, &mut |toks| {
                 emit(toks, &mut stats)
@@ -388,6 +413,35 @@ impl TextChunk {
         }
         Ok(stats)
     }
+}
+
+/// Whether lowercasing changes `c`: uppercase letters, but also titlecase ones such as U+1FFC
+/// (Ω with prosgegrammeni), which `char::is_uppercase` misses and whose decomposition (Ω +
+/// U+0345) would be lowercased.
+fn changes_when_lowercased(c: char) -> bool {
+    // Lowercase letters (most of a non-ASCII line) are answered by one table lookup; the test
+    // below checks the shortcut against the definition for every char.
+    if c.is_lowercase() {
+        return false;
+    }
+    let mut lower = c.to_lowercase();
+    lower.next() != Some(c) || lower.next().is_some()
+}
+
+/// `text` in NFC: `text` itself if it already is (no copy), else its normalisation written into
+/// `buf`.
+///
+/// Below U+0300 (ASCII, Latin-1, Latin Extended-A and B, IPA) every char is a starter that NFC
+/// keeps (checked by a test), so text whose UTF-8 bytes are all below 0xCC (the lead byte of
+/// U+0300) needs no normalisation; that byte scan spares most Western text the quick check's two
+/// table lookups per char.
+fn to_nfc<'a>(text: &'a str, buf: &'a mut String) -> &'a str {
+    if text.bytes().all(|b| b < 0xCC) || is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        return text;
+    }
+    buf.clear();
+    buf.extend(text.nfc());
+    buf
 }
 
 /// Splits `text` into runs of letters, filters them, and calls `end_unit` at sentence ends.
@@ -756,6 +810,132 @@ mod tests {
             proptest::prop_assert_eq!(last.as_deref(), Some("é"));
             let fast_tokens: Vec<String> = fast.into_iter().flatten().collect();
             proptest::prop_assert_eq!(fast_tokens, slow_tokens);
+        }
+    }
+
+    const CAFE_NFC: &str = "caf\u{e9}";
+    const CAFE_NFD: &str = "cafe\u{301}";
+
+    #[test]
+    fn decomposed_accents_are_one_token_in_nfc() {
+        // U+0301 is a combining mark, not a letter: without NFC, "cafe\u{301}" splits in two.
+        let nfd =
+            tokenize_text(&format!("{CAFE_NFD} noir. CAFE\u{301} Noe\u{308}l"), &cfg()).unwrap();
+        let nfc = tokenize_text(&format!("{CAFE_NFC} noir. CAF\u{c9} No\u{eb}l"), &cfg()).unwrap();
+        assert_eq!(
+            nfd,
+            vec![vec![CAFE_NFC, "noir"], vec![CAFE_NFC, "no\u{eb}l"]]
+        );
+        assert_eq!(nfd, nfc);
+        // Length counts the characters of the composed word: 4, so min_token_len 5 drops it.
+        let c = TokenizerConfig {
+            min_token_len: 5,
+            ..cfg()
+        };
+        assert!(tokenize_text(CAFE_NFD, &c).unwrap().is_empty());
+        // Pre-tokenised input and user stop words are composed too.
+        let pre = TokenizerConfig {
+            pretokenized: true,
+            ..cfg()
+        };
+        let units = tokenize_text(&format!("{CAFE_NFD} x"), &pre).unwrap();
+        assert_eq!(units, vec![vec![CAFE_NFC, "x"]]);
+        let stop = TokenizerConfig {
+            stop_words: StopWords::List(vec![CAFE_NFD.to_uppercase()]),
+            ..cfg()
+        };
+        let units = tokenize_text(&format!("{CAFE_NFC} {CAFE_NFD} noir"), &stop).unwrap();
+        assert_eq!(units, vec![vec!["noir"]]);
+    }
+
+    #[test]
+    fn nfc_text_is_tokenised_in_place() {
+        let mut buf = String::new();
+        for text in [
+            "plain ascii",
+            "na\u{ef}ve caf\u{e9} \u{c5}ngstr\u{f6}m",
+            "\u{65e5}\u{672c}",
+        ] {
+            let out = to_nfc(text, &mut buf);
+            assert!(std::ptr::eq(out, text), "{text:?} was copied");
+        }
+        assert_eq!(buf.capacity(), 0, "no allocation for NFC text");
+        assert_eq!(to_nfc(CAFE_NFD, &mut buf), CAFE_NFC);
+    }
+
+    #[test]
+    fn the_shortcuts_agree_with_the_definitions_for_every_char() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let mut lower = c.to_lowercase();
+            let changes = lower.next() != Some(c) || lower.next().is_some();
+            assert_eq!(changes_when_lowercased(c), changes, "{c:?}");
+            if (c as u32) < 0x300 {
+                let s = c.to_string();
+                assert!(s.bytes().all(|b| b < 0xCC), "{c:?}");
+                assert_eq!(is_nfc_quick(s.chars()), IsNormalized::Yes, "{c:?}");
+                assert_eq!(unicode_normalization::char::canonical_combining_class(c), 0);
+            } else {
+                assert!(c.to_string().bytes().any(|b| b >= 0xCC), "{c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_tokenising_path_sees_composed_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.txt");
+        std::fs::write(&path, format!("{CAFE_NFD} noir\n{CAFE_NFC} noir\n")).unwrap();
+        let corpus = Corpus::new([&path]);
+        let cfg = TokenizerConfig {
+            unit: Unit::Line,
+            ..cfg()
+        };
+        let (vocab, _) = count_words(&corpus, &cfg, &sinr_util::NoProgress).unwrap();
+        assert_eq!(vocab.words(), [CAFE_NFC, "noir"]);
+        assert_eq!(vocab.counts(), [2, 2]);
+        let (cooc, _) = crate::count_cooccurrences(
+            &corpus,
+            &cfg,
+            &vocab,
+            &crate::CooccurrenceConfig::default(),
+            &sinr_util::NoProgress,
+        )
+        .unwrap();
+        let pairs: Vec<_> = cooc.iter().collect();
+        assert_eq!(pairs, [(crate::WordId(0), crate::WordId(1), 2)]);
+        let mut out = Vec::new();
+        write_tokenized(&corpus, &cfg, &mut out, &sinr_util::NoProgress).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{CAFE_NFC} noir\n{CAFE_NFC} noir\n")
+        );
+    }
+
+    proptest::proptest! {
+        /// Canonically equivalent texts give the same tokens, and every token is in NFC.
+        #[test]
+        fn canonically_equivalent_text_gives_the_same_tokens(text in "\\PC{0,60}") {
+            let cfg = cfg();
+            let ours = tokenize_text(&text, &cfg).unwrap();
+            let nfc: String = text.nfc().collect();
+            let nfd: String = text.nfd().collect();
+            proptest::prop_assert_eq!(&ours, &tokenize_text(&nfc, &cfg).unwrap());
+            proptest::prop_assert_eq!(&ours, &tokenize_text(&nfd, &cfg).unwrap());
+            for t in ours.iter().flatten() {
+                proptest::prop_assert!(unicode_normalization::is_nfc(t), "{:?}", t);
+            }
+        }
+
+        /// Lowercase NFC text is split as it is: tokens are its letter runs, unchanged.
+        #[test]
+        fn nfc_text_is_unchanged(text in "[a-z\u{e0}-\u{ff}\u{3b1}-\u{3c9} .,!?'\n-]{0,80}") {
+            proptest::prop_assume!(unicode_normalization::is_nfc(&text));
+            let tokens: Vec<String> = tokenize_text(&text, &cfg()).unwrap().into_iter().flatten().collect();
+            let runs: Vec<&str> = text
+                .split(|c: char| !c.is_alphabetic())
+                .filter(|t| !t.is_empty())
+                .collect();
+            proptest::prop_assert_eq!(tokens, runs);
         }
     }
 

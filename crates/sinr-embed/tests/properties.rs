@@ -255,3 +255,117 @@ proptest! {
         prop_assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
+
+/// A random simple undirected graph with self-loops: `n` nodes and distinct edges
+/// `(a, b, w)` with `a ≤ b`.
+fn simple_graph_strategy() -> impl Strategy<Value = (usize, Vec<(u32, u32, f64)>)> {
+    (1usize..30).prop_flat_map(|n| {
+        prop::collection::btree_map((0..n as u32, 0..n as u32), 1u32..20, 0..120).prop_map(
+            move |edges| {
+                let mut seen = std::collections::BTreeSet::new();
+                let mut edges: Vec<(u32, u32, f64)> = edges
+                    .into_iter()
+                    .map(|((a, b), w)| (a.min(b), a.max(b), f64::from(w)))
+                    .filter(|&(a, b, _)| seen.insert((a, b)))
+                    .collect();
+                edges.sort_by_key(|e| (e.0, e.1));
+                (n, edges)
+            },
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// `CsrGraph` read through petgraph's traits is the graph it was built from: the edges come
+    /// back once each (sorted, with their weights), every node sees its edges from its end, and
+    /// petgraph's algorithms give what they give on a petgraph `UnGraph` of the same edges.
+    #[test]
+    fn csr_graph_is_the_same_graph_through_petgraph((n, edges) in simple_graph_strategy()) {
+        use petgraph::graph::{NodeIndex, UnGraph};
+        use petgraph::visit::{
+            Bfs, EdgeCount, EdgeRef, IntoEdgeReferences, IntoEdges, IntoNeighbors,
+            IntoNodeIdentifiers, NodeIndexable,
+        };
+
+        let mut g = UnGraph::<(), f64>::new_undirected();
+        for _ in 0..n {
+            g.add_node(());
+        }
+        for &(a, b, w) in &edges {
+            g.add_edge(NodeIndex::new(a as usize), NodeIndex::new(b as usize), w);
+        }
+        let csr = CsrGraph::from_petgraph(&g, |e| *e.weight());
+
+        // Every edge once, as (u ≤ v) in sorted order, with its weight; and back again.
+        let refs: Vec<(u32, u32, f64)> = csr
+            .edge_references()
+            .map(|e| {
+                assert_eq!(e.id(), (e.source(), e.target()));
+                (e.source(), e.target(), *e.weight())
+            })
+            .collect();
+        prop_assert_eq!(&refs, &edges);
+        prop_assert_eq!(EdgeCount::edge_count(&csr), edges.len());
+        prop_assert_eq!(CsrGraph::from_petgraph(&csr, |e| *e.weight()), csr.clone());
+
+        // Each node sees its edges from its end: neighbours sorted, then itself for a self-loop.
+        prop_assert_eq!(csr.node_identifiers().count(), n);
+        let mut seen_from_ends = Vec::new();
+        for u in csr.node_identifiers() {
+            let neighbours: Vec<u32> = IntoNeighbors::neighbors(&csr, u).collect();
+            let mut expected: Vec<u32> = edges
+                .iter()
+                .filter(|e| e.0 != e.1)
+                .filter_map(|&(a, b, _)| (a == u).then_some(b).or((b == u).then_some(a)))
+                .collect();
+            expected.sort_unstable();
+            if edges.iter().any(|&(a, b, _)| a == u && b == u) {
+                expected.push(u);
+            }
+            prop_assert_eq!(&neighbours, &expected);
+            let ends: Vec<u32> = csr
+                .edges(u)
+                .map(|e| {
+                    assert_eq!(e.source(), u);
+                    seen_from_ends.push((e.id(), *e.weight()));
+                    e.target()
+                })
+                .collect();
+            prop_assert_eq!(ends, neighbours);
+        }
+        // Read from both ends, an edge has one id and one weight.
+        seen_from_ends.sort_by_key(|e| e.0);
+        seen_from_ends.dedup();
+        let ids: Vec<((u32, u32), f64)> = edges.iter().map(|&(a, b, w)| ((a, b), w)).collect();
+        prop_assert_eq!(seen_from_ends, ids);
+
+        // petgraph's algorithms run on it and agree with a petgraph graph.
+        prop_assert_eq!(
+            petgraph::algo::connected_components(&csr),
+            petgraph::algo::connected_components(&g)
+        );
+        let ours = petgraph::algo::dijkstra(&csr, 0, None, |e| *e.weight());
+        let theirs = petgraph::algo::dijkstra(&g, NodeIndex::new(0), None, |e| *e.weight());
+        let mut ours: Vec<(u32, f64)> = ours.into_iter().collect();
+        let mut theirs: Vec<(u32, f64)> =
+            theirs.into_iter().map(|(k, d)| (g.to_index(k) as u32, d)).collect();
+        ours.sort_by_key(|x| x.0);
+        theirs.sort_by_key(|x| x.0);
+        prop_assert_eq!(ours, theirs);
+        let mut reached = Vec::new();
+        let mut bfs = Bfs::new(&csr, 0);
+        while let Some(u) = bfs.next(&csr) {
+            reached.push(u);
+        }
+        let mut theirs = Vec::new();
+        let mut bfs = Bfs::new(&g, NodeIndex::new(0));
+        while let Some(u) = bfs.next(&g) {
+            theirs.push(u.index() as u32);
+        }
+        reached.sort_unstable();
+        theirs.sort_unstable();
+        prop_assert_eq!(reached, theirs);
+    }
+}

@@ -1,94 +1,56 @@
-//! The weighted word graph, in petgraph, and the compact adjacency arrays the algorithms run on.
+//! The compact adjacency arrays the algorithms run on.
 //!
-//! [`build_graph`] turns the (PMI-filtered) co-occurrence matrix into an undirected petgraph
-//! graph whose weights are the counts, dropping isolated words. Like the reference's
-//! `get_compact_lgcc` (which, despite its name, only drops degree-0 nodes), node ids are
-//! compacted in order, so node `i` is word `i` of the graph's own vocabulary.
-//!
-//! [`CsrGraph`] is the compact form used by Louvain and node recall: offsets, targets and weights
-//! in flat arrays, each node's neighbours sorted by id (which is the order networkit stores them
-//! in when the graph is built from a sorted COO matrix, and so the order in which its Louvain
-//! meets neighbouring communities), self-loops kept apart.
+//! [`CsrGraph`] holds offsets, targets and weights in flat arrays, each node's neighbours sorted
+//! by id (which is the order networkit stores them in when the graph is built from a sorted COO
+//! matrix, and so the order in which its Louvain meets neighbouring communities), self-loops kept
+//! apart. Louvain and node recall read its slices directly; everything else can read it through
+//! petgraph's traits (`super::visit`).
 
-use petgraph::graph::{NodeIndex, UnGraph};
 use petgraph::visit::{EdgeRef, IntoEdgeReferences, NodeCount, NodeIndexable};
-
-use crate::cooccurrence::CooccurrenceMatrix;
-use crate::error::{Error, Result};
-use crate::vocab::{Vocabulary, WordId};
-
-/// The word co-occurrence graph: node `i` carries `WordId(i)` of [`WordGraph::vocab`].
-#[derive(Debug, Clone)]
-pub struct WordGraph {
-    /// The graph; edge weights are co-occurrence counts.
-    pub graph: UnGraph<WordId, f64>,
-    /// The words that are nodes (the input vocabulary minus isolated words), in id order.
-    pub vocab: Vocabulary,
-}
-
-impl WordGraph {
-    /// Number of nodes.
-    pub fn node_count(&self) -> usize {
-        self.graph.node_count()
-    }
-
-    /// Number of edges.
-    pub fn edge_count(&self) -> usize {
-        self.graph.edge_count()
-    }
-
-    /// Total edge weight.
-    pub fn total_weight(&self) -> f64 {
-        self.graph.edge_weights().sum()
-    }
-
-    /// The compact adjacency form.
-    pub fn to_csr(&self) -> CsrGraph {
-        CsrGraph::from_petgraph(&self.graph, |e| *e.weight())
-    }
-}
-
-/// Builds the undirected weighted graph of the matrix, dropping words with no edge.
-///
-/// # Errors
-/// [`Error::Empty`] if no edge is left.
-pub fn build_graph(m: &CooccurrenceMatrix, vocab: &Vocabulary) -> Result<WordGraph> {
-    assert_eq!(
-        m.n_words(),
-        vocab.len(),
-        "matrix and vocabulary sizes differ"
-    );
-    let deg = m.degrees();
-    let (nodes, map) = vocab.retain(|w| deg[w.index()] > 0);
-    if nodes.is_empty() {
-        return Err(Error::Empty(
-            "the co-occurrence graph has no edge (every pair was filtered out)".into(),
-        ));
-    }
-    let mut graph = UnGraph::with_capacity(nodes.len(), m.nnz());
-    for i in 0..nodes.len() {
-        graph.add_node(WordId(i as u32));
-    }
-    for (a, b, c) in m.iter() {
-        let (Some(na), Some(nb)) = (map[a.index()], map[b.index()]) else {
-            unreachable!("an edge touches a dropped word");
-        };
-        graph.add_edge(
-            NodeIndex::new(na.index()),
-            NodeIndex::new(nb.index()),
-            c as f64,
-        );
-    }
-    Ok(WordGraph {
-        graph,
-        vocab: nodes,
-    })
-}
 
 /// Undirected weighted graph in compressed sparse row form.
 ///
 /// Every edge `{u, v}` with `u ≠ v` is stored in both rows; self-loops are kept apart in
 /// [`CsrGraph::self_loop`]. Neighbours are sorted by id.
+///
+/// # As a petgraph graph
+///
+/// `CsrGraph` implements petgraph's visit traits (`GraphBase`, `Data`, `GraphProp`,
+/// `NodeCount`, `EdgeCount`, `NodeIndexable`, `NodeCompactIndexable`, `Visitable`, and for
+/// `&CsrGraph` `IntoNeighbors`, `IntoEdges`, `IntoEdgeReferences`, `IntoNodeIdentifiers`,
+/// `IntoNodeReferences`), so petgraph's algorithms run on it. Node ids are the `u32` indices
+/// `0..n`; node weights are `()`, edge weights the `f64` weights. The graph is undirected: an
+/// edge `{u, v}` has the id `(min(u, v), max(u, v))` from whichever end it is read,
+/// `edge_references` yields it once (as `u ≤ v`, in sorted order), and `edges(u)` yields it
+/// from `u`'s end, with `u` as the source, in neighbour order. A self-loop (only Louvain's
+/// coarsened graphs have them) is an edge `(u, u)`, and `u` is then its own neighbour, listed
+/// after the others. The inherent [`CsrGraph::neighbors`] (slices, by `usize`) is what the
+/// algorithms of this crate use; petgraph's `IntoNeighbors::neighbors` is an iterator.
+///
+/// ```
+/// use petgraph::algo::{connected_components, dijkstra};
+/// use petgraph::visit::{Bfs, EdgeRef, IntoEdgeReferences};
+/// use sinr_embed::{CooccurrenceMatrix, Vocabulary, WordId, build_graph};
+///
+/// let vocab = Vocabulary::from_counts(["a", "b", "c", "d"].map(|w| (w.into(), 1)).to_vec());
+/// let m = CooccurrenceMatrix::from_entries(
+///     4,
+///     [(WordId(0), WordId(1), 2), (WordId(1), WordId(2), 1), (WordId(0), WordId(2), 5)],
+/// );
+/// let g = build_graph(&m, &vocab)?; // "d" has no edge: dropped
+/// assert_eq!(connected_components(&g.graph), 1);
+/// let edges: Vec<(u32, u32, f64)> =
+///     g.graph.edge_references().map(|e| (e.source(), e.target(), *e.weight())).collect();
+/// assert_eq!(edges, [(0, 1, 2.0), (0, 2, 5.0), (1, 2, 1.0)]);
+/// assert_eq!(dijkstra(&g.graph, 0, Some(2), |e| *e.weight())[&2], 3.0);
+/// let mut bfs = Bfs::new(&g.graph, 2);
+/// let mut order = Vec::new();
+/// while let Some(u) = bfs.next(&g.graph) {
+///     order.push(u);
+/// }
+/// assert_eq!(order, [2, 0, 1]);
+/// # Ok::<(), sinr_embed::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CsrGraph {
     offsets: Vec<usize>,
@@ -160,6 +122,50 @@ impl CsrGraph {
         Self::from_directed_pairs(n, edges, self_loops)
     }
 
+    /// Builds from the upper triangle of a symmetric matrix without self-loops: `edges()` yields
+    /// every `(u, v, w)` with `u < v` once, sorted by `(u, v)`, and is called twice (one pass
+    /// counts, one fills), so no edge list is materialised. Rows come out sorted: row `v`
+    /// receives its smaller neighbours `u` in the order of the rows `u`, then its own row.
+    ///
+    /// # Complexity
+    /// O(|V| + |E|) time; O(|V|) memory besides the result.
+    pub(crate) fn from_sorted_upper<I>(n: usize, edges: impl Fn() -> I) -> Self
+    where
+        I: Iterator<Item = (u32, u32, f64)>,
+    {
+        let mut offsets = vec![0usize; n + 1];
+        for (u, v, _) in edges() {
+            debug_assert!(u < v, "not an upper-triangle entry: ({u}, {v})");
+            offsets[u as usize + 1] += 1;
+            offsets[v as usize + 1] += 1;
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut next = offsets[..n].to_vec();
+        let mut targets = vec![0u32; offsets[n]];
+        let mut weights = vec![0.0f64; offsets[n]];
+        for (u, v, w) in edges() {
+            for (x, y) in [(u, v), (v, u)] {
+                let k = &mut next[x as usize];
+                targets[*k] = y;
+                weights[*k] = w;
+                *k += 1;
+            }
+        }
+        debug_assert!((0..n).all(|u| {
+            targets[offsets[u]..offsets[u + 1]]
+                .windows(2)
+                .all(|p| p[0] < p[1])
+        }));
+        Self {
+            offsets,
+            targets,
+            weights,
+            self_loops: vec![0.0; n],
+        }
+    }
+
     /// Builds from both directions of every edge (`(u, v, w)` and `(v, u, w)`).
     pub(crate) fn from_directed_pairs(
         n: usize,
@@ -215,6 +221,12 @@ impl CsrGraph {
         self.self_loops[u]
     }
 
+    /// The self-loop of `u`, if it has one.
+    #[inline]
+    pub(crate) fn self_loop_ref(&self, u: usize) -> Option<&f64> {
+        Some(&self.self_loops[u]).filter(|&&w| w != 0.0)
+    }
+
     /// Weighted degree of `u` without its self-loop: Σ_{v≠u} w(u, v).
     pub fn strength(&self, u: usize) -> f64 {
         self.neighbors(u).1.iter().sum()
@@ -228,38 +240,5 @@ impl CsrGraph {
     /// Total edge weight m = Σ_{edges} w (each undirected edge once, self-loops once).
     pub fn total_weight(&self) -> f64 {
         self.weights.iter().sum::<f64>() / 2.0 + self.self_loops.iter().sum::<f64>()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn isolated_words_are_dropped_and_ids_compacted() {
-        let vocab = Vocabulary::from_counts(vec![
-            ("a".into(), 1),
-            ("b".into(), 1),
-            ("c".into(), 1),
-            ("d".into(), 1),
-        ]);
-        let m = CooccurrenceMatrix::from_entries(
-            4,
-            [(WordId(0), WordId(2), 3), (WordId(2), WordId(3), 1)],
-        );
-        let g = build_graph(&m, &vocab).unwrap();
-        assert_eq!(g.vocab.words(), ["a", "c", "d"]);
-        assert_eq!(g.edge_count(), 2);
-        let csr = g.to_csr();
-        assert_eq!(csr.neighbors(1), (&[0u32, 2][..], &[3.0, 1.0][..]));
-        assert_eq!(csr.total_weight(), 4.0);
-        assert_eq!(csr.volume(1), 4.0);
-    }
-
-    #[test]
-    fn empty_graph_is_an_error() {
-        let vocab = Vocabulary::from_counts(vec![("a".into(), 1)]);
-        let m = CooccurrenceMatrix::from_entries(1, []);
-        assert!(matches!(build_graph(&m, &vocab), Err(Error::Empty(_))));
     }
 }
