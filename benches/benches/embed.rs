@@ -64,12 +64,12 @@ fn benches(c: &mut Criterion) {
             count_cooccurrences(&input.corpus, &tok, &vocab, &cooc_cfg, &NoProgress).unwrap();
         let kept = filter_pmi(&cooc, &PmiConfig::default()).unwrap();
         let graph = build_graph(&kept, &vocab).unwrap();
-        let csr: CsrGraph = graph.to_csr();
+        let csr: &CsrGraph = &graph.graph;
         let louvain = LouvainConfig {
             resolution: 10.0,
             ..LouvainConfig::default()
         };
-        let level = detect_communities(&csr, &louvain).unwrap().levels.remove(0);
+        let level = detect_communities(csr, &louvain).unwrap().levels.remove(0);
 
         let mut g = c.benchmark_group("cooccurrence");
         g.sample_size(10);
@@ -93,7 +93,7 @@ fn benches(c: &mut Criterion) {
         g.sample_size(10);
         g.throughput(Throughput::Elements(graph.edge_count() as u64));
         g.bench_function(BenchmarkId::from_parameter(&input.name), |b| {
-            b.iter(|| detect_communities(&csr, &louvain).unwrap())
+            b.iter(|| detect_communities(csr, &louvain).unwrap())
         });
         g.finish();
 
@@ -101,7 +101,7 @@ fn benches(c: &mut Criterion) {
         g.sample_size(10);
         g.throughput(Throughput::Elements(graph.edge_count() as u64));
         g.bench_function(BenchmarkId::from_parameter(&input.name), |b| {
-            b.iter(|| node_recall(&csr, &level.partition, level.n_communities))
+            b.iter(|| node_recall(csr, &level.partition, level.n_communities))
         });
         g.finish();
     }

@@ -290,7 +290,7 @@ pub fn run(args: &Args) -> Result<()> {
     )?;
     let py_wall = t.elapsed().as_secs_f64();
 
-    let r = read_json(&rust_json)?;
+    let r: sinr_schema::EmbeddingRun = sinr_schema::read(&rust_json)?;
     let p = read_json(&py_json)?;
     let (rp, pp) = (
         read_partition(&rust_partition)?,
@@ -303,7 +303,7 @@ pub fn run(args: &Args) -> Result<()> {
     let nmi = sinr_metrics::normalized_mutual_information(&a, &b);
     let identical = a == b && rp.len() == pp.len();
 
-    let rt = &r["report"]["times"];
+    let rt = &r.report.times;
     let ps = &p["stages"];
     let mut table = String::new();
     let corpus_names: Vec<String> = args
@@ -315,7 +315,7 @@ pub fn run(args: &Args) -> Result<()> {
         table,
         "Corpus: {} ({} tokens after tokenising, {} after min_freq). window {}, γ {}, min_freq {}, {} thread(s).\n",
         corpus_names.join(" "),
-        r["report"]["tokens"],
+        r.report.tokens,
         p["tokens"],
         args.window,
         args.gamma,
@@ -334,25 +334,21 @@ pub fn run(args: &Args) -> Result<()> {
             theirs / ours
         )
     };
-    time_row("read + vocabulary", f(&rt["vocabulary"]), f(&ps["read"]))?;
-    time_row(
-        "co-occurrence",
-        f(&rt["cooccurrence"]),
-        f(&ps["cooccurrence"]),
-    )?;
-    time_row("PMI filter", f(&rt["pmi"]), f(&ps["pmi"]))?;
-    time_row("graph", f(&rt["graph"]), f(&ps["graph"]))?;
-    time_row("Louvain", f(&rt["louvain"]), f(&ps["louvain"]))?;
-    time_row("node recall", f(&rt["node_recall"]), f(&ps["node_recall"]))?;
-    time_row("total (pipeline)", f(&r["total_s"]), f(&p["total_s"]))?;
+    time_row("read + vocabulary", rt.vocabulary, f(&ps["read"]))?;
+    time_row("co-occurrence", rt.cooccurrence, f(&ps["cooccurrence"]))?;
+    time_row("PMI filter", rt.pmi, f(&ps["pmi"]))?;
+    time_row("graph", rt.graph, f(&ps["graph"]))?;
+    time_row("Louvain", rt.louvain, f(&ps["louvain"]))?;
+    time_row("node recall", rt.node_recall, f(&ps["node_recall"]))?;
+    time_row("total (pipeline)", r.total_s, f(&p["total_s"]))?;
     time_row("total (process wall clock)", rust_wall, py_wall)?;
     time_row(
         "Louvain alone, 1 thread",
-        f(&rt["louvain"]),
+        rt.louvain,
         f(&p["plm_1thread_s"]),
     )?;
     let (rm, pm) = (
-        f(&r["peak_rss_kib"]) / 1024.0,
+        r.peak_rss_kib.map_or(f64::NAN, |k| k as f64) / 1024.0,
         f(&p["peak_rss_kib"]) / 1024.0,
     );
     writeln!(
@@ -361,19 +357,23 @@ pub fn run(args: &Args) -> Result<()> {
         pm / rm
     )?;
     let same = |a: &Value, b: &Value| if a == b { "=" } else { "≠" };
+    let ours = |v: usize| Value::from(v);
     for (name, a, b) in [
-        ("vocabulary", &r["report"]["vocabulary"], &p["vocabulary"]),
-        ("edges after PMI", &r["report"]["edges"], &p["edges"]),
-        ("graph nodes", &r["report"]["nodes"], &p["nodes"]),
+        ("vocabulary", &ours(r.report.vocabulary), &p["vocabulary"]),
+        ("edges after PMI", &ours(r.report.edges), &p["edges"]),
+        ("graph nodes", &ours(r.report.nodes), &p["nodes"]),
         (
             "communities",
-            &r["report"]["communities"][0],
+            &ours(r.report.communities.first().copied().unwrap_or(0)),
             &p["communities"],
         ),
     ] {
         writeln!(table, "| {name} | {a} | {b} | {} |", same(a, b))?;
     }
-    let (rq, pq) = (f(&r["report"]["modularity"][0]), f(&p["modularity_gamma"]));
+    let (rq, pq) = (
+        r.report.modularity.first().copied().unwrap_or(f64::NAN),
+        f(&p["modularity_gamma"]),
+    );
     writeln!(
         table,
         "| modularity Q_γ | {rq:.6} | {pq:.6} | {:+.2e} |",

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
 use crate::util::root;
@@ -101,18 +101,10 @@ pub fn replace_block(path: &Path, name: &str, content: &str) -> Result<()> {
     write_atomic(path, new.as_bytes())
 }
 
-/// Writes a file through a temporary file and a rename.
+/// Writes a file atomically (a temporary file with a unique name, flushed to disk, renamed):
+/// [`sinr_util::write_file_atomically`].
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().context("no parent directory")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().context("no file name")?.to_string_lossy()
-    ));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot rename onto {}", path.display()))?;
-    Ok(())
+    Ok(sinr_util::write_file_atomically(path, bytes)?)
 }
 
 #[cfg(test)]

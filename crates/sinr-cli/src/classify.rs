@@ -130,6 +130,15 @@ fn model_config(arg: &str) -> Result<ModelConfig> {
     )
 }
 
+/// `sinr config`: a model's whole configuration (the kind's defaults, or a file's fields over
+/// them), checked, as JSON.
+pub fn config(model: &str) -> Result<()> {
+    let c = model_config(model)?;
+    c.validate()?;
+    println!("{}", serde_json::to_string(&c)?);
+    Ok(())
+}
+
 fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
     let mut cfg: TrainConfig = match &args.train_config {
         Some(p) => read_config(p)?,

@@ -560,18 +560,18 @@ fn train_cmd(args: &TrainArgs, quiet: bool) -> Result<()> {
     let total_s = start.elapsed().as_secs_f64();
     let r = &model.report;
     let peak = sinr_util::peak_rss_kib();
-    let summary = serde_json::json!({
-        "corpus": args.corpus,
-        "out": args.out,
-        "report": r,
-        "save_s": save_s,
-        "total_s": total_s,
-        "peak_rss_kib": peak,
-        "threads": rayon::current_num_threads(),
-    });
+    let summary = sinr_schema::EmbeddingRun {
+        version: sinr_schema::EMBEDDING_RUN_VERSION,
+        corpus: args.corpus.clone(),
+        out: args.out.clone(),
+        report: r.clone(),
+        save_s,
+        total_s,
+        peak_rss_kib: peak,
+        threads: rayon::current_num_threads(),
+    };
     if let Some(path) = &args.report {
-        let text = serde_json::to_string_pretty(&summary)?;
-        write_atomically(path, |w| w.write_all(text.as_bytes()))?;
+        sinr_schema::write(path, &summary)?;
     }
     if !quiet {
         let levels: Vec<String> = r

@@ -55,6 +55,13 @@ enum Command {
         #[arg(long)]
         embeddings: Option<std::path::PathBuf>,
     },
+    /// Print a model's whole configuration as JSON: every field, the defaults filled in.
+    Config {
+        /// A model kind (`attention`, `transformer`, `hierarchical`, `dense`) or a JSON/TOML file
+        /// with a `kind` and the fields to change.
+        #[arg(long)]
+        model: String,
+    },
     /// Explain a prediction exactly: tokens, communities, heads and memories.
     Explain {
         /// The run directory.
@@ -100,6 +107,7 @@ fn main() -> ExitCode {
         Command::Train(args) => classify::train(&args, cli.device, cli.quiet),
         Command::Evaluate(args) => classify::evaluate(&args, cli.device, cli.quiet),
         Command::Analyze(args) => classify::analyze(&args, cli.device, cli.quiet),
+        Command::Config { model } => classify::config(&model),
         Command::Predict {
             run,
             input,

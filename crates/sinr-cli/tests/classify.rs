@@ -580,3 +580,31 @@ fn tag_a_conll_file_with_the_fine_window() {
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("The decision by fine community") && !html.contains("<script"));
 }
+
+/// `sinr config` prints a model's whole configuration, a file's fields over the kind's
+/// defaults; a bad field is an error naming it.
+#[test]
+fn config_prints_the_resolved_configuration() {
+    let out = sinr(&["config", "--model", "transformer"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let c: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(c["kind"], "transformer");
+    assert_eq!(c["layers"], 2, "{c}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m.json");
+    std::fs::write(&file, r#"{"kind": "transformer", "window": 2}"#).unwrap();
+    let out = sinr(&["config", "--model", p(&file)]);
+    let c: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (c["window"].as_u64(), c["heads"].as_u64()),
+        (Some(2), Some(4)),
+        "{c}"
+    );
+    std::fs::write(&file, r#"{"kind": "transformer", "window": 99}"#).unwrap();
+    let out = sinr(&["config", "--model", p(&file)]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("`window`"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -72,6 +72,31 @@ fn write_atomically(
     sinr_util::write_atomically(path, write).map_err(|e| Error::io(&e.path, e.source))
 }
 
+/// The checksum a model file stores in its last eight bytes (FNV-1a of every byte before
+/// them), read without loading the model: it identifies the file's content, as a run's
+/// provenance needs (it is checked, with everything else, when the model is loaded).
+///
+/// # Errors
+/// A file that cannot be read or is too short to be a model file.
+pub fn stored_checksum(path: &Path) -> Result<u64> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    if len < (MAGIC.len() + 8) as u64 {
+        return Err(Error::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "too short for a model file",
+            ),
+        ));
+    }
+    f.seek(SeekFrom::End(-8)).map_err(|e| Error::io(path, e))?;
+    let mut b = [0u8; 8];
+    f.read_exact(&mut b).map_err(|e| Error::io(path, e))?;
+    Ok(u64::from_le_bytes(b))
+}
+
 impl SinrModel {
     /// Saves the model to `path`, atomically.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {

@@ -251,6 +251,12 @@ proptest! {
         model.save(&path).unwrap();
         let loaded = SinrModel::load(&path).unwrap();
         prop_assert_eq!(&loaded, &model);
+        // The stored checksum, read without loading, is the FNV-1a of the rest of the file.
+        let bytes = std::fs::read(&path).unwrap();
+        prop_assert_eq!(
+            sinr_embed::stored_checksum(&path).unwrap(),
+            sinr_util::fnv1a(&bytes[..bytes.len() - 8])
+        );
         // Only the model file is left: no temporary file.
         prop_assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }

@@ -3,6 +3,7 @@
 //!
 //! * [`Evaluation`] — `sinr evaluate`: a run's scores on a split;
 //! * [`Resources`] — `RUN/resources.json`: what training a run cost;
+//! * [`EmbeddingRun`] — `sinr embed train --report`: what training embeddings did and cost;
 //! * [`Explanation`] — `sinr explain --json`: the exact split of a prediction;
 //! * [`ClassificationAnalysis`], [`TaggingAnalysis`] — `sinr analyze`: how faithful, compact
 //!   and plausible the explanations are;
@@ -31,6 +32,7 @@
 //! ```
 
 mod analysis;
+mod embedding;
 mod error;
 mod evaluation;
 mod explanation;
@@ -43,6 +45,7 @@ pub use analysis::{
     ExampleAnalysis, MemoryProfile, MemoryWrite, TaggingAnalysis, TokenActivation, log_odds_of,
     log_odds_weights,
 };
+pub use embedding::{EMBEDDING_RUN_VERSION, EmbeddingRun};
 pub use error::{Error, Result};
 pub use evaluation::{
     ClassScores, ClassificationScores, EVALUATION_VERSION, Evaluation, Metric, Scores,

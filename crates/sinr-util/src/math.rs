@@ -9,6 +9,15 @@ pub fn softmax(logits: &[f32]) -> Vec<f64> {
     e.iter().map(|x| x / s).collect()
 }
 
+/// The softmax in `f32` throughout (`exp`, sum and division), for training arithmetic that
+/// stays in single precision (the linear floors' gradients).
+pub fn softmax_f32(logits: &[f32]) -> Vec<f32> {
+    let m = logits.iter().fold(f32::MIN, |a, b| a.max(*b));
+    let e: Vec<f32> = logits.iter().map(|x| (x - m).exp()).collect();
+    let s: f32 = e.iter().sum();
+    e.iter().map(|x| x / s).collect()
+}
+
 /// The smoothed inverse document frequency of a term found in `df` of `n` documents,
 /// `1 + ln((1 + n) / (1 + df))`, as scikit-learn's `TfidfVectorizer(smooth_idf=True)`.
 pub fn smoothed_idf(n: usize, df: usize) -> f64 {
@@ -49,6 +58,10 @@ mod tests {
         assert!((p[0] - 0.5).abs() < 1e-12 && (p[1] - 0.5).abs() < 1e-12 && p[2] == 0.0);
         let p = softmax(&[0.0, 2f32.ln()]);
         assert!((p[1] - 2.0 / 3.0).abs() < 1e-7, "{p:?}");
+        let q = softmax_f32(&[0.0, 2f32.ln(), -1e30]);
+        for (a, b) in q.iter().zip(&softmax(&[0.0, 2f32.ln(), -1e30])) {
+            assert!((f64::from(*a) - b).abs() < 1e-6);
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ use sinr_metrics::{
 };
 
 use super::Ctx;
+use super::experiments::EmbeddingSettings;
 use crate::report::{now, provenance, replace_block, write_atomic};
 use crate::svg::{Panel, Series, render};
 use crate::util::{exec, root};
@@ -52,35 +53,6 @@ struct Bench {
     all: Pairs,
     dev: Pairs,
     test: Pairs,
-}
-
-/// The settings of one run, documented in `docs/reproducing.md`.
-struct Settings {
-    gammas: Vec<f64>,
-    min_freqs: Vec<u64>,
-    min_token_len: usize,
-    window: usize,
-    max_bytes_per_source: Option<u64>,
-}
-
-fn settings(quick: bool) -> Settings {
-    if quick {
-        Settings {
-            gammas: vec![10.0, 20.0, 30.0, 50.0],
-            min_freqs: vec![5],
-            min_token_len: 2,
-            window: 5,
-            max_bytes_per_source: Some(1_000_000),
-        }
-    } else {
-        Settings {
-            gammas: vec![10.0, 20.0, 30.0, 50.0, 80.0],
-            min_freqs: vec![5, 10, 20],
-            min_token_len: 2,
-            window: 5,
-            max_bytes_per_source: None,
-        }
-    }
 }
 
 fn view(m: &SparseMatrix) -> CsrView<'_> {
@@ -256,7 +228,7 @@ fn en_mix(
 
 fn train(
     ctx: &Ctx,
-    s: &Settings,
+    s: &EmbeddingSettings,
     corpus: &Path,
     tag: &str,
     min_freq: u64,
@@ -285,13 +257,9 @@ fn train(
                 &gamma.to_string(),
             ]),
     )?;
-    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report)?)?;
+    let r: sinr_schema::EmbeddingRun = sinr_schema::read(&report)?;
     let model = SinrModel::load(&out).with_context(|| format!("cannot load {}", out.display()))?;
-    Ok((
-        model,
-        r["total_s"].as_f64().unwrap_or(f64::NAN),
-        r["report"]["tokens"].as_u64().unwrap_or(0),
-    ))
+    Ok((model, r.total_s, r.report.tokens))
 }
 
 /// The best filtering thresholds on dev (a grid), applied to `m`.
@@ -406,8 +374,8 @@ const HEADER: &str = "| min_freq | γ | vectors | dev | MEN | cov | MEN mean-vec
 
 pub fn run(ctx: &Ctx) -> Result<()> {
     let started = now();
-    let s = settings(ctx.quick);
-    let setting = ctx.setting();
+    let s = ctx.experiments.embeddings.get(ctx.setting);
+    let setting = ctx.setting.name();
     let (benches, bench_sums) = load_benchmarks(ctx)?;
     let (corpus, corpus_info) = en_mix(ctx, "en-mix", &CorpusSource::ALL, s.max_bytes_per_source)?;
     let mut rows: Vec<Row> = Vec::new();
@@ -416,7 +384,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     for &mf in &s.min_freqs {
         for &gamma in &s.gammas {
             let t = Instant::now();
-            let (model, train_s, tok) = train(ctx, &s, &corpus, "en-mix", mf, gamma)?;
+            let (model, train_s, tok) = train(ctx, s, &corpus, "en-mix", mf, gamma)?;
             tokens.insert("en-mix", tok);
             rows.extend(variants(
                 "en-mix",
@@ -448,7 +416,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         &CorpusSource::RUNNING_TEXT,
         s.max_bytes_per_source,
     )?;
-    let (model, train_s, tok) = train(ctx, &s, &core, "en-mix-text", best.min_freq, best.gamma)?;
+    let (model, train_s, tok) = train(ctx, s, &core, "en-mix-text", best.min_freq, best.gamma)?;
     tokens.insert("en-mix-text", tok);
     let core_rows = variants(
         "en-mix-text",
@@ -468,11 +436,11 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     // Tables.
     let cmd = format!(
         "cargo xtask reproduce embeddings{}",
-        if ctx.quick { " --quick" } else { "" }
+        if ctx.quick() { " --quick" } else { "" }
     );
     let mut md = format!(
         "SINr on `en-mix`{} ({} tokens after tokenising: the six running-text corpora of DATA.md plus WordNet glosses and the GCIDE dictionary), window {}, tokens of at least {} letters, English stop words dropped, networkit-PLM-like Louvain (one level). Spearman ρ on the pairs whose two words are in the vocabulary (coverage beside it); `mean-vec`: the reference's policy (a missing word gets the mean vector), on all pairs. **Selection** (`dev`): mean ρ, mean-vector policy, on the dev halves of MEN and WS353 (a seeded 50/50 split of their pairs); the bold row is the selected one. DistRatio: mean over dimensions (the reference's figure) / median. Command: `{cmd}`.\n\n",
-        if ctx.quick {
+        if ctx.quick() {
             " (quick slice: the first 1 MB of each source)"
         } else {
             ""
@@ -530,7 +498,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     ));
     md.push_str(&format!(
         "| sinr-rs, en-mix{} (selected) | {} | {} | not reachable here | {:.2} |\n\n",
-        if ctx.quick { " quick slice" } else { "" },
+        if ctx.quick() { " quick slice" } else { "" },
         f3(best.score("MEN", "spearman")),
         f3(best.score("WS353", "spearman")),
         best.dist_ratio

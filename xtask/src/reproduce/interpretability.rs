@@ -12,67 +12,58 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use sinr_metrics::interpretability as im;
+use sinr_schema::{
+    ClassificationAnalysis, ComponentKind, Document, MemoryProfile, Method, TaggingAnalysis,
+    log_odds_of,
+};
 
 use super::Ctx;
 use crate::report::{now, provenance, replace_block, write_atomic};
 use crate::svg::{Panel, Series, render};
 use crate::util::{exec, root};
 
-const TASKS: [&str; 3] = ["rt", "imdb", "insults"];
-const MODELS: [&str; 4] = ["attention", "transformer", "hierarchical", "dense"];
-const METHODS: [&str; 5] = [
-    "exact",
-    "attention",
-    "gradient×input",
-    "leave-one-out",
-    "random",
-];
-
-/// The component kinds of the analyses' shares, in the order of the mechanisms table
-/// (`sinr_models::explain::ComponentKind::ALL`'s names; xtask does not link burn).
-const COMPONENT_KINDS: [&str; 5] = ["embedding", "lexical", "heads", "memories", "biases"];
-
-/// `sinr_models::analysis::ANALYSIS_VERSION`: what `sinr analyze` computes (xtask does not link
-/// burn, so the number is repeated here; an analysis of another version is redone).
-const ANALYSIS_VERSION: u64 = 4;
-
-/// The cached analysis `out`, parsed, if it is newer than the model of `run` and of the current
-/// version; `None` if it must be (re)made.
-fn load_if_fresh(out: &Path, run: &Path) -> Option<Value> {
+/// Whether the cached analysis `out` can be reused: newer than the model of `run` and made by
+/// this version of `sinr analyze` (an older version is redone; a file of this version that
+/// does not parse is an error, see [`cached_analysis`]).
+fn is_fresh<T: Document>(out: &Path, run: &Path) -> bool {
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     if !matches!((modified(out), modified(&run.join("best.bpk"))), (Some(a), Some(m)) if a >= m) {
-        return None;
+        return false;
     }
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(out).ok()?).ok()?;
-    (v["version"].as_u64() == Some(ANALYSIS_VERSION)).then_some(v)
+    sinr_schema::read_version::<T>(out).is_ok_and(|v| v == T::VERSION)
 }
 
 /// `sinr analyze RUN --data TASK --n N` into `out`, unless a fresh analysis is cached there;
-/// the analysis, parsed once.
-fn cached_analysis(
+/// the analysis, read once (a missing or unknown field is an error naming the file).
+fn cached_analysis<T: Document>(
     ctx: &Ctx,
     run: &Path,
     task: &str,
     n: usize,
     out: &Path,
     what: &str,
-) -> Result<Value> {
-    if let Some(v) = load_if_fresh(out, run) {
-        return Ok(v);
+) -> Result<T> {
+    if !is_fresh::<T>(out, run) {
+        std::fs::create_dir_all(out.parent().expect("parent"))?;
+        eprintln!("  analysing {what}…");
+        exec(
+            Command::new(&ctx.sinr)
+                .args(["--quiet", "analyze"])
+                .arg(run)
+                .args(["--data", task, "--n", &n.to_string(), "--out"])
+                .arg(out),
+        )?;
     }
-    std::fs::create_dir_all(out.parent().expect("parent"))?;
-    eprintln!("  analysing {what}…");
-    exec(
-        Command::new(&ctx.sinr)
-            .args(["--quiet", "analyze"])
-            .arg(run)
-            .args(["--data", task, "--n", &n.to_string(), "--out"])
-            .arg(out),
-    )?;
-    Ok(serde_json::from_str(&std::fs::read_to_string(out)?)?)
+    Ok(sinr_schema::read(out)?)
 }
 
-fn analyse(ctx: &Ctx, task: &str, model: &str, seed: u64, n: usize) -> Result<Option<Value>> {
+fn analyse(
+    ctx: &Ctx,
+    task: &str,
+    model: &str,
+    seed: u64,
+    n: usize,
+) -> Result<Option<ClassificationAnalysis>> {
     let run = ctx
         .work
         .join("runs")
@@ -87,12 +78,6 @@ fn analyse(ctx: &Ctx, task: &str, model: &str, seed: u64, n: usize) -> Result<Op
         .join(format!("{task}-{model}-s{seed}.json"));
     let what = format!("{task} · {model} · seed {seed}");
     cached_analysis(ctx, &run, task, n, &out, &what).map(Some)
-}
-
-fn vec_of(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect())
-        .unwrap_or_default()
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -125,15 +110,15 @@ fn vader(ctx: &Ctx) -> Result<HashMap<String, f64>> {
 /// Aggregates of one (task, model).
 struct Agg {
     completeness_max: f64,
-    comp: BTreeMap<String, Vec<f64>>,
-    suff: BTreeMap<String, Vec<f64>>,
-    tau: BTreeMap<String, f64>,
-    overlap: BTreeMap<String, f64>,
+    comp: BTreeMap<Method, Vec<f64>>,
+    suff: BTreeMap<Method, Vec<f64>>,
+    tau: BTreeMap<Method, f64>,
+    overlap: BTreeMap<Method, f64>,
     tokens90: f64,
     comms90: f64,
-    auprc: BTreeMap<String, f64>,
-    token_f1: BTreeMap<String, f64>,
-    shares: BTreeMap<String, f64>,
+    auprc: BTreeMap<Method, f64>,
+    token_f1: BTreeMap<Method, f64>,
+    shares: BTreeMap<ComponentKind, f64>,
     entropy: BTreeMap<String, f64>,
     self_attention: BTreeMap<String, f64>,
     top_communities: Vec<Vec<u32>>,
@@ -141,8 +126,12 @@ struct Agg {
     examples: usize,
 }
 
-fn aggregate(a: &Value, lexicon: Option<&HashMap<String, f64>>, labels: &[String]) -> Agg {
-    let ex = a["examples"].as_array().cloned().unwrap_or_default();
+fn aggregate(
+    a: &ClassificationAnalysis,
+    lexicon: Option<&HashMap<String, f64>>,
+    labels: &[String],
+) -> Agg {
+    let ex = &a.examples;
     let mut agg = Agg {
         completeness_max: 0.0,
         comp: BTreeMap::new(),
@@ -160,92 +149,62 @@ fn aggregate(a: &Value, lexicon: Option<&HashMap<String, f64>>, labels: &[String
         top_tokens: Vec::new(),
         examples: ex.len(),
     };
-    let mut comp: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
-    let mut suff: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
-    let mut tau: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut ovl: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut auprc: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut tf1: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut shares: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut comp: BTreeMap<Method, Vec<Vec<f64>>> = BTreeMap::new();
+    let mut suff: BTreeMap<Method, Vec<Vec<f64>>> = BTreeMap::new();
+    let mut tau: BTreeMap<Method, Vec<f64>> = BTreeMap::new();
+    let mut ovl: BTreeMap<Method, Vec<f64>> = BTreeMap::new();
+    let mut auprc: BTreeMap<Method, Vec<f64>> = BTreeMap::new();
+    let mut tf1: BTreeMap<Method, Vec<f64>> = BTreeMap::new();
+    let mut shares: BTreeMap<ComponentKind, Vec<f64>> = BTreeMap::new();
     let mut ent: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut selfa: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let (mut t90, mut c90) = (Vec::new(), Vec::new());
-    for e in &ex {
-        let x = &e["analysis"];
-        if let Some(err) = x["completeness_error"].as_f64() {
+    for e in ex {
+        let x = &e.analysis;
+        if let Some(err) = x.completeness_error {
             agg.completeness_max = agg.completeness_max.max(err);
         }
-        let imp: BTreeMap<String, Vec<f64>> = x["importances"]
-            .as_object()
-            .map(|o| o.iter().map(|(k, v)| (k.clone(), vec_of(v))).collect())
-            .unwrap_or_default();
-        for (k, v) in x["comprehensiveness"].as_object().into_iter().flatten() {
-            comp.entry(k.clone()).or_default().push(vec_of(v));
+        let imp = &x.importances;
+        for (k, v) in &x.comprehensiveness {
+            comp.entry(*k).or_default().push(v.clone());
         }
-        for (k, v) in x["sufficiency"].as_object().into_iter().flatten() {
-            suff.entry(k.clone()).or_default().push(vec_of(v));
+        for (k, v) in &x.sufficiency {
+            suff.entry(*k).or_default().push(v.clone());
         }
-        let reference = imp.get("exact").or_else(|| imp.get("gradient×input"));
+        let reference = imp
+            .get(&Method::Exact)
+            .or_else(|| imp.get(&Method::GradientTimesInput));
         if let Some(r) = reference {
-            for (k, v) in &imp {
-                if Some(v) != Some(r) && k != "random" {
-                    tau.entry(k.clone())
-                        .or_default()
-                        .push(im::kendall_tau(r, v));
-                    ovl.entry(k.clone())
-                        .or_default()
-                        .push(im::top_k_overlap(r, v, 3));
+            for (k, v) in imp {
+                if Some(v) != Some(r) && *k != Method::Random {
+                    tau.entry(*k).or_default().push(im::kendall_tau(r, v));
+                    ovl.entry(*k).or_default().push(im::top_k_overlap(r, v, 3));
                 }
             }
             agg.top_tokens
                 .push(im::ranking(r).into_iter().take(3).collect());
         }
-        if let Some(v) = x["tokens_for_90"].as_f64() {
-            t90.push(v);
+        if let Some(v) = x.tokens_for_90 {
+            t90.push(v as f64);
         }
-        if let Some(v) = x["communities_for_90"].as_f64() {
-            c90.push(v);
+        if let Some(v) = x.communities_for_90 {
+            c90.push(v as f64);
         }
-        agg.top_communities.push(
-            x["top_communities"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_u64().map(|u| u as u32))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        );
-        for (k, v) in x["component_shares"].as_object().into_iter().flatten() {
-            shares
-                .entry(k.clone())
-                .or_default()
-                .push(v.as_f64().unwrap_or(f64::NAN));
+        agg.top_communities.push(x.top_communities.clone());
+        for (k, v) in &x.component_shares {
+            shares.entry(*k).or_default().push(*v);
         }
-        for (k, v) in x["head_entropy"].as_object().into_iter().flatten() {
-            ent.entry(k.clone())
-                .or_default()
-                .push(v.as_f64().unwrap_or(f64::NAN));
+        for (k, v) in &x.head_entropy {
+            ent.entry(k.clone()).or_default().push(*v);
         }
-        for (k, v) in x["head_self_attention"].as_object().into_iter().flatten() {
-            selfa
-                .entry(k.clone())
-                .or_default()
-                .push(v.as_f64().unwrap_or(f64::NAN));
+        for (k, v) in &x.head_self_attention {
+            selfa.entry(k.clone()).or_default().push(*v);
         }
         // Plausibility: words of the VADER lexicon whose sign agrees with the predicted class.
         if let Some(lex) = lexicon {
-            let pred = x["predicted"].as_u64().unwrap_or(0) as usize;
-            let positive = labels.get(pred).is_some_and(|l| l == "1");
-            let tokens: Vec<String> = x["tokens"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|t| t.as_str().unwrap_or("").to_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let relevant: Vec<bool> = tokens
+            let positive = labels.get(x.predicted).is_some_and(|l| l == "1");
+            let relevant: Vec<bool> = x
+                .tokens
                 .iter()
                 .map(|t| {
                     lex.get(t)
@@ -254,12 +213,12 @@ fn aggregate(a: &Value, lexicon: Option<&HashMap<String, f64>>, labels: &[String
                 .collect();
             let n_rel = relevant.iter().filter(|&&r| r).count();
             if n_rel > 0 {
-                for (k, v) in &imp {
+                for (k, v) in imp {
                     auprc
-                        .entry(k.clone())
+                        .entry(*k)
                         .or_default()
                         .push(im::average_precision(&relevant, v));
-                    tf1.entry(k.clone())
+                    tf1.entry(*k)
                         .or_default()
                         .push(im::token_f1(&relevant, v, n_rel));
                 }
@@ -278,21 +237,15 @@ fn aggregate(a: &Value, lexicon: Option<&HashMap<String, f64>>, labels: &[String
             })
             .collect()
     };
-    agg.comp = comp
-        .iter()
-        .map(|(k, v)| (k.clone(), mean_curve(v)))
-        .collect();
-    agg.suff = suff
-        .iter()
-        .map(|(k, v)| (k.clone(), mean_curve(v)))
-        .collect();
-    agg.tau = tau.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
-    agg.overlap = ovl.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
+    agg.comp = comp.iter().map(|(k, v)| (*k, mean_curve(v))).collect();
+    agg.suff = suff.iter().map(|(k, v)| (*k, mean_curve(v))).collect();
+    agg.tau = tau.iter().map(|(k, v)| (*k, mean(v))).collect();
+    agg.overlap = ovl.iter().map(|(k, v)| (*k, mean(v))).collect();
     agg.tokens90 = mean(&t90);
     agg.comms90 = mean(&c90);
-    agg.auprc = auprc.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
-    agg.token_f1 = tf1.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
-    agg.shares = shares.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
+    agg.auprc = auprc.iter().map(|(k, v)| (*k, mean(v))).collect();
+    agg.token_f1 = tf1.iter().map(|(k, v)| (*k, mean(v))).collect();
+    agg.shares = shares.iter().map(|(k, v)| (*k, mean(v))).collect();
     agg.entropy = ent.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
     agg.self_attention = selfa.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
     agg
@@ -336,37 +289,26 @@ fn median(v: &[f64]) -> f64 {
 }
 
 /// Each kept n-gram feature's contribution to class `k`'s log-odds (its term for `k` minus the
-/// mean of the others', as the token importances count it), summed by feature name over the
-/// analysed examples: `name → ([sum per class], examples where it is kept)`. Each example keeps
-/// its 30 largest feature terms (`analysis.lexical`, named by `lexical_names`).
-fn lexical_sums(analysis: &Value) -> (BTreeMap<String, (Vec<f64>, usize)>, usize) {
+/// mean of the others', as the token importances count it: [`log_odds_of`]), summed by feature
+/// name over the analysed examples: `name → ([sum per class], examples where it is kept)`. Each
+/// example keeps its 30 largest feature terms (`analysis.lexical`, named by `lexical_names`).
+fn lexical_sums(analysis: &ClassificationAnalysis) -> (BTreeMap<String, (Vec<f64>, usize)>, usize) {
     let mut by: BTreeMap<String, (Vec<f64>, usize)> = BTreeMap::new();
     let mut examples = 0;
-    for x in analysis["examples"].as_array().into_iter().flatten() {
-        let (Some(terms), Some(names)) = (
-            x["analysis"]["lexical"].as_array(),
-            x["lexical_names"].as_array(),
-        ) else {
+    for x in &analysis.examples {
+        if x.analysis.lexical.is_empty() {
             continue;
-        };
+        }
         examples += 1;
-        for (t, name) in terms.iter().zip(names) {
-            let v: Vec<f64> = t[1]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_f64)
-                .collect();
+        for ((_, terms), name) in x.analysis.lexical.iter().zip(&x.lexical_names) {
+            let v: Vec<f64> = terms.iter().map(|&t| f64::from(t)).collect();
             let c = v.len();
             if c < 2 {
                 continue;
             }
-            let total: f64 = v.iter().sum();
-            let e = by
-                .entry(name.as_str().unwrap_or("?").to_owned())
-                .or_insert_with(|| (vec![0.0; c], 0));
+            let e = by.entry(name.clone()).or_insert_with(|| (vec![0.0; c], 0));
             for (k, s) in e.0.iter_mut().enumerate() {
-                *s += v[k] - (total - v[k]) / (c - 1) as f64;
+                *s += log_odds_of(&v, k);
             }
             e.1 += 1;
         }
@@ -376,7 +318,12 @@ fn lexical_sums(analysis: &Value) -> (BTreeMap<String, (Vec<f64>, usize)>, usize
 
 /// The n-gram features that carry the most of a model's decisions toward each class, as a
 /// table (empty for a model without n-gram weights).
-fn lexical_table(task: &str, model: &str, analysis: &Value, labels: &[String]) -> String {
+fn lexical_table(
+    task: &str,
+    model: &str,
+    analysis: &ClassificationAnalysis,
+    labels: &[String],
+) -> String {
     let (by, examples) = lexical_sums(analysis);
     if by.is_empty() {
         return String::new();
@@ -420,49 +367,30 @@ fn class_name(task: &str, label: &str) -> String {
 }
 
 /// The most active feed-forward memories of a transformer, as a table.
-fn memory_table(task: &str, model: &str, mems: &[Value]) -> String {
+fn memory_table(task: &str, model: &str, mems: &[MemoryProfile]) -> String {
     let mut t = format!(
         "\n**{task}** — feed-forward memories of the {model} (after Geva et al.): the most active memories of each layer, the tokens that trigger them most, and the communities their values write (each by its words):\n\n| layer | memory | mean activation | top triggering tokens | writes into communities |\n| ---: | ---: | ---: | --- | --- |\n"
     );
     for m in mems {
-        let toks: Vec<String> = m["top_tokens"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let toks: Vec<String> = m
+            .top_tokens
+            .iter()
             .take(6)
-            .map(|p| {
-                format!(
-                    "{} ({:.2})",
-                    p[0].as_str().unwrap_or(""),
-                    p[1].as_f64().unwrap_or(0.0)
-                )
-            })
+            .map(|p| format!("{} ({:.2})", p.token, p.activation))
             .collect();
-        let writes: Vec<String> = m["writes"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let writes: Vec<String> = m
+            .writes
+            .iter()
             .map(|w| {
-                let words: Vec<&str> = w[2]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .take(5)
-                    .collect();
-                format!(
-                    "{} ({:.2}): {}",
-                    w[0],
-                    w[1].as_f64().unwrap_or(0.0),
-                    words.join(", ")
-                )
+                let words: Vec<&str> = w.words.iter().map(String::as_str).take(5).collect();
+                format!("{} ({:.2}): {}", w.dimension, w.weight, words.join(", "))
             })
             .collect();
         t.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",
-            m["layer"],
-            m["memory"],
-            f3(m["mean_activation"].as_f64().unwrap_or(f64::NAN)),
+            m.layer,
+            m.memory,
+            f3(m.mean_activation),
             toks.join(", "),
             writes.join("; ")
         ));
@@ -490,30 +418,27 @@ fn ner_plausibility(
             .join("analysis")
             .join(format!("conll2003-{model}-s1.json"));
         let what = format!("conll2003 · {model} · entities");
-        let a = cached_analysis(ctx, &run, "conll2003", n, &out, &what)?;
+        let a: TaggingAnalysis = cached_analysis(ctx, &run, "conll2003", n, &out, &what)?;
         if model == "transformer" {
             pages.extend(ner_gallery(ctx, &run, &a)?);
         }
-        let entities: Vec<&Value> = a["sentences"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|s| s["entities"].as_array().into_iter().flatten())
-            .collect();
-        let chance = mean(
-            &entities
-                .iter()
-                .map(|e| e["chance_share"].as_f64().unwrap_or(f64::NAN))
-                .collect::<Vec<_>>(),
-        );
-        let correct = entities.iter().filter(|e| e["correct"] == true).count();
-        for m in ["exact", "leave-one-out"] {
+        let entities: Vec<&sinr_schema::EntityAttribution> =
+            a.sentences.iter().flat_map(|s| &s.entities).collect();
+        let chance = mean(&entities.iter().map(|e| e.chance_share).collect::<Vec<_>>());
+        let correct = entities.iter().filter(|e| e.correct).count();
+        for m in [Method::Exact, Method::LeaveOneOut] {
             let get = |k: &str, only_correct: bool| {
                 mean(
                     &entities
                         .iter()
-                        .filter(|e| !only_correct || e["correct"] == true)
-                        .filter_map(|e| e[k][m].as_f64())
+                        .filter(|e| !only_correct || e.correct)
+                        .filter_map(|e| {
+                            if k == "own_share" {
+                                e.own_share.get(&m).copied()
+                            } else {
+                                e.top_inside.get(&m).copied()
+                            }
+                        })
                         .collect::<Vec<_>>(),
                 )
             };
@@ -529,7 +454,7 @@ fn ner_plausibility(
                 f3(chance),
                 entities.len()
             ));
-            results.push(json!({"task": "conll2003", "model": model, "method": m, "entities": entities.len(), "correct": correct,
+            results.push(json!({"task": "conll2003", "model": model, "method": m.name(), "entities": entities.len(), "correct": correct,
                 "own_share": get("own_share", false), "own_share_correct": get("own_share", true),
                 "top_inside": get("top_inside", false), "top_inside_correct": get("top_inside", true), "chance_share": chance}));
         }
@@ -544,32 +469,24 @@ fn ner_plausibility(
 
 /// Explanation pages of analysed CoNLL-2003 test sentences: two whose gold entities are all
 /// tagged exactly, two with an entity tagged wrong.
-fn ner_gallery(ctx: &Ctx, run: &Path, analysis: &Value) -> Result<Vec<PathBuf>> {
-    let dir = root().join("results").join("gallery").join(ctx.setting());
+fn ner_gallery(ctx: &Ctx, run: &Path, analysis: &TaggingAnalysis) -> Result<Vec<PathBuf>> {
+    let dir = root()
+        .join("results")
+        .join("gallery")
+        .join(ctx.setting.name());
     std::fs::create_dir_all(&dir)?;
-    let sentences = analysis["sentences"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let sentences = &analysis.sentences;
     let mut out = Vec::new();
     for want_correct in [true, false] {
         let picks = sentences
             .iter()
             .filter(|s| {
-                let ents = s["entities"].as_array().map_or(&[][..], Vec::as_slice);
-                let all_correct = ents.iter().all(|e| e["correct"] == true);
-                !ents.is_empty()
-                    && all_correct == want_correct
-                    && s["tokens"].as_array().is_some_and(|t| t.len() <= 30)
+                let all_correct = s.entities.iter().all(|e| e.correct);
+                !s.entities.is_empty() && all_correct == want_correct && s.tokens.len() <= 30
             })
             .take(2);
         for (i, s) in picks.enumerate() {
-            let text: Vec<&str> = s["tokens"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
+            let text: Vec<&str> = s.tokens.iter().map(String::as_str).collect();
             let path = dir.join(format!(
                 "conll2003-transformer-{}-{}.html",
                 if want_correct { "correct" } else { "wrong" },
@@ -595,19 +512,21 @@ fn gallery(
     ctx: &Ctx,
     task: &str,
     model: &str,
-    analysis: &Value,
-    labels: &[String],
+    analysis: &ClassificationAnalysis,
 ) -> Result<Vec<PathBuf>> {
     let run = ctx.work.join("runs").join(format!("{task}-{model}-s1"));
-    let dir = root().join("results").join("gallery").join(ctx.setting());
+    let dir = root()
+        .join("results")
+        .join("gallery")
+        .join(ctx.setting.name());
     std::fs::create_dir_all(&dir)?;
     let mut out = Vec::new();
-    let ex = analysis["examples"].as_array().cloned().unwrap_or_default();
     for want_correct in [true, false] {
-        let picks: Vec<&Value> = ex
+        let picks: Vec<&sinr_schema::AnalysedExample> = analysis
+            .examples
             .iter()
-            .filter(|e| (e["analysis"]["predicted"] == e["analysis"]["gold"]) == want_correct)
-            .filter(|e| e["text"].as_str().is_some_and(|t| t.len() < 600))
+            .filter(|e| (e.analysis.predicted == e.analysis.gold) == want_correct)
+            .filter(|e| e.text.len() < 600)
             .take(2)
             .collect();
         for (i, e) in picks.into_iter().enumerate() {
@@ -621,12 +540,11 @@ fn gallery(
                 Command::new(&ctx.sinr)
                     .args(["--quiet", "explain"])
                     .arg(&run)
-                    .arg(e["text"].as_str().unwrap_or(""))
+                    .arg(&e.text)
                     .arg("--html")
                     .arg(&path)
                     .stdout(std::process::Stdio::null()),
             )?;
-            let _ = labels;
             out.push(path);
         }
     }
@@ -635,18 +553,20 @@ fn gallery(
 
 pub fn run(ctx: &Ctx) -> Result<()> {
     let started = now();
-    let n = if ctx.quick { 20 } else { 200 };
-    let seeds: Vec<u64> = if ctx.quick { vec![1] } else { vec![1, 2, 3] };
+    let plan = &ctx.experiments.interpretability;
+    let (n, seeds) = (plan.get(ctx.setting).examples, &plan.get(ctx.setting).seeds);
+    let tasks: Vec<&str> = plan.tasks.iter().map(String::as_str).collect();
+    let models: Vec<&str> = plan.models.iter().map(String::as_str).collect();
     // The runs come from the `tasks` experiment.
     for t in &ctx.tasks {
-        if !TASKS.contains(&t.as_str()) && t != "conll2003" {
+        if !tasks.contains(&t.as_str()) && t != "conll2003" {
             anyhow::bail!(
                 "unknown task `{t}` for --tasks (known: {}, conll2003)",
-                TASKS.join(", ")
+                tasks.join(", ")
             );
         }
     }
-    let missing = TASKS.iter().any(|t| {
+    let missing = tasks.iter().any(|t| {
         !ctx.work
             .join("runs")
             .join(format!("{t}-attention-s1"))
@@ -658,7 +578,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         super::tasks::run(ctx)?;
     }
     let lex = vader(ctx)?;
-    let setting = ctx.setting();
+    let setting = ctx.setting.name();
     let mut md = format!(
         "Measured on {n} test examples per task and model with `sinr analyze` (seed 1{}). Importance methods: the interpretable models' **exact** contributions to the predicted class's log-odds (its logit minus the mean of the others', split exactly); their task-vector **attention**; **gradient × input** (of the same log-odds); **leave-one-out**; a seeded **random** ranking. ERASER comprehensiveness (higher is more faithful) and sufficiency (lower is better) at 1/5/10/20/50 % of the tokens, AOPC = their mean; agreement = Kendall τ and top-3 overlap with the exact contributions (with gradient × input for the dense baseline); compactness = tokens and communities covering 90 % of the absolute contribution to the predicted logit; plausibility = AUPRC and token F1 of the importances against the VADER lexicon words whose sign agrees with the predicted class (polarity tasks). Command: `cargo xtask reproduce interpretability{}`.\n\n",
         if seeds.len() > 1 {
@@ -666,7 +586,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         } else {
             ""
         },
-        if ctx.quick { " --quick" } else { "" }
+        if ctx.quick() { " --quick" } else { "" }
     );
     if ctx.available {
         md.push_str("*(Made with `--available`: only the task runs finished so far; a task or model missing below was still training.)*\n\n");
@@ -681,7 +601,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let mut curves: Vec<Series> = Vec::new();
     let mut shares_series: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     let mut pages = Vec::new();
-    for task in TASKS {
+    for &task in &tasks {
         let finished = |m: &str| {
             ctx.work
                 .join("runs")
@@ -689,7 +609,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 .join("test.json")
                 .exists()
         };
-        if (ctx.available && !MODELS.iter().any(|m| finished(m)))
+        if (ctx.available && !models.iter().any(|m| finished(m)))
             || (!ctx.tasks.is_empty() && !ctx.tasks.iter().any(|t| t == task))
         {
             continue;
@@ -698,9 +618,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         let mut plaus = String::new();
         let mut mech = String::new();
         let mut memories = String::new();
-        for model in MODELS {
+        for &model in &models {
             let mut per_seed = Vec::new();
-            for &s in &seeds {
+            for &s in seeds {
                 if let Some(a) = analyse(ctx, task, model, s, n)? {
                     per_seed.push(a);
                 }
@@ -708,22 +628,15 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             let Some(first) = per_seed.first() else {
                 continue;
             };
-            let labels: Vec<String> = first["labels"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|l| l.as_str().unwrap_or("").to_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
+            let labels = first.labels.clone();
             let polarity = task != "insults";
             let agg = aggregate(first, polarity.then_some(&lex), &labels);
-            for m in METHODS {
-                let Some(c) = agg.comp.get(m) else { continue };
-                let s = &agg.suff[m];
+            for m in Method::ALL {
+                let Some(c) = agg.comp.get(&m) else { continue };
+                let s = &agg.suff[&m];
                 md.push_str(&format!(
                     "| {model} | {m} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                    if m == "exact" {
+                    if m == Method::Exact {
                         format!("{:.1e}", agg.completeness_max)
                     } else {
                         "".into()
@@ -732,20 +645,20 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                     f3(im::aopc(c)),
                     f3(s[3]),
                     f3(im::aopc(s)),
-                    agg.tau.get(m).map_or(String::new(), |v| f3(*v)),
-                    agg.overlap.get(m).map_or(String::new(), |v| f3(*v)),
-                    if m == "exact" {
+                    agg.tau.get(&m).map_or(String::new(), |v| f3(*v)),
+                    agg.overlap.get(&m).map_or(String::new(), |v| f3(*v)),
+                    if m == Method::Exact {
                         f3(agg.tokens90)
                     } else {
                         String::new()
                     },
-                    if m == "exact" {
+                    if m == Method::Exact {
                         f3(agg.comms90)
                     } else {
                         String::new()
                     },
                 ));
-                if task == "rt" || (task == TASKS[0]) {
+                if task == "rt" || task == tasks[0] {
                     curves.push(Series {
                         name: format!("{model} · {m}"),
                         points: im::ERASER_FRACTIONS
@@ -757,8 +670,8 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 }
             }
             if polarity {
-                for m in METHODS {
-                    if let (Some(a), Some(f)) = (agg.auprc.get(m), agg.token_f1.get(m)) {
+                for m in Method::ALL {
+                    if let (Some(a), Some(f)) = (agg.auprc.get(&m), agg.token_f1.get(&m)) {
                         plaus.push_str(&format!("| {model} | {m} | {} | {} |\n", f3(*a), f3(*f)));
                     }
                 }
@@ -785,13 +698,13 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 (f64::NAN, f64::NAN)
             };
             if model != "dense" {
-                let sh = |k: &str| agg.shares.get(k).copied().unwrap_or(0.0);
+                let sh = |k: ComponentKind| agg.shares.get(&k).copied().unwrap_or(0.0);
                 let ent: Vec<String> = agg
                     .entropy
                     .iter()
                     .map(|(k, v)| format!("{k}: {v:.2}"))
                     .collect();
-                let shares: Vec<String> = COMPONENT_KINDS.iter().map(|k| f3(sh(k))).collect();
+                let shares: Vec<String> = ComponentKind::ALL.iter().map(|&k| f3(sh(k))).collect();
                 mech.push_str(&format!(
                     "| {model} | {} | {} | {} | {} |\n",
                     shares.join(" | "),
@@ -803,16 +716,16 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                     f3(stab.0),
                     f3(stab.1)
                 ));
-                for k in COMPONENT_KINDS {
-                    let x = MODELS.iter().position(|m| *m == model).unwrap_or(0) as f64 + 1.0;
+                for k in ComponentKind::ALL {
+                    let x = models.iter().position(|m| *m == model).unwrap_or(0) as f64 + 1.0;
                     shares_series
-                        .entry(format!("{task} · {k}"))
+                        .entry(format!("{task} · {}", k.name()))
                         .or_default()
                         .push((x, sh(k)));
                 }
                 // Dimension quality of the communities the model relies on.
                 let level = if model == "transformer" { 1 } else { 0 };
-                let emb = super::tasks::embeddings_path(ctx, task);
+                let emb = super::tasks::embeddings_path(ctx, task)?;
                 if let Ok(dr) = dist_ratio_per_dimension(&emb, level) {
                     let used: Vec<f64> = agg
                         .top_communities
@@ -827,12 +740,12 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                     ));
                 }
             }
-            if let Some(mems) = first["memories"].as_array().filter(|m| !m.is_empty()) {
-                memories.push_str(&memory_table(task, model, mems));
+            if !first.memories.is_empty() {
+                memories.push_str(&memory_table(task, model, &first.memories));
             }
             memories.push_str(&lexical_table(task, model, first, &labels));
             if model == "transformer" || model == "attention" {
-                pages.extend(gallery(ctx, task, model, first, &labels).unwrap_or_default());
+                pages.extend(gallery(ctx, task, model, first).unwrap_or_default());
             }
             results.push(json!({
                 "task": task, "model": model, "examples": agg.examples, "completeness_max": agg.completeness_max,
@@ -885,7 +798,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     )?;
     let cmd = format!(
         "cargo xtask reproduce interpretability{}",
-        if ctx.quick { " --quick" } else { "" }
+        if ctx.quick() { " --quick" } else { "" }
     );
     let out = json!({"experiment": "interpretability", "setting": setting, "provenance": provenance(&cmd, started), "examples_per_model": n, "seeds": seeds, "results": results});
     let path = root().join(format!("results/interpretability/{setting}.json"));
@@ -902,13 +815,53 @@ pub fn run(ctx: &Ctx) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// An analysis whose examples keep the given n-gram feature terms, named.
+    fn with_lexical(examples: &[&[(&str, &[f32])]]) -> ClassificationAnalysis {
+        let example = |terms: &[(&str, &[f32])]| sinr_schema::AnalysedExample {
+            index: 0,
+            text: String::new(),
+            analysis: sinr_schema::ExampleAnalysis {
+                predicted: 0,
+                gold: 0,
+                probability: 1.0,
+                tokens: Vec::new(),
+                importances: BTreeMap::new(),
+                comprehensiveness: BTreeMap::new(),
+                sufficiency: BTreeMap::new(),
+                completeness_error: None,
+                tokens_for_90: None,
+                communities_for_90: None,
+                top_communities: Vec::new(),
+                component_shares: BTreeMap::new(),
+                head_entropy: BTreeMap::new(),
+                head_self_attention: BTreeMap::new(),
+                lexical: terms
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, v))| (i as u32, v.to_vec()))
+                    .collect(),
+            },
+            lexical_names: terms.iter().map(|(n, _)| (*n).to_owned()).collect(),
+        };
+        ClassificationAnalysis {
+            version: sinr_schema::ANALYSIS_VERSION,
+            model: "attention".into(),
+            labels: Vec::new(),
+            examples: examples.iter().map(|t| example(t)).collect(),
+            memories: Vec::new(),
+        }
+    }
+
     #[test]
     fn lexical_features_are_summed_by_name_as_log_odds() {
-        let a = json!({"examples": [
-            {"analysis": {"lexical": [[0, [1.0, -1.0]], [1, [0.0, 0.5]]]}, "lexical_names": ["word good", "bigram not good"]},
-            {"analysis": {"lexical": [[3, [0.5, 0.0]]]}, "lexical_names": ["word good"]},
-            {"analysis": {}},
-        ]});
+        let a = with_lexical(&[
+            &[
+                ("word good", &[1.0, -1.0]),
+                ("bigram not good", &[0.0, 0.5]),
+            ],
+            &[("word good", &[0.5, 0.0])],
+            &[],
+        ]);
         let (by, n) = lexical_sums(&a);
         assert_eq!(n, 2);
         assert_eq!(by["word good"], (vec![2.5, -2.5], 2));
@@ -919,16 +872,11 @@ mod tests {
         let t = lexical_table("rt", "attention", &a, &["0".into(), "1".into()]);
         assert!(t.contains("| 0 (negative) | `word good`"), "{t}");
         // Three classes: a class's term minus the mean of the others'.
-        let a = json!({"examples": [{"analysis": {"lexical": [[0, [3.0, 0.0, 0.0]]]}, "lexical_names": ["chars <go"]}]});
+        let a = with_lexical(&[&[("chars <go", &[3.0, 0.0, 0.0])]]);
         assert_eq!(lexical_sums(&a).0["chars <go"].0, vec![3.0, -1.5, -1.5]);
         // A model without n-gram weights has no table.
         assert_eq!(
-            lexical_table(
-                "rt",
-                "transformer",
-                &json!({"examples": [{"analysis": {}}]}),
-                &[]
-            ),
+            lexical_table("rt", "transformer", &with_lexical(&[&[]]), &[]),
             ""
         );
     }
@@ -939,23 +887,20 @@ mod tests {
         let run = dir.path().join("run");
         std::fs::create_dir_all(&run).unwrap();
         let out = dir.path().join("a.json");
+        let fresh = || is_fresh::<ClassificationAnalysis>(&out, &run);
         // No analysis yet.
         std::fs::write(run.join("best.bpk"), b"model").unwrap();
-        assert!(load_if_fresh(&out, &run).is_none());
-        // Made after the model, this version: reused, parsed.
-        std::fs::write(
-            &out,
-            format!("{{\"version\": {ANALYSIS_VERSION}, \"x\": 1}}"),
-        )
-        .unwrap();
-        assert_eq!(load_if_fresh(&out, &run).unwrap()["x"], 1);
+        assert!(!fresh());
+        // Made after the model, this version: reused.
+        sinr_schema::write(&out, &with_lexical(&[])).unwrap();
+        assert!(fresh());
         // Another version (or none): redone.
         std::fs::write(&out, b"{\"version\": 1}").unwrap();
-        assert!(load_if_fresh(&out, &run).is_none());
+        assert!(!fresh());
         std::fs::write(&out, b"{\"x\": 1}").unwrap();
-        assert!(load_if_fresh(&out, &run).is_none());
+        assert!(!fresh());
         // The model changed after the analysis: redone.
-        std::fs::write(&out, format!("{{\"version\": {ANALYSIS_VERSION}}}")).unwrap();
+        sinr_schema::write(&out, &with_lexical(&[])).unwrap();
         let later = std::fs::metadata(&out).unwrap().modified().unwrap()
             + std::time::Duration::from_secs(5);
         std::fs::File::options()
@@ -964,6 +909,6 @@ mod tests {
             .unwrap()
             .set_modified(later)
             .unwrap();
-        assert!(load_if_fresh(&out, &run).is_none());
+        assert!(!fresh());
     }
 }

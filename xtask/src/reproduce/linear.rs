@@ -39,11 +39,7 @@ impl Logistic {
 
     /// Probabilities.
     pub fn probabilities(&self, x: &Features) -> Vec<f32> {
-        let z = self.logits(x);
-        let m = z.iter().fold(f32::MIN, |a, b| a.max(*b));
-        let e: Vec<f32> = z.iter().map(|v| (v - m).exp()).collect();
-        let s: f32 = e.iter().sum();
-        e.iter().map(|v| v / s).collect()
+        sinr_util::softmax_f32(&self.logits(x))
     }
 }
 

@@ -1,29 +1,43 @@
 //! `cargo xtask reproduce [EXPERIMENT…] [--quick]`: fetch, train, evaluate, write the tables.
 //!
-//! Every experiment writes `results/<experiment>/<quick|full>.json` (with provenance), a block
-//! of `docs/results.md` between generated markers, and its plots under `docs/img/`. The quick
-//! setting runs on slices in minutes on two CPU cores; it writes its own blocks and files, so it
-//! never overwrites the full results.
+//! The experiments are data: `experiments.toml` at the workspace root ([`experiments`]) says
+//! what runs, with which settings, and why each deviation was chosen. Every experiment writes
+//! `results/<experiment>/<quick|full>.json` (with provenance), a block of `docs/results.md`
+//! between generated markers, and its plots under `docs/img/`. The quick setting runs on slices
+//! in minutes on two CPU cores; it writes its own blocks and files, so it never overwrites the
+//! full results.
 
 mod embeddings;
+pub mod experiments;
 mod interpretability;
 mod linear;
 mod tasks;
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+use clap::ValueEnum;
 use sinr_data::{Cache, Clients, Manifest};
 
 use crate::util::{build_sinr, root};
+use experiments::{Experiments, Setting};
 
-/// Experiments, in the order `reproduce` runs them.
-pub const EXPERIMENTS: &[&str] = &["embeddings", "tasks", "interpretability"];
+/// An experiment, in the order `reproduce` runs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Experiment {
+    /// SINr on `en-mix`: similarity benchmarks, DistRatio, sparsity.
+    Embeddings,
+    /// Every model on every task, with the baselines.
+    Tasks,
+    /// How faithful, compact, stable and plausible the explanations are.
+    Interpretability,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Experiments to run (default: all): embeddings, tasks, interpretability.
-    experiments: Vec<String>,
+    /// Experiments to run (default: all, in this order).
+    #[arg(value_enum)]
+    experiments: Vec<Experiment>,
     /// Small slices, minutes on two cores.
     #[arg(long)]
     quick: bool,
@@ -42,7 +56,10 @@ pub struct Args {
 /// What every experiment gets.
 #[derive(Debug)]
 pub struct Ctx {
-    pub quick: bool,
+    /// Quick or full.
+    pub setting: Setting,
+    /// The plan (`experiments.toml`).
+    pub experiments: Experiments,
     /// Use only the runs that exist (see `Args::available`).
     pub available: bool,
     /// Restrict `interpretability` to these tasks (empty: all).
@@ -56,8 +73,9 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn setting(&self) -> &'static str {
-        if self.quick { "quick" } else { "full" }
+    /// Whether this is the quick setting.
+    pub fn quick(&self) -> bool {
+        self.setting == Setting::Quick
     }
 
     pub fn log(&self) -> impl Fn(&str) + '_ {
@@ -66,40 +84,40 @@ impl Ctx {
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    let selected: Vec<&str> = if args.experiments.is_empty() {
-        EXPERIMENTS.to_vec()
+    let experiments_file = Experiments::load(&experiments::path())?;
+    let mut selected = if args.experiments.is_empty() {
+        Experiment::value_variants().to_vec()
     } else {
-        for e in &args.experiments {
-            if !EXPERIMENTS.contains(&e.as_str()) {
-                bail!(
-                    "unknown experiment `{e}` (known: {})",
-                    EXPERIMENTS.join(", ")
-                );
-            }
-        }
-        args.experiments.iter().map(String::as_str).collect()
+        args.experiments.clone()
     };
+    selected.sort();
+    selected.dedup();
     let manifest = crate::data::load(None)?;
-    let setting = if args.quick { "quick" } else { "full" };
+    let setting = if args.quick {
+        Setting::Quick
+    } else {
+        Setting::Full
+    };
     let ctx = Ctx {
-        quick: args.quick,
+        setting,
+        experiments: experiments_file,
         available: args.available,
         tasks: args.tasks.clone(),
         sinr: build_sinr()?,
         cache: Cache::new(args.data_dir.clone().unwrap_or_else(Cache::default_root)),
         manifest,
         clients: Clients::default(),
-        work: root().join("target/reproduce").join(setting),
+        work: root().join("target/reproduce").join(setting.name()),
     };
     std::fs::create_dir_all(&ctx.work)?;
     let t = std::time::Instant::now();
     for e in selected {
-        eprintln!("== experiment `{e}` ({setting})");
+        let name = e.to_possible_value().expect("named").get_name().to_owned();
+        eprintln!("== experiment `{name}` ({})", setting.name());
         match e {
-            "embeddings" => embeddings::run(&ctx)?,
-            "tasks" => tasks::run(&ctx)?,
-            "interpretability" => interpretability::run(&ctx)?,
-            _ => unreachable!(),
+            Experiment::Embeddings => embeddings::run(&ctx)?,
+            Experiment::Tasks => tasks::run(&ctx)?,
+            Experiment::Interpretability => interpretability::run(&ctx)?,
         }
     }
     eprintln!("== done in {:.1} min", t.elapsed().as_secs_f64() / 60.0);

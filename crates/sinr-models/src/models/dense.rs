@@ -52,7 +52,7 @@ impl Config for DenseConfig {
         check::positive(self.layers, "layers")?;
         check::positive(self.heads, "heads")?;
         check::positive(self.ff, "ff")?;
-        if self.dim % self.heads != 0 {
+        if !self.dim.is_multiple_of(self.heads) {
             return Err(Error::config(
                 "heads",
                 format!("must divide dim ({} % {} ≠ 0)", self.dim, self.heads),

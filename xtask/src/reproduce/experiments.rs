@@ -1,0 +1,467 @@
+//! `experiments.toml`: the experiments as data, parsed into types (strict: an unknown key is an
+//! error naming it), and the plan they give — for every task, model and setting, the training
+//! and the model configuration, with the reasons of every deviation.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use sinr_schema::{Metric, TaskKind};
+
+use crate::util::root;
+
+/// The quick or the full setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Setting {
+    /// Small slices, minutes on two cores.
+    Quick,
+    /// The paper-size runs.
+    Full,
+}
+
+impl Setting {
+    /// `quick` or `full`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Setting::Quick => "quick",
+            Setting::Full => "full",
+        }
+    }
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiments {
+    /// Experiment `embeddings`, by setting.
+    pub embeddings: BySetting<EmbeddingSettings>,
+    /// Experiment `tasks`, by setting.
+    pub tasks: BySetting<TaskSettings>,
+    /// The training group of every model kind.
+    pub models: BTreeMap<String, Group>,
+    /// The tasks, in the order they run.
+    #[serde(rename = "task")]
+    pub task_list: Vec<TaskSpec>,
+    /// Deviations from a group's training or a model's defaults.
+    #[serde(rename = "override", default)]
+    pub overrides: Vec<Override>,
+    /// Experiment `interpretability`.
+    pub interpretability: Interpretability,
+}
+
+/// One value for each setting.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BySetting<T> {
+    /// The quick setting.
+    pub quick: T,
+    /// The full setting.
+    pub full: T,
+}
+
+impl<T> BySetting<T> {
+    /// The value of `setting`.
+    pub fn get(&self, setting: Setting) -> &T {
+        match setting {
+            Setting::Quick => &self.quick,
+            Setting::Full => &self.full,
+        }
+    }
+}
+
+/// Settings of the `embeddings` experiment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbeddingSettings {
+    /// Louvain resolutions swept.
+    pub gammas: Vec<f64>,
+    /// Minimum word frequencies swept.
+    pub min_freqs: Vec<u64>,
+    /// Shortest token.
+    pub min_token_len: usize,
+    /// Co-occurrence window.
+    pub window: usize,
+    /// Bytes read from each source of `en-mix` (absent: all).
+    pub max_bytes_per_source: Option<u64>,
+}
+
+/// Settings of the `tasks` experiment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSettings {
+    /// Seeds of every trained model.
+    pub seeds: Vec<u64>,
+    /// Training examples of the linear floors (absent: all).
+    pub linear_floors_max_train: Option<usize>,
+    /// Bytes read from each source of `en-mix` for the task embeddings (absent: all).
+    pub enmix_bytes_per_source: Option<u64>,
+    /// Minimum word frequency of the task embeddings.
+    pub min_freq: u64,
+    /// Resolution of the coarse Louvain levels (the transformer's stream, the hierarchy).
+    pub coarse_gamma: f64,
+    /// The training of each group.
+    pub groups: BTreeMap<Group, Training>,
+}
+
+/// How a kind of model trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Group {
+    /// Models that pool SINr vectors linearly (cheap steps).
+    Linear,
+    /// The transformers.
+    Deep,
+}
+
+/// How one model is trained.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Training {
+    /// Maximum epochs.
+    pub epochs: usize,
+    /// Early-stopping patience.
+    pub patience: usize,
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// Longest input in tokens.
+    pub max_len: usize,
+    /// Training examples (absent: all).
+    pub max_train: Option<usize>,
+}
+
+/// Changes to a [`Training`].
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingChange {
+    /// Maximum epochs.
+    pub epochs: Option<usize>,
+    /// Early-stopping patience.
+    pub patience: Option<usize>,
+    /// Learning rate.
+    pub learning_rate: Option<f64>,
+    /// Longest input in tokens.
+    pub max_len: Option<usize>,
+}
+
+impl TrainingChange {
+    fn apply(&self, t: &mut Training) {
+        if let Some(v) = self.epochs {
+            t.epochs = v;
+        }
+        if let Some(v) = self.patience {
+            t.patience = v;
+        }
+        if let Some(v) = self.learning_rate {
+            t.learning_rate = v;
+        }
+        if let Some(v) = self.max_len {
+            t.max_len = v;
+        }
+    }
+}
+
+/// Stop words of a task's embeddings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StopWords {
+    /// The English list, as the reference.
+    English,
+    /// None: every word kept.
+    None,
+}
+
+impl StopWords {
+    /// The value of `sinr embed train --stop-words`.
+    pub fn flag(self) -> &'static str {
+        match self {
+            StopWords::English => "english",
+            StopWords::None => "none",
+        }
+    }
+}
+
+/// A task.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSpec {
+    /// The built-in data set (`sinr train --data`).
+    pub name: String,
+    /// The headline metric.
+    pub metric: Metric,
+    /// The models trained, in the order of the table.
+    pub models: Vec<String>,
+    /// Stop words of its embeddings.
+    pub stop_words: StopWords,
+    /// Why its stop words are not the reference's, if they are not.
+    pub stop_words_reason: Option<String>,
+    /// Weigh classes by inverse frequency.
+    #[serde(default)]
+    pub class_weights: bool,
+    /// The target of the headline metric (×100), full setting.
+    pub target: f64,
+    /// How far the best interpretable model may trail the dense baseline.
+    pub allowed_gap: f64,
+}
+
+impl TaskSpec {
+    /// Classification or tagging, by the headline metric.
+    pub fn kind(&self) -> TaskKind {
+        if self.metric == Metric::SpanF1 {
+            TaskKind::Tag
+        } else {
+            TaskKind::Classify
+        }
+    }
+}
+
+/// A deviation from a group's training or a model's defaults, with its reason.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// The task it applies to (absent: every task).
+    pub task: Option<String>,
+    /// The model kind it applies to (absent: every model).
+    pub model: Option<String>,
+    /// The setting it applies to (absent: both).
+    pub setting: Option<Setting>,
+    /// Changes to the training.
+    #[serde(default)]
+    pub training: TrainingChange,
+    /// The model's configuration (a `kind` and the fields that differ from its defaults).
+    pub config: Option<toml::Table>,
+    /// Why (one line: what it changed on dev).
+    pub reason: String,
+}
+
+impl Override {
+    fn applies(&self, setting: Setting, task: Option<&str>, model: &str) -> bool {
+        self.setting.is_none_or(|s| s == setting)
+            && self.model.as_deref().is_none_or(|m| m == model)
+            && match (&self.task, task) {
+                (None, _) => true,
+                (Some(t), Some(u)) => t == u,
+                (Some(_), None) => false,
+            }
+    }
+}
+
+/// Settings of the `interpretability` experiment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interpretability {
+    /// The quick setting.
+    pub quick: AnalysisSettings,
+    /// The full setting.
+    pub full: AnalysisSettings,
+    /// The classification tasks analysed (and CoNLL-2003's NER plausibility).
+    pub tasks: Vec<String>,
+    /// The models analysed, in the order of the tables.
+    pub models: Vec<String>,
+}
+
+/// How many examples, which seeds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSettings {
+    /// Test examples analysed per model.
+    pub examples: usize,
+    /// Seeds (stability is measured across them).
+    pub seeds: Vec<u64>,
+}
+
+impl Interpretability {
+    /// The settings of `setting`.
+    pub fn get(&self, setting: Setting) -> &AnalysisSettings {
+        match setting {
+            Setting::Quick => &self.quick,
+            Setting::Full => &self.full,
+        }
+    }
+}
+
+/// The path of the file.
+pub fn path() -> std::path::PathBuf {
+    root().join("experiments.toml")
+}
+
+impl Experiments {
+    /// Reads and checks the file at `path`.
+    ///
+    /// # Errors
+    /// A file that cannot be read, does not parse (an unknown key, a missing one, a wrong type:
+    /// named with its line), or names a model or task that is not there.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("{}", path.display()))
+    }
+
+    /// Parses and checks the text of the file.
+    ///
+    /// # Errors
+    /// See [`Experiments::load`].
+    pub fn parse(text: &str) -> Result<Self> {
+        let e: Experiments = toml::from_str(text)?;
+        e.check()?;
+        Ok(e)
+    }
+
+    fn check(&self) -> Result<()> {
+        for s in [&self.tasks.quick, &self.tasks.full] {
+            for g in self.models.values() {
+                if !s.groups.contains_key(g) {
+                    bail!("a model trains in group `{g:?}`, which a setting does not define");
+                }
+            }
+            if s.seeds.is_empty() {
+                bail!("`seeds` is empty");
+            }
+        }
+        for t in &self.task_list {
+            for m in &t.models {
+                if !self.models.contains_key(m) {
+                    bail!("task `{}`: model `{m}` is not in [models]", t.name);
+                }
+            }
+            if t.stop_words == StopWords::None && t.stop_words_reason.is_none() {
+                bail!(
+                    "task `{}`: keeps its stop words without a `stop_words_reason`",
+                    t.name
+                );
+            }
+        }
+        for o in &self.overrides {
+            if let Some(t) = &o.task
+                && !self.task_list.iter().any(|x| &x.name == t)
+            {
+                bail!("override: task `{t}` is not a [[task]]");
+            }
+            if let Some(m) = &o.model
+                && !self.models.contains_key(m)
+            {
+                bail!("override: model `{m}` is not in [models]");
+            }
+            if let Some(c) = &o.config {
+                let kind = c.get("kind").and_then(|k| k.as_str());
+                if kind != o.model.as_deref() || kind.is_none() {
+                    bail!(
+                        "override ({}): a `config` needs a `model` and a `kind` that is that model",
+                        o.reason
+                    );
+                }
+                if o.task.is_none() {
+                    bail!("override ({}): a `config` is for one task", o.reason);
+                }
+            }
+            if o.reason.trim().is_empty() || o.reason.contains('\n') {
+                bail!("every override has a one-line `reason`");
+            }
+        }
+        Ok(())
+    }
+
+    /// The task named `name`.
+    pub fn task(&self, name: &str) -> Option<&TaskSpec> {
+        self.task_list.iter().find(|t| t.name == name)
+    }
+
+    /// How `model` trains in `setting` on `task` (`None`: the setting's own training of the
+    /// model, every task-specific override left out).
+    pub fn training(&self, setting: Setting, task: Option<&str>, model: &str) -> Training {
+        let s = self.tasks.get(setting);
+        let group = self.models.get(model).copied().unwrap_or(Group::Deep);
+        let mut t = s.groups[&group];
+        for o in &self.overrides {
+            if o.applies(setting, task, model) && (task.is_some() || o.task.is_none()) {
+                o.training.apply(&mut t);
+            }
+        }
+        t
+    }
+
+    /// The configuration of `model` on `task` other than the kind's defaults (`None`: the
+    /// defaults), as JSON for `sinr train --model FILE`.
+    pub fn model_config(&self, task: &str, model: &str) -> Option<serde_json::Value> {
+        self.overrides
+            .iter()
+            .filter(|o| o.task.as_deref() == Some(task) && o.model.as_deref() == Some(model))
+            .find_map(|o| o.config.as_ref())
+            .map(|c| serde_json::to_value(c).expect("a TOML table is JSON"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file() -> Experiments {
+        Experiments::load(&path()).expect("experiments.toml parses")
+    }
+
+    #[test]
+    fn the_checked_in_file_parses_and_gives_the_published_plan() {
+        let e = file();
+        let names: Vec<&str> = e.task_list.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["rt", "insults", "conll2003", "imdb"]);
+        let full = Setting::Full;
+        // The CoNLL transformer trains longer in the full setting only, at the transformer's
+        // own learning rate.
+        let t = e.training(full, Some("conll2003"), "transformer");
+        assert_eq!((t.epochs, t.patience, t.learning_rate), (12, 3, 0.01));
+        assert_eq!(e.training(full, Some("conll2003"), "dense").epochs, 5);
+        for m in ["transformer", "dense"] {
+            let t = e.training(full, Some("imdb"), m);
+            assert_eq!((t.epochs, t.max_len), (3, 128));
+        }
+        assert_eq!(e.training(full, Some("imdb"), "attention").max_len, 512);
+        assert_eq!(e.training(full, Some("rt"), "transformer").epochs, 5);
+        assert_eq!(
+            e.training(Setting::Quick, Some("conll2003"), "transformer")
+                .epochs,
+            2
+        );
+        // The setting's own training leaves the task overrides out.
+        assert_eq!(e.training(full, None, "attention").learning_rate, 0.03);
+        assert_eq!(
+            e.training(full, Some("insults"), "attention").learning_rate,
+            0.01
+        );
+        assert_eq!(e.training(full, None, "transformer").learning_rate, 0.01);
+        // Configurations: compact JSON with the keys in order, as the tables show them.
+        assert_eq!(
+            e.model_config("conll2003", "transformer")
+                .unwrap()
+                .to_string(),
+            r#"{"fine_level":0,"kind":"transformer","window":2}"#
+        );
+        assert!(e.model_config("rt", "transformer").is_none());
+        assert_eq!(e.task("insults").unwrap().stop_words, StopWords::None);
+        assert!(e.task("insults").unwrap().class_weights);
+        assert_eq!(e.task("conll2003").unwrap().kind(), TaskKind::Tag);
+    }
+
+    #[test]
+    fn unknown_keys_and_dangling_names_are_errors() {
+        let text = std::fs::read_to_string(path()).unwrap();
+        let bad = text.replace(
+            "patience = 2\nlearning_rate = 0.03",
+            "patiense = 2\nlearning_rate = 0.03",
+        );
+        let err = format!("{:#}", Experiments::parse(&bad).unwrap_err());
+        assert!(err.contains("patiense"), "{err}");
+        let bad = text.replace(
+            "models = [\"transformer\", \"dense\"]",
+            "models = [\"transformer\", \"lstm\"]",
+        );
+        let err = format!("{:#}", Experiments::parse(&bad).unwrap_err());
+        assert!(err.contains("`lstm`"), "{err}");
+        let bad = text.replace(
+            "task = \"imdb\"\nmodel = \"dense\"",
+            "task = \"imbd\"\nmodel = \"dense\"",
+        );
+        let err = format!("{:#}", Experiments::parse(&bad).unwrap_err());
+        assert!(err.contains("`imbd`"), "{err}");
+    }
+}

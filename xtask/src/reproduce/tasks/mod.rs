@@ -1,0 +1,683 @@
+//! Experiment `tasks`: every model on every task, on real data, against honest baselines.
+//!
+//! Tasks: IMDB and Rotten Tomatoes polarity, Kaggle insults (offensive comments), CoNLL-2003
+//! English NER. For each task, SINr embeddings are trained on `en-mix` plus the task's
+//! **training** texts (never its dev or test texts), with a multi-resolution dendrogram (a fine
+//! level for the attention and hierarchical models, a coarse level for the transformer's stream).
+//! Models: the attention classifier, the SINr transformer, the hierarchical model, the dense
+//! baseline (sequence tasks; the transformer and the dense baseline for NER), and two linear
+//! floors in plain Rust: TF-IDF (words + bigrams) and bag-of-communities logistic regressions.
+//! Scores on the test split, mean ± standard deviation over seeds; model selection by dev only.
+//!
+//! The plan comes from `experiments.toml` ([`super::experiments`]); this module runs it
+//! (`sinr embed train`, `sinr train`, `sinr evaluate`, reading their typed reports), and
+//! [`render`] writes the tables, the plot and the results file.
+
+mod render;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use sinr_data::readers::CorpusSource;
+use sinr_data::tasks::{ClassificationTask, load_classification, load_conll2003};
+use sinr_embed::SinrModel;
+use sinr_schema::{ClassificationScores, EVALUATION_VERSION, Evaluation, Resources, TaskKind};
+use sinr_util::SplitMix64;
+
+use super::Ctx;
+use super::experiments::{StopWords, TaskSettings, TaskSpec, Training};
+use super::linear::{self, Features, Tfidf};
+use crate::report::{now, write_atomic};
+use crate::util::{exec, output};
+
+pub use render::Outputs;
+
+/// What a task's embeddings are.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmbeddingsInfo {
+    /// Communities of every Louvain level.
+    pub communities: Vec<usize>,
+    /// Words.
+    pub vocabulary: usize,
+    /// Tokens read.
+    pub tokens: u64,
+}
+
+/// One trained model's results over its seeds.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelRow {
+    /// The model kind.
+    pub model: String,
+    /// Its configuration other than the defaults, if any.
+    pub config: Option<serde_json::Value>,
+    /// The seeds.
+    pub seeds: Vec<u64>,
+    /// Test scores, one per seed.
+    pub scores: Vec<Evaluation>,
+    /// What training cost, one per seed.
+    pub resources: Vec<Resources>,
+}
+
+/// A linear floor's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinearRow {
+    /// Its name.
+    pub model: String,
+    /// Test scores.
+    pub scores: ClassificationScores,
+    /// Its parameters.
+    pub parameters: usize,
+}
+
+/// One task's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskResult {
+    /// The task.
+    pub task: String,
+    /// Its embeddings.
+    pub embeddings: EmbeddingsInfo,
+    /// The trained models, in the order of the table.
+    pub rows: Vec<ModelRow>,
+    /// The linear floors (classification).
+    pub linear: Vec<LinearRow>,
+    /// Whether some of its models are still to train.
+    pub unfinished: bool,
+}
+
+/// Training texts of a task, one per line (for the task's embeddings).
+fn train_texts(task: &TaskSpec, ctx: &Ctx) -> Result<Vec<String>> {
+    if task.kind() == TaskKind::Tag {
+        let t = load_conll2003(&ctx.cache, &ctx.manifest, &ctx.clients, &ctx.log())?;
+        return Ok(t.train.iter().map(|s| s.tokens.join(" ")).collect());
+    }
+    let t = load_classification(
+        &task.name,
+        &ctx.cache,
+        &ctx.manifest,
+        &ctx.clients,
+        &ctx.log(),
+    )?;
+    Ok(t.train.iter().map(|x| x.text.replace('\n', " ")).collect())
+}
+
+/// The task's SINr model; the name carries the settings, so a change of settings trains new
+/// embeddings.
+pub fn embeddings_path(ctx: &Ctx, task: &str) -> Result<PathBuf> {
+    let spec = ctx
+        .experiments
+        .task(task)
+        .with_context(|| format!("no task `{task}` in experiments.toml"))?;
+    Ok(ctx.work.join(embeddings_file(
+        spec,
+        ctx.experiments.tasks.get(ctx.setting),
+    )))
+}
+
+/// The file name of [`embeddings_path`]: minimum frequency, coarse γ, and `-ns` where the stop
+/// words are kept.
+fn embeddings_file(task: &TaskSpec, s: &TaskSettings) -> String {
+    format!(
+        "{}-mf{}-g50-c{}{}.sinr",
+        task.name,
+        s.min_freq,
+        s.coarse_gamma,
+        if task.stop_words == StopWords::None {
+            "-ns"
+        } else {
+            ""
+        }
+    )
+}
+
+/// What `sinr embed train --report` wrote.
+fn read_embedding_report(path: &Path) -> Result<EmbeddingsInfo> {
+    let r: sinr_schema::EmbeddingRun = sinr_schema::read(path)?;
+    Ok(EmbeddingsInfo {
+        communities: r.report.communities,
+        vocabulary: r.report.vocabulary,
+        tokens: r.report.tokens,
+    })
+}
+
+fn task_embeddings(ctx: &Ctx, task: &TaskSpec) -> Result<(PathBuf, EmbeddingsInfo)> {
+    let s = ctx.experiments.tasks.get(ctx.setting);
+    let enmix = ctx.work.join("en-mix-tasks.txt");
+    if !enmix.exists() {
+        let opts = sinr_data::readers::EnMixOptions {
+            sources: CorpusSource::ALL.to_vec(),
+            max_bytes_per_source: s.enmix_bytes_per_source,
+        };
+        sinr_data::readers::build_en_mix(
+            &ctx.cache,
+            &ctx.manifest,
+            &ctx.clients,
+            &opts,
+            &enmix,
+            &ctx.log(),
+        )?;
+    }
+    let texts = ctx.work.join(format!("{}-train-texts.txt", task.name));
+    write_atomic(&texts, train_texts(task, ctx)?.join("\n").as_bytes())?;
+    let out = ctx.work.join(embeddings_file(task, s));
+    let report = out.with_extension("sinr.json");
+    if !out.exists() || !report.exists() {
+        eprintln!(
+            "  {}: training SINr on en-mix + the training texts…",
+            task.name
+        );
+        exec(
+            Command::new(&ctx.sinr)
+                .args(["--quiet", "embed", "train", "--corpus"])
+                .arg(&enmix)
+                .arg(&texts)
+                .arg("--out")
+                .arg(&out)
+                .arg("--report")
+                .arg(&report)
+                .args([
+                    "--min-freq",
+                    &s.min_freq.to_string(),
+                    "--min-token-len",
+                    "2",
+                    "--gamma",
+                    "50",
+                    "--stop-words",
+                    task.stop_words.flag(),
+                ])
+                .args([
+                    "--louvain",
+                    "multilevel",
+                    "--coarse-gamma",
+                    &s.coarse_gamma.to_string(),
+                    "--max-levels",
+                    "3",
+                ]),
+        )?;
+    }
+    Ok((out, read_embedding_report(&report)?))
+}
+
+/// The file of a run directory that records what the run was made with.
+const STAMP: &str = "xtask-settings.txt";
+
+/// What a run is made with: its training, its task's class weighting, the full model
+/// configuration (the library's defaults filled in, by `sinr config`) and the embeddings (path
+/// and checksum). A run whose stamp differs is trained again.
+fn stamp_text(
+    t: &Training,
+    class_weights: bool,
+    config: &serde_json::Value,
+    emb: &Path,
+    emb_checksum: u64,
+) -> String {
+    serde_json::json!({
+        "training": t,
+        "class_weights": class_weights,
+        "model": config,
+        "embeddings": {"path": emb, "checksum": format!("{emb_checksum:016x}")},
+    })
+    .to_string()
+}
+
+/// Where a run stands against the settings it should be made with.
+#[derive(Debug, PartialEq, Eq)]
+enum RunState {
+    /// Made with these settings and evaluated on test: reused.
+    Done,
+    /// Started with these settings (the stamp is written before training) and cut after a
+    /// committed checkpoint: continued with `--resume`.
+    Resume,
+    /// Absent, or made with other settings: (re)started from scratch.
+    Fresh,
+}
+
+fn run_state(run: &Path, made_with: &str) -> RunState {
+    let current = std::fs::read_to_string(run.join(STAMP)).is_ok_and(|m| m == made_with);
+    match (
+        current,
+        run.join("test.json").exists(),
+        run.join("state.json").exists(),
+    ) {
+        (true, true, _) => RunState::Done,
+        (true, false, true) => RunState::Resume,
+        _ => RunState::Fresh,
+    }
+}
+
+/// Removes the last epoch's checkpoint (`checkpoint-e*.bpk`, `optimizer-e*.bin`) of a run
+/// that is finished and evaluated: the run keeps `best.bpk`, its metrics and its state, and
+/// `reproduce` never resumes it. Runs without `test.json` are left alone.
+fn prune_checkpoints(run: &Path) -> Result<()> {
+    if !run.join("test.json").is_file() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(run)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let stale = (name.starts_with("checkpoint-e") && name.ends_with(".bpk"))
+            || (name.starts_with("optimizer-e") && name.ends_with(".bin"));
+        if stale {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// `sinr evaluate RUN --data TASK --out TEST` (the test split).
+fn evaluate(ctx: &Ctx, run: &Path, task: &str, test: &Path) -> Result<()> {
+    exec(
+        Command::new(&ctx.sinr)
+            .args(["--quiet", "evaluate"])
+            .arg(run)
+            .args(["--data", task, "--out"])
+            .arg(test),
+    )
+}
+
+/// The typed reports of a finished run: its test scores and what its training cost. A report
+/// that lacks a field (or has an unknown one) is an error naming the file and the field.
+fn read_run(run: &Path) -> Result<(Evaluation, Resources)> {
+    let scores: Evaluation = sinr_schema::read(&run.join("test.json"))?;
+    let resources: Resources = sinr_schema::read(&run.join("resources.json"))?;
+    Ok((scores, resources))
+}
+
+/// The model configuration of `model` on `task` as `sinr train --model` takes it (a kind, or a
+/// file), and in full (`sinr config`: every field, the library's defaults filled in).
+fn model_argument(ctx: &Ctx, task: &str, model: &str) -> Result<(String, serde_json::Value)> {
+    let arg = match ctx.experiments.model_config(task, model) {
+        Some(c) => {
+            let file = ctx.work.join(format!("{task}-{model}-config.json"));
+            write_atomic(&file, c.to_string().as_bytes())?;
+            file.display().to_string()
+        }
+        None => model.to_owned(),
+    };
+    let full = output(Command::new(&ctx.sinr).args(["config", "--model", &arg]))?;
+    let full = serde_json::from_str(&full).context("`sinr config` printed no JSON")?;
+    Ok((arg, full))
+}
+
+/// Trains and evaluates one model with one seed; returns its reports.
+fn run_model(
+    ctx: &Ctx,
+    task: &TaskSpec,
+    emb: &Path,
+    model: &str,
+    seed: u64,
+) -> Result<(Evaluation, Resources)> {
+    let run = ctx
+        .work
+        .join("runs")
+        .join(format!("{}-{model}-s{seed}", task.name));
+    let test = run.join("test.json");
+    let t = ctx
+        .experiments
+        .training(ctx.setting, Some(&task.name), model);
+    let (model_arg, full_config) = model_argument(ctx, &task.name, model)?;
+    let checksum = sinr_embed::stored_checksum(emb)?;
+    let made_with = stamp_text(&t, task.class_weights, &full_config, emb, checksum);
+    let state = run_state(&run, &made_with);
+    if state == RunState::Done
+        && sinr_schema::read_version::<Evaluation>(&test)? != EVALUATION_VERSION
+    {
+        // A finished run evaluated by an older build: evaluated again, not retrained.
+        eprintln!(
+            "  {}-{model}-s{seed}: evaluating again (older report)",
+            task.name
+        );
+        evaluate(ctx, &run, &task.name, &test)?;
+    }
+    if state != RunState::Done {
+        let resume = state == RunState::Resume;
+        if !resume {
+            let _ = std::fs::remove_dir_all(&run);
+            std::fs::create_dir_all(&run)?;
+            write_atomic(&run.join(STAMP), made_with.as_bytes())?;
+        }
+        let mut cmd = Command::new(&ctx.sinr);
+        cmd.args([
+            "train",
+            "--data",
+            &task.name,
+            "--model",
+            &model_arg,
+            "--embeddings",
+        ])
+        .arg(emb)
+        .arg("--out")
+        .arg(&run)
+        .args([
+            "--seed",
+            &seed.to_string(),
+            "--epochs",
+            &t.epochs.to_string(),
+            "--max-len",
+            &t.max_len.to_string(),
+            "--patience",
+            &t.patience.to_string(),
+            "--lr",
+            &t.learning_rate.to_string(),
+        ]);
+        if let Some(n) = t.max_train {
+            cmd.args(["--max-train", &n.to_string()]);
+        }
+        if task.class_weights {
+            cmd.arg("--class-weights");
+        }
+        if resume {
+            eprintln!(
+                "  {}-{model}-s{seed}: resuming from its last checkpoint",
+                task.name
+            );
+            cmd.arg("--resume");
+        }
+        exec(&mut cmd)?;
+        evaluate(ctx, &run, &task.name, &test)?;
+    }
+    prune_checkpoints(&run)?;
+    read_run(&run)
+}
+
+/// The two linear floors on a classification task.
+fn linear_baselines(
+    max_train: Option<usize>,
+    t: &ClassificationTask,
+    emb: &Path,
+) -> Result<Vec<LinearRow>> {
+    let label = |l: &str| t.labels.iter().position(|x| x == l).expect("known label");
+    let mut train = t.train.clone();
+    if let Some(n) = max_train.filter(|&n| n < train.len()) {
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        SplitMix64::new(1).shuffle(&mut order);
+        order.truncate(n);
+        order.sort_unstable();
+        train = order.into_iter().map(|i| train[i].clone()).collect();
+    }
+    let ys: Vec<usize> = train.iter().map(|x| label(&x.label)).collect();
+    let dy: Vec<usize> = t.dev.iter().map(|x| label(&x.label)).collect();
+    let ty: Vec<usize> = t.test.iter().map(|x| label(&x.label)).collect();
+    let c = t.labels.len();
+    let score = |m: &linear::Logistic, xs: &[Features]| -> ClassificationScores {
+        let probs: Vec<Vec<f64>> = xs
+            .iter()
+            .map(|x| m.probabilities(x).into_iter().map(f64::from).collect())
+            .collect();
+        let empty = xs.iter().filter(|x| x.is_empty()).count();
+        ClassificationScores::compute(&ty, &probs, &t.labels, empty)
+    };
+    let mut out = Vec::new();
+    // TF-IDF.
+    let texts: Vec<&str> = train.iter().map(|x| x.text.as_str()).collect();
+    let tf = Tfidf::fit(&texts, 2);
+    let xs: Vec<Features> = train.iter().map(|x| tf.transform(&x.text)).collect();
+    let dx: Vec<Features> = t.dev.iter().map(|x| tf.transform(&x.text)).collect();
+    let tx: Vec<Features> = t.test.iter().map(|x| tf.transform(&x.text)).collect();
+    let m = linear::train(
+        tf.len(),
+        c,
+        (&xs, &ys),
+        (&dx, &dy),
+        linear::Settings::default(),
+    );
+    out.push(LinearRow {
+        model: "tf-idf + LR".to_owned(),
+        scores: score(&m, &tx),
+        parameters: tf.len() * c + c,
+    });
+    // Bag of communities.
+    let model = SinrModel::load(emb)?;
+    let m50 = sinr_embed::sparsify(&model.matrix, 100);
+    let mut tok = model.config.tokenizer.clone();
+    tok.min_unit_tokens = 0;
+    tok.unit = sinr_embed::Unit::Line;
+    let boc = |text: &str| -> Features {
+        let one: String = text.replace('\n', " ");
+        let units = sinr_embed::tokenize_text(&one, &tok).unwrap_or_default();
+        let mut acc: BTreeMap<u32, f32> = BTreeMap::new();
+        for w in units.iter().flatten() {
+            if let Some(id) = model.vocab.id(w) {
+                let (idx, val) = m50.row(id.index());
+                for (&k, &v) in idx.iter().zip(val) {
+                    *acc.entry(k).or_default() += v as f32;
+                }
+            }
+        }
+        let norm = acc.values().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+        acc.into_iter().map(|(k, v)| (k, v / norm)).collect()
+    };
+    let xs: Vec<Features> = train.iter().map(|x| boc(&x.text)).collect();
+    let dx: Vec<Features> = t.dev.iter().map(|x| boc(&x.text)).collect();
+    let tx: Vec<Features> = t.test.iter().map(|x| boc(&x.text)).collect();
+    let m = linear::train(
+        m50.n_cols(),
+        c,
+        (&xs, &ys),
+        (&dx, &dy),
+        linear::Settings::default(),
+    );
+    out.push(LinearRow {
+        model: "bag of communities + LR".to_owned(),
+        scores: score(&m, &tx),
+        parameters: m50.n_cols() * c + c,
+    });
+    Ok(out)
+}
+
+/// Runs the plan: every task's embeddings, models (every seed) and linear floors, writing the
+/// outputs after every model so that a long run shows what it has.
+pub fn run(ctx: &Ctx) -> Result<()> {
+    let started = now();
+    let settings = ctx.experiments.tasks.get(ctx.setting);
+    let out = Outputs::new(ctx, started);
+    let mut all: Vec<TaskResult> = Vec::new();
+    for task in &ctx.experiments.task_list {
+        eprintln!("  == task {}", task.name);
+        let (emb, info) =
+            task_embeddings(ctx, task).with_context(|| format!("embeddings for {}", task.name))?;
+        let mut result = TaskResult {
+            task: task.name.clone(),
+            embeddings: info,
+            rows: Vec::new(),
+            linear: Vec::new(),
+            unfinished: true,
+        };
+        for model in &task.models {
+            let mut row = ModelRow {
+                model: model.clone(),
+                config: ctx.experiments.model_config(&task.name, model),
+                seeds: settings.seeds.clone(),
+                scores: Vec::new(),
+                resources: Vec::new(),
+            };
+            for &seed in &settings.seeds {
+                eprintln!("  {} · {model} · seed {seed}", task.name);
+                let (s, r) = run_model(ctx, task, &emb, model, seed)?;
+                row.scores.push(s);
+                row.resources.push(r);
+            }
+            result.rows.push(row);
+            // The tables so far, this task's finished models included, so that a long task
+            // shows what it has (marked unfinished).
+            if result.rows.len() < task.models.len() {
+                let mut partial = all.clone();
+                partial.push(result.clone());
+                out.write(&partial)?;
+            }
+        }
+        if task.kind() == TaskKind::Classify {
+            let t = load_classification(
+                &task.name,
+                &ctx.cache,
+                &ctx.manifest,
+                &ctx.clients,
+                &ctx.log(),
+            )?;
+            result.linear = linear_baselines(settings.linear_floors_max_train, &t, &emb)?;
+        }
+        result.unfinished = false;
+        all.push(result);
+        // The tables so far, so that a long run shows its finished tasks.
+        out.write(&all)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_are_reused_resumed_or_restarted_by_their_stamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        let t = Training {
+            epochs: 15,
+            patience: 3,
+            learning_rate: 0.03,
+            max_len: 512,
+            max_train: None,
+        };
+        let emb = Path::new("/e.sinr");
+        let defaults = serde_json::json!({"kind": "attention", "sparsify": 100});
+        let plain = stamp_text(&t, false, &defaults, emb, 7);
+        // Anything the run is made with changes the stamp: the full configuration (a library
+        // default that changed), the embeddings' content, the training, the class weights.
+        let other_default = serde_json::json!({"kind": "attention", "sparsify": 50});
+        for other in [
+            stamp_text(&t, false, &other_default, emb, 7),
+            stamp_text(&t, false, &defaults, emb, 8),
+            stamp_text(&Training { epochs: 14, ..t }, false, &defaults, emb, 7),
+            stamp_text(&t, true, &defaults, emb, 7),
+        ] {
+            assert_ne!(plain, other);
+        }
+        assert_eq!(run_state(&run, &plain), RunState::Fresh);
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::write(run.join(STAMP), &plain).unwrap();
+        // Stamped but no checkpoint committed yet: start again.
+        assert_eq!(run_state(&run, &plain), RunState::Fresh);
+        std::fs::write(run.join("state.json"), "{}").unwrap();
+        assert_eq!(run_state(&run, &plain), RunState::Resume);
+        // Other settings: never resumed, never reused.
+        let configured = stamp_text(&t, false, &other_default, emb, 7);
+        assert_eq!(run_state(&run, &configured), RunState::Fresh);
+        std::fs::write(run.join("test.json"), "{}").unwrap();
+        assert_eq!(run_state(&run, &plain), RunState::Done);
+        assert_eq!(run_state(&run, &configured), RunState::Fresh);
+    }
+
+    #[test]
+    fn embeddings_that_keep_the_stop_words_have_their_own_file() {
+        let e = super::super::experiments::Experiments::load(&super::super::experiments::path())
+            .unwrap();
+        for s in [&e.tasks.quick, &e.tasks.full] {
+            let names: Vec<String> = e.task_list.iter().map(|t| embeddings_file(t, s)).collect();
+            for (task, name) in e.task_list.iter().zip(&names) {
+                assert!(name.starts_with(&format!("{}-", task.name)), "{name}");
+                assert_eq!(
+                    name.ends_with("-ns.sinr"),
+                    task.stop_words == StopWords::None
+                );
+            }
+            let distinct: std::collections::BTreeSet<&String> = names.iter().collect();
+            assert_eq!(distinct.len(), names.len());
+        }
+        assert_eq!(
+            embeddings_file(e.task("insults").unwrap(), &e.tasks.full),
+            "insults-mf5-g50-c5-ns.sinr"
+        );
+        assert_eq!(
+            embeddings_file(e.task("rt").unwrap(), &e.tasks.full),
+            "rt-mf5-g50-c5.sinr"
+        );
+    }
+
+    #[test]
+    fn finished_runs_lose_their_last_checkpoint_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path();
+        for f in [
+            "best.bpk",
+            "checkpoint-e4.bpk",
+            "optimizer-e4.bin",
+            "state.json",
+            "metrics.json",
+        ] {
+            std::fs::write(run.join(f), "x").unwrap();
+        }
+        // Not evaluated yet: a run that may be resumed keeps everything.
+        prune_checkpoints(run).unwrap();
+        assert!(run.join("checkpoint-e4.bpk").is_file());
+        std::fs::write(run.join("test.json"), "{}").unwrap();
+        prune_checkpoints(run).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(run)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            ["best.bpk", "metrics.json", "state.json", "test.json"]
+        );
+    }
+
+    /// A run's report that lacks a field stops the reproduction with an error naming the file
+    /// and the field: no NaN, no dash, no biased mean reaches a table.
+    #[test]
+    fn a_report_without_a_field_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path();
+        let labels = vec!["0".to_owned(), "1".to_owned()];
+        let scores =
+            ClassificationScores::compute(&[0, 1], &[vec![0.8, 0.2], vec![0.3, 0.7]], &labels, 0);
+        let e = Evaluation::new(
+            sinr_schema::Split::Test,
+            "attention",
+            3,
+            0.1,
+            sinr_schema::Scores::Classify(scores),
+        );
+        let r = Resources {
+            version: sinr_schema::RESOURCES_VERSION,
+            seconds_per_epoch: 1.5,
+            epochs: 2,
+            peak_rss_kib: Some(1024),
+            parameters: 3,
+            device: sinr_schema::DeviceName::Cpu,
+            threads: 2,
+        };
+        sinr_schema::write(&run.join("test.json"), &e).unwrap();
+        sinr_schema::write(&run.join("resources.json"), &r).unwrap();
+        assert_eq!(read_run(run).unwrap(), (e.clone(), r));
+        // The report as a build that forgot the macro-F1 would write it.
+        let mut v = serde_json::to_value(&e).unwrap();
+        v["scores"]["classify"]
+            .as_object_mut()
+            .unwrap()
+            .remove("macro_f1");
+        std::fs::write(run.join("test.json"), v.to_string()).unwrap();
+        let err = format!("{:#}", read_run(run).unwrap_err());
+        assert!(
+            err.contains("test.json") && err.contains("missing field `macro_f1`"),
+            "{err}"
+        );
+        // And a peak memory left out of the resources.
+        sinr_schema::write(&run.join("test.json"), &e).unwrap();
+        let mut v = serde_json::to_value(Resources {
+            peak_rss_kib: None,
+            ..read_run(run).unwrap().1
+        })
+        .unwrap();
+        v.as_object_mut().unwrap().remove("peak_rss_kib");
+        std::fs::write(run.join("resources.json"), v.to_string()).unwrap();
+        let err = format!("{:#}", read_run(run).unwrap_err());
+        assert!(
+            err.contains("resources.json") && err.contains("missing field `peak_rss_kib`"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,542 @@
+//! The `tasks` experiment's outputs: the Markdown tables of `docs/results.md`, the plot of
+//! score against parameters, and `results/tasks/<setting>.json`, all from the typed results.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use serde_json::json;
+use sinr_schema::{Metric, Scores};
+
+use super::super::Ctx;
+use super::super::experiments::{Experiments, Setting, StopWords, Training};
+use super::{LinearRow, ModelRow, TaskResult};
+use crate::report::{provenance, replace_block, write_atomic};
+use crate::svg::{Panel, Series, render};
+use crate::util::root;
+
+/// Where and how the outputs are written.
+pub struct Outputs<'a> {
+    ctx: &'a Ctx,
+    started: u64,
+}
+
+fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 {
+        v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (m, var.sqrt())
+}
+
+fn fmt_ms(v: &[f64], scale: f64) -> String {
+    let (m, s) = mean_std(v);
+    if v.len() > 1 {
+        format!("{:.1} ± {:.1}", m * scale, s * scale)
+    } else {
+        format!("{:.1}", m * scale)
+    }
+}
+
+/// One training in words.
+fn training_words(t: &Training) -> String {
+    format!(
+        "{} epochs at most (patience {}), learning rate {}, texts cut at {} tokens",
+        t.epochs, t.patience, t.learning_rate, t.max_len
+    )
+}
+
+/// The settings in words, for the table's preamble.
+fn describe(e: &Experiments, setting: Setting) -> String {
+    let one = |t: &Training| {
+        format!(
+            "{}{}",
+            training_words(t),
+            t.max_train.map_or(String::new(), |n| format!(
+                ", at most {n} training examples"
+            ))
+        )
+    };
+    format!(
+        " Attention and hierarchical models: {}. Dense baseline: {}. SINr transformer: the same with learning rate {}.{}",
+        one(&e.training(setting, None, "attention")),
+        one(&e.training(setting, None, "dense")),
+        e.training(setting, None, "transformer").learning_rate,
+        if setting == Setting::Quick {
+            " Quick setting: small slices, far from the full numbers."
+        } else {
+            ""
+        }
+    )
+}
+
+/// A metric of every seed of a model (`NaN` where a score does not exist, as ROC-AUC of more
+/// than two classes).
+fn per_seed(row: &ModelRow, metric: Metric) -> Vec<f64> {
+    row.scores
+        .iter()
+        .map(|e| e.scores.get(metric).unwrap_or(f64::NAN))
+        .collect()
+}
+
+/// The table of one task.
+fn task_table(e: &Experiments, setting: Setting, r: &TaskResult) -> String {
+    let task = e.task(&r.task).expect("a task of the plan");
+    let tag = task.metric == Metric::SpanF1;
+    let mut md = format!(
+        "**{}** ({}; SINr levels {}):\n\n",
+        r.task,
+        if tag {
+            "NER, strict span F1 as conlleval"
+        } else {
+            task.metric.name()
+        },
+        serde_json::to_string(&r.embeddings.communities).expect("numbers")
+    );
+    if task.stop_words == StopWords::None {
+        md.push_str(
+            "Its embeddings keep the stop words (chosen on dev; see `docs/reproducing.md`).\n\n",
+        );
+    }
+    let configs: Vec<String> = task
+        .models
+        .iter()
+        .filter_map(|m| e.model_config(&task.name, m).map(|c| format!("{m} `{c}`")))
+        .collect();
+    if !configs.is_empty() {
+        md.push_str(&format!(
+            "Model configurations other than the defaults: {}.\n\n",
+            configs.join("; ")
+        ));
+    }
+    let trainings: Vec<String> = task
+        .models
+        .iter()
+        .filter(|m| e.training(setting, Some(&task.name), m) != e.training(setting, None, m))
+        .map(|m| {
+            format!(
+                "{m} {}",
+                training_words(&e.training(setting, Some(&task.name), m))
+            )
+        })
+        .collect();
+    if !trainings.is_empty() {
+        md.push_str(&format!(
+            "Training other than the setting's: {}.\n\n",
+            trainings.join("; ")
+        ));
+    }
+    md.push_str(if tag {
+        "| model | span F1 | precision | recall | PER | LOC | ORG | MISC | parameters | s/epoch | peak MiB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+    } else {
+        "| model | accuracy | macro-F1 | ROC-AUC | P (class 1) | R (class 1) | parameters | s/epoch | peak MiB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+    });
+    for row in &r.rows {
+        md.push_str(&model_row(row, tag));
+    }
+    for row in &r.linear {
+        md.push_str(&linear_row(row));
+    }
+    md
+}
+
+fn model_row(row: &ModelRow, tag: bool) -> String {
+    let params = row.scores.first().map_or(0, |e| e.parameters);
+    let res = |f: &dyn Fn(&sinr_schema::Resources) -> f64| -> Vec<f64> {
+        row.resources.iter().map(f).collect()
+    };
+    let seconds = fmt_ms(&res(&|r| r.seconds_per_epoch), 1.0);
+    let mem = fmt_ms(
+        &res(&|r| r.peak_rss_kib.map_or(f64::NAN, |k| k as f64)),
+        1.0 / 1024.0,
+    );
+    let model = &row.model;
+    if tag {
+        let tagging = |f: &dyn Fn(&sinr_schema::TaggingScores) -> f64| -> Vec<f64> {
+            row.scores
+                .iter()
+                .map(|e| e.scores.tag().map_or(f64::NAN, f))
+                .collect()
+        };
+        let per_type =
+            |ty: &str| tagging(&|s: &sinr_schema::TaggingScores| s.f1_of(ty).unwrap_or(f64::NAN));
+        format!(
+            "| {model} | {} | {} | {} | {} | {} | {} | {} | {params} | {seconds} | {mem} |\n",
+            fmt_ms(&tagging(&|s| s.span_f1), 100.0),
+            fmt_ms(&tagging(&|s| s.span_precision), 100.0),
+            fmt_ms(&tagging(&|s| s.span_recall), 100.0),
+            fmt_ms(&per_type("PER"), 100.0),
+            fmt_ms(&per_type("LOC"), 100.0),
+            fmt_ms(&per_type("ORG"), 100.0),
+            fmt_ms(&per_type("MISC"), 100.0),
+        )
+    } else {
+        let class1 = |f: &dyn Fn(&sinr_schema::ClassScores) -> f64| -> Vec<f64> {
+            row.scores
+                .iter()
+                .map(|e| {
+                    e.scores
+                        .classify()
+                        .and_then(|s| s.per_class.get(1))
+                        .map_or(f64::NAN, f)
+                })
+                .collect()
+        };
+        format!(
+            "| {model} | {} | {} | {} | {} | {} | {params} | {seconds} | {mem} |\n",
+            fmt_ms(&per_seed(row, Metric::Accuracy), 100.0),
+            fmt_ms(&per_seed(row, Metric::MacroF1), 100.0),
+            fmt_ms(&per_seed(row, Metric::RocAuc), 100.0),
+            fmt_ms(&class1(&|c| c.precision), 100.0),
+            fmt_ms(&class1(&|c| c.recall), 100.0),
+        )
+    }
+}
+
+fn linear_row(row: &LinearRow) -> String {
+    let pct = |v: Option<f64>| v.map_or("–".into(), |v| format!("{:.1}", v * 100.0));
+    let s = &row.scores;
+    let c1 = s.per_class.get(1);
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} | – | – |\n",
+        row.model,
+        pct(Some(s.accuracy)),
+        pct(Some(s.macro_f1)),
+        pct(s.roc_auc),
+        pct(c1.map(|c| c.precision)),
+        pct(c1.map(|c| c.recall)),
+        row.parameters
+    )
+}
+
+/// The targets against the best interpretable model and the dense baseline of every task done.
+fn targets_table(e: &Experiments, all: &[TaskResult], setting: Setting) -> String {
+    let mut out = String::from(if setting == Setting::Quick {
+        "Against the targets (they are set for the full setting; the quick slices are far from them):\n\n"
+    } else {
+        "Against the targets (full data, test split, mean of the seeds):\n\n"
+    });
+    out.push_str("| task | metric | target | best interpretable | vs target | dense | interpretable − dense | allowed | met |\n| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | --- |\n");
+    for t in all {
+        let Some(spec) = e.task(&t.task) else {
+            continue;
+        };
+        let (target, allowed) = (spec.target, spec.allowed_gap);
+        // Mean over seeds of the models trained with seeds (not the linear floors).
+        let means: Vec<(&str, f64)> = t
+            .rows
+            .iter()
+            .map(|r| {
+                let v: Vec<f64> = per_seed(r, spec.metric)
+                    .into_iter()
+                    .filter(|x| x.is_finite())
+                    .collect();
+                (r.model.as_str(), mean_std(&v).0 * 100.0)
+            })
+            .collect();
+        let best = means
+            .iter()
+            .filter(|(m, _)| *m != "dense")
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        let dense = means.iter().find(|(m, _)| *m == "dense").map(|x| x.1);
+        let Some((model, score)) = best.map(|(m, s)| (*m, *s)) else {
+            continue;
+        };
+        let gap = dense.map(|d| score - d);
+        let label = if t.unfinished {
+            format!("{} (unfinished)", t.task)
+        } else {
+            t.task.clone()
+        };
+        out.push_str(&format!(
+            "| {label} | {} | {target:.0} | {score:.1} ({model}) | {:+.1} | {} | {} | −{allowed:.0} | {} |\n",
+            spec.metric.name(),
+            score - target,
+            dense.map_or("–".into(), |d| format!("{d:.1}")),
+            gap.map_or("–".into(), |g| format!("{g:+.1}")),
+            match (score >= target, gap.map(|g| g >= -allowed)) {
+                (true, Some(true)) => "yes",
+                (true, Some(false)) => "target yes, dense gap no",
+                (true, None) => "target yes; dense baseline not run yet",
+                (false, Some(true)) => "no (target); dense gap yes",
+                (false, None) => "no (target); dense baseline not run yet",
+                (false, Some(false)) => "no",
+            }
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// Score against parameters, one series per task and kind of model.
+fn plot_points(e: &Experiments, all: &[TaskResult]) -> BTreeMap<String, Vec<(f64, f64)>> {
+    let mut plot: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for t in all {
+        let Some(spec) = e.task(&t.task) else {
+            continue;
+        };
+        for r in &t.rows {
+            let params = r.scores.first().map_or(0, |e| e.parameters);
+            let kind = if r.model == "dense" {
+                "dense"
+            } else {
+                "interpretable"
+            };
+            plot.entry(format!("{} ({kind})", t.task))
+                .or_default()
+                .push((params.max(1) as f64, mean_std(&per_seed(r, spec.metric)).0));
+        }
+        for r in &t.linear {
+            plot.entry(format!("{} (linear)", t.task))
+                .or_default()
+                .push((
+                    r.parameters as f64,
+                    Scores::Classify(r.scores.clone())
+                        .get(spec.metric)
+                        .unwrap_or(f64::NAN),
+                ));
+        }
+    }
+    plot
+}
+
+/// The whole Markdown block of the results so far.
+fn markdown(e: &Experiments, setting: Setting, all: &[TaskResult]) -> String {
+    let s = e.tasks.get(setting);
+    let quick = setting == Setting::Quick;
+    let mut md = format!(
+        "Test-split scores, {} (mean ± std over seeds where several); model selection on dev only; embeddings per task trained on `en-mix`{} plus the task's training texts (multi-resolution Louvain: fine γ = 50, coarse γ = {}). Command: `cargo xtask reproduce tasks{}`.{}\n\n",
+        if s.seeds.len() > 1 {
+            format!("{} seeds", s.seeds.len())
+        } else {
+            "one seed".into()
+        },
+        if quick { " (quick slice)" } else { "" },
+        s.coarse_gamma,
+        if quick { " --quick" } else { "" },
+        describe(e, setting)
+    );
+    for t in all {
+        md.push_str(&task_table(e, setting, t));
+        if t.unfinished {
+            md.push_str(&format!(
+                "*({}: unfinished, the other models are still training.)*\n\n",
+                t.task
+            ));
+        } else {
+            md.push('\n');
+        }
+    }
+    let done = all.iter().filter(|t| !t.unfinished).count();
+    if done < e.task_list.len() {
+        md.push_str(&format!(
+            "*(In progress: {done} of {} tasks done.)*\n\n",
+            e.task_list.len()
+        ));
+    }
+    md.push_str(&targets_table(e, all, setting));
+    md
+}
+
+impl<'a> Outputs<'a> {
+    /// The outputs of a run that started at `started` (Unix seconds).
+    pub fn new(ctx: &'a Ctx, started: u64) -> Self {
+        Self { ctx, started }
+    }
+
+    /// Writes the table, the plot and the results file of the tasks done so far.
+    ///
+    /// # Errors
+    /// A file that cannot be written.
+    pub fn write(&self, all: &[TaskResult]) -> Result<()> {
+        let ctx = self.ctx;
+        let e = &ctx.experiments;
+        let setting = ctx.setting.name();
+        let mut md = markdown(e, ctx.setting, all);
+        let img = format!("img/tasks-{setting}.svg");
+        md.push_str(&format!("![Score against parameters]({img})\n"));
+        let series: Vec<Series> = plot_points(e, all)
+            .into_iter()
+            .map(|(name, mut pts)| {
+                pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                Series { name, points: pts }
+            })
+            .collect();
+        let svg = render(
+            &[Panel {
+                title: "test score against trainable parameters".into(),
+                x_label: "parameters (log scale)".into(),
+                y_label: "accuracy / ROC-AUC / span F1".into(),
+                log_x: true,
+                series,
+            }],
+            &format!("Interpretable vs dense ({setting})"),
+        );
+        write_atomic(&root().join("docs").join(&img), svg.as_bytes())?;
+        replace_block(
+            &root().join("docs/results.md"),
+            &format!("tasks-{setting}"),
+            &md,
+        )?;
+        let cmd = format!(
+            "cargo xtask reproduce tasks{}",
+            if ctx.setting == Setting::Quick {
+                " --quick"
+            } else {
+                ""
+            }
+        );
+        let complete = all.iter().filter(|t| !t.unfinished).count() == e.task_list.len();
+        let out = json!({
+            "experiment": "tasks",
+            "setting": setting,
+            "provenance": provenance(&cmd, self.started),
+            "plan": {
+                "settings": e.tasks.get(ctx.setting).groups,
+                "seeds": e.tasks.get(ctx.setting).seeds,
+                "trainings": e.task_list.iter().map(|t| (t.name.clone(), t.models.iter().map(|m| (m.clone(), e.training(ctx.setting, Some(&t.name), m))).collect::<BTreeMap<_, _>>())).collect::<BTreeMap<_, _>>(),
+            },
+            "tasks": all,
+            "complete": complete,
+        });
+        let path = root().join(format!("results/tasks/{setting}.json"));
+        write_atomic(&path, serde_json::to_string_pretty(&out)?.as_bytes())?;
+        eprintln!("  wrote {}, docs/results.md, docs/{img}", path.display());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reproduce::experiments::path;
+    use sinr_schema::{
+        ClassificationScores, DeviceName, Evaluation, RESOURCES_VERSION, Resources, Split,
+        TaggingScores,
+    };
+
+    fn resources() -> Resources {
+        Resources {
+            version: RESOURCES_VERSION,
+            seconds_per_epoch: 2.0,
+            epochs: 1,
+            peak_rss_kib: Some(2048),
+            parameters: 10,
+            device: DeviceName::Cpu,
+            threads: 2,
+        }
+    }
+
+    fn row(model: &str, metric: Metric, per_seed: &[f64]) -> ModelRow {
+        let labels = vec!["0".to_owned(), "1".to_owned()];
+        let scores = per_seed
+            .iter()
+            .map(|&v| {
+                let s = match metric {
+                    Metric::SpanF1 => {
+                        let mut t = TaggingScores::compute(&[], &[], &[], 0);
+                        t.span_f1 = v;
+                        Scores::Tag(t)
+                    }
+                    _ => {
+                        let mut c = ClassificationScores::compute(&[], &[], &labels, 0);
+                        c.accuracy = v;
+                        Scores::Classify(c)
+                    }
+                };
+                Evaluation::new(Split::Test, model, 10, 0.0, s)
+            })
+            .collect();
+        ModelRow {
+            model: model.into(),
+            config: None,
+            seeds: vec![1, 2, 3],
+            scores,
+            resources: vec![resources(); per_seed.len()],
+        }
+    }
+
+    fn task(name: &str, rows: Vec<ModelRow>) -> TaskResult {
+        TaskResult {
+            task: name.into(),
+            embeddings: super::super::EmbeddingsInfo {
+                communities: vec![10, 3],
+                vocabulary: 100,
+                tokens: 1000,
+            },
+            rows,
+            linear: Vec::new(),
+            unfinished: false,
+        }
+    }
+
+    #[test]
+    fn targets_table_by_hand() {
+        let e = Experiments::load(&path()).unwrap();
+        let all = vec![
+            // RT: best interpretable 74.0 (attention), 1 below the target; dense 75.0.
+            task(
+                "rt",
+                vec![
+                    row("attention", Metric::Accuracy, &[0.73, 0.74, 0.75]),
+                    row("transformer", Metric::Accuracy, &[0.60, 0.60, 0.60]),
+                    row("dense", Metric::Accuracy, &[0.75, 0.75, 0.75]),
+                ],
+            ),
+            // CoNLL: 81 against a target of 80 and a dense model at 83.5 (within 3).
+            task(
+                "conll2003",
+                vec![
+                    row("transformer", Metric::SpanF1, &[0.81, 0.81, 0.81]),
+                    row("dense", Metric::SpanF1, &[0.835, 0.835, 0.835]),
+                ],
+            ),
+        ];
+        let t = targets_table(&e, &all, Setting::Full);
+        let lines: Vec<&str> = t
+            .lines()
+            .filter(|l| l.starts_with("| rt") || l.starts_with("| conll"))
+            .collect();
+        assert_eq!(
+            lines[0],
+            "| rt | accuracy | 75 | 74.0 (attention) | -1.0 | 75.0 | -1.0 | −2 | no (target); dense gap yes |"
+        );
+        assert_eq!(
+            lines[1],
+            "| conll2003 | span F1 | 80 | 81.0 (transformer) | +1.0 | 83.5 | -2.5 | −3 | yes |"
+        );
+        // A task whose dense baseline has not run says so, not "no".
+        let alone = vec![task(
+            "conll2003",
+            vec![row("transformer", Metric::SpanF1, &[0.81, 0.81, 0.81])],
+        )];
+        assert!(
+            targets_table(&e, &alone, Setting::Full)
+                .contains("target yes; dense baseline not run yet")
+        );
+    }
+
+    #[test]
+    fn the_task_table_says_what_deviates_and_why_it_is_listed() {
+        let e = Experiments::load(&path()).unwrap();
+        let t = task(
+            "conll2003",
+            vec![row("transformer", Metric::SpanF1, &[0.8])],
+        );
+        let md = task_table(&e, Setting::Full, &t);
+        assert!(md.contains("Its embeddings keep the stop words"), "{md}");
+        assert!(
+            md.contains(r#"transformer `{"fine_level":0,"kind":"transformer","window":2}`"#),
+            "{md}"
+        );
+        assert!(
+            md.contains("Training other than the setting's: transformer 12 epochs at most (patience 3), learning rate 0.01, texts cut at 256 tokens."),
+            "{md}"
+        );
+        assert!(md.contains("| transformer | 80.0 | "), "{md}");
+        // The quick setting has no longer CoNLL training.
+        assert!(!task_table(&e, Setting::Quick, &t).contains("Training other than"));
+    }
+}
