@@ -3,19 +3,29 @@
 //! The text with every token shaded by its contribution to the predicted class (green for,
 //! red against), a tooltip with the token's largest community terms and their words, the class
 //! decision split by community, and the components (heads, memories, levels) that mattered.
+//!
+//! The page is a `maud` template: every token, word, label and the input text go through its
+//! escaping; the only markup inserted as is ([`PreEscaped`]) is the fixed style sheet.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 use sinr_models::Explanation;
+use sinr_schema::OutputExplanation;
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+/// The page's whole style sheet.
+const CSS: &str = "
+body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#1f2328;line-height:1.5}
+.tok{position:relative;padding:1px 3px;margin:1px;border-radius:3px;display:inline-block}
+.tok .tip{display:none;position:absolute;left:0;top:1.8em;z-index:9;background:#fff;border:1px solid #bbb;padding:6px;font-size:12px;width:380px;box-shadow:0 2px 6px #0003}
+.tok:hover .tip{display:block}
+.bar{display:inline-block;height:10px;vertical-align:middle}
+table{border-collapse:collapse;margin:1em 0}td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;font-size:14px}
+.num{text-align:right;font-family:monospace}
+.muted{color:#57606a;font-size:13px}
+";
 
+/// The background of a token: green for the class, red against, as strong as `|v| / max`.
 fn shade(v: f32, max: f32) -> String {
     let a = if max > 0.0 {
         (v.abs() / max).min(1.0) * 0.85
@@ -29,99 +39,168 @@ fn shade(v: f32, max: f32) -> String {
     }
 }
 
-fn bar(v: f32, max: f32) -> String {
+/// A bar of at most 120 px, as long as `|v| / max`, green or red by the sign of `v`.
+fn bar(v: f32, max: f32) -> Markup {
     let w = if max > 0.0 {
         (v.abs() / max * 120.0).min(120.0)
     } else {
         0.0
     };
     let color = if v >= 0.0 { "#2ea043" } else { "#da3633" };
-    format!(r#"<span class="bar" style="width:{w:.0}px;background:{color}"></span>"#)
+    html! { span class="bar" style=(format!("width:{w:.0}px;background:{color}")) {} }
 }
 
-/// Renders the page.
-pub fn page(e: &Explanation, text: &str) -> String {
-    let words: HashMap<u32, &Vec<String>> =
-        e.dimension_words.iter().map(|(k, w)| (*k, w)).collect();
-    let dim_label = |k: u32| -> String {
-        match words.get(&k) {
+/// A contribution in the tables and tooltips.
+fn term(v: f32) -> String {
+    format!("{v:+.4}")
+}
+
+/// The explanation and the words of its dimensions, looked up by dimension.
+#[derive(Debug)]
+struct Page<'a> {
+    e: &'a Explanation,
+    words: HashMap<u32, &'a [String]>,
+}
+
+impl<'a> Page<'a> {
+    fn new(e: &'a Explanation) -> Self {
+        let words = e
+            .dimension_words
+            .iter()
+            .map(|(k, w)| (*k, w.as_slice()))
+            .collect();
+        Self { e, words }
+    }
+
+    /// A community with its words, or the dimension's name where it has none.
+    fn dim_label(&self, k: u32) -> String {
+        match self.words.get(&k) {
             Some(w) => format!("{} — {}", k, w.join(", ")),
-            None => e
+            None => self
+                .e
                 .dimensions
                 .get(k as usize)
                 .cloned()
                 .unwrap_or_else(|| format!("dimension {k}")),
         }
-    };
-    let mut s = String::new();
-    s.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>sinr explanation</title>\n<style>\n");
-    s.push_str("body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#1f2328;line-height:1.5}\n");
-    s.push_str(".tok{position:relative;padding:1px 3px;margin:1px;border-radius:3px;display:inline-block}\n");
-    s.push_str(".tok .tip{display:none;position:absolute;left:0;top:1.8em;z-index:9;background:#fff;border:1px solid #bbb;padding:6px;font-size:12px;width:380px;box-shadow:0 2px 6px #0003}\n");
-    s.push_str(".tok:hover .tip{display:block}\n.bar{display:inline-block;height:10px;vertical-align:middle}\n");
-    s.push_str("table{border-collapse:collapse;margin:1em 0}td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;font-size:14px}\n");
-    s.push_str(".num{text-align:right;font-family:monospace}\n.muted{color:#57606a;font-size:13px}\n</style></head><body>\n");
-    let _ = writeln!(s, "<h1>Why <code>{}</code>?</h1>", esc(&e.model));
-    let _ = writeln!(
-        s,
-        "<p class=\"muted\">Input: {}</p>",
-        esc(&text.chars().take(400).collect::<String>())
-    );
-    for o in &e.outputs {
+    }
+
+    fn render(&self, text: &str) -> Markup {
+        let e = self.e;
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    title { "sinr explanation" }
+                    style { (PreEscaped(CSS)) }
+                }
+                body {
+                    h1 { "Why " code { (e.model) } "?" }
+                    p class="muted" { "Input: " (text.chars().take(400).collect::<String>()) }
+                    @for o in &e.outputs {
+                        (self.output(o))
+                    }
+                    (self.task_attention())
+                    p class="muted" {
+                        "Made by " code { "sinr explain" } ". Communities are Louvain \
+                         communities of the SINr co-occurrence graph, labelled by their most \
+                         typical words."
+                    }
+                }
+            }
+        }
+    }
+
+    /// One output: its heading, the shaded text, then the splits of its decision.
+    fn output(&self, o: &OutputExplanation) -> Markup {
+        let e = self.e;
         let pred = &e.labels[o.predicted];
-        let max_tok = o
+        html! {
+            @match o.position {
+                Some(p) => {
+                    h2 id={ "pos-" (p) } { "Token " q { (e.tokens[p]) } " → " b { (pred) } }
+                    @if let Some(a) = o.argmax {
+                        p class="muted" {
+                            "This position's highest logit is " (e.labels[a]) ", which would \
+                             break the BIO order here (an " code { "I-" } " tag continues a \
+                             chunk of its own type only); the tag is the one of the best valid \
+                             path over the sentence, and the contributions below are those of \
+                             its logit."
+                        }
+                    }
+                }
+                None => {
+                    h2 { "Prediction: " b { (pred) } }
+                    p class="muted" {
+                        "logits: "
+                        @for (i, (l, v)) in e.labels.iter().zip(&o.logits).enumerate() {
+                            @if i > 0 { ", " }
+                            (l) " " (format!("{v:+.3}"))
+                        }
+                        ". Every contribution below is an exact term of the logit: token \
+                         contributions plus biases sum to it (error "
+                        (format!("{:.1e}", o.completeness_error())) ")."
+                    }
+                }
+            }
+            (self.shaded_text(o))
+            (self.communities(o))
+            @if !o.fine_communities.is_empty() { (self.fine_communities(o)) }
+            @if !o.levels.is_empty() { (self.levels(o)) }
+            // The n-gram weights by feature (the attention classifier's `ngrams`).
+            @if !o.lexical.is_empty() { (self.ngrams(o)) }
+            // The attention classifier's components are the attention (and the mean, if it
+            // reads it) and the bias: shown when there is more than one path.
+            @if e.model != "attention" || o.components.len() > 2 { (self.components(o)) }
+        }
+    }
+
+    /// The text, every token shaded by its term for the predicted class, with a tooltip of its
+    /// largest community terms.
+    fn shaded_text(&self, o: &OutputExplanation) -> Markup {
+        let e = self.e;
+        let pred = &e.labels[o.predicted];
+        let max = o
             .tokens
             .iter()
             .map(|r| r[o.predicted].abs())
             .fold(0f32, f32::max);
-        match o.position {
-            Some(p) => {
-                let _ = writeln!(
-                    s,
-                    "<h2 id=\"pos-{p}\">Token <q>{}</q> → <b>{}</b></h2>",
-                    esc(&e.tokens[p]),
-                    esc(pred)
-                );
-                if let Some(a) = o.argmax {
-                    let _ = writeln!(
-                        s,
-                        "<p class=\"muted\">This position's highest logit is {}, which would break the BIO order here (an <code>I-</code> tag continues a chunk of its own type only); the tag is the one of the best valid path over the sentence, and the contributions below are those of its logit.</p>",
-                        esc(&e.labels[a])
-                    );
+        html! {
+            p class="text" {
+                @for (t, tok) in e.tokens.iter().enumerate() {
+                    @let v = o.tokens[t][o.predicted];
+                    span class="tok" data-contribution=(format!("{v:.6}"))
+                        style={ "background:" (shade(v, max)) } {
+                        (tok)
+                        span class="tip" {
+                            b { (term(v)) } " to " (pred) br;
+                            @for (k, c) in
+                                o.token_communities.get(t).into_iter().flatten().take(5)
+                            {
+                                (term(*c)) " via community " (self.dim_label(*k)) br;
+                            }
+                        }
+                    }
+                    " "
                 }
             }
-            None => {
-                let _ = writeln!(s, "<h2>Prediction: <b>{}</b></h2>", esc(pred));
-                let _ = writeln!(
-                    s,
-                    "<p class=\"muted\">logits: {}. Every contribution below is an exact term of the logit: token contributions plus biases sum to it (error {:.1e}).</p>",
-                    e.labels
-                        .iter()
-                        .zip(&o.logits)
-                        .map(|(l, v)| format!("{} {v:+.3}", esc(l)))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    o.completeness_error()
-                );
+        }
+    }
+
+    /// A table's header: `first`, one column per class, the bar.
+    fn class_header(&self, first: &str) -> Markup {
+        html! {
+            tr {
+                th { (first) }
+                @for l in &self.e.labels { th class="num" { (l) } }
+                th {}
             }
         }
-        s.push_str("<p class=\"text\">");
-        for (t, tok) in e.tokens.iter().enumerate() {
-            let v = o.tokens[t][o.predicted];
-            let mut tip = format!("<b>{:+.4}</b> to {}<br>", v, esc(pred));
-            for (k, c) in o.token_communities.get(t).into_iter().flatten().take(5) {
-                let _ = write!(tip, "{:+.4} via community {}<br>", c, esc(&dim_label(*k)));
-            }
-            let _ = write!(
-                s,
-                "<span class=\"tok\" data-contribution=\"{v:.6}\" style=\"background:{}\">{}<span class=\"tip\">{}</span></span> ",
-                shade(v, max_tok),
-                esc(tok),
-                tip
-            );
-        }
-        s.push_str("</p>\n");
-        // Class decision by community.
+    }
+
+    /// The decision by community: the 15 largest non-zero terms for the predicted class.
+    fn communities(&self, o: &OutputExplanation) -> Markup {
         let mut comms: Vec<(usize, f32)> = o
             .communities
             .iter()
@@ -129,119 +208,262 @@ pub fn page(e: &Explanation, text: &str) -> String {
             .map(|(k, r)| (k, r[o.predicted]))
             .collect();
         comms.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-        let max_c = comms.first().map_or(0.0, |c| c.1.abs());
-        s.push_str("<h3>The decision by community</h3><table><tr><th>community (its words)</th>");
-        for l in &e.labels {
-            let _ = write!(s, "<th class=\"num\">{}</th>", esc(l));
-        }
-        s.push_str("<th></th></tr>\n");
-        for (k, v) in comms.iter().take(15).filter(|c| c.1 != 0.0) {
-            let _ = write!(
-                s,
-                "<tr class=\"community\"><td>{}</td>",
-                esc(&dim_label(*k as u32))
-            );
-            for c in &o.communities[*k] {
-                let _ = write!(s, "<td class=\"num\">{c:+.4}</td>");
-            }
-            let _ = writeln!(s, "<td>{}</td></tr>", bar(*v, max_c));
-        }
-        s.push_str("</table>\n");
-        if !o.fine_communities.is_empty() {
-            let terms = e.top_fine_communities(o, 10);
-            let max_f = terms.first().map_or(0.0, |c| c.1[o.predicted].abs());
-            let _ = write!(
-                s,
-                "<h3>The decision by fine community (level {}, read over the window)</h3><table><tr><th>community (its words)</th>",
-                e.fine_level.unwrap_or(0)
-            );
-            for l in &e.labels {
-                let _ = write!(s, "<th class=\"num\">{}</th>", esc(l));
-            }
-            s.push_str("<th></th></tr>\n");
-            for (k, r, words) in &terms {
-                let label = if words.is_empty() {
-                    format!("{k}")
-                } else {
-                    format!("{k} — {}", words.join(", "))
-                };
-                let _ = write!(s, "<tr class=\"community\"><td>{}</td>", esc(&label));
-                for c in *r {
-                    let _ = write!(s, "<td class=\"num\">{c:+.4}</td>");
+        let max = comms.first().map_or(0.0, |c| c.1.abs());
+        html! {
+            h3 { "The decision by community" }
+            table {
+                (self.class_header("community (its words)"))
+                @for (k, v) in comms.iter().take(15).filter(|c| c.1 != 0.0) {
+                    tr class="community" {
+                        td { (self.dim_label(*k as u32)) }
+                        @for c in &o.communities[*k] { td class="num" { (term(*c)) } }
+                        td { (bar(*v, max)) }
+                    }
                 }
-                let _ = writeln!(s, "<td>{}</td></tr>", bar(r[o.predicted], max_f));
             }
-            s.push_str("</table>\n");
-        }
-        if !o.levels.is_empty() {
-            let max_l = o
-                .levels
-                .iter()
-                .fold(0f32, |m, l| m.max(l.1[o.predicted].abs()));
-            s.push_str("<h3>The decision by Louvain level</h3><p class=\"muted\">What each level's read-out adds to the logit, from the input level up to the coarsest (a fine community weighs in directly and through its ancestors).</p><table><tr><th>level</th><th class=\"num\">to the prediction</th><th></th></tr>\n");
-            for (n, v) in &o.levels {
-                let _ = writeln!(
-                    s,
-                    "<tr class=\"level\"><td>{}</td><td class=\"num\">{:+.4}</td><td>{}</td></tr>",
-                    esc(n),
-                    v[o.predicted],
-                    bar(v[o.predicted], max_l)
-                );
-            }
-            s.push_str("</table>\n");
-        }
-        // The n-gram weights by feature (the attention classifier's `ngrams`).
-        if !o.lexical.is_empty() {
-            let max_f = o.lexical.first().map_or(0.0, |f| f.1[o.predicted].abs());
-            s.push_str("<h3>The n-gram weights by feature</h3><table><tr><th>feature</th><th>of the token</th><th class=\"num\">to the prediction</th><th></th></tr>\n");
-            for (f, v) in o.lexical.iter().take(15) {
-                let (name, token) = e.lexical_label(*f);
-                let _ = writeln!(
-                    s,
-                    "<tr class=\"ngram\"><td>{}</td><td>{}</td><td class=\"num\">{:+.4}</td><td>{}</td></tr>",
-                    esc(name),
-                    esc(token),
-                    v[o.predicted],
-                    bar(v[o.predicted], max_f)
-                );
-            }
-            s.push_str("</table>\n");
-        }
-        // The attention classifier's components are the attention (and the mean, if it reads
-        // it) and the bias: shown when there is more than one path.
-        if e.model != "attention" || o.components.len() > 2 {
-            let mut comps: Vec<(&String, &Vec<f32>)> =
-                o.components.iter().map(|c| (&c.name, &c.values)).collect();
-            comps.sort_by(|a, b| b.1[o.predicted].abs().total_cmp(&a.1[o.predicted].abs()));
-            let max_k = comps.first().map_or(0.0, |c| c.1[o.predicted].abs());
-            s.push_str("<h3>Components</h3><table><tr><th>component</th><th class=\"num\">to the prediction</th><th></th></tr>\n");
-            for (n, v) in comps.iter().take(12) {
-                let _ = writeln!(
-                    s,
-                    "<tr class=\"component\"><td>{}</td><td class=\"num\">{:+.4}</td><td>{}</td></tr>",
-                    esc(n),
-                    v[o.predicted],
-                    bar(v[o.predicted], max_k)
-                );
-            }
-            s.push_str("</table>\n");
         }
     }
-    if let Some((_, pool)) = e.attention.iter().find(|a| a.0 == "pooling") {
+
+    /// The decision by fine community (a tagging read-out's window): the 10 largest terms.
+    fn fine_communities(&self, o: &OutputExplanation) -> Markup {
+        let terms = self.e.top_fine_communities(o, 10);
+        let max = terms.first().map_or(0.0, |c| c.1[o.predicted].abs());
+        html! {
+            h3 {
+                "The decision by fine community (level " (self.e.fine_level.unwrap_or(0))
+                ", read over the window)"
+            }
+            table {
+                (self.class_header("community (its words)"))
+                @for (k, r, words) in &terms {
+                    tr class="community" {
+                        td {
+                            (k)
+                            @if !words.is_empty() { " — " (words.join(", ")) }
+                        }
+                        @for c in *r { td class="num" { (term(*c)) } }
+                        td { (bar(r[o.predicted], max)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The decision by Louvain level (the hierarchical model reading every level).
+    fn levels(&self, o: &OutputExplanation) -> Markup {
+        let max = o
+            .levels
+            .iter()
+            .fold(0f32, |m, l| m.max(l.1[o.predicted].abs()));
+        html! {
+            h3 { "The decision by Louvain level" }
+            p class="muted" {
+                "What each level's read-out adds to the logit, from the input level up to the \
+                 coarsest (a fine community weighs in directly and through its ancestors)."
+            }
+            table {
+                tr { th { "level" } th class="num" { "to the prediction" } th {} }
+                @for (n, v) in &o.levels {
+                    tr class="level" {
+                        td { (n) }
+                        td class="num" { (term(v[o.predicted])) }
+                        td { (bar(v[o.predicted], max)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The 15 largest n-gram weights by feature, with the token of each feature.
+    fn ngrams(&self, o: &OutputExplanation) -> Markup {
+        let max = o.lexical.first().map_or(0.0, |f| f.1[o.predicted].abs());
+        html! {
+            h3 { "The n-gram weights by feature" }
+            table {
+                tr {
+                    th { "feature" }
+                    th { "of the token" }
+                    th class="num" { "to the prediction" }
+                    th {}
+                }
+                @for (f, v) in o.lexical.iter().take(15) {
+                    @let (name, token) = self.e.lexical_label(*f);
+                    tr class="ngram" {
+                        td { (name) }
+                        td { (token) }
+                        td class="num" { (term(v[o.predicted])) }
+                        td { (bar(v[o.predicted], max)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The 12 largest components (heads, memories, levels, biases) for the predicted class.
+    fn components(&self, o: &OutputExplanation) -> Markup {
+        let mut comps: Vec<(&str, f32)> = o
+            .components
+            .iter()
+            .map(|c| (c.name.as_str(), c.values[o.predicted]))
+            .collect();
+        comps.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        let max = comps.first().map_or(0.0, |c| c.1.abs());
+        html! {
+            h3 { "Components" }
+            table {
+                tr { th { "component" } th class="num" { "to the prediction" } th {} }
+                @for (n, v) in comps.iter().take(12) {
+                    tr class="component" {
+                        td { (n) }
+                        td class="num" { (term(*v)) }
+                        td { (bar(*v, max)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The task attention of a pooling model: every token shaded by its weight.
+    fn task_attention(&self) -> Markup {
+        let e = self.e;
+        let Some((_, pool)) = e.attention.iter().find(|a| a.0 == "pooling") else {
+            return html! {};
+        };
         let row = &pool[0];
         let max = row.iter().fold(0f32, |m, v| m.max(*v));
-        s.push_str("<h3>Task attention (where the model looked)</h3><p>");
-        for (t, tok) in e.tokens.iter().enumerate() {
-            let a = row.get(t).copied().unwrap_or(0.0);
-            let _ = write!(
-                s,
-                "<span class=\"tok\" style=\"background:rgba(9,105,218,{:.3})\">{}</span> ",
-                if max > 0.0 { a / max * 0.7 } else { 0.0 },
-                esc(tok)
+        html! {
+            h3 { "Task attention (where the model looked)" }
+            p {
+                @for (t, tok) in e.tokens.iter().enumerate() {
+                    @let a = row.get(t).copied().unwrap_or(0.0);
+                    @let alpha = if max > 0.0 { a / max * 0.7 } else { 0.0 };
+                    span class="tok" style=(format!("background:rgba(9,105,218,{alpha:.3})")) {
+                        (tok)
+                    }
+                    " "
+                }
+            }
+        }
+    }
+}
+
+/// Renders the page.
+pub fn page(e: &Explanation, text: &str) -> String {
+    Page::new(e).render(text).into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use sinr_schema::{Component, ComponentKind, EXPLANATION_VERSION};
+
+    use super::*;
+
+    const EVIL: &str = "<script>alert(\"x&y\")</script>";
+
+    /// Two classes, three tokens, two communities, every section of the page filled, and
+    /// hostile text in every string a model or a user can put on it.
+    fn explanation() -> Explanation {
+        let evil = |s: &str| format!("{s}{EVIL}");
+        let output = |position: Option<usize>, argmax: Option<usize>| OutputExplanation {
+            position,
+            logits: vec![0.75, -0.25],
+            predicted: 0,
+            argmax,
+            tokens: vec![vec![0.5, -0.5], vec![-0.25, 0.25], vec![0.125, 0.0]],
+            bias: vec![0.375, -0.25],
+            communities: vec![vec![0.5, -0.125], vec![-0.25, 0.0]],
+            components: vec![
+                Component::new(ComponentKind::Heads, evil("head \"1\" & "), vec![0.5, -0.5]),
+                Component::new(ComponentKind::Biases, "read-out bias", vec![0.25, 0.25]),
+                Component::new(ComponentKind::Memories, "memory 3", vec![0.0, 0.0]),
+            ],
+            token_communities: vec![vec![(0, 0.5), (1, -0.25)], vec![(1, -0.25)], vec![]],
+            fine_communities: vec![(7, vec![0.5, -0.5]), (8, vec![-0.125, 0.0])],
+            levels: vec![
+                (evil("level 0 "), vec![0.5, 0.0]),
+                ("bias".into(), vec![0.25, -0.25]),
+            ],
+            lexical: vec![(0, vec![0.5, -0.5]), (1, vec![-0.25, 0.25])],
+        };
+        Explanation {
+            version: EXPLANATION_VERSION,
+            model: evil("transformer"),
+            labels: vec![evil("war"), "peace & \"quiet\"".into()],
+            tokens: vec![evil("militia"), "a&b".into(), "\"arms\"".into()],
+            dimensions: vec!["d0".into(), evil("d1")],
+            dimension_words: vec![(0, vec![evil("troops"), "R&D".into()])],
+            attention: vec![("pooling".into(), vec![vec![0.5, 0.25, 0.25]])],
+            outputs: vec![output(None, None), output(Some(1), Some(1))],
+            fine_level: Some(0),
+            lexical_names: vec![(evil("word "), 0), ("bigram \"a b\"".into(), 2)],
+            fine_dimension_words: vec![(7, vec![evil("fine"), "x&y".into()])],
+        }
+    }
+
+    #[test]
+    fn page_escapes_every_string_and_keeps_its_sections() {
+        let page = page(&explanation(), &format!("the militia {EVIL} & \"arms\""));
+
+        // Nothing a model or user wrote comes out as markup.
+        assert!(!page.contains("<script"), "{page}");
+        for raw in [
+            "x&y",
+            "a&b",
+            "R&D",
+            "\"arms\"",
+            "\"quiet\"",
+            "\"a b\"",
+            "\"1\"",
+        ] {
+            assert!(!page.contains(raw), "{raw} unescaped:\n{page}");
+        }
+        assert!(page.contains("&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt;"));
+        assert!(page.contains("a&amp;b") && page.contains("&quot;arms&quot;"));
+        // Every `&` starts one of the four entities of the escaping.
+        for (i, _) in page.match_indices('&') {
+            assert!(
+                ["&amp;", "&lt;", "&gt;", "&quot;"]
+                    .iter()
+                    .any(|x| page[i..].starts_with(x)),
+                "a bare & at {i}: {}",
+                &page[i..(i + 20).min(page.len())]
             );
         }
-        s.push_str("</p>\n");
+
+        // The sections, and the structure the browser test reads.
+        for part in [
+            "<!DOCTYPE html>",
+            "<style>\nbody{",
+            "<h1>Why <code>",
+            "<p class=\"muted\">Input: the militia ",
+            "<h2>Prediction: <b>",
+            "<h2 id=\"pos-1\">Token <q>a&amp;b</q> → <b>",
+            "This position's highest logit is peace &amp; &quot;quiet&quot;, which would break",
+            "logits: war",
+            "<p class=\"text\"><span class=\"tok\" data-contribution=\"0.500000\" \
+             style=\"background:rgba(46,160,67,0.850)\">",
+            "<span class=\"tip\"><b>+0.5000</b> to war",
+            "+0.5000 via community 0 — troops",
+            "-0.2500 via community d1&lt;script&gt;",
+            "<h3>The decision by community</h3>",
+            "<tr class=\"community\"><td>0 — troops",
+            "<h3>The decision by fine community (level 0, read over the window)</h3>",
+            "<td>7 — fine&lt;script&gt;",
+            "<h3>The decision by Louvain level</h3>",
+            "<tr class=\"level\"><td>level 0 &lt;script&gt;",
+            "<h3>The n-gram weights by feature</h3>",
+            "<tr class=\"ngram\"><td>word &lt;script&gt;",
+            "<td>bigram &quot;a b&quot;</td><td>&quot;arms&quot;</td>",
+            "<h3>Components</h3>",
+            "<tr class=\"component\"><td>head &quot;1&quot; &amp; &lt;script&gt;",
+            "<span class=\"bar\" style=\"width:120px;background:#2ea043\"></span>",
+            "<h3>Task attention (where the model looked)</h3>",
+            "style=\"background:rgba(9,105,218,0.700)\">militia",
+            "Made by <code>sinr explain</code>",
+        ] {
+            assert!(page.contains(part), "the page lacks {part}:\n{page}");
+        }
+        assert_eq!(page.matches("class=\"tok\"").count(), 3 * 2 + 3);
+        assert_eq!(page.matches("class=\"tip\"").count(), 3 * 2);
     }
-    s.push_str("<p class=\"muted\">Made by <code>sinr explain</code>. Communities are Louvain communities of the SINr co-occurrence graph, labelled by their most typical words.</p>\n</body></html>\n");
-    s
 }
