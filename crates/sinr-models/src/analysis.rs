@@ -83,23 +83,7 @@ pub fn analyse_example(
         .remove(0);
     let p = softmax(&logits);
     let c = sinr_metrics::task::argmax(&p);
-    let mut a = ExampleAnalysis {
-        predicted: c,
-        gold,
-        probability: p[c],
-        tokens: ex.surface.clone(),
-        importances: BTreeMap::new(),
-        comprehensiveness: BTreeMap::new(),
-        sufficiency: BTreeMap::new(),
-        completeness_error: None,
-        tokens_for_90: None,
-        communities_for_90: None,
-        top_communities: Vec::new(),
-        component_shares: BTreeMap::new(),
-        head_entropy: BTreeMap::new(),
-        head_self_attention: BTreeMap::new(),
-        lexical: Vec::new(),
-    };
+    let mut a = ExampleAnalysis::new(c, gold, p[c], ex.surface.clone());
     if model.is_exact() {
         // The exact terms only: the words labelling the dimensions are not needed here.
         let terms = model.explain_terms(spec, ex, device)?;
@@ -307,10 +291,7 @@ pub fn analyse_texts(
         if ex.rows.len() < 2 {
             continue;
         }
-        let gold = run
-            .spec
-            .label_index(&x.label)
-            .map_err(|e| e.at(format!("line {}", x.line)))?;
+        let gold = run.spec.gold_label(x)?;
         let a = analyse_example(
             &run.model,
             &model_ad,
@@ -384,13 +365,9 @@ pub fn analyse_sentences(
         if s.tags.iter().all(|x| x == "O") {
             continue;
         }
-        let labels: Vec<usize> = s
-            .tags
-            .iter()
-            .map(|x| run.spec.label_index(x))
-            .collect::<Result<_>>()
-            .map_err(|e| e.at(format!("sentence at line {}", s.line)))?;
-        let ex = run.encoder.encode_tokens(&s.tokens, &labels);
+        let ex = run
+            .encoder
+            .encode_tokens(&s.tokens, &run.spec.gold_tags(s)?);
         let entities = analyse_entities(&run.model, &run.spec, &ex, device)?;
         sentences.push(AnalysedSentence {
             index: i,

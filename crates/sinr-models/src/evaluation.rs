@@ -74,11 +74,7 @@ pub fn score_texts(
     let mut gold = Vec::with_capacity(items.len());
     let mut examples = Vec::with_capacity(items.len());
     for x in items {
-        gold.push(
-            run.spec
-                .label_index(&x.label)
-                .map_err(|e| e.at(format!("line {}", x.line)))?,
-        );
+        gold.push(run.spec.gold_label(x)?);
         examples.push(run.encoder.encode_text(&x.text, 0));
     }
     let logits = run.model.predict(&examples, TaskKind::Classify, 64, device);
@@ -104,13 +100,10 @@ pub fn score_sentences(
     let c = run.spec.labels.len();
     let mut examples: Vec<Example> = Vec::with_capacity(items.len());
     for s in items {
-        let labels: Vec<usize> = s
-            .tags
-            .iter()
-            .map(|x| run.spec.label_index(x))
-            .collect::<Result<_>>()
-            .map_err(|e| e.at(format!("sentence at line {}", s.line)))?;
-        examples.push(run.encoder.encode_tokens(&s.tokens, &labels));
+        examples.push(
+            run.encoder
+                .encode_tokens(&s.tokens, &run.spec.gold_tags(s)?),
+        );
     }
     let logits = run.model.predict(&examples, TaskKind::Tag, 64, device);
     let name = |i: usize| run.spec.labels[i].as_str();

@@ -127,6 +127,27 @@ impl RunSpec {
         Ok(())
     }
 
+    /// The label index of a labelled text's label.
+    ///
+    /// # Errors
+    /// A label the model does not know, naming the text's line.
+    pub fn gold_label(&self, x: &sinr_data::readers::LabeledText) -> Result<usize> {
+        self.label_index(&x.label)
+            .map_err(|e| e.at(format!("line {}", x.line)))
+    }
+
+    /// The tag indices of a tagged sentence's tags.
+    ///
+    /// # Errors
+    /// A tag the model does not know, naming the sentence's line.
+    pub fn gold_tags(&self, s: &sinr_data::readers::TaggedSentence) -> Result<Vec<usize>> {
+        s.tags
+            .iter()
+            .map(|x| self.label_index(x))
+            .collect::<Result<_>>()
+            .map_err(|e| e.at(format!("sentence at line {}", s.line)))
+    }
+
     /// The label index of `label`.
     pub fn label_index(&self, label: &str) -> Result<usize> {
         self.labels

@@ -1,6 +1,9 @@
 //! Interpretable layers on burn that never leave the SINr community space.
 //!
-//! Every layer is a `Config` + `Module` pair with its shapes documented, and can give, besides
+//! The trained layers are `Config` + `Module` pairs ([`TaskAttention`], [`SinrAttention`],
+//! [`KeyValueMemory`], [`Readout`]); the frozen embedding and the hierarchy levels, whose shapes
+//! and weights come from the embeddings, are built with `new`. Every layer documents its shapes
+//! and can give, besides
 //! its output, what makes its output decomposable: attention weights and ReLU gates, which the
 //! explanation treats as constants of the example (Mickus et al. 2022), and a `decompose` method
 //! that applies the layer, with those constants fixed, to a stack of parts of its input. Given

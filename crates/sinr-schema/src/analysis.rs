@@ -85,6 +85,30 @@ pub struct ExampleAnalysis {
     pub lexical: Vec<(u32, Vec<f32>)>,
 }
 
+impl ExampleAnalysis {
+    /// The analysis of an example predicted `predicted` (gold `gold`) with `probability`,
+    /// before any method has scored it.
+    pub fn new(predicted: usize, gold: usize, probability: f64, tokens: Vec<String>) -> Self {
+        Self {
+            predicted,
+            gold,
+            probability,
+            tokens,
+            importances: BTreeMap::new(),
+            comprehensiveness: BTreeMap::new(),
+            sufficiency: BTreeMap::new(),
+            completeness_error: None,
+            tokens_for_90: None,
+            communities_for_90: None,
+            top_communities: Vec::new(),
+            component_shares: BTreeMap::new(),
+            head_entropy: BTreeMap::new(),
+            head_self_attention: BTreeMap::new(),
+            lexical: Vec::new(),
+        }
+    }
+}
+
 /// One analysed test example of a classification task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

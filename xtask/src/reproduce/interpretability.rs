@@ -426,37 +426,35 @@ fn ner_plausibility(
             a.sentences.iter().flat_map(|s| &s.entities).collect();
         let chance = mean(&entities.iter().map(|e| e.chance_share).collect::<Vec<_>>());
         let correct = entities.iter().filter(|e| e.correct).count();
+        type Field = fn(&sinr_schema::EntityAttribution) -> &BTreeMap<Method, f64>;
+        let (own, inside): (Field, Field) = (|e| &e.own_share, |e| &e.top_inside);
         for m in [Method::Exact, Method::LeaveOneOut] {
-            let get = |k: &str, only_correct: bool| {
+            // The mean of one of an entity's measures by method `m`, over every entity or over
+            // those predicted exactly.
+            let get = |field: Field, only_correct: bool| {
                 mean(
                     &entities
                         .iter()
                         .filter(|e| !only_correct || e.correct)
-                        .filter_map(|e| {
-                            if k == "own_share" {
-                                e.own_share.get(&m).copied()
-                            } else {
-                                e.top_inside.get(&m).copied()
-                            }
-                        })
+                        .filter_map(|e| field(e).get(&m).copied())
                         .collect::<Vec<_>>(),
                 )
             };
-            if get("own_share", false).is_nan() {
+            if get(own, false).is_nan() {
                 continue;
             }
             rows.push_str(&format!(
                 "| {model} | {m} | {} | {} | {} | {} | {} | {correct} / {} |\n",
-                f3(get("own_share", false)),
-                f3(get("own_share", true)),
-                f3(get("top_inside", false)),
-                f3(get("top_inside", true)),
+                f3(get(own, false)),
+                f3(get(own, true)),
+                f3(get(inside, false)),
+                f3(get(inside, true)),
                 f3(chance),
                 entities.len()
             ));
             results.push(json!({"task": "conll2003", "model": model, "method": m.name(), "entities": entities.len(), "correct": correct,
-                "own_share": get("own_share", false), "own_share_correct": get("own_share", true),
-                "top_inside": get("top_inside", false), "top_inside_correct": get("top_inside", true), "chance_share": chance}));
+                "own_share": get(own, false), "own_share_correct": get(own, true),
+                "top_inside": get(inside, false), "top_inside_correct": get(inside, true), "chance_share": chance}));
         }
     }
     if rows.is_empty() {
@@ -821,25 +819,12 @@ mod tests {
             index: 0,
             text: String::new(),
             analysis: sinr_schema::ExampleAnalysis {
-                predicted: 0,
-                gold: 0,
-                probability: 1.0,
-                tokens: Vec::new(),
-                importances: BTreeMap::new(),
-                comprehensiveness: BTreeMap::new(),
-                sufficiency: BTreeMap::new(),
-                completeness_error: None,
-                tokens_for_90: None,
-                communities_for_90: None,
-                top_communities: Vec::new(),
-                component_shares: BTreeMap::new(),
-                head_entropy: BTreeMap::new(),
-                head_self_attention: BTreeMap::new(),
                 lexical: terms
                     .iter()
                     .enumerate()
                     .map(|(i, (_, v))| (i as u32, v.to_vec()))
                     .collect(),
+                ..sinr_schema::ExampleAnalysis::new(0, 0, 1.0, Vec::new())
             },
             lexical_names: terms.iter().map(|(n, _)| (*n).to_owned()).collect(),
         };

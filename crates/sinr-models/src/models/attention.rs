@@ -18,7 +18,7 @@ use sinr_nn::{
     InitRng, PaddedRows, Readout, ReadoutConfig, SinrEmbedding, TaskAttention, TaskAttentionConfig,
     to_vec, to_vec_int,
 };
-use sinr_schema::{Component, ComponentKind, OutputExplanation, TaskKind};
+use sinr_schema::{Component, ComponentKind, OutputExplanation};
 
 use super::{Classifier, Config, ExactTerms, Model, check, sparse_gradient_times_input};
 use crate::data::{Batch, Example, LexicalBatch};
@@ -508,12 +508,6 @@ impl Model for AttentionClassifier {
         emb: &SinrModel,
         device: &Device,
     ) -> Result<Self> {
-        if spec.kind == TaskKind::Tag {
-            return Err(Error::config(
-                "model",
-                "the attention classifier is for classification; use the transformer for tagging",
-            ));
-        }
         let rows = embedding_rows(emb, c.level, c.sparsify)?;
         let mut m = AttentionClassifier::new(
             &rows,
@@ -547,12 +541,7 @@ impl Model for AttentionClassifier {
         self.fit_idf(train);
     }
 
-    fn explain_terms(
-        &self,
-        _spec: &RunSpec,
-        batch: &Batch,
-        _tags: Option<&[usize]>,
-    ) -> Result<ExactTerms> {
+    fn explain_terms(&self, batch: &Batch, _tags: Option<&[usize]>) -> Result<ExactTerms> {
         let (o, alpha) = self.explain(batch);
         Ok(ExactTerms {
             // The communities, then the word and n-gram weights' dimensions, if any.

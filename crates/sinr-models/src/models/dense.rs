@@ -162,6 +162,7 @@ impl Classifier for DenseBaseline {
 impl Model for DenseBaseline {
     type Config = DenseConfig;
     const EXACT: bool = false;
+    const TAGS: bool = true;
 
     fn build(c: &DenseConfig, spec: &RunSpec, emb: &SinrModel, device: &Device) -> Result<Self> {
         Ok(DenseBaseline::new(

@@ -16,7 +16,7 @@ use sinr_nn::{
     HierarchyLevel, InitRng, PaddedRows, Readout, ReadoutConfig, SinrEmbedding, TaskAttention,
     TaskAttentionConfig, to_vec, to_vec_int,
 };
-use sinr_schema::{Component, ComponentKind, OutputExplanation, TaskKind};
+use sinr_schema::{Component, ComponentKind, OutputExplanation};
 
 use super::{Classifier, Config, ExactTerms, Model, check, sparse_gradient_times_input};
 use crate::data::Batch;
@@ -186,12 +186,6 @@ impl Model for HierarchicalClassifier {
         emb: &SinrModel,
         device: &Device,
     ) -> Result<Self> {
-        if spec.kind == TaskKind::Tag {
-            return Err(Error::config(
-                "model",
-                "the hierarchical model is for classification",
-            ));
-        }
         let rows = embedding_rows(emb, emb.level, c.sparsify)?;
         let available = emb.dendrogram.levels.len() - 1 - emb.level;
         let n = c.levels.unwrap_or(available).min(available);
@@ -236,12 +230,7 @@ impl Model for HierarchicalClassifier {
         self.num_params() - self.embedding.num_params()
     }
 
-    fn explain_terms(
-        &self,
-        _spec: &RunSpec,
-        batch: &Batch,
-        _tags: Option<&[usize]>,
-    ) -> Result<ExactTerms> {
+    fn explain_terms(&self, batch: &Batch, _tags: Option<&[usize]>) -> Result<ExactTerms> {
         let (o, alpha) = self.explain(batch);
         Ok(ExactTerms {
             outputs: vec![o],

@@ -87,12 +87,14 @@ pub trait Model: Module + Classifier + Clone + Debug {
     type Config: Config;
     /// Whether its logits split exactly (the dense baseline's do not).
     const EXACT: bool = true;
+    /// Whether it tags tokens (else it classifies texts only).
+    const TAGS: bool = false;
 
-    /// A freshly initialised model for `spec` (its labels, task kind, seed) over `emb`.
+    /// A freshly initialised model for `spec` (its labels, task kind, seed) over `emb`
+    /// ([`AnyModel::build`] has checked that the model serves the task kind).
     ///
     /// # Errors
-    /// A configuration the embeddings or the task cannot serve (a level they lack, tagging with
-    /// a classification-only model).
+    /// A configuration the embeddings cannot serve (a level they lack).
     fn build(
         config: &Self::Config,
         spec: &RunSpec,
@@ -112,12 +114,7 @@ pub trait Model: Module + Classifier + Clone + Debug {
     ///
     /// # Errors
     /// For a model without an exact split.
-    fn explain_terms(
-        &self,
-        _spec: &RunSpec,
-        _batch: &Batch,
-        _tags: Option<&[usize]>,
-    ) -> Result<ExactTerms> {
+    fn explain_terms(&self, _batch: &Batch, _tags: Option<&[usize]>) -> Result<ExactTerms> {
         Err(Error::config(
             "model",
             "this model has no exact decomposition; its explanations are post-hoc",
@@ -322,6 +319,18 @@ macro_rules! register_models {
             /// # Errors
             /// See [`Model::build`].
             pub fn build(spec: &RunSpec, emb: &SinrModel, device: &Device) -> Result<Self> {
+                let tags = match &spec.model {
+                    $(ModelConfig::$variant(_) => <$model as Model>::TAGS,)*
+                };
+                if spec.kind == TaskKind::Tag && !tags {
+                    return Err(Error::config(
+                        "model",
+                        format!(
+                            "the {} model is for classification; use the transformer to tag tokens",
+                            spec.model.kind()
+                        ),
+                    ));
+                }
                 Ok(match &spec.model {
                     $(ModelConfig::$variant(c) => AnyModel::$variant(<$model>::build(c, spec, emb, device)?),)*
                 })
@@ -431,7 +440,7 @@ macro_rules! register_models {
                 });
                 let batch = make_batch(&[example], spec.kind, device);
                 match self {
-                    $(AnyModel::$variant(m) => m.explain_terms(spec, &batch, tags.as_deref()),)*
+                    $(AnyModel::$variant(m) => m.explain_terms(&batch, tags.as_deref()),)*
                 }
             }
 

@@ -388,12 +388,9 @@ impl Model for SinrTransformer {
             - self.fine.as_ref().map_or(0, Module::num_params)
     }
 
-    fn explain_terms(
-        &self,
-        _spec: &RunSpec,
-        batch: &Batch,
-        tags: Option<&[usize]>,
-    ) -> Result<ExactTerms> {
+    const TAGS: bool = true;
+
+    fn explain_terms(&self, batch: &Batch, tags: Option<&[usize]>) -> Result<ExactTerms> {
         let (outputs, attention) = self.explain(batch, tags);
         Ok(ExactTerms {
             outputs,

@@ -401,33 +401,29 @@ fn linear_baselines(
     let dy: Vec<usize> = t.dev.iter().map(|x| label(&x.label)).collect();
     let ty: Vec<usize> = t.test.iter().map(|x| label(&x.label)).collect();
     let c = t.labels.len();
-    let score = |m: &linear::Logistic, xs: &[Features]| -> ClassificationScores {
-        let probs: Vec<Vec<f64>> = xs
+    // Each floor: its features of every text, a logistic regression trained on them (model
+    // selection on dev), scored on test.
+    let floor = |model: &str, dims: usize, featurize: &dyn Fn(&str) -> Features| -> LinearRow {
+        let features = |xs: &[sinr_data::readers::LabeledText]| -> Vec<Features> {
+            xs.iter().map(|x| featurize(&x.text)).collect()
+        };
+        let (xs, dx, tx) = (features(&train), features(&t.dev), features(&t.test));
+        let m = linear::train(dims, c, (&xs, &ys), (&dx, &dy), linear::Settings::default());
+        let probs: Vec<Vec<f64>> = tx
             .iter()
             .map(|x| m.probabilities(x).into_iter().map(f64::from).collect())
             .collect();
-        let empty = xs.iter().filter(|x| x.is_empty()).count();
-        ClassificationScores::compute(&ty, &probs, &t.labels, empty)
+        let empty = tx.iter().filter(|x| x.is_empty()).count();
+        LinearRow {
+            model: model.to_owned(),
+            scores: ClassificationScores::compute(&ty, &probs, &t.labels, empty),
+            parameters: dims * c + c,
+        }
     };
-    let mut out = Vec::new();
     // TF-IDF.
     let texts: Vec<&str> = train.iter().map(|x| x.text.as_str()).collect();
     let tf = Tfidf::fit(&texts, 2);
-    let xs: Vec<Features> = train.iter().map(|x| tf.transform(&x.text)).collect();
-    let dx: Vec<Features> = t.dev.iter().map(|x| tf.transform(&x.text)).collect();
-    let tx: Vec<Features> = t.test.iter().map(|x| tf.transform(&x.text)).collect();
-    let m = linear::train(
-        tf.len(),
-        c,
-        (&xs, &ys),
-        (&dx, &dy),
-        linear::Settings::default(),
-    );
-    out.push(LinearRow {
-        model: "tf-idf + LR".to_owned(),
-        scores: score(&m, &tx),
-        parameters: tf.len() * c + c,
-    });
+    let mut out = vec![floor("tf-idf + LR", tf.len(), &|x| tf.transform(x))];
     // Bag of communities.
     let model = SinrModel::load(emb)?;
     let m50 = sinr_embed::sparsify(&model.matrix, 100);
@@ -449,21 +445,7 @@ fn linear_baselines(
         let norm = acc.values().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
         acc.into_iter().map(|(k, v)| (k, v / norm)).collect()
     };
-    let xs: Vec<Features> = train.iter().map(|x| boc(&x.text)).collect();
-    let dx: Vec<Features> = t.dev.iter().map(|x| boc(&x.text)).collect();
-    let tx: Vec<Features> = t.test.iter().map(|x| boc(&x.text)).collect();
-    let m = linear::train(
-        m50.n_cols(),
-        c,
-        (&xs, &ys),
-        (&dx, &dy),
-        linear::Settings::default(),
-    );
-    out.push(LinearRow {
-        model: "bag of communities + LR".to_owned(),
-        scores: score(&m, &tx),
-        parameters: m50.n_cols() * c + c,
-    });
+    out.push(floor("bag of communities + LR", m50.n_cols(), &boc));
     Ok(out)
 }
 
