@@ -61,8 +61,43 @@ fn pick(items: &[LabeledText], idx: &[usize]) -> Vec<LabeledText> {
     idx.iter().map(|&i| items[i].clone()).collect()
 }
 
-/// Splits `items` 80/10/10, stratified by label, with [`SPLIT_SEED`].
+/// `items` without repeated texts: the first of several copies with one label is kept; a text
+/// that comes with different labels is dropped altogether (it is not clear which is right).
+/// Texts in `exclude` are dropped too (a training text that is also a test text). A random split
+/// of data with duplicates can put one copy in train and another in test, which flatters every
+/// model that memorises (IMDB's training half has about a hundred repeated reviews).
+pub fn deduplicate(
+    items: Vec<LabeledText>,
+    exclude: &std::collections::HashSet<&str>,
+) -> Vec<LabeledText> {
+    use std::collections::HashMap;
+    let mut labels: HashMap<&str, Option<&str>> = HashMap::new();
+    for t in &items {
+        labels
+            .entry(t.text.as_str())
+            .and_modify(|l| {
+                if *l != Some(t.label.as_str()) {
+                    *l = None;
+                }
+            })
+            .or_insert(Some(t.label.as_str()));
+    }
+    let keep: std::collections::HashSet<String> = labels
+        .iter()
+        .filter(|(text, l)| l.is_some() && !exclude.contains(*text))
+        .map(|(text, _)| (*text).to_owned())
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    items
+        .into_iter()
+        .filter(|t| keep.contains(&t.text) && seen.insert(t.text.clone()))
+        .collect()
+}
+
+/// Splits `items` 80/10/10, stratified by label, with [`SPLIT_SEED`], after removing repeated
+/// texts ([`deduplicate`]).
 pub fn split_80_10_10(name: &str, items: Vec<LabeledText>) -> ClassificationTask {
+    let items = deduplicate(items, &Default::default());
     let labels: Vec<&str> = items.iter().map(|t| t.label.as_str()).collect();
     let s = stratified_split(&labels, 0.8, 0.1, SPLIT_SEED);
     ClassificationTask {
@@ -74,8 +109,12 @@ pub fn split_80_10_10(name: &str, items: Vec<LabeledText>) -> ClassificationTask
     }
 }
 
-/// An official train/test pair; dev is 10 % of train, stratified, with [`SPLIT_SEED`].
+/// An official train/test pair; dev is 10 % of train, stratified, with [`SPLIT_SEED`], after
+/// removing repeated training texts and the training texts that are also test texts
+/// ([`deduplicate`]; the test set is kept whole).
 fn with_dev(name: &str, train: Vec<LabeledText>, test: Vec<LabeledText>) -> ClassificationTask {
+    let in_test: std::collections::HashSet<&str> = test.iter().map(|t| t.text.as_str()).collect();
+    let train = deduplicate(train, &in_test);
     let labels: Vec<&str> = train.iter().map(|t| t.label.as_str()).collect();
     let s = stratified_split(&labels, 0.9, 0.1, SPLIT_SEED);
     let mut all = train.clone();
@@ -182,4 +221,78 @@ pub fn load_conll2003(
         dev,
         test,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(text: &str, label: &str) -> LabeledText {
+        LabeledText {
+            text: text.to_owned(),
+            label: label.to_owned(),
+            source: None,
+            line: 0,
+        }
+    }
+
+    #[test]
+    fn repeated_texts_are_kept_once_and_conflicting_ones_dropped() {
+        let items = vec![
+            item("a fine film", "1"),
+            item("dull", "0"),
+            item("a fine film", "1"),
+            item("odd", "0"),
+            item("odd", "1"),
+            item("seen in test", "1"),
+        ];
+        let exclude = ["seen in test"].into_iter().collect();
+        let kept: Vec<(String, String)> = deduplicate(items, &exclude)
+            .into_iter()
+            .map(|t| (t.text, t.label))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("a fine film".to_owned(), "1".to_owned()),
+                ("dull".to_owned(), "0".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn no_text_is_on_both_sides_of_a_split() {
+        // Forty texts, each twice: after the split, train, dev and test share no text.
+        let items: Vec<LabeledText> = (0..80)
+            .map(|i| {
+                item(
+                    &format!("text {}", i % 40),
+                    if i % 40 < 20 { "0" } else { "1" },
+                )
+            })
+            .collect();
+        let t = split_80_10_10("x", items);
+        assert_eq!(t.train.len() + t.dev.len() + t.test.len(), 40);
+        let train: std::collections::HashSet<&str> =
+            t.train.iter().map(|x| x.text.as_str()).collect();
+        assert!(
+            t.test
+                .iter()
+                .chain(&t.dev)
+                .all(|x| !train.contains(x.text.as_str()))
+        );
+        // An official test set keeps every text; training copies of test texts go.
+        let task = with_dev(
+            "y",
+            vec![item("shared", "1"), item("own", "0"), item("own2", "1")],
+            vec![item("shared", "1")],
+        );
+        assert_eq!(task.test.len(), 1);
+        assert!(
+            task.train
+                .iter()
+                .chain(&task.dev)
+                .all(|x| x.text != "shared")
+        );
+    }
 }

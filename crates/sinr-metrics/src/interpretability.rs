@@ -59,16 +59,8 @@ pub fn aopc(values: &[f64]) -> f64 {
 
 /// A seeded random importance (the calibration baseline of faithfulness).
 pub fn random_scores(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed ^ 0x2545_f491_4f6c_dd1d;
-    (0..n)
-        .map(|_| {
-            s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = s;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        })
-        .collect()
+    let mut rng = sinr_util::SplitMix64::new(seed ^ 0x2545_f491_4f6c_dd1d);
+    (0..n).map(|_| rng.unit()).collect()
 }
 
 /// Kendall's τ-b between two score vectors (ties handled as in scipy's default). NaN when one

@@ -7,8 +7,9 @@ use crate::file::{Document, required};
 use crate::vocab::Split;
 
 /// Format version of [`Evaluation`]. 1: the first typed report (the scores under `scores`, by
-/// task kind).
-pub const EVALUATION_VERSION: u32 = 1;
+/// task kind). 2: every example's outcome (classification: gold label and probabilities;
+/// tagging: each sentence's span counts), for confidence intervals and paired tests.
+pub const EVALUATION_VERSION: u32 = 2;
 
 /// The scores of a trained run on one split of its data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +100,55 @@ impl Scores {
         }
     }
 
+    /// `metric` over the examples (or sentences) `idx`, which may repeat; NaN for a metric these
+    /// scores do not have.
+    pub fn metric_on(&self, metric: Metric, idx: &[usize]) -> f64 {
+        let parts: Vec<(&Scores, usize)> = idx.iter().map(|&i| (self, i)).collect();
+        Scores::metric_of_mixed(metric, &parts)
+    }
+
+    /// `metric` over examples drawn from several score reports of the same split (each part: a
+    /// report and an example index in it), as a paired test that swaps two systems' outcomes
+    /// needs; NaN for a metric they do not have, or parts of different kinds.
+    pub fn metric_of_mixed(metric: Metric, parts: &[(&Scores, usize)]) -> f64 {
+        match parts.first().map(|p| p.0) {
+            Some(Scores::Classify(first)) => {
+                let mut outcomes = Vec::with_capacity(parts.len());
+                for (s, i) in parts {
+                    match s {
+                        Scores::Classify(c) => outcomes.push(&c.outcomes[*i]),
+                        Scores::Tag(_) => return f64::NAN,
+                    }
+                }
+                ClassificationScores::metric_of(metric, first.per_class.len(), &outcomes)
+            }
+            Some(Scores::Tag(_)) if metric == Metric::SpanF1 => {
+                let mut counts = Vec::with_capacity(parts.len());
+                for (s, i) in parts {
+                    match s {
+                        Scores::Tag(t) => counts.push(t.sentence_counts[*i]),
+                        Scores::Classify(_) => return f64::NAN,
+                    }
+                }
+                TaggingScores::span_f1_of(&counts)
+            }
+            _ => f64::NAN,
+        }
+    }
+
+    /// How many examples (or sentences) were scored.
+    pub fn len(&self) -> usize {
+        match self {
+            Scores::Classify(s) => s.outcomes.len(),
+            Scores::Tag(s) => s.sentence_counts.len(),
+        }
+    }
+
+    /// Whether nothing was scored.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The classification scores, if these are.
     pub fn classify(&self) -> Option<&ClassificationScores> {
         match self {
@@ -133,6 +183,25 @@ pub struct ClassificationScores {
     pub roc_auc: Option<f64>,
     /// Precision, recall and F1 of every class, in label order.
     pub per_class: Vec<ClassScores>,
+    /// Every example's gold label and predicted probabilities, in the split's order.
+    pub outcomes: Vec<Outcome>,
+}
+
+/// One classified example.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    /// Gold label index.
+    pub gold: usize,
+    /// Probability of every label.
+    pub probabilities: Vec<f64>,
+}
+
+impl Outcome {
+    /// The predicted label (the first most probable).
+    pub fn predicted(&self) -> usize {
+        task::argmax(&self.probabilities)
+    }
 }
 
 /// Precision, recall and F1 of one class.
@@ -168,11 +237,15 @@ impl ClassificationScores {
         );
         let c = labels.len();
         let pred: Vec<usize> = probs.iter().map(|p| task::argmax(p)).collect();
-        let roc_auc = (c == 2).then(|| {
-            let positive: Vec<bool> = gold.iter().map(|&g| g == 1).collect();
-            let scores: Vec<f64> = probs.iter().map(|p| p[1]).collect();
-            task::roc_auc(&positive, &scores)
-        });
+        let outcomes: Vec<Outcome> = gold
+            .iter()
+            .zip(probs)
+            .map(|(&gold, p)| Outcome {
+                gold,
+                probabilities: p.clone(),
+            })
+            .collect();
+        let roc_auc = (c == 2).then(|| roc_auc_of(&outcomes.iter().collect::<Vec<_>>()));
         Self {
             examples: gold.len(),
             without_known_word,
@@ -190,8 +263,36 @@ impl ClassificationScores {
                     }
                 })
                 .collect(),
+            outcomes,
         }
     }
+
+    /// `metric` over the examples `idx` (which may repeat, as in a bootstrap resample); NaN for
+    /// a metric these scores do not have.
+    pub fn metric_on(&self, metric: Metric, idx: &[usize]) -> f64 {
+        let outcomes: Vec<&Outcome> = idx.iter().map(|&i| &self.outcomes[i]).collect();
+        Self::metric_of(metric, self.per_class.len(), &outcomes)
+    }
+
+    /// `metric` of a list of outcomes over `classes` classes (NaN for span F1, or ROC-AUC of more
+    /// than two classes).
+    pub fn metric_of(metric: Metric, classes: usize, outcomes: &[&Outcome]) -> f64 {
+        let gold: Vec<usize> = outcomes.iter().map(|o| o.gold).collect();
+        let pred: Vec<usize> = outcomes.iter().map(|o| o.predicted()).collect();
+        match metric {
+            Metric::Accuracy => task::accuracy(&gold, &pred),
+            Metric::MacroF1 => task::macro_f1(&gold, &pred, classes),
+            Metric::RocAuc if classes == 2 => roc_auc_of(outcomes),
+            _ => f64::NAN,
+        }
+    }
+}
+
+/// ROC-AUC of class 1's probability over outcomes.
+fn roc_auc_of(outcomes: &[&Outcome]) -> f64 {
+    let positive: Vec<bool> = outcomes.iter().map(|o| o.gold == 1).collect();
+    let scores: Vec<f64> = outcomes.iter().map(|o| o.probabilities[1]).collect();
+    task::roc_auc(&positive, &scores)
 }
 
 /// Scores of a tagger (strict spans, as conlleval).
@@ -212,6 +313,34 @@ pub struct TaggingScores {
     pub span_f1_argmax: f64,
     /// Scores by entity type.
     pub per_type: Vec<TypeScores>,
+    /// Every sentence's span counts (of the decoded tags), in the split's order.
+    pub sentence_counts: Vec<SpanCounts>,
+}
+
+/// The strict span counts of one sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpanCounts {
+    /// Predicted spans that are gold spans (same type, same boundaries).
+    pub true_positives: usize,
+    /// Predicted spans that are not.
+    pub false_positives: usize,
+    /// Gold spans not predicted.
+    pub false_negatives: usize,
+}
+
+impl SpanCounts {
+    /// The counts of one sentence's predicted tags against its gold tags.
+    pub fn of(gold: &[&str], pred: &[&str]) -> Self {
+        let g = task::spans(gold);
+        let p = task::spans(pred);
+        let tp = p.iter().filter(|s| g.contains(s)).count();
+        Self {
+            true_positives: tp,
+            false_positives: p.len() - tp,
+            false_negatives: g.len() - tp,
+        }
+    }
 }
 
 /// Span scores of one entity type.
@@ -248,6 +377,11 @@ impl TaggingScores {
             span_recall: sc.recall,
             span_f1: sc.f1,
             span_f1_argmax: task::span_f1(gold, argmax).f1,
+            sentence_counts: gold
+                .iter()
+                .zip(pred)
+                .map(|(g, p)| SpanCounts::of(g, p))
+                .collect(),
             per_type: sc
                 .per_type
                 .iter()
@@ -259,6 +393,27 @@ impl TaggingScores {
                     gold: *gold,
                 })
                 .collect(),
+        }
+    }
+
+    /// Strict span F1 over the sentences `idx` (which may repeat): `2 tp / (2 tp + fp + fn)`,
+    /// summed over them (0 without any span).
+    pub fn span_f1_on(&self, idx: &[usize]) -> f64 {
+        let counts: Vec<SpanCounts> = idx.iter().map(|&i| self.sentence_counts[i]).collect();
+        Self::span_f1_of(&counts)
+    }
+
+    /// Strict span F1 of summed sentence counts (0 without any span).
+    pub fn span_f1_of(counts: &[SpanCounts]) -> f64 {
+        let (mut tp, mut wrong) = (0usize, 0usize);
+        for c in counts {
+            tp += c.true_positives;
+            wrong += c.false_positives + c.false_negatives;
+        }
+        if tp == 0 {
+            0.0
+        } else {
+            2.0 * tp as f64 / (2 * tp + wrong) as f64
         }
     }
 
@@ -333,6 +488,65 @@ mod tests {
         std::fs::write(&path, v.to_string()).unwrap();
         let err = crate::read::<Evaluation>(&path).unwrap_err().to_string();
         assert!(err.contains("format version 0"), "{err}");
+    }
+
+    #[test]
+    fn scores_on_a_subset_are_the_scores_of_that_subset() {
+        let labels = vec!["0".to_owned(), "1".to_owned()];
+        let gold = [0, 1, 0, 1, 1];
+        let probs = vec![
+            vec![0.9, 0.1],
+            vec![0.3, 0.7],
+            vec![0.4, 0.6],
+            vec![0.8, 0.2],
+            vec![0.1, 0.9],
+        ];
+        let all = ClassificationScores::compute(&gold, &probs, &labels, 0);
+        let every: Vec<usize> = (0..5).collect();
+        assert_eq!(all.metric_on(Metric::Accuracy, &every), all.accuracy);
+        assert_eq!(all.metric_on(Metric::MacroF1, &every), all.macro_f1);
+        assert_eq!(Some(all.metric_on(Metric::RocAuc, &every)), all.roc_auc);
+        // A resample with repeats is the scores of the repeated examples.
+        let idx = [0, 0, 2, 4];
+        let sub = ClassificationScores::compute(
+            &[0, 0, 0, 1],
+            &[
+                probs[0].clone(),
+                probs[0].clone(),
+                probs[2].clone(),
+                probs[4].clone(),
+            ],
+            &labels,
+            0,
+        );
+        assert_eq!(all.metric_on(Metric::Accuracy, &idx), sub.accuracy);
+        assert_eq!(Some(all.metric_on(Metric::RocAuc, &idx)), sub.roc_auc);
+        assert!(all.metric_on(Metric::SpanF1, &idx).is_nan());
+    }
+
+    #[test]
+    fn span_f1_from_sentence_counts_is_the_corpus_span_f1() {
+        let gold = vec![vec!["B-PER", "I-PER", "O"], vec!["B-LOC", "O", "B-ORG"]];
+        let pred = vec![vec!["B-PER", "I-PER", "O"], vec!["B-LOC", "B-MISC", "O"]];
+        let s = TaggingScores::compute(&gold, &pred, &pred, 0);
+        assert_eq!(
+            s.sentence_counts,
+            [
+                SpanCounts {
+                    true_positives: 1,
+                    false_positives: 0,
+                    false_negatives: 0
+                },
+                SpanCounts {
+                    true_positives: 1,
+                    false_positives: 1,
+                    false_negatives: 1
+                },
+            ]
+        );
+        assert!((s.span_f1_on(&[0, 1]) - s.span_f1).abs() < 1e-12);
+        // The second sentence twice: tp 2, fp 2, fn 2 → 0.5.
+        assert_eq!(s.span_f1_on(&[1, 1]), 0.5);
     }
 
     #[test]

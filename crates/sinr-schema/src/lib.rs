@@ -48,8 +48,8 @@ pub use analysis::{
 pub use embedding::{EMBEDDING_RUN_VERSION, EmbeddingRun};
 pub use error::{Error, Result};
 pub use evaluation::{
-    ClassScores, ClassificationScores, EVALUATION_VERSION, Evaluation, Metric, Scores,
-    TaggingScores, TypeScores,
+    ClassScores, ClassificationScores, EVALUATION_VERSION, Evaluation, Metric, Outcome, Scores,
+    SpanCounts, TaggingScores, TypeScores,
 };
 pub use explanation::{
     AttentionMaps, Component, ComponentKind, EXPLANATION_VERSION, Explanation, OutputExplanation,

@@ -14,6 +14,7 @@
 //! [`render`] writes the tables, the plot and the results file.
 
 mod render;
+mod stats;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,11 +62,13 @@ pub struct ModelRow {
     pub resources: Vec<Resources>,
 }
 
-/// A linear floor's results.
+/// A linear baseline's results.
 #[derive(Debug, Clone, Serialize)]
 pub struct LinearRow {
     /// Its name.
     pub model: String,
+    /// What was chosen on dev, or its fixed settings (`C = 3`).
+    pub settings: String,
     /// Test scores.
     pub scores: ClassificationScores,
     /// Its parameters.
@@ -401,29 +404,53 @@ fn linear_baselines(
     let dy: Vec<usize> = t.dev.iter().map(|x| label(&x.label)).collect();
     let ty: Vec<usize> = t.test.iter().map(|x| label(&x.label)).collect();
     let c = t.labels.len();
-    // Each floor: its features of every text, a logistic regression trained on them (model
-    // selection on dev), scored on test.
-    let floor = |model: &str, dims: usize, featurize: &dyn Fn(&str) -> Features| -> LinearRow {
-        let features = |xs: &[sinr_data::readers::LabeledText]| -> Vec<Features> {
-            xs.iter().map(|x| featurize(&x.text)).collect()
+    let features = |xs: &[sinr_data::readers::LabeledText], f: &dyn Fn(&str) -> Features| {
+        xs.iter().map(|x| f(&x.text)).collect::<Vec<Features>>()
+    };
+    let row =
+        |model: &str, settings: String, parameters: usize, probs: Vec<Vec<f64>>, empty| LinearRow {
+            model: model.to_owned(),
+            settings,
+            scores: ClassificationScores::compute(&ty, &probs, &t.labels, empty),
+            parameters,
         };
-        let (xs, dx, tx) = (features(&train), features(&t.dev), features(&t.test));
-        let m = linear::train(dims, c, (&xs, &ys), (&dx, &dy), linear::Settings::default());
-        let probs: Vec<Vec<f64>> = tx
+    // A logistic regression on features `featurize`, `C` chosen on dev, scored on test.
+    let logistic = |model: &str, dims: usize, featurize: &dyn Fn(&str) -> Features| {
+        let (xs, dx, tx) = (
+            features(&train, featurize),
+            features(&t.dev, featurize),
+            features(&t.test, featurize),
+        );
+        let (m, chosen) = linear::tune_logistic(dims, c, (&xs, &ys), (&dx, &dy));
+        let probs = tx
             .iter()
             .map(|x| m.probabilities(x).into_iter().map(f64::from).collect())
             .collect();
         let empty = tx.iter().filter(|x| x.is_empty()).count();
-        LinearRow {
-            model: model.to_owned(),
-            scores: ClassificationScores::compute(&ty, &probs, &t.labels, empty),
-            parameters: dims * c + c,
-        }
+        let k = if c == 2 { 1 } else { c };
+        row(model, format!("C = {chosen}"), dims * k + k, probs, empty)
     };
-    // TF-IDF.
+    // TF-IDF of words and bigrams, and NBSVM over the same terms, binarised.
     let texts: Vec<&str> = train.iter().map(|x| x.text.as_str()).collect();
     let tf = Tfidf::fit(&texts, 2);
-    let mut out = vec![floor("tf-idf + LR", tf.len(), &|x| tf.transform(x))];
+    let mut out = vec![logistic("tf-idf + LR", tf.len(), &|x| tf.transform(x))];
+    let binary = |x: &str| tf.binary(x);
+    let nb = linear::nbsvm::train(
+        tf.len(),
+        c,
+        &features(&train, &binary),
+        &ys,
+        linear::nbsvm::Settings::default(),
+    );
+    let tx = features(&t.test, &binary);
+    let k = if c == 2 { 1 } else { c };
+    out.push(row(
+        "NBSVM-bi",
+        "C = 1, β = 0.25 (Wang & Manning)".into(),
+        (tf.len() + 1) * k,
+        tx.iter().map(|x| nb.probabilities(x)).collect(),
+        tx.iter().filter(|x| x.is_empty()).count(),
+    ));
     // Bag of communities.
     let model = SinrModel::load(emb)?;
     let m50 = sinr_embed::sparsify(&model.matrix, 100);
@@ -445,7 +472,7 @@ fn linear_baselines(
         let norm = acc.values().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
         acc.into_iter().map(|(k, v)| (k, v / norm)).collect()
     };
-    out.push(floor("bag of communities + LR", m50.n_cols(), &boc));
+    out.push(logistic("bag of communities + LR", m50.n_cols(), &boc));
     Ok(out)
 }
 

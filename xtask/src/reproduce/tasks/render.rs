@@ -9,7 +9,7 @@ use sinr_schema::{Metric, Scores};
 
 use super::super::Ctx;
 use super::super::experiments::{Experiments, Setting, StopWords, Training};
-use super::{LinearRow, ModelRow, TaskResult};
+use super::{LinearRow, ModelRow, TaskResult, stats};
 use crate::report::{provenance, replace_block, write_atomic};
 use crate::svg::{Panel, Series, render};
 use crate::util::root;
@@ -134,15 +134,41 @@ fn task_table(e: &Experiments, setting: Setting, r: &TaskResult) -> String {
         "| model | accuracy | macro-F1 | ROC-AUC | P (class 1) | R (class 1) | parameters | s/epoch | peak MiB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
     });
     for row in &r.rows {
-        md.push_str(&model_row(row, tag));
+        md.push_str(&model_row(row, task.metric));
     }
     for row in &r.linear {
-        md.push_str(&linear_row(row));
+        md.push_str(&linear_row(row, task.metric));
     }
     md
 }
 
-fn model_row(row: &ModelRow, tag: bool) -> String {
+/// A score with the 95 % bootstrap interval of the mean over seeds: `73.4 [70.4, 76.3]`.
+fn with_interval(score: String, seeds: &[&Scores], metric: Metric) -> String {
+    let ci = stats::interval(seeds, metric);
+    if ci.low.is_finite() {
+        format!("{score} [{:.1}, {:.1}]", ci.low * 100.0, ci.high * 100.0)
+    } else {
+        score
+    }
+}
+
+/// Every seed's scores of a model.
+fn seed_scores(row: &ModelRow) -> Vec<&Scores> {
+    row.scores.iter().map(|e| &e.scores).collect()
+}
+
+fn model_row(row: &ModelRow, headline: Metric) -> String {
+    let tag = headline == Metric::SpanF1;
+    let seeds = seed_scores(row);
+    // The headline metric's cell carries its confidence interval.
+    let cell = |metric: Metric, values: Vec<f64>| {
+        let score = fmt_ms(&values, 100.0);
+        if metric == headline {
+            with_interval(score, &seeds, metric)
+        } else {
+            score
+        }
+    };
     let params = row.scores.first().map_or(0, |e| e.parameters);
     let res = |f: &dyn Fn(&sinr_schema::Resources) -> f64| -> Vec<f64> {
         row.resources.iter().map(f).collect()
@@ -164,7 +190,7 @@ fn model_row(row: &ModelRow, tag: bool) -> String {
             |ty: &str| tagging(&|s: &sinr_schema::TaggingScores| s.f1_of(ty).unwrap_or(f64::NAN));
         format!(
             "| {model} | {} | {} | {} | {} | {} | {} | {} | {params} | {seconds} | {mem} |\n",
-            fmt_ms(&tagging(&|s| s.span_f1), 100.0),
+            cell(Metric::SpanF1, tagging(&|s| s.span_f1)),
             fmt_ms(&tagging(&|s| s.span_precision), 100.0),
             fmt_ms(&tagging(&|s| s.span_recall), 100.0),
             fmt_ms(&per_type("PER"), 100.0),
@@ -186,25 +212,34 @@ fn model_row(row: &ModelRow, tag: bool) -> String {
         };
         format!(
             "| {model} | {} | {} | {} | {} | {} | {params} | {seconds} | {mem} |\n",
-            fmt_ms(&per_seed(row, Metric::Accuracy), 100.0),
-            fmt_ms(&per_seed(row, Metric::MacroF1), 100.0),
-            fmt_ms(&per_seed(row, Metric::RocAuc), 100.0),
+            cell(Metric::Accuracy, per_seed(row, Metric::Accuracy)),
+            cell(Metric::MacroF1, per_seed(row, Metric::MacroF1)),
+            cell(Metric::RocAuc, per_seed(row, Metric::RocAuc)),
             fmt_ms(&class1(&|c| c.precision), 100.0),
             fmt_ms(&class1(&|c| c.recall), 100.0),
         )
     }
 }
 
-fn linear_row(row: &LinearRow) -> String {
+fn linear_row(row: &LinearRow, headline: Metric) -> String {
     let pct = |v: Option<f64>| v.map_or("–".into(), |v| format!("{:.1}", v * 100.0));
     let s = &row.scores;
+    let all = Scores::Classify(s.clone());
+    let cell = |metric: Metric, v: Option<f64>| {
+        if metric == headline {
+            with_interval(pct(v), &[&all], metric)
+        } else {
+            pct(v)
+        }
+    };
     let c1 = s.per_class.get(1);
     format!(
-        "| {} | {} | {} | {} | {} | {} | {} | – | – |\n",
+        "| {} ({}) | {} | {} | {} | {} | {} | {} | – | – |\n",
         row.model,
-        pct(Some(s.accuracy)),
-        pct(Some(s.macro_f1)),
-        pct(s.roc_auc),
+        row.settings,
+        cell(Metric::Accuracy, Some(s.accuracy)),
+        cell(Metric::MacroF1, Some(s.macro_f1)),
+        cell(Metric::RocAuc, s.roc_auc),
         pct(c1.map(|c| c.precision)),
         pct(c1.map(|c| c.recall)),
         row.parameters
@@ -218,7 +253,7 @@ fn targets_table(e: &Experiments, all: &[TaskResult], setting: Setting) -> Strin
     } else {
         "Against the targets (full data, test split, mean of the seeds):\n\n"
     });
-    out.push_str("| task | metric | target | best interpretable | vs target | dense | interpretable − dense | allowed | met |\n| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | --- |\n");
+    out.push_str("| task | metric | target | best interpretable | vs target | dense | interpretable − dense | allowed | met | strongest baseline | best interpretable vs it (paired test) |\n| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | --- | --- | --- |\n");
     for t in all {
         let Some(spec) = e.task(&t.task) else {
             continue;
@@ -245,13 +280,14 @@ fn targets_table(e: &Experiments, all: &[TaskResult], setting: Setting) -> Strin
             continue;
         };
         let gap = dense.map(|d| score - d);
+        let (baseline, versus) = strongest_baseline(t, spec.metric, model);
         let label = if t.unfinished {
             format!("{} (unfinished)", t.task)
         } else {
             t.task.clone()
         };
         out.push_str(&format!(
-            "| {label} | {} | {target:.0} | {score:.1} ({model}) | {:+.1} | {} | {} | −{allowed:.0} | {} |\n",
+            "| {label} | {} | {target:.0} | {score:.1} ({model}) | {:+.1} | {} | {} | −{allowed:.0} | {} | {baseline} | {versus} |\n",
             spec.metric.name(),
             score - target,
             dense.map_or("–".into(), |d| format!("{d:.1}")),
@@ -268,6 +304,42 @@ fn targets_table(e: &Experiments, all: &[TaskResult], setting: Setting) -> Strin
     }
     out.push('\n');
     out
+}
+
+/// The strongest non-interpretable system of a task (the dense baseline or a linear floor, by
+/// the mean of its headline score) and the paired test of the best interpretable model against
+/// it: `(name and score, verdict)`.
+fn strongest_baseline(t: &TaskResult, metric: Metric, best: &str) -> (String, String) {
+    let floors: Vec<(String, Scores)> = t
+        .linear
+        .iter()
+        .map(|r| (r.model.clone(), Scores::Classify(r.scores.clone())))
+        .collect();
+    let mut candidates: Vec<(String, Vec<&Scores>)> = t
+        .rows
+        .iter()
+        .filter(|r| r.model == "dense")
+        .map(|r| (r.model.clone(), seed_scores(r)))
+        .collect();
+    candidates.extend(floors.iter().map(|(n, s)| (n.clone(), vec![s])));
+    let mean = |seeds: &[&Scores]| {
+        let v: Vec<f64> = seeds.iter().filter_map(|s| s.get(metric)).collect();
+        mean_std(&v).0
+    };
+    let Some((name, seeds)) = candidates
+        .iter()
+        .max_by(|a, b| mean(&a.1).total_cmp(&mean(&b.1)))
+    else {
+        return ("–".into(), "–".into());
+    };
+    let Some(best) = t.rows.iter().find(|r| r.model == best) else {
+        return ("–".into(), "–".into());
+    };
+    let (d, p) = stats::paired(&seed_scores(best), seeds, metric);
+    (
+        format!("{name} {:.1}", mean(seeds) * 100.0),
+        stats::verdict_words(d, p),
+    )
 }
 
 /// Score against parameters, one series per task and kind of model.
@@ -302,12 +374,48 @@ fn plot_points(e: &Experiments, all: &[TaskResult]) -> BTreeMap<String, Vec<(f64
     plot
 }
 
+/// Every score's 95 % bootstrap interval, by task, model and metric, for the results file.
+fn intervals(e: &Experiments, all: &[TaskResult]) -> serde_json::Value {
+    let metrics = [
+        Metric::Accuracy,
+        Metric::MacroF1,
+        Metric::RocAuc,
+        Metric::SpanF1,
+    ];
+    let of = |seeds: &[&Scores]| -> BTreeMap<&'static str, [f64; 2]> {
+        metrics
+            .iter()
+            .filter(|&&m| seeds.first().is_some_and(|s| s.get(m).is_some()))
+            .map(|&m| {
+                let ci = stats::interval(seeds, m);
+                (m.name(), [ci.low, ci.high])
+            })
+            .collect()
+    };
+    let tasks: BTreeMap<&str, BTreeMap<&str, _>> = all
+        .iter()
+        .filter(|t| e.task(&t.task).is_some())
+        .map(|t| {
+            let mut rows: BTreeMap<&str, _> = t
+                .rows
+                .iter()
+                .map(|r| (r.model.as_str(), of(&seed_scores(r))))
+                .collect();
+            for r in &t.linear {
+                rows.insert(r.model.as_str(), of(&[&Scores::Classify(r.scores.clone())]));
+            }
+            (t.task.as_str(), rows)
+        })
+        .collect();
+    json!(tasks)
+}
+
 /// The whole Markdown block of the results so far.
 fn markdown(e: &Experiments, setting: Setting, all: &[TaskResult]) -> String {
     let s = e.tasks.get(setting);
     let quick = setting == Setting::Quick;
     let mut md = format!(
-        "Test-split scores, {} (mean ± std over seeds where several); model selection on dev only; embeddings per task trained on `en-mix`{} plus the task's training texts (multi-resolution Louvain: fine γ = 50, coarse γ = {}). Command: `cargo xtask reproduce tasks{}`.{}\n\n",
+        "Test-split scores, {} (mean ± std over seeds where several; in brackets, the headline score's 95 % bootstrap interval over the test examples, 1,000 resamples); model selection on dev only; embeddings per task trained on `en-mix`{} plus the task's training texts (multi-resolution Louvain: fine γ = 50, coarse γ = {}). Command: `cargo xtask reproduce tasks{}`.{}\n\n",
         if s.seeds.len() > 1 {
             format!("{} seeds", s.seeds.len())
         } else {
@@ -399,6 +507,7 @@ impl<'a> Outputs<'a> {
                 "trainings": e.task_list.iter().map(|t| (t.name.clone(), t.models.iter().map(|m| (m.clone(), e.training(ctx.setting, Some(&t.name), m))).collect::<BTreeMap<_, _>>())).collect::<BTreeMap<_, _>>(),
             },
             "tasks": all,
+            "intervals_95": intervals(e, all),
             "complete": complete,
         });
         let path = root().join(format!("results/tasks/{setting}.json"));
@@ -441,9 +550,19 @@ mod tests {
                         Scores::Tag(t)
                     }
                     _ => {
-                        let mut c = ClassificationScores::compute(&[], &[], &labels, 0);
-                        c.accuracy = v;
-                        Scores::Classify(c)
+                        // 100 examples, the first `v · 100` right (class 1 predicted 0.9
+                        // where right).
+                        let gold: Vec<usize> = (0..100).map(|i| i % 2).collect();
+                        let k = (v * 100.0).round() as usize;
+                        let probs: Vec<Vec<f64>> = gold
+                            .iter()
+                            .enumerate()
+                            .map(|(i, &g)| {
+                                let p1 = if (g == 1) == (i < k) { 0.9 } else { 0.1 };
+                                vec![1.0 - p1, p1]
+                            })
+                            .collect();
+                        Scores::Classify(ClassificationScores::compute(&gold, &probs, &labels, 0))
                     }
                 };
                 Evaluation::new(Split::Test, model, 10, 0.0, s)
@@ -499,13 +618,17 @@ mod tests {
             .lines()
             .filter(|l| l.starts_with("| rt") || l.starts_with("| conll"))
             .collect();
-        assert_eq!(
-            lines[0],
-            "| rt | accuracy | 75 | 74.0 (attention) | -1.0 | 75.0 | -1.0 | −2 | no (target); dense gap yes |"
+        assert!(
+            lines[0].starts_with(
+                "| rt | accuracy | 75 | 74.0 (attention) | -1.0 | 75.0 | -1.0 | −2 | no (target); dense gap yes | dense 75.0 | -1.0, not significantly different (p = "
+            ),
+            "{}",
+            lines[0]
         );
+        // Span F1 reports without sentence counts are not compared.
         assert_eq!(
             lines[1],
-            "| conll2003 | span F1 | 80 | 81.0 (transformer) | +1.0 | 83.5 | -2.5 | −3 | yes |"
+            "| conll2003 | span F1 | 80 | 81.0 (transformer) | +1.0 | 83.5 | -2.5 | −3 | yes | dense 83.5 | – |"
         );
         // A task whose dense baseline has not run says so, not "no".
         let alone = vec![task(
