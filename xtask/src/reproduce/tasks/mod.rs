@@ -90,11 +90,27 @@ pub struct TaskResult {
     pub unfinished: bool,
 }
 
-/// Training texts of a task, one per line (for the task's embeddings).
-fn train_texts(task: &TaskSpec, ctx: &Ctx) -> Result<Vec<String>> {
+/// Training texts of a task, one per line (for the task's embeddings), and a fingerprint of
+/// its whole data (every split's texts and labels, in order: a run made on other splits is not
+/// reused).
+fn train_texts(task: &TaskSpec, ctx: &Ctx) -> Result<(Vec<String>, u64)> {
+    use std::hash::Hasher;
+    let mut h = sinr_util::Fnv1a::default();
+    let mut item = |split: &str, text: &str, label: &str| {
+        for part in [split, text, label] {
+            h.write(part.as_bytes());
+            h.write(&[0]);
+        }
+    };
     if task.kind() == TaskKind::Tag {
         let t = load_conll2003(&ctx.cache, &ctx.manifest, &ctx.clients, &ctx.log())?;
-        return Ok(t.train.iter().map(|s| s.tokens.join(" ")).collect());
+        for (split, xs) in [("train", &t.train), ("dev", &t.dev), ("test", &t.test)] {
+            for s in xs {
+                item(split, &s.tokens.join(" "), &s.tags.join(" "));
+            }
+        }
+        let texts = t.train.iter().map(|s| s.tokens.join(" ")).collect();
+        return Ok((texts, h.finish()));
     }
     let t = load_classification(
         &task.name,
@@ -103,7 +119,13 @@ fn train_texts(task: &TaskSpec, ctx: &Ctx) -> Result<Vec<String>> {
         &ctx.clients,
         &ctx.log(),
     )?;
-    Ok(t.train.iter().map(|x| x.text.replace('\n', " ")).collect())
+    for (split, xs) in [("train", &t.train), ("dev", &t.dev), ("test", &t.test)] {
+        for x in xs {
+            item(split, &x.text, &x.label);
+        }
+    }
+    let texts = t.train.iter().map(|x| x.text.replace('\n', " ")).collect();
+    Ok((texts, h.finish()))
 }
 
 /// The task's SINr model; the name carries the settings, so a change of settings trains new
@@ -145,7 +167,9 @@ fn read_embedding_report(path: &Path) -> Result<EmbeddingsInfo> {
     })
 }
 
-fn task_embeddings(ctx: &Ctx, task: &TaskSpec) -> Result<(PathBuf, EmbeddingsInfo)> {
+/// The task's embeddings (trained again when the training texts change), what they are, and
+/// the fingerprint of the task's data.
+fn task_embeddings(ctx: &Ctx, task: &TaskSpec) -> Result<(PathBuf, EmbeddingsInfo, u64)> {
     let s = ctx.experiments.tasks.get(ctx.setting);
     let enmix = ctx.work.join("en-mix-tasks.txt");
     if !enmix.exists() {
@@ -163,10 +187,16 @@ fn task_embeddings(ctx: &Ctx, task: &TaskSpec) -> Result<(PathBuf, EmbeddingsInf
         )?;
     }
     let texts = ctx.work.join(format!("{}-train-texts.txt", task.name));
-    write_atomic(&texts, train_texts(task, ctx)?.join("\n").as_bytes())?;
+    let (lines, data) = train_texts(task, ctx)?;
+    let content = lines.join("\n");
+    write_atomic(&texts, content.as_bytes())?;
     let out = ctx.work.join(embeddings_file(task, s));
     let report = out.with_extension("sinr.json");
-    if !out.exists() || !report.exists() {
+    // What the embeddings were trained with besides en-mix: the training texts' fingerprint.
+    let made_from = out.with_extension("sinr.texts");
+    let texts_fp = format!("{:016x}", sinr_util::fnv1a(content.as_bytes()));
+    let current = std::fs::read_to_string(&made_from).is_ok_and(|f| f == texts_fp);
+    if !out.exists() || !report.exists() || !current {
         eprintln!(
             "  {}: training SINr on en-mix + the training texts…",
             task.name
@@ -200,27 +230,31 @@ fn task_embeddings(ctx: &Ctx, task: &TaskSpec) -> Result<(PathBuf, EmbeddingsInf
                 ]),
         )?;
     }
-    Ok((out, read_embedding_report(&report)?))
+    write_atomic(&made_from, texts_fp.as_bytes())?;
+    Ok((out, read_embedding_report(&report)?, data))
 }
 
 /// The file of a run directory that records what the run was made with.
 const STAMP: &str = "xtask-settings.txt";
 
 /// What a run is made with: its training, its task's class weighting, the full model
-/// configuration (the library's defaults filled in, by `sinr config`) and the embeddings (path
-/// and checksum). A run whose stamp differs is trained again.
+/// configuration (the library's defaults filled in, by `sinr config`), the embeddings (path
+/// and checksum) and the task's data (a fingerprint of every split). A run whose stamp differs
+/// is trained again.
 fn stamp_text(
     t: &Training,
     class_weights: bool,
     config: &serde_json::Value,
     emb: &Path,
     emb_checksum: u64,
+    data: u64,
 ) -> String {
     serde_json::json!({
         "training": t,
         "class_weights": class_weights,
         "model": config,
         "embeddings": {"path": emb, "checksum": format!("{emb_checksum:016x}")},
+        "data": format!("{data:016x}"),
     })
     .to_string()
 }
@@ -308,7 +342,7 @@ fn model_argument(ctx: &Ctx, task: &str, model: &str) -> Result<(String, serde_j
 fn run_model(
     ctx: &Ctx,
     task: &TaskSpec,
-    emb: &Path,
+    (emb, data): (&Path, u64),
     model: &str,
     seed: u64,
 ) -> Result<(Evaluation, Resources)> {
@@ -322,7 +356,7 @@ fn run_model(
         .training(ctx.setting, Some(&task.name), model);
     let (model_arg, full_config) = model_argument(ctx, &task.name, model)?;
     let checksum = sinr_embed::stored_checksum(emb)?;
-    let made_with = stamp_text(&t, task.class_weights, &full_config, emb, checksum);
+    let made_with = stamp_text(&t, task.class_weights, &full_config, emb, checksum, data);
     let state = run_state(&run, &made_with);
     if state == RunState::Done
         && sinr_schema::read_version::<Evaluation>(&test)? != EVALUATION_VERSION
@@ -485,7 +519,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let mut all: Vec<TaskResult> = Vec::new();
     for task in &ctx.experiments.task_list {
         eprintln!("  == task {}", task.name);
-        let (emb, info) =
+        let (emb, info, data) =
             task_embeddings(ctx, task).with_context(|| format!("embeddings for {}", task.name))?;
         let mut result = TaskResult {
             task: task.name.clone(),
@@ -504,7 +538,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             };
             for &seed in &settings.seeds {
                 eprintln!("  {} · {model} · seed {seed}", task.name);
-                let (s, r) = run_model(ctx, task, &emb, model, seed)?;
+                let (s, r) = run_model(ctx, task, (&emb, data), model, seed)?;
                 row.scores.push(s);
                 row.resources.push(r);
             }
@@ -552,15 +586,16 @@ mod tests {
         };
         let emb = Path::new("/e.sinr");
         let defaults = serde_json::json!({"kind": "attention", "sparsify": 100});
-        let plain = stamp_text(&t, false, &defaults, emb, 7);
+        let plain = stamp_text(&t, false, &defaults, emb, 7, 1);
         // Anything the run is made with changes the stamp: the full configuration (a library
         // default that changed), the embeddings' content, the training, the class weights.
         let other_default = serde_json::json!({"kind": "attention", "sparsify": 50});
         for other in [
-            stamp_text(&t, false, &other_default, emb, 7),
-            stamp_text(&t, false, &defaults, emb, 8),
-            stamp_text(&Training { epochs: 14, ..t }, false, &defaults, emb, 7),
-            stamp_text(&t, true, &defaults, emb, 7),
+            stamp_text(&t, false, &other_default, emb, 7, 1),
+            stamp_text(&t, false, &defaults, emb, 8, 1),
+            stamp_text(&Training { epochs: 14, ..t }, false, &defaults, emb, 7, 1),
+            stamp_text(&t, true, &defaults, emb, 7, 1),
+            stamp_text(&t, false, &defaults, emb, 7, 2),
         ] {
             assert_ne!(plain, other);
         }
@@ -572,7 +607,7 @@ mod tests {
         std::fs::write(run.join("state.json"), "{}").unwrap();
         assert_eq!(run_state(&run, &plain), RunState::Resume);
         // Other settings: never resumed, never reused.
-        let configured = stamp_text(&t, false, &other_default, emb, 7);
+        let configured = stamp_text(&t, false, &other_default, emb, 7, 1);
         assert_eq!(run_state(&run, &configured), RunState::Fresh);
         std::fs::write(run.join("test.json"), "{}").unwrap();
         assert_eq!(run_state(&run, &plain), RunState::Done);
