@@ -228,8 +228,20 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
         &device,
         &bars,
     )?;
-    let resources =
-        sinr_models::resources(&state, &model, device_name, rayon::current_num_threads());
+    // How the hashed n-gram features of the texts trained on share their buckets.
+    let collisions = match &data {
+        TaskData::Classify(t) => {
+            enc.ngram_collisions(task.train_index.iter().map(|&i| t.train[i].text.as_str()))
+        }
+        TaskData::Tag(_) => None,
+    };
+    let resources = sinr_models::resources(
+        &state,
+        &model,
+        device_name,
+        rayon::current_num_threads(),
+        collisions,
+    );
     sinr_schema::write(&args.out.join("resources.json"), &resources)?;
     if !quiet {
         eprintln!(

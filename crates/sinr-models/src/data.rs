@@ -151,6 +151,8 @@ pub struct EncodedTask {
     pub labels: Vec<String>,
     /// Training examples.
     pub train: Vec<Example>,
+    /// The index of every training example among the task's training items.
+    pub train_index: Vec<usize>,
     /// Development examples.
     pub dev: Vec<Example>,
 }
@@ -166,7 +168,8 @@ impl EncodedTask {
         order.truncate(n);
         order.sort_unstable();
         let train = std::mem::take(&mut self.train);
-        self.train = order.into_iter().map(|i| train[i].clone()).collect();
+        self.train = order.iter().map(|&i| train[i].clone()).collect();
+        self.train_index = order.iter().map(|&i| self.train_index[i]).collect();
     }
 }
 
@@ -276,6 +279,33 @@ impl Encoder {
             }
             prev = Some(tok);
         }
+    }
+
+    /// How the distinct hashed features of `texts` share the buckets (`None` without lexical
+    /// features).
+    pub fn ngram_collisions<'a>(
+        &self,
+        texts: impl IntoIterator<Item = &'a str>,
+    ) -> Option<sinr_schema::NgramCollisions> {
+        let lex = self.lexical.as_ref()?;
+        let mut features: std::collections::HashSet<(u8, String)> = Default::default();
+        for text in texts {
+            self.walk_lexical(text, lex, |tok, prev, _| {
+                features.extend(lexical_feature_keys(lex, prev, tok));
+            });
+        }
+        let mut per_bucket: std::collections::HashMap<u32, usize> = Default::default();
+        for (kind, text) in &features {
+            *per_bucket
+                .entry(feature_bucket(*kind, text, lex.buckets))
+                .or_default() += 1;
+        }
+        Some(sinr_schema::NgramCollisions {
+            features: features.len(),
+            buckets: lex.buckets,
+            buckets_used: per_bucket.len(),
+            colliding_features: per_bucket.values().filter(|&&n| n > 1).sum(),
+        })
     }
 
     /// The names of a text's lexical features ([`lexical_feature_name`]) with their positions,
@@ -502,6 +532,7 @@ impl Encoder {
                     kind: TaskKind::Classify,
                     labels: t.labels.clone(),
                     train: f(&t.train),
+                    train_index: (0..t.train.len()).collect(),
                     dev: f(&t.dev),
                 }
             }
@@ -520,6 +551,7 @@ impl Encoder {
                     kind: TaskKind::Tag,
                     labels: t.tags.clone(),
                     train: f(&t.train),
+                    train_index: (0..t.train.len()).collect(),
                     dev: f(&t.dev),
                 }
             }

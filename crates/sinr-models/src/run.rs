@@ -222,6 +222,7 @@ pub fn resources(
     model: &AnyModel,
     device: DeviceName,
     threads: usize,
+    ngram_collisions: Option<sinr_schema::NgramCollisions>,
 ) -> Resources {
     let secs: Vec<f64> = state.history.iter().map(|e| e.seconds).collect();
     Resources {
@@ -232,6 +233,7 @@ pub fn resources(
         parameters: model.num_params(),
         device,
         threads,
+        ngram_collisions,
     }
 }
 

@@ -100,7 +100,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(12))]
 
     #[test]
-    fn attention_classifier_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..12, classes in 2usize..4, mean in any::<bool>(), words in any::<bool>(), ngrams in any::<bool>()) {
+    fn attention_classifier_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..12, classes in 2usize..4, mean in any::<bool>(), words in any::<bool>(), ngrams in any::<bool>(), vectors in any::<bool>()) {
         let d = device();
         d.seed(seed);
         let r = rows(30, 12, seed);
@@ -137,7 +137,11 @@ proptest! {
             }
         }
         m.fit_idf(&[ex.clone(), longer.clone()]);
+        // The ablation without the SINr vectors (when something else is left to read).
+        m.communities = vectors || !(words || ngrams);
         let batch = make_batch(&[&ex], TaskKind::Classify, &d);
+        // Without the vectors, the mean of them is not a path.
+        let mean = mean && m.communities;
         prop_assert_eq!(o_components(&m, &batch), 2 + usize::from(mean) + usize::from(words) + usize::from(ngrams));
         // Weighed by the mean, the n-gram part is `scale/T Σ_f N[b_f]`, worked out on the host.
         if ngrams && m.ngram_idf.is_none() && !ex.lexical.is_empty() {
@@ -173,6 +177,10 @@ proptest! {
         }
         // The word and n-gram weights are one named dimension each after the 12 communities.
         prop_assert_eq!(o.communities.len(), 12 + usize::from(words) + usize::from(ngrams));
+        // Without the vectors, no community carries anything.
+        if !m.communities {
+            prop_assert!(o.communities[..12].iter().flatten().all(|v| *v == 0.0));
+        }
         // The components add up to the logits too.
         for (c, l) in o.logits.iter().enumerate() {
             let sum: f32 = o.components.iter().map(|x| x.values[c]).sum();

@@ -55,5 +55,5 @@ pub use explanation::{
     AttentionMaps, Component, ComponentKind, EXPLANATION_VERSION, Explanation, OutputExplanation,
 };
 pub use file::{Document, read, read_version, write};
-pub use resources::{RESOURCES_VERSION, Resources};
+pub use resources::{NgramCollisions, RESOURCES_VERSION, Resources};
 pub use vocab::{DeviceName, Method, Split, TaskKind};

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::file::{Document, required};
 use crate::vocab::DeviceName;
 
-/// Format version of [`Resources`].
-pub const RESOURCES_VERSION: u32 = 1;
+/// Format version of [`Resources`]. 2: how the hashed n-gram features share their buckets.
+pub const RESOURCES_VERSION: u32 = 2;
 
 /// What training a run cost on its machine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +28,32 @@ pub struct Resources {
     pub device: DeviceName,
     /// Worker threads.
     pub threads: usize,
+    /// How the training texts' hashed n-gram features share the buckets (models with n-gram
+    /// weights; `null` for the others).
+    #[serde(deserialize_with = "required")]
+    pub ngram_collisions: Option<NgramCollisions>,
+}
+
+/// How distinct hashed features share a table of buckets: the features that land in a bucket
+/// another feature also lands in share one weight (a collision).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NgramCollisions {
+    /// Distinct features seen in the training texts.
+    pub features: usize,
+    /// Buckets of the table.
+    pub buckets: usize,
+    /// Buckets at least one feature lands in.
+    pub buckets_used: usize,
+    /// Features whose bucket holds another distinct feature too.
+    pub colliding_features: usize,
+}
+
+impl NgramCollisions {
+    /// The collision rate: the share of the distinct features that share their bucket.
+    pub fn rate(&self) -> f64 {
+        self.colliding_features as f64 / self.features.max(1) as f64
+    }
 }
 
 impl Document for Resources {

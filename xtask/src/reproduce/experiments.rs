@@ -47,6 +47,9 @@ pub struct Experiments {
     /// Deviations from a group's training or a model's defaults.
     #[serde(rename = "override", default)]
     pub overrides: Vec<Override>,
+    /// Variants of a task's model trained beside it (an ablation).
+    #[serde(rename = "variant", default)]
+    pub variants: Vec<Variant>,
     /// Experiment `interpretability`.
     pub interpretability: Interpretability,
 }
@@ -247,6 +250,42 @@ impl Override {
     }
 }
 
+/// A variant of a task's model: the same training, another configuration (an ablation).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    /// The task.
+    pub task: String,
+    /// The model kind it varies.
+    pub model: String,
+    /// Its name in the tables (`SINr only`).
+    pub name: String,
+    /// Its whole configuration (a `kind`, the fields that differ from the defaults).
+    pub config: toml::Table,
+    /// What it shows.
+    pub reason: String,
+}
+
+impl Variant {
+    /// Its name in file names: lowercase letters and digits, `-` between.
+    pub fn slug(&self) -> String {
+        let mut out = String::new();
+        for c in self.name.chars() {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            } else if !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        out.trim_matches('-').to_owned()
+    }
+
+    /// The configuration as JSON for `sinr train --model FILE`.
+    pub fn config_json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.config).expect("a TOML table is JSON")
+    }
+}
+
 /// Settings of the `interpretability` experiment.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -359,7 +398,38 @@ impl Experiments {
                 bail!("every override has a one-line `reason`");
             }
         }
+        for v in &self.variants {
+            let Some(t) = self.task(&v.task) else {
+                bail!("variant `{}`: task `{}` is not a [[task]]", v.name, v.task);
+            };
+            if !t.models.contains(&v.model) {
+                bail!(
+                    "variant `{}`: task `{}` has no model `{}`",
+                    v.name,
+                    v.task,
+                    v.model
+                );
+            }
+            if v.config.get("kind").and_then(|k| k.as_str()) != Some(v.model.as_str()) {
+                bail!(
+                    "variant `{}`: its config's `kind` must be `{}`",
+                    v.name,
+                    v.model
+                );
+            }
+            if v.slug().is_empty() || v.reason.trim().is_empty() || v.reason.contains('\n') {
+                bail!(
+                    "variant `{}`: needs a name with letters and a one-line `reason`",
+                    v.name
+                );
+            }
+        }
         Ok(())
+    }
+
+    /// The variants of `task`, in the file's order.
+    pub fn variants_of(&self, task: &str) -> Vec<&Variant> {
+        self.variants.iter().filter(|v| v.task == task).collect()
     }
 
     /// The task named `name`.

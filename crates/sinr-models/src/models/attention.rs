@@ -63,6 +63,15 @@ pub struct AttentionConfig {
     /// more named dimension ("n-gram weights").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ngrams: Option<LexicalConfig>,
+    /// Read the tokens' SINr vectors (through the task attention, and the mean with
+    /// `mean_pooling`). `false` leaves the word and n-gram weights alone (and the bias): the
+    /// ablation that says what the communities bring. Written only when `false`.
+    #[serde(skip_serializing_if = "is_true")]
+    pub communities: bool,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// Hashed lexical features of a token, for the attention classifier's n-gram weights: what a
@@ -129,6 +138,7 @@ impl Default for AttentionConfig {
             mean_pooling: false,
             word_weights: false,
             ngrams: None,
+            communities: true,
         }
     }
 }
@@ -136,6 +146,12 @@ impl Default for AttentionConfig {
 impl Config for AttentionConfig {
     fn validate(&self) -> Result<()> {
         check::non_negative(self.l1, "l1")?;
+        if !self.communities && self.ngrams.is_none() && !self.word_weights {
+            return Err(Error::config(
+                "communities",
+                "false leaves nothing to read: give `ngrams` or `word_weights`",
+            ));
+        }
         if self.sparsify == Some(0) {
             return Err(Error::config("sparsify", "must be at least 1"));
         }
@@ -217,6 +233,9 @@ pub struct AttentionClassifier {
     /// L1 weight of the read-out.
     #[module(skip)]
     pub l1: f64,
+    /// Whether the SINr vectors are read (see [`AttentionConfig::communities`]).
+    #[module(skip)]
+    pub communities: bool,
 }
 
 impl AttentionClassifier {
@@ -243,6 +262,7 @@ impl AttentionClassifier {
             ngram_scale: 1.0,
             ngram_l2: 0.0,
             l1,
+            communities: true,
         }
     }
 
@@ -453,6 +473,11 @@ impl AttentionClassifier {
         mask: Tensor<2, Bool>,
     ) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
         let (d, alpha) = self.attention.forward_sparse(x, mask.clone());
+        if !self.communities {
+            // The bias alone: the vectors are not read.
+            let logits = self.readout.forward(d.zeros_like());
+            return (logits, alpha, d);
+        }
         let mut logits = self.readout.forward(d.clone());
         if let Some(m) = &self.mean_readout {
             logits = logits + Self::mean_vector(x, mask).matmul(m.val());
@@ -527,14 +552,27 @@ impl Model for AttentionClassifier {
             m = m.with_ngram_weights(n.buckets, n.scale as f32, n.tfidf);
             m.ngram_l2 = n.l2;
         }
+        m.communities = c.communities;
         Ok(m)
     }
 
     fn trainable_params(&self) -> usize {
-        // The n-grams' IDF is fitted, not trained.
+        // The n-grams' IDF is fitted, not trained; without the vectors, the attention and the
+        // read-out's weights take no part.
+        let unused = if self.communities {
+            0
+        } else {
+            self.attention.num_params()
+                + self.readout.weight.dims().iter().product::<usize>()
+                + self
+                    .mean_readout
+                    .as_ref()
+                    .map_or(0, |m| m.dims().iter().product())
+        };
         self.num_params()
             - self.embedding.num_params()
             - self.ngram_idf.as_ref().map_or(0, |p| p.dims()[0])
+            - unused
     }
 
     fn fit_statistics(&mut self, train: &[Example]) {
@@ -584,7 +622,7 @@ impl AttentionClassifier {
         // The positions the attention and the mean of vectors read (the known words).
         let known = AttentionClassifier::vector_mask(batch.tokens.clone(), batch.mask.clone());
         // The mean-pooled path, if any: every known token weighs 1/T, through its own read-out `M`.
-        let mean = m.mean_readout.as_ref().map(|mr| {
+        let mean = m.mean_readout.as_ref().filter(|_| m.communities).map(|mr| {
             (
                 to_vec(AttentionClassifier::mean_vector(&x, known.clone())),
                 to_vec(mr.val()),
@@ -592,7 +630,11 @@ impl AttentionClassifier {
         });
         // Each token's weight in the mean of vectors, as the model computes it.
         let vec_w = to_vec(AttentionClassifier::mean_weights(known));
-        let (w, b, c) = readout_host(&m.readout);
+        let (mut w, b, c) = readout_host(&m.readout);
+        if !m.communities {
+            // Without the vectors, the read-out's weights take no part.
+            w.fill(0.0);
+        }
         // The lexical parts, each a named dimension after the communities, each token's terms as
         // the model computes them: the word weights (`[T, C]`), then the n-gram weights (each
         // feature's terms `[F, C]`, summed over the features of the token).

@@ -546,6 +546,28 @@ mod tests {
             let e = c.validate().unwrap_err().to_string();
             assert!(e.contains(field), "{bad}: {e}");
         }
+        // The ablation without the vectors needs something else to read; it is written only
+        // when it is on.
+        let c: ModelConfig =
+            serde_json::from_str(r#"{"kind":"attention","communities":false}"#).unwrap();
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("communities")
+        );
+        let c: ModelConfig =
+            serde_json::from_str(r#"{"kind":"attention","communities":false,"ngrams":{}}"#)
+                .unwrap();
+        c.validate().unwrap();
+        assert_eq!(serde_json::to_value(&c).unwrap()["communities"], false);
+        let plain = ModelConfig::default_of("attention").unwrap();
+        assert!(
+            serde_json::to_value(&plain)
+                .unwrap()
+                .get("communities")
+                .is_none()
+        );
         let bad = ModelConfig::Dense(DenseConfig {
             dim: 10,
             heads: 3,

@@ -29,7 +29,7 @@ use sinr_schema::{ClassificationScores, EVALUATION_VERSION, Evaluation, Resource
 use sinr_util::SplitMix64;
 
 use super::Ctx;
-use super::experiments::{StopWords, TaskSettings, TaskSpec, Training};
+use super::experiments::{StopWords, TaskSettings, TaskSpec, Training, Variant};
 use super::linear::{self, Features, Tfidf};
 use crate::report::{now, write_atomic};
 use crate::util::{exec, output};
@@ -84,6 +84,8 @@ pub struct TaskResult {
     pub embeddings: EmbeddingsInfo,
     /// The trained models, in the order of the table.
     pub rows: Vec<ModelRow>,
+    /// Variants of a model trained beside it (an ablation), named `model (variant)`.
+    pub variants: Vec<ModelRow>,
     /// The linear floors (classification).
     pub linear: Vec<LinearRow>,
     /// Whether some of its models are still to train.
@@ -324,10 +326,21 @@ fn read_run(run: &Path) -> Result<(Evaluation, Resources)> {
 
 /// The model configuration of `model` on `task` as `sinr train --model` takes it (a kind, or a
 /// file), and in full (`sinr config`: every field, the library's defaults filled in).
-fn model_argument(ctx: &Ctx, task: &str, model: &str) -> Result<(String, serde_json::Value)> {
-    let arg = match ctx.experiments.model_config(task, model) {
+fn model_argument(
+    ctx: &Ctx,
+    task: &str,
+    model: &str,
+    variant: Option<&Variant>,
+) -> Result<(String, serde_json::Value)> {
+    let config = match variant {
+        Some(v) => Some(v.config_json()),
+        None => ctx.experiments.model_config(task, model),
+    };
+    let arg = match config {
         Some(c) => {
-            let file = ctx.work.join(format!("{task}-{model}-config.json"));
+            let file = ctx
+                .work
+                .join(format!("{}-config.json", run_name(task, model, variant)));
             write_atomic(&file, c.to_string().as_bytes())?;
             file.display().to_string()
         }
@@ -338,34 +351,45 @@ fn model_argument(ctx: &Ctx, task: &str, model: &str) -> Result<(String, serde_j
     Ok((arg, full))
 }
 
-/// Trains and evaluates one model with one seed; returns its reports.
+/// The name of a run's directory, without its seed: `rt-attention`, `rt-attention-sinr-only`.
+fn run_name(task: &str, model: &str, variant: Option<&Variant>) -> String {
+    match variant {
+        Some(v) => format!("{task}-{model}-{}", v.slug()),
+        None => format!("{task}-{model}"),
+    }
+}
+
+/// Trains and evaluates one model (or a variant of it) with one seed; returns its reports.
 fn run_model(
     ctx: &Ctx,
     task: &TaskSpec,
     (emb, data): (&Path, u64),
-    model: &str,
+    (model, variant): (&str, Option<&Variant>),
     seed: u64,
 ) -> Result<(Evaluation, Resources)> {
-    let run = ctx
-        .work
-        .join("runs")
-        .join(format!("{}-{model}-s{seed}", task.name));
+    let name = run_name(&task.name, model, variant);
+    let run = ctx.work.join("runs").join(format!("{name}-s{seed}"));
     let test = run.join("test.json");
     let t = ctx
         .experiments
         .training(ctx.setting, Some(&task.name), model);
-    let (model_arg, full_config) = model_argument(ctx, &task.name, model)?;
+    let (model_arg, full_config) = model_argument(ctx, &task.name, model, variant)?;
     let checksum = sinr_embed::stored_checksum(emb)?;
     let made_with = stamp_text(&t, task.class_weights, &full_config, emb, checksum, data);
-    let state = run_state(&run, &made_with);
+    let mut state = run_state(&run, &made_with);
+    if state == RunState::Done
+        && sinr_schema::read_version::<Resources>(&run.join("resources.json"))?
+            != sinr_schema::RESOURCES_VERSION
+    {
+        // What training a run cost is known only by training it: an older report is a stale run.
+        eprintln!("  {name}-s{seed}: trained again (older resources report)");
+        state = RunState::Fresh;
+    }
     if state == RunState::Done
         && sinr_schema::read_version::<Evaluation>(&test)? != EVALUATION_VERSION
     {
         // A finished run evaluated by an older build: evaluated again, not retrained.
-        eprintln!(
-            "  {}-{model}-s{seed}: evaluating again (older report)",
-            task.name
-        );
+        eprintln!("  {name}-s{seed}: evaluating again (older report)");
         evaluate(ctx, &run, &task.name, &test)?;
     }
     if state != RunState::Done {
@@ -406,10 +430,7 @@ fn run_model(
             cmd.arg("--class-weights");
         }
         if resume {
-            eprintln!(
-                "  {}-{model}-s{seed}: resuming from its last checkpoint",
-                task.name
-            );
+            eprintln!("  {name}-s{seed}: resuming from its last checkpoint");
             cmd.arg("--resume");
         }
         exec(&mut cmd)?;
@@ -480,7 +501,7 @@ fn linear_baselines(
     let k = if c == 2 { 1 } else { c };
     out.push(row(
         "NBSVM-bi",
-        "C = 1, β = 0.25 (Wang & Manning)".into(),
+        "C = 1, β = 0.25, as Wang & Manning".into(),
         (tf.len() + 1) * k,
         tx.iter().map(|x| nb.probabilities(x)).collect(),
         tx.iter().filter(|x| x.is_empty()).count(),
@@ -525,6 +546,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             task: task.name.clone(),
             embeddings: info,
             rows: Vec::new(),
+            variants: Vec::new(),
             linear: Vec::new(),
             unfinished: true,
         };
@@ -538,7 +560,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             };
             for &seed in &settings.seeds {
                 eprintln!("  {} · {model} · seed {seed}", task.name);
-                let (s, r) = run_model(ctx, task, (&emb, data), model, seed)?;
+                let (s, r) = run_model(ctx, task, (&emb, data), (model, None), seed)?;
                 row.scores.push(s);
                 row.resources.push(r);
             }
@@ -550,6 +572,22 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 partial.push(result.clone());
                 out.write(&partial)?;
             }
+        }
+        for v in ctx.experiments.variants_of(&task.name) {
+            let mut row = ModelRow {
+                model: format!("{} ({})", v.model, v.name),
+                config: Some(v.config_json()),
+                seeds: settings.seeds.clone(),
+                scores: Vec::new(),
+                resources: Vec::new(),
+            };
+            for &seed in &settings.seeds {
+                eprintln!("  {} · {} ({}) · seed {seed}", task.name, v.model, v.name);
+                let (s, r) = run_model(ctx, task, (&emb, data), (&v.model, Some(v)), seed)?;
+                row.scores.push(s);
+                row.resources.push(r);
+            }
+            result.variants.push(row);
         }
         if task.kind() == TaskKind::Classify {
             let t = load_classification(
@@ -693,6 +731,7 @@ mod tests {
             parameters: 3,
             device: sinr_schema::DeviceName::Cpu,
             threads: 2,
+            ngram_collisions: None,
         };
         sinr_schema::write(&run.join("test.json"), &e).unwrap();
         sinr_schema::write(&run.join("resources.json"), &r).unwrap();

@@ -139,7 +139,68 @@ fn task_table(e: &Experiments, setting: Setting, r: &TaskResult) -> String {
     for row in &r.linear {
         md.push_str(&linear_row(row, task.metric));
     }
+    md.push_str(&collisions(r));
+    md.push_str(&ablation_table(e, r, task.metric));
     md
+}
+
+/// How the hashed n-gram features of the models with n-gram weights share their buckets (the
+/// first seed's run: the training texts are the same for every seed).
+fn collisions(r: &TaskResult) -> String {
+    let mut out = String::new();
+    for row in r.rows.iter().chain(&r.variants) {
+        if let Some(c) = row.resources.first().and_then(|x| x.ngram_collisions) {
+            out.push_str(&format!(
+                "\nHashed n-gram features of {}: {} distinct in the training texts over {} buckets ({} used); {:.1} % share their bucket with another feature.\n",
+                row.model,
+                c.features,
+                c.buckets,
+                c.buckets_used,
+                c.rate() * 100.0
+            ));
+            break;
+        }
+    }
+    out
+}
+
+/// The variants of a task's models (the ablation) beside the full model: the headline score
+/// with its interval, and a paired test against the full model.
+fn ablation_table(e: &Experiments, r: &TaskResult, metric: Metric) -> String {
+    if r.variants.is_empty() {
+        return String::new();
+    }
+    let mut t = format!(
+        "\nAblation ({}, the same training and seeds; paired approximate randomisation against the full model):\n\n| model | {} | against the full model |\n| --- | ---: | --- |\n",
+        e.variants_of(&r.task)
+            .iter()
+            .map(|v| format!("{}: {}", v.name, v.reason))
+            .collect::<Vec<_>>()
+            .join("; "),
+        metric.name()
+    );
+    for v in &r.variants {
+        let base = v.model.split(" (").next().unwrap_or(&v.model);
+        let Some(full) = r.rows.iter().find(|m| m.model == base) else {
+            continue;
+        };
+        if t.lines().all(|l| !l.starts_with(&format!("| {base} |"))) {
+            let seeds = seed_scores(full);
+            t.push_str(&format!(
+                "| {base} | {} | – |\n",
+                with_interval(fmt_ms(&per_seed(full, metric), 100.0), &seeds, metric)
+            ));
+        }
+        let seeds = seed_scores(v);
+        let (d, p) = stats::paired(&seeds, &seed_scores(full), metric);
+        t.push_str(&format!(
+            "| {} | {} | {} |\n",
+            v.model,
+            with_interval(fmt_ms(&per_seed(v, metric), 100.0), &seeds, metric),
+            stats::verdict_words(d, p)
+        ));
+    }
+    t
 }
 
 /// A score with the 95 % bootstrap interval of the mean over seeds: `73.4 [70.4, 76.3]`.
@@ -401,6 +462,9 @@ fn intervals(e: &Experiments, all: &[TaskResult]) -> serde_json::Value {
                 .iter()
                 .map(|r| (r.model.as_str(), of(&seed_scores(r))))
                 .collect();
+            for r in &t.variants {
+                rows.insert(r.model.as_str(), of(&seed_scores(r)));
+            }
             for r in &t.linear {
                 rows.insert(r.model.as_str(), of(&[&Scores::Classify(r.scores.clone())]));
             }
@@ -535,6 +599,7 @@ mod tests {
             parameters: 10,
             device: DeviceName::Cpu,
             threads: 2,
+            ngram_collisions: None,
         }
     }
 
@@ -586,6 +651,7 @@ mod tests {
                 tokens: 1000,
             },
             rows,
+            variants: Vec::new(),
             linear: Vec::new(),
             unfinished: false,
         }

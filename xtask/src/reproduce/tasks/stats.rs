@@ -61,13 +61,13 @@ pub fn verdict_words(difference: f64, p: f64) -> String {
         return "–".into();
     }
     format!(
-        "{:+.1}, {} (p = {})",
+        "{:+.1}, {} (p {})",
         difference * 100.0,
         Verdict::of(difference, p, 0.05).words(),
         if p < 0.001 {
             "< 0.001".to_owned()
         } else {
-            format!("{p:.3}")
+            format!("= {p:.3}")
         }
     )
 }
