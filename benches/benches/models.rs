@@ -225,7 +225,19 @@ fn benches(c: &mut Criterion) {
             c,
             &format!("dense-d300-2x4-{name}"),
             TaskKind::Classify,
-            DenseBaseline::new(VOCAB, LEN, 2, TaskKind::Classify, 300, 2, 4, 64, 0.0, &ad),
+            DenseBaseline::new(
+                VOCAB,
+                LEN,
+                2,
+                TaskKind::Classify,
+                300,
+                2,
+                4,
+                64,
+                0.0,
+                true,
+                &ad,
+            ),
             &d,
         );
 

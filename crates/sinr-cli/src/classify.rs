@@ -44,9 +44,24 @@ pub struct TrainArgs {
     /// Batch size.
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Learning rate.
+    /// (Peak) learning rate.
     #[arg(long)]
     lr: Option<f64>,
+    /// Optimiser [default: adam].
+    #[arg(long, value_enum)]
+    optimizer: Option<sinr_models::Optimizer>,
+    /// AdamW's decoupled weight decay [default: 0].
+    #[arg(long)]
+    weight_decay: Option<f64>,
+    /// Learning-rate schedule: constant, or linear warm-up then decay to 0 [default: constant].
+    #[arg(long, value_enum)]
+    schedule: Option<sinr_models::Schedule>,
+    /// Share of the planned steps spent warming up (linear schedule) [default: 0].
+    #[arg(long)]
+    warmup: Option<f64>,
+    /// Which part of a longer text is read [default: head].
+    #[arg(long, value_enum)]
+    truncation: Option<sinr_models::Truncation>,
     /// Longest input in tokens: longer texts (sentences for tagging) are truncated, and the
     /// words past the limit are ignored in training, prediction and explanations [default: 256].
     #[arg(long)]
@@ -156,6 +171,21 @@ fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
     if let Some(v) = args.lr {
         cfg.learning_rate = v;
     }
+    if let Some(v) = args.optimizer {
+        cfg.optimizer = v;
+    }
+    if let Some(v) = args.weight_decay {
+        cfg.weight_decay = v;
+    }
+    if let Some(v) = args.schedule {
+        cfg.schedule = v;
+    }
+    if let Some(v) = args.warmup {
+        cfg.warmup = v;
+    }
+    if let Some(v) = args.truncation {
+        cfg.truncation = v;
+    }
     if let Some(v) = args.seed {
         cfg.seed = v;
     }
@@ -179,7 +209,8 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
     let emb = SinrModel::load(&args.embeddings)
         .with_context(|| format!("cannot load embeddings {}", args.embeddings.display()))?;
     let data = args.data.load(quiet)?;
-    let enc = sinr_models::Encoder::for_model(&emb, &model_cfg, cfg.max_len);
+    let mut enc = sinr_models::Encoder::for_model(&emb, &model_cfg, cfg.max_len);
+    enc.truncation = cfg.truncation;
     let mut task = enc.encode_task(&data);
     match (args.task, task.kind) {
         (Some(TaskKind::Tag), TaskKind::Classify) => bail!(

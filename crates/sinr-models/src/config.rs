@@ -5,6 +5,69 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// The optimiser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum), value(rename_all = "lower"))]
+#[serde(rename_all = "lowercase")]
+pub enum Optimizer {
+    /// Adam (Kingma & Ba 2015).
+    #[default]
+    Adam,
+    /// AdamW: Adam with decoupled weight decay.
+    AdamW,
+}
+
+/// How the learning rate moves over training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum Schedule {
+    /// The same rate at every step.
+    #[default]
+    Constant,
+    /// A linear warm-up from 0, then a linear decay to 0 at the last planned step (the
+    /// schedule of BERT-style fine-tuning).
+    Linear,
+}
+
+impl TrainConfig {
+    /// The learning rate of step `step` (from 0) of `total` planned steps.
+    pub fn rate_at(&self, step: usize, total: usize) -> f64 {
+        match self.schedule {
+            Schedule::Constant => self.learning_rate,
+            Schedule::Linear => {
+                let total = total.max(1) as f64;
+                let warm = (self.warmup * total).round().max(1.0);
+                let s = step as f64 + 1.0;
+                let f = if s <= warm {
+                    s / warm
+                } else {
+                    ((total - s) / (total - warm).max(1.0)).max(0.0)
+                };
+                self.learning_rate * f
+            }
+        }
+    }
+}
+
+/// Which tokens of a text longer than `max_len` a model reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(
+    feature = "clap",
+    derive(clap::ValueEnum),
+    value(rename_all = "snake_case")
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Truncation {
+    /// The first `max_len`.
+    #[default]
+    Head,
+    /// The first quarter of `max_len` and the last three quarters (Sun et al. 2019's head +
+    /// tail for long reviews, whose verdict is often at the end). Models with n-gram features
+    /// read the head only.
+    HeadTail,
+}
+
 /// Training parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -13,8 +76,18 @@ pub struct TrainConfig {
     pub epochs: usize,
     /// Examples per batch.
     pub batch_size: usize,
-    /// Adam learning rate.
+    /// Peak learning rate.
     pub learning_rate: f64,
+    /// The optimiser: Adam, or AdamW (Loshchilov & Hutter 2019: Adam with decoupled weight
+    /// decay).
+    pub optimizer: Optimizer,
+    /// AdamW's decoupled weight decay (0 for Adam).
+    pub weight_decay: f64,
+    /// The learning rate's schedule over the planned steps (`epochs` × batches per epoch).
+    pub schedule: Schedule,
+    /// With a linear schedule: the share of the planned steps over which the rate rises from 0
+    /// (warm-up), before it falls linearly to 0.
+    pub warmup: f64,
     /// Gradient clipping by global norm.
     pub grad_clip: Option<f64>,
     /// Stop after this many epochs without a better dev score.
@@ -23,6 +96,8 @@ pub struct TrainConfig {
     pub class_weights: bool,
     /// Longest input in tokens (longer texts are truncated).
     pub max_len: usize,
+    /// Which part of a longer text is kept.
+    pub truncation: Truncation,
     /// Seed of initialisation and shuffling.
     pub seed: u64,
     /// Stop an epoch after this many batches (`None`: the whole training set); for quick runs.
@@ -35,7 +110,12 @@ impl Default for TrainConfig {
             epochs: 10,
             batch_size: 32,
             learning_rate: 3e-3,
+            optimizer: Optimizer::Adam,
+            weight_decay: 0.0,
+            schedule: Schedule::Constant,
+            warmup: 0.0,
             grad_clip: Some(1.0),
+            truncation: Truncation::Head,
             patience: 3,
             class_weights: false,
             max_len: 256,
@@ -60,6 +140,27 @@ impl TrainConfig {
                 "must be a finite number > 0",
             ));
         }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return Err(Error::config("weight_decay", "must be a finite number ≥ 0"));
+        }
+        if self.weight_decay > 0.0 && self.optimizer != Optimizer::AdamW {
+            return Err(Error::config(
+                "weight_decay",
+                "is AdamW's decoupled weight decay: set `optimizer` to `adamw`",
+            ));
+        }
+        if !(0.0..1.0).contains(&self.warmup) {
+            return Err(Error::config(
+                "warmup",
+                "must be a share of the steps in [0, 1)",
+            ));
+        }
+        if self.warmup > 0.0 && self.schedule != Schedule::Linear {
+            return Err(Error::config(
+                "warmup",
+                "needs `schedule` `linear` (a constant rate has no warm-up)",
+            ));
+        }
         if self.grad_clip.is_some_and(|g| !(g.is_finite() && g > 0.0)) {
             return Err(Error::config("grad_clip", "must be a finite number > 0"));
         }
@@ -73,6 +174,48 @@ impl TrainConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn linear_schedule_warms_up_then_decays_to_zero() {
+        let c = TrainConfig {
+            learning_rate: 1.0,
+            schedule: Schedule::Linear,
+            warmup: 0.1,
+            ..Default::default()
+        };
+        // 100 steps: 10 of warm-up to the peak, then down to 0 at the last.
+        assert!((c.rate_at(0, 100) - 0.1).abs() < 1e-12);
+        assert_eq!(c.rate_at(9, 100), 1.0);
+        assert!((c.rate_at(54, 100) - 0.5).abs() < 1e-12);
+        assert_eq!(c.rate_at(99, 100), 0.0);
+        assert_eq!(TrainConfig::default().rate_at(99, 100), 3e-3);
+        // Weight decay is AdamW's, and warm-up the linear schedule's.
+        let bad = TrainConfig {
+            weight_decay: 0.01,
+            ..Default::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("weight_decay")
+        );
+        let bad = TrainConfig {
+            warmup: 0.1,
+            ..Default::default()
+        };
+        assert!(bad.validate().unwrap_err().to_string().contains("warmup"));
+        let ok = TrainConfig {
+            optimizer: Optimizer::AdamW,
+            weight_decay: 0.01,
+            schedule: Schedule::Linear,
+            warmup: 0.1,
+            ..Default::default()
+        };
+        ok.validate().unwrap();
+        let json = serde_json::to_string(&ok).unwrap();
+        assert!(json.contains(r#""optimizer":"adamw""#) && json.contains(r#""schedule":"linear""#));
+    }
 
     #[test]
     fn strict_parsing_and_validation() {

@@ -181,6 +181,8 @@ pub struct Encoder {
     vocab: Vocabulary,
     /// Longest model input, in tokens (longer texts are truncated, documented).
     pub max_len: usize,
+    /// Which part of a longer text is kept (n-gram models: the head).
+    pub truncation: crate::config::Truncation,
     /// Hashed lexical features to compute for each position, if any.
     pub lexical: Option<LexicalConfig>,
 }
@@ -196,6 +198,7 @@ impl Encoder {
             tokenizer,
             vocab: model.vocab.clone(),
             max_len,
+            truncation: crate::config::Truncation::Head,
             lexical: None,
         }
     }
@@ -346,12 +349,22 @@ impl Encoder {
             });
             return ex;
         }
-        let (surface, rows): (Vec<String>, Vec<u32>) = self
+        let mut known: Vec<(String, u32)> = self
             .tokenize(text)
             .into_iter()
             .filter(|(_, r)| *r != 0)
-            .take(self.max_len)
-            .unzip();
+            .collect();
+        if known.len() > self.max_len {
+            match self.truncation {
+                crate::config::Truncation::Head => known.truncate(self.max_len),
+                crate::config::Truncation::HeadTail => {
+                    let head = self.max_len / 4;
+                    let tail = self.max_len - head;
+                    known.drain(head..known.len() - tail);
+                }
+            }
+        }
+        let (surface, rows): (Vec<String>, Vec<u32>) = known.into_iter().unzip();
         Example {
             rows,
             surface,

@@ -87,6 +87,12 @@ impl RunSpec {
     ) -> Result<Self> {
         model.validate()?;
         train.validate()?;
+        if train.truncation != crate::config::Truncation::Head && model.lexical().is_some() {
+            return Err(Error::config(
+                "truncation",
+                "head_tail is for models without n-gram features (they read the head)",
+            ));
+        }
         if labels.len() < 2 {
             return Err(Error::Empty(format!(
                 "{} label(s): a classifier needs at least two",
@@ -285,7 +291,8 @@ pub fn load_run(run_dir: &Path, embeddings: Option<&Path>, device: &Device) -> R
     spec.check_embeddings(&emb)?;
     device.seed(spec.train.seed);
     let model = AnyModel::build(&spec, &emb, device)?.load(&run_dir.join("best.bpk"))?;
-    let encoder = Encoder::for_model(&emb, &spec.model, spec.train.max_len);
+    let mut encoder = Encoder::for_model(&emb, &spec.model, spec.train.max_len);
+    encoder.truncation = spec.train.truncation;
     Ok(LoadedRun {
         spec,
         embeddings: emb,

@@ -12,14 +12,14 @@ use std::time::Instant;
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::{ModuleVisitor, Param, ParamGroup, ParamId};
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::{AdamConfig, AdamWConfig, GradientsParams};
 use burn::prelude::*;
 use burn::store::ModuleRecord;
 use serde::{Deserialize, Serialize};
 use sinr_metrics::task::{accuracy, argmax, macro_f1, span_f1};
 use sinr_util::{Progress, ProgressUnit, SplitMix64};
 
-use crate::config::TrainConfig;
+use crate::config::{Optimizer, TrainConfig};
 use crate::data::{Example, TaskKind, make_batch};
 use crate::error::{Error, Result};
 use crate::models::Classifier;
@@ -322,11 +322,22 @@ where
         ce = ce.with_weights(Some(class_weights(train, ctx.kind, classes)));
     }
     let loss_fn = ce.init(&ad);
-    let mut adam = AdamConfig::new();
-    if let Some(g) = cfg.grad_clip {
-        adam = adam.with_grad_clipping(Some(GradientClippingConfig::Norm(g as f32)));
-    }
-    let mut optim = adam.init();
+    let clip = cfg
+        .grad_clip
+        .map(|g| GradientClippingConfig::Norm(g as f32));
+    let mut optim = match cfg.optimizer {
+        Optimizer::Adam => AdamConfig::new().with_grad_clipping(clip).init(),
+        Optimizer::AdamW => AdamWConfig::new()
+            .with_weight_decay(cfg.weight_decay as f32)
+            .with_grad_clipping(clip)
+            .init(),
+    };
+    // The planned steps, for the schedule: every epoch's batches.
+    let per_epoch = train
+        .len()
+        .div_ceil(cfg.batch_size)
+        .min(cfg.max_batches_per_epoch.unwrap_or(usize::MAX));
+    let planned = per_epoch * cfg.epochs;
     let mut state = TrainState {
         epochs_done: 0,
         best_score: f64::NEG_INFINITY,
@@ -396,7 +407,7 @@ where
             ProgressUnit::Items("batches"),
         );
         let mut total = 0.0;
-        for chunk in order.chunks(cfg.batch_size).take(n_batches) {
+        for (b, chunk) in order.chunks(cfg.batch_size).take(n_batches).enumerate() {
             let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
             let batch = make_batch(&refs, ctx.kind, &ad);
             let logits = model.logits(&batch);
@@ -406,7 +417,8 @@ where
             }
             total += f64::from(loss.clone().into_scalar::<f32>());
             let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(cfg.learning_rate, model, grads);
+            let step = (epoch - 1) * per_epoch + b;
+            model = optim.step(cfg.rate_at(step, planned), model, grads);
             ctx.progress.advance(1);
         }
         let seconds = t0.elapsed().as_secs_f64();

@@ -164,3 +164,31 @@ fn subsets_carry_their_features() {
     let none = ex.subset(&[], TaskKind::Classify);
     assert!(none.rows.is_empty() && none.lexical.is_empty());
 }
+
+#[test]
+fn long_texts_keep_their_head_or_their_head_and_tail() {
+    let m = model();
+    // The text four times, each time with a different word at the front, so that the kept
+    // positions tell which part was read.
+    let text = ["war", "peace", "treaty", "army"]
+        .iter()
+        .map(|w| format!("{w} {TEXT}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let all = Encoder::new(&m, 1000).encode_text(&text, 0);
+    assert!(
+        all.rows.len() > 8,
+        "the text is longer than the limit below: {:?}",
+        all.surface
+    );
+    let mut enc = Encoder::new(&m, 8);
+    assert_eq!(enc.encode_text(&text, 0).rows, all.rows[..8]);
+    // Head and tail: the first quarter and the last three quarters of the limit.
+    enc.truncation = sinr_models::Truncation::HeadTail;
+    let ex = enc.encode_text(&text, 0);
+    let n = all.rows.len();
+    let mut want = all.rows[..2].to_vec();
+    want.extend_from_slice(&all.rows[n - 6..]);
+    assert_eq!(ex.rows, want);
+    assert_eq!(ex.surface.len(), 8);
+}

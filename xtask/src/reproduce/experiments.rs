@@ -114,12 +114,14 @@ pub struct TaskSettings {
 pub enum Group {
     /// Models that pool SINr vectors linearly (cheap steps).
     Linear,
-    /// The transformers.
+    /// The SINr transformer.
     Deep,
+    /// The dense baseline, trained as the field trains a transformer from scratch.
+    Dense,
 }
 
-/// How one model is trained.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+/// How one model is trained (`sinr train`'s options; those left out keep sinr's defaults).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Training {
     /// Maximum epochs.
@@ -132,6 +134,40 @@ pub struct Training {
     pub max_len: usize,
     /// Training examples (absent: all).
     pub max_train: Option<usize>,
+    /// `adam` or `adamw` (`sinr train --optimizer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimizer: Option<String>,
+    /// AdamW's weight decay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_decay: Option<f64>,
+    /// `constant` or `linear` (warm-up then decay).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// Share of the steps spent warming up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<f64>,
+    /// `head` or `head_tail`: which part of a longer text is read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncation: Option<String>,
+}
+
+impl Training {
+    /// The options of `sinr train` beyond epochs, patience, rate and length.
+    pub fn flags(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut flag = |name: &str, value: Option<String>| {
+            if let Some(v) = value {
+                out.push(format!("--{name}"));
+                out.push(v);
+            }
+        };
+        flag("optimizer", self.optimizer.clone());
+        flag("weight-decay", self.weight_decay.map(|v| v.to_string()));
+        flag("schedule", self.schedule.clone());
+        flag("warmup", self.warmup.map(|v| v.to_string()));
+        flag("truncation", self.truncation.clone());
+        out
+    }
 }
 
 /// Changes to a [`Training`].
@@ -442,7 +478,7 @@ impl Experiments {
     pub fn training(&self, setting: Setting, task: Option<&str>, model: &str) -> Training {
         let s = self.tasks.get(setting);
         let group = self.models.get(model).copied().unwrap_or(Group::Deep);
-        let mut t = s.groups[&group];
+        let mut t = s.groups[&group].clone();
         for o in &self.overrides {
             if o.applies(setting, task, model) && (task.is_some() || o.task.is_none()) {
                 o.training.apply(&mut t);
@@ -480,11 +516,30 @@ mod tests {
         // own learning rate.
         let t = e.training(full, Some("conll2003"), "transformer");
         assert_eq!((t.epochs, t.patience, t.learning_rate), (12, 3, 0.01));
-        assert_eq!(e.training(full, Some("conll2003"), "dense").epochs, 5);
-        for m in ["transformer", "dense"] {
-            let t = e.training(full, Some("imdb"), m);
-            assert_eq!((t.epochs, t.max_len), (3, 128));
-        }
+        // The dense baseline trains as the field trains one, on every task alike.
+        let dense = e.training(full, Some("conll2003"), "dense");
+        assert_eq!(
+            (dense.epochs, dense.optimizer.as_deref()),
+            (15, Some("adamw"))
+        );
+        assert_eq!(e.training(full, Some("imdb"), "dense").max_len, 512);
+        let t = e.training(full, Some("imdb"), "transformer");
+        assert_eq!((t.epochs, t.max_len), (3, 128));
+        assert_eq!(
+            dense.flags(),
+            [
+                "--optimizer",
+                "adamw",
+                "--weight-decay",
+                "0.01",
+                "--schedule",
+                "linear",
+                "--warmup",
+                "0.1",
+                "--truncation",
+                "head_tail"
+            ]
+        );
         assert_eq!(e.training(full, Some("imdb"), "attention").max_len, 512);
         assert_eq!(e.training(full, Some("rt"), "transformer").epochs, 5);
         assert_eq!(
@@ -528,8 +583,8 @@ mod tests {
         let err = format!("{:#}", Experiments::parse(&bad).unwrap_err());
         assert!(err.contains("`lstm`"), "{err}");
         let bad = text.replace(
-            "task = \"imdb\"\nmodel = \"dense\"",
-            "task = \"imbd\"\nmodel = \"dense\"",
+            "task = \"imdb\"\nmodel = \"transformer\"",
+            "task = \"imbd\"\nmodel = \"transformer\"",
         );
         let err = format!("{:#}", Experiments::parse(&bad).unwrap_err());
         assert!(err.contains("`imbd`"), "{err}");

@@ -32,6 +32,9 @@ pub struct DenseConfig {
     pub ff: usize,
     /// Dropout.
     pub dropout: f64,
+    /// Normalise before each sub-layer (pre-LN, Xiong et al. 2020: stable without a long
+    /// warm-up) rather than after it (the original post-LN).
+    pub norm_first: bool,
 }
 
 impl Default for DenseConfig {
@@ -42,6 +45,7 @@ impl Default for DenseConfig {
             heads: 4,
             ff: 256,
             dropout: 0.1,
+            norm_first: true,
         }
     }
 }
@@ -98,6 +102,7 @@ impl DenseBaseline {
         heads: usize,
         ff: usize,
         dropout: f64,
+        norm_first: bool,
         device: &Device,
     ) -> Self {
         let token_task = kind == TaskKind::Tag;
@@ -108,6 +113,7 @@ impl DenseBaseline {
                 .then(|| LinearConfig::new(SURFACE_FEATURES.len(), dim).init(device)),
             encoder: TransformerEncoderConfig::new(dim, ff, heads, layers)
                 .with_dropout(dropout)
+                .with_norm_first(norm_first)
                 .init(device),
             readout: LinearConfig::new(dim, classes).init(device),
             token_task,
@@ -175,6 +181,7 @@ impl Model for DenseBaseline {
             c.heads,
             c.ff,
             c.dropout,
+            c.norm_first,
             device,
         ))
     }

@@ -426,6 +426,7 @@ fn run_model(
         if let Some(n) = t.max_train {
             cmd.args(["--max-train", &n.to_string()]);
         }
+        cmd.args(t.flags());
         if task.class_weights {
             cmd.arg("--class-weights");
         }
@@ -621,6 +622,11 @@ mod tests {
             learning_rate: 0.03,
             max_len: 512,
             max_train: None,
+            optimizer: None,
+            weight_decay: None,
+            schedule: None,
+            warmup: None,
+            truncation: None,
         };
         let emb = Path::new("/e.sinr");
         let defaults = serde_json::json!({"kind": "attention", "sparsify": 100});
@@ -631,7 +637,28 @@ mod tests {
         for other in [
             stamp_text(&t, false, &other_default, emb, 7, 1),
             stamp_text(&t, false, &defaults, emb, 8, 1),
-            stamp_text(&Training { epochs: 14, ..t }, false, &defaults, emb, 7, 1),
+            stamp_text(
+                &Training {
+                    epochs: 14,
+                    ..t.clone()
+                },
+                false,
+                &defaults,
+                emb,
+                7,
+                1,
+            ),
+            stamp_text(
+                &Training {
+                    schedule: Some("linear".into()),
+                    ..t.clone()
+                },
+                false,
+                &defaults,
+                emb,
+                7,
+                1,
+            ),
             stamp_text(&t, true, &defaults, emb, 7, 1),
             stamp_text(&t, false, &defaults, emb, 7, 2),
         ] {

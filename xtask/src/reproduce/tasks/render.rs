@@ -42,10 +42,27 @@ fn fmt_ms(v: &[f64], scale: f64) -> String {
 
 /// One training in words.
 fn training_words(t: &Training) -> String {
-    format!(
+    let mut out = format!(
         "{} epochs at most (patience {}), learning rate {}, texts cut at {} tokens",
         t.epochs, t.patience, t.learning_rate, t.max_len
-    )
+    );
+    if let Some(o) = &t.optimizer {
+        out.push_str(&format!(", {o}"));
+    }
+    if let Some(w) = t.weight_decay {
+        out.push_str(&format!(" (weight decay {w})"));
+    }
+    if let Some(sch) = &t.schedule {
+        out.push_str(&format!(
+            ", {sch} schedule{}",
+            t.warmup
+                .map_or(String::new(), |w| format!(" ({:.0} % warm-up)", w * 100.0))
+        ));
+    }
+    if let Some(tr) = &t.truncation {
+        out.push_str(&format!(", {} kept", tr.replace('_', " and ")));
+    }
+    out
 }
 
 /// The settings in words, for the table's preamble.
