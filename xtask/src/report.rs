@@ -60,7 +60,19 @@ pub fn provenance(command: &str, started: u64) -> Value {
     json!({
         "command": command,
         "git_commit": git(&["rev-parse", "HEAD"]),
-        "git_dirty": git(&["status", "--porcelain", "--untracked-files=no"]).map(|s| !s.is_empty()),
+        // Changes to the code and the plan; the outputs a reproduction writes (and rewrites as
+        // it goes) do not make the tree dirty.
+        "git_dirty": git(&[
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)docs/results.md",
+            ":(exclude)docs/img",
+            ":(exclude)results",
+        ])
+        .map(|s| !s.is_empty()),
         "sinr_rs_version": env!("CARGO_PKG_VERSION"),
         "rustc": rustc,
         "threads": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
