@@ -211,6 +211,12 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
     let data = args.data.load(quiet)?;
     let mut enc = sinr_models::Encoder::for_model(&emb, &model_cfg, cfg.max_len);
     enc.truncation = cfg.truncation;
+    // A model with a vocabulary of its own reads the training texts' words (written into the
+    // run directory, so that the run can be loaded).
+    let own = model_cfg
+        .own_vocabulary()
+        .map(|min_count| enc.vocabulary_of(&data, min_count));
+    enc.own.clone_from(&own);
     let mut task = enc.encode_task(&data);
     match (args.task, task.kind) {
         (Some(TaskKind::Tag), TaskKind::Classify) => bail!(
@@ -227,7 +233,7 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
         task.subsample_train(n, cfg.seed);
     }
     let empty = task.train.iter().filter(|e| e.rows.is_empty()).count();
-    let spec = RunSpec::new(
+    let mut spec = RunSpec::new(
         &task.name,
         task.kind,
         task.labels.clone(),
@@ -246,6 +252,10 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
             empty,
             spec.labels.len()
         );
+    }
+    if let Some(v) = &own {
+        spec.set_vocabulary(v);
+        sinr_models::run::write_vocabulary(&args.out, v)?;
     }
     let bars = Bars::new(quiet);
     let (model, state) = train_run(

@@ -185,6 +185,10 @@ pub struct Encoder {
     pub truncation: crate::config::Truncation,
     /// Hashed lexical features to compute for each position, if any.
     pub lexical: Option<LexicalConfig>,
+    /// The model's own vocabulary instead of the embeddings' (a dense baseline's): every token
+    /// is read, stop words and short words included; a word of it is row `2 + id`, any other
+    /// row 1 (unknown); row 0 is padding.
+    pub own: Option<Vocabulary>,
 }
 
 impl Encoder {
@@ -200,7 +204,40 @@ impl Encoder {
             max_len,
             truncation: crate::config::Truncation::Head,
             lexical: None,
+            own: None,
         }
+    }
+
+    /// The row of an unknown word when the encoder has its own vocabulary.
+    pub const UNKNOWN: u32 = 1;
+
+    /// A vocabulary of the words of `data`'s training split as this encoder reads them (every
+    /// token of a text; a tagged token's lowercased letters), those seen at least `min_count`
+    /// times.
+    pub fn vocabulary_of(&self, data: &TaskData, min_count: u64) -> Vocabulary {
+        let mut counts: std::collections::HashMap<String, u64> = Default::default();
+        match data {
+            TaskData::Classify(t) => {
+                for x in &t.train {
+                    for (tok, _) in self.raw_tokens(&x.text) {
+                        *counts.entry(tok).or_default() += 1;
+                    }
+                }
+            }
+            TaskData::Tag(t) => {
+                for s in &t.train {
+                    for tok in &s.tokens {
+                        *counts.entry(letters_of(tok)).or_default() += 1;
+                    }
+                }
+            }
+        }
+        Vocabulary::from_counts(
+            counts
+                .into_iter()
+                .filter(|(w, n)| *n >= min_count && !w.is_empty())
+                .collect(),
+        )
     }
 
     /// The encoder a model configuration reads its input with: the embedding's, plus the
@@ -241,13 +278,21 @@ impl Encoder {
         let _ = chunk.for_each_unit(cfg, stop, |toks| toks.iter().for_each(|t| f(t)));
     }
 
-    /// The row of a word (0 if unknown).
+    /// The row of a word (0 if unknown to the embeddings; with its own vocabulary,
+    /// [`Encoder::UNKNOWN`]).
     pub fn row(&self, word: &str) -> u32 {
+        if let Some(own) = &self.own {
+            return own.id(word).map_or(Self::UNKNOWN, |id| id.0 + 2);
+        }
         self.vocab.id(word).map_or(0, |id| id.0 + 1)
     }
 
-    /// Number of rows of the embedding (vocabulary + padding).
+    /// Number of rows of the embedding (vocabulary + padding, and the unknown row with its own
+    /// vocabulary).
     pub fn rows(&self) -> usize {
+        if let Some(own) = &self.own {
+            return own.len() + 2;
+        }
         self.vocab.len() + 1
     }
 
@@ -349,11 +394,21 @@ impl Encoder {
             });
             return ex;
         }
-        let mut known: Vec<(String, u32)> = self
-            .tokenize(text)
-            .into_iter()
-            .filter(|(_, r)| *r != 0)
-            .collect();
+        let mut known: Vec<(String, u32)> = if self.own.is_some() {
+            // Every token, unknown ones included.
+            self.raw_tokens(text)
+                .into_iter()
+                .map(|(t, _)| {
+                    let r = self.row(&t);
+                    (t, r)
+                })
+                .collect()
+        } else {
+            self.tokenize(text)
+                .into_iter()
+                .filter(|(_, r)| *r != 0)
+                .collect()
+        };
         if known.len() > self.max_len {
             match self.truncation {
                 crate::config::Truncation::Head => known.truncate(self.max_len),
@@ -386,20 +441,12 @@ impl Encoder {
             lexical: Vec::new(),
         };
         for (i, tok) in tokens.iter().take(n).enumerate() {
-            let letters: String = tok
-                .chars()
-                .filter(|c| c.is_alphabetic())
-                .flat_map(char::to_lowercase)
-                .collect();
-            ex.rows.push(
-                if letters.chars().count() >= self.tokenizer.min_token_len
-                    && !self.stop.contains(&letters)
-                {
-                    self.row(&letters)
-                } else {
-                    0
-                },
-            );
+            let letters = letters_of(tok);
+            // Its own vocabulary reads every word; the embeddings' leave out short and stop words.
+            let read = self.own.is_some()
+                || (letters.chars().count() >= self.tokenizer.min_token_len
+                    && !self.stop.contains(&letters));
+            ex.rows.push(if read { self.row(&letters) } else { 0 });
             ex.surface.push(tok.clone());
             let first_upper = tok.chars().next().is_some_and(char::is_uppercase);
             let letters_only: Vec<char> = tok.chars().filter(|c| c.is_alphabetic()).collect();
@@ -570,4 +617,13 @@ impl Encoder {
             }
         }
     }
+}
+
+/// A tagged token as a word: its letters, lowercased.
+fn letters_of(token: &str) -> String {
+    token
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect()
 }

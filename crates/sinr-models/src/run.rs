@@ -43,6 +43,79 @@ pub struct EmbeddingsRef {
     pub dimensions: usize,
 }
 
+/// A model's own vocabulary (`RUN/vocabulary.txt`): its size and fingerprint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnVocabulary {
+    /// Words.
+    pub words: usize,
+    /// FNV-1a fingerprint of the words in order.
+    pub fingerprint: String,
+}
+
+/// The file of a run's own vocabulary.
+pub fn vocabulary_file(run_dir: &Path) -> PathBuf {
+    run_dir.join("vocabulary.txt")
+}
+
+fn words_fingerprint<'a>(words: impl Iterator<Item = &'a String>) -> String {
+    use std::hash::Hasher;
+    let mut h = sinr_util::Fnv1a::default();
+    for w in words {
+        h.write(w.as_bytes());
+        h.write(b"\n");
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// Writes a model's own vocabulary into the run directory (`word<TAB>count` lines), creating
+/// the directory.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn write_vocabulary(run_dir: &Path, vocab: &sinr_embed::Vocabulary) -> Result<()> {
+    std::fs::create_dir_all(run_dir).map_err(|e| Error::io(run_dir, e))?;
+    let mut text = String::new();
+    for (w, c) in vocab.words().iter().zip(vocab.counts()) {
+        text.push_str(&format!("{w}\t{c}\n"));
+    }
+    crate::train::write_atomic(&vocabulary_file(run_dir), text.as_bytes())
+}
+
+/// Reads a run's own vocabulary and checks it against the run's description.
+///
+/// # Errors
+/// A missing or malformed file (naming its line), or one that is not the run's.
+pub fn read_vocabulary(run_dir: &Path, expected: &OwnVocabulary) -> Result<sinr_embed::Vocabulary> {
+    let path = vocabulary_file(run_dir);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let mut pairs = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let (w, c) = line
+            .split_once('\t')
+            .and_then(|(w, c)| Some((w, c.parse::<u64>().ok()?)))
+            .ok_or_else(|| Error::Run {
+                path: path.clone(),
+                reason: format!("line {}: not `word<TAB>count`", i + 1),
+            })?;
+        pairs.push((w.to_owned(), c));
+    }
+    let vocab = sinr_embed::Vocabulary::from_counts(pairs);
+    let fp = words_fingerprint(vocab.words().iter());
+    if vocab.len() != expected.words || fp != expected.fingerprint {
+        return Err(Error::Run {
+            path,
+            reason: format!(
+                "{} words (fingerprint {fp}), the run was trained with {} ({})",
+                vocab.len(),
+                expected.words,
+                expected.fingerprint
+            ),
+        });
+    }
+    Ok(vocab)
+}
+
 /// Everything needed to rebuild a trained model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,6 +134,9 @@ pub struct RunSpec {
     pub train: TrainConfig,
     /// The embeddings.
     pub embeddings: EmbeddingsRef,
+    /// The model's own vocabulary, if it reads one (`RUN/vocabulary.txt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vocabulary: Option<OwnVocabulary>,
 }
 
 /// FNV-1a 64 of the vocabulary, as hex.
@@ -112,7 +188,16 @@ impl RunSpec {
                 words: embeddings.vocab.len(),
                 dimensions: embeddings.dimensions(),
             },
+            vocabulary: None,
         })
+    }
+
+    /// Records the model's own vocabulary.
+    pub fn set_vocabulary(&mut self, vocab: &sinr_embed::Vocabulary) {
+        self.vocabulary = Some(OwnVocabulary {
+            words: vocab.len(),
+            fingerprint: words_fingerprint(vocab.words().iter()),
+        });
     }
 
     /// Checks that `embeddings` are the ones the run was trained with.
@@ -293,6 +378,9 @@ pub fn load_run(run_dir: &Path, embeddings: Option<&Path>, device: &Device) -> R
     let model = AnyModel::build(&spec, &emb, device)?.load(&run_dir.join("best.bpk"))?;
     let mut encoder = Encoder::for_model(&emb, &spec.model, spec.train.max_len);
     encoder.truncation = spec.train.truncation;
+    if let Some(v) = &spec.vocabulary {
+        encoder.own = Some(read_vocabulary(run_dir, v)?);
+    }
     Ok(LoadedRun {
         spec,
         embeddings: emb,

@@ -192,3 +192,37 @@ fn long_texts_keep_their_head_or_their_head_and_tail() {
     assert_eq!(ex.rows, want);
     assert_eq!(ex.surface.len(), 8);
 }
+
+#[test]
+fn an_own_vocabulary_reads_every_word() {
+    let m = model();
+    let mut enc = Encoder::new(&m, 64);
+    let sinr = enc.encode_text(TEXT, 0);
+    // The training texts' words seen twice: the text's own words, stop words included.
+    let data = sinr_data::TaskData::Classify(sinr_data::tasks::ClassificationTask {
+        name: "t".into(),
+        labels: vec!["0".into(), "1".into()],
+        train: [TEXT, TEXT, "the end"]
+            .iter()
+            .map(|t| sinr_data::readers::LabeledText {
+                text: (*t).to_owned(),
+                label: "0".into(),
+                source: None,
+                line: 0,
+            })
+            .collect(),
+        dev: Vec::new(),
+        test: Vec::new(),
+    });
+    let vocab = enc.vocabulary_of(&data, 2);
+    assert!(vocab.id("the").is_some() && vocab.id("of").is_some() && vocab.id("zzqxv").is_some());
+    assert!(vocab.id("end").is_none(), "seen once");
+    enc.own = Some(vocab.clone());
+    assert_eq!(enc.rows(), vocab.len() + 2);
+    let own = enc.encode_text(&format!("{TEXT} end"), 0);
+    // Every token is read (the stop words and the unknown "end" too), none as padding.
+    assert!(own.rows.len() > sinr.rows.len());
+    assert!(own.rows.iter().all(|&r| r >= 1));
+    assert_eq!(*own.rows.last().unwrap(), Encoder::UNKNOWN);
+    assert_eq!(own.surface.first().map(String::as_str), Some("the"));
+}

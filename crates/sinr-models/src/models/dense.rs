@@ -35,6 +35,13 @@ pub struct DenseConfig {
     /// Normalise before each sub-layer (pre-LN, Xiong et al. 2020: stable without a long
     /// warm-up) rather than after it (the original post-LN).
     pub norm_first: bool,
+    /// Read the text through a vocabulary of its own, built from the training texts (every
+    /// word seen `min_count` times, stop words and short words included; other words read as
+    /// one unknown row), rather than through the SINr embeddings' vocabulary (which leaves out
+    /// stop words and drops unknown words).
+    pub own_vocabulary: bool,
+    /// The least count of a word of the own vocabulary.
+    pub min_count: u64,
 }
 
 impl Default for DenseConfig {
@@ -46,6 +53,8 @@ impl Default for DenseConfig {
             ff: 256,
             dropout: 0.1,
             norm_first: true,
+            own_vocabulary: true,
+            min_count: 2,
         }
     }
 }
@@ -65,7 +74,14 @@ impl Config for DenseConfig {
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(Error::config("dropout", "must be in [0, 1)"));
         }
+        if self.min_count == 0 {
+            return Err(Error::config("min_count", "must be at least 1"));
+        }
         Ok(())
+    }
+
+    fn own_vocabulary(&self) -> Option<u64> {
+        self.own_vocabulary.then_some(self.min_count)
     }
 }
 
@@ -172,7 +188,10 @@ impl Model for DenseBaseline {
 
     fn build(c: &DenseConfig, spec: &RunSpec, emb: &SinrModel, device: &Device) -> Result<Self> {
         Ok(DenseBaseline::new(
-            emb.vocab.len() + 1,
+            // Its own words, the unknown row and padding; or the embeddings' words and padding.
+            spec.vocabulary
+                .as_ref()
+                .map_or(emb.vocab.len() + 1, |v| v.words + 2),
             spec.train.max_len,
             spec.labels.len(),
             spec.kind,

@@ -68,6 +68,11 @@ pub trait Config: Serialize + DeserializeOwned + Default + Clone + PartialEq + D
     fn lexical(&self) -> Option<&LexicalConfig> {
         None
     }
+    /// With its own vocabulary (built from the training texts, instead of the embeddings'):
+    /// the least count of a word in it.
+    fn own_vocabulary(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// The exact terms of one example, before the dimensions are labelled by their words.
@@ -300,6 +305,13 @@ macro_rules! register_models {
             pub fn lexical(&self) -> Option<&LexicalConfig> {
                 match self {
                     $(ModelConfig::$variant(c) => c.lexical(),)*
+                }
+            }
+
+            /// The least count of a word of the model's own vocabulary, if it has one.
+            pub fn own_vocabulary(&self) -> Option<u64> {
+                match self {
+                    $(ModelConfig::$variant(c) => c.own_vocabulary(),)*
                 }
             }
         }
