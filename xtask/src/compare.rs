@@ -9,7 +9,8 @@
 //!    same window, γ, min_freq and thread count;
 //! 5. prints one Markdown table (and writes it with the raw JSON under the output directory):
 //!    time per stage, total time, peak memory, vocabulary, edges, communities, modularity, and
-//!    the agreement of the two partitions (NMI).
+//!    the agreement of the two partitions (NMI). Every time is the median of `--repeats` runs of
+//!    each side, with the fastest and slowest run beside it; ratios are ratios of medians.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -55,6 +56,9 @@ pub struct Args {
     /// reference's README uses 50–100).
     #[arg(long, default_value_t = 50)]
     sparsify: usize,
+    /// Runs of each side; every time reported is their median, with the fastest and slowest.
+    #[arg(long, default_value_t = 3)]
+    repeats: usize,
     /// Skip the evaluation (similarity benchmarks and DistRatio) of both models.
     #[arg(long)]
     no_eval: bool,
@@ -155,6 +159,39 @@ fn read_partition(path: &Path) -> Result<HashMap<String, u32>> {
         .collect()
 }
 
+/// The median of repeated timings, with the fastest and the slowest.
+#[derive(Debug, Clone, Copy)]
+struct Spread {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Spread {
+    fn of(mut v: Vec<f64>) -> Self {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        Spread {
+            median,
+            min: v[0],
+            max: v[n - 1],
+        }
+    }
+
+    fn cell(&self) -> String {
+        if self.min == self.max {
+            format!("{:.3}", self.median)
+        } else {
+            format!("{:.3} [{:.3}–{:.3}]", self.median, self.min, self.max)
+        }
+    }
+}
+
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or(f64::NAN)
 }
@@ -204,40 +241,47 @@ pub fn run(args: &Args) -> Result<()> {
         .args(&args.corpus);
     exec(&mut cmd)?;
 
-    eprintln!("running sinr-rs…");
+    if args.repeats == 0 {
+        bail!("--repeats must be at least 1");
+    }
     let rust_model = out.join("rust.sinr");
     let rust_json = out.join("rust.json");
-    let t = Instant::now();
-    exec(
-        Command::new(&sinr)
-            .args([
-                "--threads",
-                &threads,
-                "--quiet",
-                "embed",
-                "train",
-                "--pretokenized",
-            ])
-            .args([
-                "--min-unit-tokens",
-                "0",
-                "--min-freq",
-                &args.min_freq.to_string(),
-            ])
-            .args([
-                "--window",
-                &args.window.to_string(),
-                "--gamma",
-                &args.gamma.to_string(),
-            ])
-            .arg("--corpus")
-            .arg(&tokens)
-            .arg("--out")
-            .arg(&rust_model)
-            .arg("--report")
-            .arg(&rust_json),
-    )?;
-    let rust_wall = t.elapsed().as_secs_f64();
+    let mut rust_runs: Vec<(sinr_schema::EmbeddingRun, f64)> = Vec::new();
+    for i in 0..args.repeats {
+        eprintln!("running sinr-rs ({}/{})…", i + 1, args.repeats);
+        let t = Instant::now();
+        exec(
+            Command::new(&sinr)
+                .args([
+                    "--threads",
+                    &threads,
+                    "--quiet",
+                    "embed",
+                    "train",
+                    "--pretokenized",
+                ])
+                .args([
+                    "--min-unit-tokens",
+                    "0",
+                    "--min-freq",
+                    &args.min_freq.to_string(),
+                ])
+                .args([
+                    "--window",
+                    &args.window.to_string(),
+                    "--gamma",
+                    &args.gamma.to_string(),
+                ])
+                .arg("--corpus")
+                .arg(&tokens)
+                .arg("--out")
+                .arg(&rust_model)
+                .arg("--report")
+                .arg(&rust_json),
+        )?;
+        let wall = t.elapsed().as_secs_f64();
+        rust_runs.push((sinr_schema::read(&rust_json)?, wall));
+    }
     let rust_partition = out.join("rust.partition.tsv");
     let text = output(
         Command::new(&sinr)
@@ -249,10 +293,8 @@ pub fn run(args: &Args) -> Result<()> {
         Command::new(&sinr).args(["embed", "info"]).arg(&rust_model),
     )?)?;
 
-    eprintln!("running the reference ({REFERENCE})…");
     let py_json = out.join("reference.json");
     let py_partition = out.join("reference.partition.tsv");
-    let t = Instant::now();
     let mut eval_args: Vec<String> = Vec::new();
     if !benchmarks.is_empty() {
         eval_args.extend([
@@ -265,33 +307,53 @@ pub fn run(args: &Args) -> Result<()> {
             eval_args.push(format!("{name}={}", path.display()));
         }
     }
-    output(
-        Command::new(&py)
-            .arg(root().join("xtask/python/sinr_reference_run.py"))
-            .args(&eval_args)
-            .arg("--tokens")
-            .arg(&tokens)
-            .args([
-                "--window",
-                &args.window.to_string(),
-                "--gamma",
-                &args.gamma.to_string(),
-            ])
-            .args([
-                "--min-freq",
-                &args.min_freq.to_string(),
-                "--threads",
-                &threads,
-            ])
-            .arg("--out")
-            .arg(&py_json)
-            .arg("--partition-out")
-            .arg(&py_partition),
-    )?;
-    let py_wall = t.elapsed().as_secs_f64();
+    let mut py_runs: Vec<(Value, f64)> = Vec::new();
+    for i in 0..args.repeats {
+        eprintln!(
+            "running the reference ({REFERENCE}, {}/{})…",
+            i + 1,
+            args.repeats
+        );
+        // The first run also evaluates; the others only time the pipeline (their stage times
+        // are measured inside the script, before any evaluation).
+        let (json, partition) = if i == 0 {
+            (py_json.clone(), py_partition.clone())
+        } else {
+            (
+                out.join(format!("reference-{i}.json")),
+                out.join(format!("reference-{i}.partition.tsv")),
+            )
+        };
+        let t = Instant::now();
+        output(
+            Command::new(&py)
+                .arg(root().join("xtask/python/sinr_reference_run.py"))
+                .args(if i == 0 { &eval_args[..] } else { &[] })
+                .arg("--tokens")
+                .arg(&tokens)
+                .args([
+                    "--window",
+                    &args.window.to_string(),
+                    "--gamma",
+                    &args.gamma.to_string(),
+                ])
+                .args([
+                    "--min-freq",
+                    &args.min_freq.to_string(),
+                    "--threads",
+                    &threads,
+                ])
+                .arg("--out")
+                .arg(&json)
+                .arg("--partition-out")
+                .arg(&partition),
+        )?;
+        let wall = t.elapsed().as_secs_f64();
+        py_runs.push((read_json(&json)?, wall));
+    }
 
-    let r: sinr_schema::EmbeddingRun = sinr_schema::read(&rust_json)?;
-    let p = read_json(&py_json)?;
+    let r = &rust_runs[0].0;
+    let p = &py_runs[0].0;
     let (rp, pp) = (
         read_partition(&rust_partition)?,
         read_partition(&py_partition)?,
@@ -303,8 +365,6 @@ pub fn run(args: &Args) -> Result<()> {
     let nmi = sinr_metrics::normalized_mutual_information(&a, &b);
     let identical = a == b && rp.len() == pp.len();
 
-    let rt = &r.report.times;
-    let ps = &p["stages"];
     let mut table = String::new();
     let corpus_names: Vec<String> = args
         .corpus
@@ -313,48 +373,92 @@ pub fn run(args: &Args) -> Result<()> {
         .collect();
     writeln!(
         table,
-        "Corpus: {} ({} tokens after tokenising, {} after min_freq). window {}, γ {}, min_freq {}, {} thread(s).\n",
+        "Corpus: {} ({} tokens after tokenising, {} after min_freq). window {}, γ {}, min_freq {}, {} thread(s). Times: median of {} run(s) of each side [fastest–slowest]; ratios are ratios of medians.\n",
         corpus_names.join(" "),
         r.report.tokens,
         p["tokens"],
         args.window,
         args.gamma,
         args.min_freq,
-        args.threads
+        args.threads,
+        args.repeats
     )?;
     writeln!(
         table,
         "| | sinr-rs | reference (sinr 1.4.2) | reference / sinr-rs |"
     )?;
     writeln!(table, "| --- | ---: | ---: | ---: |")?;
-    let mut time_row = |name: &str, ours: f64, theirs: f64| {
+    let ours_t = |get: &dyn Fn(&sinr_schema::EmbeddingRun, f64) -> f64| {
+        Spread::of(rust_runs.iter().map(|(r, w)| get(r, *w)).collect())
+    };
+    let theirs_t = |get: &dyn Fn(&Value, f64) -> f64| {
+        Spread::of(py_runs.iter().map(|(p, w)| get(p, *w)).collect())
+    };
+    let mut time_row = |name: &str, ours: Spread, theirs: Spread| {
         writeln!(
             table,
-            "| {name} (s) | {ours:.3} | {theirs:.3} | {:.1}× |",
-            theirs / ours
+            "| {name} (s) | {} | {} | {:.1}× |",
+            ours.cell(),
+            theirs.cell(),
+            theirs.median / ours.median
         )
     };
-    time_row("read + vocabulary", rt.vocabulary, f(&ps["read"]))?;
-    time_row("co-occurrence", rt.cooccurrence, f(&ps["cooccurrence"]))?;
-    time_row("PMI filter", rt.pmi, f(&ps["pmi"]))?;
-    time_row("graph", rt.graph, f(&ps["graph"]))?;
-    time_row("Louvain", rt.louvain, f(&ps["louvain"]))?;
-    time_row("node recall", rt.node_recall, f(&ps["node_recall"]))?;
-    time_row("total (pipeline)", r.total_s, f(&p["total_s"]))?;
-    time_row("total (process wall clock)", rust_wall, py_wall)?;
+    let stage = |key: &'static str| move |p: &Value, _: f64| f(&p["stages"][key]);
+    time_row(
+        "read + vocabulary",
+        ours_t(&|r, _| r.report.times.vocabulary),
+        theirs_t(&stage("read")),
+    )?;
+    time_row(
+        "co-occurrence",
+        ours_t(&|r, _| r.report.times.cooccurrence),
+        theirs_t(&stage("cooccurrence")),
+    )?;
+    time_row(
+        "PMI filter",
+        ours_t(&|r, _| r.report.times.pmi),
+        theirs_t(&stage("pmi")),
+    )?;
+    time_row(
+        "graph",
+        ours_t(&|r, _| r.report.times.graph),
+        theirs_t(&stage("graph")),
+    )?;
+    time_row(
+        "Louvain",
+        ours_t(&|r, _| r.report.times.louvain),
+        theirs_t(&stage("louvain")),
+    )?;
+    time_row(
+        "node recall",
+        ours_t(&|r, _| r.report.times.node_recall),
+        theirs_t(&stage("node_recall")),
+    )?;
+    time_row(
+        "total (pipeline)",
+        ours_t(&|r, _| r.total_s),
+        theirs_t(&|p, _| f(&p["total_s"])),
+    )?;
+    time_row(
+        "total (process wall clock)",
+        ours_t(&|_, w| w),
+        theirs_t(&|_, w| w),
+    )?;
     time_row(
         "Louvain alone, 1 thread",
-        rt.louvain,
-        f(&p["plm_1thread_s"]),
+        ours_t(&|r, _| r.report.times.louvain),
+        theirs_t(&|p, _| f(&p["plm_1thread_s"])),
     )?;
     let (rm, pm) = (
-        r.peak_rss_kib.map_or(f64::NAN, |k| k as f64) / 1024.0,
-        f(&p["peak_rss_kib"]) / 1024.0,
+        ours_t(&|r, _| r.peak_rss_kib.map_or(f64::NAN, |k| k as f64) / 1024.0),
+        theirs_t(&|p, _| f(&p["peak_rss_kib"]) / 1024.0),
     );
     writeln!(
         table,
-        "| peak memory (MiB) | {rm:.0} | {pm:.0} | {:.1}× |",
-        pm / rm
+        "| peak memory (MiB) | {:.0} | {:.0} | {:.1}× |",
+        rm.median,
+        pm.median,
+        pm.median / rm.median
     )?;
     let same = |a: &Value, b: &Value| if a == b { "=" } else { "≠" };
     let ours = |v: usize| Value::from(v);

@@ -23,6 +23,6 @@ pub use intrusion::{DistRatio, DistRatioConfig, dist_ratio};
 pub use partition::normalized_mutual_information;
 pub use rank::{pearson, spearman};
 pub use significance::{Interval, Verdict, approximate_randomisation, bootstrap_interval};
-pub use similarity::{OovPolicy, SimilarityScore, evaluate_similarity};
+pub use similarity::{OovPolicy, ScoredPairs, SimilarityScore, evaluate_similarity, score_pairs};
 pub use sparse::CsrView;
 pub use sparsity::{Sparsity, sparsity};
