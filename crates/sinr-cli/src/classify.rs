@@ -20,7 +20,7 @@ pub struct TrainArgs {
     /// Task kind (default: `tag` for CoNLL data, else `classify`).
     #[arg(long, value_enum)]
     task: Option<TaskKind>,
-    /// The model: `attention`, `transformer`, `hierarchical`, `dense`, or a JSON/TOML file with
+    /// The model: `attention`, `transformer`, `hierarchical`, `dense`, `cnn`, or a JSON/TOML file with
     /// a `kind` and its fields.
     #[arg(long)]
     model: String,

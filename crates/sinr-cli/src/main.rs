@@ -57,7 +57,7 @@ enum Command {
     },
     /// Print a model's whole configuration as JSON: every field, the defaults filled in.
     Config {
-        /// A model kind (`attention`, `transformer`, `hierarchical`, `dense`) or a JSON/TOML file
+        /// A model kind (`attention`, `transformer`, `hierarchical`, `dense`, `cnn`) or a JSON/TOML file
         /// with a `kind` and the fields to change.
         #[arg(long)]
         model: String,

@@ -180,7 +180,7 @@ fn train_predict_explain_and_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let (emb, data) = setup(dir.path());
 
-    for model in ["attention", "transformer", "hierarchical", "dense"] {
+    for model in ["attention", "transformer", "hierarchical", "dense", "cnn"] {
         let out = train(dir.path(), &emb, &data, model, model);
         assert!(out.status.success(), "{model}: {}", stderr(&out));
         let run = dir.path().join(model);
@@ -402,6 +402,22 @@ fn train_predict_explain_and_bad_input() {
             p(&dir.path().join("x")),
         ],
         "heads",
+    );
+    let cfg3 = dir.path().join("bad3.json");
+    std::fs::write(&cfg3, r#"{"kind": "cnn", "widths": [3, 0]}"#).unwrap();
+    bad(
+        &[
+            "train",
+            "--data",
+            p(&data),
+            "--model",
+            p(&cfg3),
+            "--embeddings",
+            p(&emb),
+            "--out",
+            p(&dir.path().join("x")),
+        ],
+        "widths",
     );
     bad(
         &[

@@ -31,8 +31,8 @@ pub use data::{Batch, EncodedTask, Encoder, Example, LexicalBatch, make_batch};
 pub use device::{compiled_backends, device_from_name};
 pub use error::{Error, Result};
 pub use models::{
-    AnyModel, AttentionConfig, Config, DenseConfig, HierarchicalConfig, LexicalConfig, Model,
-    ModelConfig, TransformerConfig,
+    AnyModel, AttentionConfig, CnnConfig, Config, DenseConfig, HierarchicalConfig, LexicalConfig,
+    Model, ModelConfig, TransformerConfig,
 };
 pub use run::{LoadedRun, RunSpec, load_run, load_spec, resources, train_run};
 pub use sinr_schema::{Explanation, OutputExplanation, TaskKind};

@@ -8,7 +8,9 @@ use burn::prelude::*;
 use common::Jitter;
 use sinr_models::TrainConfig;
 use sinr_models::data::{Example, TaskKind, make_batch};
-use sinr_models::models::{AttentionClassifier, Classifier, SinrTransformer};
+use sinr_models::models::{
+    AttentionClassifier, Classifier, CnnBaseline, CnnConfig, Model, SinrTransformer,
+};
 use sinr_models::train::{FitContext, evaluate, fit, load_module, save_module};
 use sinr_nn::{PaddedRows, to_vec};
 use sinr_util::{NoProgress, SplitMix64};
@@ -199,6 +201,68 @@ fn token_transformer_tags_the_cues() {
     let m = SinrTransformer::new(&rows(), 3, TaskKind::Tag, 1, 2, 8, 0.0, 3, &ad);
     let labels = vec!["O".to_owned(), "B-POS".to_owned(), "B-NEG".to_owned()];
     let cfg = cfg(10);
+    let ctx = quiet_ctx(&cfg, TaskKind::Tag, &labels);
+    let (best, state) = fit(m, &train, &dev, &ctx, &d).unwrap();
+    let (_, acc, f1) = evaluate(&best, &dev, TaskKind::Tag, &labels, 64, &d);
+    assert!(
+        acc >= 0.98 && f1 >= 0.9,
+        "token accuracy {acc}, span F1 {f1} ({:?})",
+        state.history
+    );
+}
+
+#[test]
+fn cnn_baseline_learns_classifies_tags_and_its_gradients_find_the_cue() {
+    let d = Device::flex();
+    let ad = d.clone().autodiff();
+    let c = CnnConfig {
+        dim: 16,
+        widths: vec![2, 3],
+        filters: 16,
+        ..CnnConfig::default()
+    };
+    // Texts: the cue decides the class; gradient × input (the post-hoc method the baselines
+    // get) should rank the cue first in most texts.
+    let (train, _) = data(400, 1, false);
+    let (dev, cues) = data(100, 2, false);
+    ad.seed(3);
+    let m = CnnBaseline::new(VOCAB, 2, TaskKind::Classify, &c, &ad);
+    let labels = labels(2);
+    let cfg = TrainConfig {
+        learning_rate: 0.01,
+        ..cfg(10)
+    };
+    let ctx = quiet_ctx(&cfg, TaskKind::Classify, &labels);
+    let (best, state) = fit(m, &train, &dev, &ctx, &d).unwrap();
+    let (_, acc, _) = evaluate(&best, &dev, TaskKind::Classify, &labels, 64, &d);
+    assert!(acc >= 0.95, "dev accuracy {acc} ({:?})", state.history);
+    let on_ad = best.clone().valid().fork(&ad);
+    let mut hits = 0;
+    for (ex, &cue) in dev.iter().zip(&cues) {
+        let logits = to_vec(best.logits(&make_batch(&[ex], TaskKind::Classify, &d)));
+        // The log-odds of the predicted class: +1 on it, −1 on the other.
+        let w = if logits[1] > logits[0] {
+            [-1.0f32, 1.0]
+        } else {
+            [1.0, -1.0]
+        };
+        let batch = make_batch(&[ex], TaskKind::Classify, &ad);
+        let target = Tensor::<2>::from_data(TensorData::new(w.to_vec(), [2, 1]), &ad);
+        let g = on_ad.gradient_times_input(&batch, target);
+        let top = (0..g.len()).max_by(|&a, &b| g[a].total_cmp(&g[b])).unwrap();
+        hits += usize::from(top == cue);
+    }
+    assert!(
+        hits >= 80,
+        "gradient × input ranks the cue first in {hits}/100"
+    );
+
+    // Tags: the same convolutions read per position.
+    let (train, _) = data(300, 1, true);
+    let (dev, _) = data(60, 2, true);
+    ad.seed(3);
+    let m = CnnBaseline::new(VOCAB, 3, TaskKind::Tag, &c, &ad);
+    let labels = vec!["O".to_owned(), "B-POS".to_owned(), "B-NEG".to_owned()];
     let ctx = quiet_ctx(&cfg, TaskKind::Tag, &labels);
     let (best, state) = fit(m, &train, &dev, &ctx, &d).unwrap();
     let (_, acc, f1) = evaluate(&best, &dev, TaskKind::Tag, &labels, 64, &d);

@@ -35,6 +35,7 @@ fn jittered(m: AnyModel) -> AnyModel {
         AnyModel::Transformer(m) => AnyModel::Transformer(m.map(j).valid()),
         AnyModel::Hierarchical(m) => AnyModel::Hierarchical(m.map(j).valid()),
         AnyModel::Dense(m) => AnyModel::Dense(m.map(j).valid()),
+        AnyModel::Cnn(m) => AnyModel::Cnn(m.map(j).valid()),
     }
 }
 
@@ -45,6 +46,7 @@ fn save_whole(m: &AnyModel, path: &Path) {
         AnyModel::Transformer(m) => m.save_file(path),
         AnyModel::Hierarchical(m) => m.save_file(path),
         AnyModel::Dense(m) => m.save_file(path),
+        AnyModel::Cnn(m) => m.save_file(path),
     }
     .unwrap();
 }
@@ -65,6 +67,7 @@ fn every_model_kind_saves_and_loads_exactly() {
         r#"{"kind": "transformer", "level": 1, "layers": 1, "heads": 2, "memories": 8}"#,
         r#"{"kind": "hierarchical", "every_level": true}"#,
         r#"{"kind": "dense", "dim": 16, "layers": 1, "heads": 2, "ff": 32}"#,
+        r#"{"kind": "cnn", "dim": 16, "widths": [2, 3], "filters": 8}"#,
     ];
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
@@ -115,7 +118,11 @@ fn every_model_kind_saves_and_loads_exactly() {
         let full = dir.path().join(format!("full{i}.bpk"));
         save_whole(&saved, &full);
         let tensors = |p: &Path| burn::store::ModuleRecord::load(p).unwrap().len();
-        let frozen = if json.contains("dense") { 0 } else { 2 };
+        let frozen = if json.contains("dense") || json.contains("cnn") {
+            0
+        } else {
+            2
+        };
         assert_eq!(tensors(&file) + frozen, tensors(&full), "{json}");
         std::fs::remove_file(&full).unwrap();
         files.push((spec, file));

@@ -116,7 +116,8 @@ pub enum Group {
     Linear,
     /// The SINr transformer.
     Deep,
-    /// The dense baseline, trained as the field trains a transformer from scratch.
+    /// The non-interpretable baselines (the dense transformer, Kim's CNN), trained as the
+    /// field trains them from scratch.
     Dense,
 }
 
@@ -362,6 +363,11 @@ pub fn path() -> std::path::PathBuf {
 }
 
 impl Experiments {
+    /// Whether `model` is a non-interpretable baseline (it trains in the `dense` group).
+    pub fn is_baseline(&self, model: &str) -> bool {
+        self.models.get(model) == Some(&Group::Dense)
+    }
+
     /// Reads and checks the file at `path`.
     ///
     /// # Errors
@@ -577,8 +583,8 @@ mod tests {
         let err = format!("{:#}", Experiments::parse(&bad).unwrap_err());
         assert!(err.contains("patiense"), "{err}");
         let bad = text.replace(
-            "models = [\"transformer\", \"dense\"]",
-            "models = [\"transformer\", \"lstm\"]",
+            "models = [\"transformer\", \"dense\", \"cnn\"]",
+            "models = [\"transformer\", \"dense\", \"lstm\"]",
         );
         let err = format!("{:#}", Experiments::parse(&bad).unwrap_err());
         assert!(err.contains("`lstm`"), "{err}");

@@ -6,13 +6,15 @@
 //!   in community space;
 //! * [`hierarchical`] — task-vector pooling at the finest level, then masked layers up the
 //!   Louvain dendrogram;
-//! * [`dense`] — the dense baseline, burn's standard transformer encoder.
+//! * [`dense`] — the dense baseline, burn's standard transformer encoder;
+//! * [`cnn`] — the second baseline family, Kim's (2014) convolutional network.
 //!
 //! Each model implements [`Model`] (and its configuration [`Config`]); [`AnyModel`] and
 //! [`ModelConfig`] are generated from the one list in [`register_models!`] and only dispatch.
 //! Adding a model: a new file here implementing both traits, and one line in that list.
 
 pub mod attention;
+pub mod cnn;
 pub mod dense;
 pub mod hierarchical;
 pub mod transformer;
@@ -28,6 +30,7 @@ use sinr_nn::{SinrEmbedding, SparseTokens, to_vec};
 use sinr_schema::{AttentionMaps, Explanation, MemoryProfile, OutputExplanation, TaskKind};
 
 pub use attention::{AttentionClassifier, AttentionConfig, LexicalConfig};
+pub use cnn::{CnnBaseline, CnnConfig};
 pub use dense::{DenseBaseline, DenseConfig};
 pub use hierarchical::{HierarchicalClassifier, HierarchicalConfig};
 pub use transformer::{LayerTrace, SinrLayer, SinrTransformer, TransformerConfig};
@@ -514,6 +517,7 @@ register_models! {
     Transformer(SinrTransformer) = "transformer",
     Hierarchical(HierarchicalClassifier) = "hierarchical",
     Dense(DenseBaseline) = "dense",
+    Cnn(CnnBaseline) = "cnn",
 }
 
 #[cfg(test)]

@@ -77,7 +77,7 @@ fn describe(e: &Experiments, setting: Setting) -> String {
         )
     };
     format!(
-        " Attention and hierarchical models: {}. Dense baseline: {}. SINr transformer: the same with learning rate {}.{}",
+        " Attention and hierarchical models: {}. Baselines (the dense transformer, the CNN): {}. SINr transformer: the same with learning rate {}.{}",
         one(&e.training(setting, None, "attention")),
         one(&e.training(setting, None, "dense")),
         e.training(setting, None, "transformer").learning_rate,
@@ -351,14 +351,14 @@ fn targets_table(e: &Experiments, all: &[TaskResult], setting: Setting) -> Strin
             .collect();
         let best = means
             .iter()
-            .filter(|(m, _)| *m != "dense")
+            .filter(|(m, _)| !e.is_baseline(m))
             .max_by(|a, b| a.1.total_cmp(&b.1));
         let dense = means.iter().find(|(m, _)| *m == "dense").map(|x| x.1);
         let Some((model, score)) = best.map(|(m, s)| (*m, *s)) else {
             continue;
         };
         let gap = dense.map(|d| score - d);
-        let (baseline, versus) = strongest_baseline(t, spec.metric, model);
+        let (baseline, versus) = strongest_baseline(e, t, spec.metric, model);
         let label = if t.unfinished {
             format!("{} (unfinished)", t.task)
         } else {
@@ -384,10 +384,15 @@ fn targets_table(e: &Experiments, all: &[TaskResult], setting: Setting) -> Strin
     out
 }
 
-/// The strongest non-interpretable system of a task (the dense baseline or a linear floor, by
+/// The strongest non-interpretable system of a task (a neural baseline or a linear floor, by
 /// the mean of its headline score) and the paired test of the best interpretable model against
 /// it: `(name and score, verdict)`.
-fn strongest_baseline(t: &TaskResult, metric: Metric, best: &str) -> (String, String) {
+fn strongest_baseline(
+    e: &Experiments,
+    t: &TaskResult,
+    metric: Metric,
+    best: &str,
+) -> (String, String) {
     let floors: Vec<(String, Scores)> = t
         .linear
         .iter()
@@ -396,7 +401,7 @@ fn strongest_baseline(t: &TaskResult, metric: Metric, best: &str) -> (String, St
     let mut candidates: Vec<(String, Vec<&Scores>)> = t
         .rows
         .iter()
-        .filter(|r| r.model == "dense")
+        .filter(|r| e.is_baseline(&r.model))
         .map(|r| (r.model.clone(), seed_scores(r)))
         .collect();
     candidates.extend(floors.iter().map(|(n, s)| (n.clone(), vec![s])));
@@ -429,8 +434,8 @@ fn plot_points(e: &Experiments, all: &[TaskResult]) -> BTreeMap<String, Vec<(f64
         };
         for r in &t.rows {
             let params = r.scores.first().map_or(0, |e| e.parameters);
-            let kind = if r.model == "dense" {
-                "dense"
+            let kind = if e.is_baseline(&r.model) {
+                "baseline"
             } else {
                 "interpretable"
             };
