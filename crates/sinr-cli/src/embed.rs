@@ -10,7 +10,7 @@ use sinr_embed::{
     Corpus, InvalidUtf8, LouvainMode, PmiConvention, SinrConfig, SinrModel, StopWords,
     TokenizerConfig, Unit, train, write_tokenized,
 };
-use sinr_util::write_atomically;
+use sinr_util::{Progress as _, write_atomically};
 
 use crate::progress::Bars;
 
@@ -62,6 +62,34 @@ pub enum EmbedCommand {
         out: PathBuf,
         #[command(flatten)]
         tok: TokenizerArgs,
+    },
+    /// Dense word vectors from the same counts as `train`: a truncated SVD of the positive PMI
+    /// matrix (Levy, Goldberg & Dagan 2015), in the word2vec text format. The pre-training of
+    /// the dense baselines (`"vectors"` of the `dense` and `cnn` models).
+    Vectors {
+        /// Text files.
+        #[arg(long, required = true, num_args = 1..)]
+        corpus: Vec<PathBuf>,
+        /// Output file (word2vec text format, written atomically).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        tok: TokenizerArgs,
+        /// Co-occurrence window half-width.
+        #[arg(long, default_value_t = 5)]
+        window: usize,
+        /// Dimensions of the vectors.
+        #[arg(long, default_value_t = 128)]
+        dim: usize,
+        /// Context distribution smoothing α (1: none).
+        #[arg(long, default_value_t = 0.75)]
+        context_smoothing: f64,
+        /// The vectors are `U Σ^p` with this `p`.
+        #[arg(long, default_value_t = 0.5)]
+        eigenvalue_weight: f64,
+        /// Seed of the randomised SVD.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Print the communities of a Louvain level as `word<TAB>community` lines.
     Partition {
@@ -419,6 +447,55 @@ pub fn run(cmd: EmbedCommand, quiet: bool) -> Result<()> {
                     m.vocab.len(),
                     m.dimensions(),
                     out.display()
+                );
+            }
+            Ok(())
+        }
+        EmbedCommand::Vectors {
+            corpus,
+            out,
+            tok,
+            window,
+            dim,
+            context_smoothing,
+            eigenvalue_weight,
+            seed,
+        } => {
+            let mut cfg = TokenizerConfig::default();
+            tok.apply(&mut cfg)?;
+            cfg.validate()?;
+            check_output_dir(&out)?;
+            let corpus = Corpus::new(corpus);
+            corpus.check()?;
+            let bars = Bars::new(quiet);
+            let start = Instant::now();
+            let (vocab, _) = sinr_embed::count_words(&corpus, &cfg, &bars)?;
+            let cooc_cfg = sinr_embed::CooccurrenceConfig { window };
+            let (cooc, stats) =
+                sinr_embed::count_cooccurrences(&corpus, &cfg, &vocab, &cooc_cfg, &bars)?;
+            let svd = sinr_embed::PpmiSvdConfig {
+                dim,
+                context_smoothing,
+                eigenvalue_weight,
+                seed,
+                ..Default::default()
+            };
+            bars.start("PPMI-SVD", None, sinr_util::ProgressUnit::Items("steps"));
+            let vectors = sinr_embed::ppmi_svd(&cooc, &vocab, &svd)?;
+            bars.finish(&format!(
+                "{} words × {} dimensions",
+                vectors.words.len(),
+                vectors.dim
+            ));
+            vectors.write_text(&out)?;
+            if !quiet {
+                eprintln!(
+                    "{} tokens, {} words, {} pairs → {} ({:.1} s)",
+                    stats.tokens,
+                    vocab.len(),
+                    cooc.nnz(),
+                    out.display(),
+                    start.elapsed().as_secs_f64()
                 );
             }
             Ok(())

@@ -206,6 +206,67 @@ fn train_predict_explain_and_bad_input() {
         );
     }
 
+    // The dense baselines started from PPMI-SVD vectors of the same corpus (`sinr embed
+    // vectors`, every token kept as their own vocabulary reads them).
+    let vectors = dir.path().join("vectors.txt");
+    let out = sinr(&[
+        "-q",
+        "embed",
+        "vectors",
+        "--corpus",
+        p(&fixture()),
+        "--out",
+        p(&vectors),
+        "--dim",
+        "16",
+        "--min-freq",
+        "2",
+        "--min-token-len",
+        "1",
+        "--stop-words",
+        "none",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let header = std::fs::read_to_string(&vectors).unwrap();
+    let header = header.lines().next().unwrap().to_owned();
+    assert!(header.ends_with(" 16"), "{header}");
+    for kind in ["dense", "cnn"] {
+        let name = format!("{kind}-vectors");
+        let cfg = dir.path().join(format!("{name}.json"));
+        let extra = if kind == "dense" {
+            r#", "heads": 4"#
+        } else {
+            ""
+        };
+        std::fs::write(
+            &cfg,
+            format!(
+                r#"{{"kind": "{kind}", "dim": 16{extra}, "vectors": {}}}"#,
+                serde_json::to_string(p(&vectors)).unwrap()
+            ),
+        )
+        .unwrap();
+        let out = sinr(&[
+            "train",
+            "--data",
+            p(&data),
+            "--model",
+            p(&cfg),
+            "--embeddings",
+            p(&emb),
+            "--out",
+            p(&dir.path().join(&name)),
+            "--epochs",
+            "1",
+        ]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("word embeddings started from") && err.contains(" words found"),
+            "{name}: {err}"
+        );
+    }
+
     // The variants that read more paths: the attention classifier with the mean and with the
     // word weights, the hierarchical model at every level; their explanations show the extra
     // splits.

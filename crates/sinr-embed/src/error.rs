@@ -64,6 +64,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// A line of a word-vectors file is malformed.
+    #[error("{}:{line}: {reason}", path.display())]
+    BadVectors {
+        /// The vectors file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// A word was asked for that the model does not know.
     #[error("word `{0}` is not in the vocabulary")]
     UnknownWord(String),

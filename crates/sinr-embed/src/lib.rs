@@ -53,6 +53,7 @@
 
 mod config;
 mod cooccurrence;
+mod dense;
 mod error;
 mod graph;
 mod louvain;
@@ -71,6 +72,7 @@ mod vocab;
 
 pub use config::{SinrConfig, StageTimes, TrainReport};
 pub use cooccurrence::{CooccurrenceConfig, CooccurrenceMatrix, count_cooccurrences, count_units};
+pub use dense::{DenseVectors, PpmiSvdConfig, ppmi_svd};
 pub use error::{Error, Result};
 pub use graph::{
     CsrEdge, CsrEdgeReferences, CsrEdges, CsrGraph, CsrNodeReferences, CsrVisitMap, WordGraph,

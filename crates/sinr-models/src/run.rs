@@ -287,6 +287,21 @@ pub fn train_run(
     ad.seed(spec.train.seed);
     let mut model = AnyModel::build(spec, emb, &ad)?;
     model.fit_statistics(train);
+    if let (Some(path), Some(own)) = (spec.model.word_vectors(), &spec.vocabulary) {
+        progress.start(
+            "reading pretrained word vectors",
+            None,
+            sinr_util::ProgressUnit::Items("steps"),
+        );
+        let vectors = sinr_embed::DenseVectors::read_text(path)?;
+        let vocab = read_vocabulary(run_dir, own)?;
+        let found = model.init_word_vectors(&vectors, vocab.words())?;
+        progress.finish(&format!(
+            "word embeddings started from {} ({found} of {} words found)",
+            path.display(),
+            vocab.len()
+        ));
+    }
     let ctx = FitContext {
         cfg: &spec.train,
         kind: spec.kind,

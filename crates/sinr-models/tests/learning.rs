@@ -274,6 +274,45 @@ fn cnn_baseline_learns_classifies_tags_and_its_gradients_find_the_cue() {
 }
 
 #[test]
+fn free_embeddings_start_from_pretrained_vectors() {
+    let d = Device::flex();
+    let vectors = sinr_embed::DenseVectors {
+        words: vec!["good".into(), "bad".into(), "film".into()],
+        dim: 2,
+        values: vec![3.0, 0.0, 0.0, -3.0, 3.0, 3.0],
+        singular_values: Vec::new(),
+    };
+    // Root-mean-square entry 2.449…: the vectors are divided by it.
+    let rms = 6.0f64.sqrt();
+    let close = |a: &[f32], b: [f64; 2]| {
+        a.iter()
+            .zip(b)
+            .all(|(x, y)| (f64::from(*x) - y).abs() < 1e-6)
+    };
+    let words: Vec<String> = ["film", "plot", "good"].map(String::from).to_vec();
+    let c = CnnConfig {
+        dim: 2,
+        ..CnnConfig::default()
+    };
+    let mut m = CnnBaseline::new(2 + words.len(), 2, TaskKind::Classify, &c, &d);
+    let before = to_vec(m.embedding.weight.val());
+    assert_eq!(m.init_word_vectors(&vectors, &words).unwrap(), 2);
+    let after = to_vec(m.embedding.weight.val());
+    // Rows 0 (padding), 1 (unknown) and 3 ("plot", not in the vectors) keep their values.
+    assert_eq!(after[..4], before[..4]);
+    assert_eq!(after[6..8], before[6..8]);
+    assert!(close(&after[4..6], [3.0 / rms, 3.0 / rms]), "{after:?}");
+    assert!(close(&after[8..10], [3.0 / rms, 0.0]), "{after:?}");
+    // Vectors of another width are refused, naming the field.
+    let mut wide = CnnBaseline::new(5, 2, TaskKind::Classify, &CnnConfig::default(), &d);
+    let e = wide
+        .init_word_vectors(&vectors, &words)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("vectors") && e.contains("128"), "{e}");
+}
+
+#[test]
 fn save_load_and_resume_are_exact() {
     let d = Device::flex();
     let (train, _) = data(200, 1, false);

@@ -7,11 +7,16 @@ use burn::nn::transformer::{
 };
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::prelude::*;
+use std::path::{Path, PathBuf};
+
 use serde::{Deserialize, Serialize};
-use sinr_embed::SinrModel;
+use sinr_embed::{DenseVectors, SinrModel};
 use sinr_schema::TaskKind;
 
-use super::{Classifier, Config, Model, at_positions, check, dense_gradient_times_input};
+use super::{
+    Classifier, Config, Model, at_positions, check, dense_gradient_times_input,
+    pretrained_embedding,
+};
 use crate::data::{Batch, SURFACE_FEATURES};
 use crate::error::{Error, Result};
 use crate::run::RunSpec;
@@ -42,6 +47,9 @@ pub struct DenseConfig {
     pub own_vocabulary: bool,
     /// The least count of a word of the own vocabulary.
     pub min_count: u64,
+    /// Pretrained word vectors (word2vec text format, e.g. `sinr embed vectors`) the word
+    /// embeddings start from, for the words of the own vocabulary they have; `null`: random.
+    pub vectors: Option<PathBuf>,
 }
 
 impl Default for DenseConfig {
@@ -55,6 +63,7 @@ impl Default for DenseConfig {
             norm_first: true,
             own_vocabulary: true,
             min_count: 2,
+            vectors: None,
         }
     }
 }
@@ -77,11 +86,21 @@ impl Config for DenseConfig {
         if self.min_count == 0 {
             return Err(Error::config("min_count", "must be at least 1"));
         }
+        if self.vectors.is_some() && !self.own_vocabulary {
+            return Err(Error::config(
+                "vectors",
+                "pretrained vectors start the rows of the own vocabulary: set own_vocabulary",
+            ));
+        }
         Ok(())
     }
 
     fn own_vocabulary(&self) -> Option<u64> {
         self.own_vocabulary.then_some(self.min_count)
+    }
+
+    fn word_vectors(&self) -> Option<&Path> {
+        self.vectors.as_deref()
     }
 }
 
@@ -207,6 +226,12 @@ impl Model for DenseBaseline {
 
     fn trainable_params(&self) -> usize {
         self.num_params()
+    }
+
+    fn init_word_vectors(&mut self, vectors: &DenseVectors, words: &[String]) -> Result<usize> {
+        let (embedding, found) = pretrained_embedding(&self.embedding, vectors, words)?;
+        self.embedding = embedding;
+        Ok(found)
     }
 
     fn gradient_times_input(&self, batch: &Batch, target: Tensor<2>) -> Vec<f64> {

@@ -25,7 +25,7 @@ use std::path::Path;
 use burn::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sinr_embed::SinrModel;
+use sinr_embed::{DenseVectors, SinrModel};
 use sinr_nn::{SinrEmbedding, SparseTokens, to_vec};
 use sinr_schema::{AttentionMaps, Explanation, MemoryProfile, OutputExplanation, TaskKind};
 
@@ -76,6 +76,10 @@ pub trait Config: Serialize + DeserializeOwned + Default + Clone + PartialEq + D
     fn own_vocabulary(&self) -> Option<u64> {
         None
     }
+    /// Pretrained word vectors (word2vec text format) the free word embeddings start from.
+    fn word_vectors(&self) -> Option<&Path> {
+        None
+    }
 }
 
 /// The exact terms of one example, before the dimensions are labelled by their words.
@@ -116,6 +120,19 @@ pub trait Model: Module + Classifier + Clone + Debug {
     /// Fits what the model computes from the training examples before training (the n-gram
     /// weights' IDF).
     fn fit_statistics(&mut self, _train: &[Example]) {}
+
+    /// Starts the free word embeddings from pretrained vectors: the row of word `i` of the own
+    /// vocabulary (`words`) takes its vector where `vectors` has the word. Returns how many
+    /// words were found.
+    ///
+    /// # Errors
+    /// A model without free word embeddings, or vectors of another width.
+    fn init_word_vectors(&mut self, _vectors: &DenseVectors, _words: &[String]) -> Result<usize> {
+        Err(Error::config(
+            "vectors",
+            "this model reads SINr vectors, not free word embeddings",
+        ))
+    }
 
     /// The exact terms of a batch of one example; `tags`: the decided tags of a tagged sentence
     /// (the best valid BIO path), which its outputs explain.
@@ -219,6 +236,62 @@ pub(crate) fn at_positions(logits: Tensor<3>, batch: &Batch) -> Tensor<2> {
     logits.reshape([b * t, c]).select(0, pos)
 }
 
+/// Free word embeddings (row `2 + i` for word `i` of an own vocabulary) started from pretrained
+/// vectors, scaled by one factor so that their root-mean-square entry is 1 (the spread of the
+/// random initialisation they replace; the geometry between words is kept). Returns the new
+/// embedding and how many words were found.
+pub(crate) fn pretrained_embedding(
+    emb: &burn::nn::Embedding,
+    vectors: &DenseVectors,
+    words: &[String],
+) -> Result<(burn::nn::Embedding, usize)> {
+    let w = emb.weight.val();
+    let [rows, dim] = w.dims();
+    if vectors.dim != dim {
+        return Err(Error::config(
+            "vectors",
+            format!("{} dimensions, the model's `dim` is {dim}", vectors.dim),
+        ));
+    }
+    let index: std::collections::HashMap<&str, usize> = vectors
+        .words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.as_str(), i))
+        .collect();
+    let ms = vectors
+        .values
+        .iter()
+        .map(|v| f64::from(*v) * f64::from(*v))
+        .sum::<f64>()
+        / vectors.values.len().max(1) as f64;
+    let scale = if ms > 0.0 { 1.0 / ms.sqrt() } else { 1.0 };
+    let device = w.device();
+    let mut data = to_vec(w.inner());
+    let mut found = 0;
+    for (i, word) in words.iter().enumerate() {
+        let row = 2 + i;
+        if row >= rows {
+            break;
+        }
+        if let Some(&j) = index.get(word.as_str()) {
+            for (d, v) in data[row * dim..(row + 1) * dim]
+                .iter_mut()
+                .zip(vectors.row(j))
+            {
+                *d = (f64::from(*v) * scale) as f32;
+            }
+            found += 1;
+        }
+    }
+    let mut out = emb.clone();
+    out.weight = burn::module::Param::from_tensor(Tensor::<2>::from_data(
+        TensorData::new(data, [rows, dim]),
+        &device,
+    ));
+    Ok((out, found))
+}
+
 /// Gradient × input per token of sparse token vectors `x` (one text) whose values were a leaf.
 pub(crate) fn sparse_gradient_times_input(
     x: &SparseTokens,
@@ -317,6 +390,12 @@ macro_rules! register_models {
                     $(ModelConfig::$variant(c) => c.own_vocabulary(),)*
                 }
             }
+
+            pub fn word_vectors(&self) -> Option<&Path> {
+                match self {
+                    $(ModelConfig::$variant(c) => c.word_vectors(),)*
+                }
+            }
         }
 
         /// Any model (built from a [`ModelConfig`]).
@@ -411,6 +490,12 @@ macro_rules! register_models {
             pub fn fit_statistics(&mut self, train: &[Example]) {
                 match self {
                     $(AnyModel::$variant(m) => m.fit_statistics(train),)*
+                }
+            }
+
+            pub fn init_word_vectors(&mut self, vectors: &DenseVectors, words: &[String]) -> Result<usize> {
+                match self {
+                    $(AnyModel::$variant(m) => m.init_word_vectors(vectors, words),)*
                 }
             }
 

@@ -337,7 +337,16 @@ fn model_argument(
         None => ctx.experiments.model_config(task, model),
     };
     let arg = match config {
-        Some(c) => {
+        Some(mut c) => {
+            // `"vectors": "ppmi-svd"`: the task's PPMI-SVD vectors, made from the same corpus
+            // as its SINr embeddings.
+            if c.get("vectors").and_then(|v| v.as_str()) == Some(PPMI_SVD) {
+                let dim = c
+                    .get("dim")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(128);
+                c["vectors"] = serde_json::json!(task_vectors(ctx, task, dim)?);
+            }
             let file = ctx
                 .work
                 .join(format!("{}-config.json", run_name(task, model, variant)));
@@ -349,6 +358,49 @@ fn model_argument(
     let full = output(Command::new(&ctx.sinr).args(["config", "--model", &arg]))?;
     let full = serde_json::from_str(&full).context("`sinr config` printed no JSON")?;
     Ok((arg, full))
+}
+
+/// The value of a model's `vectors` in `experiments.toml` that names the task's PPMI-SVD
+/// vectors.
+const PPMI_SVD: &str = "ppmi-svd";
+
+/// Dense PPMI-SVD vectors (`sinr embed vectors`) of `dim` dimensions from the corpus of the
+/// task's SINr embeddings (`en-mix` and the task's training texts, written by
+/// [`task_embeddings`]), every token kept (stop words and one-letter words: the dense baselines'
+/// own vocabularies read them); made again when the training texts change.
+fn task_vectors(ctx: &Ctx, task: &str, dim: u64) -> Result<PathBuf> {
+    let s = ctx.experiments.tasks.get(ctx.setting);
+    let enmix = ctx.work.join("en-mix-tasks.txt");
+    let texts = ctx.work.join(format!("{task}-train-texts.txt"));
+    let out = ctx.work.join(format!("{task}-ppmi-svd-d{dim}.txt"));
+    let made_from = out.with_extension("texts");
+    let content =
+        std::fs::read(&texts).with_context(|| format!("cannot read {}", texts.display()))?;
+    let texts_fp = format!("{:016x}", sinr_util::fnv1a(&content));
+    let current = std::fs::read_to_string(&made_from).is_ok_and(|f| f == texts_fp);
+    if !out.exists() || !current {
+        eprintln!("  {task}: PPMI-SVD vectors ({dim} dimensions) on en-mix + the training texts…");
+        exec(
+            Command::new(&ctx.sinr)
+                .args(["--quiet", "embed", "vectors", "--corpus"])
+                .arg(&enmix)
+                .arg(&texts)
+                .arg("--out")
+                .arg(&out)
+                .args([
+                    "--dim",
+                    &dim.to_string(),
+                    "--min-freq",
+                    &s.min_freq.to_string(),
+                    "--min-token-len",
+                    "1",
+                    "--stop-words",
+                    "none",
+                ]),
+        )?;
+        write_atomic(&made_from, texts_fp.as_bytes())?;
+    }
+    Ok(out)
 }
 
 /// The name of a run's directory, without its seed: `rt-attention`, `rt-attention-sinr-only`.

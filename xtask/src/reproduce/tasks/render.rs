@@ -401,7 +401,8 @@ fn strongest_baseline(
     let mut candidates: Vec<(String, Vec<&Scores>)> = t
         .rows
         .iter()
-        .filter(|r| e.is_baseline(&r.model))
+        .chain(&t.variants)
+        .filter(|r| e.is_baseline(r.model.split(" (").next().unwrap_or(&r.model)))
         .map(|r| (r.model.clone(), seed_scores(r)))
         .collect();
     candidates.extend(floors.iter().map(|(n, s)| (n.clone(), vec![s])));
