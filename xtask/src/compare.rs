@@ -543,3 +543,19 @@ pub fn run(args: &Args) -> Result<()> {
     eprintln!("wrote {}", out.join("comparison.md").display());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Spread;
+
+    #[test]
+    fn repeated_timings_are_summarised_by_their_median_and_range() {
+        let odd = Spread::of(vec![3.0, 1.0, 2.0]);
+        assert_eq!((odd.median, odd.min, odd.max), (2.0, 1.0, 3.0));
+        assert_eq!(odd.cell(), "2.000 [1.000–3.000]");
+        let even = Spread::of(vec![4.0, 1.0, 2.0, 3.0]);
+        assert_eq!(even.median, 2.5);
+        // One run: no range to show.
+        assert_eq!(Spread::of(vec![1.5]).cell(), "1.500");
+    }
+}
