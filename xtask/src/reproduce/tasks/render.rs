@@ -189,11 +189,17 @@ fn ablation_table(e: &Experiments, r: &TaskResult, metric: Metric) -> String {
     }
     let mut t = format!(
         "\nAblation ({}, the same training and seeds; paired approximate randomisation against the full model):\n\n| model | {} | against the full model |\n| --- | ---: | --- |\n",
-        e.variants_of(&r.task)
-            .iter()
-            .map(|v| format!("{}: {}", v.name, v.reason))
-            .collect::<Vec<_>>()
-            .join("; "),
+        {
+            // Variants of several models may share a name and reason: said once.
+            let mut said: Vec<String> = Vec::new();
+            for v in e.variants_of(&r.task) {
+                let words = format!("{}: {}", v.name, v.reason);
+                if !said.contains(&words) {
+                    said.push(words);
+                }
+            }
+            said.join("; ")
+        },
         metric.name()
     );
     for v in &r.variants {
