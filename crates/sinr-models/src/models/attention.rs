@@ -472,12 +472,18 @@ impl AttentionClassifier {
         x: &sinr_nn::SparseTokens,
         mask: Tensor<2, Bool>,
     ) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
-        let (d, alpha) = self.attention.forward_sparse(x, mask.clone());
         if !self.communities {
-            // The bias alone: the vectors are not read.
-            let logits = self.readout.forward(d.zeros_like());
-            return (logits, alpha, d);
+            // The bias alone: the vectors are not read, and the task attention is not computed
+            // (a branch of the autodiff graph that the loss never reaches is never freed: it
+            // made every epoch twice as long as the one before). The weights shown are the
+            // mean's.
+            let [b, _] = mask.dims();
+            let k = self.readout.weight.dims()[0];
+            let d = Tensor::<2>::zeros([b, k], &mask.device());
+            let logits = self.readout.forward(d.clone());
+            return (logits, Self::mean_weights(mask), d);
         }
+        let (d, alpha) = self.attention.forward_sparse(x, mask.clone());
         let mut logits = self.readout.forward(d.clone());
         if let Some(m) = &self.mean_readout {
             logits = logits + Self::mean_vector(x, mask).matmul(m.val());
