@@ -81,6 +81,17 @@ impl Error {
             reason: reason.into(),
         }
     }
+    /// A config error of a nested configuration, named by the field that holds it
+    /// ("`fine_path` (its `sparsify`) must be at least 1"); other errors are kept.
+    pub(crate) fn within(self, holder: &'static str) -> Self {
+        match self {
+            Self::Config { field, reason } => Self::Config {
+                field: holder,
+                reason: format!("(its `{field}`) {reason}"),
+            },
+            other => other,
+        }
+    }
     /// This error, about one item of the input.
     pub(crate) fn at(self, what: impl Into<String>) -> Self {
         Self::In {

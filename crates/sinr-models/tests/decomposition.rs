@@ -197,20 +197,37 @@ proptest! {
     }
 
     #[test]
-    fn sinr_transformer_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10, token_task in any::<bool>(), layers in 1usize..3, window in 0usize..3, fine in any::<bool>()) {
+    fn sinr_transformer_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10, token_task in any::<bool>(), layers in 1usize..3, window in 0usize..3, fine in any::<bool>(), distance in 0usize..4, path in any::<bool>()) {
         let d = device();
         d.seed(seed);
         let r = rows(25, 10, seed);
         let kind = if token_task { TaskKind::Tag } else { TaskKind::Classify };
-        let mut m = SinrTransformer::new(&r, 3, kind, layers, 2, 8, 0.0, seed, &d).with_window(window);
+        let heads = sinr_nn::SinrAttentionConfig::new(0, 2).with_rank(3).with_max_distance(distance);
+        let mut m = SinrTransformer::with_heads(&r, 3, kind, layers, &heads, 8, 0.0, seed, &d).with_window(window);
         if fine {
             // A finer level of 16 dimensions over the same vocabulary.
             m = m.with_fine(&rows(25, 16, seed ^ 0x5eed));
         }
-        // The window's matrices start at zero: give them random signed weights.
-        for c in m.context.iter_mut().chain(m.fine_readout.iter_mut()) {
-            *c = burn::module::Param::from_tensor(Tensor::random(c.dims(), burn::tensor::Distribution::Normal(0.0, 1.0), &d));
+        if path {
+            // Sequence tasks: the attention classifier over the finer level beside the stream.
+            m = m.with_fine_path(AttentionClassifier::new(&rows(25, 16, seed ^ 0x5eed), 3, false, 0.0, seed, &d).with_mean_pooling());
         }
+        let random = |dims: [usize; 2]| burn::module::Param::from_tensor(Tensor::random(dims, burn::tensor::Distribution::Normal(0.0, 1.0), &d));
+        // The window's matrices, the heads' and memories' values and the fine path's mean
+        // read-out start at zero: give them random signed weights, and the memories biases
+        // of both signs.
+        for c in m.context.iter_mut().chain(m.fine_readout.iter_mut()) {
+            *c = random(c.dims());
+        }
+        for l in &mut m.layers {
+            l.attention.value = random(l.attention.value.dims());
+            l.memory.values = random(l.memory.values.dims());
+            l.memory.bias = burn::module::Param::from_tensor(Tensor::random([8], burn::tensor::Distribution::Normal(0.0, 1.0), &d));
+        }
+        if let Some(f) = &mut m.fine_path {
+            f.mean_readout = Some(random([16, 3]));
+        }
+        let path = path && !token_task;
         let ex = example(len, 25, seed, token_task);
         let batch = make_batch(&[&ex], kind, &d);
         let (outputs, attention) = m.explain(&batch, None);
@@ -219,19 +236,21 @@ proptest! {
             assert_complete(o);
             // By kind: the embedding (and a tagger's fine window), each head, the memories that fired,
             // the read-out bias.
+            // (and the fine path's, through its attention and its mean), each head, the
+            // memories that fired, the read-out biases (one component).
             let [emb, lex, heads, mems, biases] = kinds(o);
-            prop_assert_eq!((emb, lex, heads, biases), (1 + usize::from(fine && token_task), 0, layers * 2, 1));
+            prop_assert_eq!((emb, lex, heads, biases), (1 + usize::from(fine && token_task) + 2 * usize::from(path), 0, layers * 2, 1));
             prop_assert!(mems <= layers * 8);
+            if path {
+                prop_assert!(!o.fine_communities.is_empty(), "the fine path's communities are named");
+            }
         }
-        prop_assert_eq!(attention.len(), layers * 2 + usize::from(!token_task));
-        // Non-negative stream, head outputs and memory outputs.
-        let (h0, h, traces) = m.stream(&batch);
-        prop_assert!(to_vec(h0).iter().all(|v| *v >= 0.0));
-        prop_assert!(to_vec(h).iter().all(|v| *v >= 0.0));
-        for (tr, layer) in traces.iter().zip(&m.layers) {
-            prop_assert!(to_vec(tr.per_head.clone()).iter().all(|v| *v >= 0.0));
+        prop_assert_eq!(attention.len(), layers * 2 + usize::from(!token_task) + usize::from(path));
+        // The input stream is the non-negative SINr vectors; the layers write signed amounts.
+        let st = m.stream(&batch);
+        prop_assert!(to_vec(st.input).iter().all(|v| *v >= 0.0));
+        for tr in &st.layers {
             prop_assert!(to_vec(tr.activations.clone()).iter().all(|v| *v >= 0.0));
-            prop_assert!(to_vec(layer.memory.effective_values()).iter().all(|v| *v >= 0.0));
         }
         // The explained logits are the model's logits.
         use sinr_models::models::Classifier;

@@ -59,3 +59,22 @@ fn readme_ngrams_defaults_are_the_defaults() {
         serde_json::to_value(LexicalConfig::default()).unwrap()
     );
 }
+
+/// The transformer's fine path reads as a configuration, as `null` or `false` (none; TOML has
+/// no null) and as `true` (the default path); an unknown key inside it is named.
+#[test]
+fn transformer_fine_path_reads_null_false_true_and_configs() {
+    use sinr_models::TransformerConfig;
+    let read = |s: &str| serde_json::from_str::<TransformerConfig>(s);
+    assert_eq!(read(r#"{"fine_path": null}"#).unwrap().fine_path, None);
+    assert_eq!(read(r#"{"fine_path": false}"#).unwrap().fine_path, None);
+    assert_eq!(
+        read(r#"{"fine_path": true}"#).unwrap().fine_path,
+        TransformerConfig::default().fine_path
+    );
+    let c = read(r#"{"fine_path": {"sparsify": 50}}"#).unwrap();
+    assert_eq!(c.fine_path.unwrap().sparsify, Some(50));
+    assert!(read(r#"{"fine_path": {"sparsity": 50}}"#).is_err());
+    let toml: TransformerConfig = toml::from_str("fine_path = false").unwrap();
+    assert_eq!(toml.fine_path, None);
+}

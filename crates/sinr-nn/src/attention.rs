@@ -1,19 +1,22 @@
-//! SINr-space attention heads: bilinear scores through non-negative diagonal re-weightings of
-//! the community space, and values that are the stream's own vectors, non-negatively
-//! re-weighted, so every head output is a mixture of community vectors (after Clark et al. 2019
-//! on what heads attend to, kept readable in the SINr space).
+//! SINr-space attention heads that attend by meaning and by position, and write signed amounts
+//! of the communities they read (after Clark et al. 2019 on what heads attend to, kept readable
+//! in the SINr space).
 //!
-//! For head `h`: `score(t, j) = Σ_k x_tk q_hk k_hk x_jk` (with `q_h, k_h ≥ 0`), `α = softmax_j`,
-//! `out_t = Σ_j α_tj (v_h ⊙ x_j)` with `v_h ≥ 0`. Non-negativity is a parametrisation
-//! (`softplus` of the raw parameters), not a constraint the optimiser has to respect.
+//! For head `h`, over a (normalised) stream `x`:
+//! `score(t, j) = ⟨x_t Q_h, x_j K_h⟩ / √r + P_h[clip(j − t)]` with signed low-rank maps
+//! `Q_h, K_h: [K, r]` and a learned bias per relative distance (clipped to `±max_distance`),
+//! `α = softmax_j`, and `out_t = Σ_j α_tj (v_h ⊙ x_j)` with `v_h ∈ R^K` signed: a head moves the
+//! communities of the tokens it attends to, each scaled by its own weight, and can lower a
+//! community as well as raise it. The values start at zero (as ReZero's gates), so a new layer
+//! starts as the identity; heads start distinct (random maps; the first two of every layer
+//! biased towards the previous and the next token).
 //!
-//! With `α` fixed (treated as a constant of the example, as Mickus et al. treat LayerNorm's
-//! statistics), a head is linear in its input; [`SinrAttention::decompose`] applies that linear
-//! map to any stack of parts of the input, which is how contributions are traced exactly.
+//! With `α` fixed (a constant of the example, as Mickus et al. treat LayerNorm's statistics), a
+//! head is linear in its input; [`SinrAttention::decompose`] applies that linear map to any stack
+//! of parts of the input, which is how contributions are traced exactly.
 
 use burn::module::Param;
 use burn::prelude::*;
-use burn::tensor::activation::softplus;
 
 use crate::task_attention::masked_softmax;
 
@@ -24,22 +27,28 @@ pub struct SinrAttentionConfig {
     pub dims: usize,
     /// Number of heads `H`.
     pub heads: usize,
-    /// Initial raw value of the score re-weightings (`softplus(1) ≈ 1.31`).
-    #[config(default = 1.0)]
-    pub init_score: f64,
-    /// Initial raw value of the value re-weightings (`softplus(-1) ≈ 0.31`).
-    #[config(default = -1.0)]
-    pub init_value: f64,
+    /// Rank `r` of each head's query and key maps.
+    #[config(default = 16)]
+    pub rank: usize,
+    /// Relative distances beyond this share one score bias (0: no position biases).
+    #[config(default = 8)]
+    pub max_distance: usize,
+    /// Initial bias of the first head of a layer towards the previous token, and of the second
+    /// towards the next one.
+    #[config(default = 2.0)]
+    pub init_position: f64,
 }
 
 /// `H` SINr-space heads.
 #[derive(Module, Debug)]
 pub struct SinrAttention {
-    /// `[H, K]` raw query re-weighting.
-    pub query: Param<Tensor<2>>,
-    /// `[H, K]` raw key re-weighting.
-    pub key: Param<Tensor<2>>,
-    /// `[H, K]` raw value re-weighting.
+    /// `[H, K, r]` query maps.
+    pub query: Param<Tensor<3>>,
+    /// `[H, K, r]` key maps.
+    pub key: Param<Tensor<3>>,
+    /// `[H, 2·max_distance + 1]` score bias per relative distance `j − t`, from `−max_distance`.
+    pub position: Param<Tensor<2>>,
+    /// `[H, K]` signed value weights (what each head writes of each community it reads).
     pub value: Param<Tensor<2>>,
 }
 
@@ -53,23 +62,36 @@ pub struct AttentionTrace {
 }
 
 impl SinrAttentionConfig {
-    /// Initialises the heads from a seeded generator (a small spread so heads differ).
+    /// Initialises the heads from a seeded generator: query and key maps with unit-variance
+    /// scores on a unit-RMS stream, values at zero.
     pub fn init(&self, device: &Device, rng: &mut crate::init::InitRng) -> SinrAttention {
-        let shape = [self.heads, self.dims];
-        let (s, v) = (self.init_score, self.init_value);
+        let (h, k, r, p) = (self.heads, self.dims, self.rank.max(1), self.max_distance);
+        let std = 1.0 / (k as f64).sqrt();
+        let mut position = vec![0f32; h * (2 * p + 1)];
+        if p > 0 {
+            for (head, offset) in [(0usize, -1isize), (1, 1)] {
+                if head < h {
+                    position[head * (2 * p + 1) + (p as isize + offset) as usize] =
+                        self.init_position as f32;
+                }
+            }
+        }
         SinrAttention {
-            query: rng.param(shape, device, |r| r.normal(s, 0.1)),
-            key: rng.param(shape, device, |r| r.normal(s, 0.1)),
-            value: rng.param(shape, device, |r| r.normal(v, 0.1)),
+            query: rng.param([h, k, r], device, |g| g.normal(0.0, std)),
+            key: rng.param([h, k, r], device, |g| g.normal(0.0, std)),
+            position: Param::from_tensor(Tensor::from_data(
+                TensorData::new(position, [h, 2 * p + 1]),
+                device,
+            )),
+            value: Param::from_tensor(Tensor::zeros([h, k], device)),
         }
     }
 }
 
 impl SinrAttention {
-    /// Effective non-negative `(q ⊙ k, v)`, each `[H, K]`.
-    pub fn effective(&self) -> (Tensor<2>, Tensor<2>) {
-        let qk = softplus(self.query.val(), 1.0) * softplus(self.key.val(), 1.0);
-        (qk, softplus(self.value.val(), 1.0))
+    /// The signed value weights `[H, K]`.
+    pub fn values(&self) -> Tensor<2> {
+        self.value.val()
     }
 
     /// Number of heads.
@@ -77,26 +99,50 @@ impl SinrAttention {
         self.query.dims()[0]
     }
 
+    /// The largest relative distance with a bias of its own.
+    pub fn max_distance(&self) -> usize {
+        self.position.dims()[1] / 2
+    }
+
+    /// The position biases of a text of `t` tokens, `[1, H, T, T]`.
+    fn position_bias(&self, t: usize, device: &Device) -> Tensor<4> {
+        let h = self.heads();
+        let p = self.max_distance() as i64;
+        let idx: Vec<i64> = (0..t as i64)
+            .flat_map(|i| (0..t as i64).map(move |j| (j - i).clamp(-p, p) + p))
+            .collect();
+        let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [t * t]), device);
+        self.position.val().select(1, idx).reshape([1, h, t, t])
+    }
+
     /// # Shapes
-    /// `x`: `[B, T, K]`, `mask`: `[B, T]` (true = padding) → `[B, T, K]` (the sum of the heads)
-    /// and the trace.
+    /// `x`: `[B, T, K]` (the normalised stream), `mask`: `[B, T]` (true = padding) →
+    /// `[B, T, K]` (the sum of the heads) and the trace.
     pub fn forward(&self, x: Tensor<3>, mask: Tensor<2, Bool>) -> (Tensor<3>, AttentionTrace) {
         let [b, t, k] = x.dims();
         let h = self.heads();
-        let (qk, v) = self.effective();
+        let r = self.query.dims()[2];
         let x4 = x.unsqueeze_dim::<4>(1); // [B, 1, T, K]
-        let xq = x4.clone() * qk.reshape([1, h, 1, k]); // [B, H, T, K]
-        let xt = x4.clone().swap_dims(2, 3).expand([b, h, k, t]); // [B, H, K, T]
-        let scores = xq.matmul(xt); // [B, H, T, T]
+        let q = x4
+            .clone()
+            .expand([b, h, t, k])
+            .matmul(self.query.val().unsqueeze_dim::<4>(0).expand([b, h, k, r])); // [B, H, T, r]
+        let kk = x4
+            .clone()
+            .expand([b, h, t, k])
+            .matmul(self.key.val().unsqueeze_dim::<4>(0).expand([b, h, k, r]));
+        let scores = q.matmul(kk.swap_dims(2, 3)).div_scalar((r as f64).sqrt())
+            + self.position_bias(t, &x4.device());
         let key_mask = mask.reshape([b, 1, 1, t]).expand([b, h, t, t]);
         let alpha = masked_softmax(scores, key_mask);
         let ctx = alpha.clone().matmul(x4.expand([b, h, t, k])); // [B, H, T, K]
-        let per_head = ctx * v.reshape([1, h, 1, k]);
+        let per_head = ctx * self.values().reshape([1, h, 1, k]);
         let out = per_head.clone().sum_dim(1).reshape([b, t, k]);
         (out, AttentionTrace { alpha, per_head })
     }
 
-    /// Applies the heads, with `alpha` fixed, to each part of a decomposed input of one example.
+    /// Applies the heads, with `alpha` fixed, to each part of a decomposed (normalised) input of
+    /// one example.
     ///
     /// # Shapes
     /// `alpha`: `[H, T, T]`, `parts`: `[S, T, K]` → `[S, T, K]`; summing the parts of the
@@ -104,12 +150,11 @@ impl SinrAttention {
     pub fn decompose(&self, alpha: Tensor<3>, parts: Tensor<3>) -> Tensor<3> {
         let [s, t, k] = parts.dims();
         let h = self.heads();
-        let (_, v) = self.effective();
         let ctx = alpha
             .unsqueeze_dim::<4>(0)
             .expand([s, h, t, t])
             .matmul(parts.unsqueeze_dim::<4>(1).expand([s, h, t, k])); // [S, H, T, K]
-        (ctx * v.reshape([1, h, 1, k]))
+        (ctx * self.values().reshape([1, h, 1, k]))
             .sum_dim(1)
             .reshape([s, t, k])
     }

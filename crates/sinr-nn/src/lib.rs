@@ -12,7 +12,8 @@
 //!
 //! * [`SinrEmbedding`] — frozen token vectors read from the sparse SINr matrix (padded COO);
 //! * [`TaskAttention`] — a learned task vector in the input space (Bahdanau-style pooling);
-//! * [`SinrAttention`] — heads with non-negative diagonal bilinear scores and values;
+//! * [`SinrAttention`] — heads with signed low-rank scores, relative-position biases and signed
+//!   diagonal values in the community basis;
 //! * [`KeyValueMemory`] — feed-forward key-value memories (Geva et al.) in the SINr space;
 //! * [`HierarchyLevel`] — masked layers along the Louvain dendrogram (Deep GONet-style);
 //! * [`Readout`] — the linear read-out to classes, optionally non-negative, with L1.

@@ -1,8 +1,9 @@
 //! Feed-forward layers as key-value memories (Geva et al. 2021) whose keys and values live in the
-//! SINr space: `out = Σ_i φ(⟨k_i, x⟩ + b_i) v_i` with `φ = ReLU` and `v_i ≥ 0`, so each memory
-//! reads "communities that trigger it" (its key) and writes "communities it adds" (its value),
-//! and the stream stays a non-negative mixture of community vectors. An L1 penalty
-//! ([`KeyValueMemory::l1`]) keeps keys and values sparse.
+//! SINr space: `out = Σ_i φ(⟨k_i, x⟩ + b_i) v_i` with `φ = ReLU` and signed `v_i`, so each memory
+//! reads "communities that trigger it" (its key) and writes "communities it raises or lowers"
+//! (its value). The values start at zero (a new layer starts as the identity, as ReZero's gates)
+//! and the keys give unit-variance activations on a unit-RMS stream, so that half the memories
+//! fire at the start. An L1 penalty ([`KeyValueMemory::l1`]) keeps keys and values sparse.
 //!
 //! With the ReLU gates fixed (a constant of the example), the layer is linear in its input;
 //! [`KeyValueMemory::decompose`] applies it to a stack of parts of the input.
@@ -18,12 +19,6 @@ pub struct KeyValueMemoryConfig {
     pub dims: usize,
     /// Number of memories `M`.
     pub memories: usize,
-    /// Standard deviation of the initial keys.
-    #[config(default = 0.5)]
-    pub key_std: f64,
-    /// Scale of the initial (non-negative) values.
-    #[config(default = 0.02)]
-    pub value_scale: f64,
 }
 
 /// `M` key-value memories.
@@ -33,7 +28,7 @@ pub struct KeyValueMemory {
     pub keys: Param<Tensor<2>>,
     /// `[M]` key biases.
     pub bias: Param<Tensor<1>>,
-    /// `[M, K]` raw values (the effective values are `|v|`).
+    /// `[M, K]` signed values.
     pub values: Param<Tensor<2>>,
 }
 
@@ -41,19 +36,19 @@ impl KeyValueMemoryConfig {
     /// Initialises the memories from a seeded generator.
     pub fn init(&self, device: &Device, rng: &mut crate::init::InitRng) -> KeyValueMemory {
         let shape = [self.memories, self.dims];
-        let (ks, vs) = (self.key_std, self.value_scale);
+        let ks = 1.0 / (self.dims.max(1) as f64).sqrt();
         KeyValueMemory {
             keys: rng.param(shape, device, |r| r.normal(0.0, ks)),
             bias: Param::from_tensor(Tensor::zeros([self.memories], device)),
-            values: rng.param(shape, device, |r| r.unit() * vs),
+            values: Param::from_tensor(Tensor::zeros(shape, device)),
         }
     }
 }
 
 impl KeyValueMemory {
-    /// The effective non-negative values `[M, K]`.
+    /// The signed values `[M, K]`.
     pub fn effective_values(&self) -> Tensor<2> {
-        self.values.val().abs()
+        self.values.val()
     }
 
     /// Number of memories.
@@ -107,8 +102,8 @@ impl KeyValueMemory {
         gated.matmul(self.effective_values().reshape([1, m, k]).expand([s, m, k]))
     }
 
-    /// `Σ |keys| + Σ values`, for an L1 penalty.
+    /// `Σ |keys| + Σ |values|`, for an L1 penalty.
     pub fn l1(&self) -> Tensor<1> {
-        self.keys.val().abs().sum() + self.effective_values().sum()
+        self.keys.val().abs().sum() + self.values.val().abs().sum()
     }
 }

@@ -398,8 +398,10 @@ macro_rules! register_models {
             }
         }
 
-        /// Any model (built from a [`ModelConfig`]).
+        /// Any model (built from a [`ModelConfig`]). One is held at a time, so the variants'
+        /// sizes do not matter.
         #[derive(Debug, Clone)]
+        #[allow(clippy::large_enum_variant)]
         pub enum AnyModel {
             $(
                 #[doc = concat!("`", $kind, "`")]

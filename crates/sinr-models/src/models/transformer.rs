@@ -1,14 +1,20 @@
 //! The SINr transformer: a residual stream whose coordinates are the communities of a (coarse)
 //! Louvain level (and, for tagging, the tokens' surface features), written by attention heads
-//! with non-negative diagonal bilinear scores and values (after Clark et al.'s reading of
-//! heads) and by ReLU key-value memories with non-negative values (Geva et al.), read out by
-//! task-vector pooling (classification) or per position with a context window (tagging:
-//! `logit_i = h_i W + Σ_{0<|d|≤w} h_{i+d} R_d + b`, optionally `+ Σ_{|d|≤w} x^fine_{i+d} F_d` over
-//! the tokens' sparse fine-level vectors).
+//! that attend by meaning (signed low-rank query and key maps) and by position (a bias per
+//! relative distance) and write signed amounts of the communities they read (after Clark et
+//! al.'s reading of heads), and by ReLU key-value memories with signed values in the same basis
+//! (Geva et al.). Every layer reads the stream through an RMS normalisation (pre-norm), and the
+//! read-out reads it through a final one. Sequence tasks pool the final stream with a task vector
+//! and, beside it, read the tokens' fine-level vectors through the attention classifier
+//! ([`TransformerConfig::fine_path`]: its task attention, its mean path and, as an option, its
+//! hashed n-gram weights); the two read-outs add. Token tasks read every position
+//! with a context window (`logit_i = h_i W + Σ_{0<|d|≤w} h_{i+d} R_d + b`, optionally
+//! `+ Σ_{|d|≤w} x^fine_{i+d} F_d` over the tokens' sparse fine-level vectors).
 //!
-//! With the attention weights and the ReLU gates fixed by the example, the stream is linear in
-//! the token vectors (Mickus et al. 2022): every output splits exactly by source token, by
-//! community and by component (embedding, each head, each memory, biases).
+//! With the attention weights, the ReLU gates and the normalisations' scales fixed by the
+//! example (Mickus et al. 2022 treat LayerNorm's statistics so), the stream is linear in the token
+//! vectors: every output splits exactly by source token, by community and by component
+//! (embedding, each head, each memory, the fine path, biases).
 
 use std::collections::BTreeMap;
 
@@ -28,7 +34,8 @@ use sinr_schema::{
 };
 
 use super::{
-    Classifier, Config, ExactTerms, Model, at_positions, check, dense_gradient_times_input, shift,
+    AttentionClassifier, AttentionConfig, Classifier, Config, ExactTerms, LexicalConfig, Model,
+    at_positions, check, dense_gradient_times_input, shift, sparse_gradient_times_input,
 };
 use crate::data::{Batch, Example, SURFACE_FEATURES, make_batch};
 use crate::error::{Error, Result};
@@ -52,6 +59,10 @@ pub struct TransformerConfig {
     pub heads: usize,
     /// Key-value memories per layer.
     pub memories: usize,
+    /// Rank of every head's query and key maps.
+    pub rank: usize,
+    /// Relative distances beyond this share one score bias (0: heads blind to order).
+    pub max_distance: usize,
     /// L1 penalty on memory keys and values and on the read-out.
     pub l1: f64,
     /// Token tasks: the read-out of each position also reads the final stream of the `window`
@@ -62,6 +73,41 @@ pub struct TransformerConfig {
     /// this (fine) Louvain level, sparsely (one `[K_fine, C]` matrix per offset; exact split by
     /// token and fine community). `None`: the stream's level only. Ignored by sequence tasks.
     pub fine_level: Option<usize>,
+    /// Sequence tasks: the attention classifier over the tokens' fine-level vectors, read out
+    /// beside the stream's pooling (the logits add; its task attention, its mean path and its
+    /// word or n-gram weights as configured; its `kind` key is left out). `None`: the stream
+    /// alone (also written `false`, as TOML has no null; `true` is the default path). Ignored by
+    /// token tasks.
+    #[serde(deserialize_with = "fine_path_or_flag")]
+    pub fine_path: Option<AttentionConfig>,
+}
+
+/// Reads [`TransformerConfig::fine_path`]: a configuration, `null` or `false` (none), `true`
+/// (the default path).
+fn fine_path_or_flag<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<AttentionConfig>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Path {
+        Flag(bool),
+        Config(AttentionConfig),
+    }
+    Ok(match Option::<Path>::deserialize(d)? {
+        None | Some(Path::Flag(false)) => None,
+        Some(Path::Flag(true)) => Some(default_fine_path()),
+        Some(Path::Config(c)) => Some(c),
+    })
+}
+
+/// The fine path of the default SINr transformer: each word's 1,000 strongest fine-level
+/// communities, through the task attention and the mean, without n-gram weights.
+pub fn default_fine_path() -> AttentionConfig {
+    AttentionConfig {
+        sparsify: Some(1000),
+        mean_pooling: true,
+        ..AttentionConfig::default()
+    }
 }
 
 impl Default for TransformerConfig {
@@ -72,9 +118,12 @@ impl Default for TransformerConfig {
             layers: 2,
             heads: 4,
             memories: 64,
+            rank: 16,
+            max_distance: 8,
             l1: 0.0,
             window: 0,
             fine_level: None,
+            fine_path: Some(default_fine_path()),
         }
     }
 }
@@ -85,6 +134,16 @@ impl Config for TransformerConfig {
         check::positive(self.layers, "layers")?;
         check::positive(self.heads, "heads")?;
         check::positive(self.memories, "memories")?;
+        check::positive(self.rank, "rank")?;
+        if self.max_distance > 512 {
+            return Err(Error::config(
+                "max_distance",
+                format!("must be at most 512 positions, got {}", self.max_distance),
+            ));
+        }
+        if let Some(f) = &self.fine_path {
+            f.validate().map_err(|e| e.within("fine_path"))?;
+        }
         if self.window > 16 {
             return Err(Error::config(
                 "window",
@@ -96,6 +155,10 @@ impl Config for TransformerConfig {
 
     fn input_level(&self) -> usize {
         self.level
+    }
+
+    fn lexical(&self) -> Option<&LexicalConfig> {
+        self.fine_path.as_ref().and_then(|f| f.ngrams.as_ref())
     }
 }
 
@@ -119,6 +182,37 @@ pub struct LayerTrace {
     pub per_head: Tensor<4>,
     /// `[B, T, M]` memory activations.
     pub activations: Tensor<3>,
+    /// `[B, T, 1]` the scale of the heads' input normalisation at every position.
+    pub head_scale: Tensor<3>,
+    /// `[B, T, 1]` the scale of the memories' input normalisation at every position.
+    pub memory_scale: Tensor<3>,
+}
+
+/// The stream after the layers, with what the explanation holds constant.
+#[derive(Debug, Clone)]
+pub struct StreamTrace {
+    /// `[B, T, K]` the input stream.
+    pub input: Tensor<3>,
+    /// `[B, T, K]` the final stream (before the read-out's normalisation).
+    pub output: Tensor<3>,
+    /// `[B, T, 1]` the scale of the read-out's normalisation.
+    pub scale: Tensor<3>,
+    /// Every layer's trace.
+    pub layers: Vec<LayerTrace>,
+}
+
+impl StreamTrace {
+    /// The final stream as the read-out reads it (normalised), `[B, T, K]`.
+    pub fn normalised(&self) -> Tensor<3> {
+        self.output.clone() * self.scale.clone()
+    }
+}
+
+/// The scale of an RMS normalisation of every position, `[B, T, 1]`: `1 / √(mean_k h_k² + ε)`.
+/// The explanation holds it as a constant of the text, so the normalised stream stays linear in
+/// its parts.
+pub fn rms_scale(h: Tensor<3>) -> Tensor<3> {
+    h.powi_scalar(2).mean_dim(2).add_scalar(1e-6).sqrt().recip()
 }
 
 /// The SINr transformer.
@@ -142,6 +236,9 @@ pub struct SinrTransformer {
     pub fine: Option<SinrEmbedding>,
     /// `[K_fine, C]` read-out matrices of the fine vectors, offsets `−w, …, w` in that order.
     pub fine_readout: Vec<Param<Tensor<2>>>,
+    /// Sequence tasks, optional: the attention classifier over the fine-level vectors, read out
+    /// beside the stream (its logits add).
+    pub fine_path: Option<AttentionClassifier>,
     /// Sequence or token task.
     #[module(skip)]
     pub token_task: bool,
@@ -154,7 +251,8 @@ pub struct SinrTransformer {
 }
 
 impl SinrTransformer {
-    /// Builds the model.
+    /// Builds the model (heads of rank 16 with position biases up to 8 tokens apart; see
+    /// [`SinrTransformer::with_heads`]).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         rows: &PaddedRows,
@@ -162,6 +260,25 @@ impl SinrTransformer {
         kind: TaskKind,
         layers: usize,
         heads: usize,
+        memories: usize,
+        l1: f64,
+        seed: u64,
+        device: &Device,
+    ) -> Self {
+        let heads = SinrAttentionConfig::new(0, heads);
+        Self::with_heads(
+            rows, classes, kind, layers, &heads, memories, l1, seed, device,
+        )
+    }
+
+    /// Builds the model with heads as `heads` says (its `dims` is the stream's width).
+    #[allow(clippy::too_many_arguments)]
+    pub fn with_heads(
+        rows: &PaddedRows,
+        classes: usize,
+        kind: TaskKind,
+        layers: usize,
+        heads: &SinrAttentionConfig,
         memories: usize,
         l1: f64,
         seed: u64,
@@ -179,7 +296,11 @@ impl SinrTransformer {
             embedding: SinrEmbedding::new(rows, device),
             layers: (0..layers)
                 .map(|_| SinrLayer {
-                    attention: SinrAttentionConfig::new(width, heads).init(device, &mut rng),
+                    attention: SinrAttentionConfig {
+                        dims: width,
+                        ..heads.clone()
+                    }
+                    .init(device, &mut rng),
                     memory: KeyValueMemoryConfig::new(width, memories).init(device, &mut rng),
                 })
                 .collect(),
@@ -188,6 +309,7 @@ impl SinrTransformer {
             context: Vec::new(),
             fine: None,
             fine_readout: Vec::new(),
+            fine_path: None,
             token_task,
             width,
             l1,
@@ -221,6 +343,16 @@ impl SinrTransformer {
             self.fine_readout = (0..=2 * w)
                 .map(|_| Param::from_tensor(Tensor::zeros([rows.dims, c], &device)))
                 .collect();
+        }
+        self
+    }
+
+    /// Sequence tasks: reads `path`, an attention classifier over the tokens' fine-level vectors
+    /// (its logits add to the stream's). Token tasks ignore it.
+    #[must_use]
+    pub fn with_fine_path(mut self, path: AttentionClassifier) -> Self {
+        if !self.token_task {
+            self.fine_path = Some(path);
         }
         self
     }
@@ -287,45 +419,63 @@ impl SinrTransformer {
     }
 
     /// The final stream and every layer's trace.
-    pub fn stream(&self, batch: &Batch) -> (Tensor<3>, Tensor<3>, Vec<LayerTrace>) {
+    pub fn stream(&self, batch: &Batch) -> StreamTrace {
         self.stream_from(self.input(batch), batch.mask.clone())
     }
 
-    /// The same from a given input stream (a leaf for gradients).
-    pub fn stream_from(
-        &self,
-        h0: Tensor<3>,
-        mask: Tensor<2, Bool>,
-    ) -> (Tensor<3>, Tensor<3>, Vec<LayerTrace>) {
+    /// The same from a given input stream (a leaf for gradients). Every layer reads the stream
+    /// normalised (pre-norm) and adds its heads' and memories' writes to it.
+    pub fn stream_from(&self, h0: Tensor<3>, mask: Tensor<2, Bool>) -> StreamTrace {
         let mut h = h0.clone();
         let mut traces = Vec::with_capacity(self.layers.len());
         for layer in &self.layers {
-            let (a, tr) = layer.attention.forward(h.clone(), mask.clone());
+            let head_scale = rms_scale(h.clone());
+            let (a, tr) = layer
+                .attention
+                .forward(h.clone() * head_scale.clone(), mask.clone());
             h = h + a;
-            let (m, act) = layer.memory.forward(h.clone());
+            let memory_scale = rms_scale(h.clone());
+            let (m, act) = layer.memory.forward(h.clone() * memory_scale.clone());
             h = h + m;
             traces.push(LayerTrace {
                 alpha: tr.alpha,
                 per_head: tr.per_head,
                 activations: act,
+                head_scale,
+                memory_scale,
             });
         }
-        (h0, h, traces)
+        StreamTrace {
+            input: h0,
+            scale: rms_scale(h.clone()),
+            output: h,
+            layers: traces,
+        }
+    }
+
+    /// The logits of a sequence task read from the stream alone (without the fine path),
+    /// `[B, C]`.
+    fn stream_logits(&self, st: &StreamTrace, mask: Tensor<2, Bool>) -> Tensor<2> {
+        let (d, _) = self.pool.forward_dense(st.normalised(), mask);
+        self.readout.forward(d)
     }
 }
 
 impl Classifier for SinrTransformer {
     fn logits(&self, batch: &Batch) -> Tensor<2> {
-        let (_, h, _) = self.stream(batch);
+        let st = self.stream(batch);
         if self.token_task {
-            at_positions(self.token_logits(h, batch), batch)
+            at_positions(self.token_logits(st.normalised(), batch), batch)
         } else {
-            let (d, _) = self.pool.forward_dense(h, batch.mask.clone());
-            self.readout.forward(d)
+            let logits = self.stream_logits(&st, batch.mask.clone());
+            match &self.fine_path {
+                Some(f) => logits + f.logits(batch),
+                None => logits,
+            }
         }
     }
     fn penalty(&self) -> Option<Tensor<1>> {
-        (self.l1 > 0.0).then(|| {
+        let own = (self.l1 > 0.0).then(|| {
             let mut p = self.readout.l1();
             for r in self.context.iter().chain(&self.fine_readout) {
                 p = p + r.val().abs().sum();
@@ -334,11 +484,17 @@ impl Classifier for SinrTransformer {
                 p = p + l.memory.l1();
             }
             p * self.l1
-        })
+        });
+        let path = self.fine_path.as_ref().and_then(Classifier::penalty);
+        match (own, path) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        }
     }
     fn frozen(&self) -> Vec<&SinrEmbedding> {
         std::iter::once(&self.embedding)
             .chain(self.fine.as_ref())
+            .chain(self.fine_path.as_ref().map(|f| &f.embedding))
             .collect()
     }
 }
@@ -364,28 +520,47 @@ impl Model for SinrTransformer {
                 ),
             ));
         }
-        let m = SinrTransformer::new(
+        let heads = SinrAttentionConfig::new(rows.dims, c.heads)
+            .with_rank(c.rank)
+            .with_max_distance(c.max_distance);
+        let mut m = SinrTransformer::with_heads(
             &rows,
             spec.labels.len(),
             spec.kind,
             c.layers,
-            c.heads,
+            &heads,
             c.memories,
             c.l1,
             spec.train.seed,
             device,
         )
         .with_window(c.window);
-        Ok(match c.fine_level {
-            Some(l) => m.with_fine(&embedding_rows(emb, l, c.sparsify)?),
-            None => m,
-        })
+        if let Some(l) = c.fine_level {
+            m = m.with_fine(&embedding_rows(emb, l, c.sparsify)?);
+        }
+        if let (Some(f), TaskKind::Classify) = (&c.fine_path, spec.kind) {
+            // Its own seed, so that the stream's initialisation does not depend on the path.
+            let mut path_spec = spec.clone();
+            path_spec.train.seed = spec.train.seed.wrapping_add(0x5eed);
+            m = m.with_fine_path(AttentionClassifier::build(f, &path_spec, emb, device)?);
+        }
+        Ok(m)
     }
 
     fn trainable_params(&self) -> usize {
         self.num_params()
             - self.embedding.num_params()
             - self.fine.as_ref().map_or(0, Module::num_params)
+            - self
+                .fine_path
+                .as_ref()
+                .map_or(0, |f| f.num_params() - f.trainable_params())
+    }
+
+    fn fit_statistics(&mut self, train: &[Example]) {
+        if let Some(f) = &mut self.fine_path {
+            f.fit_statistics(train);
+        }
     }
 
     const TAGS: bool = true;
@@ -403,20 +578,42 @@ impl Model for SinrTransformer {
         if self.token_task {
             SURFACE_FEATURES.iter().map(|s| (*s).to_owned()).collect()
         } else {
-            Vec::new()
+            self.fine_path
+                .as_ref()
+                .map(Model::named_dimensions)
+                .unwrap_or_default()
         }
     }
 
     fn fine_level(c: &TransformerConfig, spec: &RunSpec) -> Option<usize> {
-        c.fine_level.filter(|_| spec.kind == TaskKind::Tag)
+        match spec.kind {
+            TaskKind::Tag => c.fine_level,
+            TaskKind::Classify => c.fine_path.as_ref().map(|f| f.level),
+        }
     }
 
     fn gradient_times_input(&self, batch: &Batch, target: Tensor<2>) -> Vec<f64> {
         let h0 = self.input(batch).require_grad();
-        let (_, h, _) = self.stream_from(h0.clone(), batch.mask.clone());
-        let (d, _) = self.pool.forward_dense(h, batch.mask.clone());
-        let grads = self.readout.forward(d).matmul(target).sum().backward();
-        dense_gradient_times_input(&h0, &grads)
+        let st = self.stream_from(h0.clone(), batch.mask.clone());
+        let mut logits = self.stream_logits(&st, batch.mask.clone());
+        // The fine path's vectors are inputs too: their gradient × input adds per token.
+        let fine = self.fine_path.as_ref().map(|f| {
+            let mut x = f.embedding.forward(batch.tokens.clone());
+            x.val = x.val.require_grad();
+            let known = AttentionClassifier::vector_mask(batch.tokens.clone(), batch.mask.clone());
+            (f.forward_sparse(&x, known).0, x)
+        });
+        if let Some((l, _)) = &fine {
+            logits = logits + l.clone();
+        }
+        let grads = logits.matmul(target).sum().backward();
+        let mut out = dense_gradient_times_input(&h0, &grads);
+        if let Some((_, x)) = &fine {
+            for (o, g) in out.iter_mut().zip(sparse_gradient_times_input(x, &grads)) {
+                *o += g;
+            }
+        }
+        out
     }
 
     fn memory_profiles(
@@ -456,7 +653,7 @@ impl SinrTransformer {
         let mut best: Vec<Vec<BTreeMap<String, f64>>> = vec![vec![BTreeMap::new(); mems]; layers];
         for ex in examples.iter().filter(|e| !e.rows.is_empty()) {
             let batch = make_batch(&[ex], kind, device);
-            let (_, _, traces) = m.stream(&batch);
+            let traces = m.stream(&batch).layers;
             let t = ex.rows.len();
             count += t;
             for (l, tr) in traces.iter().enumerate() {
@@ -497,7 +694,7 @@ impl SinrTransformer {
                 toks.truncate(8);
                 let row = &values[j * width..(j + 1) * width];
                 let mut dims: Vec<usize> = (0..width).collect();
-                dims.sort_by(|&a, &b| row[b].total_cmp(&row[a]));
+                dims.sort_by(|&a, &b| row[b].abs().total_cmp(&row[a].abs()));
                 let writes = dims
                     .into_iter()
                     .take(3)
@@ -536,7 +733,10 @@ impl SinrTransformer {
         tags: Option<&[usize]>,
     ) -> (Vec<OutputExplanation>, AttentionMaps) {
         let m = self;
-        let (h0, h, traces) = m.stream(batch);
+        let st = m.stream(batch);
+        let (h0, h, traces) = (st.input.clone(), st.output.clone(), &st.layers);
+        // The read-out's normalisation, a constant of the text: `[T]`.
+        let final_scale = to_vec(st.scale.clone());
         let device = h.device();
         let [_, t, k] = h.dims();
         let s = t + 1; // sources: every token, and the biases
@@ -556,13 +756,16 @@ impl SinrTransformer {
             h0.clone().reshape([t, k]),
         )];
         let mut memory_writes: Vec<(usize, Tensor<2>, Tensor<2>)> = Vec::new(); // (layer, act [T,M], values [M,K])
-        for (l, (layer, tr)) in m.layers.iter().zip(&traces).enumerate() {
+        for (l, (layer, tr)) in m.layers.iter().zip(traces).enumerate() {
             let heads = layer.attention.heads();
             let alpha = tr.alpha.clone().reshape([heads, t, t]);
-            parts = parts.clone() + layer.attention.decompose(alpha.clone(), parts);
+            // Each layer reads the parts normalised by the scales of the whole stream.
+            let scaled = parts.clone() * tr.head_scale.clone().reshape([1, t, 1]);
+            parts = parts + layer.attention.decompose(alpha.clone(), scaled);
             let act = tr.activations.clone().reshape([t, layer.memory.memories()]);
             let gates = act.clone().greater_elem(0.0).float();
-            parts = parts.clone() + layer.memory.decompose(gates, parts, bias_part);
+            let scaled = parts.clone() * tr.memory_scale.clone().reshape([1, t, 1]);
+            parts = parts + layer.memory.decompose(gates, scaled, bias_part);
             let alpha_host = to_vec(alpha);
             let per_head = tr.per_head.clone().reshape([heads, t, k]);
             for hh in 0..heads {
@@ -588,7 +791,12 @@ impl SinrTransformer {
         type Term = (Vec<f32>, Vec<f32>, Tensor<2>);
         let mut outputs = Vec::new();
         let per_output: Vec<(Option<usize>, Vec<Term>)> = if m.token_task {
-            let one_hot = |p: usize| (0..t).map(|x| f32::from(u8::from(x == p))).collect();
+            // The position itself, read through the final normalisation.
+            let one_hot = |p: usize| {
+                (0..t)
+                    .map(|x| if x == p { final_scale[p] } else { 0.0 })
+                    .collect()
+            };
             // Each offset's matrix, on the device and on the host, copied once for all positions.
             let context: Vec<(isize, Vec<f32>, Tensor<2>)> = m
                 .offsets()
@@ -609,12 +817,20 @@ impl SinrTransformer {
                 })
                 .collect()
         } else {
-            let (_, beta) = m.pool.forward_dense(h.clone(), batch.mask.clone());
+            let (_, beta) = m.pool.forward_dense(st.normalised(), batch.mask.clone());
             let beta = to_vec(beta);
             attention.insert(0, ("pooling".into(), vec![beta.clone()]));
-            vec![(None, vec![(beta, w.clone(), w_t.clone())])]
+            // The pooling reads the stream through the final normalisation.
+            let read: Vec<f32> = beta.iter().zip(&final_scale).map(|(b, s)| b * s).collect();
+            vec![(None, vec![(read, w.clone(), w_t.clone())])]
         };
         let h_host = to_vec(h.reshape([t, k]));
+        // The fine path's exact explanation (sequence tasks), added to the stream's below.
+        let path = m.fine_path.as_ref().map(|f| {
+            let (of, alpha) = f.explain(batch);
+            attention.insert(1, ("pooling (fine level)".into(), vec![alpha]));
+            (of, f.embedding.dims)
+        });
         // The fine-level window on the host: the tokens' sparse fine vectors and each offset's
         // matrix.
         let fine_host = m.fine.as_ref().map(|f| {
@@ -710,9 +926,14 @@ impl SinrTransformer {
                 .collect();
             let tokens: Vec<Vec<f32>> = grid(&per_source[..t * c], c);
             let bias: Vec<f32> = (0..c).map(|cc| per_source[t * c + cc] + b[cc]).collect();
-            let logits: Vec<f32> = (0..c)
+            let mut logits: Vec<f32> = (0..c)
                 .map(|cc| communities.iter().map(|r| r[cc]).sum::<f32>() + fine_total[cc] + b[cc])
                 .collect();
+            if let Some((of, _)) = &path {
+                for (l, x) in logits.iter_mut().zip(&of.logits) {
+                    *l += x;
+                }
+            }
             let own = argmax(&logits);
             let predicted = match (tags, position) {
                 (Some(tags), Some(p)) => tags[p],
@@ -775,6 +996,49 @@ impl SinrTransformer {
                 lexical: Vec::new(),
             });
         }
+        if let Some((of, k_fine)) = path {
+            for o in &mut outputs {
+                merge_fine_path(o, &of, k_fine);
+            }
+        }
         (outputs, attention)
     }
+}
+
+/// Adds the fine path's exact explanation `f` (over `k_fine` fine-level communities, then its
+/// named dimensions) to the stream's output `o`, whose logits already include the path's: its
+/// tokens' and bias's terms add, its communities become `o`'s fine-level communities, its named
+/// dimensions (word or n-gram weights) follow the stream's communities, its components come
+/// before the one read-out bias (both biases), its n-gram features are `o`'s.
+fn merge_fine_path(o: &mut OutputExplanation, f: &OutputExplanation, k_fine: usize) {
+    for (row, frow) in o.tokens.iter_mut().zip(&f.tokens) {
+        for (a, b) in row.iter_mut().zip(frow) {
+            *a += b;
+        }
+    }
+    for (a, b) in o.bias.iter_mut().zip(&f.bias) {
+        *a += b;
+    }
+    o.fine_communities = f.communities[..k_fine]
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.iter().any(|v| *v != 0.0))
+        .map(|(i, r)| (i as u32, r.clone()))
+        .collect();
+    o.communities
+        .extend(f.communities[k_fine..].iter().cloned());
+    let mut bias = o.components.pop().expect("the stream's read-out bias");
+    let mut components = f.components.clone();
+    let path_bias = components.pop().expect("the fine path's read-out bias");
+    for (a, b) in bias.values.iter_mut().zip(&path_bias.values) {
+        *a += b;
+    }
+    for c in &mut components {
+        if c.kind == ComponentKind::Embedding {
+            c.name = c.name.replacen("embedding", "fine level", 1);
+        }
+    }
+    o.components.extend(components);
+    o.components.push(bias);
+    o.lexical = f.lexical.clone();
 }
