@@ -58,6 +58,41 @@ fn grad_times_input(
     model_ad.gradient_times_input(&batch, target)
 }
 
+/// The mean share of a head's attention (a `[T][T]` map, rows the queries) that goes to each
+/// pattern Clark et al. (2019) name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadPatterns {
+    /// To the query's own position.
+    pub itself: f64,
+    /// To the previous token (queries after the first; `None` for one token).
+    pub previous: Option<f64>,
+    /// To the next token (queries before the last; `None` for one token).
+    pub next: Option<f64>,
+    /// To the other occurrences of the query's word (`words`, compared as given).
+    pub same_word: f64,
+}
+
+/// [`HeadPatterns`] of one attention map over `words`.
+pub fn head_patterns(map: &[Vec<f32>], words: &[String]) -> HeadPatterns {
+    let t = map.len();
+    let n = t.max(1) as f64;
+    let at = |i: usize, j: usize| f64::from(map[i][j]);
+    HeadPatterns {
+        itself: (0..t).map(|i| at(i, i)).sum::<f64>() / n,
+        previous: (t > 1).then(|| (1..t).map(|i| at(i, i - 1)).sum::<f64>() / (t - 1) as f64),
+        next: (t > 1).then(|| (0..t - 1).map(|i| at(i, i + 1)).sum::<f64>() / (t - 1) as f64),
+        same_word: (0..t)
+            .map(|i| {
+                (0..t)
+                    .filter(|&j| j != i && words.get(j) == words.get(i))
+                    .map(|j| at(i, j))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / n,
+    }
+}
+
 /// Analyses one example of a sequence task (`model` on `device`, `model_ad` the same parameters
 /// on `ad = device.autodiff()`).
 #[allow(clippy::too_many_arguments)]
@@ -123,16 +158,25 @@ pub fn analyse_example(
         for x in &o.components {
             *a.component_shares.entry(x.kind).or_default() += f64::from(x.values[c]).abs() / total;
         }
-        for (name, map) in attention.iter().filter(|x| x.0 != "pooling") {
+        // The heads' maps (the poolings', one row each, are not heads).
+        let words: Vec<String> = ex.surface.iter().map(|w| w.to_lowercase()).collect();
+        for (name, map) in attention.iter().filter(|x| !x.0.starts_with("pooling")) {
             let t = map.len();
             let ent: f64 = map
                 .iter()
                 .map(|row| im::entropy(&row.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()))
                 .sum::<f64>()
                 / t as f64;
-            let selfa: f64 = (0..t).map(|i| f64::from(map[i][i])).sum::<f64>() / t as f64;
             a.head_entropy.insert(name.clone(), ent);
-            a.head_self_attention.insert(name.clone(), selfa);
+            let p = head_patterns(map, &words);
+            a.head_self_attention.insert(name.clone(), p.itself);
+            if let Some(v) = p.previous {
+                a.head_previous.insert(name.clone(), v);
+            }
+            if let Some(v) = p.next {
+                a.head_next.insert(name.clone(), v);
+            }
+            a.head_same_word.insert(name.clone(), p.same_word);
         }
     }
     a.importances.insert(
@@ -383,4 +427,30 @@ pub fn analyse_sentences(
         labels: run.spec.labels.clone(),
         sentences,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_patterns_on_a_worked_map() {
+        // "a b a": query 0 looks at itself; 1 half at the previous token, half at the next;
+        // 2 all at the other "a".
+        let map = vec![
+            vec![1.0, 0.0, 0.0],
+            vec![0.5, 0.0, 0.5],
+            vec![1.0, 0.0, 0.0],
+        ];
+        let words: Vec<String> = ["a", "b", "a"].iter().map(|w| (*w).to_owned()).collect();
+        let p = head_patterns(&map, &words);
+        assert!((p.itself - 1.0 / 3.0).abs() < 1e-12);
+        // Previous: queries 1 (0.5) and 2 (0.0); next: queries 0 (0.0) and 1 (0.5).
+        assert!((p.previous.unwrap() - 0.25).abs() < 1e-12);
+        assert!((p.next.unwrap() - 0.25).abs() < 1e-12);
+        // Same word: query 0 gives 0 to the other "a", query 2 gives 1.
+        assert!((p.same_word - 1.0 / 3.0).abs() < 1e-12);
+        let one = head_patterns(&[vec![1.0]], &words[..1]);
+        assert_eq!((one.previous, one.next, one.itself), (None, None, 1.0));
+    }
 }

@@ -79,6 +79,15 @@ pub struct ExampleAnalysis {
     pub head_entropy: BTreeMap<String, f64>,
     /// Mean attention of every head to the query position itself.
     pub head_self_attention: BTreeMap<String, f64>,
+    /// Mean attention of every head to the previous token (positions after the first).
+    #[serde(default)]
+    pub head_previous: BTreeMap<String, f64>,
+    /// Mean attention of every head to the next token (positions before the last).
+    #[serde(default)]
+    pub head_next: BTreeMap<String, f64>,
+    /// Mean attention of every head to other occurrences of the query's own word.
+    #[serde(default)]
+    pub head_same_word: BTreeMap<String, f64>,
     /// The attention classifier's n-gram weights by feature: `(index of the feature in the
     /// example's lexical features, its term for every class)`, the 30 largest for the
     /// prediction; whoever has the text names them ([`AnalysedExample::lexical_names`]).
@@ -104,6 +113,9 @@ impl ExampleAnalysis {
             component_shares: BTreeMap::new(),
             head_entropy: BTreeMap::new(),
             head_self_attention: BTreeMap::new(),
+            head_previous: BTreeMap::new(),
+            head_next: BTreeMap::new(),
+            head_same_word: BTreeMap::new(),
             lexical: Vec::new(),
         }
     }

@@ -121,6 +121,9 @@ struct Agg {
     shares: BTreeMap<ComponentKind, f64>,
     entropy: BTreeMap<String, f64>,
     self_attention: BTreeMap<String, f64>,
+    previous: BTreeMap<String, f64>,
+    next: BTreeMap<String, f64>,
+    same_word: BTreeMap<String, f64>,
     top_communities: Vec<Vec<u32>>,
     top_tokens: Vec<Vec<usize>>,
     examples: usize,
@@ -145,6 +148,9 @@ fn aggregate(
         shares: BTreeMap::new(),
         entropy: BTreeMap::new(),
         self_attention: BTreeMap::new(),
+        previous: BTreeMap::new(),
+        next: BTreeMap::new(),
+        same_word: BTreeMap::new(),
         top_communities: Vec::new(),
         top_tokens: Vec::new(),
         examples: ex.len(),
@@ -158,6 +164,9 @@ fn aggregate(
     let mut shares: BTreeMap<ComponentKind, Vec<f64>> = BTreeMap::new();
     let mut ent: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut selfa: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut prev: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut next: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut same: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let (mut t90, mut c90) = (Vec::new(), Vec::new());
     for e in ex {
         let x = &e.analysis;
@@ -199,6 +208,15 @@ fn aggregate(
         }
         for (k, v) in &x.head_self_attention {
             selfa.entry(k.clone()).or_default().push(*v);
+        }
+        for (into, from) in [
+            (&mut prev, &x.head_previous),
+            (&mut next, &x.head_next),
+            (&mut same, &x.head_same_word),
+        ] {
+            for (k, v) in from {
+                into.entry(k.clone()).or_default().push(*v);
+            }
         }
         // Plausibility: words of the VADER lexicon whose sign agrees with the predicted class.
         if let Some(lex) = lexicon {
@@ -248,6 +266,9 @@ fn aggregate(
     agg.shares = shares.iter().map(|(k, v)| (*k, mean(v))).collect();
     agg.entropy = ent.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
     agg.self_attention = selfa.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
+    agg.previous = prev.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
+    agg.next = next.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
+    agg.same_word = same.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
     agg
 }
 
@@ -738,6 +759,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                     ));
                 }
             }
+            if !agg.entropy.is_empty() {
+                memories.push_str(&head_table(task, model, &agg));
+            }
             if !first.memories.is_empty() {
                 memories.push_str(&memory_table(task, model, &first.memories));
             }
@@ -750,6 +774,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 "comprehensiveness": agg.comp, "sufficiency": agg.suff, "kendall_tau": agg.tau, "top3_overlap": agg.overlap,
                 "tokens_for_90": agg.tokens90, "communities_for_90": agg.comms90, "auprc": agg.auprc, "token_f1": agg.token_f1,
                 "component_shares": agg.shares, "head_entropy": agg.entropy, "head_self_attention": agg.self_attention,
+                "head_previous": agg.previous, "head_next": agg.next, "head_same_word": agg.same_word,
                 "stability_communities": stab.0, "stability_tokens": stab.1,
             }));
         }
@@ -807,6 +832,44 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         pages.len()
     );
     Ok(())
+}
+
+/// The share of attention a head gives, on average, to what each pattern names, and the
+/// pattern it follows: the largest share if at least 0.3 (Clark et al. 2019's "broad" heads
+/// spread their attention wider).
+fn head_pattern(agg: &Agg, head: &str) -> (Vec<f64>, String) {
+    let get = |m: &BTreeMap<String, f64>| m.get(head).copied().unwrap_or(f64::NAN);
+    let shares = vec![
+        get(&agg.self_attention),
+        get(&agg.previous),
+        get(&agg.next),
+        get(&agg.same_word),
+    ];
+    let names = ["itself", "previous token", "next token", "same word"];
+    let best = (0..shares.len())
+        .filter(|&i| shares[i].is_finite())
+        .max_by(|&a, &b| shares[a].total_cmp(&shares[b]));
+    let pattern = match best {
+        Some(i) if shares[i] >= 0.3 => format!("{} ({:.2})", names[i], shares[i]),
+        _ => "broad".to_owned(),
+    };
+    (shares, pattern)
+}
+
+/// What every head of a model attends to (mean over the analysed examples).
+fn head_table(task: &str, model: &str, agg: &Agg) -> String {
+    let mut rows = String::new();
+    for (head, ent) in &agg.entropy {
+        let (shares, pattern) = head_pattern(agg, head);
+        let cells: Vec<String> = shares.iter().map(|&v| f3(v)).collect();
+        rows.push_str(&format!(
+            "| {head} | {ent:.2} | {} | {pattern} |\n",
+            cells.join(" | ")
+        ));
+    }
+    format!(
+        "\n**{task}** — {model}'s heads (mean attention entropy, nats; mean share of attention to the token itself, the previous token, the next token and other occurrences of the same word; the pattern: the largest share if at least 0.3, else broad):\n\n| head | entropy | itself | previous | next | same word | pattern |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |\n{rows}"
+    )
 }
 
 #[cfg(test)]
