@@ -4,7 +4,9 @@
 //! baseline of the same width beside them. The configurations `cargo xtask reproduce` uses are
 //! timed too: the attention classifier with its mean-pooled read-out, the hierarchical model
 //! reading every Louvain level (4,000 → 300 → 40 units), and the tagging transformer with a
-//! window of two positions over the stream and over the fine level (CoNLL-2003's).
+//! window of two positions over the stream and over the fine level (CoNLL-2003's). And long texts:
+//! the SINr transformer with its fine path against the dense transformer of the same depth,
+//! heads and width, at 256 and 512 tokens (`train-step/long-*`).
 //! flex always; ndarray with `--features ndarray`.
 //!
 //! Run with `cargo bench -p sinr-benches --bench models`; CI only compiles it.
@@ -41,21 +43,26 @@ fn rows(dims: usize) -> PaddedRows {
 /// `n` examples of `LEN` tokens: one label each for sequence tasks, one per token (of 9 tags,
 /// as CoNLL-2003's) and random surface features for token tasks.
 fn examples(n: usize, kind: TaskKind) -> Vec<Example> {
+    examples_of(n, kind, LEN)
+}
+
+/// `n` examples of `len` tokens (see [`examples`]).
+fn examples_of(n: usize, kind: TaskKind, len: usize) -> Vec<Example> {
     let mut rng = SplitMix64::new(2);
     (0..n)
         .map(|i| {
-            let rows: Vec<u32> = (0..LEN).map(|_| 1 + rng.below(VOCAB - 1) as u32).collect();
+            let rows: Vec<u32> = (0..len).map(|_| 1 + rng.below(VOCAB - 1) as u32).collect();
             let (labels, features) = match kind {
                 TaskKind::Classify => (vec![i % 2], Vec::new()),
                 TaskKind::Tag => (
-                    (0..LEN).map(|_| rng.below(9)).collect(),
-                    (0..LEN)
+                    (0..len).map(|_| rng.below(9)).collect(),
+                    (0..len)
                         .map(|_| [0; 4].map(|_: u8| rng.below(2) as f32))
                         .collect(),
                 ),
             };
             Example {
-                surface: vec![String::new(); LEN],
+                surface: vec![String::new(); len],
                 features,
                 labels,
                 rows,
@@ -240,6 +247,44 @@ fn benches(c: &mut Criterion) {
             ),
             &d,
         );
+
+        // Long texts: the SINr transformer as the experiments use it (a stream of K = 300 and
+        // the fine path over K = 4,000 beside it) against the dense transformer of the same
+        // depth, heads and width, at 256 and 512 tokens, in one run.
+        for len in [256, 512] {
+            let ex = examples_of(BATCH, TaskKind::Classify, len);
+            let path = AttentionClassifier::new(&fine4k, 2, false, 0.0, 2, &ad).with_mean_pooling();
+            train_step_on(
+                c,
+                &format!("long-transformer-K300-2x4-fine-path-T{len}-{name}"),
+                TaskKind::Classify,
+                SinrTransformer::new(&coarse, 2, TaskKind::Classify, 2, 4, 64, 0.0, 1, &ad)
+                    .with_fine_path(path),
+                &d,
+                &ex,
+            );
+            ad.seed(1);
+            train_step_on(
+                c,
+                &format!("long-dense-d300-2x4-T{len}-{name}"),
+                TaskKind::Classify,
+                DenseBaseline::new(
+                    VOCAB,
+                    len,
+                    2,
+                    TaskKind::Classify,
+                    300,
+                    2,
+                    4,
+                    64,
+                    0.0,
+                    true,
+                    &ad,
+                ),
+                &d,
+                &ex,
+            );
+        }
 
         let ex = examples(1, TaskKind::Classify);
         let one = make_batch(&[&ex[0]], TaskKind::Classify, &d);
