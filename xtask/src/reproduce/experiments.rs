@@ -518,10 +518,11 @@ mod tests {
         let names: Vec<&str> = e.task_list.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["rt", "insults", "conll2003", "imdb"]);
         let full = Setting::Full;
-        // The CoNLL transformer trains longer in the full setting only, at the transformer's
-        // own learning rate.
+        // The SINr transformer trains in its own group, alike on every task: AdamW with a
+        // warm-up and decay, at its own learning rate.
         let t = e.training(full, Some("conll2003"), "transformer");
-        assert_eq!((t.epochs, t.patience, t.learning_rate), (12, 3, 0.01));
+        assert_eq!((t.epochs, t.patience, t.learning_rate), (15, 3, 0.01));
+        assert_eq!(t.optimizer.as_deref(), Some("adamw"));
         // The dense baseline trains as the field trains one, on every task alike.
         let dense = e.training(full, Some("conll2003"), "dense");
         assert_eq!(
@@ -530,7 +531,7 @@ mod tests {
         );
         assert_eq!(e.training(full, Some("imdb"), "dense").max_len, 512);
         let t = e.training(full, Some("imdb"), "transformer");
-        assert_eq!((t.epochs, t.max_len), (3, 128));
+        assert_eq!((t.epochs, t.max_len), (15, 512));
         assert_eq!(
             dense.flags(),
             [
@@ -547,11 +548,11 @@ mod tests {
             ]
         );
         assert_eq!(e.training(full, Some("imdb"), "attention").max_len, 512);
-        assert_eq!(e.training(full, Some("rt"), "transformer").epochs, 5);
+        assert_eq!(e.training(full, Some("rt"), "transformer").epochs, 15);
         assert_eq!(
             e.training(Setting::Quick, Some("conll2003"), "transformer")
                 .epochs,
-            2
+            6
         );
         // The setting's own training leaves the task overrides out.
         assert_eq!(e.training(full, None, "attention").learning_rate, 0.03);

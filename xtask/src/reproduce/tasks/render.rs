@@ -749,12 +749,15 @@ mod tests {
             md.contains(r#"transformer `{"fine_level":0,"kind":"transformer","window":2}`"#),
             "{md}"
         );
+        assert!(md.contains("| transformer | 80.0 | "), "{md}");
+        // The CoNLL transformer trains as its group does: nothing to say.
+        assert!(!md.contains("Training other than"), "{md}");
+        // Insults' attention classifier trains at its own rate, in both settings.
+        let t = task("insults", vec![row("attention", Metric::RocAuc, &[0.9])]);
+        let md = task_table(&e, Setting::Full, &t);
         assert!(
-            md.contains("Training other than the setting's: transformer 12 epochs at most (patience 3), learning rate 0.01, texts cut at 256 tokens."),
+            md.contains("Training other than the setting's: attention 15 epochs at most (patience 3), learning rate 0.01, texts cut at 512 tokens."),
             "{md}"
         );
-        assert!(md.contains("| transformer | 80.0 | "), "{md}");
-        // The quick setting has no longer CoNLL training.
-        assert!(!task_table(&e, Setting::Quick, &t).contains("Training other than"));
     }
 }
