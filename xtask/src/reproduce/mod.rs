@@ -48,7 +48,9 @@ pub struct Args {
     /// ones first (to look at a long `tasks` run while it goes on).
     #[arg(long)]
     available: bool,
-    /// `interpretability` only: these tasks (comma-separated) instead of all.
+    /// These tasks (comma-separated) instead of all: `interpretability` analyses only them;
+    /// `tasks` runs only them and keeps the other tasks' results of the earlier run in the
+    /// results file and tables (each marked with that run's commit).
     #[arg(long, value_delimiter = ',')]
     tasks: Vec<String>,
 }
@@ -62,7 +64,7 @@ pub struct Ctx {
     pub experiments: Experiments,
     /// Use only the runs that exist (see `Args::available`).
     pub available: bool,
-    /// Restrict `interpretability` to these tasks (empty: all).
+    /// Restrict `tasks` and `interpretability` to these tasks (empty: all).
     pub tasks: Vec<String>,
     pub sinr: PathBuf,
     pub cache: Cache,

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sinr_data::readers::CorpusSource;
 use sinr_data::tasks::{ClassificationTask, load_classification, load_conll2003};
 use sinr_embed::SinrModel;
@@ -37,7 +37,7 @@ use crate::util::{exec, output};
 pub use render::Outputs;
 
 /// What a task's embeddings are.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EmbeddingsInfo {
     /// Communities of every Louvain level.
     pub communities: Vec<usize>,
@@ -48,7 +48,7 @@ pub struct EmbeddingsInfo {
 }
 
 /// One trained model's results over its seeds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelRow {
     /// The model kind.
     pub model: String,
@@ -63,7 +63,7 @@ pub struct ModelRow {
 }
 
 /// A linear baseline's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinearRow {
     /// Its name.
     pub model: String,
@@ -76,7 +76,7 @@ pub struct LinearRow {
 }
 
 /// One task's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TaskResult {
     /// The task.
     pub task: String,
@@ -90,6 +90,37 @@ pub struct TaskResult {
     pub linear: Vec<LinearRow>,
     /// Whether some of its models are still to train.
     pub unfinished: bool,
+    /// For a task carried over from an earlier run (`reproduce tasks --tasks` left it out): that
+    /// run's provenance (commit, times). `None`: made by the run that wrote the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earlier_run: Option<serde_json::Value>,
+}
+
+/// The finished tasks of the results file of this setting, by name, each with the provenance of
+/// the run that made it (its own, if it was carried over already): what `--tasks` keeps of the
+/// tasks it leaves out. Empty when there is no file.
+fn earlier_results(ctx: &Ctx) -> Result<BTreeMap<String, TaskResult>> {
+    let path = crate::util::root().join(format!("results/tasks/{}.json", ctx.setting.name()));
+    if !path.exists() {
+        return Ok(BTreeMap::new());
+    }
+    let text = std::fs::read_to_string(&path)?;
+    let file: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?;
+    let provenance = file.get("provenance").cloned();
+    let tasks: Vec<TaskResult> =
+        serde_json::from_value(file.get("tasks").cloned().unwrap_or_default())
+            .with_context(|| format!("{}: `tasks`", path.display()))?;
+    Ok(tasks
+        .into_iter()
+        .filter(|t| !t.unfinished)
+        .map(|mut t| {
+            if t.earlier_run.is_none() {
+                t.earlier_run.clone_from(&provenance);
+            }
+            (t.task.clone(), t)
+        })
+        .collect())
 }
 
 /// Training texts of a task, one per line (for the task's embeddings), and a fingerprint of
@@ -590,8 +621,47 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let started = now();
     let settings = ctx.experiments.tasks.get(ctx.setting);
     let out = Outputs::new(ctx, started);
+    let names: Vec<&str> = ctx
+        .experiments
+        .task_list
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    for t in &ctx.tasks {
+        if !names.contains(&t.as_str()) {
+            anyhow::bail!(
+                "unknown task `{t}` for --tasks (known: {})",
+                names.join(", ")
+            );
+        }
+    }
+    // With `--tasks`, the other tasks keep their results of an earlier run.
+    let earlier = if ctx.tasks.is_empty() {
+        BTreeMap::new()
+    } else {
+        earlier_results(ctx)?
+    };
+    let selected = |name: &str| ctx.tasks.is_empty() || ctx.tasks.iter().any(|t| t == name);
+    // The tasks after `i` that are carried over, for the tables written on the way.
+    let carried_after = |i: usize| -> Vec<TaskResult> {
+        ctx.experiments.task_list[i + 1..]
+            .iter()
+            .filter(|t| !selected(&t.name))
+            .filter_map(|t| earlier.get(&t.name).cloned())
+            .collect()
+    };
     let mut all: Vec<TaskResult> = Vec::new();
-    for task in &ctx.experiments.task_list {
+    for (i, task) in ctx.experiments.task_list.iter().enumerate() {
+        if !selected(&task.name) {
+            match earlier.get(&task.name) {
+                Some(r) => {
+                    eprintln!("  == task {}: kept from an earlier run", task.name);
+                    all.push(r.clone());
+                }
+                None => eprintln!("  == task {}: left out, no earlier result", task.name),
+            }
+            continue;
+        }
         eprintln!("  == task {}", task.name);
         let (emb, info, data) =
             task_embeddings(ctx, task).with_context(|| format!("embeddings for {}", task.name))?;
@@ -602,6 +672,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             variants: Vec::new(),
             linear: Vec::new(),
             unfinished: true,
+            earlier_run: None,
         };
         for model in &task.models {
             let mut row = ModelRow {
@@ -623,6 +694,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             if result.rows.len() < task.models.len() {
                 let mut partial = all.clone();
                 partial.push(result.clone());
+                partial.extend(carried_after(i));
                 out.write(&partial)?;
             }
         }
@@ -655,7 +727,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         result.unfinished = false;
         all.push(result);
         // The tables so far, so that a long run shows its finished tasks.
-        out.write(&all)?;
+        let mut so_far = all.clone();
+        so_far.extend(carried_after(i));
+        out.write(&so_far)?;
     }
     Ok(())
 }

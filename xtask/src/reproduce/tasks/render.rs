@@ -112,6 +112,19 @@ fn task_table(e: &Experiments, setting: Setting, r: &TaskResult) -> String {
         },
         serde_json::to_string(&r.embeddings.communities).expect("numbers")
     );
+    if let Some(p) = &r.earlier_run {
+        let field = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("?").to_owned();
+        let commit: String = field("git_commit").chars().take(7).collect();
+        md.push_str(&format!(
+            "*Kept from an earlier run (commit {commit}{}, finished {}): the last run left this task out (`--tasks`).*\n\n",
+            if p.get("git_dirty").and_then(serde_json::Value::as_bool) == Some(true) {
+                ", uncommitted changes"
+            } else {
+                ""
+            },
+            field("finished_utc"),
+        ));
+    }
     if task.stop_words == StopWords::None {
         md.push_str(
             "Its embeddings keep the stop words (chosen on dev; see `docs/reproducing.md`).\n\n",
@@ -683,7 +696,33 @@ mod tests {
             variants: Vec::new(),
             linear: Vec::new(),
             unfinished: false,
+            earlier_run: None,
         }
+    }
+
+    /// A task's results read back from the results file render the same, and a task carried
+    /// over from an earlier run names that run.
+    #[test]
+    fn task_results_read_back_and_carried_tasks_name_their_run() {
+        let e = Experiments::load(&path()).unwrap();
+        let t = task(
+            "rt",
+            vec![row("attention", Metric::Accuracy, &[0.75, 0.76])],
+        );
+        let json = serde_json::to_value(&t).unwrap();
+        let back: TaskResult = serde_json::from_value(json).unwrap();
+        let md = task_table(&e, Setting::Full, &t);
+        assert_eq!(task_table(&e, Setting::Full, &back), md);
+        assert!(!md.contains("Kept from an earlier run"));
+        let mut kept = back;
+        kept.earlier_run = Some(serde_json::json!({
+            "git_commit": "cd20f84aaaaaaaaa", "git_dirty": true, "finished_utc": "2026-12-04T04:18:07Z"
+        }));
+        let md = task_table(&e, Setting::Full, &kept);
+        assert!(
+            md.contains("*Kept from an earlier run (commit cd20f84, uncommitted changes, finished 2026-12-04T04:18:07Z)"),
+            "{md}"
+        );
     }
 
     #[test]
