@@ -224,14 +224,20 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// The decision by fine community (a tagging read-out's window): the 10 largest terms.
+    /// The decision by fine community (a tagging read-out's window, or a text's fine path
+    /// beside the stream): the 10 largest terms.
     fn fine_communities(&self, o: &OutputExplanation) -> Markup {
         let terms = self.e.top_fine_communities(o, 10);
         let max = terms.first().map_or(0.0, |c| c.1[o.predicted].abs());
+        let how = if o.position.is_some() {
+            ", read over the window)"
+        } else {
+            ", read by the fine path beside the stream)"
+        };
         html! {
             h3 {
                 "The decision by fine community (level " (self.e.fine_level.unwrap_or(0))
-                ", read over the window)"
+                (how)
             }
             table {
                 (self.class_header("community (its words)"))
