@@ -522,8 +522,13 @@ pub fn explain(
         }
         if !o.fine_communities.is_empty() {
             println!(
-                "  fine communities (level {}, over the window):",
-                e.fine_level.unwrap_or(0)
+                "  fine communities (level {}, {}):",
+                e.fine_level.unwrap_or(0),
+                if o.position.is_some() {
+                    "over the window"
+                } else {
+                    "by the fine path beside the stream"
+                }
             );
             for (k, v, words) in e.top_fine_communities(o, 6) {
                 println!("    {:+.4}  [{k}] {}", v[o.predicted], words.join(", "));
