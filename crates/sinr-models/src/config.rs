@@ -63,8 +63,8 @@ pub enum Truncation {
     #[default]
     Head,
     /// The first quarter of `max_len` and the last three quarters (Sun et al. 2019's head +
-    /// tail for long reviews, whose verdict is often at the end). Models with n-gram features
-    /// read the head only.
+    /// tail for long reviews, whose verdict is often at the end). N-gram features follow the
+    /// kept tokens (a bigram keeps the raw word before its token).
     HeadTail,
 }
 

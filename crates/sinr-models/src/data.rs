@@ -307,25 +307,37 @@ impl Encoder {
 
     /// The model-input tokens of a text under lexical features `lex`, in order: `visit(token,
     /// raw word before it, row)` for each (the known words, and the unknown ones if
-    /// `lex.unknown_words`), at most `max_len`.
+    /// `lex.unknown_words`), at most `max_len`: the first ones, or with
+    /// [`crate::Truncation::HeadTail`] the first quarter and the last three quarters of
+    /// `max_len` (a token's bigram keeps the raw word before it in the text either way).
     fn walk_lexical(
         &self,
         text: &str,
         lex: &LexicalConfig,
         mut visit: impl FnMut(&str, Option<&str>, u32),
     ) {
+        // The tokens read, each with the raw token before it (for bigrams), then the ones kept
+        // within `max_len`: the head, or the head's quarter and the tail.
+        let mut read: Vec<(String, Option<String>, u32)> = Vec::new();
         let mut prev: Option<String> = None;
-        let mut n = 0;
         for (tok, kept) in self.raw_tokens(text) {
-            if n == self.max_len {
+            if self.truncation == crate::config::Truncation::Head && read.len() == self.max_len {
                 break;
             }
             let row = if kept { self.row(&tok) } else { 0 };
             if kept && (row != 0 || lex.unknown_words) {
-                visit(&tok, prev.as_deref(), row);
-                n += 1;
+                read.push((tok.clone(), prev.clone(), row));
             }
             prev = Some(tok);
+        }
+        if read.len() > self.max_len {
+            let head = self.max_len / 4;
+            let tail = self.max_len - head;
+            let end = read.len() - tail;
+            read.drain(head..end);
+        }
+        for (tok, prev, row) in &read {
+            visit(tok, prev.as_deref(), *row);
         }
     }
 

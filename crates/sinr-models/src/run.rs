@@ -163,12 +163,6 @@ impl RunSpec {
     ) -> Result<Self> {
         model.validate()?;
         train.validate()?;
-        if train.truncation != crate::config::Truncation::Head && model.lexical().is_some() {
-            return Err(Error::config(
-                "truncation",
-                "head_tail is for models without n-gram features (they read the head)",
-            ));
-        }
         if labels.len() < 2 {
             return Err(Error::Empty(format!(
                 "{} label(s): a classifier needs at least two",

@@ -191,6 +191,26 @@ fn long_texts_keep_their_head_or_their_head_and_tail() {
     want.extend_from_slice(&all.rows[n - 6..]);
     assert_eq!(ex.rows, want);
     assert_eq!(ex.surface.len(), 8);
+    // With lexical features: the same tokens, the features renumbered to the kept positions,
+    // and a kept token's bigram still names the raw word before it in the text.
+    enc.lexical = Some(LexicalConfig {
+        unigrams: false,
+        buckets: 1 << 18,
+        ..LexicalConfig::default()
+    });
+    let lex = enc.encode_text(&text, 0);
+    assert_eq!(lex.rows, want);
+    assert_eq!(lex.surface, ex.surface);
+    assert_eq!(lex.lexical.len(), 8, "one bigram per kept token");
+    assert!(lex.lexical.iter().enumerate().all(|(i, f)| f.0 == i as u32));
+    let b = |s: &str| feature_bucket(b'b', s, 1 << 18);
+    // The last kept token is the text's last known word, "government", after "public".
+    assert_eq!(lex.surface[7], "government");
+    assert_eq!(lex.lexical[7], (7, b("public government")));
+    // The names of the features follow the same positions.
+    let names = enc.lexical_names(&text);
+    assert_eq!(names.len(), 8);
+    assert_eq!(names[7], ("bigram public government".to_owned(), 7));
 }
 
 #[test]

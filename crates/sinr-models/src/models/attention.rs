@@ -475,13 +475,16 @@ impl AttentionClassifier {
         if !self.communities {
             // The bias alone: the vectors are not read, and the task attention is not computed
             // (a branch of the autodiff graph that the loss never reaches is never freed: it
-            // made every epoch twice as long as the one before). The weights shown are the
-            // mean's.
-            let [b, _] = mask.dims();
+            // made every epoch twice as long as the one before). The weights shown are uniform
+            // over the positions read, as the attention's with a zero task vector (summing to
+            // 1 even when no position is read).
+            let [b, t] = mask.dims();
             let k = self.readout.weight.dims()[0];
-            let d = Tensor::<2>::zeros([b, k], &mask.device());
+            let device = mask.device();
+            let d = Tensor::<2>::zeros([b, k], &device);
             let logits = self.readout.forward(d.clone());
-            return (logits, Self::mean_weights(mask), d);
+            let uniform = sinr_nn::masked_softmax(Tensor::<2>::zeros([b, t], &device), mask);
+            return (logits, uniform, d);
         }
         let (d, alpha) = self.attention.forward_sparse(x, mask.clone());
         let mut logits = self.readout.forward(d.clone());
