@@ -16,9 +16,12 @@
 //!   diagonal values in the community basis;
 //! * [`KeyValueMemory`] — feed-forward key-value memories (Geva et al.) in the SINr space;
 //! * [`HierarchyLevel`] — masked layers along the Louvain dendrogram (Deep GONet-style);
-//! * [`Readout`] — the linear read-out to classes, optionally non-negative, with L1.
+//! * [`Readout`] — the linear read-out to classes, optionally non-negative, with L1;
+//! * [`LinearChainCrf`] — transition scores between tags, trained by the forward algorithm and
+//!   decoded by Viterbi under a scheme's constraints ([`CrfScores`] on the host).
 
 pub mod attention;
+pub mod crf;
 pub mod embedding;
 pub mod hierarchy;
 pub mod init;
@@ -27,6 +30,7 @@ pub mod readout;
 pub mod task_attention;
 
 pub use attention::{AttentionTrace, SinrAttention, SinrAttentionConfig};
+pub use crf::{CrfScores, LinearChainCrf, TransitionTerm};
 pub use embedding::{PaddedRows, SinrEmbedding, SparseTokens};
 pub use hierarchy::HierarchyLevel;
 pub use init::InitRng;
