@@ -435,7 +435,9 @@ pub fn predict(
                 )?;
             }
             TaskKind::Tag => {
-                let tags: Vec<String> = sinr_models::decode_tags(l, &run.spec.labels)
+                let tags: Vec<String> = run
+                    .model
+                    .decode_tags(l, &run.spec.labels)
                     .into_iter()
                     .zip(&ex.surface)
                     .map(|(best, tok)| format!("{tok}/{}", run.spec.labels[best]))
@@ -477,13 +479,28 @@ pub fn explain(
         1
     }) {
         let label = &e.labels[o.predicted];
+        // A CRF tagger: the transition into this tag, a named term of the path's score.
+        let into = o.position.and_then(|p| {
+            e.transitions
+                .iter()
+                .find(|t| t.position == p && t.to.is_some())
+                .map(|t| format!("; transition {} {:+.3}", t.name(), t.score))
+        });
         match o.position {
-            Some(p) => match o.argmax {
-                Some(a) => println!(
+            Some(p) => match (o.argmax, into) {
+                (Some(a), Some(t)) => println!(
+                    "\n{} → {label} (its own argmax {}; the best path over the sentence decides{t})",
+                    e.tokens[p], e.labels[a]
+                ),
+                (Some(a), None) => println!(
                     "\n{} → {label} (its own argmax {} breaks the BIO order; the best valid path decides)",
                     e.tokens[p], e.labels[a]
                 ),
-                None => println!("\n{} → {label}", e.tokens[p]),
+                (None, Some(t)) => println!(
+                    "\n{} → {label} (logit {:+.3}{t})",
+                    e.tokens[p], o.logits[o.predicted]
+                ),
+                (None, None) => println!("\n{} → {label}", e.tokens[p]),
             },
             None => println!(
                 "prediction: {label} (logits {:?}; completeness error {:.1e})",

@@ -98,6 +98,7 @@ impl<'a> Page<'a> {
                 body {
                     h1 { "Why " code { (e.model) } "?" }
                     p class="muted" { "Input: " (text.chars().take(400).collect::<String>()) }
+                    @if !e.transitions.is_empty() { (self.path()) }
                     @for o in &e.outputs {
                         (self.output(o))
                     }
@@ -112,6 +113,54 @@ impl<'a> Page<'a> {
         }
     }
 
+    /// A CRF tagger's decided path: every token's tag with its logit and the transition into
+    /// it, then the end; they sum to the path's score.
+    fn path(&self) -> Markup {
+        let e = self.e;
+        let into = |p: usize| {
+            e.transitions
+                .iter()
+                .find(|t| t.position == p && t.to.is_some())
+        };
+        let end = e.transitions.iter().find(|t| t.to.is_none());
+        let emissions: f64 = e
+            .outputs
+            .iter()
+            .map(|o| f64::from(o.logits[o.predicted]))
+            .sum();
+        let total = emissions + e.transitions.iter().map(|t| t.score).sum::<f64>();
+        html! {
+            h2 { "The tags, decided together" }
+            p class="muted" {
+                "The tagger scores whole tag sequences: each token's logit for its tag (split \
+                 below, token by token, into the words, communities and components that made it) \
+                 plus a learned score for every transition between two tags (a CRF; transitions \
+                 that break the BIO order are forbidden). These tags are the sequence of highest \
+                 score, "
+                (format!("{total:+.3}")) "."
+            }
+            table class="path" {
+                tr { th { "token" } th { "tag" } th class="num" { "its logit" } th { "transition into it" } th class="num" { "score" } }
+                @for o in &e.outputs {
+                    @if let Some(p) = o.position {
+                        tr {
+                            td { a href={ "#pos-" (p) } { (e.tokens[p]) } }
+                            td { b { (e.labels[o.predicted]) } }
+                            td class="num" { (term(o.logits[o.predicted])) }
+                            @if let Some(t) = into(p) {
+                                td { (t.name()) }
+                                td class="num" { (term(t.score as f32)) }
+                            } @else { td {} td {} }
+                        }
+                    }
+                }
+                @if let Some(t) = end {
+                    tr { td {} td {} td {} td { (t.name()) } td class="num" { (term(t.score as f32)) } }
+                }
+            }
+        }
+    }
+
     /// One output: its heading, the shaded text, then the splits of its decision.
     fn output(&self, o: &OutputExplanation) -> Markup {
         let e = self.e;
@@ -120,7 +169,13 @@ impl<'a> Page<'a> {
             @match o.position {
                 Some(p) => {
                     h2 id={ "pos-" (p) } { "Token " q { (e.tokens[p]) } " → " b { (pred) } }
-                    @if let Some(a) = o.argmax {
+                    @if let Some(a) = o.argmax.filter(|_| !e.transitions.is_empty()) {
+                        p class="muted" {
+                            "This position's highest logit is " (e.labels[a]) "; the tag is the \
+                             one of the sentence's best path, transitions included, and the \
+                             contributions below are those of its logit."
+                        }
+                    } @else if let Some(a) = o.argmax {
                         p class="muted" {
                             "This position's highest logit is " (e.labels[a]) ", which would \
                              break the BIO order here (an " code { "I-" } " tag continues a \
@@ -403,6 +458,7 @@ mod tests {
             fine_level: Some(0),
             lexical_names: vec![(evil("word "), 0), ("bigram \"a b\"".into(), 2)],
             fine_dimension_words: vec![(7, vec![evil("fine"), "x&y".into()])],
+            transitions: Vec::new(),
         }
     }
 
@@ -471,5 +527,38 @@ mod tests {
         }
         assert_eq!(page.matches("class=\"tok\"").count(), 3 * 2 + 3);
         assert_eq!(page.matches("class=\"tip\"").count(), 3 * 2);
+        assert!(!page.contains("decided together"), "no path without a CRF");
+    }
+
+    #[test]
+    fn a_crf_taggers_page_shows_its_path_with_named_transitions() {
+        let mut e = explanation();
+        e.outputs.remove(0);
+        e.transitions = vec![
+            sinr_schema::TransitionScore {
+                position: 1,
+                from: Some(format!("B-{EVIL}")),
+                to: Some("I-X".into()),
+                score: 0.75,
+            },
+            sinr_schema::TransitionScore {
+                position: 1,
+                from: Some("I-X".into()),
+                to: None,
+                score: -0.25,
+            },
+        ];
+        let page = page(&e, "the militia");
+        assert!(!page.contains("<script"), "{page}");
+        for part in [
+            "<h2>The tags, decided together</h2>",
+            "<table class=\"path\">",
+            "<td><a href=\"#pos-1\">a&amp;b</a></td>",
+            "B-&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt; → I-X</td><td class=\"num\">+0.7500",
+            "I-X → end</td><td class=\"num\">-0.2500",
+            "the tag is the one of the sentence's best path, transitions included",
+        ] {
+            assert!(page.contains(part), "the page lacks {part}:\n{page}");
+        }
     }
 }

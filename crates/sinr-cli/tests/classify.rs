@@ -137,7 +137,7 @@ fn run_chromium(exe: &Path, profile: &Path, args: &[&str], page: &Path) -> Strin
 /// DOM holds the shaded token spans with their community tooltips and the community table, and a
 /// screenshot is a real PNG of the page. Skipped (with a message) when Chromium is not installed,
 /// unless `SINR_REQUIRE_BROWSER` is set, as in CI.
-fn open_in_browser(page: &Path, dir: &Path) {
+fn open_in_browser(page: &Path, dir: &Path, expected: &[&str]) {
     let Some(exe) = chromium() else {
         assert!(
             std::env::var_os("SINR_REQUIRE_BROWSER").is_none(),
@@ -154,7 +154,9 @@ fn open_in_browser(page: &Path, dir: &Path) {
     );
     assert!(dom.contains("class=\"tip\""), "no community tooltips");
     assert!(dom.contains("class=\"community\""), "no community table");
-    assert!(dom.contains("militia"), "the text is not on the page");
+    for part in expected {
+        assert!(dom.contains(part), "the rendered page lacks {part}:\n{dom}");
+    }
     let shot = dir.join("explanation.png");
     let arg = format!("--screenshot={}", shot.display());
     run_chromium(
@@ -355,7 +357,7 @@ fn train_predict_explain_and_bad_input() {
     let e: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(e["model"], "transformer");
-    open_in_browser(&html, dir.path());
+    open_in_browser(&html, dir.path(), &["militia"]);
 
     // The measurement of explanations: exact contributions are complete, every method is
     // scored, and the memories are profiled.
@@ -654,8 +656,24 @@ fn tag_a_conll_file_with_the_fine_window() {
         "{}",
         stdout(&out)
     );
+    // The CRF's path: every tag's transition is a named term, in the text and on the page.
+    assert!(
+        stdout(&out).contains("; transition start → "),
+        "{}",
+        stdout(&out)
+    );
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("The decision by fine community") && !html.contains("<script"));
+    open_in_browser(
+        &page,
+        dir.path(),
+        &[
+            "Philadelphia",
+            "The tags, decided together",
+            "class=\"path\"",
+            "→ end",
+        ],
+    );
 }
 
 /// `sinr config` prints a model's whole configuration, a file's fields over the kind's

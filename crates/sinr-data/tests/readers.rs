@@ -33,6 +33,12 @@ fn conll_sentences_and_errors() {
     );
     let e = err_of(read_conll(&fx("bad_tag.conll"), 0, -1));
     assert!(e.contains("bad_tag.conll:2: field `tag`: `X-FOO`"), "{e}");
+    // An entity opened by `I-` (IOB1) is named at its line.
+    let e = err_of(read_conll(&fx("iob1.conll"), 0, -1));
+    assert!(
+        e.contains("iob1.conll:4: field `tag`: `I-LOC` follows `O`"),
+        "{e}"
+    );
 }
 
 #[test]

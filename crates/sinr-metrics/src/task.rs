@@ -186,6 +186,43 @@ pub fn argmax<T: PartialOrd>(scores: &[T]) -> usize {
     (0..scores.len()).fold(0, |b, i| if scores[i] > scores[b] { i } else { b })
 }
 
+/// The BIO scheme's constraints over `labels`: `([C·C], [C])`, whether tag `to` may follow tag
+/// `from` (at `from · C + to`), and whether it may open a sentence. `I-X` may only follow `B-X`
+/// or `I-X`; every other tag (`O`, `B-X`, tags without a BIO prefix) may come anywhere.
+pub fn bio_allowed(labels: &[&str]) -> (Vec<bool>, Vec<bool>) {
+    let c = labels.len();
+    let tags: Vec<(char, &str)> = labels.iter().map(|t| split_tag(t)).collect();
+    let inside = |j: usize| tags[j].0 == 'I' && labels[j].starts_with("I-");
+    let mut steps = vec![true; c * c];
+    for to in (0..c).filter(|&j| inside(j)) {
+        for from in 0..c {
+            let (pq, kq) = tags[from];
+            steps[from * c + to] =
+                (pq == 'B' || pq == 'I') && kq == tags[to].1 && labels[from].len() > 1;
+        }
+    }
+    let first = (0..c).map(|j| !inside(j)).collect();
+    (steps, first)
+}
+
+/// Whether `tags` follow the BIO scheme ([`bio_allowed`]); `Err(i)`: position `i` is an `I-X`
+/// that follows neither `B-X` nor `I-X`.
+pub fn bio_valid(tags: &[&str]) -> Result<(), usize> {
+    for (i, t) in tags.iter().enumerate() {
+        if !t.starts_with("I-") {
+            continue;
+        }
+        let ok = i > 0 && {
+            let p = tags[i - 1];
+            (p.starts_with("B-") || p.starts_with("I-")) && p[2..] == t[2..]
+        };
+        if !ok {
+            return Err(i);
+        }
+    }
+    Ok(())
+}
+
 /// Tags of a sentence by the best **valid** BIO path: Viterbi over the positions' log-softmax
 /// scores, where `I-X` may only follow `B-X` or `I-X` (never open a sentence or follow `O` or
 /// another type). Tags that are not of the `B-X` / `I-X` form are unconstrained, so a tag set
@@ -205,17 +242,13 @@ pub fn bio_decode(logits: &[f32], labels: &[&str]) -> Vec<usize> {
     }
     assert_eq!(logits.len() % c, 0, "logits are not rows of {c} scores");
     let n = logits.len() / c;
-    let tags: Vec<(char, &str)> = labels.iter().map(|t| split_tag(t)).collect();
+    let (steps, first) = bio_allowed(labels);
     // allowed(prev, next): may tag `next` follow tag `prev` (`None` = sentence start)?
     let allowed = |prev: Option<usize>, next: usize| -> bool {
-        let (p, kind) = tags[next];
-        if p != 'I' || !labels[next].starts_with("I-") {
-            return true;
+        match prev {
+            None => first[next],
+            Some(q) => steps[q * c + next],
         }
-        prev.is_some_and(|q| {
-            let (pq, kq) = tags[q];
-            (pq == 'B' || pq == 'I') && kq == kind && labels[q].len() > 1
-        })
     };
     let log_softmax = |row: &[f32]| -> Vec<f64> {
         let m = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
@@ -407,6 +440,7 @@ mod tests {
             for code in 0..c.pow(n as u32) {
                 let other: Vec<usize> = (0..n).map(|i| code / c.pow(i as u32) % c).collect();
                 let t: Vec<&str> = other.iter().map(|&j| labels[j]).collect();
+                proptest::prop_assert_eq!(bio_valid(&t).is_ok(), valid(&t));
                 if valid(&t) {
                     proptest::prop_assert!(log_prob(logits, &other, c) <= best + 1e-9);
                 }

@@ -238,7 +238,7 @@ pub fn analyse_entities(
         .predict(std::slice::from_ref(ex), TaskKind::Tag, 1, device)
         .remove(0);
     let probs: Vec<Vec<f64>> = full.chunks(c).map(softmax).collect();
-    let pred = crate::decode_tags(&full, &spec.labels);
+    let pred = model.decode_tags(&full, &spec.labels);
     let pred_tags: Vec<&str> = pred.iter().map(|&p| spec.labels[p].as_str()).collect();
     let gold_spans = sinr_metrics::task::spans(&gold);
     if gold_spans.is_empty() {

@@ -110,11 +110,12 @@ pub fn score_sentences(
     let mut gold = Vec::with_capacity(items.len());
     let mut decoded = Vec::with_capacity(items.len());
     let mut by_argmax = Vec::with_capacity(items.len());
+    let crf = run.model.crf_scores();
     for (s, l) in items.iter().zip(&logits) {
         let n = l.len() / c;
         gold.push(s.tags[..n].iter().map(String::as_str).collect::<Vec<_>>());
         decoded.push(
-            decode_tags(l, &run.spec.labels)
+            decode_tags(l, &run.spec.labels, crf.as_ref())
                 .into_iter()
                 .map(name)
                 .collect::<Vec<_>>(),

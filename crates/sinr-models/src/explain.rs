@@ -113,6 +113,7 @@ pub(crate) fn label(
         fine_level: fine,
         lexical_names: Vec::new(),
         fine_dimension_words,
+        transitions: Vec::new(),
     })
 }
 

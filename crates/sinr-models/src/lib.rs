@@ -36,4 +36,4 @@ pub use models::{
 };
 pub use run::{LoadedRun, RunSpec, load_run, load_spec, resources, train_run};
 pub use sinr_schema::{Explanation, OutputExplanation, TaskKind};
-pub use train::{EpochMetrics, TrainState, decode_tags, evaluate, fit};
+pub use train::{EpochMetrics, TrainState, bio_crf, decode_tags, evaluate, fit};

@@ -1,5 +1,6 @@
-//! The training loop: Adam, gradient clipping, optional class weights and L1 penalties, early
-//! stopping on the dev score, a checkpoint written atomically after every epoch, and resuming.
+//! The training loop: Adam, gradient clipping, optional class weights and L1 penalties (a
+//! tagger with a CRF learns by its sentences' likelihood instead of per-token cross-entropy;
+//! class weights do not apply to it), early stopping on the dev score, a checkpoint written atomically after every epoch, and resuming.
 //!
 //! Determinism: the device is seeded before the model is built and again at every epoch
 //! (`seed + epoch`, for dropout), and the batches of epoch `e` are a SplitMix64 shuffle seeded by
@@ -23,6 +24,7 @@ use crate::config::{Optimizer, TrainConfig};
 use crate::data::{Example, TaskKind, make_batch};
 use crate::error::{Error, Result};
 use crate::models::Classifier;
+use sinr_nn::{CrfScores, LinearChainCrf};
 
 /// Scores of one epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,14 +150,56 @@ pub fn predict_logits<M: Classifier>(
     out
 }
 
-/// The tags of one sentence from its `[positions × labels]` logits: the best valid BIO path
-/// ([`sinr_metrics::task::bio_decode`]: `I-X` only after `B-X` or `I-X`), which is the
-/// per-position argmax wherever that is already valid, and exactly the argmax for tag sets
+/// The tags of one sentence from its `[positions × labels]` logits. A tagger with a CRF
+/// (`crf`, its scores): the best path by the logits and the learned transitions, under the BIO
+/// constraints (Viterbi, [`CrfScores::viterbi`]). Without: the best valid BIO path by the
+/// logits alone ([`sinr_metrics::task::bio_decode`]: `I-X` only after `B-X` or `I-X`), which is
+/// the per-position argmax wherever that is already valid, and exactly the argmax for tag sets
 /// without BIO prefixes. Every tagging prediction of the crate (evaluation, model selection,
 /// `predict`, explanations, analyses) goes through it.
-pub fn decode_tags(logits: &[f32], labels: &[String]) -> Vec<usize> {
+pub fn decode_tags(logits: &[f32], labels: &[String], crf: Option<&CrfScores>) -> Vec<usize> {
+    match crf {
+        Some(crf) => crf.viterbi(logits),
+        None => {
+            let names: Vec<&str> = labels.iter().map(String::as_str).collect();
+            sinr_metrics::task::bio_decode(logits, &names)
+        }
+    }
+}
+
+/// A CRF over `labels` with the BIO scheme's constraints ([`sinr_metrics::task::bio_allowed`]),
+/// its scores at zero.
+pub fn bio_crf(labels: &[String], device: &Device) -> LinearChainCrf {
     let names: Vec<&str> = labels.iter().map(String::as_str).collect();
-    sinr_metrics::task::bio_decode(logits, &names)
+    let (steps, first) = sinr_metrics::task::bio_allowed(&names);
+    LinearChainCrf::new(steps, first, device)
+}
+
+/// Checks that every example's gold tags are a path the CRF allows (a training loss over a
+/// forbidden path would be meaningless).
+fn check_gold_paths(
+    crf: &CrfScores,
+    examples: &[Example],
+    labels: &[String],
+    which: &str,
+) -> Result<()> {
+    for (i, e) in examples.iter().enumerate() {
+        if !crf.allows(&e.labels) {
+            let tags: Vec<&str> = e.labels.iter().map(|&l| labels[l].as_str()).collect();
+            let at = sinr_metrics::task::bio_valid(&tags).err().unwrap_or(0);
+            return Err(Error::config(
+                "crf",
+                format!(
+                    "{which} sentence {} breaks the BIO scheme at token {} (`{}` after `{}`): the CRF cannot learn its path",
+                    i + 1,
+                    at + 1,
+                    tags.get(at).unwrap_or(&"?"),
+                    at.checked_sub(1).map_or("the start", |p| tags[p]),
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `(loss, accuracy, selection score)` of a model on examples (tags decoded by
@@ -170,6 +214,10 @@ pub fn evaluate<M: Classifier>(
 ) -> (f64, f64, f64) {
     let c = labels.len();
     let logits = predict_logits(model, examples, kind, batch_size, device);
+    let crf = match kind {
+        TaskKind::Tag => model.crf().map(LinearChainCrf::scores),
+        TaskKind::Classify => None,
+    };
     let mut gold = Vec::new();
     let mut pred = Vec::new();
     let mut loss = 0.0;
@@ -180,15 +228,21 @@ pub fn evaluate<M: Classifier>(
         let rows: Vec<&[f32]> = l.chunks(c).collect();
         let decoded = match kind {
             TaskKind::Classify => rows.iter().map(|r| argmax(r)).collect(),
-            TaskKind::Tag => decode_tags(l, labels),
+            TaskKind::Tag => decode_tags(l, labels, crf.as_ref()),
         };
+        // The CRF's loss: the sentence's negative log-likelihood (spread over its tokens below).
+        if let Some(crf) = &crf {
+            loss += crf.log_partition(l) - crf.path_score(l, &e.labels);
+        }
         let mut gt = Vec::new();
         let mut pt = Vec::new();
         for (i, r) in rows.iter().enumerate() {
             let g = e.labels[i];
-            let m = r.iter().fold(f32::MIN, |a, b| a.max(*b));
-            let lse = m + r.iter().map(|x| (x - m).exp()).sum::<f32>().ln();
-            loss += f64::from(lse - r[g]);
+            if crf.is_none() {
+                let m = r.iter().fold(f32::MIN, |a, b| a.max(*b));
+                let lse = m + r.iter().map(|x| (x - m).exp()).sum::<f32>().ln();
+                loss += f64::from(lse - r[g]);
+            }
             n += 1;
             let p = decoded[i];
             gold.push(g);
@@ -322,6 +376,13 @@ where
         ce = ce.with_weights(Some(class_weights(train, ctx.kind, classes)));
     }
     let loss_fn = ce.init(&ad);
+    // Taggers with a CRF learn by the sentences' likelihood (the forward algorithm), per token.
+    let crf_loss = ctx.kind == TaskKind::Tag && model.crf().is_some();
+    if let Some(crf) = model.crf().filter(|_| crf_loss) {
+        let scores = crf.scores();
+        check_gold_paths(&scores, train, ctx.labels, "training")?;
+        check_gold_paths(&scores, dev, ctx.labels, "dev")?;
+    }
     let clip = cfg
         .grad_clip
         .map(|g| GradientClippingConfig::Norm(g as f32));
@@ -411,7 +472,18 @@ where
             let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
             let batch = make_batch(&refs, ctx.kind, &ad);
             let logits = model.logits(&batch);
-            let mut loss = loss_fn.forward(logits, batch.targets.clone());
+            let mut loss = match model.crf().filter(|_| crf_loss) {
+                Some(crf) => {
+                    let gold: Vec<&[usize]> = refs.iter().map(|e| e.labels.as_slice()).collect();
+                    let tokens = gold.iter().map(|g| g.len()).sum::<usize>().max(1);
+                    let positions = batch
+                        .positions
+                        .clone()
+                        .expect("token tasks carry positions");
+                    crf.nll(logits, positions, batch.mask.clone(), &gold) / tokens as f64
+                }
+                None => loss_fn.forward(logits, batch.targets.clone()),
+            };
             if let Some(p) = model.penalty() {
                 loss = loss + p / (train.len() as f64);
             }

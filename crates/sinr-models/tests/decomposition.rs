@@ -274,6 +274,51 @@ proptest! {
     }
 
     #[test]
+    fn a_crf_taggers_path_score_is_the_sum_of_its_named_terms(seed in 0u64..1000, len in 1usize..10, window in 0usize..3) {
+        let d = device();
+        d.seed(seed);
+        let labels: Vec<String> = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"].iter().map(|s| (*s).to_owned()).collect();
+        let heads = sinr_nn::SinrAttentionConfig::new(0, 2).with_rank(3).with_max_distance(2);
+        let mut m = SinrTransformer::with_heads(&rows(25, 10, seed), 5, TaskKind::Tag, 1, &heads, 8, 0.0, seed, &d)
+            .with_window(window)
+            .with_crf(&labels);
+        let random = |dims: [usize; 2]| burn::module::Param::from_tensor(Tensor::random(dims, burn::tensor::Distribution::Normal(0.0, 1.0), &d));
+        for c in m.context.iter_mut() {
+            *c = random(c.dims());
+        }
+        for l in &mut m.layers {
+            l.attention.value = random(l.attention.value.dims());
+            l.memory.values = random(l.memory.values.dims());
+        }
+        let crf = m.crf.as_mut().expect("a tagger's CRF");
+        crf.transitions = random([5, 5]);
+        crf.start = burn::module::Param::from_tensor(Tensor::random([5], burn::tensor::Distribution::Normal(0.0, 1.0), &d));
+        crf.end = burn::module::Param::from_tensor(Tensor::random([5], burn::tensor::Distribution::Normal(0.0, 1.0), &d));
+        let scores = crf.scores();
+        let ex = example(len, 25, seed, true);
+        let batch = make_batch(&[&ex], TaskKind::Tag, &d);
+        use sinr_models::models::Classifier;
+        let logits = to_vec(m.logits(&batch));
+        let path = sinr_models::decode_tags(&logits, &labels, Some(&scores));
+        prop_assert!(scores.allows(&path), "the decided path breaks BIO: {:?}", path);
+        let tags: Vec<&str> = path.iter().map(|&t| labels[t].as_str()).collect();
+        prop_assert!(sinr_metrics::task::bio_valid(&tags).is_ok());
+        // The path's score: each position's explained logit for its tag (itself split exactly
+        // by token, community and component) plus the named transition terms.
+        let (outputs, _) = m.explain(&batch, Some(&path));
+        let terms = scores.path_terms(&path);
+        prop_assert_eq!(terms.len(), len + 1);
+        let mut named = 0f64;
+        for (o, &t) in outputs.iter().zip(&path) {
+            assert_complete(o);
+            named += f64::from(o.logits[t]);
+        }
+        named += terms.iter().map(|t| f64::from(t.score)).sum::<f64>();
+        let score = scores.path_score(&logits, &path);
+        prop_assert!((named - score).abs() < 1e-4 * score.abs().max(1.0), "{} vs {}", named, score);
+    }
+
+    #[test]
     fn token_window_does_not_read_padding(seed in 0u64..1000, short in 1usize..6, extra in 1usize..5, window in 1usize..3) {
         // A sentence's logits are the same alone and padded in a batch beside a longer one.
         let d = device();

@@ -119,7 +119,10 @@ impl LinearChainCrf {
         // The gold paths' scores: emissions at the gold tags, and the transitions they take,
         // counted on the host.
         let n: usize = gold.iter().map(|g| g.len()).sum();
-        let flat: Vec<i64> = gold.iter().flat_map(|g| g.iter().map(|&y| y as i64)).collect();
+        let flat: Vec<i64> = gold
+            .iter()
+            .flat_map(|g| g.iter().map(|&y| y as i64))
+            .collect();
         let tags = Tensor::<1, Int>::from_data(TensorData::new(flat, [n]), &device);
         let emitted = emissions.gather(1, tags.reshape([n, 1])).sum();
         let mut counts = vec![0f32; c * c];
@@ -215,7 +218,11 @@ impl CrfScores {
         if c == 0 || emissions.is_empty() {
             return Vec::new();
         }
-        assert_eq!(emissions.len() % c, 0, "emissions are not rows of {c} scores");
+        assert_eq!(
+            emissions.len() % c,
+            0,
+            "emissions are not rows of {c} scores"
+        );
         let n = emissions.len() / c;
         let mut score: Vec<f64> = (0..c)
             .map(|j| self.transition(None, j) + f64::from(emissions[j]))
@@ -341,8 +348,8 @@ mod tests {
     /// BIO over `O, B-A, I-A, B-B, I-B`: `I-X` only after `B-X` or `I-X`.
     fn bio_masks() -> (Vec<bool>, Vec<bool>) {
         let c = 5;
-        let kind = |j: usize| (j + 1) / 2; // 0 = O, 1 = A, 2 = B
-        let inside = |j: usize| j > 0 && j % 2 == 0;
+        let kind = |j: usize| j.div_ceil(2); // 0 = O, 1 = A, 2 = B
+        let inside = |j: usize| j > 0 && j.is_multiple_of(2);
         let mut allowed = vec![true; c * c];
         for f in 0..c {
             for t in 0..c {
@@ -362,7 +369,11 @@ mod tests {
         } else {
             (vec![true; 25], vec![true; 5])
         };
-        let mut draw = |n: usize| (0..n).map(|_| r.normal(0.0, 1.0) as f32).collect::<Vec<_>>();
+        let mut draw = |n: usize| {
+            (0..n)
+                .map(|_| r.normal(0.0, 1.0) as f32)
+                .collect::<Vec<_>>()
+        };
         CrfScores {
             transitions: draw(25),
             start: draw(5),

@@ -121,6 +121,36 @@ pub struct Explanation {
     pub lexical_names: Vec<(String, u32)>,
     /// The words labelling the fine communities that matter (community → words).
     pub fine_dimension_words: Vec<(u32, Vec<String>)>,
+    /// A tagger with a CRF: the transition terms of the decided path (the start, every step,
+    /// the end). The path's score is the decided tags' logits (`outputs`) plus these. Empty
+    /// for the other models.
+    #[serde(default)]
+    pub transitions: Vec<TransitionScore>,
+}
+
+/// One transition term of a tagging CRF's decided path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionScore {
+    /// The position of the tag it leads to (of the last tag, for the end).
+    pub position: usize,
+    /// The tag before (`None`: the start of the sentence).
+    pub from: Option<String>,
+    /// The tag after (`None`: the end of the sentence).
+    pub to: Option<String>,
+    /// Its score, added to the path's.
+    pub score: f64,
+}
+
+impl TransitionScore {
+    /// As people read it: `B-ORG → I-ORG`, `start → B-PER`, `I-LOC → end`.
+    pub fn name(&self) -> String {
+        format!(
+            "{} → {}",
+            self.from.as_deref().unwrap_or("start"),
+            self.to.as_deref().unwrap_or("end")
+        )
+    }
 }
 
 impl Explanation {

@@ -53,6 +53,7 @@ pub use evaluation::{
 };
 pub use explanation::{
     AttentionMaps, Component, ComponentKind, EXPLANATION_VERSION, Explanation, OutputExplanation,
+    TransitionScore,
 };
 pub use file::{Document, read, read_version, write};
 pub use resources::{NgramCollisions, RESOURCES_VERSION, Resources};

@@ -72,6 +72,29 @@ pub fn read_conll(path: &Path, token_col: usize, tag_col: isize) -> Result<Vec<T
                 format!("field `tag`: `{tag}` is not an IOB2 tag (O, B-TYPE, I-TYPE)"),
             ));
         }
+        if let Some(kind) = tag.strip_prefix("I-") {
+            // IOB2: an entity opens with `B-`; `I-X` continues a `B-X` or an `I-X`.
+            let prev = cur.tags.last().map_or("O", String::as_str);
+            let continues = prev
+                .strip_prefix("B-")
+                .or_else(|| prev.strip_prefix("I-"))
+                .is_some_and(|k| k == kind);
+            if !continues {
+                let after = if cur.tags.is_empty() {
+                    "opens the sentence".to_owned()
+                } else {
+                    format!("follows `{prev}`")
+                };
+                return Err(parse_err(
+                    path,
+                    n,
+                    format!(
+                        "field `tag`: `{tag}` {after}; in IOB2 an entity opens with `B-{kind}` \
+                         (an IOB1 file must be converted)"
+                    ),
+                ));
+            }
+        }
         if cur.tokens.is_empty() {
             cur.line = n;
         }

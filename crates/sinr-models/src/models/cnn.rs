@@ -10,6 +10,7 @@ use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
+use sinr_nn::LinearChainCrf;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -46,6 +47,10 @@ pub struct CnnConfig {
     /// Pretrained word vectors (word2vec text format, e.g. `sinr embed vectors`) the word
     /// embeddings start from, for the words of the own vocabulary they have; `null`: random.
     pub vectors: Option<PathBuf>,
+    /// Token tasks: a linear-chain CRF over the tag scores (learned transitions, the BIO
+    /// constraints, trained by the sentences' likelihood, decoded by Viterbi). `false`: the
+    /// per-position scores, decoded as the best valid BIO path. Ignored by sequence tasks.
+    pub crf: bool,
 }
 
 impl Default for CnnConfig {
@@ -58,6 +63,7 @@ impl Default for CnnConfig {
             own_vocabulary: true,
             min_count: 2,
             vectors: None,
+            crf: true,
         }
     }
 }
@@ -112,6 +118,8 @@ pub struct CnnBaseline {
     pub dropout: Dropout,
     /// Read-out.
     pub readout: Linear,
+    /// Token tasks, optional: a CRF over the read-out's tag scores.
+    pub crf: Option<LinearChainCrf>,
     /// Sequence or token task.
     #[module(skip)]
     pub token_task: bool,
@@ -142,6 +150,7 @@ impl CnnBaseline {
                 .collect(),
             dropout: DropoutConfig::new(c.dropout).init(),
             readout: LinearConfig::new(c.filters * c.widths.len(), classes).init(device),
+            crf: None,
             token_task,
         }
     }
@@ -185,6 +194,9 @@ impl Classifier for CnnBaseline {
     fn logits(&self, batch: &Batch) -> Tensor<2> {
         self.logits_from(self.embed(batch), batch)
     }
+    fn crf(&self) -> Option<&LinearChainCrf> {
+        self.crf.as_ref()
+    }
 }
 
 // --- Building, training ----------------------------------------------------------------------
@@ -200,13 +212,11 @@ impl Model for CnnBaseline {
             .vocabulary
             .as_ref()
             .map_or(emb.vocab.len() + 1, |v| v.words + 2);
-        Ok(CnnBaseline::new(
-            vocab,
-            spec.labels.len(),
-            spec.kind,
-            c,
-            device,
-        ))
+        let mut m = CnnBaseline::new(vocab, spec.labels.len(), spec.kind, c, device);
+        if c.crf && spec.kind == TaskKind::Tag {
+            m.crf = Some(crate::bio_crf(&spec.labels, device));
+        }
+        Ok(m)
     }
 
     fn trainable_params(&self) -> usize {

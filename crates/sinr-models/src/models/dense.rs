@@ -7,6 +7,7 @@ use burn::nn::transformer::{
 };
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::prelude::*;
+use sinr_nn::LinearChainCrf;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,10 @@ pub struct DenseConfig {
     /// Pretrained word vectors (word2vec text format, e.g. `sinr embed vectors`) the word
     /// embeddings start from, for the words of the own vocabulary they have; `null`: random.
     pub vectors: Option<PathBuf>,
+    /// Token tasks: a linear-chain CRF over the tag scores (learned transitions, the BIO
+    /// constraints, trained by the sentences' likelihood, decoded by Viterbi). `false`: the
+    /// per-position scores, decoded as the best valid BIO path. Ignored by sequence tasks.
+    pub crf: bool,
 }
 
 impl Default for DenseConfig {
@@ -64,6 +69,7 @@ impl Default for DenseConfig {
             own_vocabulary: true,
             min_count: 2,
             vectors: None,
+            crf: true,
         }
     }
 }
@@ -119,6 +125,8 @@ pub struct DenseBaseline {
     pub encoder: TransformerEncoder,
     /// Read-out.
     pub readout: Linear,
+    /// Token tasks, optional: a CRF over the read-out's tag scores.
+    pub crf: Option<LinearChainCrf>,
     /// Sequence or token task.
     #[module(skip)]
     pub token_task: bool,
@@ -151,6 +159,7 @@ impl DenseBaseline {
                 .with_norm_first(norm_first)
                 .init(device),
             readout: LinearConfig::new(dim, classes).init(device),
+            crf: None,
             token_task,
         }
     }
@@ -196,6 +205,9 @@ impl Classifier for DenseBaseline {
         let (_, h) = self.states(batch);
         self.head(h, batch)
     }
+    fn crf(&self) -> Option<&LinearChainCrf> {
+        self.crf.as_ref()
+    }
 }
 
 // --- Building, training ----------------------------------------------------------------------
@@ -206,7 +218,7 @@ impl Model for DenseBaseline {
     const TAGS: bool = true;
 
     fn build(c: &DenseConfig, spec: &RunSpec, emb: &SinrModel, device: &Device) -> Result<Self> {
-        Ok(DenseBaseline::new(
+        let mut m = DenseBaseline::new(
             // Its own words, the unknown row and padding; or the embeddings' words and padding.
             spec.vocabulary
                 .as_ref()
@@ -221,7 +233,11 @@ impl Model for DenseBaseline {
             c.dropout,
             c.norm_first,
             device,
-        ))
+        );
+        if c.crf && spec.kind == TaskKind::Tag {
+            m.crf = Some(crate::bio_crf(&spec.labels, device));
+        }
+        Ok(m)
     }
 
     fn trainable_params(&self) -> usize {

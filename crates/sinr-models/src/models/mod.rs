@@ -26,8 +26,10 @@ use burn::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sinr_embed::{DenseVectors, SinrModel};
-use sinr_nn::{SinrEmbedding, SparseTokens, to_vec};
-use sinr_schema::{AttentionMaps, Explanation, MemoryProfile, OutputExplanation, TaskKind};
+use sinr_nn::{CrfScores, LinearChainCrf, SinrEmbedding, SparseTokens, to_vec};
+use sinr_schema::{
+    AttentionMaps, Explanation, MemoryProfile, OutputExplanation, TaskKind, TransitionScore,
+};
 
 pub use attention::{AttentionClassifier, AttentionConfig, LexicalConfig};
 pub use cnn::{CnnBaseline, CnnConfig};
@@ -52,6 +54,10 @@ pub trait Classifier {
     /// model is built, so checkpoints leave them out (see [`crate::train::save_module`]).
     fn frozen(&self) -> Vec<&SinrEmbedding> {
         Vec::new()
+    }
+    /// A tagger's CRF over its tag scores (the logits are then its emissions), if it has one.
+    fn crf(&self) -> Option<&LinearChainCrf> {
+        None
     }
 }
 
@@ -466,6 +472,19 @@ macro_rules! register_models {
                 }
             }
 
+            /// A tagger's CRF scores (transitions, start, end, constraints), if it has a CRF.
+            pub fn crf_scores(&self) -> Option<CrfScores> {
+                match self {
+                    $(AnyModel::$variant(m) => m.crf().map(LinearChainCrf::scores),)*
+                }
+            }
+
+            /// The tags of one sentence from its logits, by this model's CRF if it has one
+            /// (see [`crate::decode_tags`]).
+            pub fn decode_tags(&self, logits: &[f32], labels: &[String]) -> Vec<usize> {
+                crate::decode_tags(logits, labels, self.crf_scores().as_ref())
+            }
+
             /// Saves the parameters (atomically; without the frozen SINr vectors, see
             /// [`save_module`]).
             ///
@@ -538,7 +557,7 @@ macro_rules! register_models {
                 // Tagging: explain the tags the model decides (the best valid BIO path).
                 let tags = (spec.kind == TaskKind::Tag).then(|| {
                     let logits = self.predict(std::slice::from_ref(example), spec.kind, 1, device);
-                    crate::decode_tags(&logits[0], &spec.labels)
+                    self.decode_tags(&logits[0], &spec.labels)
                 });
                 let batch = make_batch(&[example], spec.kind, device);
                 match self {
@@ -566,7 +585,25 @@ macro_rules! register_models {
                     ),)*
                     _ => unreachable!("a model is built from its own kind of configuration"),
                 };
-                crate::explain::label(self.kind(), spec, emb, example, terms, level, named, fine)
+                let mut e =
+                    crate::explain::label(self.kind(), spec, emb, example, terms, level, named, fine)?;
+                // A CRF tagger: the transition terms of the decided path (the decided tags
+                // are the outputs' `predicted`).
+                if let (TaskKind::Tag, Some(crf)) = (spec.kind, self.crf_scores()) {
+                    let path: Vec<usize> = e.outputs.iter().map(|o| o.predicted).collect();
+                    let name = |t: Option<usize>| t.map(|t| spec.labels[t].clone());
+                    e.transitions = crf
+                        .path_terms(&path)
+                        .into_iter()
+                        .map(|t| TransitionScore {
+                            position: t.position,
+                            from: name(t.from),
+                            to: name(t.to),
+                            score: f64::from(t.score),
+                        })
+                        .collect();
+                }
+                Ok(e)
             }
 
             /// Gradient × input per token of a batch of one text for the decision

@@ -24,9 +24,9 @@ use serde::{Deserialize, Serialize};
 use sinr_embed::SinrModel;
 use sinr_metrics::task::argmax;
 use sinr_nn::{
-    InitRng, KeyValueMemory, KeyValueMemoryConfig, PaddedRows, Readout, ReadoutConfig,
-    SinrAttention, SinrAttentionConfig, SinrEmbedding, TaskAttention, TaskAttentionConfig, to_vec,
-    to_vec_int,
+    InitRng, KeyValueMemory, KeyValueMemoryConfig, LinearChainCrf, PaddedRows, Readout,
+    ReadoutConfig, SinrAttention, SinrAttentionConfig, SinrEmbedding, TaskAttention,
+    TaskAttentionConfig, to_vec, to_vec_int,
 };
 use sinr_schema::{
     AttentionMaps, Component, ComponentKind, MemoryProfile, MemoryWrite, OutputExplanation,
@@ -80,6 +80,12 @@ pub struct TransformerConfig {
     /// token tasks.
     #[serde(deserialize_with = "fine_path_or_flag")]
     pub fine_path: Option<AttentionConfig>,
+    /// Token tasks: a linear-chain CRF over the tag scores (the read-out's logits are its
+    /// emissions, and a decided path's score splits into them and named transition terms):
+    /// learned transitions under the BIO constraints, trained by the sentences' likelihood,
+    /// decoded by Viterbi. `false`: the per-position scores, decoded as the best valid BIO path.
+    /// Ignored by sequence tasks.
+    pub crf: bool,
 }
 
 /// Reads [`TransformerConfig::fine_path`]: a configuration, `null` or `false` (none), `true`
@@ -124,6 +130,7 @@ impl Default for TransformerConfig {
             window: 0,
             fine_level: None,
             fine_path: Some(default_fine_path()),
+            crf: true,
         }
     }
 }
@@ -239,6 +246,8 @@ pub struct SinrTransformer {
     /// Sequence tasks, optional: the attention classifier over the fine-level vectors, read out
     /// beside the stream (its logits add).
     pub fine_path: Option<AttentionClassifier>,
+    /// Token tasks, optional: a CRF over the tag scores.
+    pub crf: Option<LinearChainCrf>,
     /// Sequence or token task.
     #[module(skip)]
     pub token_task: bool,
@@ -310,6 +319,7 @@ impl SinrTransformer {
             fine: None,
             fine_readout: Vec::new(),
             fine_path: None,
+            crf: None,
             token_task,
             width,
             l1,
@@ -353,6 +363,16 @@ impl SinrTransformer {
     pub fn with_fine_path(mut self, path: AttentionClassifier) -> Self {
         if !self.token_task {
             self.fine_path = Some(path);
+        }
+        self
+    }
+
+    /// Token tasks: a CRF over the tags `labels` with the BIO constraints, its scores at zero
+    /// (so the model starts as the one without). Sequence tasks ignore it.
+    #[must_use]
+    pub fn with_crf(mut self, labels: &[String]) -> Self {
+        if self.token_task {
+            self.crf = Some(crate::bio_crf(labels, &self.readout.weight.device()));
         }
         self
     }
@@ -497,6 +517,9 @@ impl Classifier for SinrTransformer {
             .chain(self.fine_path.as_ref().map(|f| &f.embedding))
             .collect()
     }
+    fn crf(&self) -> Option<&LinearChainCrf> {
+        self.crf.as_ref()
+    }
 }
 
 // --- Building, training, explaining ----------------------------------------------------------
@@ -537,6 +560,9 @@ impl Model for SinrTransformer {
         .with_window(c.window);
         if let Some(l) = c.fine_level {
             m = m.with_fine(&embedding_rows(emb, l, c.sparsify)?);
+        }
+        if c.crf {
+            m = m.with_crf(&spec.labels);
         }
         if let (Some(f), TaskKind::Classify) = (&c.fine_path, spec.kind) {
             // Its own seed, so that the stream's initialisation does not depend on the path.
