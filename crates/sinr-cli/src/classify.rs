@@ -468,9 +468,10 @@ pub fn explain(
     let mut e = run
         .model
         .explain(&run.spec, &run.embeddings, &ex, &device)?;
-    if run.spec.kind == TaskKind::Classify {
-        e.lexical_names = run.encoder.lexical_names(text);
-    }
+    e.lexical_names = match run.spec.kind {
+        TaskKind::Classify => run.encoder.lexical_names(text),
+        TaskKind::Tag => run.encoder.tag_feature_names(&e.tokens),
+    };
     let words: std::collections::HashMap<u32, &Vec<String>> =
         e.dimension_words.iter().map(|(k, w)| (*k, w)).collect();
     for o in e.outputs.iter().take(if run.spec.kind == TaskKind::Tag {
@@ -564,7 +565,14 @@ pub fn explain(
             }
         }
         if !o.lexical.is_empty() {
-            println!("  n-gram features:");
+            println!(
+                "  {}:",
+                if o.position.is_some() {
+                    "lexical features"
+                } else {
+                    "n-gram features"
+                }
+            );
             for (f, v) in o.lexical.iter().take(8) {
                 let (name, token) = e.lexical_label(*f);
                 println!("    {:+.4}  {name} (at {token})", v[o.predicted]);

@@ -339,7 +339,11 @@ impl<'a> Page<'a> {
     fn ngrams(&self, o: &OutputExplanation) -> Markup {
         let max = o.lexical.first().map_or(0.0, |f| f.1[o.predicted].abs());
         html! {
-            h3 { "The n-gram weights by feature" }
+            @if o.position.is_some() {
+                h3 { "The lexical features (words, affixes, shapes, word classes)" }
+            } @else {
+                h3 { "The n-gram weights by feature" }
+            }
             table {
                 tr {
                     th { "feature" }

@@ -12,6 +12,7 @@ use burn::prelude::*;
 use sinr_data::TaskData;
 use sinr_embed::{SinrModel, StopSet, TokenizerConfig, Vocabulary};
 
+use crate::features::TagFeatures;
 use crate::models::{LexicalConfig, ModelConfig};
 
 /// Names of the surface features of token tasks, in column order.
@@ -189,6 +190,11 @@ pub struct Encoder {
     /// is read, stop words and short words included; a word of it is row `2 + id`, any other
     /// row 1 (unknown); row 0 is padding.
     pub own: Option<Vocabulary>,
+    /// A tagger's lexical features of every token, if any (token tasks).
+    pub tag_features: Option<TagFeatures>,
+    /// Every word's community at every Louvain level (`[level][word id]`), for the word-class
+    /// features.
+    classes: Vec<Vec<u32>>,
 }
 
 impl Encoder {
@@ -205,7 +211,43 @@ impl Encoder {
             truncation: crate::config::Truncation::Head,
             lexical: None,
             own: None,
+            tag_features: None,
+            classes: model
+                .dendrogram
+                .levels
+                .iter()
+                .filter(|l| l.partition.len() == model.vocab.len())
+                .map(|l| l.partition.clone())
+                .collect(),
         }
+    }
+
+    /// The word classes of a token (its lower-cased letters' community at every level; empty
+    /// for a word the embeddings do not know).
+    fn classes_of(&self, letters: &str) -> Vec<u32> {
+        match self.vocab.id(letters) {
+            Some(id) => self.classes.iter().map(|l| l[id.index()]).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The names of a tagged sentence's lexical features ([`crate::features::tag_feature_name`])
+    /// with their token's position, in the order of [`Encoder::encode_tokens`]' `lexical`
+    /// (empty without tag features).
+    pub fn tag_feature_names(&self, tokens: &[String]) -> Vec<(String, u32)> {
+        let Some(f) = &self.tag_features else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, tok) in tokens.iter().take(self.max_len).enumerate() {
+            let classes = self.classes_of(&letters_of(tok));
+            out.extend(
+                f.keys(tok, &classes)
+                    .iter()
+                    .map(|(k, t)| (crate::features::tag_feature_name(*k, t), i as u32)),
+            );
+        }
+        out
     }
 
     /// The row of an unknown word when the encoder has its own vocabulary.
@@ -245,6 +287,7 @@ impl Encoder {
     pub fn for_model(model: &SinrModel, config: &ModelConfig, max_len: usize) -> Self {
         let mut enc = Self::new(model, max_len);
         enc.lexical = config.lexical().cloned();
+        enc.tag_features = config.tag_features().cloned();
         enc
     }
 
@@ -470,6 +513,14 @@ impl Encoder {
                 f32::from(u8::from(digit)),
                 f32::from(u8::from(i == 0)),
             ]);
+            if let Some(f) = &self.tag_features {
+                let classes = self.classes_of(&letters);
+                ex.lexical.extend(
+                    f.buckets_of(tok, &classes)
+                        .into_iter()
+                        .map(|b| (i as u32, b)),
+                );
+            }
         }
         ex
     }

@@ -20,6 +20,7 @@ pub mod device;
 mod error;
 pub mod evaluation;
 pub mod explain;
+pub mod features;
 pub mod input;
 pub mod models;
 pub mod run;
@@ -30,6 +31,7 @@ pub use config::{Optimizer, Schedule, TrainConfig, Truncation};
 pub use data::{Batch, EncodedTask, Encoder, Example, LexicalBatch, make_batch};
 pub use device::{compiled_backends, device_from_name};
 pub use error::{Error, Result};
+pub use features::TagFeatures;
 pub use models::{
     AnyModel, AttentionConfig, CnnConfig, Config, DenseConfig, HierarchicalConfig, LexicalConfig,
     Model, ModelConfig, TransformerConfig,

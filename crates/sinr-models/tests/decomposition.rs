@@ -274,7 +274,7 @@ proptest! {
     }
 
     #[test]
-    fn a_crf_taggers_path_score_is_the_sum_of_its_named_terms(seed in 0u64..1000, len in 1usize..10, window in 0usize..3) {
+    fn a_crf_taggers_path_score_is_the_sum_of_its_named_terms(seed in 0u64..1000, len in 1usize..10, window in 0usize..3, features in any::<bool>()) {
         let d = device();
         d.seed(seed);
         let labels: Vec<String> = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"].iter().map(|s| (*s).to_owned()).collect();
@@ -295,7 +295,15 @@ proptest! {
         crf.start = burn::module::Param::from_tensor(Tensor::random([5], burn::tensor::Distribution::Normal(0.0, 1.0), &d));
         crf.end = burn::module::Param::from_tensor(Tensor::random([5], burn::tensor::Distribution::Normal(0.0, 1.0), &d));
         let scores = crf.scores();
-        let ex = example(len, 25, seed, true);
+        let mut ex = example(len, 25, seed, true);
+        if features {
+            // Lexical features: three buckets of 64 per token, read over a window of one.
+            let f = sinr_models::TagFeatures { buckets: 64, window: 1, ..Default::default() };
+            m = m.with_features(&f);
+            m.feature_weights = Some(random([64, 5]));
+            let mut rng = sinr_util::SplitMix64::new(seed ^ 0xfea7);
+            ex.lexical = (0..len as u32).flat_map(|q| (0..3).map(move |_| q)).map(|q| (q, rng.below(64) as u32)).collect();
+        }
         let batch = make_batch(&[&ex], TaskKind::Tag, &d);
         use sinr_models::models::Classifier;
         let logits = to_vec(m.logits(&batch));
@@ -310,7 +318,19 @@ proptest! {
         prop_assert_eq!(terms.len(), len + 1);
         let mut named = 0f64;
         for (o, &t) in outputs.iter().zip(&path) {
-            assert_complete(o);
+            // By token (the features are terms of their own tokens), and by community with
+            // the lexical features' component.
+            prop_assert!(o.relative_completeness_error() < 1e-4);
+            let lex: Vec<f32> = (0..5).map(|c| o.components.iter().filter(|x| x.kind == ComponentKind::Lexical).map(|x| x.values[c]).sum()).collect();
+            prop_assert_eq!(lex.iter().any(|v| *v != 0.0), features);
+            for (c, &l) in o.logits.iter().enumerate() {
+                let comm: f32 = o.communities.iter().map(|r| r[c]).sum::<f32>() + lex[c] + o.components.last().unwrap().values[c];
+                prop_assert!((l - comm).abs() < 1e-4 * l.abs().max(1.0), "community split {} vs {}", l, comm);
+                // The named features add up to their component (at most 30 named, 9 here).
+                let by_feature: f32 = o.lexical.iter().map(|f| f.1[c]).sum();
+                prop_assert!((by_feature - lex[c]).abs() < 1e-4 * lex[c].abs().max(1.0));
+            }
+            prop_assert!(o.lexical.iter().all(|f| (f.0 as usize) < ex.lexical.len()));
             named += f64::from(o.logits[t]);
         }
         named += terms.iter().map(|t| f64::from(t.score)).sum::<f64>();

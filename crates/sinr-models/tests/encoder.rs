@@ -246,3 +246,61 @@ fn an_own_vocabulary_reads_every_word() {
     assert_eq!(*own.rows.last().unwrap(), Encoder::UNKNOWN);
     assert_eq!(own.surface.first().map(String::as_str), Some("the"));
 }
+
+#[test]
+fn tagged_tokens_carry_their_lexical_features_and_names() {
+    let m = model();
+    let mut enc = Encoder::new(&m, 64);
+    let toks: Vec<String> = ["The", "United", "States", "Zzqxv", "1796"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    assert!(enc.encode_tokens(&toks, &[0; 5]).lexical.is_empty());
+    let f = sinr_models::TagFeatures {
+        affixes: 2,
+        ..Default::default()
+    };
+    enc.tag_features = Some(f.clone());
+    let ex = enc.encode_tokens(&toks, &[0; 5]);
+    let names = enc.tag_feature_names(&toks);
+    assert_eq!(names.len(), ex.lexical.len());
+    // The features follow their tokens, in order, and the names say which they are.
+    for ((p, _), (_, q)) in ex.lexical.iter().zip(&names) {
+        assert_eq!(p, q);
+    }
+    let of = |i: u32| -> Vec<&str> {
+        names
+            .iter()
+            .filter(|n| n.1 == i)
+            .map(|n| n.0.as_str())
+            .collect()
+    };
+    let states = of(2);
+    assert_eq!(
+        &states[..6],
+        [
+            "word States",
+            "prefix S-",
+            "suffix -s",
+            "prefix St-",
+            "suffix -es",
+            "shape Xxx"
+        ]
+    );
+    // A known word has a class at every level of the embeddings; an unknown word and a number
+    // none.
+    let classes = |i: u32| of(i).iter().filter(|n| n.starts_with("class ")).count();
+    assert_eq!(classes(2), m.dendrogram.levels.len());
+    assert_eq!(classes(3), 0);
+    assert_eq!(classes(4), 0);
+    assert!(of(4).contains(&"shape dd"));
+    // The buckets are the features' hashes.
+    let want = f.buckets_of("States", &[]);
+    let got: Vec<u32> = ex
+        .lexical
+        .iter()
+        .filter(|l| l.0 == 2)
+        .map(|l| l.1)
+        .collect();
+    assert_eq!(&got[..6], &want[..6]);
+}

@@ -39,6 +39,7 @@ pub use transformer::{LayerTrace, SinrLayer, SinrTransformer, TransformerConfig}
 
 use crate::data::{Batch, Example, make_batch};
 use crate::error::{Error, Result};
+use crate::features::TagFeatures;
 use crate::run::RunSpec;
 use crate::train::{FitContext, TrainState, fit, load_module, predict_logits, save_module};
 
@@ -75,6 +76,10 @@ pub trait Config: Serialize + DeserializeOwned + Default + Clone + PartialEq + D
     }
     /// The hashed lexical features the model reads beside the vectors, if any.
     fn lexical(&self) -> Option<&LexicalConfig> {
+        None
+    }
+    /// A tagger's lexical features of every token, if any.
+    fn tag_features(&self) -> Option<&TagFeatures> {
         None
     }
     /// With its own vocabulary (built from the training texts, instead of the embeddings'):
@@ -390,6 +395,13 @@ macro_rules! register_models {
                 }
             }
 
+            /// A tagger's lexical features, if any.
+            pub fn tag_features(&self) -> Option<&TagFeatures> {
+                match self {
+                    $(ModelConfig::$variant(c) => c.tag_features(),)*
+                }
+            }
+
             /// The least count of a word of the model's own vocabulary, if it has one.
             pub fn own_vocabulary(&self) -> Option<u64> {
                 match self {
@@ -686,6 +698,31 @@ mod tests {
             let e = c.validate().unwrap_err().to_string();
             assert!(e.contains(field), "{bad}: {e}");
         }
+        // A tagger's lexical features: a table (strict, its keys named), true or false.
+        for (text, want) in [
+            (r#""features":{"window":2}"#, Some(2)),
+            (r#""features":true"#, Some(1)),
+            (r#""features":false"#, None),
+            (r#""features":null"#, None),
+        ] {
+            let c: ModelConfig =
+                serde_json::from_str(&format!(r#"{{"kind":"transformer",{text}}}"#)).unwrap();
+            let ModelConfig::Transformer(t) = &c else {
+                panic!("transformer")
+            };
+            assert_eq!(t.features.as_ref().map(|f| f.window), want, "{text}");
+        }
+        let e =
+            serde_json::from_str::<ModelConfig>(r#"{"kind":"transformer","features":{"windw":2}}"#)
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains("windw"), "{e}");
+        let e = serde_json::from_str::<ModelConfig>(
+            r#"{"kind":"transformer","fine_path":{"sparsfy":2}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("sparsfy"), "{e}");
         // The ablation without the vectors needs something else to read; it is written only
         // when it is on.
         let c: ModelConfig =

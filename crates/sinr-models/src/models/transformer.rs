@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 
 use burn::module::Param;
 use burn::prelude::*;
+use burn::tensor::IndexingUpdateOp;
 use serde::{Deserialize, Serialize};
 use sinr_embed::SinrModel;
 use sinr_metrics::task::argmax;
@@ -40,6 +41,7 @@ use super::{
 use crate::data::{Batch, Example, SURFACE_FEATURES, make_batch};
 use crate::error::{Error, Result};
 use crate::explain::{grid, readout_host, top_terms};
+use crate::features::TagFeatures;
 use crate::input::{dimension_labels, embedding_rows};
 use crate::run::RunSpec;
 
@@ -86,6 +88,44 @@ pub struct TransformerConfig {
     /// decoded by Viterbi. `false`: the per-position scores, decoded as the best valid BIO path.
     /// Ignored by sequence tasks.
     pub crf: bool,
+    /// Token tasks, optional: lexical features of every token of the window (the word as
+    /// written, affixes, shape, its SINr community at every level as a word class), hashed into
+    /// one weight table, each a named term of the tag's logit ([`TagFeatures`]; `{}` takes its
+    /// defaults, `true` too; `false` or `null`: none). Ignored by sequence tasks.
+    #[serde(deserialize_with = "features_or_flag")]
+    pub features: Option<TagFeatures>,
+}
+
+/// Reads an optional part of the configuration written as a table (its keys strict and named
+/// in errors), `true` (`on()`), `false` or `null` (none).
+struct TableOrFlag<T>(fn() -> T);
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for TableOrFlag<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a table of settings, true, false or null")
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Self::Value, E> {
+        Ok(v.then(self.0))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
 }
 
 /// Reads [`TransformerConfig::fine_path`]: a configuration, `null` or `false` (none), `true`
@@ -93,17 +133,15 @@ pub struct TransformerConfig {
 fn fine_path_or_flag<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<Option<AttentionConfig>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Path {
-        Flag(bool),
-        Config(AttentionConfig),
-    }
-    Ok(match Option::<Path>::deserialize(d)? {
-        None | Some(Path::Flag(false)) => None,
-        Some(Path::Flag(true)) => Some(default_fine_path()),
-        Some(Path::Config(c)) => Some(c),
-    })
+    d.deserialize_any(TableOrFlag(default_fine_path))
+}
+
+/// Reads [`TransformerConfig::features`]: a configuration, `true` (the defaults), `false` or
+/// `null` (none).
+fn features_or_flag<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<TagFeatures>, D::Error> {
+    d.deserialize_any(TableOrFlag(TagFeatures::default))
 }
 
 /// The fine path of the default SINr transformer: each word's 1,000 strongest fine-level
@@ -127,10 +165,11 @@ impl Default for TransformerConfig {
             rank: 16,
             max_distance: 8,
             l1: 0.0,
-            window: 0,
-            fine_level: None,
+            window: 2,
+            fine_level: Some(0),
             fine_path: Some(default_fine_path()),
             crf: true,
+            features: Some(TagFeatures::default()),
         }
     }
 }
@@ -151,6 +190,9 @@ impl Config for TransformerConfig {
         if let Some(f) = &self.fine_path {
             f.validate().map_err(|e| e.within("fine_path"))?;
         }
+        if let Some(f) = &self.features {
+            f.validate().map_err(|e| e.within("features"))?;
+        }
         if self.window > 16 {
             return Err(Error::config(
                 "window",
@@ -166,6 +208,10 @@ impl Config for TransformerConfig {
 
     fn lexical(&self) -> Option<&LexicalConfig> {
         self.fine_path.as_ref().and_then(|f| f.ngrams.as_ref())
+    }
+
+    fn tag_features(&self) -> Option<&TagFeatures> {
+        self.features.as_ref()
     }
 }
 
@@ -248,6 +294,12 @@ pub struct SinrTransformer {
     pub fine_path: Option<AttentionClassifier>,
     /// Token tasks, optional: a CRF over the tag scores.
     pub crf: Option<LinearChainCrf>,
+    /// Token tasks, optional: `[buckets, C]` weights of the tokens' lexical features, each
+    /// feature at each offset of its window in a bucket of its own ([`TagFeatures::at_offset`]).
+    pub feature_weights: Option<Param<Tensor<2>>>,
+    /// What [`SinrTransformer::feature_weights`] read.
+    #[module(skip)]
+    pub features: Option<TagFeatures>,
     /// Sequence or token task.
     #[module(skip)]
     pub token_task: bool,
@@ -320,6 +372,8 @@ impl SinrTransformer {
             fine_readout: Vec::new(),
             fine_path: None,
             crf: None,
+            feature_weights: None,
+            features: None,
             token_task,
             width,
             l1,
@@ -377,6 +431,68 @@ impl SinrTransformer {
         self
     }
 
+    /// Token tasks: reads the tokens' lexical features `f` (an example's `lexical`, as the
+    /// encoder computes them with `f`), their weights starting at zero (so the model starts as
+    /// the one without). Sequence tasks ignore it.
+    #[must_use]
+    pub fn with_features(mut self, f: &TagFeatures) -> Self {
+        if self.token_task {
+            let c = self.readout.bias.dims()[0];
+            let device = self.readout.weight.device();
+            self.feature_weights = Some(Param::from_tensor(Tensor::zeros([f.buckets, c], &device)));
+            self.features = Some(f.clone());
+        }
+        self
+    }
+
+    /// Where the batch's lexical features are read: `(bucket at its offset, flat output
+    /// position b·T + p, b, index of the feature in its example, token position q)` for every
+    /// feature of token `q` read by position `p = q − d` of its sentence, `d` an offset of the
+    /// window.
+    fn feature_reads(&self, batch: &Batch) -> Vec<(u32, usize, usize, usize, usize)> {
+        let (Some(f), Some(lex)) = (&self.features, &batch.lexical) else {
+            return Vec::new();
+        };
+        let [b, t] = batch.mask.dims();
+        let [_, nf] = lex.buckets.dims();
+        let pad = to_vec(batch.mask.clone().float());
+        let lens: Vec<usize> = (0..b)
+            .map(|i| {
+                pad[i * t..(i + 1) * t]
+                    .iter()
+                    .filter(|&&x| x == 0.0)
+                    .count()
+            })
+            .collect();
+        let buckets = to_vec_int(lex.buckets.clone());
+        let positions = to_vec_int(lex.positions.clone());
+        let counts = to_vec(lex.counts.clone());
+        let offsets = f.offsets();
+        let mut out = Vec::new();
+        for bi in 0..b {
+            for fi in 0..nf {
+                let at = bi * nf + fi;
+                if counts[at] <= 0.0 {
+                    continue;
+                }
+                let q = positions[at] as isize;
+                for (j, d) in offsets.iter().enumerate() {
+                    let p = q - d;
+                    if (0..lens[bi] as isize).contains(&p) {
+                        out.push((
+                            f.at_offset(buckets[at] as u32, j),
+                            bi * t + p as usize,
+                            bi,
+                            fi,
+                            q as usize,
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The offsets of [`SinrTransformer::fine_readout`], in order.
     pub fn fine_offsets(&self) -> Vec<isize> {
         let w = (self.fine_readout.len() / 2) as isize;
@@ -424,6 +540,23 @@ impl SinrTransformer {
             let g = g.sum_dim(2).reshape([b, t, o * c]) * keep;
             for (j, d) in self.fine_offsets().into_iter().enumerate() {
                 out = out + shift(g.clone().slice([0..b, 0..t, j * c..(j + 1) * c]), d);
+            }
+        }
+        if let Some(w) = &self.feature_weights {
+            let reads = self.feature_reads(batch);
+            if !reads.is_empty() {
+                let device = out.device();
+                let n = reads.len();
+                let idx =
+                    |v: Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(v, [n]), &device);
+                let rows = w
+                    .val()
+                    .select(0, idx(reads.iter().map(|r| i64::from(r.0)).collect()));
+                let to = idx(reads.iter().map(|r| r.1 as i64).collect());
+                out = out
+                    + Tensor::<2>::zeros([b * t, c], &device)
+                        .select_assign(0, to, rows, IndexingUpdateOp::Add)
+                        .reshape([b, t, c]);
             }
         }
         out
@@ -506,10 +639,14 @@ impl Classifier for SinrTransformer {
             p * self.l1
         });
         let path = self.fine_path.as_ref().and_then(Classifier::penalty);
-        match (own, path) {
-            (Some(a), Some(b)) => Some(a + b),
-            (a, b) => a.or(b),
-        }
+        let features = match (&self.feature_weights, &self.features) {
+            (Some(w), Some(f)) if f.l2 > 0.0 => Some(w.val().powi_scalar(2).sum() * f.l2),
+            _ => None,
+        };
+        [own, path, features]
+            .into_iter()
+            .flatten()
+            .reduce(|a, b| a + b)
     }
     fn frozen(&self) -> Vec<&SinrEmbedding> {
         std::iter::once(&self.embedding)
@@ -558,11 +695,14 @@ impl Model for SinrTransformer {
             device,
         )
         .with_window(c.window);
-        if let Some(l) = c.fine_level {
+        if let (Some(l), TaskKind::Tag) = (c.fine_level, spec.kind) {
             m = m.with_fine(&embedding_rows(emb, l, c.sparsify)?);
         }
         if c.crf {
             m = m.with_crf(&spec.labels);
+        }
+        if let Some(f) = &c.features {
+            m = m.with_features(f);
         }
         if let (Some(f), TaskKind::Classify) = (&c.fine_path, spec.kind) {
             // Its own seed, so that the stream's initialisation does not depend on the path.
@@ -866,6 +1006,19 @@ impl SinrTransformer {
             let mats: Vec<Vec<f32>> = m.fine_readout.iter().map(|r| to_vec(r.val())).collect();
             (p, idx, to_vec(x.val), mats)
         });
+        // The lexical features' reads (a tagger with features): for each, its weights.
+        let reads = self.feature_reads(batch);
+        let read_weights: Vec<f32> = match (&self.feature_weights, reads.is_empty()) {
+            (Some(w), false) => {
+                let idx: Vec<i64> = reads.iter().map(|r| i64::from(r.0)).collect();
+                let n = idx.len();
+                to_vec(w.val().select(
+                    0,
+                    Tensor::<1, Int>::from_data(TensorData::new(idx, [n]), &device),
+                ))
+            }
+            _ => Vec::new(),
+        };
         for (position, terms) in per_output {
             let mut per_source = vec![0f32; s * c]; // [S, C]
             let mut communities = vec![vec![0f32; c]; k];
@@ -950,10 +1103,32 @@ impl SinrTransformer {
             let fine_total: Vec<f32> = (0..c)
                 .map(|cc| fine.values().map(|r| r[cc]).sum())
                 .collect();
+            // The lexical features read by this position: each feature's weights at its offset,
+            // a term of its token.
+            let mut lexical: Vec<(u32, Vec<f32>)> = Vec::new();
+            let mut lexical_total = vec![0f32; c];
+            if let Some(p_out) = position {
+                for (r, (_, to, _, fi, q)) in reads.iter().enumerate() {
+                    if *to != p_out {
+                        continue;
+                    }
+                    let v = &read_weights[r * c..(r + 1) * c];
+                    for cc in 0..c {
+                        per_source[q * c + cc] += v[cc];
+                        lexical_total[cc] += v[cc];
+                    }
+                    lexical.push((*fi as u32, v.to_vec()));
+                }
+            }
             let tokens: Vec<Vec<f32>> = grid(&per_source[..t * c], c);
             let bias: Vec<f32> = (0..c).map(|cc| per_source[t * c + cc] + b[cc]).collect();
             let mut logits: Vec<f32> = (0..c)
-                .map(|cc| communities.iter().map(|r| r[cc]).sum::<f32>() + fine_total[cc] + b[cc])
+                .map(|cc| {
+                    communities.iter().map(|r| r[cc]).sum::<f32>()
+                        + fine_total[cc]
+                        + lexical_total[cc]
+                        + b[cc]
+                })
                 .collect();
             if let Some((of, _)) = &path {
                 for (l, x) in logits.iter_mut().zip(&of.logits) {
@@ -983,6 +1158,16 @@ impl SinrTransformer {
                     fine_total,
                 ));
             }
+            if m.feature_weights.is_some() {
+                components.push(Component::new(
+                    ComponentKind::Lexical,
+                    "lexical features (words, affixes, shapes, word classes)",
+                    lexical_total,
+                ));
+            }
+            // The features that weigh most for the decided tag, by name (30 at most).
+            lexical.sort_by(|a, b| b.1[predicted].abs().total_cmp(&a.1[predicted].abs()));
+            lexical.truncate(30);
             components.push(Component::new(
                 ComponentKind::Biases,
                 "read-out bias",
@@ -1019,7 +1204,7 @@ impl SinrTransformer {
                     .filter(|(_, r)| r.iter().any(|v| *v != 0.0))
                     .collect(),
                 levels: Vec::new(),
-                lexical: Vec::new(),
+                lexical,
             });
         }
         if let Some((of, k_fine)) = path {
