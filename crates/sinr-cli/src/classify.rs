@@ -29,6 +29,15 @@ pub struct TrainArgs {
     embeddings: PathBuf,
     #[command(flatten)]
     data: DataArgs,
+    /// A benchmark's own dev file (same format and columns as `--data`, which then trains
+    /// whole): model selection and early stopping read it. Without it, a tenth of the training
+    /// file (the last tenth of a `.conll` file, a stratified draw of a CSV or TSV).
+    #[arg(long)]
+    dev: Option<PathBuf>,
+    /// A benchmark's own test file (same format): reported by `sinr evaluate RUN --data FILE`,
+    /// never read in training.
+    #[arg(long)]
+    test: Option<PathBuf>,
     /// The run directory.
     #[arg(long)]
     out: PathBuf,
@@ -104,13 +113,22 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
-    fn load(&self, quiet: bool) -> Result<TaskData> {
-        let source = DataSource {
+    fn source(&self) -> DataSource {
+        DataSource {
             data: self.data.clone(),
             text_column: self.text_column.clone(),
             label_column: self.label_column.clone(),
             data_dir: self.data_dir.clone(),
-        };
+            dev: None,
+            test: None,
+        }
+    }
+
+    fn load(&self, quiet: bool) -> Result<TaskData> {
+        self.load_from(&self.source(), quiet)
+    }
+
+    fn load_from(&self, source: &DataSource, quiet: bool) -> Result<TaskData> {
         let log = |m: &str| {
             if !quiet {
                 eprintln!("  {m}");
@@ -208,7 +226,12 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
     let cfg = train_config(args)?;
     let emb = SinrModel::load(&args.embeddings)
         .with_context(|| format!("cannot load embeddings {}", args.embeddings.display()))?;
-    let data = args.data.load(quiet)?;
+    let source = DataSource {
+        dev: args.dev.clone(),
+        test: args.test.clone(),
+        ..args.data.source()
+    };
+    let data = args.data.load_from(&source, quiet)?;
     let mut enc = sinr_models::Encoder::for_model(&emb, &model_cfg, cfg.max_len);
     enc.truncation = cfg.truncation;
     // A model with a vocabulary of its own reads the training texts' words (written into the
@@ -304,9 +327,10 @@ pub struct EvaluateArgs {
     run: PathBuf,
     #[command(flatten)]
     data: DataArgs,
-    /// Which split.
-    #[arg(long, value_enum, default_value_t = Split::Test)]
-    split: Split,
+    /// Which split of a built-in set, or of the file the run was trained on [default: test].
+    /// Any other file is scored whole (a benchmark's own test file).
+    #[arg(long, value_enum)]
+    split: Option<Split>,
     /// Write the scores as JSON here.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -320,8 +344,33 @@ pub fn evaluate(args: &EvaluateArgs, device_name: DeviceName, quiet: bool) -> Re
     let device = sinr_models::device_from_name(device_name)?;
     let run = load_run(&args.run, args.embeddings.as_deref(), &device)
         .with_context(|| format!("cannot load run {}", args.run.display()))?;
-    let data = args.data.load(quiet)?;
-    let report = sinr_models::evaluation::evaluate(&run, &data, args.split, &device)?;
+    // A file other than the run's training file is a test file of the user's: scored whole.
+    let path = Path::new(&args.data.data);
+    let own_file = path.is_file() && {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        run.spec.task == args.data.data || run.spec.task == stem
+    };
+    let data = if path.is_file() && !own_file && args.split.is_none() {
+        let log = |m: &str| {
+            if !quiet {
+                eprintln!("  {m}");
+            }
+        };
+        if !quiet {
+            eprintln!("  scoring every example of {}", path.display());
+        }
+        args.data
+            .source()
+            .load_whole(&log)
+            .with_context(|| format!("--data {}", args.data.data))?
+    } else {
+        args.data.load(quiet)?
+    };
+    let split = args.split.unwrap_or(Split::Test);
+    let report = sinr_models::evaluation::evaluate(&run, &data, split, &device)?;
     match &args.out {
         Some(p) => sinr_schema::write(p, &report)?,
         None => println!("{}", serde_json::to_string_pretty(&report)?),

@@ -596,7 +596,22 @@ fn tag_a_conll_file_with_the_fine_window() {
         }
     }
     let data = dir.path().join("names.conll");
-    std::fs::write(&data, conll).unwrap();
+    std::fs::write(&data, &conll).unwrap();
+    // A benchmark's own splits: the same sentences as three files.
+    let blocks: Vec<&str> = conll
+        .split("\n\n")
+        .filter(|b| !b.trim().is_empty())
+        .collect();
+    let n = blocks.len();
+    let (train_file, dev_file, test_file) = (
+        dir.path().join("b-train.conll"),
+        dir.path().join("b-dev.conll"),
+        dir.path().join("b-test.conll"),
+    );
+    let write = |p: &Path, part: &[&str]| std::fs::write(p, part.join("\n\n") + "\n").unwrap();
+    write(&train_file, &blocks[..n * 8 / 10]);
+    write(&dev_file, &blocks[n * 8 / 10..n * 9 / 10]);
+    write(&test_file, &blocks[n * 9 / 10..]);
     let cfg = dir.path().join("tagger.json");
     std::fs::write(
         &cfg,
@@ -674,6 +689,68 @@ fn tag_a_conll_file_with_the_fine_window() {
             "→ end",
         ],
     );
+    // Bring your own benchmark: train on its training file, choose on its dev file; its test
+    // file is scored whole.
+    let small = dir.path().join("small.json");
+    std::fs::write(
+        &small,
+        r#"{"kind": "transformer", "layers": 1, "heads": 2, "memories": 8}"#,
+    )
+    .unwrap();
+    let bench = dir.path().join("bench");
+    let out = sinr(&[
+        "-q",
+        "train",
+        "--data",
+        p(&train_file),
+        "--dev",
+        p(&dev_file),
+        "--test",
+        p(&test_file),
+        "--model",
+        p(&small),
+        "--embeddings",
+        p(&emb),
+        "--out",
+        p(&bench),
+        "--epochs",
+        "1",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let whole = dir.path().join("whole.json");
+    let out = sinr(&[
+        "-q",
+        "evaluate",
+        p(&bench),
+        "--data",
+        p(&test_file),
+        "--out",
+        p(&whole),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s: sinr_schema::Evaluation = sinr_schema::read(&whole).unwrap();
+    assert_eq!(
+        s.scores.tag().unwrap().sentences,
+        n - n * 9 / 10,
+        "every test sentence"
+    );
+    // A missing dev file is named.
+    let out = sinr(&[
+        "-q",
+        "train",
+        "--data",
+        p(&train_file),
+        "--dev",
+        "nowhere.conll",
+        "--model",
+        p(&small),
+        "--embeddings",
+        p(&emb),
+        "--out",
+        p(&dir.path().join("x")),
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("nowhere.conll"), "{}", stderr(&out));
 }
 
 /// `sinr config` prints a model's whole configuration, a file's fields over the kind's

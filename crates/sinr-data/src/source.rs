@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::fetch::{Cache, Clients};
 use crate::manifest::{Manifest, find_manifest};
-use crate::readers::read_conll;
+use crate::readers::{TaggedSentence, read_conll};
 use crate::tasks::{
-    CLASSIFICATION_TASKS, ClassificationTask, TaggingTask, load_classification, load_conll2003,
-    load_user_file,
+    CLASSIFICATION_TASKS, ClassificationTask, TaggingTask, labels_of, load_classification,
+    load_conll2003, load_user_file, load_user_files, read_user_file,
 };
 
 /// The built-in tagging tasks.
@@ -36,6 +36,10 @@ pub struct DataSource {
     pub label_column: String,
     /// The data cache (`None`: [`Cache::default_root`]).
     pub data_dir: Option<PathBuf>,
+    /// A file of dev examples, when `data` is a training file (a benchmark's own splits).
+    pub dev: Option<PathBuf>,
+    /// A file of test examples, likewise.
+    pub test: Option<PathBuf>,
 }
 
 impl DataSource {
@@ -46,6 +50,8 @@ impl DataSource {
             text_column: "text".into(),
             label_column: "label".into(),
             data_dir: None,
+            dev: None,
+            test: None,
         }
     }
 
@@ -58,24 +64,16 @@ impl DataSource {
     /// built-in task, or a built-in task that cannot be fetched.
     pub fn load(&self, log: &dyn Fn(&str)) -> Result<TaskData> {
         let path = Path::new(&self.data);
+        if self.dev.is_some() || self.test.is_some() {
+            return self.load_files();
+        }
         if path.is_file() {
             if path.extension().is_some_and(|e| e == "conll") {
-                let sentences = read_conll(path, 0, -1)?;
-                let n = sentences.len();
-                let (a, b) = (n * 8 / 10, n * 9 / 10);
-                let mut tags: Vec<String> = sentences
-                    .iter()
-                    .flat_map(|s| s.tags.iter().cloned())
-                    .collect();
-                tags.sort();
-                tags.dedup();
-                return Ok(TaskData::Tag(TaggingTask {
-                    name: self.data.clone(),
-                    tags,
-                    train: sentences[..a].to_vec(),
-                    dev: sentences[a..b].to_vec(),
-                    test: sentences[b..].to_vec(),
-                }));
+                let mut train = read_conll(path, 0, -1)?;
+                let n = train.len();
+                let test = train.split_off(n * 9 / 10);
+                let dev = train.split_off(n * 8 / 10);
+                return Ok(TaskData::Tag(tagging_task(&self.data, train, dev, test)));
             }
             return Ok(TaskData::Classify(load_user_file(
                 path,
@@ -83,6 +81,80 @@ impl DataSource {
                 &self.label_column,
             )?));
         }
+        self.builtin(log)
+    }
+
+    /// A benchmark's own files: `data` trains (whole), [`DataSource::dev`] chooses (when
+    /// absent: the last tenth of a `.conll` training file, a stratified tenth of a CSV or TSV),
+    /// [`DataSource::test`] tests (whole; absent: no test split).
+    fn load_files(&self) -> Result<TaskData> {
+        let train = Path::new(&self.data);
+        for p in std::iter::once(train)
+            .chain(self.dev.as_deref())
+            .chain(self.test.as_deref())
+        {
+            if !p.is_file() {
+                return Err(Error::Parse {
+                    path: p.to_path_buf(),
+                    line: 0,
+                    message: "no such file (--dev and --test go with --data FILE, each a file of the same format)".into(),
+                });
+            }
+        }
+        if train.extension().is_some_and(|e| e == "conll") {
+            let mut sentences = read_conll(train, 0, -1)?;
+            let dev = match &self.dev {
+                Some(p) => read_conll(p, 0, -1)?,
+                None => sentences.split_off(sentences.len() - sentences.len() / 10),
+            };
+            let test = match &self.test {
+                Some(p) => read_conll(p, 0, -1)?,
+                None => Vec::new(),
+            };
+            return Ok(TaskData::Tag(tagging_task(
+                &self.data, sentences, dev, test,
+            )));
+        }
+        Ok(TaskData::Classify(load_user_files(
+            train,
+            self.dev.as_deref(),
+            self.test.as_deref(),
+            &self.text_column,
+            &self.label_column,
+        )?))
+    }
+
+    /// Every example of a file as the test split (train and dev empty), to score a trained run
+    /// on a whole file of one's own; a built-in set as [`DataSource::load`].
+    ///
+    /// # Errors
+    /// As [`DataSource::load`].
+    pub fn load_whole(&self, log: &dyn Fn(&str)) -> Result<TaskData> {
+        let path = Path::new(&self.data);
+        if !path.is_file() {
+            return self.load(log);
+        }
+        if path.extension().is_some_and(|e| e == "conll") {
+            let test = read_conll(path, 0, -1)?;
+            return Ok(TaskData::Tag(tagging_task(
+                &self.data,
+                Vec::new(),
+                Vec::new(),
+                test,
+            )));
+        }
+        let test = read_user_file(path, &self.text_column, &self.label_column)?;
+        Ok(TaskData::Classify(ClassificationTask {
+            name: self.data.clone(),
+            labels: labels_of(&test),
+            train: Vec::new(),
+            dev: Vec::new(),
+            test,
+        }))
+    }
+
+    /// A built-in task.
+    fn builtin(&self, log: &dyn Fn(&str)) -> Result<TaskData> {
         let builtin =
             |name: &str| CLASSIFICATION_TASKS.contains(&name) || TAGGING_TASKS.contains(&name);
         if !builtin(&self.data) {
@@ -107,5 +179,29 @@ impl DataSource {
                 &self.data, &cache, &manifest, &clients, log,
             )?))
         }
+    }
+}
+
+/// A tagging task from its splits, its tags those of every split, sorted.
+fn tagging_task(
+    name: &str,
+    train: Vec<TaggedSentence>,
+    dev: Vec<TaggedSentence>,
+    test: Vec<TaggedSentence>,
+) -> TaggingTask {
+    let mut tags: Vec<String> = train
+        .iter()
+        .chain(&dev)
+        .chain(&test)
+        .flat_map(|s| s.tags.iter().cloned())
+        .collect();
+    tags.sort();
+    tags.dedup();
+    TaggingTask {
+        name: name.to_owned(),
+        tags,
+        train,
+        dev,
+        test,
     }
 }

@@ -50,7 +50,7 @@ pub struct TaggingTask {
 /// The built-in tasks.
 pub const CLASSIFICATION_TASKS: &[&str] = &["imdb", "rt", "insults", "germeval2018"];
 
-fn labels_of(items: &[LabeledText]) -> Vec<String> {
+pub(crate) fn labels_of(items: &[LabeledText]) -> Vec<String> {
     let mut l: Vec<String> = items.iter().map(|t| t.label.clone()).collect();
     l.sort();
     l.dedup();
@@ -171,6 +171,54 @@ pub fn load_classification(
 /// A user's own labelled file: a CSV with a header (text and label columns by name) or, for
 /// `.tsv`/`.txt`, a TSV without header (columns by 0-based number). Split 80/10/10.
 pub fn load_user_file(path: &Path, text_col: &str, label_col: &str) -> Result<ClassificationTask> {
+    let items = read_user_file(path, text_col, label_col)?;
+    let name = path
+        .file_stem()
+        .map_or("data".into(), |s| s.to_string_lossy().into_owned());
+    Ok(split_80_10_10(&name, items))
+}
+
+/// A user's benchmark given as files: the whole training file to train (repeated texts and the
+/// texts of the test file removed, as for the built-in sets), the dev file to choose on (when
+/// there is none, a stratified tenth of the training file, with [`SPLIT_SEED`]), the whole
+/// test file to test (none: no test split). Columns as [`load_user_file`].
+///
+/// # Errors
+/// A file that does not parse, or an empty one, named.
+pub fn load_user_files(
+    train: &Path,
+    dev: Option<&Path>,
+    test: Option<&Path>,
+    text_col: &str,
+    label_col: &str,
+) -> Result<ClassificationTask> {
+    let read = |p: &Path| read_user_file(p, text_col, label_col);
+    let name = train
+        .file_stem()
+        .map_or("data".into(), |s| s.to_string_lossy().into_owned());
+    let test = test.map(read).transpose()?.unwrap_or_default();
+    let Some(dev) = dev else {
+        return Ok(with_dev(&name, read(train)?, test));
+    };
+    let dev = read(dev)?;
+    let held: std::collections::HashSet<&str> =
+        test.iter().chain(&dev).map(|t| t.text.as_str()).collect();
+    let train = deduplicate(read(train)?, &held);
+    let all: Vec<LabeledText> = train.iter().chain(&dev).chain(&test).cloned().collect();
+    Ok(ClassificationTask {
+        name,
+        labels: labels_of(&all),
+        train,
+        dev,
+        test,
+    })
+}
+
+/// Every record of a user's labelled file (columns as [`load_user_file`]), none left out.
+///
+/// # Errors
+/// A file that does not parse, or an empty one, named.
+pub fn read_user_file(path: &Path, text_col: &str, label_col: &str) -> Result<Vec<LabeledText>> {
     let is_tsv = path.extension().is_some_and(|e| e == "tsv" || e == "txt");
     let items = if is_tsv {
         // Columns by 0-based number: a TSV without header; by name: the first line names them.
@@ -188,10 +236,7 @@ pub fn load_user_file(path: &Path, text_col: &str, label_col: &str) -> Result<Cl
             message: "no record".into(),
         });
     }
-    let name = path
-        .file_stem()
-        .map_or("data".into(), |s| s.to_string_lossy().into_owned());
-    Ok(split_80_10_10(&name, items))
+    Ok(items)
 }
 
 /// CoNLL-2003 English with its official splits.

@@ -102,7 +102,7 @@ struct TableOrFlag<T>(fn() -> T);
 
 impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for TableOrFlag<T> {
     type Value = Option<T>;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a table of settings, true, false or null")
     }
     fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Self::Value, E> {
