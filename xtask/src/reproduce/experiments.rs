@@ -563,12 +563,12 @@ mod tests {
         assert_eq!(e.training(full, None, "transformer").learning_rate, 0.01);
         // Configurations: compact JSON with the keys in order, as the tables show them.
         assert_eq!(
-            e.model_config("conll2003", "transformer")
-                .unwrap()
-                .to_string(),
-            r#"{"fine_level":0,"kind":"transformer","window":2}"#
+            e.model_config("rt", "attention").unwrap().to_string(),
+            r#"{"kind":"attention","mean_pooling":true,"ngrams":{},"sparsify":1000}"#
         );
+        // The transformer's defaults are its best settings, for texts and for tagging.
         assert!(e.model_config("rt", "transformer").is_none());
+        assert!(e.model_config("conll2003", "transformer").is_none());
         assert_eq!(e.task("insults").unwrap().stop_words, StopWords::None);
         assert!(e.task("insults").unwrap().class_weights);
         assert_eq!(e.task("conll2003").unwrap().kind(), TaskKind::Tag);

@@ -784,11 +784,15 @@ mod tests {
         );
         let md = task_table(&e, Setting::Full, &t);
         assert!(md.contains("Its embeddings keep the stop words"), "{md}");
+        // The tagger runs on its defaults: no configuration listed.
+        assert!(!md.contains(r#"transformer `{"#), "{md}");
+        assert!(md.contains("| transformer | 80.0 | "), "{md}");
+        let t = task("rt", vec![row("attention", Metric::Accuracy, &[0.75])]);
+        let md = task_table(&e, Setting::Full, &t);
         assert!(
-            md.contains(r#"transformer `{"fine_level":0,"kind":"transformer","window":2}`"#),
+            md.contains(r#"attention `{"kind":"attention","mean_pooling":true,"ngrams":{},"sparsify":1000}`"#),
             "{md}"
         );
-        assert!(md.contains("| transformer | 80.0 | "), "{md}");
         // The CoNLL transformer trains as its group does: nothing to say.
         assert!(!md.contains("Training other than"), "{md}");
         // Insults' attention classifier trains at its own rate, in both settings.
