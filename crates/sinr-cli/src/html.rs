@@ -99,6 +99,7 @@ impl<'a> Page<'a> {
                     h1 { "Why " code { (e.model) } "?" }
                     p class="muted" { "Input: " (text.chars().take(400).collect::<String>()) }
                     @if !e.transitions.is_empty() { (self.path()) }
+                    @if e.outputs.iter().any(|o| o.position.is_some()) { (self.entities()) }
                     @for o in &e.outputs {
                         (self.output(o))
                     }
@@ -158,6 +159,114 @@ impl<'a> Page<'a> {
                     tr { td {} td {} td {} td { (t.name()) } td class="num" { (term(t.score as f32)) } }
                 }
             }
+        }
+    }
+
+    /// A tagged sentence's entities (spans of the decided tags): for each, what decided its
+    /// tags, summed over its tokens' logits: the tokens, the lexical features and the
+    /// communities that weigh most, and the transitions into, inside and out of it.
+    fn entities(&self) -> Markup {
+        let e = self.e;
+        let by_pos: HashMap<usize, &OutputExplanation> = e
+            .outputs
+            .iter()
+            .filter_map(|o| o.position.map(|p| (p, o)))
+            .collect();
+        let tags: Vec<&str> = (0..e.tokens.len())
+            .map(|p| {
+                by_pos
+                    .get(&p)
+                    .map_or("O", |o| e.labels[o.predicted].as_str())
+            })
+            .collect();
+        let spans = sinr_metrics::task::spans(&tags);
+        // Σ over the entity's positions of a term of each position's decided tag.
+        let summed =
+            |span: &sinr_metrics::task::Span,
+             f: &dyn Fn(&OutputExplanation, usize) -> Vec<(String, f32)>| {
+                let mut acc: Vec<(String, f32)> = Vec::new();
+                for p in span.start..span.end {
+                    if let Some(o) = by_pos.get(&p) {
+                        for (k, v) in f(o, o.predicted) {
+                            match acc.iter_mut().find(|a| a.0 == k) {
+                                Some(a) => a.1 += v,
+                                None => acc.push((k, v)),
+                            }
+                        }
+                    }
+                }
+                acc.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+                acc.truncate(5);
+                acc
+            };
+        html! {
+            h2 { "The entities" }
+            @if spans.is_empty() {
+                p class="muted" { "No entity: every token is tagged O." }
+            }
+            @for span in &spans {
+                @let words = e.tokens[span.start..span.end].join(" ");
+                @let logit: f32 = (span.start..span.end)
+                    .filter_map(|p| by_pos.get(&p).map(|o| o.logits[o.predicted]))
+                    .sum();
+                // Into each of its tokens, into the token after it, or to the end.
+                @let trans: Vec<_> = e.transitions.iter()
+                    .filter(|t| match t.to {
+                        Some(_) => (span.start..=span.end).contains(&t.position),
+                        None => span.end == by_pos.len(),
+                    })
+                    .collect();
+                h3 class="entity" { b { (span.kind) } ": " q { (words) } }
+                p class="muted" {
+                    "Its tags' logits add up to " (term(logit))
+                    @if !trans.is_empty() {
+                        "; the transitions into, inside and out of it: "
+                        @for (i, t) in trans.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            (t.name()) " " (term(t.score as f32))
+                        }
+                    }
+                    "."
+                }
+                table {
+                    tr { th { "what decided it" } th { "weighs most" } }
+                    tr {
+                        td { "tokens" }
+                        td {
+                            @for (i, (k, v)) in summed(span, &|o, c| o.tokens.iter().enumerate().map(|(t, r)| (e.tokens[t].clone(), r[c])).collect()).iter().enumerate() {
+                                @if i > 0 { ", " } (k) " " (term(*v))
+                            }
+                        }
+                    }
+                    tr {
+                        td { "lexical features" }
+                        td {
+                            @for (i, (k, v)) in summed(span, &|o, c| o.lexical.iter().map(|(f, r)| {
+                                let (name, token) = e.lexical_label(*f);
+                                (format!("{name} ({token})"), r[c])
+                            }).collect()).iter().enumerate() {
+                                @if i > 0 { ", " } (k) " " (term(*v))
+                            }
+                        }
+                    }
+                    tr {
+                        td { "communities" }
+                        td {
+                            @for (i, (k, v)) in summed(span, &|o, c| o.communities.iter().enumerate().map(|(k, r)| (self.dim_label(k as u32), r[c])).chain(o.fine_communities.iter().map(|(k, r)| (self.fine_label(*k), r[c]))).collect()).iter().enumerate() {
+                                @if i > 0 { "; " } (k) " " (term(*v))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A fine community with its words (`fine K` where it has none).
+    fn fine_label(&self, k: u32) -> String {
+        match self.e.fine_dimension_words.iter().find(|(j, _)| *j == k) {
+            Some((_, w)) => format!("fine {k} — {}", w.join(", ")),
+            None => format!("fine {k}"),
         }
     }
 
@@ -561,6 +670,7 @@ mod tests {
             "B-&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt; → I-X</td><td class=\"num\">+0.7500",
             "I-X → end</td><td class=\"num\">-0.2500",
             "the tag is the one of the sentence's best path, transitions included",
+            "<h2>The entities</h2>",
         ] {
             assert!(page.contains(part), "the page lacks {part}:\n{page}");
         }
