@@ -55,6 +55,9 @@ fn term(v: f32) -> String {
     format!("{v:+.4}")
 }
 
+/// Named terms of an output for a class (`(name, value)`), summed over an entity's tokens.
+type NamedTerms<'a> = dyn Fn(&OutputExplanation, usize) -> Vec<(String, f32)> + 'a;
+
 /// The explanation and the words of its dimensions, looked up by dimension.
 #[derive(Debug)]
 struct Page<'a> {
@@ -181,24 +184,22 @@ impl<'a> Page<'a> {
             .collect();
         let spans = sinr_metrics::task::spans(&tags);
         // Σ over the entity's positions of a term of each position's decided tag.
-        let summed =
-            |span: &sinr_metrics::task::Span,
-             f: &dyn Fn(&OutputExplanation, usize) -> Vec<(String, f32)>| {
-                let mut acc: Vec<(String, f32)> = Vec::new();
-                for p in span.start..span.end {
-                    if let Some(o) = by_pos.get(&p) {
-                        for (k, v) in f(o, o.predicted) {
-                            match acc.iter_mut().find(|a| a.0 == k) {
-                                Some(a) => a.1 += v,
-                                None => acc.push((k, v)),
-                            }
+        let summed = |span: &sinr_metrics::task::Span, f: &NamedTerms<'_>| {
+            let mut acc: Vec<(String, f32)> = Vec::new();
+            for p in span.start..span.end {
+                if let Some(o) = by_pos.get(&p) {
+                    for (k, v) in f(o, o.predicted) {
+                        match acc.iter_mut().find(|a| a.0 == k) {
+                            Some(a) => a.1 += v,
+                            None => acc.push((k, v)),
                         }
                     }
                 }
-                acc.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-                acc.truncate(5);
-                acc
-            };
+            }
+            acc.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+            acc.truncate(5);
+            acc
+        };
         html! {
             h2 { "The entities" }
             @if spans.is_empty() {

@@ -469,7 +469,7 @@ impl SinrTransformer {
         let counts = to_vec(lex.counts.clone());
         let offsets = f.offsets();
         let mut out = Vec::new();
-        for bi in 0..b {
+        for (bi, &len) in lens.iter().enumerate() {
             for fi in 0..nf {
                 let at = bi * nf + fi;
                 if counts[at] <= 0.0 {
@@ -478,7 +478,7 @@ impl SinrTransformer {
                 let q = positions[at] as isize;
                 for (j, d) in offsets.iter().enumerate() {
                     let p = q - d;
-                    if (0..lens[bi] as isize).contains(&p) {
+                    if (0..len as isize).contains(&p) {
                         out.push((
                             f.at_offset(buckets[at] as u32, j),
                             bi * t + p as usize,
