@@ -213,8 +213,8 @@ pub fn analyse_example(
 /// Analyses the gold entities of one tagged sentence (`ex.labels` are the gold tag indices):
 /// for every position of every entity, the importance of every token of the sentence for the
 /// predicted tag, by the model's exact contributions (interpretable models) and by leave-one-out
-/// (the token's word replaced by the padding row, its position and surface features kept; for
-/// every model), then the share on the entity's own tokens.
+/// (the token's word replaced by the padding row and its lexical features removed, its position
+/// and surface features kept; for every model), then the share on the entity's own tokens.
 pub fn analyse_entities(
     model: &AnyModel,
     spec: &RunSpec,
@@ -261,6 +261,8 @@ pub fn analyse_entities(
         .map(|j| {
             let mut v = ex.clone();
             v.rows[j] = 0;
+            // A tagger's lexical features of the token go with its word.
+            v.lexical.retain(|&(p, _)| p as usize != j);
             v
         })
         .collect();
