@@ -101,10 +101,12 @@ pub struct DataArgs {
     #[arg(long)]
     data: String,
     /// Text column: its header name in a CSV or a TSV with a header line; a 0-based number for
-    /// a TSV without one.
+    /// a TSV without one; for a `.conll` file, the token column's number (default: the first).
     #[arg(long, default_value = "text")]
     text_column: String,
-    /// Label column: its header name (CSV, TSV with a header) or a 0-based number (TSV without).
+    /// Label column: its header name (CSV, TSV with a header) or a 0-based number (TSV without);
+    /// for a `.conll` file, the tag column's number (default: the last; negative numbers count
+    /// from the end, written `--label-column=-2`).
     #[arg(long, default_value = "label")]
     label_column: String,
     /// The data cache (default: SINR_DATA_DIR, else ~/.cache/sinr).

@@ -55,7 +55,8 @@ impl DataSource {
         }
     }
 
-    /// Loads the data: a file if one exists at `data` (a `.conll` file is split by position,
+    /// Loads the data: a file if one exists at `data` (a `.conll` file, its token and tag
+    /// columns chosen by number or the first and the last, is split by position,
     /// the first 80 % to train, the next 10 % to dev, the rest to test; a CSV or TSV by a
     /// seeded stratified draw), else the built-in task of that name.
     ///
@@ -69,7 +70,7 @@ impl DataSource {
         }
         if path.is_file() {
             if path.extension().is_some_and(|e| e == "conll") {
-                let mut train = read_conll(path, 0, -1)?;
+                let mut train = self.read_conll(path)?;
                 let n = train.len();
                 let test = train.split_off(n * 9 / 10);
                 let dev = train.split_off(n * 8 / 10);
@@ -102,13 +103,13 @@ impl DataSource {
             }
         }
         if train.extension().is_some_and(|e| e == "conll") {
-            let mut sentences = read_conll(train, 0, -1)?;
+            let mut sentences = self.read_conll(train)?;
             let dev = match &self.dev {
-                Some(p) => read_conll(p, 0, -1)?,
+                Some(p) => self.read_conll(p)?,
                 None => sentences.split_off(sentences.len() - sentences.len() / 10),
             };
             let test = match &self.test {
-                Some(p) => read_conll(p, 0, -1)?,
+                Some(p) => self.read_conll(p)?,
                 None => Vec::new(),
             };
             return Ok(TaskData::Tag(tagging_task(
@@ -135,7 +136,7 @@ impl DataSource {
             return self.load(log);
         }
         if path.extension().is_some_and(|e| e == "conll") {
-            let test = read_conll(path, 0, -1)?;
+            let test = self.read_conll(path)?;
             return Ok(TaskData::Tag(tagging_task(
                 &self.data,
                 Vec::new(),
@@ -151,6 +152,28 @@ impl DataSource {
             dev: Vec::new(),
             test,
         }))
+    }
+
+    /// A `.conll` file's sentences, the token and tag columns as [`DataSource::text_column`]
+    /// and [`DataSource::label_column`] say: 0-based numbers (negative: from the end), the
+    /// first and the last column by default.
+    fn read_conll(&self, path: &Path) -> Result<Vec<TaggedSentence>> {
+        let bad = |what: &str, got: &str| Error::Parse {
+            path: path.to_path_buf(),
+            line: 0,
+            message: format!(
+                "--{what}-column: a .conll file's columns are 0-based numbers (negative: from the end), got `{got}`"
+            ),
+        };
+        let token = match self.text_column.as_str() {
+            "text" => 0,
+            c => c.parse::<usize>().map_err(|_| bad("text", c))?,
+        };
+        let tag = match self.label_column.as_str() {
+            "label" => -1,
+            c => c.parse::<isize>().map_err(|_| bad("label", c))?,
+        };
+        read_conll(path, token, tag)
     }
 
     /// A built-in task.

@@ -177,3 +177,29 @@ fn user_tsv_with_a_header_and_named_columns() {
         "{e}"
     );
 }
+
+#[test]
+fn a_conll_files_columns_are_chosen_by_number() {
+    let file = fx("tiny.conll");
+    let load = |token: &str, tag: &str| {
+        let mut s = sinr_data::DataSource::new(file.to_str().unwrap());
+        s.text_column = token.into();
+        s.label_column = tag.into();
+        s.load_whole(&|_| {})
+    };
+    // By default the first column and the last: the entities.
+    let sinr_data::TaskData::Tag(t) = load("text", "label").unwrap() else {
+        panic!("a tagging task")
+    };
+    assert_eq!(t.test[0].tags, ["B-ORG", "O", "B-MISC", "O", "O"]);
+    // Column 2 (the chunks) as the tags, column 1 (the parts of speech) as the tokens.
+    let sinr_data::TaskData::Tag(t) = load("1", "2").unwrap() else {
+        panic!("a tagging task")
+    };
+    assert_eq!(t.test[0].tokens, ["NNP", "VBZ", "JJ", "NN", "."]);
+    assert_eq!(t.test[0].tags, ["B-NP", "B-VP", "B-NP", "I-NP", "O"]);
+    assert!(t.tags.contains(&"I-NP".to_owned()));
+    // A column name is an error naming the flag.
+    let e = err_of(load("token", "label"));
+    assert!(e.contains("--text-column") && e.contains("`token`"), "{e}");
+}
