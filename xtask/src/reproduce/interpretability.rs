@@ -482,7 +482,7 @@ fn ner_plausibility(
         return Ok(String::new());
     }
     Ok(format!(
-        "**conll2003** — plausibility for NER: for every position of a gold entity, the share of the absolute token importance (for the predicted tag) on the entity's own tokens, and how often the most important token is one of them; \"chance\" is the share a uniform importance would give (entity length / sentence length). Leave-one-out replaces a word by the padding row and keeps its position and surface features.\n\n| model | method | own-token share | (correct entities) | top token inside | (correct entities) | chance | entities predicted exactly |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n{rows}\n"
+        "**conll2003** — plausibility for NER: for every position of a gold entity, the share of the absolute token importance (for the predicted tag) on the entity's own tokens, and how often the most important token is one of them; \"chance\" is the share a uniform importance would give (entity length / sentence length). Leave-one-out replaces a word by the padding row (and drops its lexical features, for a tagger that reads them) and keeps its position and surface features.\n\n| model | method | own-token share | (correct entities) | top token inside | (correct entities) | chance | entities predicted exactly |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n{rows}\n"
     ))
 }
 
