@@ -460,6 +460,8 @@ pub fn predict(
     let examples: Vec<Example> = texts.iter().map(|t| encode_input(&run, t)).collect();
     let logits = run.model.predict(&examples, run.spec.kind, 64, &device);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // A tagger's CRF scores, read from the model once for every line.
+    let crf = run.model.crf_scores();
     for ((text, ex), l) in texts.iter().zip(&examples).zip(&logits) {
         match run.spec.kind {
             TaskKind::Classify => {
@@ -486,9 +488,7 @@ pub fn predict(
                 )?;
             }
             TaskKind::Tag => {
-                let tags: Vec<String> = run
-                    .model
-                    .decode_tags(l, &run.spec.labels)
+                let tags: Vec<String> = sinr_models::decode_tags(l, &run.spec.labels, crf.as_ref())
                     .into_iter()
                     .zip(&ex.surface)
                     .map(|(best, tok)| format!("{tok}/{}", run.spec.labels[best]))

@@ -9,7 +9,7 @@ use crate::manifest::{Manifest, find_manifest};
 use crate::readers::{TaggedSentence, read_conll};
 use crate::tasks::{
     CLASSIFICATION_TASKS, ClassificationTask, TaggingTask, labels_of, load_classification,
-    load_conll2003, load_user_file, load_user_files, read_user_file,
+    load_conll2003, load_user_file, load_user_files, read_user_file, tagging_task,
 };
 
 /// The built-in tagging tasks.
@@ -202,29 +202,5 @@ impl DataSource {
                 &self.data, &cache, &manifest, &clients, log,
             )?))
         }
-    }
-}
-
-/// A tagging task from its splits, its tags those of every split, sorted.
-fn tagging_task(
-    name: &str,
-    train: Vec<TaggedSentence>,
-    dev: Vec<TaggedSentence>,
-    test: Vec<TaggedSentence>,
-) -> TaggingTask {
-    let mut tags: Vec<String> = train
-        .iter()
-        .chain(&dev)
-        .chain(&test)
-        .flat_map(|s| s.tags.iter().cloned())
-        .collect();
-    tags.sort();
-    tags.dedup();
-    TaggingTask {
-        name: name.to_owned(),
-        tags,
-        train,
-        dev,
-        test,
     }
 }

@@ -239,6 +239,30 @@ pub fn read_user_file(path: &Path, text_col: &str, label_col: &str) -> Result<Ve
     Ok(items)
 }
 
+/// A tagging task from its splits, its tags those of every split, sorted.
+pub(crate) fn tagging_task(
+    name: &str,
+    train: Vec<TaggedSentence>,
+    dev: Vec<TaggedSentence>,
+    test: Vec<TaggedSentence>,
+) -> TaggingTask {
+    let mut tags: Vec<String> = train
+        .iter()
+        .chain(&dev)
+        .chain(&test)
+        .flat_map(|s| s.tags.iter().cloned())
+        .collect();
+    tags.sort();
+    tags.dedup();
+    TaggingTask {
+        name: name.to_owned(),
+        tags,
+        train,
+        dev,
+        test,
+    }
+}
+
 /// CoNLL-2003 English with its official splits.
 pub fn load_conll2003(
     cache: &Cache,
@@ -251,21 +275,7 @@ pub fn load_conll2003(
         read_conll(&cache.file(d, f, clients, log)?, 0, -1)
     };
     let (train, dev, test) = (read("train")?, read("valid")?, read("test")?);
-    let mut tags: Vec<String> = train
-        .iter()
-        .chain(&dev)
-        .chain(&test)
-        .flat_map(|s| s.tags.iter().cloned())
-        .collect();
-    tags.sort();
-    tags.dedup();
-    Ok(TaggingTask {
-        name: "conll2003".into(),
-        tags,
-        train,
-        dev,
-        test,
-    })
+    Ok(tagging_task("conll2003", train, dev, test))
 }
 
 #[cfg(test)]
