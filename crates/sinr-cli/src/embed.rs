@@ -407,6 +407,7 @@ pub fn run(cmd: EmbedCommand, quiet: bool) -> Result<()> {
         } => {
             let m = load(&model)?;
             let views = m.describe(&word, dims, words)?;
+            let labels = m.label_words(m.level, words, sinr_embed::LabelRanking::default())?;
             println!(
                 "{word}: {} non-zero dimensions of {}",
                 m.vector(&word)?.0.len(),
@@ -420,8 +421,11 @@ pub fn run(cmd: EmbedCommand, quiet: bool) -> Result<()> {
                         .join(", ")
                 };
                 println!(
-                    "\ndimension {} (community {}), value {:.3}",
-                    v.dimension, v.community, v.value
+                    "\ndimension {} “{}” (community {}), value {:.3}",
+                    v.dimension,
+                    labels[v.dimension].join(", "),
+                    v.community,
+                    v.value
                 );
                 println!("  stereotypes: {}", fmt(&v.stereotypes));
                 println!("  descriptors: {}", fmt(&v.descriptors));

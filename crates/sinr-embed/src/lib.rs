@@ -56,6 +56,7 @@ mod cooccurrence;
 mod dense;
 mod error;
 mod graph;
+mod labels;
 mod louvain;
 mod model;
 mod model_file;
@@ -78,6 +79,7 @@ pub use graph::{
     CsrEdge, CsrEdgeReferences, CsrEdges, CsrGraph, CsrNodeReferences, CsrVisitMap, WordGraph,
     build_graph,
 };
+pub use labels::LabelRanking;
 pub use louvain::{
     CommunityId, Dendrogram, Level, LouvainConfig, LouvainMode, detect_communities, modularity,
 };

@@ -89,6 +89,26 @@ fn top_rows(col: &[(u32, f64)], k: usize) -> Vec<u32> {
 
 /// DistRatio of every dimension of `m`, rows being words.
 pub fn dist_ratio(m: CsrView<'_>, cfg: &DistRatioConfig) -> DistRatio {
+    dist_ratio_inner(m, cfg, None)
+}
+
+/// DistRatio with given top words: `labels[d]` (word rows, the first `cfg.top_k` of them
+/// compared) stand for dimension `d` instead of its highest values, so that the words a
+/// dimension is read by are tested for intrusion. The intruder is drawn as in [`dist_ratio`].
+pub fn dist_ratio_of_labels(
+    m: CsrView<'_>,
+    labels: &[Vec<u32>],
+    cfg: &DistRatioConfig,
+) -> DistRatio {
+    assert_eq!(labels.len(), m.n_cols, "one label per dimension");
+    dist_ratio_inner(m, cfg, Some(labels))
+}
+
+fn dist_ratio_inner(
+    m: CsrView<'_>,
+    cfg: &DistRatioConfig,
+    labels: Option<&[Vec<u32>]>,
+) -> DistRatio {
     let n = m.n_rows();
     let cols = sorted_columns(m);
     let top_n = ((cfg.top * n as f64).round() as usize).max(1);
@@ -138,7 +158,14 @@ pub fn dist_ratio(m: CsrView<'_>, cfg: &DistRatioConfig) -> DistRatio {
             );
             candidates.sort_unstable();
         }
-        let top = top_rows(col, cfg.top_k);
+        let top: Vec<u32> = match labels {
+            Some(l) => {
+                let top: Vec<u32> = l[d].iter().take(cfg.top_k).copied().collect();
+                candidates.retain(|r| !top.contains(r));
+                top
+            }
+            None => top_rows(col, cfg.top_k),
+        };
         if candidates.is_empty() || top.len() < 2 {
             per.push(f64::NAN);
             skipped += 1;
@@ -188,8 +215,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn coherent_dimensions_score_above_one() {
-        // 12 words, 2 dimensions; words 0–5 live on dim 0 with slight spread, 6–11 on dim 1.
+    fn given_labels_replace_the_top_words() {
+        // 12 words on 2 dimensions as below; labelling dimension 0 by its own top words gives
+        // dist_ratio's figure, labelling it by words of dimension 1 gives a ratio below 1.
+        let (indptr, indices, values) = two_topics();
+        let m = CsrView {
+            n_cols: 2,
+            indptr: &indptr,
+            indices: &indices,
+            values: &values,
+        };
+        let cfg = DistRatioConfig::default();
+        let own = dist_ratio(m, &cfg);
+        let same = dist_ratio_of_labels(m, &[vec![0, 1, 2, 3, 4], vec![6, 7, 8, 9, 10]], &cfg);
+        assert_eq!(own.per_dimension, same.per_dimension);
+        let wrong = dist_ratio_of_labels(m, &[vec![0, 1, 8, 9, 10], vec![6, 7, 8, 9, 10]], &cfg);
+        assert!(
+            wrong.per_dimension[0] < 1.0 && own.per_dimension[0] > 1.0,
+            "{wrong:?}"
+        );
+    }
+
+    /// 12 words, 2 dimensions; words 0–5 live on dim 0 with slight spread, 6–11 on dim 1.
+    fn two_topics() -> (Vec<usize>, Vec<u32>, Vec<f64>) {
         let mut indptr = vec![0];
         let mut indices = Vec::new();
         let mut values = Vec::new();
@@ -206,6 +254,12 @@ mod tests {
             }
             indptr.push(indices.len());
         }
+        (indptr, indices, values)
+    }
+
+    #[test]
+    fn coherent_dimensions_score_above_one() {
+        let (indptr, indices, values) = two_topics();
         let m = CsrView {
             n_cols: 2,
             indptr: &indptr,

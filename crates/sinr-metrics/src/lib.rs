@@ -9,6 +9,7 @@
 //! * [`interpretability`] — completeness, ERASER faithfulness and AOPC, agreement, compactness,
 //!   stability, plausibility, attention entropy.
 
+pub mod coherence;
 pub mod interpretability;
 pub mod intrusion;
 pub mod partition;
@@ -19,7 +20,8 @@ pub mod sparse;
 pub mod sparsity;
 pub mod task;
 
-pub use intrusion::{DistRatio, DistRatioConfig, dist_ratio};
+pub use coherence::WindowIndex;
+pub use intrusion::{DistRatio, DistRatioConfig, dist_ratio, dist_ratio_of_labels};
 pub use partition::normalized_mutual_information;
 pub use rank::{pearson, spearman};
 pub use significance::{Interval, Verdict, approximate_randomisation, bootstrap_interval};

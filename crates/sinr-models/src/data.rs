@@ -195,6 +195,9 @@ pub struct Encoder {
     /// Every word's community at every Louvain level (`[level][word id]`), for the word-class
     /// features.
     classes: Vec<Vec<u32>>,
+    /// The first label words of every community at every level (`[level][community]`), to
+    /// name word-class features; empty unless the tag features use classes.
+    class_labels: Vec<Vec<String>>,
 }
 
 impl Encoder {
@@ -219,6 +222,7 @@ impl Encoder {
                 .filter(|l| l.partition.len() == model.vocab.len())
                 .map(|l| l.partition.clone())
                 .collect(),
+            class_labels: Vec::new(),
         }
     }
 
@@ -241,11 +245,18 @@ impl Encoder {
         let mut out = Vec::new();
         for (i, tok) in tokens.iter().take(self.max_len).enumerate() {
             let classes = self.classes_of(&letters_of(tok));
-            out.extend(
-                f.keys(tok, &classes)
-                    .iter()
-                    .map(|(k, t)| (crate::features::tag_feature_name(*k, t), i as u32)),
-            );
+            out.extend(f.keys(tok, &classes).iter().map(|(k, t)| {
+                let mut name = crate::features::tag_feature_name(*k, t);
+                // A word class reads as its community's first label words.
+                if *k == b'k'
+                    && let Some((l, c)) = t.split_once(':')
+                    && let (Ok(l), Ok(c)) = (l.parse::<usize>(), c.parse::<usize>())
+                    && let Some(label) = self.class_labels.get(l).and_then(|ls| ls.get(c))
+                {
+                    name = format!("{name} ({label})");
+                }
+                (name, i as u32)
+            }));
         }
         out
     }
@@ -288,6 +299,16 @@ impl Encoder {
         let mut enc = Self::new(model, max_len);
         enc.lexical = config.lexical().cloned();
         enc.tag_features = config.tag_features().cloned();
+        if enc.tag_features.as_ref().is_some_and(|f| f.classes) {
+            enc.class_labels = (0..enc.classes.len())
+                .map(|l| {
+                    model
+                        .community_labels(l, 3, sinr_embed::LabelRanking::default())
+                        .map(|ls| ls.into_iter().map(|w| w.join(", ")).collect())
+                        .unwrap_or_default()
+                })
+                .collect();
+        }
         enc
     }
 

@@ -64,38 +64,8 @@ pub fn embedding_rows(model: &SinrModel, level: usize, top: Option<usize>) -> Re
     Ok(fine.coarsen(&anc, model.dendrogram.levels[level].n_communities))
 }
 
-/// For every dimension of the input space at `level`, its `n` most typical words (members of the
-/// community with the highest value on it).
+/// For every dimension of the input space at `level`, its `n` label words: members of the
+/// community that are both typical of it and common ([`sinr_embed::LabelRanking`]'s default).
 pub fn dimension_labels(model: &SinrModel, level: usize, n: usize) -> Result<Vec<Vec<String>>> {
-    let lvl = model.dendrogram.level(level)?;
-    let (m, dims, col_of): (sinr_embed::SparseMatrix, usize, Vec<Option<u32>>) =
-        if level == model.level {
-            let mut col_of = vec![None; lvl.n_communities];
-            for (col, &c) in model.columns.iter().enumerate() {
-                col_of[c as usize] = Some(col as u32);
-            }
-            (model.matrix.clone(), model.columns.len(), col_of)
-        } else {
-            (
-                model.at_level(level)?,
-                lvl.n_communities,
-                (0..lvl.n_communities as u32).map(Some).collect(),
-            )
-        };
-    let mut best: Vec<Vec<(f64, u32)>> = vec![Vec::new(); dims];
-    for (w, &c) in lvl.partition.iter().enumerate() {
-        if let Some(col) = col_of[c as usize] {
-            best[col as usize].push((m.get(w, col), w as u32));
-        }
-    }
-    Ok(best
-        .into_iter()
-        .map(|mut v| {
-            v.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            v.into_iter()
-                .take(n)
-                .map(|(_, w)| model.vocab.word(sinr_embed::WordId(w)).to_owned())
-                .collect()
-        })
-        .collect())
+    Ok(model.label_words(level, n, sinr_embed::LabelRanking::default())?)
 }

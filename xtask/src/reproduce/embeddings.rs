@@ -56,7 +56,7 @@ struct Bench {
     test: Pairs,
 }
 
-fn view(m: &SparseMatrix) -> CsrView<'_> {
+pub(super) fn view(m: &SparseMatrix) -> CsrView<'_> {
     let (indptr, indices, values) = m.raw();
     CsrView {
         n_cols: m.n_cols(),

@@ -10,6 +10,7 @@
 mod embeddings;
 pub mod experiments;
 mod interpretability;
+mod labels;
 mod linear;
 mod tasks;
 
@@ -29,6 +30,9 @@ pub enum Experiment {
     Embeddings,
     /// Every model on every task, with the baselines.
     Tasks,
+    /// How readable the community labels of the tasks' embeddings are (NPMI coherence on
+    /// held-out text, corpus counts, word intrusion), per ranking and level.
+    Labels,
     /// How faithful, compact, stable and plausible the explanations are.
     Interpretability,
 }
@@ -48,7 +52,8 @@ pub struct Args {
     /// ones first (to look at a long `tasks` run while it goes on).
     #[arg(long)]
     available: bool,
-    /// These tasks (comma-separated) instead of all: `interpretability` analyses only them;
+    /// These tasks (comma-separated) instead of all: `interpretability` analyses only them,
+    /// `labels` measures only their embeddings;
     /// `tasks` runs only them and keeps the other tasks' results of the earlier run in the
     /// results file and tables (each marked with that run's commit).
     #[arg(long, value_delimiter = ',')]
@@ -119,6 +124,7 @@ pub fn run(args: &Args) -> Result<()> {
         match e {
             Experiment::Embeddings => embeddings::run(&ctx)?,
             Experiment::Tasks => tasks::run(&ctx)?,
+            Experiment::Labels => labels::run(&ctx)?,
             Experiment::Interpretability => interpretability::run(&ctx)?,
         }
     }

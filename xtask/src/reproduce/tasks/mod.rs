@@ -200,9 +200,8 @@ fn read_embedding_report(path: &Path) -> Result<EmbeddingsInfo> {
     })
 }
 
-/// The task's embeddings (trained again when the training texts change), what they are, and
-/// the fingerprint of the task's data.
-fn task_embeddings(ctx: &Ctx, task: &TaskSpec) -> Result<(PathBuf, EmbeddingsInfo, u64)> {
+/// `en-mix` in the task setting's size (built once per setting).
+pub(crate) fn en_mix_tasks(ctx: &Ctx) -> Result<PathBuf> {
     let s = ctx.experiments.tasks.get(ctx.setting);
     let enmix = ctx.work.join("en-mix-tasks.txt");
     if !enmix.exists() {
@@ -219,6 +218,56 @@ fn task_embeddings(ctx: &Ctx, task: &TaskSpec) -> Result<(PathBuf, EmbeddingsInf
             &ctx.log(),
         )?;
     }
+    Ok(enmix)
+}
+
+/// `sinr embed train` on `corpora` with the tasks' settings (multilevel Louvain, fine γ 50,
+/// the setting's coarse γ and minimum frequency) and the given stop words.
+pub(crate) fn train_task_embeddings(
+    ctx: &Ctx,
+    corpora: &[&Path],
+    stop_words: StopWords,
+    out: &Path,
+    report: &Path,
+) -> Result<()> {
+    let s = ctx.experiments.tasks.get(ctx.setting);
+    exec(
+        Command::new(&ctx.sinr)
+            .args(["--quiet", "embed", "train", "--corpus"])
+            .args(corpora)
+            .arg("--out")
+            .arg(out)
+            .arg("--report")
+            .arg(report)
+            .args([
+                "--min-freq",
+                &s.min_freq.to_string(),
+                "--min-token-len",
+                "2",
+                "--gamma",
+                "50",
+                "--stop-words",
+                stop_words.flag(),
+            ])
+            .args([
+                "--louvain",
+                "multilevel",
+                "--coarse-gamma",
+                &s.coarse_gamma.to_string(),
+                "--max-levels",
+                "3",
+            ]),
+    )
+}
+
+/// The task's embeddings (trained again when the training texts change), what they are, and
+/// the fingerprint of the task's data.
+pub(crate) fn task_embeddings(
+    ctx: &Ctx,
+    task: &TaskSpec,
+) -> Result<(PathBuf, EmbeddingsInfo, u64)> {
+    let s = ctx.experiments.tasks.get(ctx.setting);
+    let enmix = en_mix_tasks(ctx)?;
     let texts = ctx.work.join(format!("{}-train-texts.txt", task.name));
     let (lines, data) = train_texts(task, ctx)?;
     let content = lines.join("\n");
@@ -234,34 +283,7 @@ fn task_embeddings(ctx: &Ctx, task: &TaskSpec) -> Result<(PathBuf, EmbeddingsInf
             "  {}: training SINr on en-mix + the training texts…",
             task.name
         );
-        exec(
-            Command::new(&ctx.sinr)
-                .args(["--quiet", "embed", "train", "--corpus"])
-                .arg(&enmix)
-                .arg(&texts)
-                .arg("--out")
-                .arg(&out)
-                .arg("--report")
-                .arg(&report)
-                .args([
-                    "--min-freq",
-                    &s.min_freq.to_string(),
-                    "--min-token-len",
-                    "2",
-                    "--gamma",
-                    "50",
-                    "--stop-words",
-                    task.stop_words.flag(),
-                ])
-                .args([
-                    "--louvain",
-                    "multilevel",
-                    "--coarse-gamma",
-                    &s.coarse_gamma.to_string(),
-                    "--max-levels",
-                    "3",
-                ]),
-        )?;
+        train_task_embeddings(ctx, &[&enmix, &texts], task.stop_words, &out, &report)?;
     }
     write_atomic(&made_from, texts_fp.as_bytes())?;
     Ok((out, read_embedding_report(&report)?, data))

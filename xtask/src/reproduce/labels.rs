@@ -1,0 +1,426 @@
+//! Experiment `labels`: can a person read a community by its label? SINr is trained with the
+//! tasks' settings on four fifths of `en-mix` (every line but the 1st, 6th, 11th… — those are
+//! held out: lines 0, 10, 20… are the `valid` reference, lines 5, 15, 25… the `test` one), and
+//! at every level of its dendrogram the labels of each ranking of `sinr_embed::LabelRanking`
+//! are measured by
+//!
+//! - **NPMI coherence** (Röder et al. 2015, C_NPMI: boolean sliding windows of 10 tokens,
+//!   within a unit) of every community's 10 label words on the held-out lines, tokenised by the
+//!   model's own tokenizer: the ranking is chosen on `valid`, the table reports `test`;
+//! - the **corpus count** of the label words (how common they are);
+//! - **DistRatio** over the label words (word intrusion with the label as the top words).
+//!
+//! Most fine communities are small groups of rare words (dictionary entries, names) that a
+//! reader seldom meets, so the medians are **weighted by the community's corpus mass** (the
+//! summed counts of its members: the community of a random token), the unweighted median beside.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde_json::{Value, json};
+use sinr_embed::{LabelRanking, SinrModel};
+use sinr_metrics::{DistRatioConfig, WindowIndex, dist_ratio_of_labels};
+
+use super::Ctx;
+use super::embeddings::view;
+use super::experiments::StopWords;
+use crate::report::{now, provenance, replace_block, write_atomic};
+use crate::util::root;
+
+/// Words per label scored for coherence (Röder et al.'s top 10).
+const LABEL_WORDS: usize = 10;
+/// Tokens per sliding window.
+const WINDOW: usize = 10;
+/// The floor on the median corpus count of label words (issue: "common words").
+const MIN_MEDIAN_COUNT: f64 = 50.0;
+
+/// Lines `i` with `i % HOLD_OUT_PERIOD` = 0 (valid) or = half of it (test) are held out.
+const HOLD_OUT_PERIOD: usize = 10;
+
+/// One ranking at one level.
+#[derive(Debug, Clone)]
+struct Cell {
+    level: usize,
+    communities: usize,
+    ranking: LabelRanking,
+    /// Mass-weighted median NPMI over the communities with a scored pair, on `valid` and
+    /// `test`, and the unweighted median on `test`.
+    npmi_valid: f64,
+    npmi_test: f64,
+    npmi_test_unweighted: f64,
+    /// Communities with a scored pair (test).
+    scored: usize,
+    /// Mass-weighted median corpus count of the label words.
+    median_count: f64,
+    /// Median DistRatio over the labels (5 words).
+    dist_ratio: f64,
+    /// Three example labels (the largest communities).
+    examples: Vec<String>,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.retain(|x| x.is_finite());
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// The weighted median: the smallest value at which the cumulative weight reaches half.
+fn weighted_median(mut v: Vec<(f64, f64)>) -> f64 {
+    v.retain(|x| x.0.is_finite() && x.1 > 0.0);
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let half = v.iter().map(|x| x.1).sum::<f64>() / 2.0;
+    let mut acc = 0.0;
+    for (x, w) in &v {
+        acc += w;
+        if acc >= half {
+            return *x;
+        }
+    }
+    v[v.len() - 1].0
+}
+
+/// en-mix split into the training four fifths (written to `out`) and the held-out lines
+/// (`valid`, `test`).
+fn split_en_mix(ctx: &Ctx, out: &Path) -> Result<(Vec<String>, Vec<String>, String)> {
+    let enmix = super::tasks::en_mix_tasks(ctx)?;
+    let text = std::fs::read_to_string(&enmix).with_context(|| enmix.display().to_string())?;
+    let (mut train, mut valid, mut test) = (String::new(), Vec::new(), Vec::new());
+    for (i, l) in text.lines().enumerate() {
+        match i % HOLD_OUT_PERIOD {
+            0 => valid.push(l.to_owned()),
+            r if r == HOLD_OUT_PERIOD / 2 => test.push(l.to_owned()),
+            _ => {
+                train.push_str(l);
+                train.push('\n');
+            }
+        }
+    }
+    let fp = format!("{:016x}", sinr_util::fnv1a(train.as_bytes()));
+    if std::fs::read_to_string(out)
+        .map(|t| sinr_util::fnv1a(t.as_bytes()))
+        .ok()
+        != Some(sinr_util::fnv1a(train.as_bytes()))
+    {
+        write_atomic(out, train.as_bytes())?;
+    }
+    Ok((valid, test, fp))
+}
+
+/// The reference corpus as the model sees it: every unit of every line, in vocabulary ids.
+fn index(model: &SinrModel, lines: &[String]) -> Result<WindowIndex> {
+    let mut docs: Vec<Vec<Option<u32>>> = Vec::new();
+    for l in lines {
+        for unit in sinr_embed::tokenize_text(l, &model.config.tokenizer)? {
+            docs.push(
+                unit.iter()
+                    .map(|w| model.vocab.id(w).map(|i| i.0))
+                    .collect(),
+            );
+        }
+    }
+    Ok(WindowIndex::new(
+        model.vocab.len(),
+        WINDOW,
+        docs.iter().map(Vec::as_slice),
+    ))
+}
+
+fn cells_of(model: &SinrModel, valid: &WindowIndex, test: &WindowIndex) -> Result<Vec<Cell>> {
+    let counts = model.vocab.counts();
+    let mut out = Vec::new();
+    for level in model.level..model.dendrogram.levels.len() {
+        let m = if level == model.level {
+            model.matrix.clone()
+        } else {
+            model.at_level(level)?
+        };
+        let lvl = &model.dendrogram.levels[level];
+        // Every community's corpus mass (its members' counts).
+        let mut mass_of = vec![0.0f64; lvl.n_communities];
+        for (w, &c) in lvl.partition.iter().enumerate() {
+            mass_of[c as usize] += counts[w] as f64;
+        }
+        let mass: Vec<f64> = (0..m.n_cols())
+            .map(|d| {
+                mass_of[if level == model.level {
+                    model.columns[d] as usize
+                } else {
+                    d
+                }]
+            })
+            .collect();
+        let mut dims: Vec<usize> = (0..m.n_cols()).collect();
+        dims.sort_by(|&a, &b| mass[b].total_cmp(&mass[a]).then(a.cmp(&b)));
+        for ranking in LabelRanking::MEASURED {
+            let ids: Vec<Vec<u32>> = model
+                .labels(level, LABEL_WORDS, ranking)?
+                .iter()
+                .map(|l| l.iter().map(|w| w.0).collect())
+                .collect();
+            let coh = |idx: &WindowIndex| -> Vec<(f64, f64)> {
+                ids.iter()
+                    .zip(&mass)
+                    .filter_map(|(l, &w)| idx.coherence(l).map(|c| (c, w)))
+                    .collect()
+            };
+            let test_scores = coh(test);
+            let word_counts: Vec<(f64, f64)> = ids
+                .iter()
+                .zip(&mass)
+                .flat_map(|(l, &w)| l.iter().map(move |&x| (counts[x as usize] as f64, w)))
+                .collect();
+            let dr = dist_ratio_of_labels(view(&m), &ids, &DistRatioConfig::default());
+            out.push(Cell {
+                level,
+                communities: m.n_cols(),
+                ranking,
+                npmi_valid: weighted_median(coh(valid)),
+                npmi_test: weighted_median(test_scores.clone()),
+                npmi_test_unweighted: median(test_scores.iter().map(|x| x.0).collect()),
+                scored: test_scores.len(),
+                median_count: weighted_median(word_counts),
+                dist_ratio: dr.median,
+                examples: dims
+                    .iter()
+                    .take(3)
+                    .map(|&d| {
+                        ids[d]
+                            .iter()
+                            .take(5)
+                            .map(|&w| model.vocab.word(sinr_embed::WordId(w)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .collect(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The ranking chosen on `valid`, by three rules in order:
+/// 1. **distinctive**: the labels' median DistRatio is at least that of the node-recall labels
+///    at every level (a label must not read like every other community's);
+/// 2. **common**: the weighted median count of the label words is at least
+///    [`MIN_MEDIAN_COUNT`] at every level coarser than the model's (at the model's own level a
+///    community has about ten members, so its label is most of it whatever the ranking);
+/// 3. **coherent**: the highest mean (over levels) of the median NPMI on `valid`.
+fn choose(cells: &[Cell]) -> Option<LabelRanking> {
+    let fine = cells.iter().map(|c| c.level).min()?;
+    let base: BTreeMap<usize, f64> = cells
+        .iter()
+        .filter(|c| c.ranking == LabelRanking::NodeRecall)
+        .map(|c| (c.level, c.dist_ratio))
+        .collect();
+    let mut by: BTreeMap<String, (LabelRanking, Vec<f64>, bool)> = BTreeMap::new();
+    for c in cells {
+        let e = by
+            .entry(c.ranking.name())
+            .or_insert((c.ranking, Vec::new(), true));
+        e.1.push(c.npmi_valid);
+        e.2 &= base.get(&c.level).is_none_or(|&b| c.dist_ratio >= b);
+        e.2 &= c.level == fine || c.median_count >= MIN_MEDIAN_COUNT;
+    }
+    by.into_values()
+        .filter(|(_, _, ok)| *ok)
+        .map(|(r, v, _)| (r, v.iter().sum::<f64>() / v.len() as f64))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(r, _)| r)
+}
+
+/// The ranking with the highest mean median NPMI on `valid`, whatever its words.
+fn most_coherent(cells: &[Cell]) -> Option<LabelRanking> {
+    let mut by: BTreeMap<String, (LabelRanking, f64, usize)> = BTreeMap::new();
+    for c in cells {
+        let e = by.entry(c.ranking.name()).or_insert((c.ranking, 0.0, 0));
+        e.1 += c.npmi_valid;
+        e.2 += 1;
+    }
+    by.into_values()
+        .max_by(|a, b| (a.1 / a.2 as f64).total_cmp(&(b.1 / b.2 as f64)))
+        .map(|e| e.0)
+}
+
+fn f3(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.3}")
+    } else {
+        "–".into()
+    }
+}
+
+pub fn run(ctx: &Ctx) -> Result<()> {
+    let started = now();
+    let setting = ctx.setting.name();
+    let corpus = ctx.work.join("labels-train.txt");
+    let (valid_lines, test_lines, fp) = split_en_mix(ctx, &corpus)?;
+    let out = ctx.work.join("labels-mf-g50.sinr");
+    let report = out.with_extension("sinr.json");
+    let made_from = out.with_extension("sinr.texts");
+    if !out.exists() || std::fs::read_to_string(&made_from).ok().as_deref() != Some(fp.as_str()) {
+        eprintln!("  training SINr on four fifths of en-mix…");
+        super::tasks::train_task_embeddings(ctx, &[&corpus], StopWords::English, &out, &report)?;
+        write_atomic(&made_from, fp.as_bytes())?;
+    }
+    let model = SinrModel::load(&out).with_context(|| out.display().to_string())?;
+    eprintln!(
+        "  indexing the held-out lines ({} valid, {} test)…",
+        valid_lines.len(),
+        test_lines.len()
+    );
+    let (valid, test) = (index(&model, &valid_lines)?, index(&model, &test_lines)?);
+    eprintln!("  labelling and scoring every level…");
+    let cells = cells_of(&model, &valid, &test)?;
+    let chosen = choose(&cells);
+    let default = LabelRanking::default();
+    let levels: Vec<usize> = model
+        .dendrogram
+        .levels
+        .iter()
+        .map(|l| l.n_communities)
+        .collect();
+    let mut md = format!(
+        "**Community labels** ({setting}). SINr with the tasks' settings (English stop words, multilevel Louvain: {} communities from fine to coarse) trained on four fifths of `en-mix` ({} tokens); every tenth line held out as the `valid` reference ({} lines) and every tenth line after it as the `test` reference ({} lines). At every level, the {LABEL_WORDS} label words of each community under four rankings of its members: by node recall (the reference's descriptors: the labels before), `representative` (node recall × ln(corpus count): the default), by corpus count alone, and by node recall among the words seen at least 50 times. **NPMI coherence** (Röder et al. 2015: mean NPMI of the label's pairs over boolean sliding windows of {WINDOW} tokens within a sentence, ε = 1e-12; pairs with a word absent from the reference left out; tokenised by the model's tokenizer). Medians are **weighted by each community's corpus mass** (the community of a random token: the ones a reader meets; most fine communities are a few rare words), the unweighted median beside; “scored”: communities with at least one pair of label words in the reference. **Choice**, by three rules in order: *distinctive* (median DistRatio of the labels at least that of the node-recall labels at every level), *common* (weighted median count of the label words at least {MIN_MEDIAN_COUNT:.0} at every level above the finest, where a community has about ten members and its label is most of it whatever the ranking), then *coherent* (the highest mean median NPMI on `valid`): **{}**{}.{} DistRatio: median word intrusion with the label's first 5 words as the top words.\n\n| level | communities | ranking | NPMI (test) | unweighted | scored | NPMI (valid) | median count | DistRatio | the three largest communities |\n| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
+        levels
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(" / "),
+        model.report.tokens,
+        valid_lines.len(),
+        test_lines.len(),
+        chosen.map_or("none".into(), |r| r.name()),
+        if chosen == Some(default) {
+            " (the library's default, `LabelRanking::default()`)".to_owned()
+        } else {
+            format!(", which is not the library's default `{}`", default.name())
+        },
+        match most_coherent(&cells) {
+            Some(r) if Some(r) != chosen => format!(
+                " NPMI alone would choose `{}` (frequent words co-occur more often, with any word), whose labels are less distinctive than node recall's by DistRatio.",
+                r.name()
+            ),
+            _ => String::new(),
+        }
+    );
+    for c in &cells {
+        let bold = |s: String| {
+            if Some(c.ranking) == chosen {
+                format!("**{s}**")
+            } else {
+                s
+            }
+        };
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} |\n",
+            c.level,
+            c.communities,
+            bold(c.ranking.name()),
+            bold(f3(c.npmi_test)),
+            f3(c.npmi_test_unweighted),
+            c.scored,
+            f3(c.npmi_valid),
+            c.median_count,
+            f3(c.dist_ratio),
+            c.examples
+                .iter()
+                .map(|e| format!("_{e}_"))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        ));
+    }
+    let cmd = format!(
+        "cargo xtask reproduce labels{}",
+        if ctx.quick() { " --quick" } else { "" }
+    );
+    md.push_str(&format!("\nCommand: `{cmd}`.\n"));
+    replace_block(
+        &root().join("docs/results.md"),
+        &format!("labels-{setting}"),
+        &md,
+    )?;
+    let json = json!({
+        "experiment": "labels",
+        "setting": setting,
+        "provenance": provenance(&cmd, started),
+        "reference": format!("en-mix lines i with i % {HOLD_OUT_PERIOD} == 0 (valid) or == {} (test), held out of the embeddings' corpus", HOLD_OUT_PERIOD / 2),
+        "window": WINDOW,
+        "label_words": LABEL_WORDS,
+        "chosen": chosen.map(|r| r.name()),
+        "default": default.name(),
+        "embeddings": {"communities": levels, "tokens": model.report.tokens, "vocabulary": model.report.vocabulary, "reference_windows": {"valid": valid.windows(), "test": test.windows()}},
+        "cells": cells.iter().map(|c| json!({"level": c.level, "communities": c.communities, "ranking": c.ranking.name(), "npmi_test": c.npmi_test, "npmi_test_unweighted": c.npmi_test_unweighted, "npmi_valid": c.npmi_valid, "scored": c.scored, "median_count": c.median_count, "dist_ratio_median": c.dist_ratio, "examples": c.examples})).collect::<Vec<Value>>(),
+    });
+    let file = root().join(format!("results/labels/{setting}.json"));
+    write_atomic(&file, serde_json::to_string_pretty(&json)?.as_bytes())?;
+    eprintln!(
+        "  wrote {}, docs/results.md; chosen on valid: {}",
+        file.display(),
+        chosen.map_or("none".into(), |r| r.name())
+    );
+    if chosen != Some(default) {
+        eprintln!(
+            "  warning: the ranking chosen on valid ({}) is not the library's default ({})",
+            chosen.map_or("none".into(), |r| r.name()),
+            default.name()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(ranking: LabelRanking, level: usize, npmi: f64, count: f64, dr: f64) -> Cell {
+        Cell {
+            level,
+            communities: 1,
+            ranking,
+            npmi_valid: npmi,
+            npmi_test: f64::NAN,
+            npmi_test_unweighted: f64::NAN,
+            scored: 0,
+            median_count: count,
+            dist_ratio: dr,
+            examples: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_choice_is_the_most_coherent_of_the_distinctive_common_rankings() {
+        use LabelRanking::*;
+        let cells = [
+            cell(NodeRecall, 0, 0.30, 8.0, 1.4),
+            cell(NodeRecall, 1, 0.30, 8.0, 3.7),
+            // Common and distinctive.
+            cell(Representative, 0, 0.10, 10.0, 1.5),
+            cell(Representative, 1, 0.20, 60.0, 4.7),
+            // More coherent, but generic: less distinctive than node recall.
+            cell(Count, 0, 0.40, 40.0, 1.3),
+            cell(Count, 1, 0.40, 900.0, 2.1),
+        ];
+        assert_eq!(choose(&cells), Some(Representative));
+        // Node recall's labels are rare words: not chosen even when most coherent.
+        assert_eq!(choose(&cells[..2]), None);
+        assert_eq!(median(vec![3.0, f64::NAN, 1.0, 2.0, 10.0]), 2.5);
+        // Weighted: 1 (weight 1), 2 (weight 5), 3 (weight 1): half of 7 is reached at 2.
+        assert_eq!(
+            weighted_median(vec![(3.0, 1.0), (1.0, 1.0), (2.0, 5.0)]),
+            2.0
+        );
+        assert_eq!(weighted_median(vec![(3.0, 10.0), (1.0, 1.0)]), 3.0);
+    }
+}
