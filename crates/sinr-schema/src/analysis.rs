@@ -15,8 +15,10 @@ use crate::vocab::Method;
 /// BIO path instead of each position's argmax. 4: the component shares count the attention
 /// classifier's word and n-gram weights as `lexical` instead of `embedding`, and the largest
 /// n-gram feature terms are kept ([`ExampleAnalysis::lexical`]). 5: typed files (methods and
-/// component kinds by name, memories' writes and tokens as records).
-pub const ANALYSIS_VERSION: u32 = 5;
+/// component kinds by name, memories' writes and tokens as records). 6: communities and
+/// memories are labelled by representative words (node recall × ln count,
+/// `sinr_embed::LabelRanking`) instead of the highest node recall.
+pub const ANALYSIS_VERSION: u32 = 6;
 
 /// Weights `m` such that `z · m` is the decision quantity explained by token importances: the
 /// predicted class's logit minus the mean of the others' (for two classes, `z_c − z_other =
