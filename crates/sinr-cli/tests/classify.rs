@@ -99,6 +99,13 @@ fn train(dir: &Path, emb: &Path, data: &Path, model: &str, run: &str) -> Output 
 }
 
 /// Headless Chromium, as `.ci/run` installs it (`/usr/bin/chromium`, or `SINR_CHROMIUM`).
+/// `sinr evaluate RUN --data DATA --out OUT`, which must succeed; the typed report.
+fn evaluate(run: &Path, data: &Path, out: &Path) -> sinr_schema::Evaluation {
+    let o = sinr(&["-q", "evaluate", p(run), "--data", p(data), "--out", p(out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    sinr_schema::read(out).unwrap()
+}
+
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("SINR_CHROMIUM")
         .map(PathBuf::from)
@@ -621,19 +628,8 @@ fn tag_a_conll_file_with_the_fine_window() {
     let out = train(dir.path(), &emb, &data, p(&cfg), "tagger");
     assert!(out.status.success(), "{}", stderr(&out));
     let run = dir.path().join("tagger");
-    let scores = dir.path().join("scores.json");
-    let out = sinr(&[
-        "-q",
-        "evaluate",
-        p(&run),
-        "--data",
-        p(&data),
-        "--out",
-        p(&scores),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
     // The report is the typed one xtask reads: every field present, none unknown.
-    let s: sinr_schema::Evaluation = sinr_schema::read(&scores).unwrap();
+    let s = evaluate(&run, &data, &dir.path().join("scores.json"));
     let t = s.scores.tag().expect("tagging scores");
     assert!((0.0..=1.0).contains(&t.span_f1) && (0.0..=1.0).contains(&t.span_f1_argmax));
     assert_eq!(s.model, "transformer");
@@ -717,18 +713,7 @@ fn tag_a_conll_file_with_the_fine_window() {
         "1",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let whole = dir.path().join("whole.json");
-    let out = sinr(&[
-        "-q",
-        "evaluate",
-        p(&bench),
-        "--data",
-        p(&test_file),
-        "--out",
-        p(&whole),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let s: sinr_schema::Evaluation = sinr_schema::read(&whole).unwrap();
+    let s = evaluate(&bench, &test_file, &dir.path().join("whole.json"));
     assert_eq!(
         s.scores.tag().unwrap().sentences,
         n - n * 9 / 10,

@@ -17,15 +17,13 @@
 //!
 //! Ties are broken by lower word id, so labels are deterministic.
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::Result;
 use crate::model::SinrModel;
+use crate::sparse::SparseMatrix;
 use crate::vocab::WordId;
 
 /// How the members of a community are ranked for its label.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum LabelRanking {
     /// By value on the community (node recall): the reference's descriptors.
     NodeRecall,
@@ -69,27 +67,6 @@ impl LabelRanking {
     }
 }
 
-impl std::str::FromStr for LabelRanking {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "node-recall" => Ok(LabelRanking::NodeRecall),
-            "representative" => Ok(LabelRanking::Representative),
-            "count" => Ok(LabelRanking::Count),
-            _ => s
-                .strip_prefix("floor-")
-                .and_then(|f| f.parse().ok())
-                .map(LabelRanking::Floor)
-                .ok_or_else(|| {
-                    format!(
-                        "unknown label ranking `{s}` (node-recall, representative, count, floor-N)"
-                    )
-                }),
-        }
-    }
-}
-
 /// Best first: the ranking's group, then its score (higher first), then lower word id.
 fn sort_members(v: &mut [((u8, f64), u32)]) {
     v.sort_by(|a, b| {
@@ -109,22 +86,40 @@ impl SinrModel {
         n: usize,
         ranking: LabelRanking,
     ) -> Result<Vec<Vec<WordId>>> {
+        if level == self.level {
+            self.labels_with(level, &self.matrix, n, ranking)
+        } else {
+            self.labels_with(level, &self.at_level(level)?, n, ranking)
+        }
+    }
+
+    /// [`SinrModel::labels`] for a caller that already holds the vectors at `level` (the
+    /// model's matrix at its own level, [`SinrModel::at_level`] above it), so that labelling
+    /// under several rankings merges the columns once.
+    ///
+    /// # Panics
+    /// If `m` does not have the level's number of dimensions.
+    pub fn labels_with(
+        &self,
+        level: usize,
+        m: &SparseMatrix,
+        n: usize,
+        ranking: LabelRanking,
+    ) -> Result<Vec<Vec<WordId>>> {
         let lvl = self.dendrogram.level(level)?;
-        let coarse;
-        let (m, dims, col_of) = if level == self.level {
+        let (dims, col_of) = if level == self.level {
             let mut col_of = vec![None; lvl.n_communities];
             for (col, &c) in self.columns.iter().enumerate() {
                 col_of[c as usize] = Some(col as u32);
             }
-            (&self.matrix, self.columns.len(), col_of)
+            (self.columns.len(), col_of)
         } else {
-            coarse = self.at_level(level)?;
             (
-                &coarse,
                 lvl.n_communities,
                 (0..lvl.n_communities as u32).map(Some).collect(),
             )
         };
+        assert_eq!(m.n_cols(), dims, "the vectors at level {level}");
         let counts = self.vocab.counts();
         let mut members: Vec<Vec<((u8, f64), u32)>> = vec![Vec::new(); dims];
         for (w, &c) in lvl.partition.iter().enumerate() {
@@ -205,7 +200,6 @@ impl SinrModel {
 mod tests {
     use super::*;
     use crate::louvain::{Dendrogram, Level};
-    use crate::sparse::SparseMatrix;
     use crate::vocab::Vocabulary;
 
     fn level(partition: Vec<u32>, n: usize) -> Level {
@@ -290,13 +284,5 @@ mod tests {
             m.community_labels(0, 1, LabelRanking::default()).unwrap(),
             [vec!["love"], vec!["market"]]
         );
-    }
-
-    #[test]
-    fn ranking_names_round_trip() {
-        for r in LabelRanking::MEASURED {
-            assert_eq!(r.name().parse::<LabelRanking>(), Ok(r));
-        }
-        assert!("nope".parse::<LabelRanking>().is_err());
     }
 }

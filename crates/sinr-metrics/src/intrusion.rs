@@ -218,13 +218,8 @@ mod tests {
     fn given_labels_replace_the_top_words() {
         // 12 words on 2 dimensions as below; labelling dimension 0 by its own top words gives
         // dist_ratio's figure, labelling it by words of dimension 1 gives a ratio below 1.
-        let (indptr, indices, values) = two_topics();
-        let m = CsrView {
-            n_cols: 2,
-            indptr: &indptr,
-            indices: &indices,
-            values: &values,
-        };
+        let t = two_topics();
+        let m = t.view();
         let cfg = DistRatioConfig::default();
         let own = dist_ratio(m, &cfg);
         let same = dist_ratio_of_labels(m, &[vec![0, 1, 2, 3, 4], vec![6, 7, 8, 9, 10]], &cfg);
@@ -236,8 +231,22 @@ mod tests {
         );
     }
 
+    /// A matrix's arrays, owned.
+    struct Owned(Vec<usize>, Vec<u32>, Vec<f64>);
+
+    impl Owned {
+        fn view(&self) -> CsrView<'_> {
+            CsrView {
+                n_cols: 2,
+                indptr: &self.0,
+                indices: &self.1,
+                values: &self.2,
+            }
+        }
+    }
+
     /// 12 words, 2 dimensions; words 0–5 live on dim 0 with slight spread, 6–11 on dim 1.
-    fn two_topics() -> (Vec<usize>, Vec<u32>, Vec<f64>) {
+    fn two_topics() -> Owned {
         let mut indptr = vec![0];
         let mut indices = Vec::new();
         let mut values = Vec::new();
@@ -254,18 +263,13 @@ mod tests {
             }
             indptr.push(indices.len());
         }
-        (indptr, indices, values)
+        Owned(indptr, indices, values)
     }
 
     #[test]
     fn coherent_dimensions_score_above_one() {
-        let (indptr, indices, values) = two_topics();
-        let m = CsrView {
-            n_cols: 2,
-            indptr: &indptr,
-            indices: &indices,
-            values: &values,
-        };
+        let t = two_topics();
+        let m = t.view();
         let cfg = DistRatioConfig {
             top: 0.5,
             ..DistRatioConfig::default()

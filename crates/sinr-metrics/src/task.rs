@@ -241,15 +241,7 @@ pub fn bio_decode(logits: &[f32], labels: &[&str]) -> Vec<usize> {
         return Vec::new();
     }
     assert_eq!(logits.len() % c, 0, "logits are not rows of {c} scores");
-    let n = logits.len() / c;
     let (steps, first) = bio_allowed(labels);
-    // allowed(prev, next): may tag `next` follow tag `prev` (`None` = sentence start)?
-    let allowed = |prev: Option<usize>, next: usize| -> bool {
-        match prev {
-            None => first[next],
-            Some(q) => steps[q * c + next],
-        }
-    };
     let log_softmax = |row: &[f32]| -> Vec<f64> {
         let m = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
         let lse = f64::from(m)
@@ -260,37 +252,66 @@ pub fn bio_decode(logits: &[f32], labels: &[&str]) -> Vec<usize> {
                 .ln();
         row.iter().map(|&x| f64::from(x) - lse).collect()
     };
-    let mut score: Vec<f64> = log_softmax(&logits[..c])
-        .into_iter()
-        .enumerate()
-        .map(|(j, s)| {
-            if allowed(None, j) {
-                s
-            } else {
-                f64::NEG_INFINITY
-            }
-        })
-        .collect();
+    let rows: Vec<f64> = logits.chunks(c).flat_map(log_softmax).collect();
+    viterbi(
+        c,
+        &rows,
+        |prev, next| {
+            let ok = match prev {
+                None => first[next],
+                Some(q) => steps[q * c + next],
+            };
+            if ok { 0.0 } else { f64::NEG_INFINITY }
+        },
+        |_| 0.0,
+    )
+}
+
+/// The best path of a linear chain: `emissions` (`[T·C]`, position by position), the score of
+/// moving from tag `prev` (`None`: the sentence start) to `next` (`-∞`: forbidden) and the
+/// score of ending on a tag. Ties keep the lower tag index. Empty for an empty sentence. The
+/// one decoder of the BIO decoding above and of the CRF taggers (`sinr_nn::CrfScores`).
+///
+/// # Panics
+/// If `emissions.len()` is not a multiple of `c`.
+pub fn viterbi(
+    c: usize,
+    emissions: &[f64],
+    transition: impl Fn(Option<usize>, usize) -> f64,
+    end: impl Fn(usize) -> f64,
+) -> Vec<usize> {
+    if c == 0 || emissions.is_empty() {
+        return Vec::new();
+    }
+    assert_eq!(
+        emissions.len() % c,
+        0,
+        "emissions are not rows of {c} scores"
+    );
+    let n = emissions.len() / c;
+    let mut score: Vec<f64> = (0..c).map(|j| transition(None, j) + emissions[j]).collect();
     let mut back = vec![vec![0usize; c]; n];
     for i in 1..n {
-        let row = log_softmax(&logits[i * c..(i + 1) * c]);
         let mut next = vec![f64::NEG_INFINITY; c];
         for j in 0..c {
             let mut best = (f64::NEG_INFINITY, 0);
             for (q, &sq) in score.iter().enumerate() {
-                if sq > best.0 && allowed(Some(q), j) {
-                    best = (sq, q);
+                let s = sq + transition(Some(q), j);
+                if s > best.0 {
+                    best = (s, q);
                 }
             }
-            next[j] = best.0 + row[j];
+            next[j] = best.0 + emissions[i * c + j];
             back[i][j] = best.1;
         }
         score = next;
     }
     let mut last = 0;
+    let mut best = f64::NEG_INFINITY;
     for (j, &s) in score.iter().enumerate() {
-        if s > score[last] {
-            last = j;
+        let s = s + end(j);
+        if s > best {
+            (best, last) = (s, j);
         }
     }
     let mut path = vec![0; n];

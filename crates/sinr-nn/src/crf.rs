@@ -215,47 +215,13 @@ impl CrfScores {
     /// If `emissions.len()` is not a multiple of `C`.
     pub fn viterbi(&self, emissions: &[f32]) -> Vec<usize> {
         let c = self.tags();
-        if c == 0 || emissions.is_empty() {
-            return Vec::new();
-        }
-        assert_eq!(
-            emissions.len() % c,
-            0,
-            "emissions are not rows of {c} scores"
-        );
-        let n = emissions.len() / c;
-        let mut score: Vec<f64> = (0..c)
-            .map(|j| self.transition(None, j) + f64::from(emissions[j]))
-            .collect();
-        let mut back = vec![vec![0usize; c]; n];
-        for i in 1..n {
-            let mut next = vec![f64::NEG_INFINITY; c];
-            for j in 0..c {
-                let mut best = (f64::NEG_INFINITY, 0);
-                for (q, &sq) in score.iter().enumerate() {
-                    let s = sq + self.transition(Some(q), j);
-                    if s > best.0 {
-                        best = (s, q);
-                    }
-                }
-                next[j] = best.0 + f64::from(emissions[i * c + j]);
-                back[i][j] = best.1;
-            }
-            score = next;
-        }
-        let fin: Vec<f64> = (0..c).map(|j| score[j] + f64::from(self.end[j])).collect();
-        let mut last = 0;
-        for (j, &s) in fin.iter().enumerate() {
-            if s > fin[last] {
-                last = j;
-            }
-        }
-        let mut path = vec![0; n];
-        path[n - 1] = last;
-        for i in (1..n).rev() {
-            path[i - 1] = back[i][path[i]];
-        }
-        path
+        let e: Vec<f64> = emissions.iter().map(|&x| f64::from(x)).collect();
+        sinr_metrics::task::viterbi(
+            c,
+            &e,
+            |from, to| self.transition(from, to),
+            |j| f64::from(self.end[j]),
+        )
     }
 
     /// `log Z`: the log-sum-exp of every allowed path's score (the forward algorithm, in f64).

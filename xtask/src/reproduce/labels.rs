@@ -14,13 +14,16 @@
 //! reader seldom meets, so the medians are **weighted by the community's corpus mass** (the
 //! summed counts of its members: the community of a random token), the unweighted median beside.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use sinr_embed::{LabelRanking, SinrModel};
-use sinr_metrics::{DistRatioConfig, WindowIndex, dist_ratio_of_labels};
+use sinr_metrics::{
+    DistRatioConfig, Interval, WindowIndex, bootstrap_interval, dist_ratio_of_labels,
+};
 
 use super::Ctx;
 use super::embeddings::view;
@@ -34,6 +37,9 @@ const LABEL_WORDS: usize = 10;
 const WINDOW: usize = 10;
 /// The floor on the median corpus count of label words (issue: "common words").
 const MIN_MEDIAN_COUNT: f64 = 50.0;
+
+/// Bootstrap resamples of the paired comparison.
+const RESAMPLES: usize = 1000;
 
 /// Lines `i` with `i % HOLD_OUT_PERIOD` = 0 (valid) or = half of it (test) are held out.
 const HOLD_OUT_PERIOD: usize = 10;
@@ -51,6 +57,9 @@ struct Cell {
     npmi_test_unweighted: f64,
     /// Communities with a scored pair (test).
     scored: usize,
+    /// `npmi_test` minus node recall's, on the communities both score, with its 95 %
+    /// bootstrap interval over communities (`None` for node recall itself).
+    vs_node_recall: Option<(f64, Interval)>,
     /// Mass-weighted median corpus count of the label words.
     median_count: f64,
     /// Median DistRatio over the labels (5 words).
@@ -91,9 +100,13 @@ fn weighted_median(mut v: Vec<(f64, f64)>) -> f64 {
     v[v.len() - 1].0
 }
 
-/// en-mix split into the training four fifths (written to `out`) and the held-out lines
-/// (`valid`, `test`).
-fn split_en_mix(ctx: &Ctx, out: &Path) -> Result<(Vec<String>, Vec<String>, String)> {
+/// en-mix split into the training four fifths (written to `out` unless `made_from` already
+/// holds their fingerprint) and the held-out lines (`valid`, `test`), with the fingerprint.
+fn split_en_mix(
+    ctx: &Ctx,
+    out: &Path,
+    made_from: &Path,
+) -> Result<(Vec<String>, Vec<String>, String)> {
     let enmix = super::tasks::en_mix_tasks(ctx)?;
     let text = std::fs::read_to_string(&enmix).with_context(|| enmix.display().to_string())?;
     let (mut train, mut valid, mut test) = (String::new(), Vec::new(), Vec::new());
@@ -107,12 +120,10 @@ fn split_en_mix(ctx: &Ctx, out: &Path) -> Result<(Vec<String>, Vec<String>, Stri
             }
         }
     }
+    // The fingerprint of the training lines; the file is written (and SINr trained again) only
+    // when it changes.
     let fp = format!("{:016x}", sinr_util::fnv1a(train.as_bytes()));
-    if std::fs::read_to_string(out)
-        .map(|t| sinr_util::fnv1a(t.as_bytes()))
-        .ok()
-        != Some(sinr_util::fnv1a(train.as_bytes()))
-    {
+    if std::fs::read_to_string(made_from).ok().as_deref() != Some(fp.as_str()) || !out.exists() {
         write_atomic(out, train.as_bytes())?;
     }
     Ok((valid, test, fp))
@@ -137,14 +148,37 @@ fn index(model: &SinrModel, lines: &[String]) -> Result<WindowIndex> {
     ))
 }
 
+/// The difference of the mass-weighted median coherence of two labellings over the
+/// communities both score, with a 95 % percentile bootstrap interval (1,000 resamples of the
+/// communities, seed 0).
+fn paired_difference(a: &[Option<f64>], b: &[Option<f64>], mass: &[f64]) -> (f64, Interval) {
+    let pairs: Vec<(f64, f64, f64)> = a
+        .iter()
+        .zip(b)
+        .zip(mass)
+        .filter_map(|((x, y), &w)| Some(((*x)?, (*y)?, w)))
+        .collect();
+    let diff = |idx: &[usize]| {
+        let side = |f: fn(&(f64, f64, f64)) -> f64| {
+            weighted_median(idx.iter().map(|&i| (f(&pairs[i]), pairs[i].2)).collect())
+        };
+        side(|p| p.0) - side(|p| p.1)
+    };
+    let all: Vec<usize> = (0..pairs.len()).collect();
+    (
+        diff(&all),
+        bootstrap_interval(pairs.len(), diff, RESAMPLES, 0.95, 0),
+    )
+}
+
 fn cells_of(model: &SinrModel, valid: &WindowIndex, test: &WindowIndex) -> Result<Vec<Cell>> {
     let counts = model.vocab.counts();
     let mut out = Vec::new();
     for level in model.level..model.dendrogram.levels.len() {
         let m = if level == model.level {
-            model.matrix.clone()
+            Cow::Borrowed(&model.matrix)
         } else {
-            model.at_level(level)?
+            Cow::Owned(model.at_level(level)?)
         };
         let lvl = &model.dendrogram.levels[level];
         // Every community's corpus mass (its members' counts).
@@ -163,19 +197,30 @@ fn cells_of(model: &SinrModel, valid: &WindowIndex, test: &WindowIndex) -> Resul
             .collect();
         let mut dims: Vec<usize> = (0..m.n_cols()).collect();
         dims.sort_by(|&a, &b| mass[b].total_cmp(&mass[a]).then(a.cmp(&b)));
+        // Node recall's per-community coherence on test (the first ranking measured), for the
+        // paired comparison of the others.
+        let mut base: Vec<Option<f64>> = Vec::new();
         for ranking in LabelRanking::MEASURED {
             let ids: Vec<Vec<u32>> = model
-                .labels(level, LABEL_WORDS, ranking)?
+                .labels_with(level, &m, LABEL_WORDS, ranking)?
                 .iter()
                 .map(|l| l.iter().map(|w| w.0).collect())
                 .collect();
-            let coh = |idx: &WindowIndex| -> Vec<(f64, f64)> {
-                ids.iter()
+            let per_test: Vec<Option<f64>> = ids.iter().map(|l| test.coherence(l)).collect();
+            let weighted = |per: &[Option<f64>]| -> Vec<(f64, f64)> {
+                per.iter()
                     .zip(&mass)
-                    .filter_map(|(l, &w)| idx.coherence(l).map(|c| (c, w)))
+                    .filter_map(|(c, &w)| c.map(|c| (c, w)))
                     .collect()
             };
-            let test_scores = coh(test);
+            let per_valid: Vec<Option<f64>> = ids.iter().map(|l| valid.coherence(l)).collect();
+            let test_scores = weighted(&per_test);
+            let vs_node_recall = if ranking == LabelRanking::NodeRecall {
+                base = per_test.clone();
+                None
+            } else {
+                Some(paired_difference(&per_test, &base, &mass))
+            };
             let word_counts: Vec<(f64, f64)> = ids
                 .iter()
                 .zip(&mass)
@@ -186,7 +231,8 @@ fn cells_of(model: &SinrModel, valid: &WindowIndex, test: &WindowIndex) -> Resul
                 level,
                 communities: m.n_cols(),
                 ranking,
-                npmi_valid: weighted_median(coh(valid)),
+                npmi_valid: weighted_median(weighted(&per_valid)),
+                vs_node_recall,
                 npmi_test: weighted_median(test_scores.clone()),
                 npmi_test_unweighted: median(test_scores.iter().map(|x| x.0).collect()),
                 scored: test_scores.len(),
@@ -210,6 +256,42 @@ fn cells_of(model: &SinrModel, valid: &WindowIndex, test: &WindowIndex) -> Resul
     Ok(out)
 }
 
+/// Every ranking measured, with its mean (over levels) median NPMI on `valid` and the rules of
+/// [`choose`] it fails.
+fn verdicts(cells: &[Cell]) -> Vec<(LabelRanking, f64, Vec<&'static str>)> {
+    let Some(fine) = cells.iter().map(|c| c.level).min() else {
+        return Vec::new();
+    };
+    let base: BTreeMap<usize, f64> = cells
+        .iter()
+        .filter(|c| c.ranking == LabelRanking::NodeRecall)
+        .map(|c| (c.level, c.dist_ratio))
+        .collect();
+    let mut out: Vec<(LabelRanking, f64, Vec<&'static str>)> = Vec::new();
+    for r in LabelRanking::MEASURED {
+        let mine: Vec<&Cell> = cells.iter().filter(|c| c.ranking == r).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let mean = mine.iter().map(|c| c.npmi_valid).sum::<f64>() / mine.len() as f64;
+        let mut failed = Vec::new();
+        if !mine
+            .iter()
+            .all(|c| base.get(&c.level).is_none_or(|&b| c.dist_ratio >= b))
+        {
+            failed.push("distinctive");
+        }
+        if !mine
+            .iter()
+            .all(|c| c.level == fine || c.median_count >= MIN_MEDIAN_COUNT)
+        {
+            failed.push("common");
+        }
+        out.push((r, mean, failed));
+    }
+    out
+}
+
 /// The ranking chosen on `valid`, by three rules in order:
 /// 1. **distinctive**: the labels' median DistRatio is at least that of the node-recall labels
 ///    at every level (a label must not read like every other community's);
@@ -218,39 +300,20 @@ fn cells_of(model: &SinrModel, valid: &WindowIndex, test: &WindowIndex) -> Resul
 ///    community has about ten members, so its label is most of it whatever the ranking);
 /// 3. **coherent**: the highest mean (over levels) of the median NPMI on `valid`.
 fn choose(cells: &[Cell]) -> Option<LabelRanking> {
-    let fine = cells.iter().map(|c| c.level).min()?;
-    let base: BTreeMap<usize, f64> = cells
-        .iter()
-        .filter(|c| c.ranking == LabelRanking::NodeRecall)
-        .map(|c| (c.level, c.dist_ratio))
-        .collect();
-    let mut by: BTreeMap<String, (LabelRanking, Vec<f64>, bool)> = BTreeMap::new();
-    for c in cells {
-        let e = by
-            .entry(c.ranking.name())
-            .or_insert((c.ranking, Vec::new(), true));
-        e.1.push(c.npmi_valid);
-        e.2 &= base.get(&c.level).is_none_or(|&b| c.dist_ratio >= b);
-        e.2 &= c.level == fine || c.median_count >= MIN_MEDIAN_COUNT;
-    }
-    by.into_values()
-        .filter(|(_, _, ok)| *ok)
-        .map(|(r, v, _)| (r, v.iter().sum::<f64>() / v.len() as f64))
+    verdicts(cells)
+        .into_iter()
+        .filter(|v| v.2.is_empty())
         .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(r, _)| r)
+        .map(|v| v.0)
 }
 
-/// The ranking with the highest mean median NPMI on `valid`, whatever its words.
-fn most_coherent(cells: &[Cell]) -> Option<LabelRanking> {
-    let mut by: BTreeMap<String, (LabelRanking, f64, usize)> = BTreeMap::new();
-    for c in cells {
-        let e = by.entry(c.ranking.name()).or_insert((c.ranking, 0.0, 0));
-        e.1 += c.npmi_valid;
-        e.2 += 1;
-    }
-    by.into_values()
-        .max_by(|a, b| (a.1 / a.2 as f64).total_cmp(&(b.1 / b.2 as f64)))
-        .map(|e| e.0)
+/// The ranking with the highest mean median NPMI on `valid`, whatever its words, and the rules
+/// it fails.
+fn most_coherent(cells: &[Cell]) -> Option<(LabelRanking, Vec<&'static str>)> {
+    verdicts(cells)
+        .into_iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|v| (v.0, v.2))
 }
 
 fn f3(x: f64) -> String {
@@ -265,10 +328,10 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let started = now();
     let setting = ctx.setting.name();
     let corpus = ctx.work.join("labels-train.txt");
-    let (valid_lines, test_lines, fp) = split_en_mix(ctx, &corpus)?;
     let out = ctx.work.join("labels-mf-g50.sinr");
     let report = out.with_extension("sinr.json");
     let made_from = out.with_extension("sinr.texts");
+    let (valid_lines, test_lines, fp) = split_en_mix(ctx, &corpus, &made_from)?;
     if !out.exists() || std::fs::read_to_string(&made_from).ok().as_deref() != Some(fp.as_str()) {
         eprintln!("  training SINr on four fifths of en-mix…");
         super::tasks::train_task_embeddings(ctx, &[&corpus], StopWords::English, &out, &report)?;
@@ -292,13 +355,13 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         .map(|l| l.n_communities)
         .collect();
     let mut md = format!(
-        "**Community labels** ({setting}). SINr with the tasks' settings (English stop words, multilevel Louvain: {} communities from fine to coarse) trained on four fifths of `en-mix` ({} tokens); every tenth line held out as the `valid` reference ({} lines) and every tenth line after it as the `test` reference ({} lines). At every level, the {LABEL_WORDS} label words of each community under four rankings of its members: by node recall (the reference's descriptors: the labels before), `representative` (node recall × ln(corpus count): the default), by corpus count alone, and by node recall among the words seen at least 50 times. **NPMI coherence** (Röder et al. 2015: mean NPMI of the label's pairs over boolean sliding windows of {WINDOW} tokens within a sentence, ε = 1e-12; pairs with a word absent from the reference left out; tokenised by the model's tokenizer). Medians are **weighted by each community's corpus mass** (the community of a random token: the ones a reader meets; most fine communities are a few rare words), the unweighted median beside; “scored”: communities with at least one pair of label words in the reference. **Choice**, by three rules in order: *distinctive* (median DistRatio of the labels at least that of the node-recall labels at every level), *common* (weighted median count of the label words at least {MIN_MEDIAN_COUNT:.0} at every level above the finest, where a community has about ten members and its label is most of it whatever the ranking), then *coherent* (the highest mean median NPMI on `valid`): **{}**{}.{} DistRatio: median word intrusion with the label's first 5 words as the top words.\n\n| level | communities | ranking | NPMI (test) | unweighted | scored | NPMI (valid) | median count | DistRatio | the three largest communities |\n| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
+        "**Community labels** ({setting}). SINr with the tasks' settings (English stop words, multilevel Louvain: {} communities from fine to coarse) trained on four fifths of `en-mix` ({:.1} M tokens); the other fifth held out: lines 1, 11, 21… as the `valid` reference ({} lines), lines 6, 16, 26… as the `test` reference ({} lines). At every level, the {LABEL_WORDS} label words of each community under four rankings of its members: by node recall (the reference's descriptors: the labels before), `representative` (node recall × ln(corpus count): the default), by corpus count alone, and by node recall among the words seen at least 50 times. **NPMI coherence** (Röder et al. 2015: mean NPMI of the label's pairs over boolean sliding windows of {WINDOW} tokens within a sentence, ε = 1e-12; pairs with a word absent from the reference left out; tokenised by the model's tokenizer). Medians are **weighted by each community's corpus mass** (the community of a random token: the ones a reader meets; most fine communities are a few rare words), the unweighted median beside; “scored”: communities with at least one pair of label words in the reference; “− node recall”: the difference of the weighted medians from the node-recall labels', on the communities both score, with its 95 % bootstrap interval ({RESAMPLES} resamples of the communities). **Choice**, by three rules in order: *distinctive* (median DistRatio of the labels at least that of the node-recall labels at every level), *common* (weighted median count of the label words at least {MIN_MEDIAN_COUNT:.0} at every level above the finest, where a community has about ten members and its label is most of it whatever the ranking), then *coherent* (the highest mean median NPMI on `valid`): **{}**{}.{} DistRatio: median word intrusion with the label's first 5 words as the top words.\n\n| level | communities | ranking | NPMI (test) | − node recall [95 % CI] | unweighted | scored | NPMI (valid) | median count | DistRatio | the three largest communities |\n| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
         levels
             .iter()
             .map(|n| n.to_string())
             .collect::<Vec<_>>()
             .join(" / "),
-        model.report.tokens,
+        model.report.tokens as f64 / 1e6,
         valid_lines.len(),
         test_lines.len(),
         chosen.map_or("none".into(), |r| r.name()),
@@ -308,9 +371,10 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             format!(", which is not the library's default `{}`", default.name())
         },
         match most_coherent(&cells) {
-            Some(r) if Some(r) != chosen => format!(
-                " NPMI alone would choose `{}` (frequent words co-occur more often, with any word), whose labels are less distinctive than node recall's by DistRatio.",
-                r.name()
+            Some((r, failed)) if Some(r) != chosen => format!(
+                " NPMI alone would choose `{}`, which is not {}.",
+                r.name(),
+                failed.join(" nor ")
             ),
             _ => String::new(),
         }
@@ -324,11 +388,15 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             }
         };
         md.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} |\n",
             c.level,
             c.communities,
             bold(c.ranking.name()),
             bold(f3(c.npmi_test)),
+            c.vs_node_recall.map_or("–".into(), |(d, ci)| format!(
+                "{d:+.3} [{:+.3}, {:+.3}]",
+                ci.low, ci.high
+            )),
             f3(c.npmi_test_unweighted),
             c.scored,
             f3(c.npmi_valid),
@@ -361,7 +429,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         "chosen": chosen.map(|r| r.name()),
         "default": default.name(),
         "embeddings": {"communities": levels, "tokens": model.report.tokens, "vocabulary": model.report.vocabulary, "reference_windows": {"valid": valid.windows(), "test": test.windows()}},
-        "cells": cells.iter().map(|c| json!({"level": c.level, "communities": c.communities, "ranking": c.ranking.name(), "npmi_test": c.npmi_test, "npmi_test_unweighted": c.npmi_test_unweighted, "npmi_valid": c.npmi_valid, "scored": c.scored, "median_count": c.median_count, "dist_ratio_median": c.dist_ratio, "examples": c.examples})).collect::<Vec<Value>>(),
+        "cells": cells.iter().map(|c| json!({"level": c.level, "communities": c.communities, "ranking": c.ranking.name(), "npmi_test": c.npmi_test, "npmi_test_minus_node_recall": c.vs_node_recall.map(|(d, ci)| json!({"difference": d, "ci95": [ci.low, ci.high]})), "npmi_test_unweighted": c.npmi_test_unweighted, "npmi_valid": c.npmi_valid, "scored": c.scored, "median_count": c.median_count, "dist_ratio_median": c.dist_ratio, "examples": c.examples})).collect::<Vec<Value>>(),
     });
     let file = root().join(format!("results/labels/{setting}.json"));
     write_atomic(&file, serde_json::to_string_pretty(&json)?.as_bytes())?;
@@ -392,6 +460,7 @@ mod tests {
             npmi_valid: npmi,
             npmi_test: f64::NAN,
             npmi_test_unweighted: f64::NAN,
+            vs_node_recall: None,
             scored: 0,
             median_count: count,
             dist_ratio: dr,
@@ -413,6 +482,7 @@ mod tests {
             cell(Count, 1, 0.40, 900.0, 2.1),
         ];
         assert_eq!(choose(&cells), Some(Representative));
+        assert_eq!(most_coherent(&cells), Some((Count, vec!["distinctive"])));
         // Node recall's labels are rare words: not chosen even when most coherent.
         assert_eq!(choose(&cells[..2]), None);
         assert_eq!(median(vec![3.0, f64::NAN, 1.0, 2.0, 10.0]), 2.5);

@@ -157,7 +157,20 @@ pub fn corpus_lines(
     let d = manifest.dataset(src.dataset())?;
     let path = cache.file(d, src.file(), clients, log)?;
     match src {
-        CorpusSource::Wikitext2 => wikitext_lines(&path, sink)?,
+        CorpusSource::Wikitext2 => {
+            let f = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+            let r = BufReader::new(flate2::read::GzDecoder::new(f));
+            for (i, line) in r.lines().enumerate() {
+                let line = line.map_err(|e| {
+                    parse_err(&path, i + 1, format!("cannot decompress or decode: {e}"))
+                })?;
+                if let Some(l) = wikitext_line(&line)
+                    && !sink(&l)
+                {
+                    break;
+                }
+            }
+        }
         CorpusSource::News => {
             let t = read_csv(&path, ',')?;
             let c = t.column("text")?;
@@ -239,44 +252,6 @@ pub fn corpus_lines(
         }
     }
     Ok(())
-}
-
-fn wikitext_lines(path: &Path, sink: &mut dyn FnMut(&str) -> bool) -> Result<()> {
-    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let r = BufReader::new(flate2::read::GzDecoder::new(f));
-    for (i, line) in r.lines().enumerate() {
-        let line =
-            line.map_err(|e| parse_err(path, i + 1, format!("cannot decompress or decode: {e}")))?;
-        if let Some(l) = wikitext_line(&line)
-            && !sink(&l)
-        {
-            break;
-        }
-    }
-    Ok(())
-}
-
-/// Calls `sink` with every line of WikiText-2's `valid` or `test` split (cleaned as `en-mix`'s
-/// WikiText lines are): Wikipedia text that `en-mix`, which reads only the train split, never
-/// contains, so a reference corpus for measuring embeddings trained on it (e.g. the NPMI
-/// coherence of their community labels).
-pub fn held_out_lines(
-    split: &str,
-    cache: &Cache,
-    manifest: &Manifest,
-    clients: &Clients,
-    log: &dyn Fn(&str),
-    sink: &mut dyn FnMut(&str) -> bool,
-) -> Result<()> {
-    if !matches!(split, "valid" | "test") {
-        return Err(Error::UnknownFile {
-            dataset: "wikitext2 (held out from en-mix: valid, test)".into(),
-            file: split.into(),
-        });
-    }
-    let d = manifest.dataset(CorpusSource::Wikitext2.dataset())?;
-    let path = cache.file(d, split, clients, log)?;
-    wikitext_lines(&path, sink)
 }
 
 /// What goes into `en-mix`.

@@ -11,7 +11,7 @@ mod tasks;
 mod tsv;
 
 pub use conll::{TaggedSentence, read_conll};
-pub use corpora::{CorpusSource, EnMix, EnMixOptions, build_en_mix, corpus_lines, held_out_lines};
+pub use corpora::{CorpusSource, EnMix, EnMixOptions, build_en_mix, corpus_lines};
 pub use csv::{CsvTable, parse_csv, read_csv};
 pub use escapes::unescape_python_literal;
 pub use lexicon::{LexiconEntry, read_vader};
