@@ -18,7 +18,8 @@ use crate::progress::Bars;
 pub enum EmbedCommand {
     /// Train SINr embeddings on text files and save the model.
     Train(Box<TrainArgs>),
-    /// Show a word's strongest dimensions, each with its stereotypes and descriptors.
+    /// Show a word's strongest dimensions, each with its label (common words typical of the
+    /// community), the reference's stereotypes and descriptors.
     Describe {
         /// Model file.
         model: PathBuf,
