@@ -467,9 +467,8 @@ pub fn predict(
             TaskKind::Classify => {
                 let p = sinr_util::softmax(l);
                 let best = sinr_metrics::task::argmax(&p);
-                let probs: Vec<String> = run
-                    .spec
-                    .labels
+                let names = run.spec.class_names();
+                let probs: Vec<String> = names
                     .iter()
                     .zip(&p)
                     .map(|(n, v)| format!("{n}={v:.4}"))
@@ -482,7 +481,7 @@ pub fn predict(
                 writeln!(
                     out,
                     "{}\t{}\t{}{note}",
-                    run.spec.labels[best],
+                    names[best],
                     probs.join(" "),
                     text.chars().take(80).collect::<String>()
                 )?;
@@ -523,6 +522,9 @@ pub fn explain(
         TaskKind::Classify => run.encoder.lexical_names(text),
         TaskKind::Tag => run.encoder.tag_feature_names(&e.tokens),
     };
+    if run.spec.kind == TaskKind::Classify {
+        e.reference_logits = sinr_models::analysis::reference_logits(&run.model, &device);
+    }
     let words: std::collections::HashMap<u32, &Vec<String>> =
         e.dimension_words.iter().map(|(k, w)| (*k, w)).collect();
     for o in e.outputs.iter().take(if run.spec.kind == TaskKind::Tag {
@@ -643,6 +645,102 @@ pub fn explain(
         let page = crate::html::page(&e, text);
         sinr_util::write_file_atomically(p, page.as_bytes())?;
         eprintln!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+/// `sinr explain RUN --model-card --html OUT`: the model page over a test set, and a page for
+/// each of its most confident right and wrong predictions (`OUT`'s stem + `-pages/`).
+#[allow(clippy::too_many_arguments)]
+pub fn model_card(
+    run_dir: &Path,
+    data: Option<&str>,
+    n: usize,
+    html: &Path,
+    json: Option<&Path>,
+    embeddings: Option<&Path>,
+    device_name: DeviceName,
+    quiet: bool,
+) -> Result<()> {
+    let device = sinr_models::device_from_name(device_name)?;
+    let run = load_run(run_dir, embeddings, &device)
+        .with_context(|| format!("cannot load run {}", run_dir.display()))?;
+    let data = match data {
+        Some(d) => d.to_owned(),
+        None if sinr_data::tasks::CLASSIFICATION_TASKS.contains(&run.spec.task.as_str()) => {
+            run.spec.task.clone()
+        }
+        None => bail!(
+            "the run was trained on `{}`, not a built-in task: give the test data with --data",
+            run.spec.task
+        ),
+    };
+    let source = DataSource {
+        data: data.clone(),
+        text_column: "text".into(),
+        label_column: "label".into(),
+        data_dir: None,
+        dev: None,
+        test: None,
+    };
+    let log = |m: &str| {
+        if !quiet {
+            eprintln!("  {m}");
+        }
+    };
+    let test = match source
+        .load_whole(&log)
+        .with_context(|| format!("--data {data}"))?
+    {
+        TaskData::Classify(t) => t.test,
+        TaskData::Tag(_) => {
+            bail!("--data {data} is a tagging set: a model card covers text classifiers")
+        }
+    };
+    let bars = Bars::new(quiet);
+    let card = sinr_models::card::model_card(&run, &test, n, 10, &device, &bars)?;
+    // The pages of the confident predictions, beside the card.
+    let stem = html
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("model-card");
+    let dir = html.with_file_name(format!("{stem}-pages"));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut links = Vec::new();
+    for (kind, preds) in [("right", &card.right), ("wrong", &card.wrong)] {
+        for (i, p) in preds.iter().enumerate() {
+            let ex = encode_input(&run, &p.text);
+            let mut e = run
+                .model
+                .explain(&run.spec, &run.embeddings, &ex, &device)?;
+            e.lexical_names = run.encoder.lexical_names(&p.text);
+            e.reference_logits = sinr_models::analysis::reference_logits(&run.model, &device);
+            let name = format!("{kind}-{:02}.html", i + 1);
+            sinr_util::write_file_atomically(
+                &dir.join(&name),
+                crate::html::page(&e, &p.text).as_bytes(),
+            )?;
+            links.push(format!(
+                "{}/{name}",
+                dir.file_name().and_then(|f| f.to_str()).unwrap_or("")
+            ));
+        }
+    }
+    let page = crate::html::card_page(&card, &links);
+    sinr_util::write_file_atomically(html, page.as_bytes())?;
+    if let Some(p) = json {
+        let text = serde_json::to_string_pretty(&card)?;
+        sinr_util::write_file_atomically(p, text.as_bytes())?;
+    }
+    if !quiet {
+        eprintln!(
+            "wrote {} ({} examples, accuracy {:.3}) and {} pages in {}",
+            html.display(),
+            card.examples,
+            card.accuracy,
+            links.len(),
+            dir.display()
+        );
     }
     Ok(())
 }

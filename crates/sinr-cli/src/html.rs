@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use sinr_models::Explanation;
-use sinr_schema::OutputExplanation;
+use sinr_schema::{ComponentKind, OutputExplanation};
 
 /// The page's whole style sheet.
 const CSS: &str = "
@@ -263,6 +263,34 @@ impl<'a> Page<'a> {
         }
     }
 
+    /// What a term means for an output's decision. A text classifier's terms are read as the
+    /// predicted class's log-odds (its logit minus the mean of the others'), so that a term
+    /// raising every class alike counts as no evidence; a tagger's as the decided tag's logit
+    /// (its path over the sentence decides).
+    fn toward(&self, o: &OutputExplanation, r: &[f32]) -> f32 {
+        let c = o.predicted;
+        if o.position.is_some() || r.len() < 2 {
+            return r.get(c).copied().unwrap_or(0.0);
+        }
+        let total: f32 = r.iter().sum();
+        r[c] - (total - r[c]) / (r.len() - 1) as f32
+    }
+
+    /// A text classifier's prior for the predicted class: the log-odds of the empty text.
+    fn prior(&self, o: &OutputExplanation) -> Option<f32> {
+        (o.position.is_none() && !self.e.reference_logits.is_empty())
+            .then(|| self.toward(o, &self.e.reference_logits))
+    }
+
+    /// What the terms are read as, for table headers.
+    fn toward_name(&self, o: &OutputExplanation) -> String {
+        let pred = &self.e.labels[o.predicted];
+        match o.position {
+            None if self.e.labels.len() >= 2 => format!("to the log-odds of {pred}"),
+            _ => format!("to {pred}"),
+        }
+    }
+
     /// A fine community with its words (`fine K` where it has none).
     fn fine_label(&self, k: u32) -> String {
         match self.e.fine_dimension_words.iter().find(|(j, _)| *j == k) {
@@ -297,15 +325,27 @@ impl<'a> Page<'a> {
                 }
                 None => {
                     h2 { "Prediction: " b { (pred) } }
+                    p {
+                        @if let Some(prior) = self.prior(o) {
+                            "With no word at all the model leans " (term(prior)) " (log-odds) \
+                             toward " (pred) "; this text takes it to "
+                            (term(self.toward(o, &o.logits))) ". Green is evidence for "
+                            (pred) ", red against."
+                        } @else {
+                            "Green is evidence for " (pred) ", red against."
+                        }
+                    }
                     p class="muted" {
                         "logits: "
                         @for (i, (l, v)) in e.labels.iter().zip(&o.logits).enumerate() {
                             @if i > 0 { ", " }
                             (l) " " (format!("{v:+.3}"))
                         }
-                        ". Every contribution below is an exact term of the logit: token \
-                         contributions plus biases sum to it (error "
-                        (format!("{:.1e}", o.completeness_error())) ")."
+                        ". Every contribution below is an exact term of the logits: token \
+                         contributions plus biases sum to them (error "
+                        (format!("{:.1e}", o.completeness_error())) "). Rows are ranked by \
+                         their term of the log-odds of " (pred) " (its logit minus the \
+                         other's), so that what raises every class alike counts for nothing."
                     }
                 }
             }
@@ -325,21 +365,21 @@ impl<'a> Page<'a> {
     /// largest community terms.
     fn shaded_text(&self, o: &OutputExplanation) -> Markup {
         let e = self.e;
-        let pred = &e.labels[o.predicted];
+        let to = self.toward_name(o);
         let max = o
             .tokens
             .iter()
-            .map(|r| r[o.predicted].abs())
+            .map(|r| self.toward(o, r).abs())
             .fold(0f32, f32::max);
         html! {
             p class="text" {
                 @for (t, tok) in e.tokens.iter().enumerate() {
-                    @let v = o.tokens[t][o.predicted];
+                    @let v = self.toward(o, &o.tokens[t]);
                     span class="tok" data-contribution=(format!("{v:.6}"))
                         style={ "background:" (shade(v, max)) } {
                         (tok)
                         span class="tip" {
-                            b { (term(v)) } " to " (pred) br;
+                            b { (term(v)) } " " (to) br;
                             @for (k, c) in
                                 o.token_communities.get(t).into_iter().flatten().take(5)
                             {
@@ -370,7 +410,7 @@ impl<'a> Page<'a> {
             .communities
             .iter()
             .enumerate()
-            .map(|(k, r)| (k, r[o.predicted]))
+            .map(|(k, r)| (k, self.toward(o, r)))
             .collect();
         comms.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         let max = comms.first().map_or(0.0, |c| c.1.abs());
@@ -425,7 +465,7 @@ impl<'a> Page<'a> {
         let max = o
             .levels
             .iter()
-            .fold(0f32, |m, l| m.max(l.1[o.predicted].abs()));
+            .fold(0f32, |m, l| m.max(self.toward(o, &l.1).abs()));
         html! {
             h3 { "The decision by Louvain level" }
             p class="muted" {
@@ -433,12 +473,13 @@ impl<'a> Page<'a> {
                  coarsest (a fine community weighs in directly and through its ancestors)."
             }
             table {
-                tr { th { "level" } th class="num" { "to the prediction" } th {} }
+                tr { th { "level" } th class="num" { (self.toward_name(o)) } th {} }
                 @for (n, v) in &o.levels {
+                    @let v = self.toward(o, v);
                     tr class="level" {
                         td { (n) }
-                        td class="num" { (term(v[o.predicted])) }
-                        td { (bar(v[o.predicted], max)) }
+                        td class="num" { (term(v)) }
+                        td { (bar(v, max)) }
                     }
                 }
             }
@@ -447,7 +488,10 @@ impl<'a> Page<'a> {
 
     /// The 15 largest n-gram weights by feature, with the token of each feature.
     fn ngrams(&self, o: &OutputExplanation) -> Markup {
-        let max = o.lexical.first().map_or(0.0, |f| f.1[o.predicted].abs());
+        let max = o
+            .lexical
+            .iter()
+            .fold(0f32, |m, f| m.max(self.toward(o, &f.1).abs()));
         html! {
             @if o.position.is_some() {
                 h3 { "The lexical features (words, affixes, shapes, word classes)" }
@@ -458,16 +502,17 @@ impl<'a> Page<'a> {
                 tr {
                     th { "feature" }
                     th { "of the token" }
-                    th class="num" { "to the prediction" }
+                    th class="num" { (self.toward_name(o)) }
                     th {}
                 }
                 @for (f, v) in o.lexical.iter().take(15) {
                     @let (name, token) = self.e.lexical_label(*f);
+                    @let v = self.toward(o, v);
                     tr class="ngram" {
                         td { (name) }
                         td { (token) }
-                        td class="num" { (term(v[o.predicted])) }
-                        td { (bar(v[o.predicted], max)) }
+                        td class="num" { (term(v)) }
+                        td { (bar(v, max)) }
                     }
                 }
             }
@@ -475,18 +520,38 @@ impl<'a> Page<'a> {
     }
 
     /// The 12 largest components (heads, memories, levels, biases) for the predicted class.
+    /// A text classifier's biases are one row, read against its prior (the empty text): what
+    /// they add beyond it, so that the offset every text gets is not shown as evidence.
     fn components(&self, o: &OutputExplanation) -> Markup {
-        let mut comps: Vec<(&str, f32)> = o
+        let prior = self.prior(o);
+        let mut comps: Vec<(String, f32)> = o
             .components
             .iter()
-            .map(|c| (c.name.as_str(), c.values[o.predicted]))
+            .filter(|c| prior.is_none() || c.kind != ComponentKind::Biases)
+            .map(|c| (c.name.clone(), self.toward(o, &c.values)))
             .collect();
+        if let Some(prior) = prior {
+            let biases: f32 = o
+                .components
+                .iter()
+                .filter(|c| c.kind == ComponentKind::Biases)
+                .map(|c| self.toward(o, &c.values))
+                .sum();
+            comps.push(("biases, beyond the prior".to_owned(), biases - prior));
+        }
         comps.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         let max = comps.first().map_or(0.0, |c| c.1.abs());
         html! {
             h3 { "Components" }
+            @if let Some(prior) = prior {
+                p class="muted" {
+                    "What each part of the model adds to the log-odds of "
+                    (self.e.labels[o.predicted]) " beyond the prior (" (term(prior))
+                    ", the empty text's); they sum to " (term(self.toward(o, &o.logits) - prior)) "."
+                }
+            }
             table {
-                tr { th { "component" } th class="num" { "to the prediction" } th {} }
+                tr { th { "component" } th class="num" { (self.toward_name(o)) } th {} }
                 @for (n, v) in comps.iter().take(12) {
                     tr class="component" {
                         td { (n) }
@@ -525,6 +590,93 @@ impl<'a> Page<'a> {
 /// Renders the page.
 pub fn page(e: &Explanation, text: &str) -> String {
     Page::new(e).render(text).into_string()
+}
+
+/// A model card's page: per class, what pushes toward it over the test set, then the most
+/// confident right and wrong predictions linked to their pages (`links`: the right ones', then
+/// the wrong ones', relative to the card).
+pub fn card_page(card: &sinr_models::card::ModelCard, links: &[String]) -> String {
+    let terms = |title: &str, what: &str, t: &[sinr_models::card::CardTerm]| {
+        let max = t.first().map_or(0.0, |x| x.mean as f32);
+        html! {
+            @if !t.is_empty() {
+                h3 { (title) }
+                table {
+                    tr { th { (what) } th class="num" { "mean push (log-odds)" } th class="num" { "in texts" } th {} }
+                    @for x in t {
+                        tr class="term" {
+                            td { (x.name) }
+                            td class="num" { (term(x.mean as f32)) }
+                            td class="num" { (x.examples) }
+                            td { (bar(x.mean as f32, max)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let predictions = |title: &str, preds: &[sinr_models::card::CardPrediction], offset: usize| {
+        html! {
+            h2 { (title) }
+            table {
+                tr { th { "text" } th { "gold" } th { "predicted" } th class="num" { "probability" } }
+                @for (i, p) in preds.iter().enumerate() {
+                    tr class="prediction" {
+                        td {
+                            @if let Some(l) = links.get(offset + i) {
+                                a href=(l) { (p.text.chars().take(140).collect::<String>()) }
+                            } @else {
+                                (p.text.chars().take(140).collect::<String>())
+                            }
+                        }
+                        td { (card.classes[p.gold]) }
+                        td { b { (card.classes[p.predicted]) } }
+                        td class="num" { (format!("{:.3}", p.probability)) }
+                    }
+                }
+            }
+        }
+    };
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { "sinr model card: " (card.model) " on " (card.task) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                h1 { "Model card: " code { (card.model) } " on " (card.task) }
+                p {
+                    "Over " (card.examples) " test texts, accuracy " b { (format!("{:.3}", card.accuracy)) }
+                    ". With no word at all the model gives "
+                    @for (i, (c, p)) in card.classes.iter().zip(&card.prior).enumerate() {
+                        @if i > 0 { ", " }
+                        (c) " " (format!("{p:.2}"))
+                    }
+                    " (its prior)."
+                }
+                p class="muted" {
+                    "Each table lists what pushes texts toward a class: the mean, over every \
+                     test text read, of the term's exact contribution to the class's log-odds \
+                     (its logit minus the other classes' mean), so that what raises every class \
+                     alike counts for nothing. Communities are labelled by their most \
+                     representative words."
+                }
+                @for ev in &card.evidence {
+                    h2 { "Toward " b { (ev.class) } }
+                    p class="muted" { (ev.gold) " test texts are " (ev.class) "; the model predicts it for " (ev.predicted) "." }
+                    (terms("Communities", "community (its words)", &ev.communities))
+                    (terms("N-gram features", "feature", &ev.features))
+                    (terms("Heads, memories and paths", "component", &ev.components))
+                }
+                (predictions("The most confident right predictions", &card.right, 0))
+                (predictions("The most confident wrong predictions", &card.wrong, card.right.len()))
+                p class="muted" { "Made by " code { "sinr explain --model-card" } "." }
+            }
+        }
+    }
+    .into_string()
 }
 
 #[cfg(test)]
@@ -573,6 +725,7 @@ mod tests {
             lexical_names: vec![(evil("word "), 0), ("bigram \"a b\"".into(), 2)],
             fine_dimension_words: vec![(7, vec![evil("fine"), "x&y".into()])],
             transitions: Vec::new(),
+            reference_logits: vec![0.5, 0.25],
         }
     }
 

@@ -62,12 +62,26 @@ enum Command {
         #[arg(long)]
         model: String,
     },
-    /// Explain a prediction exactly: tokens, communities, heads and memories.
+    /// Explain a prediction exactly: tokens, communities, heads and memories; or, with
+    /// `--model-card`, the whole model over a test set.
     Explain {
         /// The run directory.
         run: std::path::PathBuf,
-        /// The text.
-        text: String,
+        /// The text (not with `--model-card`).
+        #[arg(required_unless_present = "model_card", conflicts_with = "model_card")]
+        text: Option<String>,
+        /// A model page instead: per class, the communities, n-gram features, heads and
+        /// memories that push toward it over the test set, and the most confident right and
+        /// wrong predictions, each explained on its own page (`--html` is required).
+        #[arg(long, requires = "html")]
+        model_card: bool,
+        /// The model card's data: a built-in task or a labelled file, as `sinr evaluate
+        /// --data` (default: the run's own task, if built in); its test split is read.
+        #[arg(long, requires = "model_card")]
+        data: Option<String>,
+        /// The model card's examples: the first N test texts with a known word.
+        #[arg(long, default_value_t = 500, requires = "model_card")]
+        n: usize,
         /// Write a self-contained HTML page here.
         #[arg(long)]
         html: Option<std::path::PathBuf>,
@@ -116,17 +130,33 @@ fn main() -> ExitCode {
         Command::Explain {
             run,
             text,
+            model_card,
+            data,
+            n,
             html,
             json,
             embeddings,
-        } => classify::explain(
-            &run,
-            &text,
-            html.as_deref(),
-            json.as_deref(),
-            embeddings.as_deref(),
-            cli.device,
-        ),
+        } => match (model_card, text, html) {
+            (true, _, Some(html)) => classify::model_card(
+                &run,
+                data.as_deref(),
+                n,
+                &html,
+                json.as_deref(),
+                embeddings.as_deref(),
+                cli.device,
+                cli.quiet,
+            ),
+            (_, Some(text), html) => classify::explain(
+                &run,
+                &text,
+                html.as_deref(),
+                json.as_deref(),
+                embeddings.as_deref(),
+                cli.device,
+            ),
+            _ => unreachable!("clap requires a text, or --html with --model-card"),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

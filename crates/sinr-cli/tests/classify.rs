@@ -144,14 +144,14 @@ fn run_chromium(exe: &Path, profile: &Path, args: &[&str], page: &Path) -> Strin
 /// DOM holds the shaded token spans with their community tooltips and the community table, and a
 /// screenshot is a real PNG of the page. Skipped (with a message) when Chromium is not installed,
 /// unless `SINR_REQUIRE_BROWSER` is set, as in CI.
-fn open_in_browser(page: &Path, dir: &Path, expected: &[&str]) {
+fn open_in_browser(page: &Path, dir: &Path, expected: &[&str]) -> Option<String> {
     let Some(exe) = chromium() else {
         assert!(
             std::env::var_os("SINR_REQUIRE_BROWSER").is_none(),
             "SINR_REQUIRE_BROWSER is set but /usr/bin/chromium is missing (apt-get install chromium)"
         );
         eprintln!("skipping the browser check: no /usr/bin/chromium");
-        return;
+        return None;
     };
     let dom = run_chromium(&exe, &dir.join("profile-dom"), &["--dump-dom"], page);
     let tokens = dom.matches("class=\"tok\"").count();
@@ -182,6 +182,7 @@ fn open_in_browser(page: &Path, dir: &Path, expected: &[&str]) {
     if let Some(keep) = std::env::var_os("SINR_KEEP_SCREENSHOT") {
         std::fs::copy(&shot, keep).expect("copy screenshot");
     }
+    Some(dom)
 }
 
 #[test]
@@ -364,7 +365,75 @@ fn train_predict_explain_and_bad_input() {
     let e: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(e["model"], "transformer");
-    open_in_browser(&html, dir.path(), &["militia"]);
+    // The rendered page names the predicted class, reads the decision against the prior, and
+    // labels communities by words.
+    if let Some(dom) = open_in_browser(&html, dir.path(), &["militia", "With no word at all"]) {
+        assert!(
+            ["war", "peace"]
+                .iter()
+                .any(|c| dom.contains(&format!("Prediction: <b>{c}</b>"))),
+            "{dom}"
+        );
+        assert!(dom.contains("biases, beyond the prior"), "{dom}");
+    }
+
+    // The model card: per class what pushes toward it, and the confident predictions' pages.
+    let card = dir.path().join("card.html");
+    let card_json = dir.path().join("card.json");
+    let out = sinr(&[
+        "explain",
+        p(&run),
+        "--model-card",
+        "--data",
+        p(&data),
+        "--n",
+        "40",
+        "--html",
+        p(&card),
+        "--json",
+        p(&card_json),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = std::fs::read_to_string(&card).unwrap();
+    assert!(page.contains("Toward <b>war</b>") && page.contains("Toward <b>peace</b>"));
+    assert!(page.contains("class=\"term\"") && !page.contains("<script"));
+    let c: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&card_json).unwrap()).unwrap();
+    assert_eq!(c["examples"], 40);
+    let right = c["right"].as_array().unwrap().len();
+    assert!(right > 0);
+    // Every linked page exists and explains its text.
+    let pages = dir.path().join("card-pages");
+    for i in 1..=right {
+        let f = pages.join(format!("right-{i:02}.html"));
+        assert!(page.contains(&format!("card-pages/right-{i:02}.html")));
+        assert!(
+            std::fs::read_to_string(&f)
+                .unwrap()
+                .contains("Prediction: ")
+        );
+    }
+    // A model card needs an exact model, and --html.
+    let out = sinr(&[
+        "explain",
+        p(&dir.path().join("dense")),
+        "--model-card",
+        "--data",
+        p(&data),
+        "--html",
+        p(&card),
+    ]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("does not split exactly"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sinr(&["explain", p(&run), "--model-card"]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("--html"),
+        "{}",
+        stderr(&out)
+    );
 
     // The measurement of explanations: exact contributions are complete, every method is
     // scored, and the memories are profiled.
@@ -400,6 +469,16 @@ fn train_predict_explain_and_bad_input() {
         ] {
             assert_eq!(x.comprehensiveness[&m].len(), 5, "{m}");
         }
+        // The components' log-odds terms against the empty text sum to the prediction's
+        // log-odds minus the empty text's; their shares sum to 1.
+        let p = x.probability;
+        let terms: f64 = x.component_log_odds.values().sum();
+        let expected = (p / (1.0 - p)).ln() - x.reference_log_odds.unwrap();
+        assert!((terms - expected).abs() < 1e-3, "{terms} vs {expected}");
+        let shares: f64 = x.component_shares.values().sum();
+        assert!((shares - 1.0).abs() < 1e-9, "{shares}");
+        // The transformer's heads are profiled by every position pattern.
+        assert!(!x.head_first.is_empty() && !x.head_previous.is_empty());
     }
     assert!(!a.memories.is_empty() && !a.memories[0].top_tokens.is_empty());
     // An n-gram model's analysis keeps its largest feature terms, each named.

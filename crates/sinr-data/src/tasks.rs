@@ -57,6 +57,29 @@ pub(crate) fn labels_of(items: &[LabeledText]) -> Vec<String> {
     l
 }
 
+/// What a built-in task's labels mean, for people: the movie-review sets and the insults set
+/// store `0` and `1` (their documentation says which is which, `docs/datasets.md`); GermEval's
+/// labels are already names. Any other task (a user's own file) keeps its labels as they are.
+///
+/// ```
+/// let labels = ["0".to_owned(), "1".to_owned()];
+/// assert_eq!(sinr_data::tasks::class_names("rt", &labels), ["negative", "positive"]);
+/// assert_eq!(sinr_data::tasks::class_names("my-file", &labels), ["0", "1"]);
+/// ```
+pub fn class_names(task: &str, labels: &[String]) -> Vec<String> {
+    let names: Option<[&str; 2]> = match task {
+        "rt" | "imdb" => Some(["negative", "positive"]),
+        "insults" => Some(["not insulting", "insult"]),
+        _ => None,
+    };
+    match names {
+        Some(n) if labels.len() == 2 && labels[0] == "0" && labels[1] == "1" => {
+            n.iter().map(|s| (*s).to_owned()).collect()
+        }
+        _ => labels.to_vec(),
+    }
+}
+
 fn pick(items: &[LabeledText], idx: &[usize]) -> Vec<LabeledText> {
     idx.iter().map(|&i| items[i].clone()).collect()
 }

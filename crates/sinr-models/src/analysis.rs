@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use burn::prelude::*;
 use sinr_metrics::interpretability as im;
 use sinr_schema::{
-    ANALYSIS_VERSION, AnalysedExample, AnalysedSentence, ClassificationAnalysis, EntityAttribution,
-    ExampleAnalysis, Method, TaggingAnalysis, log_odds_weights,
+    ANALYSIS_VERSION, AnalysedExample, AnalysedSentence, ClassificationAnalysis, ComponentKind,
+    EntityAttribution, ExampleAnalysis, Method, NEGATION_SCOPE, NEGATORS, TaggingAnalysis,
+    log_odds_weights,
 };
 use sinr_util::{Progress, ProgressUnit, SplitMix64, softmax};
 
@@ -59,7 +60,11 @@ fn grad_times_input(
 }
 
 /// The mean share of a head's attention (a `[T][T]` map, rows the queries) that goes to each
-/// pattern Clark et al. (2019) name.
+/// pattern Clark et al. (2019) name. Shares to other positions (previous, next, first, same
+/// word, stop words, punctuation, scope) leave the query's own position out, which `itself`
+/// measures, so that a head attending to itself is not also counted as attending to, say, a
+/// stop word. A pattern the text gives no occasion for (no stop word, no punctuation, no
+/// negator) is `None`, not 0.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeadPatterns {
     /// To the query's own position.
@@ -68,29 +73,91 @@ pub struct HeadPatterns {
     pub previous: Option<f64>,
     /// To the next token (queries before the last; `None` for one token).
     pub next: Option<f64>,
+    /// To the first token (queries after the first; `None` for one token).
+    pub first: Option<f64>,
     /// To the other occurrences of the query's word (`words`, compared as given).
     pub same_word: f64,
+    /// To stop words (`None` without any at another position).
+    pub stop_words: Option<f64>,
+    /// To punctuation, tokens without a letter or digit (`None` without any).
+    pub punctuation: Option<f64>,
+    /// From a negator ([`NEGATORS`]) to the words of its scope (the [`NEGATION_SCOPE`] tokens
+    /// after it, stopping at punctuation or another negator), the mean over the text's
+    /// negators that have a scope; `None` without any.
+    pub negation_scope: Option<f64>,
 }
 
-/// [`HeadPatterns`] of one attention map over `words`.
-pub fn head_patterns(map: &[Vec<f32>], words: &[String]) -> HeadPatterns {
+fn is_punctuation(w: &str) -> bool {
+    !w.is_empty() && !w.chars().any(char::is_alphanumeric)
+}
+
+/// [`HeadPatterns`] of one attention map over `words` (lowercase), `stop` saying which words are
+/// stop words.
+pub fn head_patterns(
+    map: &[Vec<f32>],
+    words: &[String],
+    stop: &dyn Fn(&str) -> bool,
+) -> HeadPatterns {
     let t = map.len();
     let n = t.max(1) as f64;
     let at = |i: usize, j: usize| f64::from(map[i][j]);
+    let word = |j: usize| words.get(j).map_or("", String::as_str);
+    // The mean over queries of the attention to other positions where `pick` holds; `None` if
+    // it holds at no position.
+    let to_positions = |pick: &dyn Fn(usize) -> bool| -> Option<f64> {
+        (0..t).any(pick).then(|| {
+            (0..t)
+                .map(|i| {
+                    (0..t)
+                        .filter(|&j| j != i && pick(j))
+                        .map(|j| at(i, j))
+                        .sum::<f64>()
+                })
+                .sum::<f64>()
+                / n
+        })
+    };
+    let negator = |j: usize| NEGATORS.contains(&word(j));
+    let scopes: Vec<f64> = (0..t)
+        .filter(|&i| negator(i))
+        .filter_map(|i| {
+            let scope: Vec<usize> = (i + 1..t.min(i + 1 + NEGATION_SCOPE))
+                .take_while(|&j| !is_punctuation(word(j)) && !negator(j))
+                .collect();
+            (!scope.is_empty()).then(|| scope.iter().map(|&j| at(i, j)).sum::<f64>())
+        })
+        .collect();
     HeadPatterns {
         itself: (0..t).map(|i| at(i, i)).sum::<f64>() / n,
         previous: (t > 1).then(|| (1..t).map(|i| at(i, i - 1)).sum::<f64>() / (t - 1) as f64),
         next: (t > 1).then(|| (0..t - 1).map(|i| at(i, i + 1)).sum::<f64>() / (t - 1) as f64),
+        first: (t > 1).then(|| (1..t).map(|i| at(i, 0)).sum::<f64>() / (t - 1) as f64),
         same_word: (0..t)
             .map(|i| {
                 (0..t)
-                    .filter(|&j| j != i && words.get(j) == words.get(i))
+                    .filter(|&j| j != i && word(j) == word(i))
                     .map(|j| at(i, j))
                     .sum::<f64>()
             })
             .sum::<f64>()
             / n,
+        stop_words: to_positions(&|j| stop(word(j))),
+        punctuation: to_positions(&|j| is_punctuation(word(j))),
+        negation_scope: (!scopes.is_empty())
+            .then(|| scopes.iter().sum::<f64>() / scopes.len() as f64),
     }
+}
+
+/// A text classifier's logits for the empty text: its prior, the reference against which a
+/// text's evidence is read (`sinr_schema::reference_terms`).
+pub fn reference_logits(model: &AnyModel, device: &Device) -> Vec<f32> {
+    let empty = Example {
+        labels: vec![0],
+        ..Example::default()
+    };
+    model
+        .predict(std::slice::from_ref(&empty), TaskKind::Classify, 1, device)
+        .remove(0)
 }
 
 /// Analyses one example of a sequence task (`model` on `device`, `model_ad` the same parameters
@@ -149,17 +216,24 @@ pub fn analyse_example(
                 pool[0].iter().map(|&v| f64::from(v)).collect(),
             );
         }
-        let total: f64 = o
+        // Components against the empty text, in log-odds: a constant offset is no evidence, and
+        // the prior is the biases' own.
+        let reference: Vec<f64> = reference_logits(model, device)
+            .iter()
+            .map(|&v| f64::from(v))
+            .collect();
+        let components: Vec<(ComponentKind, Vec<f64>)> = o
             .components
             .iter()
-            .map(|x| f64::from(x.values[c]).abs())
-            .sum::<f64>()
-            .max(1e-12);
-        for x in &o.components {
-            *a.component_shares.entry(x.kind).or_default() += f64::from(x.values[c]).abs() / total;
-        }
+            .map(|x| (x.kind, x.values.iter().map(|&v| f64::from(v)).collect()))
+            .collect();
+        a.reference_log_odds = Some(sinr_schema::log_odds_of(&reference, c));
+        a.component_log_odds = sinr_schema::reference_terms(&components, c, &reference);
+        a.component_shares = sinr_schema::reference_shares(&a.component_log_odds);
         // The heads' maps (the poolings', one row each, are not heads).
         let words: Vec<String> = ex.surface.iter().map(|w| w.to_lowercase()).collect();
+        let stop: std::collections::HashSet<&str> =
+            sinr_embed::stopwords::ENGLISH.iter().copied().collect();
         for (name, map) in attention.iter().filter(|x| !x.0.starts_with("pooling")) {
             let t = map.len();
             let ent: f64 = map
@@ -168,15 +242,21 @@ pub fn analyse_example(
                 .sum::<f64>()
                 / t as f64;
             a.head_entropy.insert(name.clone(), ent);
-            let p = head_patterns(map, &words);
+            let p = head_patterns(map, &words, &|w| stop.contains(w));
             a.head_self_attention.insert(name.clone(), p.itself);
-            if let Some(v) = p.previous {
-                a.head_previous.insert(name.clone(), v);
-            }
-            if let Some(v) = p.next {
-                a.head_next.insert(name.clone(), v);
-            }
             a.head_same_word.insert(name.clone(), p.same_word);
+            for (into, v) in [
+                (&mut a.head_previous, p.previous),
+                (&mut a.head_next, p.next),
+                (&mut a.head_first, p.first),
+                (&mut a.head_stop_words, p.stop_words),
+                (&mut a.head_punctuation, p.punctuation),
+                (&mut a.head_negation_scope, p.negation_scope),
+            ] {
+                if let Some(v) = v {
+                    into.insert(name.clone(), v);
+                }
+            }
         }
     }
     a.importances.insert(
@@ -376,7 +456,7 @@ pub fn analyse_texts(
     Ok(ClassificationAnalysis {
         version: ANALYSIS_VERSION,
         model: run.model.kind().to_owned(),
-        labels: run.spec.labels.clone(),
+        labels: run.spec.class_names(),
         examples,
         memories,
     })
@@ -426,7 +506,7 @@ pub fn analyse_sentences(
     Ok(TaggingAnalysis {
         version: ANALYSIS_VERSION,
         model: run.model.kind().to_owned(),
-        labels: run.spec.labels.clone(),
+        labels: run.spec.class_names(),
         sentences,
     })
 }
@@ -434,6 +514,10 @@ pub fn analyse_sentences(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn words(w: &[&str]) -> Vec<String> {
+        w.iter().map(|w| (*w).to_owned()).collect()
+    }
 
     #[test]
     fn head_patterns_on_a_worked_map() {
@@ -444,15 +528,59 @@ mod tests {
             vec![0.5, 0.0, 0.5],
             vec![1.0, 0.0, 0.0],
         ];
-        let words: Vec<String> = ["a", "b", "a"].iter().map(|w| (*w).to_owned()).collect();
-        let p = head_patterns(&map, &words);
+        let words = words(&["a", "b", "a"]);
+        let p = head_patterns(&map, &words, &|w| w == "b");
         assert!((p.itself - 1.0 / 3.0).abs() < 1e-12);
         // Previous: queries 1 (0.5) and 2 (0.0); next: queries 0 (0.0) and 1 (0.5).
         assert!((p.previous.unwrap() - 0.25).abs() < 1e-12);
         assert!((p.next.unwrap() - 0.25).abs() < 1e-12);
+        // First: queries 1 (0.5) and 2 (1.0).
+        assert!((p.first.unwrap() - 0.75).abs() < 1e-12);
         // Same word: query 0 gives 0 to the other "a", query 2 gives 1.
         assert!((p.same_word - 1.0 / 3.0).abs() < 1e-12);
-        let one = head_patterns(&[vec![1.0]], &words[..1]);
-        assert_eq!((one.previous, one.next, one.itself), (None, None, 1.0));
+        // Stop word "b": nobody attends to it; no punctuation, no negator.
+        assert_eq!(p.stop_words, Some(0.0));
+        assert_eq!((p.punctuation, p.negation_scope), (None, None));
+        let one = head_patterns(&[vec![1.0]], &words[..1], &|_| false);
+        assert_eq!(
+            (one.previous, one.next, one.first, one.itself),
+            (None, None, None, 1.0)
+        );
+    }
+
+    #[test]
+    fn stop_words_punctuation_and_negation_scope_on_a_worked_map() {
+        // "not very good , the end": the negator's scope is "very good" (the comma ends it).
+        let w = words(&["not", "very", "good", ",", "the", "end"]);
+        let mut map = vec![vec![0.0_f32; 6]; 6];
+        // The negator: 0.1 itself, 0.3 "very", 0.4 "good", 0.2 the comma.
+        map[0] = vec![0.1, 0.3, 0.4, 0.2, 0.0, 0.0];
+        // Everyone else: all on the comma, except the comma, all on "the".
+        for (i, row) in map.iter_mut().enumerate().skip(1) {
+            row[if i == 3 { 4 } else { 3 }] = 1.0;
+        }
+        let p = head_patterns(&map, &w, &|x| x == "the" || x == "very");
+        assert!((p.negation_scope.unwrap() - 0.7).abs() < 1e-6);
+        // Punctuation: queries 0 (0.2), 1, 2, 4, 5 (1 each), the comma itself left out → 4.2 / 6.
+        assert!((p.punctuation.unwrap() - 4.2 / 6.0).abs() < 1e-6);
+        // Stop words "very" (query 0: 0.3) and "the" (the comma: 1) → 1.3 / 6.
+        assert!((p.stop_words.unwrap() - 1.3 / 6.0).abs() < 1e-6);
+        // A negator right before punctuation has no scope; a scope stops at another negator and
+        // after three tokens.
+        let w = words(&["no", ",", "never", "a", "b", "c", "d"]);
+        let mut map = vec![vec![0.0_f32; 7]; 7];
+        map[0][1] = 1.0;
+        map[2] = vec![0.0, 0.0, 0.1, 0.2, 0.2, 0.2, 0.3];
+        let p = head_patterns(&map, &w, &|_| false);
+        assert!((p.negation_scope.unwrap() - 0.6).abs() < 1e-6);
+        let w = words(&["not", "no", "good"]);
+        let map = vec![
+            vec![0.0, 1.0, 0.0],
+            vec![0.0, 0.0, 1.0],
+            vec![0.0, 0.0, 1.0],
+        ];
+        // "not" is followed by another negator: no scope; "no" gives 1 to "good".
+        let p = head_patterns(&map, &w, &|_| false);
+        assert_eq!(p.negation_scope, Some(1.0));
     }
 }

@@ -83,7 +83,7 @@ pub fn score_texts(
     Ok(ClassificationScores::compute(
         &gold,
         &probs,
-        &run.spec.labels,
+        &run.spec.class_names(),
         without,
     ))
 }

@@ -104,7 +104,7 @@ pub(crate) fn label(
     Ok(Explanation {
         version: EXPLANATION_VERSION,
         model: model.to_owned(),
-        labels: spec.labels.clone(),
+        labels: spec.class_names(),
         tokens: example.surface.clone(),
         dimensions,
         dimension_words,
@@ -114,6 +114,7 @@ pub(crate) fn label(
         lexical_names: Vec::new(),
         fine_dimension_words,
         transitions: Vec::new(),
+        reference_logits: Vec::new(),
     })
 }
 

@@ -14,6 +14,7 @@
 //! * [`device`] — choosing a backend by name (binaries only).
 
 pub mod analysis;
+pub mod card;
 pub mod config;
 pub mod data;
 pub mod device;

@@ -186,6 +186,16 @@ impl RunSpec {
         })
     }
 
+    /// The classes as people name them, in label order: a built-in task's meaning of its `0`
+    /// and `1` ([`sinr_data::tasks::class_names`]), a tagger's tags, or a user's own labels.
+    /// Derived from the task and its labels, so runs trained before names existed show them too.
+    pub fn class_names(&self) -> Vec<String> {
+        match self.kind {
+            TaskKind::Classify => sinr_data::tasks::class_names(&self.task, &self.labels),
+            TaskKind::Tag => self.labels.clone(),
+        }
+    }
+
     /// Records the model's own vocabulary.
     pub fn set_vocabulary(&mut self, vocab: &sinr_embed::Vocabulary) {
         self.vocabulary = Some(OwnVocabulary {

@@ -17,8 +17,23 @@ use crate::vocab::Method;
 /// n-gram feature terms are kept ([`ExampleAnalysis::lexical`]). 5: typed files (methods and
 /// component kinds by name, memories' writes and tokens as records). 6: communities and
 /// memories are labelled by representative words (node recall × ln count,
-/// `sinr_embed::LabelRanking`) instead of the highest node recall.
-pub const ANALYSIS_VERSION: u32 = 6;
+/// `sinr_embed::LabelRanking`) instead of the highest node recall. 7: heads' shares to the
+/// first token, stop words, punctuation and from negators to their scope; class names;
+/// component shares in log-odds against the empty text; memories' triggers by total activation.
+pub const ANALYSIS_VERSION: u32 = 7;
+
+/// Words that negate what follows them (after the tokenizer has split "don't" into "don" and
+/// "t"), for the negation-scope pattern of `sinr_models::analysis::head_patterns`.
+pub const NEGATORS: &[&str] = &[
+    "not", "no", "never", "nothing", "nobody", "none", "neither", "nor", "nowhere", "without",
+    "hardly", "barely", "cannot", "don", "doesn", "didn", "isn", "wasn", "aren", "weren", "won",
+    "wouldn", "couldn", "shouldn", "hasn", "haven", "hadn", "ain",
+];
+
+/// How many tokens after a negator form its scope (fewer where punctuation or another negator
+/// comes first): a fixed window, as in the lexicon-based sentiment literature, since the
+/// tokens a model sees carry no parse.
+pub const NEGATION_SCOPE: usize = 3;
 
 /// Weights `m` such that `z · m` is the decision quantity explained by token importances: the
 /// predicted class's logit minus the mean of the others' (for two classes, `z_c − z_other =
@@ -43,6 +58,34 @@ pub fn log_odds_of(v: &[f64], c: usize) -> f64 {
     }
     let total: f64 = v.iter().sum();
     v[c] - (total - v[c]) / (v.len() - 1) as f64
+}
+
+/// Each component's term of class `c`'s log-odds ([`log_odds_of`]) against a reference input
+/// whose logits are `reference` (the empty text, which a model scores with its biases alone):
+/// the reference's log-odds is the prior, taken off the biases' term, so that what is left of
+/// the biases is what they add for this text. A constant offset (a term raising every logit
+/// alike) has no log-odds and counts nothing. The terms sum to `log_odds(logits) −
+/// log_odds(reference)` wherever the components sum to the logits.
+pub fn reference_terms(
+    components: &[(ComponentKind, Vec<f64>)],
+    c: usize,
+    reference: &[f64],
+) -> BTreeMap<ComponentKind, f64> {
+    let mut terms: BTreeMap<ComponentKind, f64> = BTreeMap::new();
+    for (kind, v) in components {
+        *terms.entry(*kind).or_default() += log_odds_of(v, c);
+    }
+    *terms.entry(ComponentKind::Biases).or_default() -= log_odds_of(reference, c);
+    terms
+}
+
+/// Shares of the absolute [`reference_terms`] (summing to 1; empty if every term is 0).
+pub fn reference_shares(terms: &BTreeMap<ComponentKind, f64>) -> BTreeMap<ComponentKind, f64> {
+    let total: f64 = terms.values().map(|v| v.abs()).sum();
+    if total <= 0.0 {
+        return BTreeMap::new();
+    }
+    terms.iter().map(|(k, v)| (*k, v.abs() / total)).collect()
 }
 
 /// Token importances of one example, by method (each a score per token, larger = more in favour
@@ -75,8 +118,16 @@ pub struct ExampleAnalysis {
     pub communities_for_90: Option<usize>,
     /// The ten communities with the largest absolute contribution to the prediction.
     pub top_communities: Vec<u32>,
-    /// Share of the absolute component contributions, by component kind.
+    /// Share of the absolute component terms of the predicted class's log-odds against the
+    /// empty text ([`reference_shares`] of `component_log_odds`), by component kind.
     pub component_shares: BTreeMap<ComponentKind, f64>,
+    /// The components' terms of the predicted class's log-odds against the empty text
+    /// ([`reference_terms`]; they sum to the log-odds minus `reference_log_odds`).
+    #[serde(default)]
+    pub component_log_odds: BTreeMap<ComponentKind, f64>,
+    /// The predicted class's log-odds for the empty text (the model's prior), exact models.
+    #[serde(default)]
+    pub reference_log_odds: Option<f64>,
     /// Mean attention entropy (nats) of every head, `layer l head h → entropy`.
     pub head_entropy: BTreeMap<String, f64>,
     /// Mean attention of every head to the query position itself.
@@ -90,6 +141,18 @@ pub struct ExampleAnalysis {
     /// Mean attention of every head to other occurrences of the query's own word.
     #[serde(default)]
     pub head_same_word: BTreeMap<String, f64>,
+    /// Mean attention of every head to the first token (positions after the first).
+    #[serde(default)]
+    pub head_first: BTreeMap<String, f64>,
+    /// Mean attention of every head to stop words at other positions (texts with one).
+    #[serde(default)]
+    pub head_stop_words: BTreeMap<String, f64>,
+    /// Mean attention of every head to punctuation at other positions (texts with some).
+    #[serde(default)]
+    pub head_punctuation: BTreeMap<String, f64>,
+    /// Mean attention of every head from a negator to the words of its scope (texts with one).
+    #[serde(default)]
+    pub head_negation_scope: BTreeMap<String, f64>,
     /// The attention classifier's n-gram weights by feature: `(index of the feature in the
     /// example's lexical features, its term for every class)`, the 30 largest for the
     /// prediction; whoever has the text names them ([`AnalysedExample::lexical_names`]).
@@ -113,11 +176,17 @@ impl ExampleAnalysis {
             communities_for_90: None,
             top_communities: Vec::new(),
             component_shares: BTreeMap::new(),
+            component_log_odds: BTreeMap::new(),
+            reference_log_odds: None,
             head_entropy: BTreeMap::new(),
             head_self_attention: BTreeMap::new(),
             head_previous: BTreeMap::new(),
             head_next: BTreeMap::new(),
             head_same_word: BTreeMap::new(),
+            head_first: BTreeMap::new(),
+            head_stop_words: BTreeMap::new(),
+            head_punctuation: BTreeMap::new(),
+            head_negation_scope: BTreeMap::new(),
             lexical: Vec::new(),
         }
     }
@@ -155,14 +224,19 @@ pub struct MemoryProfile {
     pub writes: Vec<MemoryWrite>,
 }
 
-/// A token and the largest activation it gave a memory.
+/// A token that triggers a memory: its mean activation where it fires it, and how often.
+/// Memories list the tokens that carry most of their activation (mean × occurrences), so a
+/// token met once does not outrank one the memory fires on throughout the texts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenActivation {
     /// The token (lowercased).
     pub token: String,
-    /// Its largest activation.
+    /// Its mean positive activation.
     pub activation: f64,
+    /// The occurrences at which it fired the memory (0 in analyses before version 7).
+    #[serde(default)]
+    pub count: usize,
 }
 
 /// A community a memory writes into.
@@ -285,5 +359,45 @@ mod tests {
             assert!((log_odds_of(&v, c) - by_weights).abs() < 1e-12);
         }
         assert_eq!(log_odds_of(&[1.0, -1.0], 0), 2.0);
+    }
+
+    #[test]
+    fn reference_terms_sum_to_the_log_odds_difference_and_ignore_offsets() {
+        use ComponentKind::{Biases, Embedding, Heads};
+        // Two classes; logits = Σ components = [2.5, 0.0]; the empty text scores [1.0, 0.5].
+        let components = vec![
+            (Embedding, vec![1.0, -1.0]),
+            // An offset: raises both logits alike, so no evidence either way.
+            (Heads, vec![3.0, 3.0]),
+            (Biases, vec![1.0, 0.5]),
+            (Biases, vec![-2.5, -2.5]),
+        ];
+        let logits = [2.5, 0.0];
+        let reference = [1.0, 0.5];
+        let t = reference_terms(&components, 0, &reference);
+        assert_eq!(t[&Embedding], 2.0);
+        assert_eq!(t[&Heads], 0.0);
+        // Biases: log-odds 0.5 + 0, minus the prior 0.5.
+        assert_eq!(t[&Biases], 0.0);
+        let sum: f64 = t.values().sum();
+        assert!((sum - (log_odds_of(&logits, 0) - log_odds_of(&reference, 0))).abs() < 1e-12);
+        let sh = reference_shares(&t);
+        assert_eq!(sh[&Embedding], 1.0);
+        assert_eq!(sh[&Heads], 0.0);
+        // For the other class every term changes sign, and the shares stay.
+        let t1 = reference_terms(&components, 1, &reference);
+        assert_eq!(t1[&Embedding], -2.0);
+        assert_eq!(reference_shares(&t1), sh);
+        // Three classes: still the log-odds difference.
+        let comps = vec![
+            (Embedding, vec![0.3, -0.2, 0.9]),
+            (Biases, vec![0.1, 0.4, -0.7]),
+        ];
+        let logits = [0.4, 0.2, 0.2];
+        let reference = [0.0, 0.1, -0.3];
+        let t = reference_terms(&comps, 2, &reference);
+        let sum: f64 = t.values().sum();
+        assert!((sum - (log_odds_of(&logits, 2) - log_odds_of(&reference, 2))).abs() < 1e-12);
+        assert!(reference_shares(&BTreeMap::new()).is_empty());
     }
 }

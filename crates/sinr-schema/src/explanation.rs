@@ -126,6 +126,10 @@ pub struct Explanation {
     /// for the other models.
     #[serde(default)]
     pub transitions: Vec<TransitionScore>,
+    /// A text classifier's logits for the empty text (its prior: the read-out biases alone),
+    /// the reference its decision is read against; empty for taggers and older explanations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reference_logits: Vec<f32>,
 }
 
 /// One transition term of a tagging CRF's decided path.

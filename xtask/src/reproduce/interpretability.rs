@@ -120,10 +120,8 @@ struct Agg {
     token_f1: BTreeMap<Method, f64>,
     shares: BTreeMap<ComponentKind, f64>,
     entropy: BTreeMap<String, f64>,
-    self_attention: BTreeMap<String, f64>,
-    previous: BTreeMap<String, f64>,
-    next: BTreeMap<String, f64>,
-    same_word: BTreeMap<String, f64>,
+    /// Per [`HEAD_PATTERNS`] entry: head → mean share.
+    patterns: Vec<BTreeMap<String, f64>>,
     top_communities: Vec<Vec<u32>>,
     top_tokens: Vec<Vec<usize>>,
     examples: usize,
@@ -147,10 +145,7 @@ fn aggregate(
         token_f1: BTreeMap::new(),
         shares: BTreeMap::new(),
         entropy: BTreeMap::new(),
-        self_attention: BTreeMap::new(),
-        previous: BTreeMap::new(),
-        next: BTreeMap::new(),
-        same_word: BTreeMap::new(),
+        patterns: Vec::new(),
         top_communities: Vec::new(),
         top_tokens: Vec::new(),
         examples: ex.len(),
@@ -163,10 +158,7 @@ fn aggregate(
     let mut tf1: BTreeMap<Method, Vec<f64>> = BTreeMap::new();
     let mut shares: BTreeMap<ComponentKind, Vec<f64>> = BTreeMap::new();
     let mut ent: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut selfa: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut prev: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut next: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    let mut same: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut patterns: Vec<BTreeMap<String, Vec<f64>>> = vec![BTreeMap::new(); HEAD_PATTERNS.len()];
     let (mut t90, mut c90) = (Vec::new(), Vec::new());
     for e in ex {
         let x = &e.analysis;
@@ -206,21 +198,14 @@ fn aggregate(
         for (k, v) in &x.head_entropy {
             ent.entry(k.clone()).or_default().push(*v);
         }
-        for (k, v) in &x.head_self_attention {
-            selfa.entry(k.clone()).or_default().push(*v);
-        }
-        for (into, from) in [
-            (&mut prev, &x.head_previous),
-            (&mut next, &x.head_next),
-            (&mut same, &x.head_same_word),
-        ] {
-            for (k, v) in from {
+        for (into, (_, from)) in patterns.iter_mut().zip(HEAD_PATTERNS) {
+            for (k, v) in from(x) {
                 into.entry(k.clone()).or_default().push(*v);
             }
         }
         // Plausibility: words of the VADER lexicon whose sign agrees with the predicted class.
         if let Some(lex) = lexicon {
-            let positive = labels.get(x.predicted).is_some_and(|l| l == "1");
+            let positive = labels.get(x.predicted).is_some_and(|l| l == "positive");
             let relevant: Vec<bool> = x
                 .tokens
                 .iter()
@@ -265,10 +250,10 @@ fn aggregate(
     agg.token_f1 = tf1.iter().map(|(k, v)| (*k, mean(v))).collect();
     agg.shares = shares.iter().map(|(k, v)| (*k, mean(v))).collect();
     agg.entropy = ent.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
-    agg.self_attention = selfa.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
-    agg.previous = prev.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
-    agg.next = next.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
-    agg.same_word = same.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
+    agg.patterns = patterns
+        .iter()
+        .map(|p| p.iter().map(|(k, v)| (k.clone(), mean(v))).collect())
+        .collect();
     agg
 }
 
@@ -366,38 +351,25 @@ fn lexical_table(
             .map(|(name, s, n)| format!("`{name}` {s:.2} ({n})"))
             .collect();
         let label = labels.get(k).map_or_else(|| k.to_string(), Clone::clone);
-        t.push_str(&format!(
-            "| {} | {} |\n",
-            class_name(task, &label),
-            cells.join(", ")
-        ));
+        t.push_str(&format!("| {} | {} |\n", label, cells.join(", ")));
     }
     t
-}
-
-/// A class label with what it means in the task (the data sets' labels are `0` and `1`).
-fn class_name(task: &str, label: &str) -> String {
-    let gloss = match (task, label) {
-        ("rt" | "imdb", "0") => "negative",
-        ("rt" | "imdb", "1") => "positive",
-        ("insults", "0") => "not insulting",
-        ("insults", "1") => "insulting",
-        _ => return label.to_owned(),
-    };
-    format!("{label} ({gloss})")
 }
 
 /// The most active feed-forward memories of a transformer, as a table.
 fn memory_table(task: &str, model: &str, mems: &[MemoryProfile]) -> String {
     let mut t = format!(
-        "\n**{task}** — feed-forward memories of the {model} (after Geva et al.): the most active memories of each layer, the tokens that trigger them most, and the communities their values write (each by its words):\n\n| layer | memory | mean activation | top triggering tokens | writes into communities |\n| ---: | ---: | ---: | --- | --- |\n"
+        "\n**{task}** — feed-forward memories of the {model} (after Geva et al.): the most active memories of each layer, the tokens that carry most of their activation (mean activation where the token fires the memory × the number of times it does; in brackets the mean and the count), and the communities their values write (each by its words):\n\n| layer | memory | mean activation | top triggering tokens | writes into communities |\n| ---: | ---: | ---: | --- | --- |\n"
     );
     for m in mems {
         let toks: Vec<String> = m
             .top_tokens
             .iter()
             .take(6)
-            .map(|p| format!("{} ({:.2})", p.token, p.activation))
+            .map(|p| match p.count {
+                0 => format!("{} ({:.2})", p.token, p.activation),
+                n => format!("{} ({:.2} ×{n})", p.token, p.activation),
+            })
             .collect();
         let writes: Vec<String> = m
             .writes
@@ -647,7 +619,8 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             let Some(first) = per_seed.first() else {
                 continue;
             };
-            let labels = first.labels.clone();
+            // Class names (analyses cached before runs named their classes carry `0` and `1`).
+            let labels = sinr_data::tasks::class_names(task, &first.labels);
             let polarity = task != "insults";
             let agg = aggregate(first, polarity.then_some(&lex), &labels);
             for m in Method::ALL {
@@ -773,8 +746,8 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 "task": task, "model": model, "examples": agg.examples, "completeness_max": agg.completeness_max,
                 "comprehensiveness": agg.comp, "sufficiency": agg.suff, "kendall_tau": agg.tau, "top3_overlap": agg.overlap,
                 "tokens_for_90": agg.tokens90, "communities_for_90": agg.comms90, "auprc": agg.auprc, "token_f1": agg.token_f1,
-                "component_shares": agg.shares, "head_entropy": agg.entropy, "head_self_attention": agg.self_attention,
-                "head_previous": agg.previous, "head_next": agg.next, "head_same_word": agg.same_word,
+                "component_shares": agg.shares, "head_entropy": agg.entropy,
+                "head_patterns": HEAD_PATTERNS.iter().map(|p| p.0).zip(&agg.patterns).collect::<BTreeMap<_, _>>(),
                 "stability_communities": stab.0, "stability_tokens": stab.1,
             }));
         }
@@ -834,25 +807,42 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// An analysis's per-head means of one attention pattern.
+type PatternOf = fn(&sinr_schema::ExampleAnalysis) -> &BTreeMap<String, f64>;
+
+/// The attention patterns of the heads table, by column name (`sinr_models::analysis::HeadPatterns`).
+const HEAD_PATTERNS: [(&str, PatternOf); 8] = [
+    ("itself", |x| &x.head_self_attention),
+    ("previous token", |x| &x.head_previous),
+    ("next token", |x| &x.head_next),
+    ("first token", |x| &x.head_first),
+    ("same word", |x| &x.head_same_word),
+    ("stop words", |x| &x.head_stop_words),
+    ("punctuation", |x| &x.head_punctuation),
+    ("negation scope", |x| &x.head_negation_scope),
+];
+
 /// The share of attention a head gives, on average, to what each pattern names, and the
 /// pattern it follows: the largest share if at least 0.3 (Clark et al. 2019's "broad" heads
-/// spread their attention wider).
+/// spread their attention wider). Negation scope is measured from negators only, so it does not
+/// compete: it is named beside the pattern where a negator gives its scope at least 0.3.
 fn head_pattern(agg: &Agg, head: &str) -> (Vec<f64>, String) {
-    let get = |m: &BTreeMap<String, f64>| m.get(head).copied().unwrap_or(f64::NAN);
-    let shares = vec![
-        get(&agg.self_attention),
-        get(&agg.previous),
-        get(&agg.next),
-        get(&agg.same_word),
-    ];
-    let names = ["itself", "previous token", "next token", "same word"];
-    let best = (0..shares.len())
+    let shares: Vec<f64> = agg
+        .patterns
+        .iter()
+        .map(|m| m.get(head).copied().unwrap_or(f64::NAN))
+        .collect();
+    let scope = HEAD_PATTERNS.len() - 1;
+    let best = (0..scope)
         .filter(|&i| shares[i].is_finite())
         .max_by(|&a, &b| shares[a].total_cmp(&shares[b]));
-    let pattern = match best {
-        Some(i) if shares[i] >= 0.3 => format!("{} ({:.2})", names[i], shares[i]),
+    let mut pattern = match best {
+        Some(i) if shares[i] >= 0.3 => format!("{} ({:.2})", HEAD_PATTERNS[i].0, shares[i]),
         _ => "broad".to_owned(),
     };
+    if shares[scope] >= 0.3 {
+        pattern.push_str(&format!("; negator → scope ({:.2})", shares[scope]));
+    }
     (shares, pattern)
 }
 
@@ -867,8 +857,12 @@ fn head_table(task: &str, model: &str, agg: &Agg) -> String {
             cells.join(" | ")
         ));
     }
+    let names: Vec<&str> = HEAD_PATTERNS.iter().map(|p| p.0).collect();
     format!(
-        "\n**{task}** — {model}'s heads (mean attention entropy, nats; mean share of attention to the token itself, the previous token, the next token and other occurrences of the same word; the pattern: the largest share if at least 0.3, else broad):\n\n| head | entropy | itself | previous | next | same word | pattern |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |\n{rows}"
+        "\n**{task}** — {model}'s heads, after Clark et al. (2019): mean attention entropy (nats) and the mean share of attention to the token itself, to the previous, next and first tokens, to other occurrences of the same word, to stop words and to punctuation at other positions (texts that have some), and from a negator to the {scope} words after it (texts with a negator); the pattern: the largest share if at least 0.3, else broad:\n\n| head | entropy | {} | pattern |\n| --- | ---: |{} --- |\n{rows}",
+        names.join(" | "),
+        " ---: |".repeat(names.len()),
+        scope = sinr_schema::NEGATION_SCOPE,
     )
 }
 

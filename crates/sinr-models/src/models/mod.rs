@@ -577,6 +577,18 @@ macro_rules! register_models {
                 }
             }
 
+            /// The Louvain level of the communities its explanations split the decision by,
+            /// and the names of the dimensions it reads beyond them (surface features).
+            pub fn explained_dimensions(&self, spec: &RunSpec, emb: &SinrModel) -> (usize, Vec<String>) {
+                match (self, &spec.model) {
+                    $((AnyModel::$variant(m), ModelConfig::$variant(c)) => (
+                        m.community_level(c, emb),
+                        m.named_dimensions(),
+                    ),)*
+                    _ => unreachable!("a model is built from its own kind of configuration"),
+                }
+            }
+
             /// The exact explanation of one example, its dimensions labelled by their words.
             ///
             /// # Errors

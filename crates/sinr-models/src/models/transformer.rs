@@ -798,7 +798,9 @@ impl Model for SinrTransformer {
 
 impl SinrTransformer {
     /// Profiles the memories over `examples` (after Geva et al.): for each layer, the `keep`
-    /// most active, the tokens that trigger them most and the communities their values write
+    /// most active, the tokens that carry most of their activation (mean activation × the
+    /// occurrences that fire them, so frequent triggers before one-off ones) and the
+    /// communities their values write
     /// (each labelled by `labels`, the words of the stream's dimensions).
     pub fn profile_memories(
         &self,
@@ -816,7 +818,9 @@ impl SinrTransformer {
             .map_or(0, |l| l.memory.effective_values().dims()[0]);
         let mut sum = vec![vec![0.0f64; mems]; layers];
         let mut count = 0usize;
-        let mut best: Vec<Vec<BTreeMap<String, f64>>> = vec![vec![BTreeMap::new(); mems]; layers];
+        // Per memory: token → (total positive activation, occurrences that fired).
+        let mut fired: Vec<Vec<BTreeMap<String, (f64, usize)>>> =
+            vec![vec![BTreeMap::new(); mems]; layers];
         for ex in examples.iter().filter(|e| !e.rows.is_empty()) {
             let batch = make_batch(&[ex], kind, device);
             let traces = m.stream(&batch).layers;
@@ -829,10 +833,11 @@ impl SinrTransformer {
                         let a = f64::from(a);
                         sum[l][j] += a;
                         if a > 0.0 {
-                            let e = best[l][j]
+                            let e = fired[l][j]
                                 .entry(ex.surface[pos].to_lowercase())
                                 .or_default();
-                            *e = e.max(a);
+                            e.0 += a;
+                            e.1 += 1;
                         }
                     }
                 }
@@ -845,18 +850,20 @@ impl SinrTransformer {
             let mut order: Vec<usize> = (0..mems).collect();
             order.sort_by(|&a, &b| sum[l][b].total_cmp(&sum[l][a]));
             for &j in order.iter().take(keep) {
-                let mut toks: Vec<TokenActivation> = best[l][j]
+                // The tokens that carry most of the memory's activation (mean × count).
+                let mut toks: Vec<(f64, TokenActivation)> = fired[l][j]
                     .iter()
-                    .map(|(k, v)| TokenActivation {
-                        token: k.clone(),
-                        activation: *v,
+                    .map(|(k, &(total, n))| {
+                        let t = TokenActivation {
+                            token: k.clone(),
+                            activation: total / n as f64,
+                            count: n,
+                        };
+                        (total, t)
                     })
                     .collect();
-                toks.sort_by(|a, b| {
-                    b.activation
-                        .total_cmp(&a.activation)
-                        .then_with(|| a.token.cmp(&b.token))
-                });
+                toks.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.token.cmp(&b.1.token)));
+                let mut toks: Vec<TokenActivation> = toks.into_iter().map(|x| x.1).collect();
                 toks.truncate(8);
                 let row = &values[j * width..(j + 1) * width];
                 let mut dims: Vec<usize> = (0..width).collect();

@@ -1,0 +1,289 @@
+//! A model card: what pushes a text classifier toward each of its classes over a test set
+//! (communities by their labels, n-gram features, heads, memories and levels), and its most
+//! confident right and wrong predictions, each to be explained on its own page.
+//!
+//! Every term is read as a contribution to a class's log-odds (its logit minus the mean of the
+//! others', `sinr_schema::log_odds_of`) and averaged over the examples, so a term that raises
+//! every class alike is no evidence and a class's column says what moves texts toward it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sinr_data::readers::LabeledText;
+use sinr_schema::{ComponentKind, log_odds_of};
+use sinr_util::{Progress, ProgressUnit, softmax};
+
+use crate::Device;
+use crate::error::{Error, Result};
+use crate::input::dimension_labels;
+use crate::run::LoadedRun;
+
+/// How many terms of each kind a class's section lists.
+pub const CARD_TERMS: usize = 10;
+
+/// A named term and its mean contribution to a class's log-odds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CardTerm {
+    /// Community (`id — label words`), feature, head or memory.
+    pub name: String,
+    /// Mean contribution to the class's log-odds over the card's examples.
+    pub mean: f64,
+    /// The examples in which the term is non-zero.
+    pub examples: usize,
+}
+
+/// What pushes the model toward one class.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassEvidence {
+    /// The class's name.
+    pub class: String,
+    /// Test examples of the class (gold) and predicted as it.
+    pub gold: usize,
+    /// Predicted as it.
+    pub predicted: usize,
+    /// The communities (and named dimensions) with the largest mean push toward the class.
+    pub communities: Vec<CardTerm>,
+    /// The n-gram features with the largest mean push toward it (models with n-gram weights).
+    pub features: Vec<CardTerm>,
+    /// The components (heads, memories, levels, paths) with the largest mean push toward it;
+    /// biases left out (they are the same for every text but for the stream's own).
+    pub components: Vec<CardTerm>,
+}
+
+/// One prediction of the card.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CardPrediction {
+    /// Index in the test split.
+    pub index: usize,
+    /// The text.
+    pub text: String,
+    /// Gold class.
+    pub gold: usize,
+    /// Predicted class.
+    pub predicted: usize,
+    /// Probability of the predicted class.
+    pub probability: f64,
+}
+
+/// A model card over a test set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelCard {
+    /// Model kind.
+    pub model: String,
+    /// Task name.
+    pub task: String,
+    /// Class names.
+    pub classes: Vec<String>,
+    /// Examples read (test texts with at least one known word, at most the requested number).
+    pub examples: usize,
+    /// Accuracy on them.
+    pub accuracy: f64,
+    /// The empty text's probabilities (the model's prior).
+    pub prior: Vec<f64>,
+    /// Per class, what pushes toward it.
+    pub evidence: Vec<ClassEvidence>,
+    /// The most confident right predictions.
+    pub right: Vec<CardPrediction>,
+    /// The most confident wrong predictions.
+    pub wrong: Vec<CardPrediction>,
+}
+
+/// Sums of per-example log-odds terms by name: `[class] → name → (sum, examples)`.
+type Sums = Vec<BTreeMap<String, (f64, usize)>>;
+
+fn add(sums: &mut Sums, name: &str, v: &[f64]) {
+    if v.iter().all(|&x| x == 0.0) {
+        return;
+    }
+    for (k, s) in sums.iter_mut().enumerate() {
+        let e = s.entry(name.to_owned()).or_default();
+        e.0 += log_odds_of(v, k);
+        e.1 += 1;
+    }
+}
+
+fn top(sums: &BTreeMap<String, (f64, usize)>, n: usize, examples: usize) -> Vec<CardTerm> {
+    let mut v: Vec<CardTerm> = sums
+        .iter()
+        .map(|(name, &(s, k))| CardTerm {
+            name: name.clone(),
+            mean: s / examples.max(1) as f64,
+            examples: k,
+        })
+        .filter(|t| t.mean > 0.0)
+        .collect();
+    v.sort_by(|a, b| b.mean.total_cmp(&a.mean).then_with(|| a.name.cmp(&b.name)));
+    v.truncate(n);
+    v
+}
+
+fn f64s(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| f64::from(x)).collect()
+}
+
+/// The card of `run` (an exact text classifier) over the first `n` texts of `test` that have a
+/// known word, in file order; `keep` right and wrong predictions each.
+///
+/// # Errors
+/// A model that does not split exactly, a tagger, a label the model does not know, or a test
+/// set without any known word.
+pub fn model_card(
+    run: &LoadedRun,
+    test: &[LabeledText],
+    n: usize,
+    keep: usize,
+    device: &Device,
+    progress: &dyn Progress,
+) -> Result<ModelCard> {
+    let spec = &run.spec;
+    if spec.kind != sinr_schema::TaskKind::Classify {
+        return Err(Error::config(
+            "task",
+            "a model card covers text classifiers; explain a tagger's sentences one by one",
+        ));
+    }
+    if !run.model.is_exact() {
+        return Err(Error::config(
+            "model",
+            format!(
+                "a `{}` model does not split exactly: a model card needs an interpretable model",
+                run.model.kind()
+            ),
+        ));
+    }
+    let classes = spec.class_names();
+    let c = classes.len();
+    let (level, named) = run.model.explained_dimensions(spec, &run.embeddings);
+    let labels = dimension_labels(&run.embeddings, level, 5)?;
+    let dim_name = |k: usize| match labels.get(k) {
+        Some(w) => format!("{k} — {}", w.join(", ")),
+        None => named
+            .get(k - labels.len())
+            .cloned()
+            .unwrap_or_else(|| format!("dimension {k}")),
+    };
+    let (mut comms, mut feats, mut comps): (Sums, Sums, Sums) = (
+        vec![BTreeMap::new(); c],
+        vec![BTreeMap::new(); c],
+        vec![BTreeMap::new(); c],
+    );
+    let mut gold_n = vec![0usize; c];
+    let mut pred_n = vec![0usize; c];
+    let mut preds = Vec::new();
+    progress.start(
+        "model card",
+        Some(n as u64),
+        ProgressUnit::Items("examples"),
+    );
+    for (i, x) in test.iter().enumerate() {
+        if preds.len() >= n {
+            break;
+        }
+        let ex = run.encoder.encode_text(&x.text, 0);
+        if ex.rows.is_empty() {
+            continue;
+        }
+        let gold = spec.gold_label(x)?;
+        let terms = run.model.explain_terms(spec, &ex, device)?;
+        let o = &terms.outputs[0];
+        let p = softmax(&o.logits);
+        let predicted = o.predicted;
+        gold_n[gold] += 1;
+        pred_n[predicted] += 1;
+        for (k, r) in o.communities.iter().enumerate() {
+            add(&mut comms, &dim_name(k), &f64s(r));
+        }
+        for (k, r) in &o.fine_communities {
+            add(&mut comms, &format!("fine {k}"), &f64s(r));
+        }
+        if !o.lexical.is_empty() {
+            let names = run.encoder.lexical_names(&x.text);
+            for (f, r) in &o.lexical {
+                let name = names.get(*f as usize).map_or("?", |n| n.0.as_str());
+                add(&mut feats, name, &f64s(r));
+            }
+        }
+        for comp in o
+            .components
+            .iter()
+            .filter(|x| x.kind != ComponentKind::Biases)
+        {
+            add(&mut comps, &comp.name, &f64s(&comp.values));
+        }
+        preds.push(CardPrediction {
+            index: i,
+            text: x.text.clone(),
+            gold,
+            predicted,
+            probability: f64::from(p[predicted]),
+        });
+        progress.advance(1);
+    }
+    progress.finish("model card");
+    if preds.is_empty() {
+        return Err(Error::Empty("no test text with a known word".into()));
+    }
+    let examples = preds.len();
+    let accuracy = preds.iter().filter(|p| p.gold == p.predicted).count() as f64 / examples as f64;
+    let evidence = (0..c)
+        .map(|k| ClassEvidence {
+            class: classes[k].clone(),
+            gold: gold_n[k],
+            predicted: pred_n[k],
+            communities: top(&comms[k], CARD_TERMS, examples),
+            features: top(&feats[k], CARD_TERMS, examples),
+            components: top(&comps[k], CARD_TERMS, examples),
+        })
+        .collect();
+    let confident = |right: bool| {
+        let mut v: Vec<CardPrediction> = preds
+            .iter()
+            .filter(|p| (p.gold == p.predicted) == right)
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| {
+            b.probability
+                .total_cmp(&a.probability)
+                .then(a.index.cmp(&b.index))
+        });
+        v.truncate(keep);
+        v
+    };
+    let prior = softmax(&crate::analysis::reference_logits(&run.model, device))
+        .into_iter()
+        .map(f64::from)
+        .collect();
+    Ok(ModelCard {
+        model: run.model.kind().to_owned(),
+        task: spec.task.clone(),
+        classes,
+        examples,
+        accuracy,
+        prior,
+        evidence,
+        right: confident(true),
+        wrong: confident(false),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_are_read_as_each_class_log_odds_and_averaged_over_every_example() {
+        let mut sums: Sums = vec![BTreeMap::new(), BTreeMap::new()];
+        // Two examples; "a" pushes class 0 in one, "b" raises both classes alike (no evidence).
+        add(&mut sums, "a", &[1.0, -1.0]);
+        add(&mut sums, "b", &[2.0, 2.0]);
+        add(&mut sums, "a", &[0.0, 0.0]);
+        let t0 = top(&sums[0], 10, 2);
+        assert_eq!(t0.len(), 1);
+        assert_eq!(
+            (t0[0].name.as_str(), t0[0].mean, t0[0].examples),
+            ("a", 1.0, 1)
+        );
+        // Toward class 1, "a" pushes away: not listed.
+        assert!(top(&sums[1], 10, 2).is_empty());
+    }
+}
