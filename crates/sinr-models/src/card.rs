@@ -215,7 +215,7 @@ pub fn model_card(
             text: x.text.clone(),
             gold,
             predicted,
-            probability: f64::from(p[predicted]),
+            probability: p[predicted],
         });
         progress.advance(1);
     }
@@ -249,10 +249,7 @@ pub fn model_card(
         v.truncate(keep);
         v
     };
-    let prior = softmax(&crate::analysis::reference_logits(&run.model, device))
-        .into_iter()
-        .map(f64::from)
-        .collect();
+    let prior = softmax(&crate::analysis::reference_logits(&run.model, device));
     Ok(ModelCard {
         model: run.model.kind().to_owned(),
         task: spec.task.clone(),
