@@ -18,6 +18,7 @@ use sinr_schema::{
 };
 use sinr_util::{Progress, ProgressUnit, SplitMix64, softmax};
 
+use crate::OutputExplanation;
 use crate::data::{Example, TaskKind, make_batch};
 use crate::error::{Error, Result};
 use crate::models::AnyModel;
@@ -148,6 +149,31 @@ pub fn head_patterns(
     }
 }
 
+/// The terms compactness counts, each a contribution to the predicted class's log-odds (`comm`:
+/// every dimension of the final representation, `odds` reading a term): one per community and
+/// named dimension, one per fine community of a fine path, and, where the model reads n-gram
+/// features, one per feature in place of their dimension (the last one, their sum), so that a
+/// block of a million weights does not count as one term.
+fn compactness_terms(
+    o: &OutputExplanation,
+    comm: &[f64],
+    odds: &dyn Fn(&[f32]) -> f64,
+) -> Vec<f64> {
+    let mut terms = comm.to_vec();
+    terms.extend(o.fine_communities.iter().map(|(_, r)| odds(r)));
+    if !o.lexical.is_empty() && !comm.is_empty() {
+        let features: Vec<f64> = o.lexical.iter().map(|(_, r)| odds(r)).collect();
+        let sum: f64 = features.iter().sum();
+        let block = comm[comm.len() - 1];
+        // Only if the features are that dimension's whole split.
+        if (sum - block).abs() <= 1e-3 * block.abs().max(1.0) {
+            terms.remove(comm.len() - 1);
+            terms.extend(features);
+        }
+    }
+    terms
+}
+
 /// A text classifier's logits for the empty text: its prior, the reference against which a
 /// text's evidence is read (`sinr_schema::reference_terms`).
 pub fn reference_logits(model: &AnyModel, device: &Device) -> Vec<f32> {
@@ -192,11 +218,12 @@ pub fn analyse_example(
         let (outputs, attention) = (terms.outputs, terms.attention);
         let o = &outputs[0];
         a.completeness_error = Some(f64::from(o.relative_completeness_error()));
-        a.lexical.clone_from(&o.lexical);
-        a.tokens_for_90 = Some(im::terms_to_cover(
-            &o.tokens.iter().map(|r| f64::from(r[c])).collect::<Vec<_>>(),
-            0.9,
-        ));
+        a.lexical = o
+            .lexical
+            .iter()
+            .take(crate::explain::LEXICAL_SHOWN)
+            .cloned()
+            .collect();
         // Importances for faithfulness: exact contributions to the log-odds.
         let m = log_odds_weights(o.logits.len(), c);
         let tok: Vec<f64> = o
@@ -204,8 +231,13 @@ pub fn analyse_example(
             .iter()
             .map(|r| r.iter().zip(&m).map(|(x, w)| f64::from(x * w)).sum())
             .collect();
-        let comm: Vec<f64> = o.communities.iter().map(|r| f64::from(r[c])).collect();
-        a.communities_for_90 = Some(im::terms_to_cover(&comm, 0.9));
+        a.tokens_for_90 = Some(im::terms_to_cover(&tok, 0.9));
+        let odds = |r: &[f32]| {
+            let v: Vec<f64> = r.iter().map(|&x| f64::from(x)).collect();
+            sinr_schema::log_odds_of(&v, c)
+        };
+        let comm: Vec<f64> = o.communities.iter().map(|r| odds(r)).collect();
+        a.communities_for_90 = Some(im::terms_to_cover(&compactness_terms(o, &comm, &odds), 0.9));
         let mut order: Vec<usize> = (0..comm.len()).collect();
         order.sort_by(|&x, &y| comm[y].abs().total_cmp(&comm[x].abs()));
         a.top_communities = order.into_iter().take(10).map(|k| k as u32).collect();
@@ -517,6 +549,43 @@ mod tests {
 
     fn words(w: &[&str]) -> Vec<String> {
         w.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn compactness_counts_each_n_gram_feature_and_fine_community() {
+        let output = |lexical: Vec<(u32, Vec<f32>)>| OutputExplanation {
+            position: None,
+            logits: vec![0.0, 0.0],
+            predicted: 0,
+            argmax: None,
+            tokens: Vec::new(),
+            bias: vec![0.0, 0.0],
+            // Two communities, then the n-gram block (log-odds 4).
+            communities: vec![vec![1.0, -1.0], vec![0.5, 0.5], vec![2.0, -2.0]],
+            components: Vec::new(),
+            token_communities: Vec::new(),
+            fine_communities: vec![(7, vec![0.25, -0.25])],
+            levels: Vec::new(),
+            lexical,
+        };
+        let odds = |r: &[f32]| f64::from(r[0] - r[1]);
+        let comm = [2.0, 0.0, 4.0];
+        // The features are the block's split: they replace it.
+        let o = output(vec![(0, vec![1.5, -1.5]), (1, vec![0.5, -0.5])]);
+        assert_eq!(
+            compactness_terms(&o, &comm, &odds),
+            vec![2.0, 0.0, 0.5, 3.0, 1.0]
+        );
+        assert_eq!(
+            im::terms_to_cover(&compactness_terms(&o, &comm, &odds), 0.9),
+            3
+        );
+        // Features that are not the whole block (or none): the block stays one term.
+        let o = output(vec![(0, vec![1.5, -1.5])]);
+        assert_eq!(
+            compactness_terms(&o, &comm, &odds),
+            vec![2.0, 0.0, 4.0, 0.5]
+        );
     }
 
     #[test]

@@ -20,6 +20,9 @@ use crate::input::dimension_labels;
 use crate::models::ExactTerms;
 use crate::run::RunSpec;
 
+/// How many n-gram features an explanation keeps per output (the largest).
+pub const LEXICAL_SHOWN: usize = 30;
+
 /// `[rows][cols]` from a flat vector.
 pub(crate) fn grid(v: &[f32], cols: usize) -> Vec<Vec<f32>> {
     v.chunks(cols.max(1)).map(<[f32]>::to_vec).collect()
@@ -61,10 +64,14 @@ pub(crate) fn label(
     fine: Option<usize>,
 ) -> Result<Explanation> {
     let ExactTerms {
-        outputs,
+        mut outputs,
         attention,
         width,
     } = terms;
+    // A page shows an output's 30 largest n-gram features (the model's terms keep them all).
+    for o in &mut outputs {
+        o.lexical.truncate(LEXICAL_SHOWN);
+    }
     let labels = dimension_labels(emb, level, 8)?;
     let mut dimensions: Vec<String> = (0..labels.len())
         .map(|k| format!("community {k} (level {level})"))

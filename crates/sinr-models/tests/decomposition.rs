@@ -164,10 +164,11 @@ proptest! {
         prop_assert_eq!(o.tokens.len(), len);
         // By kind: the attention (and the mean), the word and n-gram weights, the bias.
         prop_assert_eq!(kinds(&o), [1 + usize::from(mean), usize::from(words) + usize::from(ngrams), 0, 0, 1]);
-        // The n-gram weights by feature: indices into the example's features, and (when none
-        // is left out of the 30 kept) their terms sum to the n-gram weights' component.
-        prop_assert!(o.lexical.len() <= 30 && o.lexical.iter().all(|f| (f.0 as usize) < ex.lexical.len()));
-        if ngrams && ex.lexical.len() <= 30 {
+        // The n-gram weights by feature: every feature of the example, by its index, largest
+        // first; their terms sum to the n-gram weights' component.
+        prop_assert!(o.lexical.iter().all(|f| (f.0 as usize) < ex.lexical.len()));
+        prop_assert!(o.lexical.windows(2).all(|w| w[0].1[o.predicted].abs() >= w[1].1[o.predicted].abs()));
+        if ngrams {
             prop_assert_eq!(o.lexical.len(), ex.lexical.len());
             let comp = &o.components.iter().find(|c| c.name.starts_with("n-gram")).unwrap().values;
             for (c, total) in comp.iter().enumerate() {

@@ -88,8 +88,9 @@ pub struct OutputExplanation {
     /// Empty for the other models.
     pub levels: Vec<(String, Vec<f32>)>,
     /// The attention classifier's n-gram weights by feature: `(index of the feature in the
-    /// example's lexical features, its term for every class)`, the 30 largest for the predicted
-    /// class (they sum, over every feature, to the n-gram weights' component).
+    /// example's lexical features, its term for every class)`, largest first for the
+    /// predicted class: every feature in a model's exact terms (they sum to the n-gram weights'
+    /// component), the 30 largest in an explanation.
     pub lexical: Vec<(u32, Vec<f32>)>,
 }
 

@@ -571,7 +571,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let lex = vader(ctx)?;
     let setting = ctx.setting.name();
     let mut md = format!(
-        "Measured on {n} test examples per task and model with `sinr analyze` (seed 1{}). Importance methods: the interpretable models' **exact** contributions to the predicted class's log-odds (its logit minus the mean of the others', split exactly); their task-vector **attention**; **gradient × input** (of the same log-odds); **leave-one-out**; a seeded **random** ranking. ERASER comprehensiveness (higher is more faithful) and sufficiency (lower is better) at 1/5/10/20/50 % of the tokens, AOPC = their mean; agreement = Kendall τ and top-3 overlap with the exact contributions (with gradient × input for the dense baseline); compactness = tokens and communities covering 90 % of the absolute contribution to the predicted logit; plausibility = AUPRC and token F1 of the importances against the VADER lexicon words whose sign agrees with the predicted class (polarity tasks). Command: `cargo xtask reproduce interpretability{}`.\n\n",
+        "Measured on {n} test examples per task and model with `sinr analyze` (seed 1{}). Importance methods: the interpretable models' **exact** contributions to the predicted class's log-odds (its logit minus the mean of the others', split exactly); their task-vector **attention**; **gradient × input** (of the same log-odds); **leave-one-out**; a seeded **random** ranking. ERASER comprehensiveness (higher is more faithful) and sufficiency (lower is better) at 1/5/10/20/50 % of the tokens, AOPC = their mean; agreement = Kendall τ and top-3 overlap with the exact contributions (with gradient × input for the dense baseline); compactness = tokens, and terms (communities, fine communities and each n-gram feature, the n-gram block split into its features), covering 90 % of the absolute contribution to the predicted class's log-odds; plausibility = AUPRC and token F1 of the importances against the VADER lexicon words whose sign agrees with the predicted class (polarity tasks). Command: `cargo xtask reproduce interpretability{}`.\n\n",
         if seeds.len() > 1 {
             "; stability over seeds 1–3"
         } else {
@@ -605,7 +605,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         {
             continue;
         }
-        md.push_str(&format!("**{task}** — faithfulness and compactness:\n\n| model | method | compl. err. (max) | comp@20% | AOPC comp | suff@20% | AOPC suff | τ | top-3 overlap | tokens 90% | communities 90% |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"));
+        md.push_str(&format!("**{task}** — faithfulness and compactness:\n\n| model | method | compl. err. (max) | comp@20% | AOPC comp | suff@20% | AOPC suff | τ | top-3 overlap | tokens 90% | terms 90% |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"));
         let mut plaus = String::new();
         let mut mech = String::new();
         let mut memories = String::new();
@@ -754,7 +754,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         if !plaus.is_empty() {
             md.push_str(&format!("\n**{task}** — plausibility against VADER:\n\n| model | method | AUPRC | token F1 |\n| --- | --- | ---: | ---: |\n{plaus}"));
         }
-        md.push_str(&format!("\n**{task}** — mechanisms (share of the absolute component contributions to the prediction: the embedding's communities, the lexical weights of the words themselves (word and n-gram weights), heads, memories, biases; mean attention entropy per head, nats) and stability (Jaccard of the top communities / top-3 tokens across seeds):\n\n| model | embedding | lexical | heads | memories | biases | head entropy | stability (communities) | stability (tokens) |\n| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n{mech}\n{memories}"));
+        md.push_str(&format!("\n**{task}** — mechanisms (share of the absolute component terms of the predicted class's log-odds, read against the empty text, so that an offset raising every class alike counts for nothing and the biases count only what they add beyond the model's prior: the embedding's communities, the lexical weights of the words themselves (word and n-gram weights), heads, memories, biases; mean attention entropy per head, nats) and stability (Jaccard of the top communities / top-3 tokens across seeds):\n\n| model | embedding | lexical | heads | memories | biases | head entropy | stability (communities) | stability (tokens) |\n| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n{mech}\n{memories}"));
     }
     if ctx.tasks.is_empty() || ctx.tasks.iter().any(|t| t == "conll2003") {
         md.push_str(&ner_plausibility(ctx, n, &mut results, &mut pages)?);

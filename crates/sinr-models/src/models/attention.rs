@@ -758,8 +758,8 @@ impl AttentionClassifier {
             "read-out bias",
             b.clone(),
         ));
+        // Every feature, largest first (explanations show the first 30; analyses count them all).
         per_feature.sort_by(|a, b| b.1[predicted].abs().total_cmp(&a.1[predicted].abs()));
-        per_feature.truncate(30);
         let out = OutputExplanation {
             position: None,
             logits,
