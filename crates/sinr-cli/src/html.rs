@@ -99,8 +99,14 @@ impl<'a> Page<'a> {
                     style { (PreEscaped(CSS)) }
                 }
                 body {
-                    h1 { "Why " code { (e.model) } "?" }
-                    p class="muted" { "Input: " (text.chars().take(400).collect::<String>()) }
+                    @match e.outputs.first().filter(|o| o.position.is_none()) {
+                        Some(o) => h1 { "Why " (e.labels[o.predicted]) "?" },
+                        None => h1 { "Why these tags?" },
+                    }
+                    p class="muted" {
+                        "Model: " code { (e.model) } ". Input: "
+                        (text.chars().take(400).collect::<String>())
+                    }
                     @if !e.transitions.is_empty() { (self.path()) }
                     @if e.outputs.iter().any(|o| o.position.is_some()) { (self.entities()) }
                     @for o in &e.outputs {
@@ -263,17 +269,10 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// What a term means for an output's decision. A text classifier's terms are read as the
-    /// predicted class's log-odds (its logit minus the mean of the others'), so that a term
-    /// raising every class alike counts as no evidence; a tagger's as the decided tag's logit
-    /// (its path over the sentence decides).
+    /// What a term means for an output's decision (log-odds for a text, the decided tag's
+    /// logit for a tagger's position).
     fn toward(&self, o: &OutputExplanation, r: &[f32]) -> f32 {
-        let c = o.predicted;
-        if o.position.is_some() || r.len() < 2 {
-            return r.get(c).copied().unwrap_or(0.0);
-        }
-        let total: f32 = r.iter().sum();
-        r[c] - (total - r[c]) / (r.len() - 1) as f32
+        o.decision_term(r)
     }
 
     /// A text classifier's prior for the predicted class: the log-odds of the empty text.
@@ -433,7 +432,7 @@ impl<'a> Page<'a> {
     /// beside the stream): the 10 largest terms.
     fn fine_communities(&self, o: &OutputExplanation) -> Markup {
         let terms = self.e.top_fine_communities(o, 10);
-        let max = terms.first().map_or(0.0, |c| c.1[o.predicted].abs());
+        let max = terms.first().map_or(0.0, |c| self.toward(o, c.1).abs());
         let how = if o.position.is_some() {
             ", read over the window)"
         } else {
@@ -453,7 +452,7 @@ impl<'a> Page<'a> {
                             @if !words.is_empty() { " — " (words.join(", ")) }
                         }
                         @for c in *r { td class="num" { (term(*c)) } }
-                        td { (bar(r[o.predicted], max)) }
+                        td { (bar(self.toward(o, r), max)) }
                     }
                 }
             }
@@ -763,15 +762,16 @@ mod tests {
         for part in [
             "<!DOCTYPE html>",
             "<style>\nbody{",
-            "<h1>Why <code>",
-            "<p class=\"muted\">Input: the militia ",
+            "<h1>Why war&lt;script&gt;",
+            "<p class=\"muted\">Model: <code>transformer&lt;script&gt;",
+            ". Input: the militia ",
             "<h2>Prediction: <b>",
             "<h2 id=\"pos-1\">Token <q>a&amp;b</q> → <b>",
             "This position's highest logit is peace &amp; &quot;quiet&quot;, which would break",
             "logits: war",
-            "<p class=\"text\"><span class=\"tok\" data-contribution=\"0.500000\" \
+            "<p class=\"text\"><span class=\"tok\" data-contribution=\"1.000000\" \
              style=\"background:rgba(46,160,67,0.850)\">",
-            "<span class=\"tip\"><b>+0.5000</b> to war",
+            "<span class=\"tip\"><b>+1.0000</b> to the log-odds of war",
             "+0.5000 via community 0 — troops",
             "-0.2500 via community d1&lt;script&gt;",
             "<h3>The decision by community</h3>",

@@ -46,7 +46,8 @@ pub(crate) fn readout_host(r: &sinr_nn::Readout) -> (Vec<f32>, Vec<f32>, usize) 
 
 /// The explanation of `example` from its exact terms, its dimensions labelled by their words:
 /// the communities of Louvain level `level`, then the `named` dimensions; the words of the
-/// dimensions that matter most in any output (the top 20 per output by absolute term, and every
+/// dimensions that matter most in any output (the top 20 per output by absolute decision term,
+/// `OutputExplanation::decision_term`, and every
 /// dimension named in the token terms), and of the fine-level window's communities (level
 /// `fine`, the ten largest terms of every output).
 ///
@@ -86,7 +87,7 @@ pub(crate) fn label(
             .communities
             .iter()
             .enumerate()
-            .map(|(k, r)| (k as u32, r[o.predicted].abs()))
+            .map(|(k, r)| (k as u32, o.decision_term(r).abs()))
             .collect();
         idx.sort_by(|a, b| b.1.total_cmp(&a.1));
         wanted.extend(idx.iter().take(20).map(|x| x.0));
@@ -101,7 +102,7 @@ pub(crate) fn label(
             let mut terms: Vec<(u32, f32)> = o
                 .fine_communities
                 .iter()
-                .map(|(k, r)| (*k, r[o.predicted].abs()))
+                .map(|(k, r)| (*k, o.decision_term(r).abs()))
                 .collect();
             terms.sort_by(|a, b| b.1.total_cmp(&a.1));
             wanted.extend(terms.iter().take(10).map(|x| x.0));

@@ -170,15 +170,20 @@ impl Explanation {
         }
     }
 
-    /// The `n` largest fine-community terms of output `o` for its predicted class, each with the
-    /// words labelling the community (empty when not labelled).
+    /// The `n` largest fine-community terms of output `o` for its decision
+    /// ([`OutputExplanation::decision_term`]), each with the words labelling the community
+    /// (empty when not labelled).
     pub fn top_fine_communities<'a>(
         &'a self,
         o: &'a OutputExplanation,
         n: usize,
     ) -> Vec<(u32, &'a [f32], &'a [String])> {
         let mut terms: Vec<&(u32, Vec<f32>)> = o.fine_communities.iter().collect();
-        terms.sort_by(|a, b| b.1[o.predicted].abs().total_cmp(&a.1[o.predicted].abs()));
+        terms.sort_by(|a, b| {
+            o.decision_term(&b.1)
+                .abs()
+                .total_cmp(&o.decision_term(&a.1).abs())
+        });
         terms
             .into_iter()
             .take(n)
@@ -195,6 +200,20 @@ impl Explanation {
 }
 
 impl OutputExplanation {
+    /// What a term (`r`, its contribution to every class's logit) means for this output's
+    /// decision. A text's terms are read as the predicted class's log-odds (its logit minus the
+    /// mean of the others', [`crate::log_odds_of`]), so that a term raising every class alike
+    /// counts as no evidence; a tagger's position, as the decided tag's logit (the sentence's
+    /// best path decides, not this position's odds).
+    pub fn decision_term(&self, r: &[f32]) -> f32 {
+        let c = self.predicted;
+        if self.position.is_some() || r.len() < 2 {
+            return r.get(c).copied().unwrap_or(0.0);
+        }
+        let total: f32 = r.iter().sum();
+        r[c] - (total - r[c]) / (r.len() - 1) as f32
+    }
+
     /// `max_c |logit_c − Σ parts_c|` for the token split, the community split and the component
     /// split (each must be ~0).
     pub fn completeness_error(&self) -> f32 {

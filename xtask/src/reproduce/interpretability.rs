@@ -822,11 +822,17 @@ const HEAD_PATTERNS: [(&str, PatternOf); 8] = [
     ("negation scope", |x| &x.head_negation_scope),
 ];
 
+/// The entropy (nats) below which a head without a positional pattern is called sharp: it
+/// attends to few tokens, chosen by content; above, broad (Clark et al. 2019's "broad" heads
+/// spread their attention over the whole text).
+const SHARP_BELOW: f64 = 1.0;
+
 /// The share of attention a head gives, on average, to what each pattern names, and the
-/// pattern it follows: the largest share if at least 0.3 (Clark et al. 2019's "broad" heads
-/// spread their attention wider). Negation scope is measured from negators only, so it does not
-/// compete: it is named beside the pattern where a negator gives its scope at least 0.3.
-fn head_pattern(agg: &Agg, head: &str) -> (Vec<f64>, String) {
+/// pattern it follows: the largest share if at least 0.3, else "sharp, by content" or "broad" by
+/// its mean entropy `entropy` ([`SHARP_BELOW`]). Negation scope is measured from negators only,
+/// so it does not compete: it is named beside the pattern where a negator gives its scope at
+/// least 0.3.
+fn head_pattern(agg: &Agg, head: &str, entropy: f64) -> (Vec<f64>, String) {
     let shares: Vec<f64> = agg
         .patterns
         .iter()
@@ -838,6 +844,7 @@ fn head_pattern(agg: &Agg, head: &str) -> (Vec<f64>, String) {
         .max_by(|&a, &b| shares[a].total_cmp(&shares[b]));
     let mut pattern = match best {
         Some(i) if shares[i] >= 0.3 => format!("{} ({:.2})", HEAD_PATTERNS[i].0, shares[i]),
+        _ if entropy < SHARP_BELOW => "sharp, by content".to_owned(),
         _ => "broad".to_owned(),
     };
     if shares[scope] >= 0.3 {
@@ -850,7 +857,7 @@ fn head_pattern(agg: &Agg, head: &str) -> (Vec<f64>, String) {
 fn head_table(task: &str, model: &str, agg: &Agg) -> String {
     let mut rows = String::new();
     for (head, ent) in &agg.entropy {
-        let (shares, pattern) = head_pattern(agg, head);
+        let (shares, pattern) = head_pattern(agg, head, *ent);
         let cells: Vec<String> = shares.iter().map(|&v| f3(v)).collect();
         rows.push_str(&format!(
             "| {head} | {ent:.2} | {} | {pattern} |\n",
@@ -859,10 +866,11 @@ fn head_table(task: &str, model: &str, agg: &Agg) -> String {
     }
     let names: Vec<&str> = HEAD_PATTERNS.iter().map(|p| p.0).collect();
     format!(
-        "\n**{task}** — {model}'s heads, after Clark et al. (2019): mean attention entropy (nats) and the mean share of attention to the token itself, to the previous, next and first tokens, to other occurrences of the same word, to stop words and to punctuation at other positions (texts that have some), and from a negator to the {scope} words after it (texts with a negator); the pattern: the largest share if at least 0.3, else broad:\n\n| head | entropy | {} | pattern |\n| --- | ---: |{} --- |\n{rows}",
+        "\n**{task}** — {model}'s heads, after Clark et al. (2019): mean attention entropy (nats) and the mean share of attention to the token itself, to the previous, next and first tokens, to other occurrences of the same word, to stop words and to punctuation at other positions (texts that have some), and from a negator to the {scope} words after it (texts with a negator); the pattern: the largest share if at least 0.3, else sharp (mean entropy under {sharp} nat: few tokens, chosen by content) or broad:\n\n| head | entropy | {} | pattern |\n| --- | ---: |{} --- |\n{rows}",
         names.join(" | "),
         " ---: |".repeat(names.len()),
         scope = sinr_schema::NEGATION_SCOPE,
+        sharp = SHARP_BELOW,
     )
 }
 
