@@ -539,6 +539,20 @@ fn gallery(
             out.push(path);
         }
     }
+    // The model's page over the test set (`sinr explain --model-card`), with its ten most
+    // confident right and wrong predictions' pages beside it.
+    let card = dir.join(format!("{task}-{model}-card.html"));
+    exec(
+        Command::new(&ctx.sinr)
+            .args(["--quiet", "explain"])
+            .arg(&run)
+            .args(["--model-card", "--data", task, "--n"])
+            .arg(if ctx.quick() { "100" } else { "500" })
+            .arg("--html")
+            .arg(&card)
+            .stdout(std::process::Stdio::null()),
+    )?;
+    out.push(card);
     Ok(out)
 }
 
