@@ -79,7 +79,8 @@ enum Command {
         /// --data` (default: the run's own task, if built in); its test split is read.
         #[arg(long, requires = "model_card")]
         data: Option<String>,
-        /// The model card's examples: the first N test texts with a known word.
+        /// The model card's examples: N test texts with a known word (a seeded draw; all if
+        /// fewer).
         #[arg(long, default_value_t = 500, requires = "model_card")]
         n: usize,
         /// Write a self-contained HTML page here.

@@ -11,12 +11,15 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sinr_data::readers::LabeledText;
 use sinr_schema::{ComponentKind, log_odds_of};
-use sinr_util::{Progress, ProgressUnit, softmax};
+use sinr_util::{Progress, ProgressUnit, SplitMix64, softmax};
 
 use crate::Device;
 use crate::error::{Error, Result};
 use crate::input::dimension_labels;
 use crate::run::LoadedRun;
+
+/// The seed of the draw of a card's test texts.
+pub const CARD_SEED: u64 = 7;
 
 /// How many terms of each kind a class's section lists.
 pub const CARD_TERMS: usize = 10;
@@ -121,8 +124,9 @@ fn f64s(v: &[f32]) -> Vec<f64> {
     v.iter().map(|&x| f64::from(x)).collect()
 }
 
-/// The card of `run` (an exact text classifier) over the first `n` texts of `test` that have a
-/// known word, in file order; `keep` right and wrong predictions each.
+/// The card of `run` (an exact text classifier) over `n` texts of `test` with a known word (the
+/// first of a seeded shuffle, [`CARD_SEED`]; all of them if there are fewer); `keep` right and
+/// wrong predictions each.
 ///
 /// # Errors
 /// A model that does not split exactly, a tagger, a label the model does not know, or a test
@@ -153,8 +157,16 @@ pub fn model_card(
     }
     let classes = spec.class_names();
     let c = classes.len();
-    let (level, named) = run.model.explained_dimensions(spec, &run.embeddings);
+    let (level, named, fine) = run.model.explained_dimensions(spec, &run.embeddings);
     let labels = dimension_labels(&run.embeddings, level, 5)?;
+    let fine_labels = match fine {
+        Some(l) => dimension_labels(&run.embeddings, l, 5)?,
+        None => Vec::new(),
+    };
+    let fine_name = |k: u32| match fine_labels.get(k as usize) {
+        Some(w) => format!("fine {k} — {}", w.join(", ")),
+        None => format!("fine {k}"),
+    };
     let dim_name = |k: usize| match labels.get(k) {
         Some(w) => format!("{k} — {}", w.join(", ")),
         None => named
@@ -170,15 +182,19 @@ pub fn model_card(
     let mut gold_n = vec![0usize; c];
     let mut pred_n = vec![0usize; c];
     let mut preds = Vec::new();
+    // A seeded draw, not the file's order (a split may be sorted by class).
+    let mut order: Vec<usize> = (0..test.len()).collect();
+    SplitMix64::new(CARD_SEED).shuffle(&mut order);
     progress.start(
         "model card",
-        Some(n as u64),
+        Some(n.min(test.len()) as u64),
         ProgressUnit::Items("examples"),
     );
-    for (i, x) in test.iter().enumerate() {
+    for i in order {
         if preds.len() >= n {
             break;
         }
+        let x = &test[i];
         let ex = run.encoder.encode_text(&x.text, 0);
         if ex.rows.is_empty() {
             continue;
@@ -194,7 +210,7 @@ pub fn model_card(
             add(&mut comms, &dim_name(k), &f64s(r));
         }
         for (k, r) in &o.fine_communities {
-            add(&mut comms, &format!("fine {k}"), &f64s(r));
+            add(&mut comms, &fine_name(*k), &f64s(r));
         }
         if !o.lexical.is_empty() {
             let names = run.encoder.lexical_names(&x.text);

@@ -578,12 +578,14 @@ macro_rules! register_models {
             }
 
             /// The Louvain level of the communities its explanations split the decision by,
-            /// and the names of the dimensions it reads beyond them (surface features).
-            pub fn explained_dimensions(&self, spec: &RunSpec, emb: &SinrModel) -> (usize, Vec<String>) {
+            /// the names of the dimensions it reads beyond them (surface features), and the
+            /// level of its fine communities, if it reads any.
+            pub fn explained_dimensions(&self, spec: &RunSpec, emb: &SinrModel) -> (usize, Vec<String>, Option<usize>) {
                 match (self, &spec.model) {
                     $((AnyModel::$variant(m), ModelConfig::$variant(c)) => (
                         m.community_level(c, emb),
                         m.named_dimensions(),
+                        <$model as Model>::fine_level(c, spec),
                     ),)*
                     _ => unreachable!("a model is built from its own kind of configuration"),
                 }
@@ -601,14 +603,7 @@ macro_rules! register_models {
                 device: &Device,
             ) -> Result<Explanation> {
                 let terms = self.explain_terms(spec, example, device)?;
-                let (level, named, fine) = match (self, &spec.model) {
-                    $((AnyModel::$variant(m), ModelConfig::$variant(c)) => (
-                        m.community_level(c, emb),
-                        m.named_dimensions(),
-                        <$model as Model>::fine_level(c, spec),
-                    ),)*
-                    _ => unreachable!("a model is built from its own kind of configuration"),
-                };
+                let (level, named, fine) = self.explained_dimensions(spec, emb);
                 let mut e =
                     crate::explain::label(self.kind(), spec, emb, example, terms, level, named, fine)?;
                 // A CRF tagger: the transition terms of the decided path (the decided tags
