@@ -174,6 +174,32 @@ fn compactness_terms(
     terms
 }
 
+/// What a head attending uniformly (`1/T` to every position) would score on each pattern of
+/// `words`: the chance level a head's [`HeadPatterns`] are read against, keyed as
+/// `ExampleAnalysis::head_chance` (a short text gives the previous token a sixth of a uniform
+/// head's attention already).
+pub fn chance_patterns(words: &[String], stop: &dyn Fn(&str) -> bool) -> BTreeMap<String, f64> {
+    let t = words.len();
+    let uniform = vec![vec![1.0 / t.max(1) as f32; t]; t];
+    let p = head_patterns(&uniform, words, stop);
+    let mut out = BTreeMap::new();
+    out.insert("itself".to_owned(), p.itself);
+    out.insert("same_word".to_owned(), p.same_word);
+    for (k, v) in [
+        ("previous", p.previous),
+        ("next", p.next),
+        ("first", p.first),
+        ("stop_words", p.stop_words),
+        ("punctuation", p.punctuation),
+        ("negation_scope", p.negation_scope),
+    ] {
+        if let Some(v) = v {
+            out.insert(k.to_owned(), v);
+        }
+    }
+    out
+}
+
 /// A text classifier's logits for the empty text: its prior, the reference against which a
 /// text's evidence is read (`sinr_schema::reference_terms`).
 pub fn reference_logits(model: &AnyModel, device: &Device) -> Vec<f32> {
@@ -266,6 +292,9 @@ pub fn analyse_example(
         let words: Vec<String> = ex.surface.iter().map(|w| w.to_lowercase()).collect();
         let stop: std::collections::HashSet<&str> =
             sinr_embed::stopwords::ENGLISH.iter().copied().collect();
+        if attention.iter().any(|x| !x.0.starts_with("pooling")) {
+            a.head_chance = chance_patterns(&words, &|w| stop.contains(w));
+        }
         for (name, map) in attention.iter().filter(|x| !x.0.starts_with("pooling")) {
             let t = map.len();
             let ent: f64 = map
@@ -615,6 +644,23 @@ mod tests {
             (one.previous, one.next, one.first, one.itself),
             (None, None, None, 1.0)
         );
+    }
+
+    #[test]
+    fn chance_is_a_uniform_heads_score() {
+        // "not good film": a uniform head gives each position 1/3.
+        let w = words(&["not", "good", "film"]);
+        let c = chance_patterns(&w, &|x| x == "film");
+        let third = 1.0 / 3.0;
+        for k in ["itself", "previous", "next", "first"] {
+            assert!((c[k] - third).abs() < 1e-6, "{k}");
+        }
+        assert_eq!(c["same_word"], 0.0);
+        // Stop word "film": queries 0 and 1 give it 1/3, query 2 is "film" itself → 2/9.
+        assert!((c["stop_words"] - 2.0 / 9.0).abs() < 1e-6);
+        // The negator's scope is "good film": 2/3.
+        assert!((c["negation_scope"] - 2.0 * third).abs() < 1e-6);
+        assert!(!c.contains_key("punctuation"));
     }
 
     #[test]

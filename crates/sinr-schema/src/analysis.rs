@@ -20,7 +20,8 @@ use crate::vocab::Method;
 /// `sinr_embed::LabelRanking`) instead of the highest node recall. 7: heads' shares to the
 /// first token, stop words, punctuation and from negators to their scope; class names;
 /// component shares in log-odds against the empty text; memories' triggers by total activation.
-pub const ANALYSIS_VERSION: u32 = 7;
+/// 8: the heads' chance levels (`ExampleAnalysis::head_chance`).
+pub const ANALYSIS_VERSION: u32 = 8;
 
 /// Words that negate what follows them (after the tokenizer has split "don't" into "don" and
 /// "t"), for the negation-scope pattern of `sinr_models::analysis::head_patterns`.
@@ -153,6 +154,11 @@ pub struct ExampleAnalysis {
     /// Mean attention of every head from a negator to the words of its scope (texts with one).
     #[serde(default)]
     pub head_negation_scope: BTreeMap<String, f64>,
+    /// What a uniform head would score on each pattern of this text (`itself`, `previous`,
+    /// `next`, `first`, `same_word`, `stop_words`, `punctuation`, `negation_scope`): the chance
+    /// level of the heads' shares. Empty for a model without heads.
+    #[serde(default)]
+    pub head_chance: BTreeMap<String, f64>,
     /// The attention classifier's n-gram weights by feature: `(index of the feature in the
     /// example's lexical features, its term for every class)`, the 30 largest for the
     /// prediction; whoever has the text names them ([`AnalysedExample::lexical_names`]).
@@ -187,6 +193,7 @@ impl ExampleAnalysis {
             head_stop_words: BTreeMap::new(),
             head_punctuation: BTreeMap::new(),
             head_negation_scope: BTreeMap::new(),
+            head_chance: BTreeMap::new(),
             lexical: Vec::new(),
         }
     }

@@ -198,9 +198,12 @@ fn aggregate(
         for (k, v) in &x.head_entropy {
             ent.entry(k.clone()).or_default().push(*v);
         }
-        for (into, (_, from)) in patterns.iter_mut().zip(HEAD_PATTERNS) {
+        for (into, (_, from, chance)) in patterns.iter_mut().zip(HEAD_PATTERNS) {
             for (k, v) in from(x) {
                 into.entry(k.clone()).or_default().push(*v);
+            }
+            if let Some(v) = x.head_chance.get(chance) {
+                into.entry(CHANCE.to_owned()).or_default().push(*v);
             }
         }
         // Plausibility: words of the VADER lexicon whose sign agrees with the predicted class.
@@ -821,19 +824,27 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// The row of the heads table that holds what a uniform head would score (the chance level).
+const CHANCE: &str = "uniform attention (chance)";
+
 /// An analysis's per-head means of one attention pattern.
 type PatternOf = fn(&sinr_schema::ExampleAnalysis) -> &BTreeMap<String, f64>;
 
-/// The attention patterns of the heads table, by column name (`sinr_models::analysis::HeadPatterns`).
-const HEAD_PATTERNS: [(&str, PatternOf); 8] = [
-    ("itself", |x| &x.head_self_attention),
-    ("previous token", |x| &x.head_previous),
-    ("next token", |x| &x.head_next),
-    ("first token", |x| &x.head_first),
-    ("same word", |x| &x.head_same_word),
-    ("stop words", |x| &x.head_stop_words),
-    ("punctuation", |x| &x.head_punctuation),
-    ("negation scope", |x| &x.head_negation_scope),
+/// The attention patterns of the heads table: column name, the analyses' per-head means, the
+/// key of the pattern's chance level (`ExampleAnalysis::head_chance`).
+const HEAD_PATTERNS: [(&str, PatternOf, &str); 8] = [
+    ("itself", |x| &x.head_self_attention, "itself"),
+    ("previous token", |x| &x.head_previous, "previous"),
+    ("next token", |x| &x.head_next, "next"),
+    ("first token", |x| &x.head_first, "first"),
+    ("same word", |x| &x.head_same_word, "same_word"),
+    ("stop words", |x| &x.head_stop_words, "stop_words"),
+    ("punctuation", |x| &x.head_punctuation, "punctuation"),
+    (
+        "negation scope",
+        |x| &x.head_negation_scope,
+        "negation_scope",
+    ),
 ];
 
 /// The entropy (nats) below which a head without a positional pattern is called sharp: it
@@ -842,26 +853,30 @@ const HEAD_PATTERNS: [(&str, PatternOf); 8] = [
 const SHARP_BELOW: f64 = 1.0;
 
 /// The share of attention a head gives, on average, to what each pattern names, and the
-/// pattern it follows: the largest share if at least 0.3, else "sharp, by content" or "broad" by
-/// its mean entropy `entropy` ([`SHARP_BELOW`]). Negation scope is measured from negators only,
-/// so it does not compete: it is named beside the pattern where a negator gives its scope at
-/// least 0.3.
+/// pattern it follows: the largest share that is at least 0.3 and at least 1.5 times its chance
+/// level (a uniform head's, [`CHANCE`]), else "sharp, by content" or "broad" by its mean entropy
+/// `entropy` ([`SHARP_BELOW`]). Negation scope is measured from negators only, so it does not
+/// compete: it is named beside the pattern where it passes the same bar.
 fn head_pattern(agg: &Agg, head: &str, entropy: f64) -> (Vec<f64>, String) {
-    let shares: Vec<f64> = agg
-        .patterns
-        .iter()
-        .map(|m| m.get(head).copied().unwrap_or(f64::NAN))
-        .collect();
+    let get = |m: &BTreeMap<String, f64>, k: &str| m.get(k).copied().unwrap_or(f64::NAN);
+    let shares: Vec<f64> = agg.patterns.iter().map(|m| get(m, head)).collect();
+    // A pattern whose chance level is unknown (older analyses) is read against 0.
+    let passes = |i: usize| {
+        let chance = get(&agg.patterns[i], CHANCE);
+        shares[i].is_finite()
+            && shares[i] >= 0.3
+            && (!chance.is_finite() || shares[i] >= 1.5 * chance)
+    };
     let scope = HEAD_PATTERNS.len() - 1;
     let best = (0..scope)
-        .filter(|&i| shares[i].is_finite())
+        .filter(|&i| passes(i))
         .max_by(|&a, &b| shares[a].total_cmp(&shares[b]));
     let mut pattern = match best {
-        Some(i) if shares[i] >= 0.3 => format!("{} ({:.2})", HEAD_PATTERNS[i].0, shares[i]),
-        _ if entropy < SHARP_BELOW => "sharp, by content".to_owned(),
-        _ => "broad".to_owned(),
+        Some(i) => format!("{} ({:.2})", HEAD_PATTERNS[i].0, shares[i]),
+        None if entropy < SHARP_BELOW => "sharp, by content".to_owned(),
+        None => "broad".to_owned(),
     };
-    if shares[scope] >= 0.3 {
+    if passes(scope) {
         pattern.push_str(&format!("; negator → scope ({:.2})", shares[scope]));
     }
     (shares, pattern)
@@ -878,9 +893,17 @@ fn head_table(task: &str, model: &str, agg: &Agg) -> String {
             cells.join(" | ")
         ));
     }
+    if agg.patterns.iter().any(|m| m.contains_key(CHANCE)) {
+        let cells: Vec<String> = agg
+            .patterns
+            .iter()
+            .map(|m| m.get(CHANCE).map_or("–".to_owned(), |&v| f3(v)))
+            .collect();
+        rows.push_str(&format!("| *{CHANCE}* | | {} | |\n", cells.join(" | ")));
+    }
     let names: Vec<&str> = HEAD_PATTERNS.iter().map(|p| p.0).collect();
     format!(
-        "\n**{task}** — {model}'s heads, after Clark et al. (2019): mean attention entropy (nats) and the mean share of attention to the token itself, to the previous, next and first tokens, to other occurrences of the same word, to stop words and to punctuation at other positions (texts that have some), and from a negator to the {scope} words after it (texts with a negator); the pattern: the largest share if at least 0.3, else sharp (mean entropy under {sharp} nat: few tokens, chosen by content) or broad:\n\n| head | entropy | {} | pattern |\n| --- | ---: |{} --- |\n{rows}",
+        "\n**{task}** — {model}'s heads, after Clark et al. (2019): mean attention entropy (nats) and the mean share of attention to the token itself, to the previous, next and first tokens, to other occurrences of the same word, to stop words and to punctuation at other positions (texts that have some), and from a negator to the {scope} words after it (texts with a negator); the pattern: the largest share if at least 0.3 and 1.5 times its chance level, else sharp (mean entropy under {sharp} nat: few tokens, chosen by content) or broad; the last row is what a head attending uniformly would score on the same texts, the chance level each share is read against:\n\n| head | entropy | {} | pattern |\n| --- | ---: |{} --- |\n{rows}",
         names.join(" | "),
         " ---: |".repeat(names.len()),
         scope = sinr_schema::NEGATION_SCOPE,
