@@ -18,6 +18,27 @@ use crate::progress::Bars;
 pub enum EmbedCommand {
     /// Train SINr embeddings on text files and save the model.
     Train(Box<TrainArgs>),
+    /// General-purpose English embeddings in one command: builds `en-mix` (the experiments'
+    /// eight English corpora, about 7.5 M tokens, fetched into the data cache by the
+    /// registries' clients) and trains SINr on it with the settings of the task tables
+    /// (multilevel Louvain, fine γ 50, coarse γ 5, minimum frequency 5), so that every model of
+    /// `sinr train` can read it. Run inside the repository (it reads `datasets.toml`).
+    Pretrained {
+        /// Where to write the model (written atomically).
+        #[arg(long)]
+        out: PathBuf,
+        /// Keep the English stop words in the vocabulary (the insults and NER tasks do: words
+        /// such as "you" and "of" carry their signal); by default they are dropped, as the
+        /// polarity tasks do.
+        #[arg(long)]
+        keep_stop_words: bool,
+        /// Write the training summary as JSON here too.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// The data cache (default: SINR_DATA_DIR, else ~/.cache/sinr).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Show a word's strongest dimensions, each with its label (common words typical of the
     /// community), the reference's stereotypes and descriptors.
     Describe {
@@ -397,9 +418,100 @@ fn check_output_dir(out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The `sinr embed train` arguments of `sinr embed pretrained`: the full tasks setting of
+/// `experiments.toml` (fine γ 50, multilevel with coarse γ 5 and three levels, minimum
+/// frequency 5, tokens of two letters or more).
+fn pretrained_args(
+    corpus: &Path,
+    out: &Path,
+    keep_stop_words: bool,
+    report: Option<&Path>,
+) -> Result<TrainArgs> {
+    #[derive(clap::Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        args: TrainArgs,
+    }
+    let mut argv: Vec<std::ffi::OsString> = vec!["train".into(), "--corpus".into(), corpus.into()];
+    argv.extend(["--out".into(), out.as_os_str().to_owned()]);
+    for (k, v) in [
+        ("--min-freq", "5"),
+        ("--min-token-len", "2"),
+        ("--gamma", "50"),
+        ("--louvain", "multilevel"),
+        ("--coarse-gamma", "5"),
+        ("--max-levels", "3"),
+        (
+            "--stop-words",
+            if keep_stop_words { "none" } else { "english" },
+        ),
+    ] {
+        argv.extend([k.into(), v.into()]);
+    }
+    if let Some(r) = report {
+        argv.extend(["--report".into(), r.as_os_str().to_owned()]);
+    }
+    Ok(<Wrap as clap::Parser>::try_parse_from(argv)?.args)
+}
+
+/// `sinr embed pretrained`: `en-mix` built in the data cache, then SINr trained on it.
+fn pretrained(
+    out: &Path,
+    keep_stop_words: bool,
+    report: Option<&Path>,
+    data_dir: Option<PathBuf>,
+    quiet: bool,
+) -> Result<()> {
+    check_output_dir(out)?;
+    let manifest = sinr_data::find_manifest().context(
+        "no datasets.toml here or above: run `sinr embed pretrained` inside the repository",
+    )?;
+    let manifest = sinr_data::Manifest::load(&manifest)?;
+    let cache = sinr_data::Cache::new(data_dir.unwrap_or_else(sinr_data::Cache::default_root));
+    let corpus = cache.root().join("en-mix.txt");
+    let log = |m: &str| {
+        if !quiet {
+            eprintln!("  {m}");
+        }
+    };
+    if !quiet {
+        eprintln!("building en-mix in {}…", corpus.display());
+    }
+    let mix = sinr_data::readers::build_en_mix(
+        &cache,
+        &manifest,
+        &sinr_data::Clients::default(),
+        &sinr_data::readers::EnMixOptions::default(),
+        &corpus,
+        &log,
+    )?;
+    if !quiet {
+        let (lines, bytes) = mix
+            .sources
+            .iter()
+            .fold((0, 0), |(l, b), s| (l + s.1, b + s.2));
+        eprintln!(
+            "en-mix: {} sources, {lines} lines, {:.1} MB (sha256 {})",
+            mix.sources.len(),
+            bytes as f64 / 1e6,
+            mix.sha256
+        );
+    }
+    train_cmd(
+        &pretrained_args(&corpus, out, keep_stop_words, report)?,
+        quiet,
+    )
+}
+
 pub fn run(cmd: EmbedCommand, quiet: bool) -> Result<()> {
     match cmd {
         EmbedCommand::Train(args) => train_cmd(&args, quiet),
+        EmbedCommand::Pretrained {
+            out,
+            keep_stop_words,
+            report,
+            data_dir,
+        } => pretrained(&out, keep_stop_words, report.as_deref(), data_dir, quiet),
         EmbedCommand::Describe {
             model,
             word,
@@ -710,4 +822,32 @@ fn train_cmd(args: &TrainArgs, quiet: bool) -> Result<()> {
         eprintln!("  model           {}", args.out.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretrained_trains_with_the_task_tables_settings() {
+        let a =
+            pretrained_args(Path::new("en-mix.txt"), Path::new("en.sinr"), false, None).unwrap();
+        assert_eq!(a.corpus, [PathBuf::from("en-mix.txt")]);
+        assert_eq!(
+            (a.gamma, a.coarse_gamma, a.max_levels),
+            (Some(50.0), Some(5.0), Some(3))
+        );
+        assert_eq!((a.tok.min_freq, a.tok.min_token_len), (Some(5), Some(2)));
+        assert_eq!(a.tok.stop_words.as_deref(), Some("english"));
+        assert!(a.config().is_ok() && a.report.is_none());
+        let k = pretrained_args(
+            Path::new("c"),
+            Path::new("o"),
+            true,
+            Some(Path::new("r.json")),
+        )
+        .unwrap();
+        assert_eq!(k.tok.stop_words.as_deref(), Some("none"));
+        assert_eq!(k.report, Some(PathBuf::from("r.json")));
+    }
 }
