@@ -149,11 +149,28 @@ pub fn head_patterns(
     }
 }
 
+/// The index of an output's n-gram dimension (the last of its final representation) when its
+/// n-gram features (`lexical`) are that dimension's exact split, so that a reader can count or
+/// list the features in its place; `None` for a model without n-gram features.
+pub fn ngram_block(o: &OutputExplanation) -> Option<usize> {
+    let last = o.communities.len().checked_sub(1)?;
+    if o.lexical.is_empty() {
+        return None;
+    }
+    let c = o.communities[last].len();
+    let exact = (0..c).all(|k| {
+        let sum: f32 = o.lexical.iter().map(|(_, r)| r[k]).sum();
+        let block = o.communities[last][k];
+        (sum - block).abs() <= 1e-3 * block.abs().max(1.0)
+    });
+    exact.then_some(last)
+}
+
 /// The terms compactness counts, each a contribution to the predicted class's log-odds (`comm`:
 /// every dimension of the final representation, `odds` reading a term): one per community and
 /// named dimension, one per fine community of a fine path, and, where the model reads n-gram
-/// features, one per feature in place of their dimension (the last one, their sum), so that a
-/// block of a million weights does not count as one term.
+/// features, one per feature in place of their dimension ([`ngram_block`]), so that a block of a
+/// million weights does not count as one term.
 fn compactness_terms(
     o: &OutputExplanation,
     comm: &[f64],
@@ -161,15 +178,9 @@ fn compactness_terms(
 ) -> Vec<f64> {
     let mut terms = comm.to_vec();
     terms.extend(o.fine_communities.iter().map(|(_, r)| odds(r)));
-    if !o.lexical.is_empty() && !comm.is_empty() {
-        let features: Vec<f64> = o.lexical.iter().map(|(_, r)| odds(r)).collect();
-        let sum: f64 = features.iter().sum();
-        let block = comm[comm.len() - 1];
-        // Only if the features are that dimension's whole split.
-        if (sum - block).abs() <= 1e-3 * block.abs().max(1.0) {
-            terms.remove(comm.len() - 1);
-            terms.extend(features);
-        }
+    if let Some(block) = ngram_block(o) {
+        terms.remove(block);
+        terms.extend(o.lexical.iter().map(|(_, r)| odds(r)));
     }
     terms
 }

@@ -206,8 +206,12 @@ pub fn model_card(
         let predicted = o.predicted;
         gold_n[gold] += 1;
         pred_n[predicted] += 1;
+        // The n-gram block is listed by feature below, not as one "community".
+        let block = crate::analysis::ngram_block(o);
         for (k, r) in o.communities.iter().enumerate() {
-            add(&mut comms, &dim_name(k), &f64s(r));
+            if Some(k) != block {
+                add(&mut comms, &dim_name(k), &f64s(r));
+            }
         }
         for (k, r) in &o.fine_communities {
             add(&mut comms, &fine_name(*k), &f64s(r));
