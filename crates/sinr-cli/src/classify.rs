@@ -507,6 +507,7 @@ pub fn explain(
     json: Option<&Path>,
     embeddings: Option<&Path>,
     device_name: DeviceName,
+    quiet: bool,
 ) -> Result<()> {
     let device = sinr_models::device_from_name(device_name)?;
     let run = load_run(run_dir, embeddings, &device)
@@ -644,7 +645,9 @@ pub fn explain(
     if let Some(p) = html {
         let page = crate::html::page(&e, text);
         sinr_util::write_file_atomically(p, page.as_bytes())?;
-        eprintln!("wrote {}", p.display());
+        if !quiet {
+            eprintln!("wrote {}", p.display());
+        }
     }
     Ok(())
 }

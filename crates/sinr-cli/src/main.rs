@@ -155,6 +155,7 @@ fn main() -> ExitCode {
                 json.as_deref(),
                 embeddings.as_deref(),
                 cli.device,
+                cli.quiet,
             ),
             _ => unreachable!("clap requires a text, or --html with --model-card"),
         },
