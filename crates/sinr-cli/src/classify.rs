@@ -499,6 +499,33 @@ pub fn predict(
     Ok(())
 }
 
+/// A text classifier's logits for the empty text (the reference its pages read decisions
+/// against); empty for a tagger.
+fn prior_of(run: &sinr_models::LoadedRun, device: &sinr_models::Device) -> Vec<f32> {
+    match run.spec.kind {
+        TaskKind::Classify => sinr_models::analysis::reference_logits(&run.model, device),
+        TaskKind::Tag => Vec::new(),
+    }
+}
+
+/// The explanation of `text` as its page shows it: the exact split, its features named, and the
+/// classifier's `prior` ([`prior_of`]) as the reference.
+fn explanation_of(
+    run: &sinr_models::LoadedRun,
+    text: &str,
+    prior: &[f32],
+    device: &sinr_models::Device,
+) -> Result<sinr_models::Explanation> {
+    let ex = encode_input(run, text);
+    let mut e = run.model.explain(&run.spec, &run.embeddings, &ex, device)?;
+    e.lexical_names = match run.spec.kind {
+        TaskKind::Classify => run.encoder.lexical_names(text),
+        TaskKind::Tag => run.encoder.tag_feature_names(&e.tokens),
+    };
+    e.reference_logits = prior.to_vec();
+    Ok(e)
+}
+
 /// `sinr explain`: the exact split of a prediction, as text (and as a page, and as JSON).
 pub fn explain(
     run_dir: &Path,
@@ -515,17 +542,8 @@ pub fn explain(
     if text.trim().is_empty() {
         bail!("empty text: nothing to explain");
     }
-    let ex = encode_input(&run, text);
-    let mut e = run
-        .model
-        .explain(&run.spec, &run.embeddings, &ex, &device)?;
-    e.lexical_names = match run.spec.kind {
-        TaskKind::Classify => run.encoder.lexical_names(text),
-        TaskKind::Tag => run.encoder.tag_feature_names(&e.tokens),
-    };
-    if run.spec.kind == TaskKind::Classify {
-        e.reference_logits = sinr_models::analysis::reference_logits(&run.model, &device);
-    }
+    let prior = prior_of(&run, &device);
+    let e = explanation_of(&run, text, &prior, &device)?;
     let words: std::collections::HashMap<u32, &Vec<String>> =
         e.dimension_words.iter().map(|(k, w)| (*k, w)).collect();
     for o in e.outputs.iter().take(if run.spec.kind == TaskKind::Tag {
@@ -709,15 +727,11 @@ pub fn model_card(
         .unwrap_or("model-card");
     let dir = html.with_file_name(format!("{stem}-pages"));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let prior = prior_of(&run, &device);
     let mut links = Vec::new();
     for (kind, preds) in [("right", &card.right), ("wrong", &card.wrong)] {
         for (i, p) in preds.iter().enumerate() {
-            let ex = encode_input(&run, &p.text);
-            let mut e = run
-                .model
-                .explain(&run.spec, &run.embeddings, &ex, &device)?;
-            e.lexical_names = run.encoder.lexical_names(&p.text);
-            e.reference_logits = sinr_models::analysis::reference_logits(&run.model, &device);
+            let e = explanation_of(&run, &p.text, &prior, &device)?;
             let name = format!("{kind}-{:02}.html", i + 1);
             sinr_util::write_file_atomically(
                 &dir.join(&name),

@@ -269,16 +269,10 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// What a term means for an output's decision (log-odds for a text, the decided tag's
-    /// logit for a tagger's position).
-    fn toward(&self, o: &OutputExplanation, r: &[f32]) -> f32 {
-        o.decision_term(r)
-    }
-
     /// A text classifier's prior for the predicted class: the log-odds of the empty text.
     fn prior(&self, o: &OutputExplanation) -> Option<f32> {
         (o.position.is_none() && !self.e.reference_logits.is_empty())
-            .then(|| self.toward(o, &self.e.reference_logits))
+            .then(|| o.decision_term(&self.e.reference_logits))
     }
 
     /// What the terms are read as, for table headers.
@@ -328,7 +322,7 @@ impl<'a> Page<'a> {
                         @if let Some(prior) = self.prior(o) {
                             "With no word at all the model leans " (term(prior)) " (log-odds) \
                              toward " (pred) "; this text takes it to "
-                            (term(self.toward(o, &o.logits))) ". Green is evidence for "
+                            (term(o.decision_term(&o.logits))) ". Green is evidence for "
                             (pred) ", red against."
                         } @else {
                             "Green is evidence for " (pred) ", red against."
@@ -368,12 +362,12 @@ impl<'a> Page<'a> {
         let max = o
             .tokens
             .iter()
-            .map(|r| self.toward(o, r).abs())
+            .map(|r| o.decision_term(r).abs())
             .fold(0f32, f32::max);
         html! {
             p class="text" {
                 @for (t, tok) in e.tokens.iter().enumerate() {
-                    @let v = self.toward(o, &o.tokens[t]);
+                    @let v = o.decision_term(&o.tokens[t]);
                     span class="tok" data-contribution=(format!("{v:.6}"))
                         style={ "background:" (shade(v, max)) } {
                         (tok)
@@ -409,7 +403,7 @@ impl<'a> Page<'a> {
             .communities
             .iter()
             .enumerate()
-            .map(|(k, r)| (k, self.toward(o, r)))
+            .map(|(k, r)| (k, o.decision_term(r)))
             .collect();
         comms.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         let max = comms.first().map_or(0.0, |c| c.1.abs());
@@ -432,7 +426,7 @@ impl<'a> Page<'a> {
     /// beside the stream): the 10 largest terms.
     fn fine_communities(&self, o: &OutputExplanation) -> Markup {
         let terms = self.e.top_fine_communities(o, 10);
-        let max = terms.first().map_or(0.0, |c| self.toward(o, c.1).abs());
+        let max = terms.first().map_or(0.0, |c| o.decision_term(c.1).abs());
         let how = if o.position.is_some() {
             ", read over the window)"
         } else {
@@ -452,7 +446,7 @@ impl<'a> Page<'a> {
                             @if !words.is_empty() { " — " (words.join(", ")) }
                         }
                         @for c in *r { td class="num" { (term(*c)) } }
-                        td { (bar(self.toward(o, r), max)) }
+                        td { (bar(o.decision_term(r), max)) }
                     }
                 }
             }
@@ -464,7 +458,7 @@ impl<'a> Page<'a> {
         let max = o
             .levels
             .iter()
-            .fold(0f32, |m, l| m.max(self.toward(o, &l.1).abs()));
+            .fold(0f32, |m, l| m.max(o.decision_term(&l.1).abs()));
         html! {
             h3 { "The decision by Louvain level" }
             p class="muted" {
@@ -474,7 +468,7 @@ impl<'a> Page<'a> {
             table {
                 tr { th { "level" } th class="num" { (self.toward_name(o)) } th {} }
                 @for (n, v) in &o.levels {
-                    @let v = self.toward(o, v);
+                    @let v = o.decision_term(v);
                     tr class="level" {
                         td { (n) }
                         td class="num" { (term(v)) }
@@ -490,7 +484,7 @@ impl<'a> Page<'a> {
         let max = o
             .lexical
             .iter()
-            .fold(0f32, |m, f| m.max(self.toward(o, &f.1).abs()));
+            .fold(0f32, |m, f| m.max(o.decision_term(&f.1).abs()));
         html! {
             @if o.position.is_some() {
                 h3 { "The lexical features (words, affixes, shapes, word classes)" }
@@ -506,7 +500,7 @@ impl<'a> Page<'a> {
                 }
                 @for (f, v) in o.lexical.iter().take(15) {
                     @let (name, token) = self.e.lexical_label(*f);
-                    @let v = self.toward(o, v);
+                    @let v = o.decision_term(v);
                     tr class="ngram" {
                         td { (name) }
                         td { (token) }
@@ -527,14 +521,14 @@ impl<'a> Page<'a> {
             .components
             .iter()
             .filter(|c| prior.is_none() || c.kind != ComponentKind::Biases)
-            .map(|c| (c.name.clone(), self.toward(o, &c.values)))
+            .map(|c| (c.name.clone(), o.decision_term(&c.values)))
             .collect();
         if let Some(prior) = prior {
             let biases: f32 = o
                 .components
                 .iter()
                 .filter(|c| c.kind == ComponentKind::Biases)
-                .map(|c| self.toward(o, &c.values))
+                .map(|c| o.decision_term(&c.values))
                 .sum();
             comps.push(("biases, beyond the prior".to_owned(), biases - prior));
         }
@@ -546,7 +540,7 @@ impl<'a> Page<'a> {
                 p class="muted" {
                     "What each part of the model adds to the log-odds of "
                     (self.e.labels[o.predicted]) " beyond the prior (" (term(prior))
-                    ", the empty text's); they sum to " (term(self.toward(o, &o.logits) - prior)) "."
+                    ", the empty text's); they sum to " (term(o.decision_term(&o.logits) - prior)) "."
                 }
             }
             table {

@@ -75,8 +75,9 @@ enum Command {
         /// wrong predictions, each explained on its own page (`--html` is required).
         #[arg(long, requires = "html")]
         model_card: bool,
-        /// The model card's data: a built-in task or a labelled file, as `sinr evaluate
-        /// --data` (default: the run's own task, if built in); its test split is read.
+        /// The model card's data: a built-in task (its test split is read; default: the run's
+        /// own task, if built in) or a labelled CSV/TSV file with `text` and `label` columns
+        /// (read whole, as `sinr evaluate --data FILE`).
         #[arg(long, requires = "model_card")]
         data: Option<String>,
         /// The model card's examples: N test texts with a known word (a seeded draw; all if

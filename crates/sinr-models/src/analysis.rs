@@ -13,8 +13,8 @@ use burn::prelude::*;
 use sinr_metrics::interpretability as im;
 use sinr_schema::{
     ANALYSIS_VERSION, AnalysedExample, AnalysedSentence, ClassificationAnalysis, ComponentKind,
-    EntityAttribution, ExampleAnalysis, Method, NEGATION_SCOPE, NEGATORS, TaggingAnalysis,
-    log_odds_weights,
+    EntityAttribution, ExampleAnalysis, HEAD_PATTERN_KEYS, Method, NEGATION_SCOPE, NEGATORS,
+    TaggingAnalysis, log_odds_weights,
 };
 use sinr_util::{Progress, ProgressUnit, SplitMix64, softmax};
 
@@ -86,6 +86,24 @@ pub struct HeadPatterns {
     /// after it, stopping at punctuation or another negator), the mean over the text's
     /// negators that have a scope; `None` without any.
     pub negation_scope: Option<f64>,
+}
+
+impl HeadPatterns {
+    /// Every pattern's share, keyed as [`sinr_schema::HEAD_PATTERN_KEYS`] (in that order);
+    /// `None` where the text gives no occasion for it.
+    pub fn entries(&self) -> [(&'static str, Option<f64>); 8] {
+        let v = [
+            Some(self.itself),
+            self.previous,
+            self.next,
+            self.first,
+            Some(self.same_word),
+            self.stop_words,
+            self.punctuation,
+            self.negation_scope,
+        ];
+        std::array::from_fn(|i| (HEAD_PATTERN_KEYS[i], v[i]))
+    }
 }
 
 fn is_punctuation(w: &str) -> bool {
@@ -192,23 +210,11 @@ fn compactness_terms(
 pub fn chance_patterns(words: &[String], stop: &dyn Fn(&str) -> bool) -> BTreeMap<String, f64> {
     let t = words.len();
     let uniform = vec![vec![1.0 / t.max(1) as f32; t]; t];
-    let p = head_patterns(&uniform, words, stop);
-    let mut out = BTreeMap::new();
-    out.insert("itself".to_owned(), p.itself);
-    out.insert("same_word".to_owned(), p.same_word);
-    for (k, v) in [
-        ("previous", p.previous),
-        ("next", p.next),
-        ("first", p.first),
-        ("stop_words", p.stop_words),
-        ("punctuation", p.punctuation),
-        ("negation_scope", p.negation_scope),
-    ] {
-        if let Some(v) = v {
-            out.insert(k.to_owned(), v);
-        }
-    }
-    out
+    head_patterns(&uniform, words, stop)
+        .entries()
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+        .collect()
 }
 
 /// A text classifier's logits for the empty text: its prior, the reference against which a
@@ -233,6 +239,7 @@ pub fn analyse_example(
     ex: &Example,
     gold: usize,
     seed: u64,
+    prior: &[f32],
     device: &Device,
     ad: &Device,
 ) -> Result<ExampleAnalysis> {
@@ -287,10 +294,7 @@ pub fn analyse_example(
         }
         // Components against the empty text, in log-odds: a constant offset is no evidence, and
         // the prior is the biases' own.
-        let reference: Vec<f64> = reference_logits(model, device)
-            .iter()
-            .map(|&v| f64::from(v))
-            .collect();
+        let reference: Vec<f64> = prior.iter().map(|&v| f64::from(v)).collect();
         let components: Vec<(ComponentKind, Vec<f64>)> = o
             .components
             .iter()
@@ -301,10 +305,9 @@ pub fn analyse_example(
         a.component_shares = sinr_schema::reference_shares(&a.component_log_odds);
         // The heads' maps (the poolings', one row each, are not heads).
         let words: Vec<String> = ex.surface.iter().map(|w| w.to_lowercase()).collect();
-        let stop: std::collections::HashSet<&str> =
-            sinr_embed::stopwords::ENGLISH.iter().copied().collect();
+        let stop = |w: &str| sinr_embed::stopwords::ENGLISH.binary_search(&w).is_ok();
         if attention.iter().any(|x| !x.0.starts_with("pooling")) {
-            a.head_chance = chance_patterns(&words, &|w| stop.contains(w));
+            a.head_chance = chance_patterns(&words, &stop);
         }
         for (name, map) in attention.iter().filter(|x| !x.0.starts_with("pooling")) {
             let t = map.len();
@@ -314,7 +317,7 @@ pub fn analyse_example(
                 .sum::<f64>()
                 / t as f64;
             a.head_entropy.insert(name.clone(), ent);
-            let p = head_patterns(map, &words, &|w| stop.contains(w));
+            let p = head_patterns(map, &words, &stop);
             a.head_self_attention.insert(name.clone(), p.itself);
             a.head_same_word.insert(name.clone(), p.same_word);
             for (into, v) in [
@@ -475,6 +478,8 @@ pub fn analyse_texts(
 ) -> Result<ClassificationAnalysis> {
     let model_ad = run.autodiff_model(device)?;
     let ad = device.clone().autodiff();
+    // The empty text's logits, the reference of every example's component shares.
+    let prior = reference_logits(&run.model, device);
     let mut order: Vec<usize> = (0..test.len()).collect();
     SplitMix64::new(seed).shuffle(&mut order);
     progress.start("analysing", Some(n as u64), ProgressUnit::Items("examples"));
@@ -497,6 +502,7 @@ pub fn analyse_texts(
             &ex,
             gold,
             seed ^ i as u64,
+            &prior,
             device,
             &ad,
         )?;

@@ -36,6 +36,19 @@ pub const NEGATORS: &[&str] = &[
 /// tokens a model sees carry no parse.
 pub const NEGATION_SCOPE: usize = 3;
 
+/// The attention patterns of a head's profile, by key: the keys of
+/// [`ExampleAnalysis::head_chance`], in the order tables show them.
+pub const HEAD_PATTERN_KEYS: [&str; 8] = [
+    "itself",
+    "previous",
+    "next",
+    "first",
+    "same_word",
+    "stop_words",
+    "punctuation",
+    "negation_scope",
+];
+
 /// Weights `m` such that `z · m` is the decision quantity explained by token importances: the
 /// predicted class's logit minus the mean of the others' (for two classes, `z_c − z_other =
 /// log p_c / p_other`, the log-odds). A class's logit alone is the wrong target: a token that
@@ -154,9 +167,9 @@ pub struct ExampleAnalysis {
     /// Mean attention of every head from a negator to the words of its scope (texts with one).
     #[serde(default)]
     pub head_negation_scope: BTreeMap<String, f64>,
-    /// What a uniform head would score on each pattern of this text (`itself`, `previous`,
-    /// `next`, `first`, `same_word`, `stop_words`, `punctuation`, `negation_scope`): the chance
-    /// level of the heads' shares. Empty for a model without heads.
+    /// What a uniform head would score on each pattern of this text, by
+    /// [`HEAD_PATTERN_KEYS`]: the chance level of the heads' shares. Empty for a model without
+    /// heads.
     #[serde(default)]
     pub head_chance: BTreeMap<String, f64>,
     /// The attention classifier's n-gram weights by feature: `(index of the feature in the

@@ -42,8 +42,9 @@ mod vocab;
 
 pub use analysis::{
     ANALYSIS_VERSION, AnalysedExample, AnalysedSentence, ClassificationAnalysis, EntityAttribution,
-    ExampleAnalysis, MemoryProfile, MemoryWrite, NEGATION_SCOPE, NEGATORS, TaggingAnalysis,
-    TokenActivation, log_odds_of, log_odds_weights, reference_shares, reference_terms,
+    ExampleAnalysis, HEAD_PATTERN_KEYS, MemoryProfile, MemoryWrite, NEGATION_SCOPE, NEGATORS,
+    TaggingAnalysis, TokenActivation, log_odds_of, log_odds_weights, reference_shares,
+    reference_terms,
 };
 pub use embedding::{EMBEDDING_RUN_VERSION, EmbeddingRun};
 pub use error::{Error, Result};

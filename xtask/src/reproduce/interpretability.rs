@@ -198,7 +198,11 @@ fn aggregate(
         for (k, v) in &x.head_entropy {
             ent.entry(k.clone()).or_default().push(*v);
         }
-        for (into, (_, from, chance)) in patterns.iter_mut().zip(HEAD_PATTERNS) {
+        for ((into, (_, from)), chance) in patterns
+            .iter_mut()
+            .zip(HEAD_PATTERNS)
+            .zip(sinr_schema::HEAD_PATTERN_KEYS)
+        {
             for (k, v) in from(x) {
                 into.entry(k.clone()).or_default().push(*v);
             }
@@ -830,21 +834,17 @@ const CHANCE: &str = "uniform attention (chance)";
 /// An analysis's per-head means of one attention pattern.
 type PatternOf = fn(&sinr_schema::ExampleAnalysis) -> &BTreeMap<String, f64>;
 
-/// The attention patterns of the heads table: column name, the analyses' per-head means, the
-/// key of the pattern's chance level (`ExampleAnalysis::head_chance`).
-const HEAD_PATTERNS: [(&str, PatternOf, &str); 8] = [
-    ("itself", |x| &x.head_self_attention, "itself"),
-    ("previous token", |x| &x.head_previous, "previous"),
-    ("next token", |x| &x.head_next, "next"),
-    ("first token", |x| &x.head_first, "first"),
-    ("same word", |x| &x.head_same_word, "same_word"),
-    ("stop words", |x| &x.head_stop_words, "stop_words"),
-    ("punctuation", |x| &x.head_punctuation, "punctuation"),
-    (
-        "negation scope",
-        |x| &x.head_negation_scope,
-        "negation_scope",
-    ),
+/// The attention patterns of the heads table: column name and the analyses' per-head means, in
+/// the order of `sinr_schema::HEAD_PATTERN_KEYS` (the keys of their chance levels).
+const HEAD_PATTERNS: [(&str, PatternOf); 8] = [
+    ("itself", |x| &x.head_self_attention),
+    ("previous token", |x| &x.head_previous),
+    ("next token", |x| &x.head_next),
+    ("first token", |x| &x.head_first),
+    ("same word", |x| &x.head_same_word),
+    ("stop words", |x| &x.head_stop_words),
+    ("punctuation", |x| &x.head_punctuation),
+    ("negation scope", |x| &x.head_negation_scope),
 ];
 
 /// The entropy (nats) below which a head without a positional pattern is called sharp: it
