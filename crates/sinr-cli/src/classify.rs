@@ -21,9 +21,12 @@ pub struct TrainArgs {
     #[arg(long, value_enum)]
     task: Option<TaskKind>,
     /// The model: `attention`, `transformer`, `hierarchical`, `dense`, `cnn`, or a JSON/TOML file with
-    /// a `kind` and its fields.
+    /// a `kind` and its fields. Absent: the best measured model of the task kind (texts: the
+    /// attention classifier with each word's 1,000 strongest communities, a mean-pooled read-out
+    /// and word n-grams; tags: the SINr transformer with lexical features and a CRF), printed at
+    /// the start.
     #[arg(long)]
-    model: String,
+    model: Option<String>,
     /// SINr embeddings (`sinr embed train`; `--louvain multilevel` for coarse levels).
     #[arg(long)]
     embeddings: PathBuf,
@@ -31,7 +34,7 @@ pub struct TrainArgs {
     data: DataArgs,
     /// A benchmark's own dev file (same format and columns as `--data`, which then trains
     /// whole): model selection and early stopping read it. Without it, a tenth of the training
-    /// file (the last tenth of a `.conll` file, a stratified draw of a CSV or TSV).
+    /// file (a seeded tenth of a `.conll` file's documents, a stratified draw of a CSV or TSV).
     #[arg(long)]
     dev: Option<PathBuf>,
     /// A benchmark's own test file (same format): reported by `sinr evaluate RUN --data FILE`,
@@ -47,38 +50,42 @@ pub struct TrainArgs {
     /// A JSON/TOML file with any training parameter.
     #[arg(long)]
     train_config: Option<PathBuf>,
-    /// Maximum epochs.
+    /// Maximum epochs [default: 15].
     #[arg(long)]
     epochs: Option<usize>,
     /// Batch size.
     #[arg(long)]
     batch_size: Option<usize>,
-    /// (Peak) learning rate.
+    /// (Peak) learning rate [default: the model kind's: 0.03 for the attention and hierarchical
+    /// models, 0.01 for the SINr transformer, 5e-4 for the dense transformer, 1e-3 for the CNN].
     #[arg(long)]
     lr: Option<f64>,
-    /// Optimiser [default: adam].
+    /// Optimiser [default: adam; adamw for the transformers and the CNN].
     #[arg(long, value_enum)]
     optimizer: Option<sinr_models::Optimizer>,
-    /// AdamW's decoupled weight decay [default: 0].
+    /// AdamW's decoupled weight decay [default: 0; 0.01 with adamw].
     #[arg(long)]
     weight_decay: Option<f64>,
-    /// Learning-rate schedule: constant, or linear warm-up then decay to 0 [default: constant].
+    /// Learning-rate schedule: constant, or linear warm-up then decay to 0 [default: constant;
+    /// linear for the transformers and the CNN].
     #[arg(long, value_enum)]
     schedule: Option<sinr_models::Schedule>,
-    /// Share of the planned steps spent warming up (linear schedule) [default: 0].
+    /// Share of the planned steps spent warming up (linear schedule) [default: 0; 0.1 with the
+    /// linear schedule].
     #[arg(long)]
     warmup: Option<f64>,
-    /// Which part of a longer text is read [default: head].
+    /// Which part of a longer text is read [default: head; head-tail for the transformers and
+    /// the CNN].
     #[arg(long, value_enum)]
     truncation: Option<sinr_models::Truncation>,
     /// Longest input in tokens: longer texts (sentences for tagging) are truncated, and the
-    /// words past the limit are ignored in training, prediction and explanations [default: 256].
+    /// words past the limit are ignored in training, prediction and explanations [default: 512].
     #[arg(long)]
     max_len: Option<usize>,
     /// Seed.
     #[arg(long)]
     seed: Option<u64>,
-    /// Early-stopping patience in epochs.
+    /// Early-stopping patience in epochs [default: 3].
     #[arg(long)]
     patience: Option<usize>,
     /// Weight classes by inverse frequency.
@@ -166,18 +173,31 @@ fn model_config(arg: &str) -> Result<ModelConfig> {
 }
 
 /// `sinr config`: a model's whole configuration (the kind's defaults, or a file's fields over
-/// them), checked, as JSON.
-pub fn config(model: &str) -> Result<()> {
-    let c = model_config(model)?;
+/// them; without a model, the task kind's recommended one), checked, as JSON; or, with
+/// `training`, the training `sinr train` gives it by default.
+pub fn config(model: Option<&str>, task: TaskKind, training: bool) -> Result<()> {
+    let c = match model {
+        Some(m) => model_config(m)?,
+        None => sinr_models::recommended_model(task),
+    };
     c.validate()?;
-    println!("{}", serde_json::to_string(&c)?);
+    if training {
+        println!(
+            "{}",
+            serde_json::to_string(&TrainConfig::recommended_for(c.kind()))?
+        );
+    } else {
+        println!("{}", serde_json::to_string(&c)?);
+    }
     Ok(())
 }
 
-fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
+/// The training: a `--train-config` file, else the training the task tables give the model's
+/// kind ([`TrainConfig::recommended_for`]), with the flags over it.
+fn train_config(args: &TrainArgs, model_kind: &str) -> Result<TrainConfig> {
     let mut cfg: TrainConfig = match &args.train_config {
         Some(p) => read_config(p)?,
-        None => TrainConfig::default(),
+        None => TrainConfig::recommended_for(model_kind),
     };
     let set = |f: &mut usize, v: Option<usize>| {
         if let Some(v) = v {
@@ -223,9 +243,14 @@ fn train_config(args: &TrainArgs) -> Result<TrainConfig> {
 /// writes the run directory with what it cost (`resources.json`).
 pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<()> {
     let device = sinr_models::device_from_name(device_name)?;
-    let model_cfg = model_config(&args.model)?;
-    model_cfg.validate()?;
-    let cfg = train_config(args)?;
+    let given = args.model.as_deref().map(model_config).transpose()?;
+    if let Some(c) = &given {
+        c.validate()?;
+    }
+    if let Some(p) = &args.train_config {
+        // Checked before the data are read: a bad file fails at once.
+        let _: TrainConfig = read_config(p)?;
+    }
     let emb = SinrModel::load(&args.embeddings)
         .with_context(|| format!("cannot load embeddings {}", args.embeddings.display()))?;
     let source = DataSource {
@@ -234,6 +259,24 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
         ..args.data.source()
     };
     let data = args.data.load_from(&source, quiet)?;
+    let data_kind = match &data {
+        TaskData::Classify(_) => TaskKind::Classify,
+        TaskData::Tag(_) => TaskKind::Tag,
+    };
+    let model_cfg = match given {
+        Some(c) => c,
+        None => {
+            let c = sinr_models::recommended_model(args.task.unwrap_or(data_kind));
+            if !quiet {
+                eprintln!(
+                    "no --model: training the recommended model {} (all its fields: `sinr config`)",
+                    sinr_models::recommended_model_json(args.task.unwrap_or(data_kind)),
+                );
+            }
+            c
+        }
+    };
+    let cfg = train_config(args, model_cfg.kind())?;
     let mut enc = sinr_models::Encoder::for_model(&emb, &model_cfg, cfg.max_len);
     enc.truncation = cfg.truncation;
     // A model with a vocabulary of its own reads the training texts' words (written into the

@@ -55,12 +55,20 @@ enum Command {
         #[arg(long)]
         embeddings: Option<std::path::PathBuf>,
     },
-    /// Print a model's whole configuration as JSON: every field, the defaults filled in.
+    /// Print a model's whole configuration as JSON: every field, the defaults filled in; without
+    /// `--model`, the model `sinr train` trains when it is given none.
     Config {
         /// A model kind (`attention`, `transformer`, `hierarchical`, `dense`, `cnn`) or a JSON/TOML file
         /// with a `kind` and the fields to change.
         #[arg(long)]
-        model: String,
+        model: Option<String>,
+        /// Without `--model`: the task kind whose recommended model is printed.
+        #[arg(long, value_enum, default_value = "classify", conflicts_with = "model")]
+        task: sinr_models::TaskKind,
+        /// Print the model's default training instead (what `sinr train` uses without
+        /// `--train-config` or training flags).
+        #[arg(long)]
+        training: bool,
     },
     /// Explain a prediction exactly: tokens, communities, heads and memories; or, with
     /// `--model-card`, the whole model over a test set.
@@ -123,7 +131,11 @@ fn main() -> ExitCode {
         Command::Train(args) => classify::train(&args, cli.device, cli.quiet),
         Command::Evaluate(args) => classify::evaluate(&args, cli.device, cli.quiet),
         Command::Analyze(args) => classify::analyze(&args, cli.device, cli.quiet),
-        Command::Config { model } => classify::config(&model),
+        Command::Config {
+            model,
+            task,
+            training,
+        } => classify::config(model.as_deref(), task, training),
         Command::Predict {
             run,
             input,

@@ -190,6 +190,34 @@ fn train_predict_explain_and_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let (emb, data) = setup(dir.path());
 
+    // No --model: the recommended model of the task kind, with its kind's training.
+    let out = sinr(&[
+        "train",
+        "--data",
+        p(&data),
+        "--embeddings",
+        p(&emb),
+        "--out",
+        p(&dir.path().join("default")),
+        "--epochs",
+        "1",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no --model: training the recommended model"));
+    let spec = sinr_models::load_spec(&dir.path().join("default")).unwrap();
+    assert_eq!(
+        serde_json::to_value(&spec.model).unwrap(),
+        serde_json::to_value(sinr_models::recommended_model(
+            sinr_models::TaskKind::Classify
+        ))
+        .unwrap()
+    );
+    let expected = sinr_models::TrainConfig {
+        epochs: 1,
+        ..sinr_models::TrainConfig::recommended_for("attention")
+    };
+    assert_eq!(spec.train, expected);
+
     for model in ["attention", "transformer", "hierarchical", "dense", "cnn"] {
         let out = train(dir.path(), &emb, &data, model, model);
         assert!(out.status.success(), "{model}: {}", stderr(&out));
@@ -819,6 +847,30 @@ fn tag_a_conll_file_with_the_fine_window() {
 
 /// `sinr config` prints a model's whole configuration, a file's fields over the kind's
 /// defaults; a bad field is an error naming it.
+#[test]
+fn config_prints_the_recommended_model_and_training() {
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = sinr(args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap()
+    };
+    let c = json(&["config"]);
+    assert_eq!(
+        (&c["kind"], &c["sparsify"], &c["mean_pooling"]),
+        (&"attention".into(), &1000.into(), &true.into()),
+        "{c}"
+    );
+    assert!(c["ngrams"].is_object(), "{c}");
+    assert_eq!(json(&["config", "--task", "tag"])["kind"], "transformer");
+    let t = json(&["config", "--model", "transformer", "--training"]);
+    assert_eq!(
+        (&t["optimizer"], &t["schedule"], &t["max_len"]),
+        (&"adamw".into(), &"linear".into(), &512.into()),
+        "{t}"
+    );
+    assert_eq!(json(&["config", "--training"])["learning_rate"], 0.03);
+}
+
 #[test]
 fn config_prints_the_resolved_configuration() {
     let out = sinr(&["config", "--model", "transformer"]);

@@ -10,6 +10,7 @@
 //! * [`explain`] — labelling exact explanations for people;
 //! * [`analysis`] — measuring explanations (faithfulness, agreement, plausibility);
 //! * [`evaluation`] — scoring a run on a split;
+//! * [`recommended`] — what `sinr train` trains when it is not told;
 //! * [`run`] — run directories: train, load, predict, explain;
 //! * [`device`] — choosing a backend by name (binaries only).
 
@@ -24,6 +25,7 @@ pub mod explain;
 pub mod features;
 pub mod input;
 pub mod models;
+pub mod recommended;
 pub mod run;
 pub mod train;
 
@@ -37,6 +39,7 @@ pub use models::{
     AnyModel, AttentionConfig, CnnConfig, Config, DenseConfig, HierarchicalConfig, LexicalConfig,
     Model, ModelConfig, TransformerConfig,
 };
+pub use recommended::{recommended_model, recommended_model_json};
 pub use run::{LoadedRun, RunSpec, load_run, load_spec, resources, train_run};
 pub use sinr_schema::{Explanation, OutputExplanation, TaskKind};
 pub use train::{EpochMetrics, TrainState, bio_crf, decode_tags, evaluate, fit};

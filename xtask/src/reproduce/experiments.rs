@@ -52,6 +52,29 @@ pub struct Experiments {
     pub variants: Vec<Variant>,
     /// Experiment `interpretability`.
     pub interpretability: Interpretability,
+    /// What `sinr train` trains when it is given no `--model`, by task kind.
+    pub recommended: Recommended,
+}
+
+/// The best measured model of each task kind: `sinr train`'s default (the binary carries the
+/// same values, `sinr_models::recommended_model`; a test checks that they agree).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recommended {
+    /// For texts.
+    pub classify: RecommendedModel,
+    /// For tags.
+    pub tag: RecommendedModel,
+}
+
+/// One recommended model.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendedModel {
+    /// Its configuration (the fields other than the kind's defaults).
+    pub config: toml::Table,
+    /// Why it is the one: the measurements it rests on.
+    pub reason: String,
 }
 
 /// One value for each setting.
@@ -153,21 +176,49 @@ pub struct Training {
 }
 
 impl Training {
-    /// The options of `sinr train` beyond epochs, patience, rate and length.
+    /// The options of `sinr train` beyond epochs, patience, rate and length: every one given,
+    /// those the file leaves out at the value they had before `sinr train`'s defaults came to
+    /// depend on the model (Adam, no weight decay, a constant rate, the text's head), so that a
+    /// run is made with what its stamp says whatever the binary's defaults.
     pub fn flags(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut flag = |name: &str, value: Option<String>| {
-            if let Some(v) = value {
-                out.push(format!("--{name}"));
-                out.push(v);
-            }
+        let value = |v: &Option<String>, default: &str| v.clone().unwrap_or(default.into());
+        let number = |v: Option<f64>| v.unwrap_or(0.0).to_string();
+        vec![
+            "--optimizer".into(),
+            value(&self.optimizer, "adam"),
+            "--weight-decay".into(),
+            number(self.weight_decay),
+            "--schedule".into(),
+            value(&self.schedule, "constant"),
+            "--warmup".into(),
+            number(self.warmup),
+            "--truncation".into(),
+            value(&self.truncation, "head"),
+        ]
+    }
+
+    /// The library's configuration of this training (the fields `sinr train` takes from it;
+    /// the others at [`sinr_models::TrainConfig::default`]'s values).
+    #[cfg(test)]
+    pub fn to_train_config(&self) -> sinr_models::TrainConfig {
+        let flags = self.flags();
+        let get = |name: &str| {
+            let i = flags.iter().position(|f| f == name).expect("flag given");
+            flags[i + 1].clone()
         };
-        flag("optimizer", self.optimizer.clone());
-        flag("weight-decay", self.weight_decay.map(|v| v.to_string()));
-        flag("schedule", self.schedule.clone());
-        flag("warmup", self.warmup.map(|v| v.to_string()));
-        flag("truncation", self.truncation.clone());
-        out
+        let number = |name: &str| get(name).parse::<f64>().expect("a number");
+        let json = serde_json::json!({
+            "epochs": self.epochs,
+            "patience": self.patience,
+            "learning_rate": self.learning_rate,
+            "max_len": self.max_len,
+            "optimizer": get("--optimizer"),
+            "weight_decay": number("--weight-decay"),
+            "schedule": get("--schedule"),
+            "warmup": number("--warmup"),
+            "truncation": get("--truncation"),
+        });
+        serde_json::from_value(json).expect("a training configuration")
     }
 }
 
@@ -510,6 +561,48 @@ mod tests {
 
     fn file() -> Experiments {
         Experiments::load(&path()).expect("experiments.toml parses")
+    }
+
+    /// `sinr train`'s defaults are the file's: the recommended model of each task kind, and
+    /// each model kind's training in the full setting.
+    #[test]
+    fn the_binary_defaults_are_the_recommended_configuration() {
+        let e = file();
+        for (kind, r) in [
+            (TaskKind::Classify, &e.recommended.classify),
+            (TaskKind::Tag, &e.recommended.tag),
+        ] {
+            let from_file: sinr_models::ModelConfig =
+                serde_json::from_value(serde_json::to_value(&r.config).unwrap()).unwrap();
+            assert_eq!(
+                serde_json::to_value(&from_file).unwrap(),
+                serde_json::to_value(sinr_models::recommended_model(kind)).unwrap(),
+                "{kind:?}"
+            );
+            assert!(!r.reason.is_empty());
+        }
+        for (model, _) in &e.models {
+            let t = e.training(Setting::Full, None, model);
+            let library = sinr_models::TrainConfig::recommended_for(model);
+            assert_eq!(t.to_train_config(), library, "{model}");
+        }
+        // The flags name every option, so a run is made with what its stamp says.
+        let quick = e.training(Setting::Quick, Some("rt"), "attention");
+        assert_eq!(
+            quick.flags(),
+            [
+                "--optimizer",
+                "adam",
+                "--weight-decay",
+                "0",
+                "--schedule",
+                "constant",
+                "--warmup",
+                "0",
+                "--truncation",
+                "head"
+            ]
+        );
     }
 
     #[test]

@@ -15,26 +15,34 @@ pub struct TaggedSentence {
     pub tags: Vec<String>,
     /// Line of the first token.
     pub line: usize,
+    /// The document it belongs to: 0 for the sentences before the file's second `-DOCSTART-`
+    /// line, then one more at each such line that follows sentences (0 throughout a file
+    /// without them).
+    pub doc: usize,
 }
 
 /// Reads a CoNLL file; the token is column `token_col` and the tag column `tag_col` (negative
 /// counts from the end: −1 is the last column).
 pub fn read_conll(path: &Path, token_col: usize, tag_col: isize) -> Result<Vec<TaggedSentence>> {
     let text = read_utf8(path)?;
-    let mut out = Vec::new();
+    let mut out: Vec<TaggedSentence> = Vec::new();
+    let mut doc = 0;
     let mut cur = TaggedSentence {
         tokens: Vec::new(),
         tags: Vec::new(),
         line: 0,
+        doc,
     };
     let flush = |cur: &mut TaggedSentence, out: &mut Vec<TaggedSentence>| {
         if !cur.tokens.is_empty() {
+            let doc = cur.doc;
             out.push(std::mem::replace(
                 cur,
                 TaggedSentence {
                     tokens: Vec::new(),
                     tags: Vec::new(),
                     line: 0,
+                    doc,
                 },
             ));
         }
@@ -49,6 +57,10 @@ pub fn read_conll(path: &Path, token_col: usize, tag_col: isize) -> Result<Vec<T
         let f: Vec<&str> = line.split([' ', '\t']).filter(|s| !s.is_empty()).collect();
         if f[0] == "-DOCSTART-" {
             flush(&mut cur, &mut out);
+            if out.last().is_some_and(|s| s.doc == doc) {
+                doc += 1;
+                cur.doc = doc;
+            }
             continue;
         }
         let tag_idx = if tag_col < 0 {
