@@ -354,7 +354,8 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
     sinr_schema::write(&args.out.join("resources.json"), &resources)?;
     if !quiet {
         eprintln!(
-            "best dev score {:.4} at epoch {} of {}; {} trainable parameters; run in {}",
+            "best dev {} {:.4} at epoch {} of {}; {} trainable parameters; run in {}",
+            sinr_models::train::score_name(spec.kind),
             state.best_score,
             state.best_epoch,
             state.epochs_done,
@@ -376,9 +377,14 @@ pub struct EvaluateArgs {
     /// Any other file is scored whole (a benchmark's own test file).
     #[arg(long, value_enum)]
     split: Option<Split>,
-    /// Write the scores as JSON here.
+    /// Write the report as JSON here (`sinr_schema::Evaluation`): the scores, and every
+    /// example's gold label and probabilities (texts) or span counts (sentences).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Write every text's prediction here as TSV (a text classifier): the text, its gold
+    /// label, the predicted label and each class's probability, in the split's order.
+    #[arg(long)]
+    predictions: Option<PathBuf>,
     /// Embeddings to use instead of the path recorded in the run.
     #[arg(long)]
     embeddings: Option<PathBuf>,
@@ -415,11 +421,124 @@ pub fn evaluate(args: &EvaluateArgs, device_name: DeviceName, quiet: bool) -> Re
         args.data.load(quiet)?
     };
     let split = args.split.unwrap_or(Split::Test);
-    let report = sinr_models::evaluation::evaluate(&run, &data, split, &device)?;
-    match &args.out {
-        Some(p) => sinr_schema::write(p, &report)?,
-        None => println!("{}", serde_json::to_string_pretty(&report)?),
+    if args.predictions.is_some() && matches!(data, TaskData::Tag(_)) {
+        bail!(
+            "--predictions writes a text classifier's predictions; a tagger's are written by `sinr predict RUN FILE`"
+        );
     }
+    let report = sinr_models::evaluation::evaluate(&run, &data, split, &device)?;
+    if let Some(p) = &args.out {
+        sinr_schema::write(p, &report)?;
+    }
+    if let (Some(p), TaskData::Classify(t), sinr_schema::Scores::Classify(scores)) =
+        (&args.predictions, &data, &report.scores)
+    {
+        let texts = match split {
+            Split::Train => &t.train,
+            Split::Dev => &t.dev,
+            Split::Test => &t.test,
+        };
+        write_predictions(p, texts, &scores.outcomes, &run.spec)?;
+    }
+    if args.out.is_none() || !quiet {
+        print!("{}", summary(&report, &run.spec.class_names()));
+    }
+    Ok(())
+}
+
+/// The scores as a person reads them: each named, per class or per entity type.
+fn summary(report: &sinr_schema::Evaluation, names: &[String]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let pct = |x: f64| format!("{:.1}", 100.0 * x);
+    let split = format!("{:?}", report.split).to_lowercase();
+    match &report.scores {
+        sinr_schema::Scores::Classify(s) => {
+            let _ = writeln!(
+                out,
+                "{} ({} split, {} texts): accuracy {}, macro-F1 {}{}",
+                report.model,
+                split,
+                s.examples,
+                pct(s.accuracy),
+                pct(s.macro_f1),
+                s.roc_auc
+                    .map(|a| format!(", ROC-AUC {}", pct(a)))
+                    .unwrap_or_default()
+            );
+            for (i, c) in s.per_class.iter().enumerate() {
+                let name = names.get(i).unwrap_or(&c.label);
+                let _ = writeln!(
+                    out,
+                    "  {name}: precision {}, recall {}, F1 {}",
+                    pct(c.precision),
+                    pct(c.recall),
+                    pct(c.f1)
+                );
+            }
+        }
+        sinr_schema::Scores::Tag(s) => {
+            let _ = writeln!(
+                out,
+                "{} ({} split, {} sentences): span F1 {} (precision {}, recall {}; per-position argmax {})",
+                report.model,
+                split,
+                s.sentences,
+                pct(s.span_f1),
+                pct(s.span_precision),
+                pct(s.span_recall),
+                pct(s.span_f1_argmax)
+            );
+            for t in &s.per_type {
+                let _ = writeln!(
+                    out,
+                    "  {}: precision {}, recall {}, F1 {} ({} gold spans)",
+                    t.kind,
+                    pct(t.precision),
+                    pct(t.recall),
+                    pct(t.f1),
+                    t.gold
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `sinr evaluate --predictions`: one TSV line per text (tabs and newlines inside a text are
+/// written as spaces), with a header naming the classes; written atomically.
+fn write_predictions(
+    path: &Path,
+    texts: &[sinr_data::readers::LabeledText],
+    outcomes: &[sinr_schema::Outcome],
+    spec: &RunSpec,
+) -> Result<()> {
+    use std::fmt::Write as _;
+    let names = spec.class_names();
+    let mut out = String::from("text\tgold\tpredicted");
+    for n in &names {
+        let _ = write!(out, "\tp({n})");
+    }
+    out.push('\n');
+    for (t, o) in texts.iter().zip(outcomes) {
+        let clean: String = t
+            .text
+            .chars()
+            .map(|c| {
+                if c == '\t' || c == '\n' || c == '\r' {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let _ = write!(out, "{clean}\t{}\t{}", names[o.gold], names[o.predicted()]);
+        for p in &o.probabilities {
+            let _ = write!(out, "\t{p:.6}");
+        }
+        out.push('\n');
+    }
+    sinr_util::write_file_atomically(path, out.as_bytes())?;
     Ok(())
 }
 

@@ -22,7 +22,7 @@ pub enum EmbedCommand {
     /// eight English corpora, about 7.5 M tokens, fetched into the data cache by the
     /// registries' clients) and trains SINr on it with the settings of the task tables
     /// (multilevel Louvain, fine γ 50, coarse γ 5, minimum frequency 5), so that every model of
-    /// `sinr train` can read it. Run inside the repository (it reads `datasets.toml`).
+    /// `sinr train` can read it.
     Pretrained {
         /// Where to write the model (written atomically).
         #[arg(long)]
@@ -196,8 +196,15 @@ pub struct TrainArgs {
     #[arg(long)]
     out: PathBuf,
     /// A TOML file with any part of the config (see `sinr embed info` for the layout).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "preset")]
     config: Option<PathBuf>,
+    /// The settings the flags change: `reference`, the Python reference's defaults (tokens of
+    /// four letters or more, words seen 20 times, γ = 10, one level) [the default]; or
+    /// `recommended`, what the experiments use and the classifiers want (tokens of two
+    /// letters, words seen 5 times, γ = 50, multilevel Louvain with two coarse levels at γ = 5).
+    /// The bracketed defaults of the other flags are the reference's.
+    #[arg(long, value_enum)]
+    preset: Option<Preset>,
     /// Write the training summary as JSON here too.
     #[arg(long)]
     report: Option<PathBuf>,
@@ -290,6 +297,15 @@ pub struct TokenizerArgs {
     chunk_bytes: Option<usize>,
 }
 
+/// A starting configuration of `sinr embed train`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preset {
+    /// The Python reference's defaults.
+    Reference,
+    /// What the experiments use ([`SinrConfig::recommended`]).
+    Recommended,
+}
+
 impl TrainArgs {
     fn config(&self) -> Result<SinrConfig> {
         let mut cfg = match &self.config {
@@ -299,7 +315,10 @@ impl TrainArgs {
                 toml::from_str::<SinrConfig>(&text)
                     .with_context(|| format!("invalid config {}", path.display()))?
             }
-            None => SinrConfig::default(),
+            None => match self.preset {
+                None | Some(Preset::Reference) => SinrConfig::default(),
+                Some(Preset::Recommended) => SinrConfig::recommended(),
+            },
         };
         self.tok.apply(&mut cfg.tokenizer)?;
         set(&mut cfg.cooccurrence.window, self.window);
@@ -435,12 +454,7 @@ fn pretrained_args(
     let mut argv: Vec<std::ffi::OsString> = vec!["train".into(), "--corpus".into(), corpus.into()];
     argv.extend(["--out".into(), out.as_os_str().to_owned()]);
     for (k, v) in [
-        ("--min-freq", "5"),
-        ("--min-token-len", "2"),
-        ("--gamma", "50"),
-        ("--louvain", "multilevel"),
-        ("--coarse-gamma", "5"),
-        ("--max-levels", "3"),
+        ("--preset", "recommended"),
         (
             "--stop-words",
             if keep_stop_words { "none" } else { "english" },
@@ -463,10 +477,7 @@ fn pretrained(
     quiet: bool,
 ) -> Result<()> {
     check_output_dir(out)?;
-    let manifest = sinr_data::find_manifest().context(
-        "no datasets.toml here or above: run `sinr embed pretrained` inside the repository",
-    )?;
-    let manifest = sinr_data::Manifest::load(&manifest)?;
+    let manifest = sinr_data::Manifest::find_or_builtin()?;
     let cache = sinr_data::Cache::new(data_dir.unwrap_or_else(sinr_data::Cache::default_root));
     let corpus = cache.root().join("en-mix.txt");
     let log = |m: &str| {
@@ -547,6 +558,8 @@ pub fn run(cmd: EmbedCommand, quiet: bool) -> Result<()> {
         }
         EmbedCommand::Similar { model, word, k } => {
             let m = load(&model)?;
+            // The query as the corpus was written ("War" → "war").
+            let word = m.vocab.word(m.id(&word)?).to_owned();
             for s in m.similarity_index().most_similar(&word, k)? {
                 println!("{:.4}\t{}", s.score, s.word);
             }
@@ -833,13 +846,26 @@ mod tests {
         let a =
             pretrained_args(Path::new("en-mix.txt"), Path::new("en.sinr"), false, None).unwrap();
         assert_eq!(a.corpus, [PathBuf::from("en-mix.txt")]);
+        let c = a.config().unwrap();
         assert_eq!(
-            (a.gamma, a.coarse_gamma, a.max_levels),
-            (Some(50.0), Some(5.0), Some(3))
+            (c.louvain.resolution, c.louvain.coarse_resolution),
+            (50.0, Some(5.0))
         );
-        assert_eq!((a.tok.min_freq, a.tok.min_token_len), (Some(5), Some(2)));
-        assert_eq!(a.tok.stop_words.as_deref(), Some("english"));
-        assert!(a.config().is_ok() && a.report.is_none());
+        assert_eq!(
+            (c.louvain.mode, c.louvain.max_levels),
+            (sinr_embed::LouvainMode::Multilevel, 3)
+        );
+        assert_eq!((c.tokenizer.min_freq, c.tokenizer.min_token_len), (5, 2));
+        assert_eq!(c.tokenizer.stop_words, StopWords::English);
+        assert!(a.report.is_none());
+        // The recommended preset is what the experiments use; the default, the reference's.
+        assert_eq!(c, SinrConfig::recommended());
+        let plain = pretrained_args(Path::new("c"), Path::new("o"), false, None).unwrap();
+        let reference = TrainArgs {
+            preset: None,
+            ..plain
+        };
+        assert_eq!(reference.config().unwrap(), SinrConfig::default());
         let k = pretrained_args(
             Path::new("c"),
             Path::new("o"),

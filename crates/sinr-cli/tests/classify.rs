@@ -218,6 +218,80 @@ fn train_predict_explain_and_bad_input() {
     };
     assert_eq!(spec.train, expected);
 
+    // The console names every score; --predictions writes one line per test text.
+    let preds = dir.path().join("predictions.tsv");
+    let o = sinr(&[
+        "evaluate",
+        p(&dir.path().join("default")),
+        "--data",
+        p(&data),
+        "--predictions",
+        p(&preds),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("accuracy") && text.contains("macro-F1") && text.contains("  war: precision"),
+        "{text}"
+    );
+    let tsv = std::fs::read_to_string(&preds).unwrap();
+    let mut lines = tsv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "text\tgold\tpredicted\tp(peace)\tp(war)"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
+    let n = text
+        .split(" texts)")
+        .next()
+        .and_then(|h| h.rsplit(", ").next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .expect("the summary gives the number of texts");
+    assert_eq!(rows.len(), n);
+    for r in &rows {
+        assert_eq!(r.len(), 5);
+        assert!(["war", "peace"].contains(&r[2]));
+        let total: f64 = r[3].parse::<f64>().unwrap() + r[4].parse::<f64>().unwrap();
+        assert!((total - 1.0).abs() < 1e-4);
+    }
+
+    // A run moved with its embeddings, used from another directory: the embeddings are found
+    // beside it (the recorded paths no longer exist).
+    // (Deep enough that the original embeddings, in `dir`, are not among the places searched.)
+    let moved = dir.path().join("x/y/moved");
+    std::fs::create_dir_all(moved.join("default")).unwrap();
+    std::fs::copy(&emb, moved.join("emb.sinr")).unwrap();
+    for f in std::fs::read_dir(dir.path().join("default")).unwrap() {
+        let f = f.unwrap();
+        if f.path().is_file() {
+            std::fs::copy(f.path(), moved.join("default").join(f.file_name())).unwrap();
+        }
+    }
+    let spec_file = moved.join("default/run.json");
+    let mut run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&spec_file).unwrap()).unwrap();
+    run["embeddings"]["path"] = "gone/emb.sinr".into();
+    run["embeddings"]["absolute"] = "/nonexistent/emb.sinr".into();
+    std::fs::write(&spec_file, run.to_string()).unwrap();
+    let predict_in = |cwd: &Path, run: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_sinr"))
+            .current_dir(cwd)
+            .args(["predict", p(run), "the troops were called to arms"])
+            .output()
+            .unwrap()
+    };
+    let o = predict_in(Path::new("/"), &moved.join("default"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_file(moved.join("emb.sinr")).unwrap();
+    let o = predict_in(Path::new("/"), &moved.join("default"));
+    assert!(
+        !o.status.success()
+            && stderr(&o).contains("embeddings are not found")
+            && stderr(&o).contains("--embeddings"),
+        "{}",
+        stderr(&o)
+    );
+
     for model in ["attention", "transformer", "hierarchical", "dense", "cnn"] {
         let out = train(dir.path(), &emb, &data, model, model);
         assert!(out.status.success(), "{model}: {}", stderr(&out));

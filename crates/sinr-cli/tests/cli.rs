@@ -76,6 +76,10 @@ fn train_describe_similar_export_on_real_text() {
     let out = sinr(&["embed", "similar", path_str(&model), "war", "-k", "5"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 5);
+    // A query is read as the corpus was written: "War" is "war".
+    let upper = sinr(&["embed", "similar", path_str(&model), "War", "-k", "5"]);
+    assert!(upper.status.success(), "{}", stderr(&upper));
+    assert_eq!(upper.stdout, out.stdout);
 
     let out = sinr(&["embed", "describe", path_str(&model), "war", "--dims", "2"]);
     assert!(out.status.success(), "{}", stderr(&out));

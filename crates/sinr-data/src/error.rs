@@ -37,10 +37,6 @@ pub enum Error {
         known: Vec<String>,
     },
 
-    /// No `datasets.toml` in the working directory or above it.
-    #[error("datasets.toml not found (run from the workspace, or give a file)")]
-    NoManifest,
-
     /// A file name that the dataset does not have.
     #[error("dataset `{dataset}` has no file `{file}`")]
     UnknownFile {

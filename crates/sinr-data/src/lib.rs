@@ -24,5 +24,7 @@ pub use archive::{Archive, Wanted, glob_match};
 pub use error::{Error, Result};
 pub use fetch::{Cache, Clients, FetchReport, FileState, FileStatus};
 pub use hash::{sha256_bytes, sha256_file, sha256_tree};
-pub use manifest::{Dataset, FileSpec, Manifest, Route, Source, Task, find_manifest};
+pub use manifest::{
+    BUILTIN_MANIFEST, Dataset, FileSpec, Manifest, Route, Source, Task, find_manifest,
+};
 pub use source::{DataSource, TAGGING_TASKS, TaskData};

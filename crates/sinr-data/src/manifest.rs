@@ -414,6 +414,24 @@ fn check_route(r: &Route<'_>) -> std::result::Result<(), String> {
     }
 }
 
+/// The manifest this library was built with (the workspace's `datasets.toml`), so that the
+/// built-in data sets work from any directory.
+pub const BUILTIN_MANIFEST: &str = include_str!("../../../datasets.toml");
+
+impl Manifest {
+    /// The manifest to use: a `datasets.toml` in the current directory or above (a checkout,
+    /// perhaps edited), else the one built in ([`BUILTIN_MANIFEST`]).
+    ///
+    /// # Errors
+    /// A `datasets.toml` found that does not parse (named, with its line).
+    pub fn find_or_builtin() -> Result<Manifest> {
+        match find_manifest() {
+            Some(p) => Manifest::load(p),
+            None => Manifest::parse(BUILTIN_MANIFEST, Path::new("datasets.toml (built in)")),
+        }
+    }
+}
+
 /// The default manifest of the workspace (`datasets.toml` at its root), found from the current
 /// directory upwards.
 pub fn find_manifest() -> Option<PathBuf> {
@@ -432,6 +450,14 @@ pub fn find_manifest() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_builtin_manifest_parses_and_lists_the_tasks() {
+        let m = Manifest::parse(BUILTIN_MANIFEST, Path::new("datasets.toml")).unwrap();
+        for name in ["movie-reviews", "insults", "conll2003", "germeval2018"] {
+            assert!(m.datasets.iter().any(|d| d.name == name), "{name}");
+        }
+    }
 
     const GOOD: &str = r#"
 version = 1

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::fetch::{Cache, Clients};
-use crate::manifest::{Manifest, find_manifest};
+use crate::manifest::Manifest;
 use crate::readers::{TaggedSentence, read_conll};
 use crate::splits::block_split;
 use crate::tasks::{
@@ -194,7 +194,7 @@ impl DataSource {
             });
         }
         let cache = Cache::new(self.data_dir.clone().unwrap_or_else(Cache::default_root));
-        let manifest = Manifest::load(find_manifest().ok_or(Error::NoManifest)?)?;
+        let manifest = Manifest::find_or_builtin()?;
         let clients = Clients::default();
         if TAGGING_TASKS.contains(&self.data.as_str()) {
             Ok(TaskData::Tag(load_conll2003(

@@ -77,11 +77,24 @@ impl SinrModel {
         }
     }
 
-    /// The row of `word`.
+    /// The row of `word`: as written, else as the model's tokenizer wrote the corpus (NFC,
+    /// lowercased when it lowercased), so that a query for "War" finds "war".
     pub fn id(&self, word: &str) -> Result<WordId> {
-        self.vocab
-            .id(word)
-            .ok_or_else(|| Error::UnknownWord(word.to_owned()))
+        if let Some(i) = self.vocab.id(word) {
+            return Ok(i);
+        }
+        let t = &self.config.tokenizer;
+        if !t.pretokenized {
+            use unicode_normalization::UnicodeNormalization as _;
+            let mut w: String = word.nfc().collect();
+            if t.lowercase {
+                w = w.to_lowercase();
+            }
+            if let Some(i) = self.vocab.id(&w) {
+                return Ok(i);
+            }
+        }
+        Err(Error::UnknownWord(word.to_owned()))
     }
 
     /// The sparse vector of `word`: dimensions and values.

@@ -33,8 +33,12 @@ pub const RUN_FORMAT: u32 = 1;
 /// Which embeddings a run was trained with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmbeddingsRef {
-    /// Where they were.
+    /// Where they were, as given to `sinr train`.
     pub path: PathBuf,
+    /// The same, absolute (so that a run can be used from another directory); absent in runs
+    /// made before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absolute: Option<PathBuf>,
     /// FNV-1a fingerprint of the vocabulary (words in order).
     pub vocabulary_fingerprint: String,
     /// Words.
@@ -178,6 +182,7 @@ impl RunSpec {
             train,
             embeddings: EmbeddingsRef {
                 path: embeddings_path.to_path_buf(),
+                absolute: std::fs::canonicalize(embeddings_path).ok(),
                 vocabulary_fingerprint: vocabulary_fingerprint(embeddings),
                 words: embeddings.vocab.len(),
                 dimensions: embeddings.dimensions(),
@@ -387,12 +392,68 @@ impl LoadedRun {
     }
 }
 
-/// Loads the best model of a run; `embeddings` overrides the path recorded in the run.
+/// The embeddings of a run, wherever they are now: the path given to `sinr train` (from the
+/// current directory), the same path made absolute when the run was made, then a file of the
+/// same name in the run directory or one of its three parents (a run moved or copied with its
+/// embeddings). The first that exists and has the run's vocabulary is taken.
+///
+/// # Errors
+/// None of them found (the error lists where it looked), or a file that is not a model.
+pub fn find_embeddings(spec: &RunSpec, run_dir: &Path) -> Result<SinrModel> {
+    let r = &spec.embeddings;
+    let mut places: Vec<PathBuf> = vec![r.path.clone()];
+    places.extend(r.absolute.clone());
+    if let Some(name) = r.path.file_name() {
+        let mut dir = Some(run_dir);
+        for _ in 0..4 {
+            let Some(d) = dir else { break };
+            places.push(d.join(name));
+            dir = d.parent().filter(|p| !p.as_os_str().is_empty());
+        }
+    }
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut mismatch = None;
+    for p in places {
+        if seen.contains(&p) {
+            continue;
+        }
+        seen.push(p.clone());
+        if !p.is_file() {
+            continue;
+        }
+        let emb = SinrModel::load(&p)?;
+        match spec.check_embeddings(&emb) {
+            Ok(()) => return Ok(emb),
+            Err(e) => mismatch = Some(e),
+        }
+    }
+    if let Some(e) = mismatch {
+        return Err(e);
+    }
+    Err(Error::Run {
+        path: run_dir.join("run.json"),
+        reason: format!(
+            "its embeddings are not found (looked for {}); give them with --embeddings FILE",
+            seen.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
+/// Loads the best model of a run; `embeddings` overrides the path recorded in the run, which
+/// is otherwise found by [`find_embeddings`].
 pub fn load_run(run_dir: &Path, embeddings: Option<&Path>, device: &Device) -> Result<LoadedRun> {
     let spec = load_spec(run_dir)?;
-    let path = embeddings.unwrap_or(&spec.embeddings.path);
-    let emb = SinrModel::load(path)?;
-    spec.check_embeddings(&emb)?;
+    let emb = match embeddings {
+        Some(path) => {
+            let emb = SinrModel::load(path)?;
+            spec.check_embeddings(&emb)?;
+            emb
+        }
+        None => find_embeddings(&spec, run_dir)?,
+    };
     device.seed(spec.train.seed);
     let model = AnyModel::build(&spec, &emb, device)?.load(&run_dir.join("best.bpk"))?;
     let mut encoder = Encoder::for_model(&emb, &spec.model, spec.train.max_len);

@@ -261,6 +261,14 @@ pub fn evaluate<M: Classifier>(
     (loss / n.max(1) as f64, acc, score)
 }
 
+/// The name of the dev score a task kind's epochs are chosen by.
+pub fn score_name(kind: TaskKind) -> &'static str {
+    match kind {
+        TaskKind::Classify => "macro-F1",
+        TaskKind::Tag => "span F1",
+    }
+}
+
 /// [`sinr_util::write_file_atomically`], its error as this crate's.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     sinr_util::write_file_atomically(path, bytes).map_err(|e| Error::io(&e.path, e.source))
@@ -511,7 +519,8 @@ where
             dev_score,
             seconds,
         };
-        ctx.progress.finish(&format!("loss {:.4}, dev loss {dev_loss:.4}, dev accuracy {dev_accuracy:.4}, dev score {dev_score:.4}", m.train_loss));
+        let score_name = score_name(ctx.kind);
+        ctx.progress.finish(&format!("loss {:.4}, dev loss {dev_loss:.4}, dev accuracy {dev_accuracy:.4}, dev {score_name} {dev_score:.4}", m.train_loss));
         state.history.push(m);
         state.epochs_done = epoch;
         if dev_score > state.best_score {

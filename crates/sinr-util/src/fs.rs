@@ -46,10 +46,7 @@ pub fn write_atomically(
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(err)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".sinr-tmp-")
-        .tempfile_in(dir)
-        .map_err(err)?;
+    let tmp = temp_file_in(dir, ".sinr-tmp-").map_err(err)?;
     {
         let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
         write(&mut w).map_err(err)?;
@@ -58,6 +55,23 @@ pub fn write_atomically(
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
+}
+
+/// A temporary file with a unique name in `dir`, to be renamed over an output: created as an
+/// ordinary file is (read-write for all, less the process's umask; on Unix), not with the
+/// owner-only mode of a temporary file, so the output's mode is the one the user expects.
+///
+/// # Errors
+/// If the file cannot be created.
+pub fn temp_file_in(dir: &Path, prefix: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(prefix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        b.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    b.tempfile_in(dir)
 }
 
 /// [`write_atomically`] of a whole buffer.
@@ -96,5 +110,20 @@ mod tests {
         assert!(e.to_string().contains("f.txt") && e.to_string().contains("disk full"));
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         assert_eq!(names(&d.path().join("sub")), ["f.txt"]);
+    }
+
+    /// An output gets the mode of an ordinary new file (0666 less the umask), not a temporary
+    /// file's 0600: compared with a file the test creates the ordinary way.
+    #[cfg(unix)]
+    #[test]
+    fn outputs_follow_the_umask() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let d = tempfile::tempdir().unwrap();
+        let ordinary = d.path().join("ordinary");
+        std::fs::write(&ordinary, b"x").unwrap();
+        let p = d.path().join("out");
+        write_file_atomically(&p, b"x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&p), mode(&ordinary));
     }
 }

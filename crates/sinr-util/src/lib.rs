@@ -30,7 +30,7 @@ mod rng;
 mod system;
 
 pub use fnv::{Fnv1a, fnv1a};
-pub use fs::{WriteError, write_atomically, write_file_atomically};
+pub use fs::{WriteError, temp_file_in, write_atomically, write_file_atomically};
 pub use math::{smoothed_idf, softmax, softmax_f32, sparse_cosine, sparse_dot};
 pub use progress::{NoProgress, Progress, ProgressUnit};
 pub use rng::SplitMix64;

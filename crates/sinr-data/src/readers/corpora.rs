@@ -297,10 +297,7 @@ pub fn build_en_mix(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".en-mix-")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+    let tmp = sinr_util::temp_file_in(dir, ".en-mix-").map_err(|e| Error::io(dir, e))?;
     let mut w = std::io::BufWriter::new(tmp.as_file());
     let mut sources = Vec::new();
     for &src in &opts.sources {
