@@ -266,11 +266,16 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
     let model_cfg = match given {
         Some(c) => c,
         None => {
-            let c = sinr_models::recommended_model(args.task.unwrap_or(data_kind));
+            let kind = args.task.unwrap_or(data_kind);
+            let c = sinr_models::recommended_model(kind);
             if !quiet {
+                let all = match kind {
+                    TaskKind::Classify => "sinr config",
+                    TaskKind::Tag => "sinr config --task tag",
+                };
                 eprintln!(
-                    "no --model: training the recommended model {} (all its fields: `sinr config`)",
-                    sinr_models::recommended_model_json(args.task.unwrap_or(data_kind)),
+                    "no --model: training the recommended model {} (all its fields: `{all}`)",
+                    sinr_models::recommended_model_json(kind),
                 );
             }
             c
