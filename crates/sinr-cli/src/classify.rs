@@ -91,6 +91,11 @@ pub struct TrainArgs {
     /// Weight classes by inverse frequency.
     #[arg(long)]
     class_weights: bool,
+    /// Read URLs, e-mail addresses, @handles and #hashtags as the embeddings' tokenizer does
+    /// (their letter runs become words), instead of dropping the first three and splitting
+    /// hashtags into words (the default for texts).
+    #[arg(long)]
+    raw_web_text: bool,
     /// At most this many batches per epoch (quick runs).
     #[arg(long)]
     max_batches: Option<usize>,
@@ -232,6 +237,9 @@ fn train_config(args: &TrainArgs, model_kind: &str) -> Result<TrainConfig> {
     if args.class_weights {
         cfg.class_weights = true;
     }
+    if args.raw_web_text {
+        cfg.web_text = false;
+    }
     if args.max_batches.is_some() {
         cfg.max_batches_per_epoch = args.max_batches;
     }
@@ -282,8 +290,7 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
         }
     };
     let cfg = train_config(args, model_cfg.kind())?;
-    let mut enc = sinr_models::Encoder::for_model(&emb, &model_cfg, cfg.max_len);
-    enc.truncation = cfg.truncation;
+    let mut enc = sinr_models::Encoder::for_run(&emb, &model_cfg, &cfg);
     // A model with a vocabulary of its own reads the training texts' words (written into the
     // run directory, so that the run can be loaded).
     let own = model_cfg
@@ -544,6 +551,31 @@ fn write_predictions(
         out.push('\n');
     }
     sinr_util::write_file_atomically(path, out.as_bytes())?;
+    Ok(())
+}
+
+/// `sinr export`: a run's parameters as safetensors, with its description as JSON.
+pub fn export(
+    run_dir: &Path,
+    out: &Path,
+    frozen: bool,
+    embeddings: Option<&Path>,
+    device_name: DeviceName,
+    quiet: bool,
+) -> Result<()> {
+    let device = sinr_models::device_from_name(device_name)?;
+    let run = load_run(run_dir, embeddings, &device)
+        .with_context(|| format!("cannot load run {}", run_dir.display()))?;
+    let e = sinr_models::export::export_run(&run, out, frozen)?;
+    if !quiet {
+        eprintln!(
+            "{} tensors ({} values) in {}; description in {}",
+            e.tensors,
+            e.values,
+            out.join("model.safetensors").display(),
+            out.join("config.json").display()
+        );
+    }
     Ok(())
 }
 

@@ -113,6 +113,49 @@ pub enum EmbedCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// SINr of any graph, or of co-occurrence counts made elsewhere (the reference's
+    /// `load_from_graph`, `load_from_adjacency_matrix`, `load_from_cooc_pkl`): an edge list
+    /// (`u v [weight]` lines, nodes by name) or a Matrix Market coordinate file (`.mtx`, a
+    /// sparse adjacency matrix; `--names` names its rows). The graph is embedded as given
+    /// (Louvain, node recall and post-processing of the settings below); with `--counts` the
+    /// weights are co-occurrence counts and the PMI filter applies first, as for text.
+    Graph(Box<GraphArgs>),
+    /// Align the communities of two models (the reference's `transfert_communities_labels`):
+    /// over the words both embed, each community of the first with the community of the second
+    /// sharing most of its words, as TSV (ids, labels, sizes, shared words, Jaccard), and the
+    /// partitions' NMI.
+    Align {
+        /// The first model.
+        a: PathBuf,
+        /// The second model.
+        b: PathBuf,
+        /// Level of the first model (0 = finest).
+        #[arg(long, default_value_t = 0)]
+        level_a: usize,
+        /// Level of the second model.
+        #[arg(long, default_value_t = 0)]
+        level_b: usize,
+    },
+    /// A picture of words in community space (after SINrViz): an SVG heat map of the words'
+    /// values on their strongest dimensions, each column labelled by its community's words,
+    /// so that the stereotypes of several words (or of one word in two models) can be compared.
+    Plot {
+        /// Model file.
+        model: PathBuf,
+        /// The words.
+        #[arg(required = true, num_args = 1..)]
+        words: Vec<String>,
+        /// A second model: each word is shown in both (rows `word (A)`, `word (B)`), on the
+        /// dimensions of each model side by side.
+        #[arg(long)]
+        compare: Option<PathBuf>,
+        /// Strongest dimensions per word.
+        #[arg(long, default_value_t = 4)]
+        dims: usize,
+        /// The SVG file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print the communities of a Louvain level as `word<TAB>community` lines.
     Partition {
         /// Model file.
@@ -150,6 +193,11 @@ pub enum EmbedCommand {
 pub enum ExportFormat {
     /// word2vec text format: a `rows cols` header, then `word v1 … vK` per line.
     Word2vec,
+    /// A directory for other tools (scipy, networkit, R): `nr.mtx` (the sparse node-recall
+    /// vectors, words × dimensions, Matrix Market), `words.txt` (row names), and
+    /// `communities.json` (every level's partition, each dimension's community and label,
+    /// stereotypes and descriptors).
+    Sparse,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -216,6 +264,347 @@ pub struct TrainArgs {
     #[arg(long)]
     window: Option<usize>,
 
+    #[command(flatten)]
+    graph: GraphSettings,
+}
+
+/// Arguments of `sinr embed graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The graph: an edge list, or a Matrix Market file (`.mtx`).
+    input: PathBuf,
+    /// Where to write the model (written atomically).
+    #[arg(long)]
+    out: PathBuf,
+    /// The file's format [default: `mtx` for a `.mtx` file, else `edges`].
+    #[arg(long, value_enum)]
+    format: Option<GraphFormat>,
+    /// Names of a Matrix Market file's rows, one per line (default: their 0-based numbers).
+    #[arg(long)]
+    names: Option<PathBuf>,
+    /// The weights are co-occurrence counts (whole numbers): filter them by PMI first.
+    #[arg(long)]
+    counts: bool,
+    /// A TOML file with any part of the config.
+    #[arg(long, conflicts_with = "preset")]
+    config: Option<PathBuf>,
+    /// The settings the flags change (see `sinr embed train --help`) [default: reference].
+    #[arg(long, value_enum)]
+    preset: Option<Preset>,
+    #[command(flatten)]
+    graph: GraphSettings,
+}
+
+/// A graph file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// `u v [weight]` per line.
+    Edges,
+    /// Matrix Market coordinate.
+    Mtx,
+}
+
+/// `sinr embed graph`.
+fn graph_cmd(args: &GraphArgs, quiet: bool) -> Result<()> {
+    let mut cfg = base_config(args.config.as_deref(), args.preset)?;
+    args.graph.apply(&mut cfg);
+    cfg.validate()?;
+    check_output_dir(&args.out)?;
+    let format = args
+        .format
+        .unwrap_or(if args.input.extension().is_some_and(|e| e == "mtx") {
+            GraphFormat::Mtx
+        } else {
+            GraphFormat::Edges
+        });
+    let g = match format {
+        GraphFormat::Edges => sinr_data::readers::read_edge_list(&args.input)?,
+        GraphFormat::Mtx => {
+            sinr_data::readers::read_matrix_market(&args.input, args.names.as_deref())?
+        }
+    };
+    if !quiet {
+        eprintln!(
+            "{}: {} nodes, {} edge lines",
+            args.input.display(),
+            g.names.len(),
+            g.edges.len()
+        );
+    }
+    let bars = Bars::new(quiet);
+    let model = if args.counts {
+        let (vocab, counts) = counts_of(&args.input, g)?;
+        sinr_embed::train_from_counts(vocab, counts, &cfg, &bars)?
+    } else {
+        sinr_embed::train_from_graph(g.names, g.edges, &cfg, &bars)?
+    };
+    model.save(&args.out)?;
+    if !quiet {
+        let r = &model.report;
+        eprintln!(
+            "{} nodes embedded, communities {:?}, {} dimensions; model {}",
+            r.nodes,
+            r.communities,
+            r.dimensions,
+            args.out.display()
+        );
+    }
+    Ok(())
+}
+
+/// A graph file's weights as co-occurrence counts: the words sorted (the vocabulary's order),
+/// each counted as its row's sum.
+fn counts_of(
+    path: &Path,
+    g: sinr_data::readers::GraphFile,
+) -> Result<(sinr_embed::Vocabulary, sinr_embed::CooccurrenceMatrix)> {
+    let n = g.names.len();
+    let mut total = vec![0u64; n];
+    let mut entries = Vec::with_capacity(g.edges.len());
+    for &(u, v, w) in &g.edges {
+        if w.fract() != 0.0 || w > u64::MAX as f64 {
+            bail!(
+                "{}: with --counts the weights are counts; {w} (edge {} – {}) is not a whole number",
+                path.display(),
+                g.names[u as usize],
+                g.names[v as usize]
+            );
+        }
+        if u != v && w > 0.0 {
+            total[u as usize] += w as u64;
+            total[v as usize] += w as u64;
+            entries.push((u, v, w as u64));
+        }
+    }
+    let mut seen: Vec<&str> = g.names.iter().map(String::as_str).collect();
+    seen.sort_unstable();
+    if let Some(w) = seen.windows(2).find(|w| w[0] == w[1]) {
+        bail!("{}: node name `{}` is given twice", path.display(), w[0]);
+    }
+    let vocab = sinr_embed::Vocabulary::from_counts(g.names.iter().cloned().zip(total).collect());
+    // The vocabulary sorts the names: each old index's new id.
+    let new_id: Vec<sinr_embed::WordId> = g
+        .names
+        .iter()
+        .map(|w| vocab.id(w).expect("a name of the file"))
+        .collect();
+    let counts = sinr_embed::CooccurrenceMatrix::from_entries(
+        n,
+        entries
+            .into_iter()
+            .map(|(u, v, c)| (new_id[u as usize], new_id[v as usize], c)),
+    );
+    Ok((vocab, counts))
+}
+
+/// `sinr embed export --format sparse`: the vectors as Matrix Market and the communities as
+/// JSON, in the directory `dir` (created; each file written atomically).
+fn export_sparse(m: &SinrModel, dir: &Path) -> Result<()> {
+    use std::fmt::Write as _;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let (indptr, indices, values) = m.matrix.raw();
+    let mut mtx = String::from("%%MatrixMarket matrix coordinate real general\n");
+    let _ = writeln!(
+        mtx,
+        "% SINr node recall: rows are the words of words.txt, columns the dimensions of communities.json"
+    );
+    let _ = writeln!(
+        mtx,
+        "{} {} {}",
+        m.matrix.n_rows(),
+        m.matrix.n_cols(),
+        values.len()
+    );
+    for r in 0..m.matrix.n_rows() {
+        for k in indptr[r]..indptr[r + 1] {
+            let _ = writeln!(mtx, "{} {} {}", r + 1, indices[k] + 1, values[k]);
+        }
+    }
+    write_atomically(&dir.join("nr.mtx"), |w| w.write_all(mtx.as_bytes()))?;
+    let mut words = m.vocab.words().join("\n");
+    words.push('\n');
+    write_atomically(&dir.join("words.txt"), |w| w.write_all(words.as_bytes()))?;
+    let ranking = sinr_embed::LabelRanking::default();
+    let labels = m.label_words(m.level, 5, ranking)?;
+    let mut dimensions = Vec::with_capacity(m.dimensions());
+    for (d, label) in labels.iter().enumerate() {
+        let scored = |xs: Vec<sinr_embed::Scored>| -> Vec<serde_json::Value> {
+            xs.into_iter()
+                .map(|s| serde_json::json!([s.word, s.score]))
+                .collect()
+        };
+        dimensions.push(serde_json::json!({
+            "dimension": d,
+            "community": m.columns[d],
+            "label": label,
+            "stereotypes": scored(m.stereotypes(d, 10)?),
+            "descriptors": scored(m.descriptors(d, 10)?),
+        }));
+    }
+    let levels: Vec<serde_json::Value> = m
+        .dendrogram
+        .levels
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "communities": l.n_communities,
+                "modularity": l.modularity,
+                "resolution": l.resolution,
+                "partition": l.partition,
+            })
+        })
+        .collect();
+    let json = serde_json::json!({
+        "level": m.level,
+        "levels": levels,
+        "dimensions": dimensions,
+    });
+    let text = serde_json::to_string_pretty(&json)?;
+    write_atomically(&dir.join("communities.json"), |w| {
+        w.write_all(text.as_bytes())
+    })?;
+    Ok(())
+}
+
+/// `sinr embed plot`: an SVG heat map, rows the words (of each model), columns the union of
+/// their strongest dimensions (per model), cells shaded by the value, columns titled by their
+/// communities' labels.
+fn stereotype_plot(models: &[(&str, SinrModel)], words: &[String], k: usize) -> Result<String> {
+    use std::fmt::Write as _;
+    let esc = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    // Columns: (model index, dimension), in order of first use.
+    let mut columns: Vec<(usize, usize)> = Vec::new();
+    let mut rows: Vec<(String, usize, String)> = Vec::new();
+    for (mi, (name, m)) in models.iter().enumerate() {
+        for w in words {
+            let id = m.id(w).with_context(|| format!("model {name}"))?;
+            let (idx, val) = m.matrix.row(id.index());
+            let mut top: Vec<(u32, f64)> = idx.iter().copied().zip(val.iter().copied()).collect();
+            top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            for &(d, _) in top.iter().take(k) {
+                if !columns.contains(&(mi, d as usize)) {
+                    columns.push((mi, d as usize));
+                }
+            }
+            let label = if models.len() > 1 {
+                format!("{} ({name})", m.vocab.word(id))
+            } else {
+                m.vocab.word(id).to_owned()
+            };
+            rows.push((label, mi, m.vocab.word(id).to_owned()));
+        }
+    }
+    let ranking = sinr_embed::LabelRanking::default();
+    let labels: Vec<Vec<Vec<String>>> = models
+        .iter()
+        .map(|(_, m)| m.label_words(m.level, 3, ranking))
+        .collect::<std::result::Result<_, _>>()?;
+    let (cell, left, top) = (46.0, 150.0, 190.0);
+    let width = left + cell * columns.len() as f64 + 20.0;
+    let height = top + cell * rows.len() as f64 + 40.0;
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(
+        svg,
+        r#"<title>Words on their strongest SINr dimensions</title><rect width="100%" height="100%" fill="white"/>"#
+    );
+    for (c, &(mi, d)) in columns.iter().enumerate() {
+        let x = left + cell * c as f64 + cell / 2.0;
+        let prefix = if models.len() > 1 {
+            format!("{}: ", models[mi].0)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            svg,
+            r#"<text transform="translate({x:.1},{:.1}) rotate(-55)">{}{}</text>"#,
+            top - 8.0,
+            esc(&prefix),
+            esc(&labels[mi][d].join(", "))
+        );
+    }
+    for (r, (label, mi, word)) in rows.iter().enumerate() {
+        let y = top + cell * r as f64;
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            left - 8.0,
+            y + cell / 2.0 + 4.0,
+            esc(label)
+        );
+        let m = &models[*mi].1;
+        let (idx, val) = m.vector(word)?;
+        for (c, &(cm, d)) in columns.iter().enumerate() {
+            let v = if cm == *mi {
+                idx.iter()
+                    .position(|&x| x as usize == d)
+                    .map_or(0.0, |p| val[p])
+            } else {
+                f64::NAN
+            };
+            let x = left + cell * c as f64;
+            let (fill, text) = if v.is_nan() {
+                ("#f4f4f4".to_owned(), String::new())
+            } else {
+                // White to dark blue with the value (node recall is in [0, 1]).
+                let t = v.clamp(0.0, 1.0);
+                let ch = |lo: f64, hi: f64| (lo + (hi - lo) * t).round() as u8;
+                (
+                    format!(
+                        "#{:02x}{:02x}{:02x}",
+                        ch(255.0, 8.0),
+                        ch(255.0, 48.0),
+                        ch(255.0, 107.0)
+                    ),
+                    if v > 0.0 {
+                        format!("{v:.2}")
+                    } else {
+                        String::new()
+                    },
+                )
+            };
+            let _ = writeln!(
+                svg,
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{cell}" height="{cell}" fill="{fill}" stroke="white"><title>{}: {}</title></rect>"#,
+                esc(label),
+                if text.is_empty() {
+                    "0".to_owned()
+                } else {
+                    text.clone()
+                }
+            );
+            if !text.is_empty() {
+                let colour = if v > 0.5 { "white" } else { "black" };
+                let _ = writeln!(
+                    svg,
+                    r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="{colour}">{text}</text>"#,
+                    x + cell / 2.0,
+                    y + cell / 2.0 + 4.0
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        svg,
+        r##"<text x="{left}" y="{:.1}" fill="#555">each cell: the word's value (node recall) on the community named above; grey: another model's dimension</text>"##,
+        height - 14.0
+    );
+    svg.push_str("</svg>\n");
+    Ok(svg)
+}
+
+/// The settings from counts on (PMI filter, Louvain, node recall and post-processing), shared by
+/// `train` and `graph`.
+#[derive(Debug, Args)]
+pub struct GraphSettings {
     /// PMI convention of the edge filter [default: reference].
     #[arg(long, value_enum)]
     pmi: Option<PmiArg>,
@@ -259,69 +648,8 @@ pub struct TrainArgs {
     filter_max_nnz: Option<usize>,
 }
 
-/// Tokenizer flags, shared by `train` and `tokenize`.
-#[derive(Debug, Args)]
-pub struct TokenizerArgs {
-    /// Input is already tokenised: one unit per line, whitespace-separated tokens.
-    #[arg(long)]
-    pretokenized: bool,
-    /// Keep case (the default lowercases).
-    #[arg(long)]
-    no_lowercase: bool,
-    /// Minimum token length in characters [default: 4].
-    #[arg(long)]
-    min_token_len: Option<usize>,
-    /// Stop words: `none`, `english`, or a file with one word per line [default: english].
-    #[arg(long)]
-    stop_words: Option<String>,
-    /// Unit that windows never cross [default: sentence].
-    #[arg(long, value_enum)]
-    unit: Option<UnitArg>,
-    /// Units with fewer tokens are dropped [default: 3].
-    #[arg(long)]
-    min_unit_tokens: Option<usize>,
-    /// Words seen fewer times are dropped [default: 20].
-    #[arg(long)]
-    min_freq: Option<u64>,
-    /// Keep at most this many words, the most frequent [default: no limit].
-    #[arg(long)]
-    max_vocab: Option<usize>,
-    /// Lines that are not UTF-8: skip (and count) or fail [default: skip].
-    #[arg(long, value_enum)]
-    invalid_utf8: Option<Utf8Arg>,
-    /// Longest accepted line in bytes [default: 67108864].
-    #[arg(long)]
-    max_line_bytes: Option<usize>,
-    /// Read chunk size in bytes [default: 1048576].
-    #[arg(long)]
-    chunk_bytes: Option<usize>,
-}
-
-/// A starting configuration of `sinr embed train`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Preset {
-    /// The Python reference's defaults.
-    Reference,
-    /// What the experiments use ([`SinrConfig::recommended`]).
-    Recommended,
-}
-
-impl TrainArgs {
-    fn config(&self) -> Result<SinrConfig> {
-        let mut cfg = match &self.config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read config {}", path.display()))?;
-                toml::from_str::<SinrConfig>(&text)
-                    .with_context(|| format!("invalid config {}", path.display()))?
-            }
-            None => match self.preset {
-                None | Some(Preset::Reference) => SinrConfig::default(),
-                Some(Preset::Recommended) => SinrConfig::recommended(),
-            },
-        };
-        self.tok.apply(&mut cfg.tokenizer)?;
-        set(&mut cfg.cooccurrence.window, self.window);
+impl GraphSettings {
+    fn apply(&self, cfg: &mut SinrConfig) {
         if let Some(p) = self.pmi {
             cfg.pmi.convention = match p {
                 PmiArg::Reference => PmiConvention::Reference,
@@ -360,6 +688,84 @@ impl TrainArgs {
         if self.filter_max_nnz.is_some() {
             p.filter_max_nnz = self.filter_max_nnz;
         }
+    }
+}
+
+/// Tokenizer flags, shared by `train` and `tokenize`.
+#[derive(Debug, Args)]
+pub struct TokenizerArgs {
+    /// Input is already tokenised: one unit per line, whitespace-separated tokens.
+    #[arg(long)]
+    pretokenized: bool,
+    /// Keep case (the default lowercases).
+    #[arg(long)]
+    no_lowercase: bool,
+    /// Web text (tweets, forum posts): drop URLs, e-mail addresses and @handles and split
+    /// #hashtags into words before tokenising, so that a link's letters do not become words
+    /// and communities. Off by default, as in the reference; `sinr train` cleans the texts it
+    /// classifies.
+    #[arg(long)]
+    web_text: bool,
+    /// Minimum token length in characters [default: 4].
+    #[arg(long)]
+    min_token_len: Option<usize>,
+    /// Stop words: `none`, `english`, or a file with one word per line [default: english].
+    #[arg(long)]
+    stop_words: Option<String>,
+    /// Unit that windows never cross [default: sentence].
+    #[arg(long, value_enum)]
+    unit: Option<UnitArg>,
+    /// Units with fewer tokens are dropped [default: 3].
+    #[arg(long)]
+    min_unit_tokens: Option<usize>,
+    /// Words seen fewer times are dropped [default: 20].
+    #[arg(long)]
+    min_freq: Option<u64>,
+    /// Keep at most this many words, the most frequent [default: no limit].
+    #[arg(long)]
+    max_vocab: Option<usize>,
+    /// Lines that are not UTF-8: skip (and count) or fail [default: skip].
+    #[arg(long, value_enum)]
+    invalid_utf8: Option<Utf8Arg>,
+    /// Longest accepted line in bytes [default: 67108864].
+    #[arg(long)]
+    max_line_bytes: Option<usize>,
+    /// Read chunk size in bytes [default: 1048576].
+    #[arg(long)]
+    chunk_bytes: Option<usize>,
+}
+
+/// A starting configuration of `sinr embed train`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preset {
+    /// The Python reference's defaults.
+    Reference,
+    /// What the experiments use ([`SinrConfig::recommended`]).
+    Recommended,
+}
+
+/// The configuration the flags change: a TOML file's, else the preset's.
+fn base_config(config: Option<&Path>, preset: Option<Preset>) -> Result<SinrConfig> {
+    Ok(match config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config {}", path.display()))?;
+            toml::from_str::<SinrConfig>(&text)
+                .with_context(|| format!("invalid config {}", path.display()))?
+        }
+        None => match preset {
+            None | Some(Preset::Reference) => SinrConfig::default(),
+            Some(Preset::Recommended) => SinrConfig::recommended(),
+        },
+    })
+}
+
+impl TrainArgs {
+    fn config(&self) -> Result<SinrConfig> {
+        let mut cfg = base_config(self.config.as_deref(), self.preset)?;
+        self.tok.apply(&mut cfg.tokenizer)?;
+        set(&mut cfg.cooccurrence.window, self.window);
+        self.graph.apply(&mut cfg);
         cfg.validate()?;
         Ok(cfg)
     }
@@ -372,6 +778,9 @@ impl TokenizerArgs {
         }
         if self.no_lowercase {
             t.lowercase = false;
+        }
+        if self.web_text {
+            t.web_text = true;
         }
         set(&mut t.min_token_len, self.min_token_len);
         if let Some(s) = &self.stop_words {
@@ -517,6 +926,68 @@ fn pretrained(
 pub fn run(cmd: EmbedCommand, quiet: bool) -> Result<()> {
     match cmd {
         EmbedCommand::Train(args) => train_cmd(&args, quiet),
+        EmbedCommand::Graph(args) => graph_cmd(&args, quiet),
+        EmbedCommand::Align {
+            a,
+            b,
+            level_a,
+            level_b,
+        } => {
+            let (ma, mb) = (load(&a)?, load(&b)?);
+            let al = sinr_embed::align_communities(&ma, level_a, &mb, level_b)?;
+            let ranking = sinr_embed::LabelRanking::default();
+            let (la, lb) = (
+                ma.community_labels(level_a, 3, ranking)?,
+                mb.community_labels(level_b, 3, ranking)?,
+            );
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            writeln!(
+                out,
+                "community_a\tlabel_a\tcommunity_b\tlabel_b\twords_a\twords_b\tshared\tjaccard"
+            )?;
+            for c in &al.communities {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.3}",
+                    c.a,
+                    la[c.a as usize].join(", "),
+                    c.b,
+                    lb[c.b as usize].join(", "),
+                    c.a_size,
+                    c.b_size,
+                    c.shared,
+                    c.jaccard
+                )?;
+            }
+            out.flush()?;
+            if !quiet {
+                eprintln!(
+                    "{} words in both models; NMI of the two partitions on them {:.3}",
+                    al.common_words,
+                    sinr_metrics::normalized_mutual_information(&al.labels.0, &al.labels.1)
+                );
+            }
+            Ok(())
+        }
+        EmbedCommand::Plot {
+            model,
+            words,
+            compare,
+            dims,
+            out,
+        } => {
+            check_output_dir(&out)?;
+            let mut models = vec![("A", load(&model)?)];
+            if let Some(c) = compare {
+                models.push(("B", load(&c)?));
+            }
+            let svg = stereotype_plot(&models, &words, dims)?;
+            write_atomically(&out, |w| w.write_all(svg.as_bytes()))?;
+            if !quiet {
+                eprintln!("wrote {}", out.display());
+            }
+            Ok(())
+        }
         EmbedCommand::Pretrained {
             out,
             keep_stop_words,
@@ -566,10 +1037,13 @@ pub fn run(cmd: EmbedCommand, quiet: bool) -> Result<()> {
             Ok(())
         }
         EmbedCommand::Export { model, format, out } => {
-            check_output_dir(&out)?;
+            if matches!(format, ExportFormat::Word2vec) {
+                check_output_dir(&out)?;
+            }
             let m = load(&model)?;
             match format {
                 ExportFormat::Word2vec => m.export_word2vec(&out)?,
+                ExportFormat::Sparse => export_sparse(&m, &out)?,
             }
             if !quiet {
                 eprintln!(

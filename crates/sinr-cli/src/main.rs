@@ -55,6 +55,23 @@ enum Command {
         #[arg(long)]
         embeddings: Option<std::path::PathBuf>,
     },
+    /// Export a trained classifier for other tools: `DIR/model.safetensors` (its parameters by
+    /// name), `DIR/config.json` (task, labels and class names, configuration, training,
+    /// embeddings and tokenizer, the tensors' names and shapes) and `DIR/vocabulary.txt`.
+    Export {
+        /// The run directory.
+        run: std::path::PathBuf,
+        /// The directory to write.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Include the frozen SINr vectors the model reads (rebuilt from the embeddings
+        /// otherwise; needed to serve the model without them).
+        #[arg(long)]
+        with_embeddings: bool,
+        /// Embeddings to use instead of the path recorded in the run.
+        #[arg(long)]
+        embeddings: Option<std::path::PathBuf>,
+    },
     /// Print a model's whole configuration as JSON: every field, the defaults filled in; without
     /// `--model`, the model `sinr train` trains when it is given none.
     Config {
@@ -141,6 +158,19 @@ fn main() -> ExitCode {
             input,
             embeddings,
         } => classify::predict(&run, &input, embeddings.as_deref(), cli.device),
+        Command::Export {
+            run,
+            out,
+            with_embeddings,
+            embeddings,
+        } => classify::export(
+            &run,
+            &out,
+            with_embeddings,
+            embeddings.as_deref(),
+            cli.device,
+            cli.quiet,
+        ),
         Command::Explain {
             run,
             text,

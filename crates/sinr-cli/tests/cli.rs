@@ -251,3 +251,194 @@ fn truncated_or_foreign_model_files_are_rejected() {
         &["does not exist"],
     );
 }
+
+/// `sinr embed graph`: an edge list and the same graph as a Matrix Market file give the same
+/// communities; counts go through the PMI filter; bad files are named with their line.
+#[test]
+fn embed_a_graph_from_an_edge_list_a_matrix_or_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Two triangles joined by a light edge.
+    let edges = "a b 2\nb c 2\na c 2\nd e 2\ne f 2\nd f 2\nc d 0.1\n";
+    std::fs::write(d.join("g.tsv"), edges).unwrap();
+    let partition = |model: &Path| -> Vec<String> {
+        let o = sinr(&["embed", "partition", path_str(model)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    };
+    let o = sinr(&[
+        "embed",
+        "graph",
+        path_str(&d.join("g.tsv")),
+        "--out",
+        path_str(&d.join("g.sinr")),
+        "--gamma",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p = partition(&d.join("g.sinr"));
+    let community = |w: &str| {
+        p.iter()
+            .find_map(|l| l.strip_prefix(&format!("{w}\t")).map(str::to_owned))
+            .unwrap()
+    };
+    assert_eq!(community("a"), community("c"));
+    assert_eq!(community("d"), community("f"));
+    assert_ne!(community("a"), community("d"));
+
+    // The same graph as a symmetric Matrix Market file with its row names.
+    std::fs::write(
+        d.join("g.mtx"),
+        "%%MatrixMarket matrix coordinate real symmetric\n6 6 7\n2 1 2\n3 2 2\n3 1 2\n5 4 2\n6 5 2\n6 4 2\n4 3 0.1\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("names.txt"), "a\nb\nc\nd\ne\nf\n").unwrap();
+    let o = sinr(&[
+        "embed",
+        "graph",
+        path_str(&d.join("g.mtx")),
+        "--names",
+        path_str(&d.join("names.txt")),
+        "--out",
+        path_str(&d.join("m.sinr")),
+        "--gamma",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(partition(&d.join("m.sinr")), p);
+
+    // Counts: whole numbers, through the PMI filter.
+    std::fs::write(
+        d.join("c.tsv"),
+        "a b 5\nb c 5\na c 5\nd e 5\ne f 5\nd f 5\nc d 1\n",
+    )
+    .unwrap();
+    let o = sinr(&[
+        "embed",
+        "graph",
+        path_str(&d.join("c.tsv")),
+        "--counts",
+        "--out",
+        path_str(&d.join("c.sinr")),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sinr(&[
+        "embed",
+        "graph",
+        path_str(&d.join("g.tsv")),
+        "--counts",
+        "--out",
+        path_str(&d.join("x.sinr")),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("not a whole number"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("x.sinr").exists());
+    std::fs::write(d.join("bad.tsv"), "a b\na b c d\n").unwrap();
+    let o = sinr(&[
+        "embed",
+        "graph",
+        path_str(&d.join("bad.tsv")),
+        "--out",
+        path_str(&d.join("x.sinr")),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("bad.tsv:2:"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// The reference's other outputs: sparse node recall with the communities as data, two
+/// models' communities aligned, and a picture of words on their dimensions.
+#[test]
+fn export_sparse_align_and_plot() {
+    let (dir, model) = trained();
+    let d = dir.path();
+    let o = sinr(&[
+        "embed",
+        "export",
+        path_str(&model),
+        "--format",
+        "sparse",
+        "--out",
+        path_str(&d.join("sparse")),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mtx = std::fs::read_to_string(d.join("sparse/nr.mtx")).unwrap();
+    let words = std::fs::read_to_string(d.join("sparse/words.txt")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("sparse/communities.json")).unwrap())
+            .unwrap();
+    let size: Vec<usize> = mtx
+        .lines()
+        .find(|l| !l.starts_with('%'))
+        .unwrap()
+        .split(' ')
+        .map(|x| x.parse().unwrap())
+        .collect();
+    assert_eq!(size[0], words.lines().count());
+    assert_eq!(size[1], json["dimensions"].as_array().unwrap().len());
+    assert_eq!(
+        size[2],
+        mtx.lines().filter(|l| !l.starts_with('%')).count() - 1
+    );
+    // Node recall rows sum to 1 (before sparsification, which this model has not).
+    let mut sums = vec![0.0f64; size[0]];
+    for l in mtx.lines().filter(|l| !l.starts_with('%')).skip(1) {
+        let f: Vec<&str> = l.split(' ').collect();
+        sums[f[0].parse::<usize>().unwrap() - 1] += f[2].parse::<f64>().unwrap();
+    }
+    assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-6), "{sums:?}");
+    let partition = json["levels"][0]["partition"].as_array().unwrap();
+    assert_eq!(partition.len(), size[0]);
+
+    // A model aligned with itself: every community with itself, NMI 1.
+    let o = sinr(&["embed", "align", path_str(&model), path_str(&model)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for l in text.lines().skip(1) {
+        let f: Vec<&str> = l.split('\t').collect();
+        assert_eq!((f[0], f[7]), (f[2], "1.000"), "{l}");
+    }
+    assert!(
+        stderr(&o).contains("NMI of the two partitions on them 1.000"),
+        "{}",
+        stderr(&o)
+    );
+
+    let svg = d.join("war.svg");
+    let o = sinr(&[
+        "embed",
+        "plot",
+        path_str(&model),
+        "war",
+        "peace",
+        "--compare",
+        path_str(&model),
+        "--out",
+        path_str(&svg),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = std::fs::read_to_string(&svg).unwrap();
+    assert!(s.starts_with("<svg") && s.contains("war (A)") && s.contains("peace (B)"));
+    let o = sinr(&[
+        "embed",
+        "plot",
+        path_str(&model),
+        "zzzz",
+        "--out",
+        path_str(&d.join("x.svg")),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("zzzz"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("x.svg").exists());
+}

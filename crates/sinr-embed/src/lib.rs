@@ -51,6 +51,7 @@
 //! # Ok::<(), sinr_embed::Error>(())
 //! ```
 
+mod align;
 mod config;
 mod cooccurrence;
 mod dense;
@@ -71,6 +72,7 @@ mod tokenize;
 mod train;
 mod vocab;
 
+pub use align::{AlignedCommunity, Alignment, align_communities};
 pub use config::{SinrConfig, StageTimes, TrainReport};
 pub use cooccurrence::{CooccurrenceConfig, CooccurrenceMatrix, count_cooccurrences, count_units};
 pub use dense::{DenseVectors, PpmiSvdConfig, ppmi_svd};
@@ -91,7 +93,7 @@ pub use postprocess::{PostprocessConfig, filter_dimensions, merge_levels, sparsi
 pub use sparse::SparseMatrix;
 pub use tokenize::{
     Corpus, CorpusStats, InvalidUtf8, StopSet, StopWords, TextChunk, TokenizerConfig, Unit,
-    count_words, read_chunks, tokenize_text, write_tokenized,
+    clean_web_text, count_words, read_chunks, tokenize_text, write_tokenized,
 };
-pub use train::train;
+pub use train::{train, train_from_counts, train_from_graph};
 pub use vocab::{Vocabulary, WordId};

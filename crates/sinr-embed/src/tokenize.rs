@@ -96,6 +96,12 @@ pub struct TokenizerConfig {
     /// (`None`: no limit). It bounds the graph, the co-occurrence pairs and the vectors whatever
     /// the corpus; the summary says how many words it dropped.
     pub max_vocab: Option<usize>,
+    /// Web text: drop URLs, e-mail addresses and @handles, and split #hashtags into their
+    /// words ("#BlackFriday" → "Black Friday") before tokenising ([`clean_web_text`]); without
+    /// it (the reference's behaviour), a link's letter runs become words. `sinr train` turns it
+    /// on for the texts it classifies.
+    #[serde(default)]
+    pub web_text: bool,
     /// Policy for lines that are not valid UTF-8.
     pub invalid_utf8: InvalidUtf8,
     /// Longest accepted line, in bytes; a longer one is an error naming the line.
@@ -116,6 +122,7 @@ impl Default for TokenizerConfig {
             min_unit_tokens: 3,
             min_freq: 20,
             max_vocab: None,
+            web_text: false,
             invalid_utf8: InvalidUtf8::Skip,
             max_line_bytes: 64 << 20,
             chunk_bytes: 1 << 20,
@@ -344,6 +351,7 @@ impl TextChunk {
         };
         let mut lowered = String::new();
         let mut composed = String::new();
+        let mut cleaned = String::new();
         for (i, raw) in self.data.split_inclusive(|&b| b == b'\n').enumerate() {
             stats.lines += 1;
             let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
@@ -372,6 +380,12 @@ impl TextChunk {
                     f(toks);
                 }
                 toks.clear();
+            };
+            let line = if cfg.web_text && !cfg.pretokenized && might_be_web(line) {
+                clean_web_text(line, &mut cleaned);
+                cleaned.as_str()
+            } else {
+                line
             };
             let ascii = line.is_ascii();
             if cfg.pretokenized {
@@ -412,6 +426,81 @@ impl TextChunk {
             emit(&mut tokens, &mut stats);
         }
         Ok(stats)
+    }
+}
+
+/// Whether a line can hold anything [`clean_web_text`] changes (a fast byte scan).
+fn might_be_web(line: &str) -> bool {
+    line.bytes().any(|b| matches!(b, b'@' | b'#' | b':' | b'.'))
+}
+
+/// Web text made plain, into `out`: each whitespace-separated chunk (its enclosing
+/// punctuation kept) that is a URL (`scheme://…`, `www.…`), an e-mail address or an @handle is
+/// dropped, and a #hashtag becomes its words, split at case changes, digits and underscores
+/// ("#BlackLivesMatter" → "Black Lives Matter", "#iphone_12" → "iphone 12"). Chunks are
+/// joined by single spaces (the tokenizer splits on them anyway).
+pub fn clean_web_text(line: &str, out: &mut String) {
+    out.clear();
+    for chunk in line.split_whitespace() {
+        let core_start = chunk
+            .find(|c: char| !matches!(c, '(' | '[' | '"' | '\'' | '<' | '{'))
+            .unwrap_or(chunk.len());
+        let core_end = chunk
+            .rfind(|c: char| {
+                !matches!(
+                    c,
+                    ')' | ']' | '"' | '\'' | '>' | '}' | '.' | ',' | ';' | ':' | '!' | '?'
+                )
+            })
+            .map_or(core_start, |i| {
+                i + chunk[i..].chars().next().map_or(1, char::len_utf8)
+            })
+            .max(core_start);
+        let (lead, core, trail) = (
+            &chunk[..core_start],
+            &chunk[core_start..core_end],
+            &chunk[core_end..],
+        );
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(lead);
+        let lower = core.to_ascii_lowercase();
+        let is_url = lower.starts_with("www.") || lower.contains("://");
+        let is_handle = core.len() > 1 && core.starts_with('@');
+        let is_email = core.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty() && host.contains('.') && !host.ends_with('.')
+        });
+        if is_url || is_handle || is_email {
+            // Dropped.
+        } else if let Some(tag) = core
+            .strip_prefix('#')
+            .filter(|t| t.chars().any(char::is_alphabetic))
+        {
+            let mut prev: Option<char> = None;
+            for c in tag.chars() {
+                let boundary = match prev {
+                    Some(p) => {
+                        (p.is_lowercase() && c.is_uppercase())
+                            || (p.is_alphabetic() && c.is_ascii_digit())
+                            || (p.is_ascii_digit() && c.is_alphabetic())
+                    }
+                    None => false,
+                };
+                if c == '_' {
+                    out.push(' ');
+                } else {
+                    if boundary {
+                        out.push(' ');
+                    }
+                    out.push(c);
+                }
+                prev = Some(c);
+            }
+        } else {
+            out.push_str(core);
+        }
+        out.push_str(trail);
     }
 }
 
@@ -665,6 +754,36 @@ pub fn tokenize_text(text: &str, cfg: &TokenizerConfig) -> Result<Vec<Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn web_text_drops_links_handles_and_addresses_and_splits_hashtags() {
+        let mut out = String::new();
+        clean_web_text(
+            "@john_doe see (https://t.co/satxh) or www.tmz.com/x, mail me@x.org! #BlackLivesMatter #iphone_12 #1 a@b",
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "see () or , mail ! Black Lives Matter iphone 12 #1 a@b"
+        );
+        // As the tokenizer sees it: no letter run of a link is a word.
+        let cfg = TokenizerConfig {
+            web_text: true,
+            min_token_len: 1,
+            stop_words: StopWords::None,
+            unit: Unit::Line,
+            min_unit_tokens: 0,
+            ..TokenizerConfig::default()
+        };
+        let units = tokenize_text("Read https://t.co/satxh @TMZ #GoodNews now.", &cfg).unwrap();
+        assert_eq!(units, [["read", "good", "news", "now"]]);
+        let raw = TokenizerConfig {
+            web_text: false,
+            ..cfg
+        };
+        let units = tokenize_text("Read https://t.co/satxh now.", &raw).unwrap();
+        assert_eq!(units, [["read", "https", "t", "co", "satxh", "now"]]);
+    }
 
     #[test]
     fn max_vocab_keeps_the_most_frequent_words() {

@@ -4,15 +4,17 @@
 use std::time::Instant;
 
 use crate::config::{SinrConfig, StageTimes, TrainReport};
+use crate::cooccurrence::CooccurrenceMatrix;
 use crate::cooccurrence::count_cooccurrences;
 use crate::error::{Error, Result};
-use crate::graph::build_graph;
+use crate::graph::{CsrGraph, WordGraph, build_graph};
 use crate::louvain::detect_communities;
 use crate::model::SinrModel;
 use crate::node_recall::node_recall;
 use crate::pmi::filter_pmi;
 use crate::postprocess::{filter_dimensions, merge_levels, sparsify, threshold};
 use crate::tokenize::{Corpus, count_words};
+use crate::vocab::Vocabulary;
 use sinr_util::{Progress, ProgressUnit};
 
 /// Runs the pipeline on `corpus`.
@@ -37,6 +39,144 @@ pub fn train(corpus: &Corpus, cfg: &SinrConfig, progress: &dyn Progress) -> Resu
     report.lines = stats.lines;
     report.skipped_lines = stats.skipped_lines;
     report.tokens = stats.tokens;
+    from_counts(vocab, cooc, cfg, report, times, progress)
+}
+
+/// SINr from co-occurrence counts someone else made (the reference's
+/// `load_from_cooc_pkl`): `counts` over the words of `vocab` (ids are its rows), then the PMI
+/// filter, the graph, Louvain and node recall of `cfg` (its tokenizer and window unused).
+///
+/// # Errors
+/// As [`train`]: an invalid config, or counts that leave no edge.
+pub fn train_from_counts(
+    vocab: Vocabulary,
+    counts: CooccurrenceMatrix,
+    cfg: &SinrConfig,
+    progress: &dyn Progress,
+) -> Result<SinrModel> {
+    cfg.validate()?;
+    if counts.n_words() != vocab.len() {
+        return Err(Error::config(
+            "counts",
+            format!(
+                "are over {} words, the vocabulary has {}",
+                counts.n_words(),
+                vocab.len()
+            ),
+        ));
+    }
+    from_counts(
+        vocab,
+        counts,
+        cfg,
+        TrainReport::default(),
+        StageTimes::default(),
+        progress,
+    )
+}
+
+/// SINr of any weighted undirected graph (the reference's `load_from_graph` and
+/// `load_from_adjacency_matrix`): node `i` is named `names[i]`; `edges` are `(u, v, weight)`
+/// in any order and either direction (repeats summed, self-loops and zero weights dropped,
+/// a negative or non-finite weight an error). No PMI filter: the graph is embedded as given,
+/// by the Louvain and node-recall settings of `cfg`. Isolated nodes are dropped, as words
+/// without an edge are; a node's "count" (used to rank a community's labels) is its degree.
+///
+/// # Errors
+/// An invalid config, a repeated name, an edge naming a node out of range, a bad weight, or a
+/// graph without any edge.
+pub fn train_from_graph(
+    names: Vec<String>,
+    edges: impl IntoIterator<Item = (u32, u32, f64)>,
+    cfg: &SinrConfig,
+    progress: &dyn Progress,
+) -> Result<SinrModel> {
+    cfg.validate()?;
+    let n = names.len();
+    let mut upper: Vec<(u32, u32, f64)> = Vec::new();
+    for (u, v, w) in edges {
+        if u as usize >= n || v as usize >= n {
+            return Err(Error::config(
+                "edges",
+                format!("edge ({u}, {v}) names a node beyond the {n} given"),
+            ));
+        }
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(Error::config(
+                "edges",
+                format!("edge ({u}, {v}) has weight {w}: weights must be finite and ≥ 0"),
+            ));
+        }
+        if u != v && w > 0.0 {
+            upper.push((u.min(v), u.max(v), w));
+        }
+    }
+    upper.sort_unstable_by_key(|a| (a.0, a.1));
+    upper.dedup_by(|next, kept| {
+        let same = (next.0, next.1) == (kept.0, kept.1);
+        if same {
+            kept.2 += next.2;
+        }
+        same
+    });
+    // Node order: the names sorted (the vocabulary's order), isolated nodes dropped.
+    let mut degree = vec![0u64; n];
+    for &(u, v, _) in &upper {
+        degree[u as usize] += 1;
+        degree[v as usize] += 1;
+    }
+    let mut order: Vec<usize> = (0..n).filter(|&i| degree[i] > 0).collect();
+    if order.is_empty() {
+        return Err(Error::Empty("the graph has no edge".into()));
+    }
+    order.sort_unstable_by(|&a, &b| names[a].cmp(&names[b]));
+    for w in order.windows(2) {
+        if names[w[0]] == names[w[1]] {
+            return Err(Error::config(
+                "names",
+                format!("node name `{}` is given twice", names[w[0]]),
+            ));
+        }
+    }
+    let mut new_id = vec![u32::MAX; n];
+    for (i, &old) in order.iter().enumerate() {
+        new_id[old] = i as u32;
+    }
+    let mut edges: Vec<(u32, u32, f64)> = upper
+        .into_iter()
+        .map(|(u, v, w)| {
+            let (a, b) = (new_id[u as usize], new_id[v as usize]);
+            (a.min(b), a.max(b), w)
+        })
+        .collect();
+    edges.sort_unstable_by_key(|a| (a.0, a.1));
+    let vocab = Vocabulary::from_sorted(
+        order.iter().map(|&i| names[i].clone()).collect(),
+        order.iter().map(|&i| degree[i]).collect(),
+    );
+    let mut report = TrainReport {
+        vocabulary: n,
+        pairs: edges.len(),
+        edges: edges.len(),
+        ..TrainReport::default()
+    };
+    let graph = WordGraph {
+        graph: CsrGraph::from_sorted_upper(vocab.len(), || edges.iter().copied()),
+        vocab,
+    };
+    report.nodes = graph.node_count();
+    embed_graph(graph, cfg, report, StageTimes::default(), progress)
+}
+
+/// From counts on: the PMI filter and the graph, then [`embed_graph`].
+fn from_counts(
+    vocab: Vocabulary,
+    cooc: CooccurrenceMatrix,
+    cfg: &SinrConfig,
+    mut report: TrainReport,
+    mut times: StageTimes,
+    progress: &dyn Progress,
+) -> Result<SinrModel> {
     report.vocabulary = vocab.len();
     report.pairs = cooc.nnz();
 
@@ -52,7 +192,6 @@ pub fn train(corpus: &Corpus, cfg: &SinrConfig, progress: &dyn Progress) -> Resu
     progress.start("building the graph", None, ProgressUnit::Items("steps"));
     let graph = build_graph(&kept, &vocab)?;
     drop(kept);
-    let csr = &graph.graph;
     report.nodes = graph.node_count();
     progress.finish(&format!(
         "{} nodes ({} isolated words dropped), {} edges",
@@ -61,6 +200,18 @@ pub fn train(corpus: &Corpus, cfg: &SinrConfig, progress: &dyn Progress) -> Resu
         graph.edge_count()
     ));
     times.graph = t.elapsed().as_secs_f64();
+    embed_graph(graph, cfg, report, times, progress)
+}
+
+/// The graph on: Louvain, node recall, post-processing.
+fn embed_graph(
+    graph: WordGraph,
+    cfg: &SinrConfig,
+    mut report: TrainReport,
+    mut times: StageTimes,
+    progress: &dyn Progress,
+) -> Result<SinrModel> {
+    let csr = &graph.graph;
 
     let t = Instant::now();
     progress.start("Louvain", None, ProgressUnit::Items("steps"));

@@ -98,6 +98,11 @@ pub struct TrainConfig {
     pub max_len: usize,
     /// Which part of a longer text is kept.
     pub truncation: Truncation,
+    /// Clean web text before tokenising a text: drop URLs, e-mail addresses and @handles,
+    /// split #hashtags into words ([`sinr_embed::clean_web_text`]). On by default; runs made
+    /// before it existed read `false` (their texts were read raw).
+    #[serde(default)]
+    pub web_text: bool,
     /// Seed of initialisation and shuffling.
     pub seed: u64,
     /// Stop an epoch after this many batches (`None`: the whole training set); for quick runs.
@@ -116,6 +121,7 @@ impl Default for TrainConfig {
             warmup: 0.0,
             grad_clip: Some(1.0),
             truncation: Truncation::Head,
+            web_text: true,
             patience: 3,
             class_weights: false,
             max_len: 256,

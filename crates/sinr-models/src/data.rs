@@ -293,6 +293,15 @@ impl Encoder {
         )
     }
 
+    /// The encoder of a run: [`Encoder::for_model`] with the training's length, truncation
+    /// and web-text cleaning ([`TrainConfig::web_text`](crate::TrainConfig::web_text)).
+    pub fn for_run(model: &SinrModel, config: &ModelConfig, train: &crate::TrainConfig) -> Self {
+        let mut enc = Self::for_model(model, config, train.max_len);
+        enc.truncation = train.truncation;
+        enc.tokenizer.web_text = train.web_text;
+        enc
+    }
+
     /// The encoder a model configuration reads its input with: the embedding's, plus the
     /// lexical features of an attention classifier with n-gram weights.
     pub fn for_model(model: &SinrModel, config: &ModelConfig, max_len: usize) -> Self {

@@ -8,6 +8,7 @@
 //! * [`data`] — texts and tagged sentences to padded batches;
 //! * [`train`] — the training loop (Adam, clipping, early stopping, checkpoints, resume);
 //! * [`explain`] — labelling exact explanations for people;
+//! * [`export`] — a trained model's parameters as a safetensors file;
 //! * [`analysis`] — measuring explanations (faithfulness, agreement, plausibility);
 //! * [`evaluation`] — scoring a run on a split;
 //! * [`recommended`] — what `sinr train` trains when it is not told;
@@ -22,6 +23,7 @@ pub mod device;
 mod error;
 pub mod evaluation;
 pub mod explain;
+pub mod export;
 pub mod features;
 pub mod input;
 pub mod models;

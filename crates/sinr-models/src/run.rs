@@ -456,8 +456,7 @@ pub fn load_run(run_dir: &Path, embeddings: Option<&Path>, device: &Device) -> R
     };
     device.seed(spec.train.seed);
     let model = AnyModel::build(&spec, &emb, device)?.load(&run_dir.join("best.bpk"))?;
-    let mut encoder = Encoder::for_model(&emb, &spec.model, spec.train.max_len);
-    encoder.truncation = spec.train.truncation;
+    let mut encoder = Encoder::for_run(&emb, &spec.model, &spec.train);
     if let Some(v) = &spec.vocabulary {
         encoder.own = Some(read_vocabulary(run_dir, v)?);
     }

@@ -275,7 +275,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// The ids of the frozen SINr vectors' parameters, and how many tensors the whole model has.
-fn frozen_and_total<M: Module + Classifier>(m: &M) -> (Vec<ParamId>, usize) {
+pub(crate) fn frozen_and_total<M: Module + Classifier>(m: &M) -> (Vec<ParamId>, usize) {
     /// Collects parameter ids (tensors of every kind).
     #[derive(Default)]
     struct Ids(Vec<ParamId>);

@@ -304,3 +304,31 @@ fn tagged_tokens_carry_their_lexical_features_and_names() {
         .collect();
     assert_eq!(&got[..6], &want[..6]);
 }
+
+/// A run's encoder cleans web text unless the training says otherwise: a link's letter runs
+/// ("government" in a made-up URL) are not read as words; a hashtag's words are.
+#[test]
+fn runs_read_web_text_clean_by_default() {
+    let m = model();
+    let cfg = sinr_models::ModelConfig::default_of("attention").unwrap();
+    let text = "see https://government.example/public @congress #UnitedStates";
+    let words = |train: &sinr_models::TrainConfig| -> Vec<String> {
+        Encoder::for_run(&m, &cfg, train)
+            .encode_text(text, 0)
+            .surface
+            .into_iter()
+            .map(|s| s.to_lowercase())
+            .collect()
+    };
+    let clean = sinr_models::TrainConfig::default();
+    assert!(clean.web_text);
+    let raw = sinr_models::TrainConfig {
+        web_text: false,
+        ..clean.clone()
+    };
+    assert_eq!(words(&clean), ["united", "states"]);
+    let raw_words = words(&raw);
+    for w in ["government", "public", "congress"] {
+        assert!(raw_words.contains(&w.to_owned()), "{raw_words:?}");
+    }
+}

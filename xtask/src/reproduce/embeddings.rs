@@ -654,7 +654,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         if ctx.quick() { " --quick" } else { "" }
     );
     let mut md = format!(
-        "SINr on `en-mix`{} ({} tokens after tokenising: the six running-text corpora of DATA.md plus WordNet glosses and the GCIDE dictionary), window {}, tokens of at least {} letters, English stop words dropped, networkit-PLM-like Louvain (one level). Spearman ρ on the pairs whose two words are in the vocabulary (coverage beside it); `mean-vec`: the reference's policy (a missing word gets the mean vector), on all pairs. **Selection** (`dev`): mean ρ, mean-vector policy, on the dev halves of MEN and WS353 (a seeded 50/50 split of their pairs); the bold row is the selected one. DistRatio: mean over dimensions (the reference's figure) / median. Command: `{cmd}`.\n\n",
+        "SINr on `en-mix`{} ({} tokens after tokenising: the six running-text corpora of `docs/datasets.md` plus WordNet glosses and the GCIDE dictionary), window {}, tokens of at least {} letters, English stop words dropped, networkit-PLM-like Louvain (one level). Spearman ρ on the pairs whose two words are in the vocabulary (coverage beside it); `mean-vec`: the reference's policy (a missing word gets the mean vector), on all pairs. **Selection** (`dev`): mean ρ, mean-vector policy, on the dev halves of MEN and WS353 (a seeded 50/50 split of their pairs); the bold row is the selected one. DistRatio: mean over dimensions (the reference's figure) / median. Command: `{cmd}`.\n\n",
         if ctx.quick() {
             " (quick slice: the first 1 MB of each source)"
         } else {

@@ -4,8 +4,8 @@
 //! Per source: WikiText-2 (train split only; heading lines dropped, `@-@` `@,@` `@.@` joined),
 //! news (the `text` column), State of the Union (one address per line), webmix (one sentence per
 //! line), Brown (tags stripped, one sentence per line), BBC (one paragraph per line, Latin-1
-//! fallback for the one non-UTF-8 file), and the two dictionaries DATA.md lists as "bigger but
-//! odd": WordNet 3.0 (one synset per line: its lemmas, then its gloss) and GCIDE (one entry
+//! fallback for the one non-UTF-8 file), and the two dictionaries (bigger but odd sources, see
+//! `docs/datasets.md`): WordNet 3.0 (one synset per line: its lemmas, then its gloss) and GCIDE (one entry
 //! paragraph per line, pronunciations `\…\` and source tags `[…]` removed).
 
 use std::io::{BufRead, BufReader, Write};

@@ -5,6 +5,7 @@ mod conll;
 mod corpora;
 mod csv;
 mod escapes;
+mod graph;
 mod lexicon;
 mod pairs;
 mod tasks;
@@ -14,6 +15,7 @@ pub use conll::{TaggedSentence, read_conll};
 pub use corpora::{CorpusSource, EnMix, EnMixOptions, build_en_mix, corpus_lines};
 pub use csv::{CsvTable, parse_csv, read_csv};
 pub use escapes::unescape_python_literal;
+pub use graph::{GraphFile, read_edge_list, read_matrix_market};
 pub use lexicon::{LexiconEntry, read_vader};
 pub use pairs::{WordPair, read_pairs};
 pub use tasks::{

@@ -508,6 +508,13 @@ macro_rules! register_models {
                 }
             }
 
+            /// The model's tensors by name (see [`crate::export::named_tensors`]).
+            pub fn named_tensors(&self, frozen: bool) -> Vec<crate::export::NamedTensor> {
+                match self {
+                    $(AnyModel::$variant(m) => crate::export::named_tensors(m, frozen),)*
+                }
+            }
+
             /// Loads parameters into this (freshly built) model.
             ///
             /// # Errors
