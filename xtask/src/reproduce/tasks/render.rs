@@ -158,11 +158,17 @@ fn task_table(e: &Experiments, setting: Setting, r: &TaskResult) -> String {
             trainings.join("; ")
         ));
     }
-    md.push_str(if tag {
-        "| model | span F1 | precision | recall | PER | LOC | ORG | MISC | parameters | s/epoch | peak MiB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+    if tag {
+        md.push_str("| model | span F1 | precision | recall | PER | LOC | ORG | MISC | parameters | s/epoch | peak MiB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     } else {
-        "| model | accuracy | macro-F1 | ROC-AUC | P (class 1) | R (class 1) | parameters | s/epoch | peak MiB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
-    });
+        // The positive class (label `1`) by its name: "positive", "insult".
+        let positive = sinr_data::tasks::class_names(&task.name, &["0".into(), "1".into()])
+            .pop()
+            .unwrap_or_else(|| "class 1".into());
+        md.push_str(&format!(
+            "| model | accuracy | macro-F1 | ROC-AUC | P ({positive}) | R ({positive}) | parameters | s/epoch | peak MiB |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        ));
+    }
     for row in &r.rows {
         md.push_str(&model_row(row, task.metric));
     }
