@@ -622,17 +622,6 @@ pub fn analyze(args: &AnalyzeArgs, device_name: DeviceName, quiet: bool) -> Resu
     Ok(())
 }
 
-fn encode_input(run: &sinr_models::LoadedRun, text: &str) -> Example {
-    match run.spec.kind {
-        TaskKind::Classify => run.encoder.encode_text(text, 0),
-        TaskKind::Tag => {
-            let toks: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
-            let labels = vec![0; toks.len()];
-            run.encoder.encode_tokens(&toks, &labels)
-        }
-    }
-}
-
 /// `sinr predict`: the label of a text (with every label's probability), or of every line of a
 /// file; a tagged sentence's tags.
 pub fn predict(
@@ -656,7 +645,7 @@ pub fn predict(
     if texts.iter().all(|t| t.trim().is_empty()) {
         bail!("empty text: nothing to predict");
     }
-    let examples: Vec<Example> = texts.iter().map(|t| encode_input(&run, t)).collect();
+    let examples: Vec<Example> = texts.iter().map(|t| run.encode(t)).collect();
     let logits = run.model.predict(&examples, run.spec.kind, 64, &device);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     // A tagger's CRF scores, read from the model once for every line.
@@ -700,31 +689,6 @@ pub fn predict(
 
 /// A text classifier's logits for the empty text (the reference its pages read decisions
 /// against); empty for a tagger.
-fn prior_of(run: &sinr_models::LoadedRun, device: &sinr_models::Device) -> Vec<f32> {
-    match run.spec.kind {
-        TaskKind::Classify => sinr_models::analysis::reference_logits(&run.model, device),
-        TaskKind::Tag => Vec::new(),
-    }
-}
-
-/// The explanation of `text` as its page shows it: the exact split, its features named, and the
-/// classifier's `prior` ([`prior_of`]) as the reference.
-fn explanation_of(
-    run: &sinr_models::LoadedRun,
-    text: &str,
-    prior: &[f32],
-    device: &sinr_models::Device,
-) -> Result<sinr_models::Explanation> {
-    let ex = encode_input(run, text);
-    let mut e = run.model.explain(&run.spec, &run.embeddings, &ex, device)?;
-    e.lexical_names = match run.spec.kind {
-        TaskKind::Classify => run.encoder.lexical_names(text),
-        TaskKind::Tag => run.encoder.tag_feature_names(&e.tokens),
-    };
-    e.reference_logits = prior.to_vec();
-    Ok(e)
-}
-
 /// `sinr explain`: the exact split of a prediction, as text (and as a page, and as JSON).
 pub fn explain(
     run_dir: &Path,
@@ -741,8 +705,8 @@ pub fn explain(
     if text.trim().is_empty() {
         bail!("empty text: nothing to explain");
     }
-    let prior = prior_of(&run, &device);
-    let e = explanation_of(&run, text, &prior, &device)?;
+    let prior = run.prior(&device);
+    let e = run.explain(text, &prior, &device)?;
     let words: std::collections::HashMap<u32, &Vec<String>> =
         e.dimension_words.iter().map(|(k, w)| (*k, w)).collect();
     for o in e.outputs.iter().take(if run.spec.kind == TaskKind::Tag {
@@ -926,11 +890,11 @@ pub fn model_card(
         .unwrap_or("model-card");
     let dir = html.with_file_name(format!("{stem}-pages"));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let prior = prior_of(&run, &device);
+    let prior = run.prior(&device);
     let mut links = Vec::new();
     for (kind, preds) in [("right", &card.right), ("wrong", &card.wrong)] {
         for (i, p) in preds.iter().enumerate() {
-            let e = explanation_of(&run, &p.text, &prior, &device)?;
+            let e = run.explain(&p.text, &prior, &device)?;
             let name = format!("{kind}-{:02}.html", i + 1);
             sinr_util::write_file_atomically(
                 &dir.join(&name),

@@ -385,6 +385,81 @@ pub struct LoadedRun {
 }
 
 impl LoadedRun {
+    /// A text as the model reads it: a classifier's text through its encoder; for a tagger,
+    /// the text's whitespace-separated tokens as a sentence.
+    pub fn encode(&self, text: &str) -> Example {
+        match self.spec.kind {
+            TaskKind::Classify => self.encoder.encode_text(text, 0),
+            TaskKind::Tag => {
+                let toks: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+                let labels = vec![0; toks.len()];
+                self.encoder.encode_tokens(&toks, &labels)
+            }
+        }
+    }
+
+    /// Each class's probability for each text (a classifier), in label order.
+    pub fn probabilities(&self, texts: &[&str], device: &Device) -> Vec<Vec<f64>> {
+        let examples: Vec<Example> = texts.iter().map(|t| self.encode(t)).collect();
+        self.model
+            .predict(&examples, self.spec.kind, 64, device)
+            .iter()
+            .map(|l| sinr_util::softmax(l))
+            .collect()
+    }
+
+    /// Each token's tag for each text (a tagger; tokens split at whitespace), read off the
+    /// best valid BIO path (by the CRF where the model has one).
+    pub fn tags(&self, texts: &[&str], device: &Device) -> Vec<Vec<(String, String)>> {
+        let examples: Vec<Example> = texts.iter().map(|t| self.encode(t)).collect();
+        let logits = self.model.predict(&examples, self.spec.kind, 64, device);
+        let crf = self.model.crf_scores();
+        examples
+            .iter()
+            .zip(&logits)
+            .map(|(ex, l)| {
+                crate::decode_tags(l, &self.spec.labels, crf.as_ref())
+                    .into_iter()
+                    .zip(&ex.surface)
+                    .map(|(best, tok)| (tok.clone(), self.spec.labels[best].clone()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// A classifier's prior: the logits of the empty text (the reference its explanations'
+    /// log-odds are read against); empty for a tagger.
+    pub fn prior(&self, device: &Device) -> Vec<f32> {
+        match self.spec.kind {
+            TaskKind::Classify => crate::analysis::reference_logits(&self.model, device),
+            TaskKind::Tag => Vec::new(),
+        }
+    }
+
+    /// The exact explanation of `text` as its page shows it: the split, its lexical features
+    /// named, and `prior` ([`LoadedRun::prior`]) as the reference.
+    ///
+    /// # Errors
+    /// A model that does not split exactly (the dense baselines), or a text without any word
+    /// the model knows.
+    pub fn explain(
+        &self,
+        text: &str,
+        prior: &[f32],
+        device: &Device,
+    ) -> Result<crate::Explanation> {
+        let ex = self.encode(text);
+        let mut e = self
+            .model
+            .explain(&self.spec, &self.embeddings, &ex, device)?;
+        e.lexical_names = match self.spec.kind {
+            TaskKind::Classify => self.encoder.lexical_names(text),
+            TaskKind::Tag => self.encoder.tag_feature_names(&e.tokens),
+        };
+        e.reference_logits = prior.to_vec();
+        Ok(e)
+    }
+
     /// The best model again, on the autodiff version of `device` (for gradients).
     pub fn autodiff_model(&self, device: &Device) -> Result<AnyModel> {
         let ad = device.clone().autodiff();

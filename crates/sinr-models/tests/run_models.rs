@@ -127,6 +127,18 @@ fn every_model_kind_saves_and_loads_exactly() {
             2
         };
         assert_eq!(tensors(&file) + frozen, tensors(&full), "{json}");
+        // The safetensors export names the same tensors, each once, the frozen ones on demand.
+        let named = saved.named_tensors(false);
+        assert_eq!(named.len(), tensors(&file), "{json}");
+        assert_eq!(saved.named_tensors(true).len(), tensors(&full), "{json}");
+        let mut names: Vec<&str> = named.iter().map(|t| t.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), named.len(), "{json}: unique names");
+        assert!(
+            names.iter().all(|n| !n.is_empty() && !n.contains("##")),
+            "{names:?}"
+        );
         std::fs::remove_file(&full).unwrap();
         files.push((spec, file));
     }
