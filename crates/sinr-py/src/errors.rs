@@ -13,6 +13,7 @@
 //! | `BadModel`, `BadVectors` | `ModelFileError` | `ValueError` |
 //! | `UnknownWord` | `UnknownWordError` | `KeyError` |
 //! | `OutOfRange` | `OutOfRangeError` | `IndexError` |
+//! | a `sinr_models` error (runs) | `RunError` | `ValueError` |
 //! | a panic (a bug) | `SinrError` | |
 //!
 //! The exception's message is the Rust error's `Display`, the same text the `sinr` binary
@@ -36,7 +37,7 @@ pyo3::create_exception!(
 );
 
 /// The subclasses: (name, built-in base, docstring).
-const SUBCLASSES: [(&str, &str, &str); 7] = [
+const SUBCLASSES: [(&str, &str, &str); 8] = [
     (
         "ConfigError",
         "ValueError",
@@ -71,6 +72,12 @@ const SUBCLASSES: [(&str, &str, &str); 7] = [
         "OutOfRangeError",
         "IndexError",
         "A dimension, community or level index is out of range.",
+    ),
+    (
+        "RunError",
+        "ValueError",
+        "A trained run cannot be loaded or asked this: a missing or damaged run directory, \
+         embeddings not found, a question for another kind of model.",
     ),
 ];
 
@@ -139,6 +146,11 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
 /// A `ConfigError` raised by the bindings themselves (a bad keyword value).
 pub fn config_error(py: Python<'_>, field: &str, reason: impl std::fmt::Display) -> PyErr {
     raise(py, 0, format!("invalid config: `{field}` {reason}"))
+}
+
+/// A `RunError` (a trained classifier's run; `sinr_models`' errors), with the Rust message.
+pub fn run_error(py: Python<'_>, message: String) -> PyErr {
+    raise(py, 7, message)
 }
 
 /// An `UnknownWordError` for `word`.

@@ -20,6 +20,7 @@ mod config;
 mod errors;
 mod model;
 mod pipeline;
+mod run;
 mod train;
 
 use pyo3::prelude::*;
@@ -62,6 +63,7 @@ fn sinr_rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyModel>()?;
     m.add_class::<PyCooccurrence>()?;
     m.add_class::<PyGraph>()?;
+    m.add_class::<run::PyRun>()?;
     m.add_function(wrap_pyfunction!(train::train, m)?)?;
     m.add_function(wrap_pyfunction!(train::train_from_counts, m)?)?;
     m.add_function(wrap_pyfunction!(train::train_from_graph, m)?)?;

@@ -1,0 +1,92 @@
+"""A trained run from Python (`sinr_rs.Run`): the same predictions as the `sinr` binary, and
+explanations that add up to the logits. The run is trained by the binary that `cargo test`
+built (SINR_BIN, as .ci/run sets it)."""
+
+import csv
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sinr_rs
+
+ROOT = Path(__file__).resolve().parents[3]
+FIXTURES = ROOT / "crates/sinr-cli/tests/fixtures"
+SINR = os.environ.get("SINR_BIN", str(ROOT / "target/debug/sinr"))
+
+
+def sinr(*args):
+    out = subprocess.run([SINR, "-q", *map(str, args)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    d = tmp_path_factory.mktemp("run")
+    emb = d / "small.sinr"
+    sinr("embed", "train", "--preset", "recommended", "--min-freq", "2",
+         "--corpus", FIXTURES / "washington-1790-1796.txt", "--out", emb)
+    runs = {}
+    runs["party"] = d / "party"
+    sinr("train", "--data", FIXTURES / "sotu-party-train.csv", "--embeddings", emb,
+         "--out", runs["party"], "--epochs", "2")
+    runs["ner"] = d / "ner"
+    sinr("train", "--data", FIXTURES / "sotu-ner.conll", "--embeddings", emb,
+         "--out", runs["ner"], "--epochs", "2")
+    return d, runs
+
+
+def test_predictions_equal_the_binarys(trained):
+    d, runs = trained
+    run = sinr_rs.Run.load(str(runs["party"]))
+    assert run.labels == ["democrat", "republican"]
+    assert (run.kind, run.model) == ("classify", "attention")
+    tsv = d / "predictions.tsv"
+    sinr("evaluate", runs["party"], "--data", FIXTURES / "sotu-party-test.csv",
+         "--predictions", tsv)
+    with open(tsv, encoding="utf-8") as f:
+        rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    header, rows = rows[0], rows[1:]
+    assert header[3:] == ["p(democrat)", "p(republican)"]
+    texts = [r[0] for r in rows]
+    p = run.predict_proba(texts)
+    assert p.shape == (len(texts), 2)
+    # The binary writes six decimals.
+    binary = np.array([[float(x) for x in r[3:]] for r in rows])
+    assert np.abs(p - binary).max() < 1e-6
+    assert run.predict(texts) == [r[2] for r in rows]
+
+
+def test_explanations_add_up_to_the_logits(trained):
+    _, runs = trained
+    run = sinr_rs.Run.load(str(runs["party"]))
+    text = "we must provide for the defense of our country and reduce the public debt"
+    e = run.explain(text)
+    out = e["outputs"][0]
+    logits = np.array(out["logits"], dtype=np.float64)
+    terms = np.array(out["tokens"], dtype=np.float64).sum(axis=0) + np.array(out["bias"])
+    assert np.abs(terms - logits).max() < 1e-4
+    p = run.predict_proba([text])[0]
+    assert np.abs(np.exp(logits) / np.exp(logits).sum() - p).max() < 1e-5
+    assert e["labels"] == run.labels
+    assert np.allclose(e["reference_logits"], run.prior)
+
+
+def test_a_tagger(trained):
+    _, runs = trained
+    run = sinr_rs.Run.load(str(runs["ner"]))
+    assert run.kind == "tag" and "B-LOC" in run.labels
+    (tags,) = run.predict(["The Congress met at Philadelphia"])
+    assert [t for t, _ in tags] == ["The", "Congress", "met", "at", "Philadelphia"]
+    assert all(tag in run.labels for _, tag in tags)
+    with pytest.raises(sinr_rs.RunError, match="tagger"):
+        run.predict_proba(["x"])
+
+
+def test_bad_runs_raise_with_the_rust_message(tmp_path):
+    with pytest.raises(sinr_rs.RunError, match="run.json") as e:
+        sinr_rs.Run.load(str(tmp_path / "missing"))
+    assert isinstance(e.value, sinr_rs.SinrError)
