@@ -364,6 +364,12 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
         collisions,
     );
     sinr_schema::write(&args.out.join("resources.json"), &resources)?;
+    write_split(
+        &args.out.join("split.json"),
+        &source,
+        &data,
+        task.train.len(),
+    )?;
     if !quiet {
         eprintln!(
             "best dev {} {:.4} at epoch {} of {}; {} trainable parameters; run in {}",
@@ -375,6 +381,52 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
             args.out.display()
         );
     }
+    Ok(())
+}
+
+/// `RUN/split.json`: where the run's examples came from and which went where, so that the split
+/// of a file given alone (a seeded draw) can be read back: the data and its `--dev`/`--test`
+/// files, and for each split its size and the file line of each example (a sentence's first
+/// token; a CoNLL sentence's document too), in the split's order.
+fn write_split(path: &Path, source: &DataSource, data: &TaskData, trained_on: usize) -> Result<()> {
+    let part = |lines: Vec<usize>, docs: Option<Vec<usize>>| {
+        let mut v = serde_json::json!({"examples": lines.len(), "lines": lines});
+        if let Some(d) = docs {
+            v["documents"] = serde_json::json!(d);
+        }
+        v
+    };
+    let (train, dev, test) = match data {
+        TaskData::Classify(t) => {
+            let lines =
+                |xs: &[sinr_data::readers::LabeledText]| xs.iter().map(|x| x.line).collect();
+            (
+                part(lines(&t.train), None),
+                part(lines(&t.dev), None),
+                part(lines(&t.test), None),
+            )
+        }
+        TaskData::Tag(t) => {
+            let p = |xs: &[sinr_data::readers::TaggedSentence]| {
+                part(
+                    xs.iter().map(|x| x.line).collect(),
+                    Some(xs.iter().map(|x| x.doc).collect()),
+                )
+            };
+            (p(&t.train), p(&t.dev), p(&t.test))
+        }
+    };
+    let json = serde_json::json!({
+        "data": source.data,
+        "dev_file": source.dev,
+        "test_file": source.test,
+        "seed": sinr_data::tasks::SPLIT_SEED,
+        "trained_on": trained_on,
+        "train": train,
+        "dev": dev,
+        "test": test,
+    });
+    sinr_util::write_file_atomically(path, serde_json::to_string(&json)?.as_bytes())?;
     Ok(())
 }
 

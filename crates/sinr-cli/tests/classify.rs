@@ -217,6 +217,27 @@ fn train_predict_explain_and_bad_input() {
         ..sinr_models::TrainConfig::recommended_for("attention")
     };
     assert_eq!(spec.train, expected);
+    // The split is written into the run: every example once, by its file line.
+    let split: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("default/split.json")).unwrap(),
+    )
+    .unwrap();
+    let mut lines: Vec<u64> = ["train", "dev", "test"]
+        .iter()
+        .flat_map(|s| {
+            split[s]["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l.as_u64().unwrap())
+        })
+        .collect();
+    let n = lines.len();
+    lines.sort_unstable();
+    lines.dedup();
+    assert_eq!(lines.len(), n, "no example in two splits");
+    assert_eq!(split["seed"], 2026);
+    assert!(split["test"]["examples"].as_u64().unwrap() > 0);
 
     // The console names every score; --predictions writes one line per test text.
     let preds = dir.path().join("predictions.tsv");
