@@ -920,7 +920,71 @@ fn pretrained(
     train_cmd(
         &pretrained_args(&corpus, out, keep_stop_words, report)?,
         quiet,
-    )
+    )?;
+    // Its settings and scores beside it: what a user checks before trusting the embeddings.
+    let m = load(out)?;
+    let clients = sinr_data::Clients::default();
+    let mut scores = Vec::new();
+    for (name, dataset, file) in [("MEN", "men", "pairs"), ("WS353", "ws353", "all")] {
+        let got = manifest
+            .dataset(dataset)
+            .and_then(|d| cache.file(d, file, &clients, &log))
+            .and_then(|p| sinr_data::readers::read_pairs(&p));
+        match got {
+            Ok(pairs) => {
+                let pairs: Vec<(String, String, f64)> =
+                    pairs.into_iter().map(|p| (p.a, p.b, p.score)).collect();
+                let (indptr, indices, values) = m.matrix.raw();
+                let view = sinr_metrics::CsrView {
+                    n_cols: m.matrix.n_cols(),
+                    indptr,
+                    indices,
+                    values,
+                };
+                let r = sinr_metrics::evaluate_similarity(
+                    &pairs,
+                    view,
+                    |w| m.vocab.id(w).map(|i| i.index()),
+                    sinr_metrics::OovPolicy::Skip,
+                );
+                if !quiet {
+                    eprintln!(
+                        "  {name}: Spearman {:.3} on {} of {} pairs",
+                        r.spearman,
+                        r.used,
+                        pairs.len()
+                    );
+                }
+                scores.push(serde_json::json!({
+                    "benchmark": name,
+                    "spearman": r.spearman,
+                    "coverage": r.coverage(),
+                    "pairs_used": r.used,
+                }));
+            }
+            Err(e) => eprintln!("warning: {name} not scored: {e}"),
+        }
+    }
+    let beside = out.with_extension("json");
+    let json = serde_json::json!({
+        "model": out,
+        "corpus": {"name": "en-mix", "sha256": mix.sha256, "sources": mix.sources},
+        "settings": m.config,
+        "summary": m.report,
+        "similarity": scores,
+        "note": "Spearman on the whole benchmarks (pairs with an unknown word left out); SINr's dimensions are read with `sinr embed describe`",
+    });
+    write_atomically(&beside, |w| {
+        w.write_all(
+            serde_json::to_string_pretty(&json)
+                .map_err(std::io::Error::other)?
+                .as_bytes(),
+        )
+    })?;
+    if !quiet {
+        eprintln!("settings and scores in {}", beside.display());
+    }
+    Ok(())
 }
 
 pub fn run(cmd: EmbedCommand, quiet: bool) -> Result<()> {
