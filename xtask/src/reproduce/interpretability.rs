@@ -108,6 +108,7 @@ fn vader(ctx: &Ctx) -> Result<HashMap<String, f64>> {
 }
 
 /// Aggregates of one (task, model).
+#[derive(Default)]
 struct Agg {
     completeness_max: f64,
     comp: BTreeMap<Method, Vec<f64>>,
@@ -914,6 +915,44 @@ fn head_table(task: &str, model: &str, agg: &Agg) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The heads table's naming rule: a pattern is named only at a share of at least 0.3 and
+    /// 1.5 times its chance level; otherwise the head is sharp or broad by its entropy; a
+    /// negator's scope is named beside, on the same bar.
+    #[test]
+    fn a_head_is_named_by_a_pattern_only_well_above_chance() {
+        let idx = |name: &str| HEAD_PATTERNS.iter().position(|(n, _)| *n == name).unwrap();
+        let agg = |values: &[(&str, f64, f64)]| {
+            let mut a = Agg {
+                patterns: vec![BTreeMap::new(); HEAD_PATTERNS.len()],
+                ..Agg::default()
+            };
+            for &(name, share, chance) in values {
+                a.patterns[idx(name)].insert("h".to_owned(), share);
+                a.patterns[idx(name)].insert(CHANCE.to_owned(), chance);
+            }
+            a
+        };
+        // The largest share that passes wins; "itself" at 0.4 is under 1.5 × its chance 0.3.
+        let a = agg(&[
+            ("itself", 0.40, 0.30),
+            ("previous token", 0.35, 0.20),
+            ("first token", 0.32, 0.05),
+        ]);
+        assert_eq!(head_pattern(&a, "h", 2.0).1, "previous token (0.35)");
+        // Nothing passes: sharp under 1 nat of entropy, broad above.
+        let a = agg(&[("itself", 0.29, 0.05), ("stop words", 0.6, 0.5)]);
+        assert_eq!(head_pattern(&a, "h", 0.5).1, "sharp, by content");
+        assert_eq!(head_pattern(&a, "h", 1.5).1, "broad");
+        // A negator's scope does not compete: it is named beside.
+        let a = agg(&[("same word", 0.5, 0.1), ("negation scope", 0.47, 0.28)]);
+        assert_eq!(
+            head_pattern(&a, "h", 2.0).1,
+            "same word (0.50); negator → scope (0.47)"
+        );
+        // A head absent from the analyses (NaN shares) is only sharp or broad.
+        assert_eq!(head_pattern(&a, "other head", 2.0).1, "broad");
+    }
 
     /// An analysis whose examples keep the given n-gram feature terms, named.
     fn with_lexical(examples: &[&[(&str, &[f32])]]) -> ClassificationAnalysis {
