@@ -85,7 +85,7 @@ pub use labels::LabelRanking;
 pub use louvain::{
     CommunityId, Dendrogram, Level, LouvainConfig, LouvainMode, detect_communities, modularity,
 };
-pub use model::{DimensionView, Scored, SimilarityIndex, SinrModel};
+pub use model::{CosineIndex, DimensionView, Scored, SimilarityIndex, SinrModel};
 pub use model_file::{FORMAT_VERSION, stored_checksum};
 pub use node_recall::{node_predominance, node_recall};
 pub use pmi::{PmiConfig, PmiConvention, filter_pmi, reference_exp_pmi};

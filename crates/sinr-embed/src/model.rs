@@ -202,47 +202,43 @@ impl SinrModel {
     }
 }
 
-/// Cosine similarity over the sparse rows, through the transposed matrix: a query only visits
-/// the words that share a dimension with it.
-#[derive(Debug)]
-pub struct SimilarityIndex<'a> {
-    matrix: &'a SparseMatrix,
-    vocab: &'a Vocabulary,
+/// The index of cosine-similarity queries over the rows of a matrix, owned (the transposed
+/// matrix and the row norms): a query only visits the rows that share a column with it. It
+/// holds no borrow, so a long-lived object (a Python model) can keep it beside its matrix;
+/// [`SimilarityIndex`] pairs it with the matrix and the vocabulary.
+#[derive(Debug, Clone)]
+pub struct CosineIndex {
     by_column: SparseMatrix,
     norms: Vec<f64>,
 }
 
-impl<'a> SimilarityIndex<'a> {
-    /// Builds the index (O(nnz)).
-    pub fn new(matrix: &'a SparseMatrix, vocab: &'a Vocabulary) -> Self {
+impl CosineIndex {
+    /// Builds the index of `m` (O(nnz)).
+    pub fn new(m: &SparseMatrix) -> Self {
         Self {
-            matrix,
-            vocab,
-            by_column: matrix.transpose(),
-            norms: matrix.row_norms(),
+            by_column: m.transpose(),
+            norms: m.row_norms(),
         }
     }
 
-    /// Cosine similarity of two words (0 if either vector is zero).
-    pub fn cosine(&self, a: WordId, b: WordId) -> f64 {
-        let dot = sinr_util::sparse_dot(self.matrix.row(a.index()), self.matrix.row(b.index()));
-        let n = self.norms[a.index()] * self.norms[b.index()];
+    /// Cosine similarity of rows `a` and `b` of `m`, the matrix the index was built from (0 if
+    /// either row is zero).
+    pub fn cosine(&self, m: &SparseMatrix, a: usize, b: usize) -> f64 {
+        let dot = sinr_util::sparse_dot(m.row(a), m.row(b));
+        let n = self.norms[a] * self.norms[b];
         if n > 0.0 { dot / n } else { 0.0 }
     }
 
-    /// The `k` words most similar to `word` by cosine, excluding itself (ties: lower id first).
-    pub fn most_similar(&self, word: &str, k: usize) -> Result<Vec<Scored>> {
-        let q = self
-            .vocab
-            .id(word)
-            .ok_or_else(|| Error::UnknownWord(word.to_owned()))?;
-        let qn = self.norms[q.index()];
-        if qn == 0.0 {
-            return Ok(Vec::new());
+    /// The `k` rows of `m` (the matrix the index was built from) most similar to row `q` by
+    /// cosine, `q` excluded; best first, ties by lower row.
+    pub fn most_similar(&self, m: &SparseMatrix, q: usize, k: usize) -> Vec<(u32, f64)> {
+        let qn = self.norms[q];
+        if qn == 0.0 || k == 0 {
+            return Vec::new();
         }
-        let mut dots = vec![0.0f64; self.matrix.n_rows()];
+        let mut dots = vec![0.0f64; m.n_rows()];
         let mut touched = Vec::new();
-        let (idx, val) = self.matrix.row(q.index());
+        let (idx, val) = m.row(q);
         for (&c, &v) in idx.iter().zip(val) {
             let (rows, vals) = self.by_column.row(c as usize);
             for (&r, &x) in rows.iter().zip(vals) {
@@ -254,13 +250,54 @@ impl<'a> SimilarityIndex<'a> {
         }
         let mut scored: Vec<(u32, f64)> = touched
             .into_iter()
-            .filter(|&r| r != q.0)
+            .filter(|&r| r as usize != q)
             .map(|r| (r, dots[r as usize] / (qn * self.norms[r as usize])))
             .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        Ok(scored
+        let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if scored.len() > k {
+            // A total order: selecting the k best, then sorting them, gives the full sort's
+            // first k.
+            scored.select_nth_unstable_by(k - 1, order);
+            scored.truncate(k);
+        }
+        scored.sort_by(order);
+        scored
+    }
+}
+
+/// Cosine similarity between words: a [`CosineIndex`] with the matrix and vocabulary it reads.
+#[derive(Debug)]
+pub struct SimilarityIndex<'a> {
+    matrix: &'a SparseMatrix,
+    vocab: &'a Vocabulary,
+    index: CosineIndex,
+}
+
+impl<'a> SimilarityIndex<'a> {
+    /// Builds the index (O(nnz)).
+    pub fn new(matrix: &'a SparseMatrix, vocab: &'a Vocabulary) -> Self {
+        Self {
+            matrix,
+            vocab,
+            index: CosineIndex::new(matrix),
+        }
+    }
+
+    /// Cosine similarity of two words (0 if either vector is zero).
+    pub fn cosine(&self, a: WordId, b: WordId) -> f64 {
+        self.index.cosine(self.matrix, a.index(), b.index())
+    }
+
+    /// The `k` words most similar to `word` by cosine, excluding itself (ties: lower id first).
+    pub fn most_similar(&self, word: &str, k: usize) -> Result<Vec<Scored>> {
+        let q = self
+            .vocab
+            .id(word)
+            .ok_or_else(|| Error::UnknownWord(word.to_owned()))?;
+        Ok(self
+            .index
+            .most_similar(self.matrix, q.index(), k)
             .into_iter()
-            .take(k)
             .map(|(r, s)| Scored {
                 word: self.vocab.word(WordId(r)).to_owned(),
                 score: s,

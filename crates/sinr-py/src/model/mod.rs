@@ -9,7 +9,6 @@
 //! `convert.rs`.
 
 mod convert;
-mod similar;
 
 pub use convert::{csr_arrays, to_scipy};
 
@@ -34,7 +33,7 @@ use convert::{Csr, SparseVector, count, pairs, to_dense, value_word};
 pub struct PyModel {
     pub model: SinrModel,
     /// Built by the first `most_similar`.
-    index: OnceLock<similar::CosineIndex>,
+    index: OnceLock<sinr_embed::CosineIndex>,
 }
 
 impl PyModel {
@@ -342,7 +341,7 @@ impl PyModel {
         let q = self.row(obj)?;
         let m = &self.model.matrix;
         let best = run(obj.py(), || {
-            let index = self.index.get_or_init(|| similar::CosineIndex::new(m));
+            let index = self.index.get_or_init(|| sinr_embed::CosineIndex::new(m));
             Ok(index.most_similar(m, q, k))
         })?;
         Ok(best
