@@ -456,9 +456,7 @@ pub struct EvaluateArgs {
 
 /// `sinr evaluate`: a run's scores on a split ([`sinr_models::evaluation::evaluate`]).
 pub fn evaluate(args: &EvaluateArgs, device_name: DeviceName, quiet: bool) -> Result<()> {
-    let device = sinr_models::device_from_name(device_name)?;
-    let run = load_run(&args.run, args.embeddings.as_deref(), &device)
-        .with_context(|| format!("cannot load run {}", args.run.display()))?;
+    let (run, device) = open_run(&args.run, args.embeddings.as_deref(), device_name)?;
     // A file other than the run's training file is a test file of the user's: scored whole.
     let path = Path::new(&args.data.data);
     let own_file = path.is_file() && {
@@ -606,6 +604,19 @@ fn write_predictions(
     Ok(())
 }
 
+/// A run directory loaded on the device named (its embeddings overridden by `embeddings`); the
+/// error names the run.
+fn open_run(
+    run_dir: &Path,
+    embeddings: Option<&Path>,
+    device_name: DeviceName,
+) -> Result<(sinr_models::LoadedRun, sinr_models::Device)> {
+    let device = sinr_models::device_from_name(device_name)?;
+    let run = load_run(run_dir, embeddings, &device)
+        .with_context(|| format!("cannot load run {}", run_dir.display()))?;
+    Ok((run, device))
+}
+
 /// `sinr export`: a run's parameters as safetensors, with its description as JSON.
 pub fn export(
     run_dir: &Path,
@@ -615,9 +626,7 @@ pub fn export(
     device_name: DeviceName,
     quiet: bool,
 ) -> Result<()> {
-    let device = sinr_models::device_from_name(device_name)?;
-    let run = load_run(run_dir, embeddings, &device)
-        .with_context(|| format!("cannot load run {}", run_dir.display()))?;
+    let (run, _) = open_run(run_dir, embeddings, device_name)?;
     let e = sinr_models::export::export_run(&run, out, frozen)?;
     if !quiet {
         eprintln!(
@@ -653,9 +662,7 @@ pub struct AnalyzeArgs {
 /// faithfulness (ERASER), compactness, completeness and the model's mechanisms; for tagging,
 /// NER plausibility.
 pub fn analyze(args: &AnalyzeArgs, device_name: DeviceName, quiet: bool) -> Result<()> {
-    let device = sinr_models::device_from_name(device_name)?;
-    let run = load_run(&args.run, None, &device)
-        .with_context(|| format!("cannot load run {}", args.run.display()))?;
+    let (run, device) = open_run(&args.run, None, device_name)?;
     let bars = Bars::new(quiet);
     match args.data.load(quiet)? {
         TaskData::Classify(t) => {
@@ -682,9 +689,7 @@ pub fn predict(
     embeddings: Option<&Path>,
     device_name: DeviceName,
 ) -> Result<()> {
-    let device = sinr_models::device_from_name(device_name)?;
-    let run = load_run(run_dir, embeddings, &device)
-        .with_context(|| format!("cannot load run {}", run_dir.display()))?;
+    let (run, device) = open_run(run_dir, embeddings, device_name)?;
     let texts: Vec<String> = if Path::new(input).is_file() {
         std::fs::read_to_string(input)
             .with_context(|| format!("cannot read {input}"))?
@@ -751,9 +756,7 @@ pub fn explain(
     device_name: DeviceName,
     quiet: bool,
 ) -> Result<()> {
-    let device = sinr_models::device_from_name(device_name)?;
-    let run = load_run(run_dir, embeddings, &device)
-        .with_context(|| format!("cannot load run {}", run_dir.display()))?;
+    let (run, device) = open_run(run_dir, embeddings, device_name)?;
     if text.trim().is_empty() {
         bail!("empty text: nothing to explain");
     }
@@ -898,9 +901,7 @@ pub fn model_card(
     device_name: DeviceName,
     quiet: bool,
 ) -> Result<()> {
-    let device = sinr_models::device_from_name(device_name)?;
-    let run = load_run(run_dir, embeddings, &device)
-        .with_context(|| format!("cannot load run {}", run_dir.display()))?;
+    let (run, device) = open_run(run_dir, embeddings, device_name)?;
     let data = match data {
         Some(d) => d.to_owned(),
         None if sinr_data::tasks::CLASSIFICATION_TASKS.contains(&run.spec.task.as_str()) => {

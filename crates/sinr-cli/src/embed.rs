@@ -504,8 +504,45 @@ fn stereotype_plot(models: &[(&str, SinrModel)], words: &[String], k: usize) -> 
         .iter()
         .map(|(_, m)| m.label_words(m.level, 3, ranking))
         .collect::<std::result::Result<_, _>>()?;
+    // Each row's value on each column (NaN: a column of the other model).
+    let mut values: Vec<Vec<f64>> = Vec::with_capacity(rows.len());
+    for (_, mi, word) in &rows {
+        let (idx, val) = models[*mi].1.vector(word)?;
+        values.push(
+            columns
+                .iter()
+                .map(|&(cm, d)| {
+                    if cm == *mi {
+                        idx.iter()
+                            .position(|&x| x as usize == d)
+                            .map_or(0.0, |p| val[p])
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect(),
+        );
+    }
+    // Shaded against the largest value shown: node recall spreads a word over many
+    // communities, so its values are often far below 1.
+    let max = values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
+    let footnote = format!(
+        "each cell: the word's value (node recall) on the community its column names; the darkest is {max:.3}{}",
+        if models.len() > 1 {
+            "; grey: the other model's dimension"
+        } else {
+            ""
+        }
+    );
     let (cell, left, top) = (46.0, 150.0, 190.0);
-    let width = left + cell * columns.len() as f64 + 20.0;
+    // Room for the last column's slanted label, and for the footnote.
+    let width = (left + cell * columns.len() as f64 + 170.0)
+        .max(left + 6.5 * footnote.chars().count() as f64 + 20.0);
     let height = top + cell * rows.len() as f64 + 40.0;
     let mut svg = String::new();
     let _ = writeln!(
@@ -531,7 +568,7 @@ fn stereotype_plot(models: &[(&str, SinrModel)], words: &[String], k: usize) -> 
             esc(&labels[mi][d].join(", "))
         );
     }
-    for (r, (label, mi, word)) in rows.iter().enumerate() {
+    for (r, (label, _, _)) in rows.iter().enumerate() {
         let y = top + cell * r as f64;
         let _ = writeln!(
             svg,
@@ -540,22 +577,17 @@ fn stereotype_plot(models: &[(&str, SinrModel)], words: &[String], k: usize) -> 
             y + cell / 2.0 + 4.0,
             esc(label)
         );
-        let m = &models[*mi].1;
-        let (idx, val) = m.vector(word)?;
-        for (c, &(cm, d)) in columns.iter().enumerate() {
-            let v = if cm == *mi {
-                idx.iter()
-                    .position(|&x| x as usize == d)
-                    .map_or(0.0, |p| val[p])
-            } else {
-                f64::NAN
-            };
+        for (c, &v) in values[r].iter().enumerate() {
             let x = left + cell * c as f64;
             let (fill, text) = if v.is_nan() {
                 ("#f4f4f4".to_owned(), String::new())
             } else {
-                // White to dark blue with the value (node recall is in [0, 1]).
-                let t = v.clamp(0.0, 1.0);
+                // White to dark blue, the largest value shown the darkest.
+                let t = if max > 0.0 {
+                    (v / max).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
                 let ch = |lo: f64, hi: f64| (lo + (hi - lo) * t).round() as u8;
                 (
                     format!(
@@ -564,8 +596,10 @@ fn stereotype_plot(models: &[(&str, SinrModel)], words: &[String], k: usize) -> 
                         ch(255.0, 48.0),
                         ch(255.0, 107.0)
                     ),
-                    if v > 0.0 {
+                    if v >= 0.1 {
                         format!("{v:.2}")
+                    } else if v > 0.0 {
+                        format!("{v:.3}")
                     } else {
                         String::new()
                     },
@@ -582,7 +616,7 @@ fn stereotype_plot(models: &[(&str, SinrModel)], words: &[String], k: usize) -> 
                 }
             );
             if !text.is_empty() {
-                let colour = if v > 0.5 { "white" } else { "black" };
+                let colour = if v > 0.5 * max { "white" } else { "black" };
                 let _ = writeln!(
                     svg,
                     r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="{colour}">{text}</text>"#,
@@ -594,8 +628,9 @@ fn stereotype_plot(models: &[(&str, SinrModel)], words: &[String], k: usize) -> 
     }
     let _ = writeln!(
         svg,
-        r##"<text x="{left}" y="{:.1}" fill="#555">each cell: the word's value (node recall) on the community named above; grey: another model's dimension</text>"##,
-        height - 14.0
+        r##"<text x="{left}" y="{:.1}" fill="#555">{}</text>"##,
+        height - 14.0,
+        esc(&footnote)
     );
     svg.push_str("</svg>\n");
     Ok(svg)
@@ -917,12 +952,11 @@ fn pretrained(
             mix.sha256
         );
     }
-    train_cmd(
+    let m = train_cmd(
         &pretrained_args(&corpus, out, keep_stop_words, report)?,
         quiet,
     )?;
     // Its settings and scores beside it: what a user checks before trusting the embeddings.
-    let m = load(out)?;
     let clients = sinr_data::Clients::default();
     let mut scores = Vec::new();
     for (name, dataset, file) in [("MEN", "men", "pairs"), ("WS353", "ws353", "all")] {
@@ -989,7 +1023,7 @@ fn pretrained(
 
 pub fn run(cmd: EmbedCommand, quiet: bool) -> Result<()> {
     match cmd {
-        EmbedCommand::Train(args) => train_cmd(&args, quiet),
+        EmbedCommand::Train(args) => train_cmd(&args, quiet).map(drop),
         EmbedCommand::Graph(args) => graph_cmd(&args, quiet),
         EmbedCommand::Align {
             a,
@@ -1281,7 +1315,8 @@ fn load(path: &Path) -> Result<SinrModel> {
     SinrModel::load(path).with_context(|| format!("cannot load model {}", path.display()))
 }
 
-fn train_cmd(args: &TrainArgs, quiet: bool) -> Result<()> {
+/// `sinr embed train`: trains, saves, reports; returns the model.
+fn train_cmd(args: &TrainArgs, quiet: bool) -> Result<SinrModel> {
     let cfg = args.config()?;
     check_output_dir(&args.out)?;
     if let Some(r) = &args.report {
@@ -1372,7 +1407,7 @@ fn train_cmd(args: &TrainArgs, quiet: bool) -> Result<()> {
         }
         eprintln!("  model           {}", args.out.display());
     }
-    Ok(())
+    Ok(model)
 }
 
 #[cfg(test)]

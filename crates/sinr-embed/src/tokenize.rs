@@ -429,9 +429,14 @@ impl TextChunk {
     }
 }
 
-/// Whether a line can hold anything [`clean_web_text`] changes (a fast byte scan).
+/// Whether a line can hold anything [`clean_web_text`] changes: an `@` (a handle, an
+/// address), a `#`, a scheme's `://` or a `www.`. Ordinary prose has none of these, so it is
+/// tokenised as it is, without the cleaner's copy.
 fn might_be_web(line: &str) -> bool {
-    line.bytes().any(|b| matches!(b, b'@' | b'#' | b':' | b'.'))
+    let b = line.as_bytes();
+    b.iter().any(|&c| c == b'@' || c == b'#')
+        || b.windows(3).any(|w| w == b"://")
+        || b.windows(4).any(|w| w.eq_ignore_ascii_case(b"www."))
 }
 
 /// Web text made plain, into `out`: each whitespace-separated chunk (its enclosing
@@ -465,8 +470,10 @@ pub fn clean_web_text(line: &str, out: &mut String) {
             out.push(' ');
         }
         out.push_str(lead);
-        let lower = core.to_ascii_lowercase();
-        let is_url = lower.starts_with("www.") || lower.contains("://");
+        let is_url = core
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("www."))
+            || core.contains("://");
         let is_handle = core.len() > 1 && core.starts_with('@');
         let is_email = core.split_once('@').is_some_and(|(user, host)| {
             !user.is_empty() && host.contains('.') && !host.ends_with('.')

@@ -44,8 +44,15 @@ struct Named {
 }
 
 impl Named {
-    fn name(&self) -> String {
-        self.path.join(".")
+    /// Records a tensor under the current path, unless it is one to skip.
+    fn push(&mut self, id: ParamId, shape: &[usize], values: impl FnOnce() -> TensorValues) {
+        if !self.skip.contains(&id) {
+            self.out.push(NamedTensor {
+                name: self.path.join("."),
+                shape: shape.to_vec(),
+                values: values(),
+            });
+        }
     }
 }
 
@@ -59,52 +66,33 @@ impl ModuleVisitor for Named {
     }
 
     fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
-        if self.skip.contains(&p.id) {
-            return;
-        }
         let t = p.val();
-        let shape = t.dims().to_vec();
-        let values = t
-            .into_data()
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .unwrap_or_default();
-        self.out.push(NamedTensor {
-            name: self.name(),
-            shape,
-            values: TensorValues::F32(values),
+        self.push(p.id, &t.dims(), || {
+            TensorValues::F32(
+                t.into_data()
+                    .convert::<f32>()
+                    .try_to_vec()
+                    .unwrap_or_default(),
+            )
         });
     }
 
     fn visit_int<const D: usize>(&mut self, p: &Param<Tensor<D, Int>>) {
-        if self.skip.contains(&p.id) {
-            return;
-        }
         let t = p.val();
-        let shape = t.dims().to_vec();
-        let values = t
-            .into_data()
-            .convert::<i64>()
-            .try_to_vec::<i64>()
-            .unwrap_or_default();
-        self.out.push(NamedTensor {
-            name: self.name(),
-            shape,
-            values: TensorValues::I64(values),
+        self.push(p.id, &t.dims(), || {
+            TensorValues::I64(
+                t.into_data()
+                    .convert::<i64>()
+                    .try_to_vec()
+                    .unwrap_or_default(),
+            )
         });
     }
 
     fn visit_bool<const D: usize>(&mut self, p: &Param<Tensor<D, Bool>>) {
-        if self.skip.contains(&p.id) {
-            return;
-        }
         let t = p.val();
-        let shape = t.dims().to_vec();
-        let values = t.into_data().try_to_vec::<bool>().unwrap_or_default();
-        self.out.push(NamedTensor {
-            name: self.name(),
-            shape,
-            values: TensorValues::Bool(values),
+        self.push(p.id, &t.dims(), || {
+            TensorValues::Bool(t.into_data().try_to_vec().unwrap_or_default())
         });
     }
 }

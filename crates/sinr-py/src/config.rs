@@ -115,6 +115,7 @@ pub struct TokenizerArgs {
     pub invalid_utf8: Option<String>,
     pub max_line_bytes: Option<usize>,
     pub chunk_bytes: Option<usize>,
+    pub web_text: Option<bool>,
 }
 
 impl TokenizerArgs {
@@ -184,6 +185,7 @@ impl TokenizerArgs {
         }
         set(&mut t.max_line_bytes, self.max_line_bytes);
         set(&mut t.chunk_bytes, self.chunk_bytes);
+        set(&mut t.web_text, self.web_text);
         Ok(())
     }
 }

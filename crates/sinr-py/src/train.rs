@@ -28,7 +28,8 @@ use crate::pipeline::PyCooccurrence;
 /// the experiments use); `config`: a dict in the layout of `SINrVectors.config` instead.
 /// Tokenizer: `pretokenized`, `lowercase`, `min_token_len`, `stop_words` ("english", "none" or
 /// a list), `unit` ("sentence" or "line"), `min_unit_tokens`, `min_freq`, `max_vocab`,
-/// `invalid_utf8` ("skip" or "fail"), `max_line_bytes`, `chunk_bytes`. Co-occurrence: `window`.
+/// `invalid_utf8` ("skip" or "fail"), `max_line_bytes`, `chunk_bytes`, `web_text` (drop URLs,
+/// addresses and @handles, split #hashtags). Co-occurrence: `window`.
 /// PMI filter: `pmi` ("reference", "textbook", "none"), `min_pmi`. Louvain: `gamma`, `louvain`
 /// ("plm" or "multilevel"), `max_iterations`, `seed`, `coarse_gamma`, `max_levels`; `level` of
 /// the vectors. Post-processing: `threshold`, `sparsify`, `filter_min_nnz`, `filter_max_nnz`.
@@ -38,7 +39,7 @@ use crate::pipeline::PyCooccurrence;
     corpus, *, config = None, preset = None,
     pretokenized = None, lowercase = None, min_token_len = None, stop_words = None, unit = None,
     min_unit_tokens = None, min_freq = None, max_vocab = None, invalid_utf8 = None,
-    max_line_bytes = None, chunk_bytes = None,
+    max_line_bytes = None, chunk_bytes = None, web_text = None,
     window = None, pmi = None, min_pmi = None,
     gamma = None, louvain = None, max_iterations = None, seed = None, coarse_gamma = None,
     max_levels = None, level = None,
@@ -62,6 +63,7 @@ pub fn train(
     invalid_utf8: Option<String>,
     max_line_bytes: Option<usize>,
     chunk_bytes: Option<usize>,
+    web_text: Option<bool>,
     window: Option<usize>,
     pmi: Option<String>,
     min_pmi: Option<f64>,
@@ -92,6 +94,7 @@ pub fn train(
         invalid_utf8,
         max_line_bytes,
         chunk_bytes,
+        web_text,
     }
     .apply(py, &mut cfg.tokenizer)?;
     if let Some(w) = window {
@@ -305,7 +308,7 @@ pub fn train_from_graph(
 #[pyo3(signature = (
     corpus, out, *, config = None, preset = None, pretokenized = None, lowercase = None,
     min_token_len = None, stop_words = None, unit = None, min_unit_tokens = None,
-    invalid_utf8 = None, max_line_bytes = None, chunk_bytes = None, n_jobs = None
+    invalid_utf8 = None, max_line_bytes = None, chunk_bytes = None, web_text = None, n_jobs = None
 ))]
 #[allow(clippy::too_many_arguments)] // one keyword per config field, as the CLI's flags
 pub fn tokenize<'py>(
@@ -323,6 +326,7 @@ pub fn tokenize<'py>(
     invalid_utf8: Option<String>,
     max_line_bytes: Option<usize>,
     chunk_bytes: Option<usize>,
+    web_text: Option<bool>,
     n_jobs: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let paths = corpus_paths(corpus)?;
@@ -337,6 +341,7 @@ pub fn tokenize<'py>(
         invalid_utf8,
         max_line_bytes,
         chunk_bytes,
+        web_text,
         ..Default::default()
     }
     .apply(py, &mut cfg)?;

@@ -4,24 +4,14 @@ package (not by this project's code), agrees with the description the command wr
 The `sinr` binary is the one `cargo test` built (SINR_BIN, as .ci/run sets it)."""
 
 import json
-import os
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
 
-ROOT = Path(__file__).resolve().parents[3]
-FIXTURES = ROOT / "crates/sinr-cli/tests/fixtures"
-SINR = os.environ.get("SINR_BIN", str(ROOT / "target/debug/sinr"))
-
-
-def sinr(*args):
-    out = subprocess.run([SINR, "-q", *map(str, args)], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    return out.stdout
+from conftest import FIXTURES, SINR, sinr
 
 
 @pytest.fixture(scope="module")

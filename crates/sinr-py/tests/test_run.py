@@ -3,24 +3,13 @@ explanations that add up to the logits. The run is trained by the binary that `c
 built (SINR_BIN, as .ci/run sets it)."""
 
 import csv
-import os
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import sinr_rs
 
-ROOT = Path(__file__).resolve().parents[3]
-FIXTURES = ROOT / "crates/sinr-cli/tests/fixtures"
-SINR = os.environ.get("SINR_BIN", str(ROOT / "target/debug/sinr"))
-
-
-def sinr(*args):
-    out = subprocess.run([SINR, "-q", *map(str, args)], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    return out.stdout
+from conftest import FIXTURES, sinr
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +79,16 @@ def test_bad_runs_raise_with_the_rust_message(tmp_path):
     with pytest.raises(sinr_rs.RunError, match="run.json") as e:
         sinr_rs.Run.load(str(tmp_path / "missing"))
     assert isinstance(e.value, sinr_rs.SinrError)
+
+
+def test_web_text_is_a_tokenizer_keyword(tmp_path):
+    # Washington's messages, with links and hashtags added to their lines.
+    lines = (FIXTURES / "washington-1790-1796.txt").read_text().splitlines()
+    corpus = tmp_path / "posts.txt"
+    corpus.write_text("\n".join(f"{l} see https://t.co/satxh #GoodNews" for l in lines) + "\n")
+    raw = sinr_rs.train(corpus, min_freq=2, min_token_len=2, unit="line")
+    clean = sinr_rs.train(corpus, min_freq=2, min_token_len=2, unit="line", web_text=True)
+    assert "satxh" in raw.vocab and "https" in raw.vocab
+    assert "satxh" not in clean.vocab and "https" not in clean.vocab
+    assert "goodnews" in raw.vocab and "goodnews" not in clean.vocab
+    assert "good" in clean.vocab and "news" in clean.vocab

@@ -122,7 +122,7 @@ impl PyCooccurrence {
         lowercase = None,
         min_token_len = None, stop_words = None, unit = None, min_unit_tokens = None,
         min_freq = None, max_vocab = None, invalid_utf8 = None, max_line_bytes = None,
-        chunk_bytes = None, n_jobs = None
+        chunk_bytes = None, web_text = None, n_jobs = None
     ))]
     #[allow(clippy::too_many_arguments)] // one keyword per config field, as the CLI's flags
     fn from_corpus(
@@ -142,6 +142,7 @@ impl PyCooccurrence {
         invalid_utf8: Option<String>,
         max_line_bytes: Option<usize>,
         chunk_bytes: Option<usize>,
+        web_text: Option<bool>,
         n_jobs: Option<i64>,
     ) -> PyResult<Self> {
         let paths = corpus_paths(corpus)?;
@@ -158,6 +159,7 @@ impl PyCooccurrence {
             invalid_utf8,
             max_line_bytes,
             chunk_bytes,
+            web_text,
         }
         .apply(py, &mut cfg.tokenizer)?;
         if let Some(w) = window {
