@@ -16,8 +16,14 @@ use crate::progress::Bars;
 
 #[derive(Debug, Subcommand)]
 pub enum EmbedCommand {
-    /// Train SINr embeddings on text files and save the model.
+    /// Train SINr embeddings on text files (or on counts made by `sinr embed count`) and save
+    /// the model.
     Train(Box<TrainArgs>),
+    /// Count a corpus too large for one machine: map steps per shard, reduced by DataFusion
+    /// (or a Ballista cluster) into a counts directory that `sinr embed train --counts DIR`
+    /// embeds. See docs/scaling.md.
+    #[command(subcommand)]
+    Count(crate::count::CountCommand),
     /// General-purpose English embeddings in one command: builds `en-mix` (the experiments'
     /// eight English corpora, about 7.5 M tokens, fetched into the data cache by the
     /// registries' clients) and trains SINr on it with the settings of the task tables
@@ -238,8 +244,13 @@ enum LouvainArg {
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Text files (UTF-8); read in order, never held in memory.
-    #[arg(long, required = true, num_args = 1..)]
+    #[arg(long, required_unless_present = "counts", num_args = 1..)]
     corpus: Vec<PathBuf>,
+    /// Embed the counts of a counts directory made by `sinr embed count` instead of counting a
+    /// corpus: the tokenizer settings and the window are the ones the counts were made with
+    /// (their flags are refused); the graph flags apply as usual.
+    #[arg(long, conflicts_with_all = ["corpus", "window", "pretokenized", "no_lowercase", "web_text", "min_token_len", "stop_words", "unit", "min_unit_tokens", "min_freq", "max_vocab", "invalid_utf8", "max_line_bytes"])]
+    counts: Option<PathBuf>,
     /// Where to write the model (written atomically).
     #[arg(long)]
     out: PathBuf,
@@ -780,7 +791,7 @@ pub enum Preset {
 }
 
 /// The configuration the flags change: a TOML file's, else the preset's.
-fn base_config(config: Option<&Path>, preset: Option<Preset>) -> Result<SinrConfig> {
+pub(crate) fn base_config(config: Option<&Path>, preset: Option<Preset>) -> Result<SinrConfig> {
     Ok(match config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -807,7 +818,7 @@ impl TrainArgs {
 }
 
 impl TokenizerArgs {
-    fn apply(&self, t: &mut TokenizerConfig) -> Result<()> {
+    pub(crate) fn apply(&self, t: &mut TokenizerConfig) -> Result<()> {
         if self.pretokenized {
             t.pretokenized = true;
         }
@@ -858,7 +869,7 @@ impl TokenizerArgs {
     }
 }
 
-fn set<T>(field: &mut T, value: Option<T>) {
+pub(crate) fn set<T>(field: &mut T, value: Option<T>) {
     if let Some(v) = value {
         *field = v;
     }
@@ -1024,6 +1035,7 @@ fn pretrained(
 pub fn run(cmd: EmbedCommand, quiet: bool) -> Result<()> {
     match cmd {
         EmbedCommand::Train(args) => train_cmd(&args, quiet).map(drop),
+        EmbedCommand::Count(cmd) => crate::count::run(cmd, quiet),
         EmbedCommand::Graph(args) => graph_cmd(&args, quiet),
         EmbedCommand::Align {
             a,
@@ -1322,18 +1334,44 @@ fn train_cmd(args: &TrainArgs, quiet: bool) -> Result<SinrModel> {
     if let Some(r) = &args.report {
         check_output_dir(r)?;
     }
-    let corpus = Corpus::new(args.corpus.iter().cloned());
-    corpus.check()?;
     let bars = Bars::new(quiet);
     let start = Instant::now();
-    if !quiet {
-        eprintln!(
-            "training SINr on {} file(s) with {} thread(s)",
-            corpus.paths.len(),
-            rayon::current_num_threads()
-        );
-    }
-    let model = train(&corpus, &cfg, &bars)?;
+    let (model, cfg) = if let Some(dir) = &args.counts {
+        let counted = sinr_scale::load_counts(dir)?;
+        if !quiet {
+            eprintln!(
+                "training SINr on the counts of {} ({} words, {} pairs) with {} thread(s)",
+                dir.display(),
+                counted.vocab.len(),
+                counted.counts.nnz(),
+                rayon::current_num_threads()
+            );
+        }
+        let cfg = SinrConfig {
+            tokenizer: counted.settings.tokenizer,
+            cooccurrence: counted.settings.cooccurrence,
+            ..cfg
+        };
+        let m = sinr_embed::train_from_corpus_counts(
+            counted.vocab,
+            counted.counts,
+            &counted.stats,
+            &cfg,
+            &bars,
+        )?;
+        (m, cfg)
+    } else {
+        let corpus = Corpus::new(args.corpus.iter().cloned());
+        corpus.check()?;
+        if !quiet {
+            eprintln!(
+                "training SINr on {} file(s) with {} thread(s)",
+                corpus.paths.len(),
+                rayon::current_num_threads()
+            );
+        }
+        (train(&corpus, &cfg, &bars)?, cfg)
+    };
     let t = Instant::now();
     model.save(&args.out)?;
     let save_s = t.elapsed().as_secs_f64();

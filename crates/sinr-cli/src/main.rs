@@ -5,6 +5,7 @@
 //! with status 2.
 
 mod classify;
+mod count;
 mod embed;
 mod html;
 mod progress;

@@ -442,3 +442,112 @@ fn export_sparse_align_and_plot() {
     );
     assert!(!d.join("x.svg").exists());
 }
+
+/// `sinr embed count`, step by step as on a cluster (3 word shards, 2 pair shards), then
+/// `sinr embed train --counts`: the same model as `sinr embed train --corpus`; and the shards
+/// of other settings are refused.
+#[test]
+fn count_in_shards_then_train_from_the_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let counts = dir.path().join("counts");
+    let c = path_str(&counts);
+    let settings = ["--min-freq", "3", "--min-token-len", "3"];
+    let run = |args: &[&str]| {
+        let out = sinr(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        out
+    };
+    for i in 0..3 {
+        let shard = format!("{i}/3");
+        let f = fixture();
+        let mut a = vec!["embed", "count", "words", "--corpus", &f];
+        a.extend(["--shard", &shard, "--out", c]);
+        a.extend(settings);
+        run(&a);
+    }
+    run(&["embed", "count", "reduce-words", c, "--memory-limit", "64M"]);
+    let f = fixture();
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        run(&[
+            "embed", "count", "pairs", "--corpus", &f, "--shard", &shard, "--out", c,
+        ]);
+    }
+    run(&["embed", "count", "reduce-pairs", c]);
+    let sharded = dir.path().join("sharded.sinr");
+    let whole = dir.path().join("whole.sinr");
+    run(&[
+        "embed",
+        "train",
+        "--counts",
+        c,
+        "--out",
+        path_str(&sharded),
+        "--gamma",
+        "5",
+    ]);
+    let mut a = vec![
+        "embed",
+        "train",
+        "--corpus",
+        &f,
+        "--out",
+        path_str(&whole),
+        "--gamma",
+        "5",
+    ];
+    a.extend(settings);
+    run(&a);
+    let (mut x, mut y) = (
+        sinr_embed::SinrModel::load(&sharded).unwrap(),
+        sinr_embed::SinrModel::load(&whole).unwrap(),
+    );
+    x.report.times = Default::default();
+    y.report.times = Default::default();
+    assert_eq!(x, y, "the model from the shards' counts differs");
+
+    // A tokenizer flag with --counts is refused (the counts fix the tokenizer).
+    let out = sinr(&[
+        "embed",
+        "train",
+        "--counts",
+        c,
+        "--out",
+        "x.sinr",
+        "--min-freq",
+        "2",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+    // A words shard of other settings is named by the reduce.
+    run(&[
+        "embed",
+        "count",
+        "words",
+        "--corpus",
+        &f,
+        "--shard",
+        "1/3",
+        "--out",
+        c,
+        "--min-freq",
+        "3",
+    ]);
+    let out = sinr(&["embed", "count", "reduce-words", c]);
+    assert!(!out.status.success());
+    let e = stderr(&out);
+    assert!(
+        e.contains("shard-00001-of-00003.parquet") && e.contains("min_token_len: 3 ≠ 4"),
+        "{e}"
+    );
+    // A bad shard argument.
+    let out = sinr(&[
+        "embed", "count", "words", "--corpus", &f, "--shard", "3/3", "--out", c,
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("must be below"), "{}", stderr(&out));
+}

@@ -120,6 +120,46 @@ impl CooccurrenceMatrix {
         Self::from_pairs(n, pairs)
     }
 
+    /// Builds a matrix from upper-triangle entries `(a, b, count)` given in strictly increasing
+    /// `(a, b)` order with `a < b < n` (as a reduce step sorts them), without a hash map.
+    ///
+    /// # Errors
+    /// An entry out of order, repeated, on or below the diagonal, or beyond `n`.
+    pub fn from_sorted_entries(
+        n: usize,
+        entries: impl IntoIterator<Item = (u32, u32, u64)>,
+    ) -> Result<Self> {
+        let mut indptr = vec![0usize; n + 1];
+        let mut indices = Vec::new();
+        let mut counts = Vec::new();
+        let mut last: Option<(u32, u32)> = None;
+        for (a, b) in entries.into_iter().map(|(a, b, c)| {
+            counts.push(c);
+            (a, b)
+        }) {
+            if a >= b || b as usize >= n || last.is_some_and(|l| l >= (a, b)) {
+                return Err(Error::config(
+                    "counts",
+                    format!(
+                        "entry ({a}, {b}) after {last:?}: entries must be sorted, distinct, with a < b < {n}"
+                    ),
+                ));
+            }
+            last = Some((a, b));
+            indptr[a as usize + 1] += 1;
+            indices.push(b);
+        }
+        for i in 0..n {
+            indptr[i + 1] += indptr[i];
+        }
+        Ok(Self {
+            n,
+            indptr,
+            indices,
+            counts,
+        })
+    }
+
     /// Number of words (rows and columns).
     pub fn n_words(&self) -> usize {
         self.n

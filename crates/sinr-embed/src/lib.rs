@@ -92,8 +92,9 @@ pub use pmi::{PmiConfig, PmiConvention, filter_pmi, reference_exp_pmi};
 pub use postprocess::{PostprocessConfig, filter_dimensions, merge_levels, sparsify, threshold};
 pub use sparse::SparseMatrix;
 pub use tokenize::{
-    Corpus, CorpusStats, InvalidUtf8, StopSet, StopWords, TextChunk, TokenizerConfig, Unit,
-    clean_web_text, count_words, read_chunks, tokenize_text, write_tokenized,
+    Corpus, CorpusStats, InvalidUtf8, Shard, StopSet, StopWords, TextChunk, TokenizerConfig, Unit,
+    clean_web_text, count_word_occurrences, count_words, describe_paths, read_chunks,
+    select_vocabulary, tokenize_text, write_tokenized,
 };
-pub use train::{train, train_from_counts, train_from_graph};
+pub use train::{train, train_from_corpus_counts, train_from_counts, train_from_graph};
 pub use vocab::{Vocabulary, WordId};

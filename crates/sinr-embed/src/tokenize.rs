@@ -21,7 +21,7 @@
 //! so ASCII and NFC text is tokenised in place, as before.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -187,11 +187,77 @@ impl StopSet {
     }
 }
 
-/// The input of the pipeline: text files read in order.
+/// The input of the pipeline: text files read in order, whole or one shard of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Corpus {
     /// The files.
     pub paths: Vec<PathBuf>,
+    /// Read only this part of the files (`None`: all of them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+}
+
+/// Part `index` of `count` of a corpus, for counting on many machines (`sinr embed count`).
+///
+/// The files are seen as one sequence of bytes, cut into `count` ranges of equal size; a shard
+/// holds the lines that **start** in its range (the rule of Hadoop's line splits), so every line
+/// belongs to exactly one shard, no line is cut, and a shard is read by seeking to its range
+/// without reading the rest. Units never span lines, so the counts of the shards add up to the
+/// counts of the whole corpus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Shard {
+    /// 0-based index, below `count`.
+    pub index: usize,
+    /// Number of shards, at least 1.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Shard `index` of `count`, checked.
+    pub fn new(index: usize, count: usize) -> Result<Self> {
+        if count == 0 || index >= count {
+            return Err(Error::config(
+                "shard",
+                format!(
+                    "{index}/{count}: the index must be below the number of shards (0/1 … {c}/{count})",
+                    c = count.saturating_sub(1)
+                ),
+            ));
+        }
+        Ok(Self { index, count })
+    }
+
+    /// The byte range `[lo, hi)` of this shard in a sequence of `total` bytes.
+    pub fn range(&self, total: u64) -> (u64, u64) {
+        let at = |i: usize| (u128::from(total) * i as u128 / self.count as u128) as u64;
+        (at(self.index), at(self.index + 1))
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = Error;
+
+    /// `I/N`, as `sinr embed count --shard 3/8` writes it.
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || {
+            Error::config(
+                "shard",
+                format!(
+                    "`{s}` is not I/N (the 0-based index of the shard, a slash, the number of shards)"
+                ),
+            )
+        };
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let i = i.trim().parse().map_err(|_| bad())?;
+        let n = n.trim().parse().map_err(|_| bad())?;
+        Shard::new(i, n)
+    }
 }
 
 impl Corpus {
@@ -199,15 +265,22 @@ impl Corpus {
     pub fn new(paths: impl IntoIterator<Item = impl Into<PathBuf>>) -> Self {
         Self {
             paths: paths.into_iter().map(Into::into).collect(),
+            shard: None,
         }
     }
 
-    /// Checks that every file exists and can be opened; returns the total size in bytes.
-    pub fn check(&self) -> Result<u64> {
+    /// The same files, only `shard` of them.
+    pub fn with_shard(mut self, shard: Shard) -> Self {
+        self.shard = Some(shard);
+        self
+    }
+
+    /// The size in bytes of every file, checking that each exists and can be opened.
+    pub fn file_sizes(&self) -> Result<Vec<u64>> {
         if self.paths.is_empty() {
             return Err(Error::Empty("no corpus file given".into()));
         }
-        let mut total = 0;
+        let mut sizes = Vec::with_capacity(self.paths.len());
         for p in &self.paths {
             let f = File::open(p).map_err(|e| Error::io(p, e))?;
             let meta = f.metadata().map_err(|e| Error::io(p, e))?;
@@ -217,9 +290,40 @@ impl Corpus {
                     std::io::Error::other("is a directory, not a text file"),
                 ));
             }
-            total += meta.len();
+            sizes.push(meta.len());
         }
-        Ok(total)
+        Ok(sizes)
+    }
+
+    /// Checks that every file exists and can be opened; returns the size in bytes of what will
+    /// be read (the whole corpus, or the shard's range).
+    pub fn check(&self) -> Result<u64> {
+        let total: u64 = self.file_sizes()?.iter().sum();
+        Ok(match self.shard {
+            None => total,
+            Some(s) => {
+                let (lo, hi) = s.range(total);
+                hi - lo
+            }
+        })
+    }
+
+    /// For every file, the byte range of it to read: whole files, or the part of the shard's
+    /// range that falls in each (a line belongs to the range it starts in).
+    fn file_ranges(&self) -> Result<Vec<Option<(u64, u64)>>> {
+        let sizes = self.file_sizes()?;
+        let Some(shard) = self.shard else {
+            return Ok(sizes.iter().map(|&s| Some((0, s))).collect());
+        };
+        let (lo, hi) = shard.range(sizes.iter().sum());
+        let mut start = 0;
+        let mut out = Vec::with_capacity(sizes.len());
+        for &size in &sizes {
+            let (a, b) = (lo.max(start), hi.min(start + size));
+            out.push((a < b).then(|| (a - start, b - start)));
+            start += size;
+        }
+        Ok(out)
     }
 }
 
@@ -249,7 +353,8 @@ pub struct CorpusStats {
 }
 
 impl CorpusStats {
-    pub(crate) fn add(&mut self, o: &CorpusStats) {
+    /// Adds the counts of another part of the corpus.
+    pub fn add(&mut self, o: &CorpusStats) {
         self.bytes += o.bytes;
         self.lines += o.lines;
         self.skipped_lines += o.skipped_lines;
@@ -270,15 +375,46 @@ pub fn read_chunks(
 ) -> Result<()> {
     let batch = batch.max(1);
     let mut pending = Vec::with_capacity(batch);
-    for path in &corpus.paths {
-        let shared: Arc<Path> = Arc::from(path.as_path());
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let ranges = corpus.file_ranges()?;
+    for (path, range) in corpus.paths.iter().zip(ranges) {
+        let Some((from, to)) = range else { continue };
+        let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+        // A shard that starts inside a file: its first line is the first that starts at or
+        // after `from`, found by reading from the byte before (lines are then numbered from
+        // there, and errors name that byte).
+        let mut pos = 0u64;
+        let shown = if from > 0 {
+            file.seek(SeekFrom::Start(from - 1))
+                .map_err(|e| Error::io(path, e))?;
+            PathBuf::from(format!("{} (from byte {from})", path.display()))
+        } else {
+            path.clone()
+        };
+        let shared: Arc<Path> = Arc::from(shown.as_path());
         let mut reader = BufReader::with_capacity(1 << 16, file);
+        if from > 0 {
+            let mut skipped = Vec::new();
+            let n = (&mut reader)
+                .take(cfg.max_line_bytes as u64 + 2)
+                .read_until(b'\n', &mut skipped)
+                .map_err(|e| Error::io(path, e))?;
+            if !skipped.ends_with(b"\n") && n as u64 == cfg.max_line_bytes as u64 + 2 {
+                return Err(Error::io(
+                    path,
+                    std::io::Error::other(format!(
+                        "the line across byte {from} (where shard {} starts) is longer than max_line_bytes = {}",
+                        corpus.shard.map_or_else(String::new, |s| s.to_string()),
+                        cfg.max_line_bytes
+                    )),
+                ));
+            }
+            pos = from - 1 + n as u64;
+        }
         let mut line_no: u64 = 0;
         loop {
             let mut data = Vec::with_capacity(chunk_bytes + 4096);
             let first_line = line_no + 1;
-            while data.len() < chunk_bytes {
+            while data.len() < chunk_bytes && pos < to {
                 let before = data.len();
                 let limit = cfg.max_line_bytes as u64 + 1;
                 let n = (&mut reader)
@@ -288,6 +424,7 @@ pub fn read_chunks(
                 if n == 0 {
                     break;
                 }
+                pos += n as u64;
                 line_no += 1;
                 let line = &data[before..];
                 let content = line.strip_suffix(b"\n").unwrap_or(line);
@@ -609,6 +746,35 @@ pub fn count_words(
     cfg: &TokenizerConfig,
     progress: &dyn Progress,
 ) -> Result<(Vocabulary, CorpusStats)> {
+    let (counts, stats) = count_word_occurrences(corpus, cfg, progress)?;
+    let distinct = counts.len();
+    let (vocab, capped) = select_vocabulary(counts, cfg, &stats, &describe_paths(corpus))?;
+    progress.finish(&format!(
+        "{} tokens, {} distinct words, {} kept (min_freq {}{})",
+        stats.tokens,
+        distinct,
+        vocab.len(),
+        cfg.min_freq,
+        if capped > 0 {
+            format!(", max_vocab dropped {capped} more")
+        } else {
+            String::new()
+        }
+    ));
+    Ok((vocab, stats))
+}
+
+/// The map step of [`count_words`]: every distinct token of the kept units with its count, in
+/// no particular order, before any frequency filter (so the counts of shards add up). A corpus
+/// or shard without tokens gives an empty list. Leaves the progress stage open.
+///
+/// # Errors
+/// A file that cannot be read or a bad line (per the config).
+pub fn count_word_occurrences(
+    corpus: &Corpus,
+    cfg: &TokenizerConfig,
+    progress: &dyn Progress,
+) -> Result<(Vec<(String, u64)>, CorpusStats)> {
     cfg.validate()?;
     let total = corpus.check()?;
     progress.start("counting words", Some(total), ProgressUnit::Bytes);
@@ -648,20 +814,37 @@ pub fn count_words(
         }
         Ok(())
     })?;
+    let words = counts
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (table.key(i as u32).to_owned(), c))
+        .collect();
+    Ok((words, stats))
+}
+
+/// The reduce step of [`count_words`]: from every distinct token's count (each word once), the
+/// vocabulary of the words seen at least `min_freq` times, at most `max_vocab` of them (the most
+/// frequent; ties alphabetical). Returns it with the number of words `max_vocab` dropped.
+/// `source` names the corpus in errors.
+///
+/// # Errors
+/// No token at all, or no word frequent enough.
+pub fn select_vocabulary(
+    counts: Vec<(String, u64)>,
+    cfg: &TokenizerConfig,
+    stats: &CorpusStats,
+    source: &str,
+) -> Result<(Vocabulary, usize)> {
     if stats.tokens == 0 {
         return Err(Error::Empty(format!(
-            "the corpus ({}) has no tokens after tokenising ({} lines read, {} skipped as invalid UTF-8)",
-            describe_paths(corpus),
-            stats.lines,
-            stats.skipped_lines
+            "the corpus ({source}) has no tokens after tokenising ({} lines read, {} skipped as invalid UTF-8)",
+            stats.lines, stats.skipped_lines
         )));
     }
     let distinct = counts.len();
     let mut kept: Vec<(String, u64)> = counts
-        .iter()
-        .enumerate()
-        .filter(|&(_, &c)| c >= cfg.min_freq)
-        .map(|(i, &c)| (table.key(i as u32).to_owned(), c))
+        .into_iter()
+        .filter(|&(_, c)| c >= cfg.min_freq)
         .collect();
     let mut capped = 0;
     if let Some(max) = cfg.max_vocab.filter(|&m| kept.len() > m) {
@@ -671,30 +854,15 @@ pub fn count_words(
     }
     if kept.is_empty() {
         return Err(Error::Empty(format!(
-            "no word of the corpus ({}) occurs at least min_freq = {} times ({} distinct words, {} tokens)",
-            describe_paths(corpus),
-            cfg.min_freq,
-            distinct,
-            stats.tokens
+            "no word of the corpus ({source}) occurs at least min_freq = {} times ({distinct} distinct words, {} tokens)",
+            cfg.min_freq, stats.tokens
         )));
     }
-    let vocab = Vocabulary::from_counts(kept);
-    progress.finish(&format!(
-        "{} tokens, {} distinct words, {} kept (min_freq {}{})",
-        stats.tokens,
-        distinct,
-        vocab.len(),
-        cfg.min_freq,
-        if capped > 0 {
-            format!(", max_vocab dropped {capped} more")
-        } else {
-            String::new()
-        }
-    ));
-    Ok((vocab, stats))
+    Ok((Vocabulary::from_counts(kept), capped))
 }
 
-fn describe_paths(corpus: &Corpus) -> String {
+/// The first files of a corpus, for messages.
+pub fn describe_paths(corpus: &Corpus) -> String {
     let names: Vec<String> = corpus
         .paths
         .iter()

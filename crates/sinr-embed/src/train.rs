@@ -75,6 +75,40 @@ pub fn train_from_counts(
     )
 }
 
+/// SINr from the counts of a corpus made elsewhere, by the map and reduce steps of
+/// `sinr-scale`: the same model as [`train`] on that corpus with `cfg` (whose tokenizer and
+/// window must be the ones the counts were made with), its report filled from `stats`.
+///
+/// # Errors
+/// As [`train_from_counts`].
+pub fn train_from_corpus_counts(
+    vocab: Vocabulary,
+    counts: CooccurrenceMatrix,
+    stats: &crate::tokenize::CorpusStats,
+    cfg: &SinrConfig,
+    progress: &dyn Progress,
+) -> Result<SinrModel> {
+    cfg.validate()?;
+    if counts.n_words() != vocab.len() {
+        return Err(Error::config(
+            "counts",
+            format!(
+                "are over {} words, the vocabulary has {}",
+                counts.n_words(),
+                vocab.len()
+            ),
+        ));
+    }
+    let report = TrainReport {
+        bytes: stats.bytes,
+        lines: stats.lines,
+        skipped_lines: stats.skipped_lines,
+        tokens: stats.tokens,
+        ..TrainReport::default()
+    };
+    from_counts(vocab, counts, cfg, report, StageTimes::default(), progress)
+}
+
 /// SINr of any weighted undirected graph (the reference's `load_from_graph` and
 /// `load_from_adjacency_matrix`): node `i` is named `names[i]`; `edges` are `(u, v, weight)`
 /// in any order and either direction (repeats summed, self-loops and zero weights dropped,

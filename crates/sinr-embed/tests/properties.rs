@@ -73,6 +73,62 @@ fn write_temp(text: &str) -> tempfile::NamedTempFile {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
+    /// Shards of a corpus (several files, any number of shards, any chunk size) hold every line
+    /// exactly once: their word counts, statistics and pair counts add up to the whole's.
+    #[test]
+    fn shard_counts_add_up_to_the_whole(
+        texts in prop::collection::vec(text_strategy(), 1..4),
+        n in 1usize..9,
+        window in 1usize..4,
+        chunk_bytes in prop::sample::select(vec![1usize, 13, 1 << 20]),
+        crlf in any::<bool>(),
+    ) {
+        let tok = TokenizerConfig {
+            min_freq: 1,
+            min_token_len: 1,
+            min_unit_tokens: 0,
+            stop_words: sinr_embed::StopWords::None,
+            unit: Unit::Line,
+            chunk_bytes,
+            ..TokenizerConfig::default()
+        };
+        let files: Vec<_> = texts
+            .iter()
+            .map(|t| write_temp(&if crlf { t.replace('\n', "\r\n") } else { t.clone() }))
+            .collect();
+        let corpus = Corpus::new(files.iter().map(|f| f.path()));
+        let (mut whole, whole_stats) =
+            sinr_embed::count_word_occurrences(&corpus, &tok, &NoProgress).unwrap();
+        whole.sort();
+        let mut summed: std::collections::BTreeMap<String, u64> = Default::default();
+        let mut stats = sinr_embed::CorpusStats::default();
+        for i in 0..n {
+            let shard = corpus.clone().with_shard(sinr_embed::Shard::new(i, n).unwrap());
+            let (words, st) = sinr_embed::count_word_occurrences(&shard, &tok, &NoProgress).unwrap();
+            for (w, c) in words {
+                *summed.entry(w).or_default() += c;
+            }
+            stats.add(&st);
+        }
+        prop_assert_eq!(summed.into_iter().collect::<Vec<_>>(), whole);
+        prop_assert_eq!(stats.lines, whole_stats.lines);
+        prop_assert_eq!(stats.tokens, whole_stats.tokens);
+        prop_assert_eq!(stats.units, whole_stats.units);
+        let Ok((vocab, _)) = count_words(&corpus, &tok, &NoProgress) else {
+            return Ok(());
+        };
+        let cfg = CooccurrenceConfig { window };
+        let (all, _) = count_cooccurrences(&corpus, &tok, &vocab, &cfg, &NoProgress).unwrap();
+        let mut entries = Vec::new();
+        for i in 0..n {
+            let shard = corpus.clone().with_shard(sinr_embed::Shard::new(i, n).unwrap());
+            let (m, _) = count_cooccurrences(&shard, &tok, &vocab, &cfg, &NoProgress).unwrap();
+            entries.extend(m.iter());
+        }
+        let summed = sinr_embed::CooccurrenceMatrix::from_entries(vocab.len(), entries);
+        prop_assert_eq!(summed, all);
+    }
+
     #[test]
     fn node_recall_rows_are_distributions(
         g in graph_strategy(),
