@@ -215,12 +215,18 @@ pub struct Shard {
 impl Shard {
     /// Shard `index` of `count`, checked.
     pub fn new(index: usize, count: usize) -> Result<Self> {
-        if count == 0 || index >= count {
+        if count == 0 {
+            return Err(Error::config(
+                "shard",
+                format!("{index}/0: there must be at least one shard"),
+            ));
+        }
+        if index >= count {
             return Err(Error::config(
                 "shard",
                 format!(
-                    "{index}/{count}: the index must be below the number of shards (0/1 … {c}/{count})",
-                    c = count.saturating_sub(1)
+                    "{index}/{count}: the index must be below the number of shards (0/{count} … {}/{count})",
+                    count - 1
                 ),
             ));
         }
@@ -929,6 +935,36 @@ pub fn tokenize_text(text: &str, cfg: &TokenizerConfig) -> Result<Vec<Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_parse_and_cut_the_bytes_into_contiguous_ranges() {
+        let s: Shard = "3/8".parse().unwrap();
+        assert_eq!((s.index, s.count), (3, 8));
+        assert_eq!(s.to_string(), "3/8");
+        for bad in ["8/8", "1/0", "3", "a/b", "-1/2", ""] {
+            let e = bad.parse::<Shard>().unwrap_err().to_string();
+            assert!(e.contains("shard"), "{bad}: {e}");
+        }
+        assert!(
+            "8/8"
+                .parse::<Shard>()
+                .unwrap_err()
+                .to_string()
+                .contains("(0/8 … 7/8)")
+        );
+        for total in [0u64, 1, 7, 1000, u64::MAX / 3] {
+            for n in [1usize, 2, 3, 8] {
+                let mut at = 0;
+                for i in 0..n {
+                    let (lo, hi) = Shard::new(i, n).unwrap().range(total);
+                    assert_eq!(lo, at);
+                    assert!(hi >= lo);
+                    at = hi;
+                }
+                assert_eq!(at, total);
+            }
+        }
+    }
 
     #[test]
     fn web_text_drops_links_handles_and_addresses_and_splits_hashtags() {
