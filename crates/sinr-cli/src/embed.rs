@@ -249,8 +249,17 @@ pub struct TrainArgs {
     /// Embed the counts of a counts directory made by `sinr embed count` instead of counting a
     /// corpus: the tokenizer settings and the window are the ones the counts were made with
     /// (their flags are refused); the graph flags apply as usual.
-    #[arg(long, conflicts_with_all = ["corpus", "window", "pretokenized", "no_lowercase", "web_text", "min_token_len", "stop_words", "unit", "min_unit_tokens", "min_freq", "max_vocab", "invalid_utf8", "max_line_bytes"])]
+    #[arg(long, conflicts_with_all = ["corpus", "window", "pretokenized", "no_lowercase", "web_text", "min_token_len", "stop_words", "unit", "min_unit_tokens", "min_freq", "max_vocab", "invalid_utf8", "max_line_bytes", "memory_limit"])]
     counts: Option<PathBuf>,
+    /// Bound the memory of counting: the corpus is counted in shards, one at a time, through
+    /// files in a temporary directory beside `--out`, and summed under this limit, spilling to
+    /// disk (bytes, or `512M`, `16G`); the model is the same. See docs/scaling.md.
+    #[arg(long, value_parser = crate::count::parse_size)]
+    memory_limit: Option<usize>,
+    /// With `--memory-limit`: the number of shards [default: 8 bytes of limit per byte of
+    /// text, the ratio measured on en-mix, i.e. ⌈8 × corpus size / limit⌉].
+    #[arg(long, requires = "memory_limit")]
+    shards: Option<usize>,
     /// Where to write the model (written atomically).
     #[arg(long)]
     out: PathBuf,
@@ -1328,6 +1337,58 @@ fn load(path: &Path) -> Result<SinrModel> {
 }
 
 /// `sinr embed train`: trains, saves, reports; returns the model.
+/// `sinr embed train --memory-limit`: counting in shards through a temporary counts directory
+/// beside the output (removed after), reduced under the limit, then SINr from the counts.
+fn bounded_train(
+    corpus: &Corpus,
+    cfg: &SinrConfig,
+    limit: usize,
+    shards: Option<usize>,
+    out: &Path,
+    bars: &Bars,
+    quiet: bool,
+) -> Result<SinrModel> {
+    let bytes = corpus.check()?;
+    let shards = shards
+        .unwrap_or_else(|| (8.0 * bytes as f64 / limit as f64).ceil() as usize)
+        .max(1);
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let work = tempfile::Builder::new()
+        .prefix(".sinr-counts-")
+        .tempdir_in(dir)
+        .with_context(|| format!("cannot make a counts directory in {}", dir.display()))?;
+    if !quiet {
+        eprintln!(
+            "counting in {shards} shard(s) under {:.0} MiB, through {}",
+            limit as f64 / (1 << 20) as f64,
+            work.path().display()
+        );
+    }
+    let engine = sinr_scale::Engine::DataFusion {
+        memory_limit: Some(limit),
+        spill_dir: Some(work.path().join("spill")),
+        partitions: None,
+    };
+    let counted = sinr_scale::count_locally(
+        corpus,
+        &sinr_scale::CountSettings::new(&cfg.tokenizer, &cfg.cooccurrence),
+        shards,
+        work.path(),
+        &engine,
+        bars,
+    )?;
+    Ok(sinr_embed::train_from_corpus_counts(
+        counted.vocab,
+        counted.counts,
+        &counted.stats,
+        cfg,
+        bars,
+    )?)
+}
+
 fn train_cmd(args: &TrainArgs, quiet: bool) -> Result<SinrModel> {
     let cfg = args.config()?;
     check_output_dir(&args.out)?;
@@ -1370,7 +1431,13 @@ fn train_cmd(args: &TrainArgs, quiet: bool) -> Result<SinrModel> {
                 rayon::current_num_threads()
             );
         }
-        (train(&corpus, &cfg, &bars)?, cfg)
+        let model = match args.memory_limit {
+            None => train(&corpus, &cfg, &bars)?,
+            Some(limit) => {
+                bounded_train(&corpus, &cfg, limit, args.shards, &args.out, &bars, quiet)?
+            }
+        };
+        (model, cfg)
     };
     let t = Instant::now();
     model.save(&args.out)?;

@@ -506,6 +506,33 @@ fn count_in_shards_then_train_from_the_counts() {
     y.report.times = Default::default();
     assert_eq!(x, y, "the model from the shards' counts differs");
 
+    // `embed train --memory-limit`: the same model, counted in shards through a temporary
+    // directory that is gone afterwards.
+    let bounded = dir.path().join("bounded.sinr");
+    let mut a = vec![
+        "embed",
+        "train",
+        "--corpus",
+        &f,
+        "--out",
+        path_str(&bounded),
+        "--gamma",
+        "5",
+        "--memory-limit",
+        "1M",
+    ];
+    a.extend(settings);
+    run(&a);
+    let mut z = sinr_embed::SinrModel::load(&bounded).unwrap();
+    z.report.times = Default::default();
+    assert_eq!(z, y, "the model counted under --memory-limit differs");
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".sinr"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+
     // A tokenizer flag with --counts is refused (the counts fix the tokenizer).
     let out = sinr(&[
         "embed",
