@@ -228,6 +228,18 @@ fn say(quiet: bool, msg: impl AsRef<str>) {
     }
 }
 
+/// Says which shard file a map step wrote, and how long it took.
+fn wrote(quiet: bool, path: &Path, start: Instant) {
+    say(
+        quiet,
+        format!(
+            "wrote {} in {:.1} s",
+            path.display(),
+            start.elapsed().as_secs_f64()
+        ),
+    );
+}
+
 /// Runs one `sinr embed count` step.
 pub fn run(cmd: CountCommand, quiet: bool) -> Result<()> {
     let bars = Bars::new(quiet);
@@ -238,26 +250,12 @@ pub fn run(cmd: CountCommand, quiet: bool) -> Result<()> {
             let p =
                 sinr_scale::map_words(&corpus_of(&a.corpus)?, a.shard, &settings, &a.out, &bars)
                     .with_context(|| format!("words of shard {}", a.shard))?;
-            say(
-                quiet,
-                format!(
-                    "wrote {} in {:.1} s",
-                    p.display(),
-                    start.elapsed().as_secs_f64()
-                ),
-            );
+            wrote(quiet, &p, start);
         }
         CountCommand::Pairs(a) => {
             let p = sinr_scale::map_pairs(&corpus_of(&a.corpus)?, a.shard, &a.out, &bars)
                 .with_context(|| format!("pairs of shard {}", a.shard))?;
-            say(
-                quiet,
-                format!(
-                    "wrote {} in {:.1} s",
-                    p.display(),
-                    start.elapsed().as_secs_f64()
-                ),
-            );
+            wrote(quiet, &p, start);
         }
         CountCommand::ReduceWords(a) => {
             let v = sinr_scale::reduce_words(&a.dir, &a.engine.engine(&a.dir), &bars)?;

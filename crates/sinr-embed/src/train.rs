@@ -54,23 +54,12 @@ pub fn train_from_counts(
     cfg: &SinrConfig,
     progress: &dyn Progress,
 ) -> Result<SinrModel> {
-    cfg.validate()?;
-    if counts.n_words() != vocab.len() {
-        return Err(Error::config(
-            "counts",
-            format!(
-                "are over {} words, the vocabulary has {}",
-                counts.n_words(),
-                vocab.len()
-            ),
-        ));
-    }
-    from_counts(
+    // No text statistics: the report's text fields stay zero.
+    train_from_corpus_counts(
         vocab,
         counts,
+        &crate::tokenize::CorpusStats::default(),
         cfg,
-        TrainReport::default(),
-        StageTimes::default(),
         progress,
     )
 }

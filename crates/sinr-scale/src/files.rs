@@ -170,7 +170,8 @@ fn settings_diff(a: &CountSettings, b: &CountSettings) -> String {
     out.join(", ")
 }
 
-fn describe_corpus(files: &[CorpusFile]) -> String {
+/// The corpus as messages name it: every file with its size.
+pub(crate) fn describe_corpus(files: &[CorpusFile]) -> String {
     files
         .iter()
         .map(|f| format!("{} ({} bytes)", f.name, f.bytes))

@@ -7,8 +7,8 @@ use sinr_util::Progress;
 
 use crate::error::{Error, Result};
 use crate::files::{
-    CountSettings, FORMAT, FileKind, ShardMeta, corpus_files, pair_batches, read_meta, read_words,
-    shard_path, vocabulary_fingerprint, word_batches, write_parquet,
+    CountSettings, FORMAT, FileKind, ShardMeta, corpus_files, describe_corpus, pair_batches,
+    read_meta, read_words, shard_path, vocabulary_fingerprint, word_batches, write_parquet,
 };
 
 /// The file name of the reduced vocabulary in a counts directory.
@@ -108,17 +108,8 @@ pub fn map_pairs(
             &vpath,
             format!(
                 "was made from another corpus ({}) than the one given ({})",
-                vmeta
-                    .corpus
-                    .iter()
-                    .map(|f| format!("{} ({} bytes)", f.name, f.bytes))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                files
-                    .iter()
-                    .map(|f| format!("{} ({} bytes)", f.name, f.bytes))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                describe_corpus(&vmeta.corpus),
+                describe_corpus(&files)
             ),
         ));
     }
