@@ -351,7 +351,7 @@ pub fn reduce_words(dir: &Path, engine: &Engine, progress: &dyn Progress) -> Res
     let first = &metas[0];
     progress.start(
         &format!(
-            "summing the words of {} shards ({})",
+            "summing the words of {} shard(s) ({})",
             metas.len(),
             engine.name()
         ),
@@ -460,7 +460,7 @@ pub fn reduce_pairs(dir: &Path, engine: &Engine, progress: &dyn Progress) -> Res
     }
     progress.start(
         &format!(
-            "summing the pairs of {} shards ({})",
+            "summing the pairs of {} shard(s) ({})",
             metas.len(),
             engine.name()
         ),
