@@ -46,6 +46,12 @@ pub struct Args {
     /// Threads for both sides (networkit's thread count for the reference).
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Our Louvain move phase: `serial` (networkit's one-thread order, the reference's exact
+    /// partition) or `batched` (parallel). Default: `batched` with more than one thread, so that
+    /// both sides run their parallel move phase, `serial` on one thread, where both sides should
+    /// find the same partition.
+    #[arg(long)]
+    moves: Option<String>,
     /// Where the tokens, models, JSON and table go.
     #[arg(long, default_value = "target/compare-reference")]
     out_dir: PathBuf,
@@ -246,6 +252,14 @@ pub fn run(args: &Args) -> Result<()> {
     }
     let rust_model = out.join("rust.sinr");
     let rust_json = out.join("rust.json");
+    let moves = args.moves.clone().unwrap_or_else(|| {
+        if args.threads > 1 {
+            "batched"
+        } else {
+            "serial"
+        }
+        .to_owned()
+    });
     let mut rust_runs: Vec<(sinr_schema::EmbeddingRun, f64)> = Vec::new();
     for i in 0..args.repeats {
         eprintln!("running sinr-rs ({}/{})…", i + 1, args.repeats);
@@ -272,6 +286,7 @@ pub fn run(args: &Args) -> Result<()> {
                     "--gamma",
                     &args.gamma.to_string(),
                 ])
+                .args(["--moves", &moves])
                 .arg("--corpus")
                 .arg(&tokens)
                 .arg("--out")
@@ -373,7 +388,7 @@ pub fn run(args: &Args) -> Result<()> {
         .collect();
     writeln!(
         table,
-        "Corpus: {} ({} tokens after tokenising, {} after min_freq). window {}, γ {}, min_freq {}, {} thread(s). Times: median of {} run(s) of each side [fastest–slowest]; ratios are ratios of medians.\n",
+        "Corpus: {} ({} tokens after tokenising, {} after min_freq). window {}, γ {}, min_freq {}, {} thread(s), our Louvain moves {}. Times: median of {} run(s) of each side [fastest–slowest]; ratios are ratios of medians.\n",
         corpus_names.join(" "),
         r.report.tokens,
         p["tokens"],
@@ -381,6 +396,7 @@ pub fn run(args: &Args) -> Result<()> {
         args.gamma,
         args.min_freq,
         args.threads,
+        moves,
         args.repeats
     )?;
     writeln!(
@@ -445,7 +461,7 @@ pub fn run(args: &Args) -> Result<()> {
         theirs_t(&|_, w| w),
     )?;
     time_row(
-        "Louvain alone, 1 thread",
+        "Louvain (ours as run; networkit on 1 thread)",
         ours_t(&|r, _| r.report.times.louvain),
         theirs_t(&|p, _| f(&p["plm_1thread_s"])),
     )?;

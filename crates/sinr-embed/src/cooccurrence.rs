@@ -18,8 +18,10 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::pair_runs::{PairRuns, RunStack};
-use crate::tokenize::{Corpus, CorpusStats, TokenizerConfig, read_chunks};
+use crate::pair_runs::{PairRuns, RadixKey, RunStack};
+use crate::tokenize::{
+    Corpus, CorpusStats, TokenIds, TokenizerConfig, UNIT_END, count_words_keeping_ids, read_chunks,
+};
 use crate::vocab::{Vocabulary, WordId};
 use sinr_util::{Progress, ProgressUnit};
 
@@ -197,30 +199,72 @@ impl CooccurrenceMatrix {
     }
 
     /// Weighted degree of every word: row sum + column sum of the upper triangle, i.e. the row
-    /// sum of the symmetric matrix.
+    /// sum of the symmetric matrix. Rows in parallel (exact integer sums).
     pub fn degrees(&self) -> Vec<u64> {
-        let mut d = vec![0u64; self.n];
-        for (a, b, c) in self.iter() {
-            d[a.index()] += c;
-            d[b.index()] += c;
-        }
-        d
+        let n = self.n;
+        (0..n)
+            .into_par_iter()
+            .with_min_len(1024)
+            .fold(
+                || vec![0u64; n],
+                |mut d, a| {
+                    let (idx, cnt) = self.row(WordId(a as u32));
+                    for (&b, &c) in idx.iter().zip(cnt) {
+                        d[a] += c;
+                        d[b as usize] += c;
+                    }
+                    d
+                },
+            )
+            .reduce(
+                || vec![0u64; n],
+                |mut x, y| {
+                    x.iter_mut().zip(&y).for_each(|(a, b)| *a += b);
+                    x
+                },
+            )
     }
 
-    /// Keeps the pairs for which `keep(a, b, count)` holds.
-    pub fn filter(&self, mut keep: impl FnMut(WordId, WordId, u64) -> bool) -> Self {
-        let mut indptr = vec![0usize; self.n + 1];
-        let mut indices = Vec::new();
-        let mut counts = Vec::new();
+    /// Keeps the pairs for which `keep(a, b, count)` holds. Rows in parallel.
+    pub fn filter(&self, keep: impl Fn(WordId, WordId, u64) -> bool + Sync) -> Self {
+        let parts = 4 * rayon::current_num_threads();
+        let per = self.nnz().div_ceil(parts).max(1);
+        // Row ranges with about the same number of entries.
+        let mut bounds = vec![0];
         for a in 0..self.n {
-            let (s, e) = (self.indptr[a], self.indptr[a + 1]);
-            for k in s..e {
-                if keep(WordId(a as u32), WordId(self.indices[k]), self.counts[k]) {
-                    indices.push(self.indices[k]);
-                    counts.push(self.counts[k]);
-                }
+            if self.indptr[a] - self.indptr[*bounds.last().expect("non-empty")] >= per {
+                bounds.push(a);
             }
-            indptr[a + 1] = indices.len();
+        }
+        bounds.push(self.n);
+        let pieces: Vec<(Vec<usize>, Vec<u32>, Vec<u64>)> = bounds
+            .par_windows(2)
+            .map(|w| {
+                let (mut lens, mut indices, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+                for a in w[0]..w[1] {
+                    let before = indices.len();
+                    for k in self.indptr[a]..self.indptr[a + 1] {
+                        if keep(WordId(a as u32), WordId(self.indices[k]), self.counts[k]) {
+                            indices.push(self.indices[k]);
+                            counts.push(self.counts[k]);
+                        }
+                    }
+                    lens.push(indices.len() - before);
+                }
+                (lens, indices, counts)
+            })
+            .collect();
+        let total = pieces.iter().map(|p| p.1.len()).sum();
+        let mut indptr = Vec::with_capacity(self.n + 1);
+        indptr.push(0);
+        let mut indices = Vec::with_capacity(total);
+        let mut counts = Vec::with_capacity(total);
+        for (lens, idx, cnt) in pieces {
+            for l in lens {
+                indptr.push(indptr.last().expect("non-empty") + l);
+            }
+            indices.extend_from_slice(&idx);
+            counts.extend_from_slice(&cnt);
         }
         Self {
             n: self.n,
@@ -251,21 +295,20 @@ pub fn count_units<'a>(
     Ok(CooccurrenceMatrix::from_pairs(n_words, acc))
 }
 
-/// Bits needed for keys `lo · n + hi` with `lo, hi < n`.
-fn key_bits(n: usize) -> u32 {
-    let max = (n as u128) * (n as u128);
-    (128 - max.leading_zeros()).max(1)
+/// Bits of a word id below `n`; a pair's key is `lo << id_bits | hi`, in `2 · id_bits` bits.
+fn id_bits(n: usize) -> u32 {
+    (usize::BITS - n.saturating_sub(1).leading_zeros()).max(1)
 }
 
-/// Appends the key `lo · n + hi` of every counted pair of `unit`.
+/// Appends the key `lo << shift | hi` of every counted pair of `unit`.
 #[inline]
-fn unit_keys(unit: &[u32], window: usize, n: u64, out: &mut Vec<u64>) {
+fn unit_keys<K: RadixKey>(unit: &[u32], window: usize, shift: u32, out: &mut Vec<K>) {
     for (i, &a) in unit.iter().enumerate() {
         let end = (i + window).min(unit.len() - 1);
         for &b in &unit[i + 1..=end] {
             if a != b {
                 let (lo, hi) = if a < b { (a, b) } else { (b, a) };
-                out.push(u64::from(lo) * n + u64::from(hi));
+                out.push(K::pair(lo, hi, shift));
             }
         }
     }
@@ -273,13 +316,13 @@ fn unit_keys(unit: &[u32], window: usize, n: u64, out: &mut Vec<u64>) {
 
 impl CooccurrenceMatrix {
     fn from_runs(n: usize, runs: PairRuns) -> Self {
+        let shift = id_bits(n);
+        let mask = (1u64 << shift) - 1;
         let mut indptr = vec![0usize; n + 1];
         let mut indices = Vec::with_capacity(runs.len());
-        let nn = n as u64;
         for &k in &runs.keys {
-            let (a, b) = (k / nn, k % nn);
-            indptr[a as usize + 1] += 1;
-            indices.push(b as u32);
+            indptr[(k >> shift) as usize + 1] += 1;
+            indices.push((k & mask) as u32);
         }
         for i in 0..n {
             indptr[i + 1] += indptr[i];
@@ -310,7 +353,7 @@ pub fn count_cooccurrences(
     progress.start("counting co-occurrences", Some(total), ProgressUnit::Bytes);
     let stop = tok.stop_set();
     let n = vocab.len();
-    let bits = key_bits(n);
+    let shift = id_bits(n);
     let mut stack = RunStack::default();
     let mut stats = CorpusStats::default();
     let batch = 2 * rayon::current_num_threads();
@@ -325,17 +368,17 @@ pub fn count_cooccurrences(
                         ids.clear();
                         ids.extend(toks.iter().filter_map(|t| vocab.id(t)).map(|w| w.0));
                         if !ids.is_empty() {
-                            unit_keys(ids, cfg.window, n as u64, keys);
+                            unit_keys::<u64>(ids, cfg.window, shift, keys);
                         }
                     })?;
-                    Ok((PairRuns::from_keys_with(keys, scratch, bits), st))
+                    Ok((PairRuns::from_keys_with(keys, scratch, 2 * shift), st))
                 },
             )
             .try_reduce(
                 || (PairRuns::default(), CorpusStats::default()),
                 |(a, mut sa), (b, sb)| {
                     sa.add(&sb);
-                    Ok((PairRuns::merge(a, b), sa))
+                    Ok((PairRuns::merge_parallel(a, b), sa))
                 },
             )?;
         stack.push(runs);
@@ -345,6 +388,131 @@ pub fn count_cooccurrences(
     let m = CooccurrenceMatrix::from_runs(n, stack.finish());
     progress.finish(&format!("{} distinct pairs", m.nnz()));
     Ok((m, stats))
+}
+
+/// The most memory the first pass may hold to spare the second its tokenising: the corpus as
+/// ids, 4 bytes a token (1 GiB is about 250 million tokens). Past it, the second pass reads
+/// and tokenises the text again.
+pub const KEEP_IDS_BYTES: usize = 1 << 30;
+
+/// Both counting passes of [`crate::train`]: the vocabulary ([`crate::count_words`]), then the
+/// co-occurrences over it ([`count_cooccurrences`]), with the same results as those two calls.
+/// While the corpus as ids fits in `keep_ids_bytes`, the first pass keeps it and the second
+/// counts pairs from the ids instead of reading and tokenising the text again. Returns the
+/// seconds each pass took.
+///
+/// # Errors
+/// As [`crate::count_words`] and [`count_cooccurrences`].
+pub fn count_words_and_cooccurrences(
+    corpus: &Corpus,
+    tok: &TokenizerConfig,
+    cfg: &CooccurrenceConfig,
+    keep_ids_bytes: usize,
+    progress: &dyn Progress,
+) -> Result<(Vocabulary, CooccurrenceMatrix, CorpusStats, [f64; 2])> {
+    cfg.validate()?;
+    let t = std::time::Instant::now();
+    let (vocab, stats, ids) = count_words_keeping_ids(corpus, tok, keep_ids_bytes, progress)?;
+    let first = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
+    let m = match ids {
+        Some(ids) => count_from_ids(&ids, &vocab, cfg, progress),
+        None => count_cooccurrences(corpus, tok, &vocab, cfg, progress)?.0,
+    };
+    Ok((vocab, m, stats, [first, t.elapsed().as_secs_f64()]))
+}
+
+/// Most raw pair keys one worker sorts at once when counting from ids (64 MiB of `u64`
+/// keys); groups are then made as even as the chunks allow, a multiple of the threads.
+const GROUP_KEYS: usize = 1 << 23;
+
+/// Co-occurrences from the ids the first pass kept: the pairs of groups of consecutive chunks
+/// sorted in parallel, then merged as a tree (large merges on every thread).
+fn count_from_ids(
+    ids: &TokenIds,
+    vocab: &Vocabulary,
+    cfg: &CooccurrenceConfig,
+    progress: &dyn Progress,
+) -> CooccurrenceMatrix {
+    progress.start(
+        "counting co-occurrences",
+        Some(ids.chunks.len() as u64),
+        ProgressUnit::Items("chunks"),
+    );
+    let n = vocab.len();
+    // The vocabulary id of every word of the first pass (`UNIT_END`: under min_freq).
+    let word: Vec<u32> = (0..ids.table.len() as u32)
+        .into_par_iter()
+        .map(|g| vocab.id(ids.table.key(g)).map_or(UNIT_END, |w| w.0))
+        .collect();
+    // Consecutive chunks whose pairs one worker sorts together: few runs to merge, and at most
+    // about GROUP_KEYS keys (8 bytes each, twice) held by each worker.
+    let total: usize = ids.chunks.iter().map(|c| c.ids.len() * cfg.window).sum();
+    let workers = rayon::current_num_threads();
+    let groups = total.div_ceil(GROUP_KEYS).div_ceil(workers).max(1) * workers;
+    let per_group = total.div_ceil(groups).max(1);
+    let mut bounds = vec![0];
+    let mut keys_in_group = 0;
+    for (i, c) in ids.chunks.iter().enumerate() {
+        if keys_in_group >= per_group {
+            bounds.push(i);
+            keys_in_group = 0;
+        }
+        keys_in_group += c.ids.len() * cfg.window;
+    }
+    bounds.push(ids.chunks.len());
+    let shift = id_bits(n);
+    let runs = if 2 * shift <= u32::BITS {
+        count_groups::<u32>(ids, &bounds, &word, cfg.window, shift, progress)
+    } else {
+        count_groups::<u64>(ids, &bounds, &word, cfg.window, shift, progress)
+    };
+    let m = CooccurrenceMatrix::from_runs(n, runs);
+    progress.finish(&format!("{} distinct pairs", m.nnz()));
+    m
+}
+
+/// The pairs of every group `bounds[i]..bounds[i + 1]` of chunks counted into a sorted run
+/// (one group per worker at a time), the runs merged. `word` maps the first pass's ids to
+/// vocabulary ids (`UNIT_END`: not in the vocabulary).
+fn count_groups<K: RadixKey>(
+    ids: &TokenIds,
+    bounds: &[usize],
+    word: &[u32],
+    window: usize,
+    shift: u32,
+    progress: &dyn Progress,
+) -> PairRuns {
+    bounds
+        .par_windows(2)
+        .map_init(
+            || (Vec::<K>::new(), Vec::<K>::new(), Vec::new(), Vec::new()),
+            |(keys, scratch, unit, local), w| {
+                let group = &ids.chunks[w[0]..w[1]];
+                keys.clear();
+                keys.reserve(group.iter().map(|c| c.ids.len() * window).sum());
+                for chunk in group {
+                    local.clear();
+                    local.extend(chunk.to_global.iter().map(|&g| word[g as usize]));
+                    for &id in &chunk.ids {
+                        if id == UNIT_END {
+                            if !unit.is_empty() {
+                                unit_keys(unit, window, shift, keys);
+                                unit.clear();
+                            }
+                        } else {
+                            let w = local[id as usize];
+                            if w != UNIT_END {
+                                unit.push(w);
+                            }
+                        }
+                    }
+                    progress.advance(1);
+                }
+                PairRuns::from_keys_with(keys, scratch, 2 * shift)
+            },
+        )
+        .reduce(PairRuns::default, PairRuns::merge_parallel)
 }
 
 #[cfg(test)]

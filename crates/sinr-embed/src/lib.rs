@@ -74,7 +74,10 @@ mod vocab;
 
 pub use align::{AlignedCommunity, Alignment, align_communities};
 pub use config::{SinrConfig, StageTimes, TrainReport};
-pub use cooccurrence::{CooccurrenceConfig, CooccurrenceMatrix, count_cooccurrences, count_units};
+pub use cooccurrence::{
+    CooccurrenceConfig, CooccurrenceMatrix, KEEP_IDS_BYTES, count_cooccurrences, count_units,
+    count_words_and_cooccurrences,
+};
 pub use dense::{DenseVectors, PpmiSvdConfig, ppmi_svd};
 pub use error::{Error, Result};
 pub use graph::{
@@ -83,7 +86,8 @@ pub use graph::{
 };
 pub use labels::LabelRanking;
 pub use louvain::{
-    CommunityId, Dendrogram, Level, LouvainConfig, LouvainMode, detect_communities, modularity,
+    CommunityId, Dendrogram, Level, LouvainConfig, LouvainMode, MOVE_BATCH, Moves,
+    detect_communities, modularity,
 };
 pub use model::{CosineIndex, DimensionView, Scored, SimilarityIndex, SinrModel};
 pub use model_file::{FORMAT_VERSION, stored_checksum};

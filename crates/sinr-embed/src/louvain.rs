@@ -22,6 +22,7 @@
 //! # Complexity
 //! O(|E|) per pass, at most `max_iterations + 1` passes per level.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -51,6 +52,26 @@ pub enum LouvainMode {
     Multilevel,
 }
 
+/// How a move phase visits the nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Moves {
+    /// One node after the other, every node at every pass: networkit's PLM on one thread, whose
+    /// partition it reproduces exactly. Uses one thread.
+    #[default]
+    Serial,
+    /// Nodes in batches of [`MOVE_BATCH`]: the moves of a batch are chosen on every thread
+    /// against the partition as it stood at the start of the batch, then made in node order,
+    /// each only if it still raises `Q_γ` (so `Q_γ` rises with every move, as in the serial
+    /// phase). A pass visits only the nodes that moved or a neighbour of which moved in the
+    /// previous pass (pruning, Ozaki et al. 2016). Deterministic: the same partition on any
+    /// number of threads; not networkit's.
+    Batched,
+}
+
+/// Nodes whose moves [`Moves::Batched`] chooses together.
+pub const MOVE_BATCH: usize = 1024;
+
 /// Louvain parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -73,6 +94,10 @@ pub struct LouvainConfig {
     /// above the first merge little at a high resolution.
     #[serde(default)]
     pub coarse_resolution: Option<f64>,
+    /// How the move phase visits nodes: networkit's serial order (the reference's partition)
+    /// or batches chosen in parallel.
+    #[serde(default)]
+    pub moves: Moves,
 }
 
 impl Default for LouvainConfig {
@@ -84,6 +109,7 @@ impl Default for LouvainConfig {
             seed: None,
             max_levels: 32,
             coarse_resolution: None,
+            moves: Moves::Serial,
         }
     }
 }
@@ -197,8 +223,10 @@ pub fn detect_communities(g: &CsrGraph, cfg: &LouvainConfig) -> Result<Dendrogra
         } else {
             cfg.coarse_resolution.unwrap_or(cfg.resolution)
         };
-        let (mut zeta, changed, passes) =
-            move_phase(graph, gamma, cfg.max_iterations, rng.as_mut());
+        let (mut zeta, changed, passes) = match cfg.moves {
+            Moves::Serial => move_phase(graph, gamma, cfg.max_iterations, rng.as_mut()),
+            Moves::Batched => move_phase_batched(graph, gamma, cfg.max_iterations, rng.as_mut()),
+        };
         if !changed && !levels.is_empty() {
             break;
         }
@@ -228,8 +256,125 @@ pub fn detect_communities(g: &CsrGraph, cfg: &LouvainConfig) -> Result<Dendrogra
     })
 }
 
-/// One move phase from singletons. Returns the partition (ids are node ids of the winners, not
-/// compacted), whether anything moved, and the number of passes.
+/// What a move phase reads: the graph, γ and the node volumes.
+struct MoveContext<'g> {
+    g: &'g CsrGraph,
+    gamma: f64,
+    total: f64,
+    divisor: f64,
+    vol_node: Vec<f64>,
+}
+
+impl<'g> MoveContext<'g> {
+    fn new(g: &'g CsrGraph, gamma: f64) -> Self {
+        let total = g.total_weight();
+        Self {
+            g,
+            gamma,
+            total,
+            divisor: 2.0 * total * total,
+            vol_node: (0..g.node_count())
+                .map(|u| g.strength(u) + 2.0 * g.self_loop(u))
+                .collect(),
+        }
+    }
+}
+
+impl MoveContext<'_> {
+    /// Whether moving `u` from `c` to `d` raises `Q_γ` in the partition as it is now.
+    fn gains(&self, u: usize, c: usize, d: usize, zeta: &[u32], vol_comm: &[f64]) -> bool {
+        let (targets, weights) = self.g.neighbors(u);
+        let (mut aff_c, mut aff_d) = (0.0, 0.0);
+        for (&v, &w) in targets.iter().zip(weights) {
+            let z = zeta[v as usize] as usize;
+            if z == c && v as usize != u {
+                aff_c += w;
+            } else if z == d {
+                aff_d += w;
+            }
+        }
+        let vol_u = self.vol_node[u];
+        let delta = (aff_d - aff_c) / self.total
+            + self.gamma * ((vol_comm[c] - vol_u - vol_comm[d]) * vol_u) / self.divisor;
+        delta > 0.0
+    }
+}
+
+/// One worker's buffers for [`best_move`].
+struct Scratch {
+    /// `affinity[c]` is valid for the current node iff `slot[c].1 == epoch`: one pass over the
+    /// neighbours instead of networkit's two (mark with −1, then add), same values, same order.
+    /// Affinity and stamp side by side: one cache line per community touched.
+    slot: Vec<(f64, u32)>,
+    epoch: u32,
+    /// The neighbouring communities, in the order met.
+    neigh: Vec<u32>,
+    /// Moves chosen (node, community), for the batched phase.
+    moves: Vec<(u32, u32)>,
+}
+
+impl Scratch {
+    fn new(n: usize) -> Self {
+        Self {
+            slot: vec![(0.0, 0); n],
+            epoch: 0,
+            neigh: Vec::with_capacity(64),
+            moves: Vec::new(),
+        }
+    }
+}
+
+/// The community `u` gains most by moving to, if a move gains anything: networkit's gain,
+/// evaluated in its floating-point order, the first best on ties.
+#[inline]
+fn best_move(
+    cx: &MoveContext<'_>,
+    u: usize,
+    zeta: &[u32],
+    vol_comm: &[f64],
+    s: &mut Scratch,
+) -> Option<u32> {
+    let (targets, weights) = cx.g.neighbors(u);
+    s.epoch = s.epoch.wrapping_add(1);
+    if s.epoch == 0 {
+        s.slot.iter_mut().for_each(|x| x.1 = 0);
+        s.epoch = 1;
+    }
+    let epoch = s.epoch;
+    let c = zeta[u] as usize;
+    s.slot[c] = (0.0, epoch);
+    s.neigh.clear();
+    for (&v, &w) in targets.iter().zip(weights) {
+        let d = zeta[v as usize] as usize;
+        let x = &mut s.slot[d];
+        if x.1 != epoch {
+            *x = (0.0, epoch);
+            s.neigh.push(d as u32);
+        }
+        x.0 += w;
+    }
+    let vol_u = cx.vol_node[u];
+    let aff_c = s.slot[c].0;
+    let vol_c_minus_u = vol_comm[c] - vol_u;
+    let mut best = u32::MAX;
+    let mut delta_best = -1.0f64;
+    for &d in &s.neigh {
+        let d = d as usize;
+        if d != c {
+            let delta = (s.slot[d].0 - aff_c) / cx.total
+                + cx.gamma * ((vol_c_minus_u - vol_comm[d]) * vol_u) / cx.divisor;
+            if delta > delta_best {
+                delta_best = delta;
+                best = d as u32;
+            }
+        }
+    }
+    (delta_best > 0.0).then_some(best)
+}
+
+/// One move phase from singletons, serial ([`Moves::Serial`]). Returns the partition (ids
+/// are node ids of the winners, not compacted), whether anything moved, and the number of
+/// passes.
 fn move_phase(
     g: &CsrGraph,
     gamma: f64,
@@ -237,19 +382,10 @@ fn move_phase(
     mut rng: Option<&mut SplitMix64>,
 ) -> (Vec<u32>, bool, usize) {
     let n = g.node_count();
+    let cx = MoveContext::new(g, gamma);
     let mut zeta: Vec<u32> = (0..n as u32).collect();
-    let vol_node: Vec<f64> = (0..n)
-        .map(|u| g.strength(u) + 2.0 * g.self_loop(u))
-        .collect();
-    let total = g.total_weight();
-    let divisor = 2.0 * total * total;
-    let mut vol_comm = vol_node.clone();
-    // `affinity[c]` is valid for the current node iff `slot[c].1 == epoch`: one pass over the
-    // neighbours instead of networkit's two (mark with −1, then add), same values, same order.
-    // Affinity and stamp side by side: one cache line per community touched.
-    let mut slot = vec![(0.0f64, 0u32); n];
-    let mut epoch = 0u32;
-    let mut neigh: Vec<u32> = Vec::with_capacity(64);
+    let mut vol_comm = cx.vol_node.clone();
+    let mut scratch = Scratch::new(n);
     let mut order: Vec<u32> = (0..n as u32).collect();
     let mut change = false;
     let mut iter = 0usize;
@@ -260,47 +396,100 @@ fn move_phase(
         }
         for &u in &order {
             let u = u as usize;
-            let (targets, weights) = g.neighbors(u);
-            epoch = epoch.wrapping_add(1);
-            if epoch == 0 {
-                slot.iter_mut().for_each(|s| s.1 = 0);
-                epoch = 1;
-            }
-            let c = zeta[u] as usize;
-            slot[c] = (0.0, epoch);
-            neigh.clear();
-            for (&v, &w) in targets.iter().zip(weights) {
-                let d = zeta[v as usize] as usize;
-                let s = &mut slot[d];
-                if s.1 != epoch {
-                    *s = (0.0, epoch);
-                    neigh.push(d as u32);
-                }
-                s.0 += w;
-            }
-            let vol_u = vol_node[u];
-            let aff_c = slot[c].0;
-            let vol_c_minus_u = vol_comm[c] - vol_u;
-            let mut best = usize::MAX;
-            let mut delta_best = -1.0f64;
-            for &d in &neigh {
-                let d = d as usize;
-                if d != c {
-                    let delta = (slot[d].0 - aff_c) / total
-                        + gamma * ((vol_c_minus_u - vol_comm[d]) * vol_u) / divisor;
-                    if delta > delta_best {
-                        delta_best = delta;
-                        best = d;
-                    }
-                }
-            }
-            if delta_best > 0.0 {
-                zeta[u] = best as u32;
-                vol_comm[c] -= vol_u;
-                vol_comm[best] += vol_u;
+            if let Some(best) = best_move(&cx, u, &zeta, &vol_comm, &mut scratch) {
+                let c = zeta[u] as usize;
+                zeta[u] = best;
+                vol_comm[c] -= cx.vol_node[u];
+                vol_comm[best as usize] += cx.vol_node[u];
                 moved = true;
             }
         }
+        change |= moved;
+        iter += 1;
+        if !(moved && iter <= max_iter) {
+            break;
+        }
+    }
+    (zeta, change, iter)
+}
+
+/// One move phase from singletons, in parallel batches with pruning ([`Moves::Batched`]).
+/// Returns what [`move_phase`] returns.
+fn move_phase_batched(
+    g: &CsrGraph,
+    gamma: f64,
+    max_iter: usize,
+    mut rng: Option<&mut SplitMix64>,
+) -> (Vec<u32>, bool, usize) {
+    let n = g.node_count();
+    let cx = MoveContext::new(g, gamma);
+    let mut zeta: Vec<u32> = (0..n as u32).collect();
+    let mut vol_comm = cx.vol_node.clone();
+    let workers = rayon::current_num_threads().max(1);
+    let mut scratches: Vec<Scratch> = (0..workers).map(|_| Scratch::new(n)).collect();
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    // Nodes to visit in this pass and in the next.
+    let mut active = vec![true; n];
+    let mut next = vec![false; n];
+    let mut visit: Vec<u32> = Vec::with_capacity(n);
+    // `dirty[c] == stamp`: community `c` gained or lost a node in the current batch.
+    let mut dirty = vec![0u32; n];
+    let mut stamp = 0u32;
+    let mut change = false;
+    let mut iter = 0usize;
+    loop {
+        let mut moved = false;
+        if let Some(r) = rng.as_deref_mut() {
+            r.shuffle(&mut order);
+        }
+        visit.clear();
+        visit.extend(order.iter().copied().filter(|&u| active[u as usize]));
+        for batch in visit.chunks(MOVE_BATCH) {
+            stamp += 1;
+            let per = batch.len().div_ceil(workers);
+            scratches.iter_mut().for_each(|s| s.moves.clear());
+            {
+                let (zeta, vol_comm) = (&zeta, &vol_comm);
+                scratches
+                    .par_iter_mut()
+                    .zip(batch.par_chunks(per))
+                    .for_each(|(s, part)| {
+                        for &u in part {
+                            if let Some(d) = best_move(&cx, u as usize, zeta, vol_comm, s) {
+                                s.moves.push((u, d));
+                            }
+                        }
+                    });
+            }
+            for s in &scratches {
+                for &(u, d) in &s.moves {
+                    let (u, d) = (u as usize, d as usize);
+                    let c = zeta[u] as usize;
+                    if d == c {
+                        continue;
+                    }
+                    // The gain was computed on the partition at the start of the batch. If no move
+                    // of this batch has touched `c` or `d` yet, their volumes and `u`'s weights
+                    // to them are what they were, and so is the gain; else it is computed again.
+                    let clean = dirty[c] != stamp && dirty[d] != stamp;
+                    if !clean && !cx.gains(u, c, d, &zeta, &vol_comm) {
+                        continue;
+                    }
+                    dirty[c] = stamp;
+                    dirty[d] = stamp;
+                    zeta[u] = d as u32;
+                    vol_comm[c] -= cx.vol_node[u];
+                    vol_comm[d] += cx.vol_node[u];
+                    moved = true;
+                    next[u] = true;
+                    for &v in g.neighbors(u).0 {
+                        next[v as usize] = true;
+                    }
+                }
+            }
+        }
+        std::mem::swap(&mut active, &mut next);
+        next.iter_mut().for_each(|x| *x = false);
         change |= moved;
         iter += 1;
         if !(moved && iter <= max_iter) {

@@ -4,7 +4,10 @@
 //! unordered pair); the keys are radix-sorted and run-length encoded into a [`PairRuns`]. Runs are
 //! merged like the levels of a binary counter ([`RunStack`]), so counting a corpus of `N` pairs
 //! costs O(N log N) sequential memory passes instead of `N` random hash-table accesses, and the
-//! memory held is proportional to the distinct pairs.
+//! memory held is proportional to the distinct pairs. Large merges are cut into key ranges
+//! merged on every thread.
+
+use rayon::prelude::*;
 
 /// Sorted distinct keys with their counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -13,21 +16,63 @@ pub(crate) struct PairRuns {
     pub counts: Vec<u64>,
 }
 
+/// A key the radix sort sorts: `u32` when a pair fits in 32 bits (half the memory traffic),
+/// else `u64`.
+pub(crate) trait RadixKey: Copy + Ord + Default + Send + Sync {
+    /// The key of the pair `(lo, hi)`: `lo << shift | hi`.
+    fn pair(lo: u32, hi: u32, shift: u32) -> Self;
+    /// The `DIGIT` bits from `shift`.
+    fn digit(self, shift: u32) -> usize;
+    /// As a `u64`.
+    fn widen(self) -> u64;
+}
+
+impl RadixKey for u32 {
+    #[inline]
+    fn pair(lo: u32, hi: u32, shift: u32) -> Self {
+        (lo << shift) | hi
+    }
+    #[inline]
+    fn digit(self, shift: u32) -> usize {
+        (self >> shift) as usize & (BUCKETS - 1)
+    }
+    #[inline]
+    fn widen(self) -> u64 {
+        u64::from(self)
+    }
+}
+
+impl RadixKey for u64 {
+    #[inline]
+    fn pair(lo: u32, hi: u32, shift: u32) -> Self {
+        (u64::from(lo) << shift) | u64::from(hi)
+    }
+    #[inline]
+    fn digit(self, shift: u32) -> usize {
+        (self >> shift) as usize & (BUCKETS - 1)
+    }
+    #[inline]
+    fn widen(self) -> u64 {
+        self
+    }
+}
+
+const DIGIT: u32 = 11;
+const BUCKETS: usize = 1 << DIGIT;
+
 /// Sorts `keys` (whose values are below `2^bits`) with an LSD radix sort, using `scratch`.
-fn radix_sort(keys: &mut Vec<u64>, scratch: &mut Vec<u64>, bits: u32) {
-    const DIGIT: u32 = 11;
-    const BUCKETS: usize = 1 << DIGIT;
+fn radix_sort<K: RadixKey>(keys: &mut Vec<K>, scratch: &mut Vec<K>, bits: u32) {
     if keys.len() < 256 {
         keys.sort_unstable();
         return;
     }
     scratch.clear();
-    scratch.resize(keys.len(), 0);
+    scratch.resize(keys.len(), K::default());
     let mut shift = 0;
     while shift < bits {
         let mut hist = [0usize; BUCKETS];
         for &k in keys.iter() {
-            hist[((k >> shift) as usize) & (BUCKETS - 1)] += 1;
+            hist[k.digit(shift)] += 1;
         }
         let mut sum = 0;
         for h in hist.iter_mut() {
@@ -36,7 +81,7 @@ fn radix_sort(keys: &mut Vec<u64>, scratch: &mut Vec<u64>, bits: u32) {
             sum += c;
         }
         for &k in keys.iter() {
-            let b = ((k >> shift) as usize) & (BUCKETS - 1);
+            let b = k.digit(shift);
             scratch[hist[b]] = k;
             hist[b] += 1;
         }
@@ -54,10 +99,10 @@ impl PairRuns {
 
     /// Sorts and counts raw keys below `2^bits` in place, reusing `scratch` (so a worker can
     /// keep both buffers across chunks); `keys` is left sorted.
-    pub fn from_keys_with(keys: &mut Vec<u64>, scratch: &mut Vec<u64>, bits: u32) -> Self {
+    pub fn from_keys_with<K: RadixKey>(keys: &mut Vec<K>, scratch: &mut Vec<K>, bits: u32) -> Self {
         radix_sort(keys, scratch, bits);
-        let mut out_keys = Vec::new();
-        let mut counts = Vec::new();
+        let mut out_keys = Vec::with_capacity(keys.len() / 2);
+        let mut counts = Vec::with_capacity(keys.len() / 2);
         let mut i = 0;
         while i < keys.len() {
             let k = keys[i];
@@ -65,7 +110,7 @@ impl PairRuns {
             while j < keys.len() && keys[j] == k {
                 j += 1;
             }
-            out_keys.push(k);
+            out_keys.push(k.widen());
             counts.push((j - i) as u64);
             i = j;
         }
@@ -88,32 +133,87 @@ impl PairRuns {
         if b.keys.is_empty() {
             return a;
         }
-        let mut keys = Vec::with_capacity(a.len() + b.len());
-        let mut counts = Vec::with_capacity(a.len() + b.len());
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            let (ka, kb) = (a.keys[i], b.keys[j]);
-            if ka < kb {
-                keys.push(ka);
-                counts.push(a.counts[i]);
-                i += 1;
-            } else if kb < ka {
-                keys.push(kb);
-                counts.push(b.counts[j]);
-                j += 1;
-            } else {
-                keys.push(ka);
-                counts.push(a.counts[i] + b.counts[j]);
-                i += 1;
-                j += 1;
+        merge_slices((&a.keys, &a.counts), (&b.keys, &b.counts))
+    }
+
+    /// [`PairRuns::merge`] on every thread: the key range is cut at keys of the longer run
+    /// into parts merged in parallel, then joined. The same result as `merge`.
+    pub fn merge_parallel(a: PairRuns, b: PairRuns) -> PairRuns {
+        const SERIAL: usize = 1 << 18;
+        let threads = rayon::current_num_threads();
+        if threads < 2 || a.len().min(b.len()) == 0 || a.len() + b.len() < SERIAL {
+            return Self::merge(a, b);
+        }
+        let parts = 4 * threads;
+        let (long, short) = if a.len() >= b.len() {
+            (&a, &b)
+        } else {
+            (&b, &a)
+        };
+        // Cut before the first occurrence of every pivot key, in both runs alike.
+        let mut cuts: Vec<(usize, usize)> = vec![(0, 0)];
+        for p in 1..parts {
+            let pivot = long.keys[p * long.len() / parts];
+            let cut = (
+                long.keys.partition_point(|&k| k < pivot),
+                short.keys.partition_point(|&k| k < pivot),
+            );
+            if cut != *cuts.last().expect("non-empty") {
+                cuts.push(cut);
             }
         }
-        keys.extend_from_slice(&a.keys[i..]);
-        counts.extend_from_slice(&a.counts[i..]);
-        keys.extend_from_slice(&b.keys[j..]);
-        counts.extend_from_slice(&b.counts[j..]);
-        PairRuns { keys, counts }
+        cuts.push((long.len(), short.len()));
+        let pieces: Vec<PairRuns> = cuts
+            .par_windows(2)
+            .map(|w| {
+                let ((l0, s0), (l1, s1)) = (w[0], w[1]);
+                merge_slices(
+                    (&long.keys[l0..l1], &long.counts[l0..l1]),
+                    (&short.keys[s0..s1], &short.counts[s0..s1]),
+                )
+            })
+            .collect();
+        let len = pieces.iter().map(PairRuns::len).sum();
+        let mut out = PairRuns {
+            keys: Vec::with_capacity(len),
+            counts: Vec::with_capacity(len),
+        };
+        for p in pieces {
+            out.keys.extend_from_slice(&p.keys);
+            out.counts.extend_from_slice(&p.counts);
+        }
+        out
     }
+}
+
+/// Merges two sorted runs given as slices of keys and counts.
+fn merge_slices(a: (&[u64], &[u64]), b: (&[u64], &[u64])) -> PairRuns {
+    let ((ak, ac), (bk, bc)) = (a, b);
+    let mut keys = Vec::with_capacity(ak.len() + bk.len());
+    let mut counts = Vec::with_capacity(ak.len() + bk.len());
+    let (mut i, mut j) = (0, 0);
+    while i < ak.len() && j < bk.len() {
+        let (ka, kb) = (ak[i], bk[j]);
+        if ka < kb {
+            keys.push(ka);
+            counts.push(ac[i]);
+            i += 1;
+        } else if kb < ka {
+            keys.push(kb);
+            counts.push(bc[j]);
+            j += 1;
+        } else {
+            keys.push(ka);
+            counts.push(ac[i] + bc[j]);
+            i += 1;
+            j += 1;
+        }
+    }
+    keys.extend_from_slice(&ak[i..]);
+    counts.extend_from_slice(&ac[i..]);
+    keys.extend_from_slice(&bk[j..]);
+    counts.extend_from_slice(&bc[j..]);
+    PairRuns { keys, counts }
 }
 
 /// Runs kept with sizes decreasing from bottom to top; a pushed run is merged with the top while
@@ -131,7 +231,7 @@ impl RunStack {
                 break;
             }
             let top = self.runs.pop().expect("non-empty");
-            run = PairRuns::merge(top, run);
+            run = PairRuns::merge_parallel(top, run);
         }
         self.runs.push(run);
     }
@@ -140,7 +240,7 @@ impl RunStack {
     pub fn finish(mut self) -> PairRuns {
         let mut acc = PairRuns::default();
         while let Some(r) = self.runs.pop() {
-            acc = PairRuns::merge(r, acc);
+            acc = PairRuns::merge_parallel(r, acc);
         }
         acc
     }
@@ -158,6 +258,30 @@ mod tests {
         want.sort_unstable();
         radix_sort(&mut keys, &mut Vec::new(), 44);
         assert_eq!(keys, want);
+        let mut keys: Vec<u32> = (0..5000).map(|_| (rng.next_u64() >> 34) as u32).collect();
+        let mut want = keys.clone();
+        want.sort_unstable();
+        radix_sort(&mut keys, &mut Vec::new(), 30);
+        assert_eq!(keys, want);
+    }
+
+    #[test]
+    fn parallel_merge_is_the_merge() {
+        let mut rng = sinr_util::SplitMix64::new(7);
+        for (na, nb, range) in [
+            (300_000, 200_000, 1u64 << 20),
+            (1, 400_000, 50),
+            (400_000, 3, 1 << 40),
+        ] {
+            let a = PairRuns::from_keys((0..na).map(|_| rng.next_u64() % range).collect(), 41);
+            let b = PairRuns::from_keys((0..nb).map(|_| rng.next_u64() % range).collect(), 41);
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(3)
+                .build()
+                .unwrap();
+            let par = pool.install(|| PairRuns::merge_parallel(a.clone(), b.clone()));
+            assert_eq!(par, PairRuns::merge(a, b));
+        }
     }
 
     #[test]

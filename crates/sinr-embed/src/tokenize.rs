@@ -752,21 +752,7 @@ pub fn count_words(
     cfg: &TokenizerConfig,
     progress: &dyn Progress,
 ) -> Result<(Vocabulary, CorpusStats)> {
-    let (counts, stats) = count_word_occurrences(corpus, cfg, progress)?;
-    let distinct = counts.len();
-    let (vocab, capped) = select_vocabulary(counts, cfg, &stats, &describe_paths(corpus))?;
-    progress.finish(&format!(
-        "{} tokens, {} distinct words, {} kept (min_freq {}{})",
-        stats.tokens,
-        distinct,
-        vocab.len(),
-        cfg.min_freq,
-        if capped > 0 {
-            format!(", max_vocab dropped {capped} more")
-        } else {
-            String::new()
-        }
-    ));
+    let (vocab, stats, _) = count_words_keeping_ids(corpus, cfg, 0, progress)?;
     Ok((vocab, stats))
 }
 
@@ -781,6 +767,67 @@ pub fn count_word_occurrences(
     cfg: &TokenizerConfig,
     progress: &dyn Progress,
 ) -> Result<(Vec<(String, u64)>, CorpusStats)> {
+    let FirstPass {
+        table,
+        counts,
+        stats,
+        ..
+    } = first_pass(corpus, cfg, 0, progress)?;
+    let words = counts
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (table.key(i as u32).to_owned(), c))
+        .collect();
+    Ok((words, stats))
+}
+
+/// Marks the end of a unit in [`ChunkIds::ids`].
+pub(crate) const UNIT_END: u32 = u32::MAX;
+
+/// The tokens of one chunk as ids, kept by the first pass so that counting co-occurrences
+/// does not tokenise the text a second time.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkIds {
+    /// For every id of the chunk's own table, the id in the corpus-wide table.
+    pub to_global: Vec<u32>,
+    /// The chunk's tokens as ids of its own table, each unit followed by [`UNIT_END`].
+    pub ids: Vec<u32>,
+}
+
+/// The corpus as ids, chunk after chunk in corpus order, with the table of the words.
+#[derive(Debug, Default)]
+pub(crate) struct TokenIds {
+    /// Every distinct token; its ids are the `to_global` ids of the chunks.
+    pub table: StrTable,
+    /// The chunks.
+    pub chunks: Vec<ChunkIds>,
+}
+
+/// What [`first_pass`] gathers.
+pub(crate) struct FirstPass {
+    /// Every distinct token, ids in order of first appearance.
+    pub table: StrTable,
+    /// The count of every id of `table`.
+    pub counts: Vec<u64>,
+    /// What was read.
+    pub stats: CorpusStats,
+    /// The corpus as ids, if kept.
+    pub ids: Option<Vec<ChunkIds>>,
+}
+
+/// One chunk's part of the first pass: its own table, counts and ids, and its statistics.
+type ChunkCounts = (StrTable, Vec<u64>, Vec<u32>, CorpusStats);
+
+/// The first pass over a corpus: every distinct token with its count (ids in order of first
+/// appearance), the statistics, and, while they take at most `keep_ids_bytes`, the tokens of
+/// every chunk as ids (`None` once they would take more, or with a budget of 0). Leaves the
+/// progress stage open.
+pub(crate) fn first_pass(
+    corpus: &Corpus,
+    cfg: &TokenizerConfig,
+    keep_ids_bytes: usize,
+    progress: &dyn Progress,
+) -> Result<FirstPass> {
     cfg.validate()?;
     let total = corpus.check()?;
     progress.start("counting words", Some(total), ProgressUnit::Bytes);
@@ -788,44 +835,106 @@ pub fn count_word_occurrences(
     let mut table = StrTable::default();
     let mut counts: Vec<u64> = Vec::new();
     let mut stats = CorpusStats::default();
+    let mut kept: Option<Vec<ChunkIds>> = (keep_ids_bytes > 0).then(Vec::new);
+    let mut kept_bytes = 0usize;
     let batch = 2 * rayon::current_num_threads();
     read_chunks(corpus, cfg, cfg.chunk_bytes, batch, progress, |chunks| {
-        let partials: Vec<Result<(StrTable, Vec<u64>, CorpusStats)>> = chunks
+        let keep = kept.is_some();
+        let partials: Vec<Result<ChunkCounts>> = chunks
             .par_iter()
             .map(|chunk| {
                 let mut local = StrTable::default();
                 let mut local_counts: Vec<u64> = Vec::new();
+                let mut ids: Vec<u32> = Vec::new();
                 let st = chunk.for_each_unit(cfg, &stop, |toks| {
                     for t in toks {
-                        let id = local.insert(t) as usize;
-                        if id == local_counts.len() {
+                        let id = local.insert(t);
+                        if id as usize == local_counts.len() {
                             local_counts.push(0);
                         }
-                        local_counts[id] += 1;
+                        local_counts[id as usize] += 1;
+                        if keep {
+                            ids.push(id);
+                        }
+                    }
+                    if keep {
+                        ids.push(UNIT_END);
                     }
                 })?;
-                Ok((local, local_counts, st))
+                Ok((local, local_counts, ids, st))
             })
             .collect();
         for p in partials {
-            let (local, local_counts, st) = p?;
+            let (local, local_counts, ids, st) = p?;
             stats.add(&st);
+            let mut to_global = Vec::with_capacity(if keep { local_counts.len() } else { 0 });
             for (i, &c) in local_counts.iter().enumerate() {
-                let id = table.insert(local.key(i as u32)) as usize;
-                if id == counts.len() {
+                let id = table.insert(local.key(i as u32));
+                if id as usize == counts.len() {
                     counts.push(0);
                 }
-                counts[id] += c;
+                counts[id as usize] += c;
+                if keep {
+                    to_global.push(id);
+                }
+            }
+            if let Some(k) = kept.as_mut() {
+                kept_bytes += 4 * (ids.len() + to_global.len());
+                if kept_bytes > keep_ids_bytes {
+                    kept = None;
+                } else {
+                    k.push(ChunkIds { to_global, ids });
+                }
             }
         }
         Ok(())
     })?;
-    let words = counts
+    Ok(FirstPass {
+        table,
+        counts,
+        stats,
+        ids: kept,
+    })
+}
+
+/// The first pass of [`crate::train`]: the vocabulary and the statistics, as
+/// [`count_words`] gives them, with the corpus as ids when they fit in `keep_ids_bytes`.
+pub(crate) fn count_words_keeping_ids(
+    corpus: &Corpus,
+    cfg: &TokenizerConfig,
+    keep_ids_bytes: usize,
+    progress: &dyn Progress,
+) -> Result<(Vocabulary, CorpusStats, Option<TokenIds>)> {
+    let FirstPass {
+        table,
+        counts,
+        stats,
+        ids: chunks,
+    } = first_pass(corpus, cfg, keep_ids_bytes, progress)?;
+    let distinct = counts.len();
+    let words: Vec<(String, u64)> = counts
         .iter()
         .enumerate()
         .map(|(i, &c)| (table.key(i as u32).to_owned(), c))
         .collect();
-    Ok((words, stats))
+    let (vocab, capped) = select_vocabulary(words, cfg, &stats, &describe_paths(corpus))?;
+    progress.finish(&format!(
+        "{} tokens, {} distinct words, {} kept (min_freq {}{})",
+        stats.tokens,
+        distinct,
+        vocab.len(),
+        cfg.min_freq,
+        if capped > 0 {
+            format!(", max_vocab dropped {capped} more")
+        } else {
+            String::new()
+        }
+    ));
+    Ok((
+        vocab,
+        stats,
+        chunks.map(|chunks| TokenIds { table, chunks }),
+    ))
 }
 
 /// The reduce step of [`count_words`]: from every distinct token's count (each word once), the

@@ -4,8 +4,7 @@
 use std::time::Instant;
 
 use crate::config::{SinrConfig, StageTimes, TrainReport};
-use crate::cooccurrence::CooccurrenceMatrix;
-use crate::cooccurrence::count_cooccurrences;
+use crate::cooccurrence::{CooccurrenceMatrix, KEEP_IDS_BYTES, count_words_and_cooccurrences};
 use crate::error::{Error, Result};
 use crate::graph::{CsrGraph, WordGraph, build_graph};
 use crate::louvain::detect_communities;
@@ -13,7 +12,7 @@ use crate::model::SinrModel;
 use crate::node_recall::node_recall;
 use crate::pmi::filter_pmi;
 use crate::postprocess::{filter_dimensions, merge_levels, sparsify, threshold};
-use crate::tokenize::{Corpus, count_words};
+use crate::tokenize::Corpus;
 use crate::vocab::Vocabulary;
 use sinr_util::{Progress, ProgressUnit};
 
@@ -27,14 +26,15 @@ pub fn train(corpus: &Corpus, cfg: &SinrConfig, progress: &dyn Progress) -> Resu
     let mut report = TrainReport::default();
     let mut times = StageTimes::default();
 
-    let t = Instant::now();
-    let (vocab, _) = count_words(corpus, &cfg.tokenizer, progress)?;
-    times.vocabulary = t.elapsed().as_secs_f64();
-
-    let t = Instant::now();
-    let (cooc, stats) =
-        count_cooccurrences(corpus, &cfg.tokenizer, &vocab, &cfg.cooccurrence, progress)?;
-    times.cooccurrence = t.elapsed().as_secs_f64();
+    let (vocab, cooc, stats, [first, second]) = count_words_and_cooccurrences(
+        corpus,
+        &cfg.tokenizer,
+        &cfg.cooccurrence,
+        KEEP_IDS_BYTES,
+        progress,
+    )?;
+    times.vocabulary = first;
+    times.cooccurrence = second;
     report.bytes = stats.bytes;
     report.lines = stats.lines;
     report.skipped_lines = stats.skipped_lines;

@@ -4,10 +4,10 @@ use std::io::Write;
 
 use proptest::prelude::*;
 use sinr_embed::{
-    CooccurrenceConfig, Corpus, CsrGraph, LouvainConfig, LouvainMode, SinrConfig, SinrModel,
+    CooccurrenceConfig, Corpus, CsrGraph, LouvainConfig, LouvainMode, Moves, SinrConfig, SinrModel,
     TokenizerConfig, Unit, WordId, count_cooccurrences, count_units, count_words,
-    detect_communities, merge_levels, modularity, node_predominance, node_recall, sparsify,
-    tokenize_text, train,
+    count_words_and_cooccurrences, detect_communities, merge_levels, modularity, node_predominance,
+    node_recall, sparsify, tokenize_text, train,
 };
 use sinr_util::NoProgress;
 
@@ -164,9 +164,10 @@ proptest! {
         gamma in prop::sample::select(vec![0.1, 0.5, 1.0, 2.0, 10.0]),
         seed in prop::option::of(0u64..100),
         coarse in prop::option::of(prop::sample::select(vec![0.05, 0.3, 1.0])),
+        moves in prop::sample::select(vec![Moves::Serial, Moves::Batched]),
     ) {
         prop_assume!(g.total_weight() > 0.0);
-        let cfg = LouvainConfig { coarse_resolution: coarse, ..louvain(gamma, LouvainMode::Multilevel, seed) };
+        let cfg = LouvainConfig { coarse_resolution: coarse, moves, ..louvain(gamma, LouvainMode::Multilevel, seed) };
         let d = detect_communities(&g, &cfg).unwrap();
         prop_assert!(!d.levels.is_empty());
         for level in &d.levels {
@@ -227,6 +228,57 @@ proptest! {
                 .map(|(_, v)| *v)
                 .fold(0.0, f64::max);
             prop_assert!(s.row(u).1.is_empty() || kept_min >= dropped_max);
+        }
+    }
+
+    #[test]
+    fn one_pass_counts_equal_two_pass_counts(
+        text in text_strategy(),
+        window in 1usize..7,
+        min_freq in 1u64..4,
+        chunk_bytes in prop::sample::select(vec![1usize, 7, 64, 1 << 20]),
+        keep_ids_bytes in prop::sample::select(vec![0usize, 64, 1 << 30]),
+    ) {
+        let tok = TokenizerConfig {
+            min_freq,
+            min_token_len: 1,
+            min_unit_tokens: 0,
+            stop_words: sinr_embed::StopWords::None,
+            chunk_bytes,
+            ..TokenizerConfig::default()
+        };
+        let file = write_temp(&text);
+        let corpus = Corpus::new([file.path()]);
+        let cfg = CooccurrenceConfig { window };
+        let Ok((vocab, stats)) = count_words(&corpus, &tok, &NoProgress) else {
+            return Ok(());
+        };
+        let (two_passes, _) = count_cooccurrences(&corpus, &tok, &vocab, &cfg, &NoProgress).unwrap();
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let (v, m, st, _) = pool
+                .install(|| count_words_and_cooccurrences(&corpus, &tok, &cfg, keep_ids_bytes, &NoProgress))
+                .unwrap();
+            prop_assert_eq!(&v, &vocab);
+            prop_assert_eq!(&m, &two_passes);
+            prop_assert_eq!(st, stats);
+        }
+    }
+
+    #[test]
+    fn batched_moves_give_one_partition_on_any_number_of_threads(
+        g in graph_strategy(),
+        gamma in prop::sample::select(vec![0.1, 1.0, 10.0]),
+        seed in prop::option::of(0u64..100),
+    ) {
+        prop_assume!(g.total_weight() > 0.0);
+        let cfg = LouvainConfig { moves: Moves::Batched, ..louvain(gamma, LouvainMode::Multilevel, seed) };
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap()
+            .install(|| detect_communities(&g, &cfg)).unwrap();
+        for threads in [2, 4] {
+            let many = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+                .install(|| detect_communities(&g, &cfg)).unwrap();
+            prop_assert_eq!(&many, &one);
         }
     }
 

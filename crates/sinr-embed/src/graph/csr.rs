@@ -7,6 +7,7 @@
 //! petgraph's traits (`super::visit`).
 
 use petgraph::visit::{EdgeRef, IntoEdgeReferences, NodeCount, NodeIndexable};
+use rayon::prelude::*;
 
 /// Undirected weighted graph in compressed sparse row form.
 ///
@@ -158,6 +159,94 @@ impl CsrGraph {
                 .windows(2)
                 .all(|p| p[0] < p[1])
         }));
+        Self {
+            offsets,
+            targets,
+            weights,
+            self_loops: vec![0.0; n],
+        }
+    }
+
+    /// Builds from the upper triangle of a symmetric matrix without self-loops, in parallel:
+    /// `row(r)` is the upper row of node `r` (its neighbours above `r`, sorted, as ids that
+    /// `col` maps to nodes, increasingly, with the counts). Node `v`'s row is its smaller
+    /// neighbours in the order of their rows, then its own row: what
+    /// [`CsrGraph::from_sorted_upper`] builds, with every thread filling its own rows.
+    pub(crate) fn from_upper_rows<'a>(
+        n: usize,
+        row: impl Fn(usize) -> (&'a [u32], &'a [u64]) + Sync,
+        col: impl Fn(u32) -> u32 + Sync,
+    ) -> Self {
+        // Every node's degree: its upper row plus the entries naming it in the rows above.
+        let lower = (0..n)
+            .into_par_iter()
+            .with_min_len(1024)
+            .fold(
+                || vec![0usize; n],
+                |mut acc, r| {
+                    for &c in row(r).0 {
+                        acc[col(c) as usize] += 1;
+                    }
+                    acc
+                },
+            )
+            .reduce(
+                || vec![0usize; n],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            );
+        let mut offsets = vec![0usize; n + 1];
+        for v in 0..n {
+            offsets[v + 1] = offsets[v] + lower[v] + row(v).0.len();
+        }
+        let mut targets = vec![0u32; offsets[n]];
+        let mut weights = vec![0.0f64; offsets[n]];
+        // Ranges of rows with about the same number of entries, each filled by one task.
+        let parts = 4 * rayon::current_num_threads();
+        let per = offsets[n].div_ceil(parts).max(1);
+        let mut ranges: Vec<(usize, usize, &mut [u32], &mut [f64])> = Vec::new();
+        let (mut t_rest, mut w_rest) = (targets.as_mut_slice(), weights.as_mut_slice());
+        let mut a = 0;
+        while a < n {
+            let mut b = a + 1;
+            while b < n && offsets[b] - offsets[a] < per {
+                b += 1;
+            }
+            let len = offsets[b] - offsets[a];
+            let (t, tr) = std::mem::take(&mut t_rest).split_at_mut(len);
+            let (w, wr) = std::mem::take(&mut w_rest).split_at_mut(len);
+            (t_rest, w_rest) = (tr, wr);
+            ranges.push((a, b, t, w));
+            a = b;
+        }
+        ranges.into_par_iter().for_each(|(a, b, t, w)| {
+            let base = offsets[a];
+            let mut next: Vec<usize> = (a..b).map(|v| offsets[v] - base).collect();
+            for r in 0..b.saturating_sub(1) {
+                let (cols, counts) = row(r);
+                let start = cols.partition_point(|&c| (col(c) as usize) < a);
+                for (&c, &x) in cols[start..].iter().zip(&counts[start..]) {
+                    let v = col(c) as usize;
+                    if v >= b {
+                        break;
+                    }
+                    let k = &mut next[v - a];
+                    t[*k] = r as u32;
+                    w[*k] = x as f64;
+                    *k += 1;
+                }
+            }
+            for v in a..b {
+                let (cols, counts) = row(v);
+                let k = next[v - a];
+                for (i, (&c, &x)) in cols.iter().zip(counts).enumerate() {
+                    t[k + i] = col(c);
+                    w[k + i] = x as f64;
+                }
+            }
+        });
         Self {
             offsets,
             targets,

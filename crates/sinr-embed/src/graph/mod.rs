@@ -75,14 +75,18 @@ pub fn build_graph(m: &CooccurrenceMatrix, vocab: &Vocabulary) -> Result<WordGra
             "the co-occurrence graph has no edge (every pair was filtered out)".into(),
         ));
     }
-    let node = |w: WordId| match map[w.index()] {
-        Some(n) => n.0,
-        None => unreachable!("an edge touches a dropped word"),
-    };
-    // Dropping words keeps the order, so the matrix's row-major order stays sorted.
-    let graph = CsrGraph::from_sorted_upper(nodes.len(), || {
-        m.iter().map(|(a, b, c)| (node(a), node(b), c as f64))
-    });
+    // Dropping words keeps the order, so node ids grow with word ids and rows stay sorted.
+    let word: Vec<u32> = (0..vocab.len() as u32)
+        .filter(|&w| map[w as usize].is_some())
+        .collect();
+    let graph = CsrGraph::from_upper_rows(
+        nodes.len(),
+        |r| m.row(WordId(word[r])),
+        |c| match map[c as usize] {
+            Some(n) => n.0,
+            None => unreachable!("an edge touches a dropped word"),
+        },
+    );
     Ok(WordGraph {
         graph,
         vocab: nodes,
