@@ -106,6 +106,38 @@ fn train_describe_similar_export_on_real_text() {
     assert_eq!(info["config"]["cooccurrence"]["window"], 5);
 }
 
+#[test]
+fn batched_louvain_gives_one_partition_on_any_number_of_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut partitions = Vec::new();
+    for threads in ["1", "2"] {
+        let model = dir.path().join(format!("m{threads}.sinr"));
+        let out = sinr(&[
+            "--threads",
+            threads,
+            "embed",
+            "train",
+            "--corpus",
+            &fixture(),
+            "--out",
+            path_str(&model),
+            "--min-freq",
+            "3",
+            "--moves",
+            "batched",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let info = sinr(&["embed", "info", path_str(&model)]);
+        let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+        assert_eq!(info["config"]["louvain"]["moves"], "batched");
+        let out = sinr(&["embed", "partition", path_str(&model)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        partitions.push(out.stdout);
+    }
+    assert!(!partitions[0].is_empty());
+    assert_eq!(partitions[0], partitions[1]);
+}
+
 fn trained_output(dir: &tempfile::TempDir) -> Output {
     sinr(&[
         "embed",

@@ -624,6 +624,18 @@ mod tests {
     }
 
     #[test]
+    fn batched_moves_find_the_two_triangles() {
+        let g = two_triangles();
+        let cfg = LouvainConfig {
+            resolution: 1.0,
+            moves: Moves::Batched,
+            ..LouvainConfig::default()
+        };
+        let d = detect_communities(&g, &cfg).unwrap();
+        assert_eq!(d.levels[0].partition, vec![0, 0, 0, 1, 1, 1]);
+    }
+
+    #[test]
     fn multilevel_merges_at_low_resolution() {
         let g = two_triangles();
         let cfg = LouvainConfig {
