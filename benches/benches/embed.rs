@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use sinr_embed::{
-    CooccurrenceConfig, Corpus, CsrGraph, LouvainConfig, PmiConfig, TokenizerConfig, build_graph,
-    count_cooccurrences, count_words, detect_communities, filter_pmi, node_recall,
+    CooccurrenceConfig, Corpus, CsrGraph, KEEP_IDS_BYTES, LouvainConfig, Moves, PmiConfig,
+    TokenizerConfig, build_graph, count_cooccurrences, count_words, count_words_and_cooccurrences,
+    detect_communities, filter_pmi, node_recall,
 };
 use sinr_util::NoProgress;
 
@@ -81,6 +82,24 @@ fn benches(c: &mut Criterion) {
         });
         g.finish();
 
+        // Both counting passes as the pipeline runs them: the first keeps the corpus as ids.
+        let mut g = c.benchmark_group("words-and-cooccurrences");
+        g.sample_size(10);
+        g.throughput(Throughput::Elements(stats.tokens));
+        g.bench_function(BenchmarkId::from_parameter(&input.name), |b| {
+            b.iter(|| {
+                count_words_and_cooccurrences(
+                    &input.corpus,
+                    &tok,
+                    &cooc_cfg,
+                    KEEP_IDS_BYTES,
+                    &NoProgress,
+                )
+                .unwrap()
+            })
+        });
+        g.finish();
+
         let mut g = c.benchmark_group("pmi");
         g.sample_size(10);
         g.throughput(Throughput::Elements(cooc.nnz() as u64));
@@ -94,6 +113,18 @@ fn benches(c: &mut Criterion) {
         g.throughput(Throughput::Elements(graph.edge_count() as u64));
         g.bench_function(BenchmarkId::from_parameter(&input.name), |b| {
             b.iter(|| detect_communities(csr, &louvain).unwrap())
+        });
+        g.finish();
+
+        let batched = LouvainConfig {
+            moves: Moves::Batched,
+            ..louvain.clone()
+        };
+        let mut g = c.benchmark_group("louvain-batched-gamma10");
+        g.sample_size(10);
+        g.throughput(Throughput::Elements(graph.edge_count() as u64));
+        g.bench_function(BenchmarkId::from_parameter(&input.name), |b| {
+            b.iter(|| detect_communities(csr, &batched).unwrap())
         });
         g.finish();
 

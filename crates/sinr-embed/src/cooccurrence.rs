@@ -7,8 +7,9 @@
 //! modularity, node recall) is invariant to that factor, and the tests compare `2·n` with the
 //! reference's matrix.
 //!
-//! Counting is a map-reduce over chunks of the corpus: each rayon task turns its chunk into a
-//! sorted run of pair counts, runs are merged, and the result is an upper-triangular CSR matrix.
+//! Counting is a map-reduce over chunks of the corpus: each rayon task turns its chunk (or, from
+//! the ids the first pass kept, a group of chunks) into a sorted run of pair counts, runs are
+//! merged, and the result is an upper-triangular CSR matrix.
 //! Sums are exact integers, so the parallel result is identical to the serial one whatever the
 //! scheduling. [`count_units`] is the plain serial definition (a hash map), kept as the oracle the
 //! property tests compare the streaming counter with.
@@ -422,9 +423,10 @@ pub fn count_words_and_cooccurrences(
     Ok((vocab, m, stats, [first, t.elapsed().as_secs_f64()]))
 }
 
-/// Most raw pair keys one worker sorts at once when counting from ids (64 MiB of `u64`
-/// keys); groups are then made as even as the chunks allow, a multiple of the threads.
-const GROUP_KEYS: usize = 1 << 23;
+/// The memory all workers together may hold in raw pair keys (keys and the radix sort's
+/// scratch) when counting from ids. Groups of chunks are made as large as it allows (fewer runs
+/// to merge), a multiple of the threads, as even as the chunks allow.
+const SORT_BYTES: usize = 1 << 29;
 
 /// Co-occurrences from the ids the first pass kept: the pairs of groups of consecutive chunks
 /// sorted in parallel, then merged as a tree (large merges on every thread).
@@ -445,11 +447,14 @@ fn count_from_ids(
         .into_par_iter()
         .map(|g| vocab.id(ids.table.key(g)).map_or(UNIT_END, |w| w.0))
         .collect();
-    // Consecutive chunks whose pairs one worker sorts together: few runs to merge, and at most
-    // about GROUP_KEYS keys (8 bytes each, twice) held by each worker.
+    // Consecutive chunks whose pairs one worker sorts together: few runs to merge, and about
+    // SORT_BYTES of keys held by all the workers together.
+    let shift = id_bits(n);
+    let key_bytes = if 2 * shift <= u32::BITS { 4 } else { 8 };
     let total: usize = ids.chunks.iter().map(|c| c.ids.len() * cfg.window).sum();
     let workers = rayon::current_num_threads();
-    let groups = total.div_ceil(GROUP_KEYS).div_ceil(workers).max(1) * workers;
+    let group_keys = (SORT_BYTES / (2 * key_bytes * workers)).max(1);
+    let groups = total.div_ceil(group_keys).div_ceil(workers).max(1) * workers;
     let per_group = total.div_ceil(groups).max(1);
     let mut bounds = vec![0];
     let mut keys_in_group = 0;
@@ -461,8 +466,7 @@ fn count_from_ids(
         keys_in_group += c.ids.len() * cfg.window;
     }
     bounds.push(ids.chunks.len());
-    let shift = id_bits(n);
-    let runs = if 2 * shift <= u32::BITS {
+    let runs = if key_bytes == 4 {
         count_groups::<u32>(ids, &bounds, &word, cfg.window, shift, progress)
     } else {
         count_groups::<u64>(ids, &bounds, &word, cfg.window, shift, progress)

@@ -4,7 +4,8 @@
 //! of whole lines ([`read_chunks`]), and each chunk is tokenised on its own
 //! ([`TextChunk::for_each_unit`]), so chunks can be processed in parallel and a corpus larger
 //! than memory works. Building the vocabulary ([`count_words`]) is a first pass over the corpus;
-//! counting co-occurrences is a second pass (see [`crate::cooccurrence`]).
+//! counting co-occurrences is a second pass (see [`crate::cooccurrence`]), over the ids the
+//! first pass kept when they fit in [`crate::KEEP_IDS_BYTES`], else over the text again.
 //!
 //! Tokenising follows the reference's defaults where they can be reproduced without spaCy:
 //! lowercase, tokens are maximal runs of letters (`char::is_alphabetic`), tokens shorter than
