@@ -1392,7 +1392,7 @@ fn bounded_train(
         spill_dir: Some(work.path().join("spill")),
         partitions: None,
     };
-    let counted = sinr_scale::count_locally(
+    let (counted, [words_s, pairs_s]) = sinr_scale::count_locally(
         corpus,
         &sinr_scale::CountSettings::new(&cfg.tokenizer, &cfg.cooccurrence),
         shards,
@@ -1400,13 +1400,16 @@ fn bounded_train(
         &engine,
         bars,
     )?;
-    Ok(sinr_embed::train_from_corpus_counts(
+    let mut model = sinr_embed::train_from_corpus_counts(
         counted.vocab,
         counted.counts,
         &counted.stats,
         cfg,
         bars,
-    )?)
+    )?;
+    model.report.times.vocabulary = words_s;
+    model.report.times.cooccurrence = pairs_s;
+    Ok(model)
 }
 
 fn train_cmd(args: &TrainArgs, quiet: bool) -> Result<SinrModel> {

@@ -417,7 +417,7 @@ pub fn count_words_and_cooccurrences(
     let first = t.elapsed().as_secs_f64();
     let t = std::time::Instant::now();
     let m = match ids {
-        Some(ids) => count_from_ids(&ids, &vocab, cfg, progress),
+        Some(ids) => count_from_ids(&ids, &vocab, cfg, SORT_BYTES, progress),
         None => count_cooccurrences(corpus, tok, &vocab, cfg, progress)?.0,
     };
     Ok((vocab, m, stats, [first, t.elapsed().as_secs_f64()]))
@@ -429,11 +429,13 @@ pub fn count_words_and_cooccurrences(
 const SORT_BYTES: usize = 1 << 29;
 
 /// Co-occurrences from the ids the first pass kept: the pairs of groups of consecutive chunks
-/// sorted in parallel, then merged as a tree (large merges on every thread).
+/// sorted in parallel, one group per worker at a time, the runs merged (large merges on every
+/// thread).
 fn count_from_ids(
     ids: &TokenIds,
     vocab: &Vocabulary,
     cfg: &CooccurrenceConfig,
+    sort_bytes: usize,
     progress: &dyn Progress,
 ) -> CooccurrenceMatrix {
     progress.start(
@@ -448,12 +450,12 @@ fn count_from_ids(
         .map(|g| vocab.id(ids.table.key(g)).map_or(UNIT_END, |w| w.0))
         .collect();
     // Consecutive chunks whose pairs one worker sorts together: few runs to merge, and about
-    // SORT_BYTES of keys held by all the workers together.
+    // `sort_bytes` of keys held by all the workers together.
     let shift = id_bits(n);
     let key_bytes = if 2 * shift <= u32::BITS { 4 } else { 8 };
     let total: usize = ids.chunks.iter().map(|c| c.ids.len() * cfg.window).sum();
     let workers = rayon::current_num_threads();
-    let group_keys = (SORT_BYTES / (2 * key_bytes * workers)).max(1);
+    let group_keys = (sort_bytes / (2 * key_bytes * workers)).max(1);
     let groups = total.div_ceil(group_keys).div_ceil(workers).max(1) * workers;
     let per_group = total.div_ceil(groups).max(1);
     let mut bounds = vec![0];
@@ -487,12 +489,20 @@ fn count_groups<K: RadixKey>(
     shift: u32,
     progress: &dyn Progress,
 ) -> PairRuns {
-    bounds
-        .par_windows(2)
-        .map_init(
-            || (Vec::<K>::new(), Vec::<K>::new(), Vec::new(), Vec::new()),
-            |(keys, scratch, unit, local), w| {
-                let group = &ids.chunks[w[0]..w[1]];
+    /// One worker's buffers: keys, the sort's scratch, a unit, the chunk's word ids.
+    type Buffers<K> = (Vec<K>, Vec<K>, Vec<u32>, Vec<u32>);
+    let workers = rayon::current_num_threads();
+    let mut buffers: Vec<Buffers<K>> = (0..workers).map(|_| Default::default()).collect();
+    let groups: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+    // Groups in waves of one per worker, each wave's runs merged into a stack of runs: the
+    // memory held is the wave's keys and the stack, not every group's run at once.
+    let mut stack = RunStack::default();
+    for wave in groups.chunks(workers) {
+        let run = buffers
+            .par_iter_mut()
+            .zip(wave.par_iter())
+            .map(|((keys, scratch, unit, local), &(from, to))| {
+                let group = &ids.chunks[from..to];
                 keys.clear();
                 keys.reserve(group.iter().map(|c| c.ids.len() * window).sum());
                 for chunk in group {
@@ -514,14 +524,51 @@ fn count_groups<K: RadixKey>(
                     progress.advance(1);
                 }
                 PairRuns::from_keys_with(keys, scratch, 2 * shift)
-            },
-        )
-        .reduce(PairRuns::default, PairRuns::merge_parallel)
+            })
+            .reduce(PairRuns::default, PairRuns::merge_parallel);
+        stack.push(run);
+    }
+    stack.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_groups_in_many_waves_count_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.txt");
+        let text: String = (0..400)
+            .map(|i| format!("w{} w{} w{} w{} w{}\n", i % 7, i % 11, i % 13, i % 5, i % 3))
+            .collect();
+        std::fs::write(&path, text).unwrap();
+        let corpus = Corpus::new([path]);
+        let tok = TokenizerConfig {
+            pretokenized: true,
+            min_unit_tokens: 0,
+            chunk_bytes: 64,
+            min_freq: 30,
+            ..TokenizerConfig::default()
+        };
+        let cfg = CooccurrenceConfig { window: 3 };
+        let (vocab, _, ids) =
+            count_words_keeping_ids(&corpus, &tok, 1 << 20, &sinr_util::NoProgress).unwrap();
+        let (want, _) =
+            count_cooccurrences(&corpus, &tok, &vocab, &cfg, &sinr_util::NoProgress).unwrap();
+        let ids = ids.unwrap();
+        assert!(ids.chunks.len() > 20);
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            // Keys of a few chunks per group: many groups, many waves.
+            let got =
+                pool.install(|| count_from_ids(&ids, &vocab, &cfg, 2000, &sinr_util::NoProgress));
+            assert_eq!(got, want);
+        }
+    }
 
     fn ids(v: &[u32]) -> Vec<WordId> {
         v.iter().map(|&i| WordId(i)).collect()

@@ -561,7 +561,8 @@ pub fn load_counts(dir: &Path) -> Result<CountedCorpus> {
 
 /// Every step on this machine: `shards` words maps, the words reduce, `shards` pairs maps and
 /// the pairs reduce, into `dir`; then [`load_counts`]. What a cluster does step by step, for a
-/// single machine and for the tests.
+/// single machine and for the tests. Returns the counts with the seconds the words (maps and
+/// reduce) and the pairs (maps, reduce and loading) took.
 ///
 /// # Errors
 /// As the steps.
@@ -572,14 +573,18 @@ pub fn count_locally(
     dir: &Path,
     engine: &Engine,
     progress: &dyn Progress,
-) -> Result<CountedCorpus> {
+) -> Result<(CountedCorpus, [f64; 2])> {
+    let t = std::time::Instant::now();
     for i in 0..shards {
         map_words(corpus, Shard::new(i, shards)?, settings, dir, progress)?;
     }
     reduce_words(dir, engine, progress)?;
+    let words = t.elapsed().as_secs_f64();
+    let t = std::time::Instant::now();
     for i in 0..shards {
         map_pairs(corpus, Shard::new(i, shards)?, dir, progress)?;
     }
     reduce_pairs(dir, engine, progress)?;
-    load_counts(dir)
+    let counted = load_counts(dir)?;
+    Ok((counted, [words, t.elapsed().as_secs_f64()]))
 }

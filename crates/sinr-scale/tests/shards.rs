@@ -84,7 +84,7 @@ fn reduced_shards_are_the_in_process_counts_and_model() {
     ];
     for (k, (shards, engine)) in engines.iter().enumerate() {
         let dir = tmp.path().join(format!("counts-{k}"));
-        let got = count_locally(&corpus, &settings(&cfg), *shards, &dir, engine, &NoProgress)
+        let (got, _) = count_locally(&corpus, &settings(&cfg), *shards, &dir, engine, &NoProgress)
             .unwrap_or_else(|e| panic!("{shards} shards, {engine:?}: {e}"));
         if let Engine::DataFusion {
             memory_limit: Some(_),
