@@ -470,7 +470,7 @@ pub fn run(args: &Args) -> Result<()> {
         theirs_t(&|_, w| w),
     )?;
     time_row(
-        "Louvain (ours as run; networkit on 1 thread)",
+        "Louvain, ours as above against networkit on one thread",
         ours_t(&|r, _| r.report.times.louvain),
         theirs_t(&|p, _| f(&p["plm_1thread_s"])),
     )?;

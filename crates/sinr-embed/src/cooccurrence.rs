@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::pair_runs::{PairRuns, RadixKey, RunStack};
+use crate::sparse::balanced_row_bounds;
 use crate::tokenize::{
     Corpus, CorpusStats, TokenIds, TokenizerConfig, UNIT_END, count_words_keeping_ids, read_chunks,
 };
@@ -228,16 +229,7 @@ impl CooccurrenceMatrix {
 
     /// Keeps the pairs for which `keep(a, b, count)` holds. Rows in parallel.
     pub fn filter(&self, keep: impl Fn(WordId, WordId, u64) -> bool + Sync) -> Self {
-        let parts = 4 * rayon::current_num_threads();
-        let per = self.nnz().div_ceil(parts).max(1);
-        // Row ranges with about the same number of entries.
-        let mut bounds = vec![0];
-        for a in 0..self.n {
-            if self.indptr[a] - self.indptr[*bounds.last().expect("non-empty")] >= per {
-                bounds.push(a);
-            }
-        }
-        bounds.push(self.n);
+        let bounds = balanced_row_bounds(&self.indptr);
         let pieces: Vec<(Vec<usize>, Vec<u32>, Vec<u64>)> = bounds
             .par_windows(2)
             .map(|w| {

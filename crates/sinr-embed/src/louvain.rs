@@ -300,6 +300,31 @@ impl MoveContext<'_> {
     }
 }
 
+/// The partition a move phase changes, with the volume of every community.
+struct Partition {
+    zeta: Vec<u32>,
+    vol_comm: Vec<f64>,
+}
+
+impl Partition {
+    /// Every node alone.
+    fn singletons(cx: &MoveContext<'_>) -> Self {
+        Self {
+            zeta: (0..cx.vol_node.len() as u32).collect(),
+            vol_comm: cx.vol_node.clone(),
+        }
+    }
+
+    /// Moves `u` into community `d`.
+    #[inline]
+    fn move_node(&mut self, cx: &MoveContext<'_>, u: usize, d: usize) {
+        let c = self.zeta[u] as usize;
+        self.zeta[u] = d as u32;
+        self.vol_comm[c] -= cx.vol_node[u];
+        self.vol_comm[d] += cx.vol_node[u];
+    }
+}
+
 /// One worker's buffers for [`best_move`].
 struct Scratch {
     /// `affinity[c]` is valid for the current node iff `slot[c].1 == epoch`: one pass over the
@@ -383,8 +408,7 @@ fn move_phase(
 ) -> (Vec<u32>, bool, usize) {
     let n = g.node_count();
     let cx = MoveContext::new(g, gamma);
-    let mut zeta: Vec<u32> = (0..n as u32).collect();
-    let mut vol_comm = cx.vol_node.clone();
+    let mut p = Partition::singletons(&cx);
     let mut scratch = Scratch::new(n);
     let mut order: Vec<u32> = (0..n as u32).collect();
     let mut change = false;
@@ -396,11 +420,8 @@ fn move_phase(
         }
         for &u in &order {
             let u = u as usize;
-            if let Some(best) = best_move(&cx, u, &zeta, &vol_comm, &mut scratch) {
-                let c = zeta[u] as usize;
-                zeta[u] = best;
-                vol_comm[c] -= cx.vol_node[u];
-                vol_comm[best as usize] += cx.vol_node[u];
+            if let Some(best) = best_move(&cx, u, &p.zeta, &p.vol_comm, &mut scratch) {
+                p.move_node(&cx, u, best as usize);
                 moved = true;
             }
         }
@@ -410,7 +431,7 @@ fn move_phase(
             break;
         }
     }
-    (zeta, change, iter)
+    (p.zeta, change, iter)
 }
 
 /// One move phase from singletons, in parallel batches with pruning ([`Moves::Batched`]).
@@ -423,8 +444,7 @@ fn move_phase_batched(
 ) -> (Vec<u32>, bool, usize) {
     let n = g.node_count();
     let cx = MoveContext::new(g, gamma);
-    let mut zeta: Vec<u32> = (0..n as u32).collect();
-    let mut vol_comm = cx.vol_node.clone();
+    let mut p = Partition::singletons(&cx);
     let workers = rayon::current_num_threads().max(1);
     let mut scratches: Vec<Scratch> = (0..workers).map(|_| Scratch::new(n)).collect();
     let mut order: Vec<u32> = (0..n as u32).collect();
@@ -449,7 +469,7 @@ fn move_phase_batched(
             let per = batch.len().div_ceil(workers);
             scratches.iter_mut().for_each(|s| s.moves.clear());
             {
-                let (zeta, vol_comm) = (&zeta, &vol_comm);
+                let (zeta, vol_comm) = (&p.zeta, &p.vol_comm);
                 scratches
                     .par_iter_mut()
                     .zip(batch.par_chunks(per))
@@ -464,7 +484,7 @@ fn move_phase_batched(
             for s in &scratches {
                 for &(u, d) in &s.moves {
                     let (u, d) = (u as usize, d as usize);
-                    let c = zeta[u] as usize;
+                    let c = p.zeta[u] as usize;
                     if d == c {
                         continue;
                     }
@@ -472,14 +492,12 @@ fn move_phase_batched(
                     // of this batch has touched `c` or `d` yet, their volumes and `u`'s weights
                     // to them are what they were, and so is the gain; else it is computed again.
                     let clean = dirty[c] != stamp && dirty[d] != stamp;
-                    if !clean && !cx.gains(u, c, d, &zeta, &vol_comm) {
+                    if !clean && !cx.gains(u, c, d, &p.zeta, &p.vol_comm) {
                         continue;
                     }
                     dirty[c] = stamp;
                     dirty[d] = stamp;
-                    zeta[u] = d as u32;
-                    vol_comm[c] -= cx.vol_node[u];
-                    vol_comm[d] += cx.vol_node[u];
+                    p.move_node(&cx, u, d);
                     moved = true;
                     next[u] = true;
                     for &v in g.neighbors(u).0 {
@@ -496,7 +514,7 @@ fn move_phase_batched(
             break;
         }
     }
-    (zeta, change, iter)
+    (p.zeta, change, iter)
 }
 
 /// Renumbers `zeta` to `0..k` in order of first appearance; returns `k`.

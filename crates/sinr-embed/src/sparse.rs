@@ -211,6 +211,24 @@ impl SparseMatrix {
     }
 }
 
+/// Cuts the rows of a CSR structure with row offsets `offsets` (`n + 1` of them) into
+/// consecutive ranges of about the same number of entries, four per thread, for row-parallel
+/// work: returns the bounds, from 0 to `n`, every range but the last holding at least its share.
+pub(crate) fn balanced_row_bounds(offsets: &[usize]) -> Vec<usize> {
+    let n = offsets.len() - 1;
+    let per = offsets[n].div_ceil(4 * rayon::current_num_threads()).max(1);
+    let mut bounds = vec![0];
+    for a in 1..n {
+        if offsets[a] - offsets[*bounds.last().expect("non-empty")] >= per {
+            bounds.push(a);
+        }
+    }
+    if n > 0 {
+        bounds.push(n);
+    }
+    bounds
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,8 @@
 use petgraph::visit::{EdgeRef, IntoEdgeReferences, NodeCount, NodeIndexable};
 use rayon::prelude::*;
 
+use crate::sparse::balanced_row_bounds;
+
 /// Undirected weighted graph in compressed sparse row form.
 ///
 /// Every edge `{u, v}` with `u ≠ v` is stored in both rows; self-loops are kept apart in
@@ -204,22 +206,15 @@ impl CsrGraph {
         let mut targets = vec![0u32; offsets[n]];
         let mut weights = vec![0.0f64; offsets[n]];
         // Ranges of rows with about the same number of entries, each filled by one task.
-        let parts = 4 * rayon::current_num_threads();
-        let per = offsets[n].div_ceil(parts).max(1);
         let mut ranges: Vec<(usize, usize, &mut [u32], &mut [f64])> = Vec::new();
         let (mut t_rest, mut w_rest) = (targets.as_mut_slice(), weights.as_mut_slice());
-        let mut a = 0;
-        while a < n {
-            let mut b = a + 1;
-            while b < n && offsets[b] - offsets[a] < per {
-                b += 1;
-            }
+        for w in balanced_row_bounds(&offsets).windows(2) {
+            let (a, b) = (w[0], w[1]);
             let len = offsets[b] - offsets[a];
             let (t, tr) = std::mem::take(&mut t_rest).split_at_mut(len);
             let (w, wr) = std::mem::take(&mut w_rest).split_at_mut(len);
             (t_rest, w_rest) = (tr, wr);
             ranges.push((a, b, t, w));
-            a = b;
         }
         ranges.into_par_iter().for_each(|(a, b, t, w)| {
             let base = offsets[a];
