@@ -9,7 +9,7 @@ use common::Jitter;
 use sinr_models::TrainConfig;
 use sinr_models::data::{Example, TaskKind, make_batch};
 use sinr_models::models::{
-    AttentionClassifier, Classifier, CnnBaseline, CnnConfig, Model, SinrTransformer,
+    AttentionClassifier, Classifier, CnnBaseline, CnnConfig, DenseBaseline, Model, SinrTransformer,
 };
 use sinr_models::train::{FitContext, evaluate, fit, load_module, save_module};
 use sinr_nn::{PaddedRows, to_vec};
@@ -608,4 +608,112 @@ fn ngram_weights_learn_what_communities_cannot_and_save_exactly() {
         to_vec(loaded.ngram_idf.as_ref().unwrap().val()),
         to_vec(best.ngram_idf.as_ref().unwrap().val())
     );
+}
+
+/// Sentences of noise words whose tags only a lexical feature tells (bucket 1 on a `B-POS`
+/// token, bucket 2 on a `B-NEG` token, a noise bucket 8–63 on every other): the words say
+/// nothing, so a tagger must read the feature table.
+fn lexical_tag_data(n: usize, seed: u64) -> Vec<Example> {
+    let mut rng = SplitMix64::new(seed);
+    (0..n)
+        .map(|_| {
+            let len = 4 + rng.below(8);
+            let rows: Vec<u32> = (0..len).map(|_| 11 + rng.below(29) as u32).collect();
+            let labels: Vec<usize> = (0..len)
+                .map(|_| match rng.below(6) {
+                    0 => 1,
+                    1 => 2,
+                    _ => 0,
+                })
+                .collect();
+            let lexical = labels
+                .iter()
+                .enumerate()
+                .map(|(p, &l)| {
+                    (
+                        p as u32,
+                        if l == 0 {
+                            8 + rng.below(56) as u32
+                        } else {
+                            l as u32
+                        },
+                    )
+                })
+                .collect();
+            Example {
+                surface: rows.iter().map(|t| format!("w{t}")).collect(),
+                features: vec![[0.0; 4]; len],
+                labels,
+                rows,
+                lexical,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn dense_taggers_read_the_lexical_features_the_sinr_tagger_reads() {
+    let d = Device::flex();
+    let (train, dev) = (lexical_tag_data(300, 21), lexical_tag_data(60, 22));
+    let labels = vec!["O".to_owned(), "B-POS".to_owned(), "B-NEG".to_owned()];
+    let cfg = TrainConfig {
+        learning_rate: 0.01,
+        ..cfg(8)
+    };
+    let ctx = quiet_ctx(&cfg, TaskKind::Tag, &labels);
+    // The feature table of the SINr tagger, read at the token itself only (window 0: offset 0
+    // keeps a bucket as it is).
+    let f = sinr_models::TagFeatures {
+        window: 0,
+        buckets: 64,
+        classes: false,
+        ..sinr_models::TagFeatures::default()
+    };
+    let span_f1 = |m: AnyTagger| -> f64 {
+        match m {
+            AnyTagger::Dense(m) => {
+                let (best, _) = fit(m, &train, &dev, &ctx, &d).unwrap();
+                evaluate(&best, &dev, TaskKind::Tag, &labels, 64, &d).2
+            }
+            AnyTagger::Cnn(m) => {
+                let (best, _) = fit(m, &train, &dev, &ctx, &d).unwrap();
+                evaluate(&best, &dev, TaskKind::Tag, &labels, 64, &d).2
+            }
+        }
+    };
+    let cnn = CnnConfig {
+        dim: 16,
+        widths: vec![1, 3],
+        filters: 16,
+        ..CnnConfig::default()
+    };
+    for features in [false, true] {
+        let ad = d.clone().autodiff();
+        ad.seed(3);
+        let dense = DenseBaseline::new(VOCAB, 16, 3, TaskKind::Tag, 16, 1, 2, 32, 0.0, true, &ad);
+        ad.seed(3);
+        let cnn = CnnBaseline::new(VOCAB, 3, TaskKind::Tag, &cnn, &ad);
+        let (dense, cnn) = if features {
+            (dense.with_features(&f), cnn.with_features(&f))
+        } else {
+            (dense, cnn)
+        };
+        for (name, m) in [
+            ("dense", AnyTagger::Dense(dense)),
+            ("cnn", AnyTagger::Cnn(cnn)),
+        ] {
+            let f1 = span_f1(m);
+            if features {
+                assert!(f1 >= 0.95, "{name} with features: span F1 {f1}");
+            } else {
+                assert!(f1 < 0.5, "{name} without features: span F1 {f1}");
+            }
+        }
+    }
+}
+
+/// The two dense taggers, to train them in one loop.
+enum AnyTagger {
+    Dense(DenseBaseline),
+    Cnn(CnnBaseline),
 }

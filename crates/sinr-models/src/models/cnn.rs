@@ -5,6 +5,7 @@
 //! Collobert et al. 2011), with the surface features added to the word embeddings. Like the
 //! dense transformer it has no exact split (post-hoc methods only).
 
+use burn::module::Param;
 use burn::nn::PaddingConfig1d;
 use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
@@ -17,12 +18,16 @@ use serde::{Deserialize, Serialize};
 use sinr_embed::{DenseVectors, SinrModel};
 use sinr_schema::TaskKind;
 
+use super::tag_features::{
+    dense_features_or_flag, dense_tag_features, feature_penalty, feature_scores, zero_weights,
+};
 use super::{
     Classifier, Config, Model, at_positions, check, dense_gradient_times_input,
     pretrained_embedding,
 };
 use crate::data::{Batch, SURFACE_FEATURES};
 use crate::error::{Error, Result};
+use crate::features::TagFeatures;
 use crate::run::RunSpec;
 
 // --- Configuration ---------------------------------------------------------------------------
@@ -51,6 +56,11 @@ pub struct CnnConfig {
     /// constraints, trained by the sentences' likelihood, decoded by Viterbi). `false`: the
     /// per-position scores, decoded as the best valid BIO path. Ignored by sequence tasks.
     pub crf: bool,
+    /// Token tasks: lexical features of every token of the window, each a weight per tag added
+    /// to the tag scores (as [`super::DenseConfig::features`]); `true`: the defaults, `false` or
+    /// `null`: none. Ignored by sequence tasks.
+    #[serde(deserialize_with = "dense_features_or_flag")]
+    pub features: Option<TagFeatures>,
 }
 
 impl Default for CnnConfig {
@@ -64,6 +74,7 @@ impl Default for CnnConfig {
             min_count: 2,
             vectors: None,
             crf: true,
+            features: Some(dense_tag_features()),
         }
     }
 }
@@ -80,6 +91,9 @@ impl Config for CnnConfig {
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(Error::config("dropout", "must be in [0, 1)"));
+        }
+        if let Some(f) = &self.features {
+            f.validate().map_err(|e| e.within("features"))?;
         }
         if self.min_count == 0 {
             return Err(Error::config("min_count", "must be at least 1"));
@@ -100,6 +114,10 @@ impl Config for CnnConfig {
     fn word_vectors(&self) -> Option<&Path> {
         self.vectors.as_deref()
     }
+
+    fn tag_features(&self) -> Option<&TagFeatures> {
+        self.features.as_ref()
+    }
 }
 
 // --- The model -------------------------------------------------------------------------------
@@ -118,6 +136,11 @@ pub struct CnnBaseline {
     pub dropout: Dropout,
     /// Read-out.
     pub readout: Linear,
+    /// Token tasks, optional: `[buckets, C]` weights of the tokens' lexical features.
+    pub feature_weights: Option<Param<Tensor<2>>>,
+    /// What [`CnnBaseline::feature_weights`] read.
+    #[module(skip)]
+    pub lexicon: Option<TagFeatures>,
     /// Token tasks, optional: a CRF over the read-out's tag scores.
     pub crf: Option<LinearChainCrf>,
     /// Sequence or token task.
@@ -150,9 +173,24 @@ impl CnnBaseline {
                 .collect(),
             dropout: DropoutConfig::new(c.dropout).init(),
             readout: LinearConfig::new(c.filters * c.widths.len(), classes).init(device),
+            feature_weights: None,
+            lexicon: None,
             crf: None,
             token_task,
         }
+    }
+
+    /// Token tasks: reads the tokens' lexical features `f` (an example's `lexical`, as the
+    /// encoder computes them with `f`), each a weight per tag added to the tag scores, starting
+    /// at zero. Sequence tasks ignore it.
+    #[must_use]
+    pub fn with_features(mut self, f: &TagFeatures) -> Self {
+        if self.token_task {
+            let classes = self.readout.weight.dims()[1];
+            self.feature_weights = Some(zero_weights(f, classes, &self.readout.weight.device()));
+            self.lexicon = Some(f.clone());
+        }
+        self
     }
 
     /// The token embeddings `[B, T, D]`, padding rows zeroed (the input of gradient × input).
@@ -181,7 +219,13 @@ impl CnnBaseline {
         let h = Tensor::cat(maps, 1); // [B, F·W, T]
         if self.token_task {
             let h = self.dropout.forward(h.swap_dims(1, 2)); // [B, T, F·W]
-            at_positions(self.readout.forward(h), batch)
+            let mut scores = self.readout.forward(h);
+            if let (Some(w), Some(f)) = (&self.feature_weights, &self.lexicon)
+                && let Some(s) = feature_scores(w, f, batch)
+            {
+                scores = scores + s;
+            }
+            at_positions(scores, batch)
         } else {
             let [_, k, _] = h.dims();
             let pooled = h.max_dim(2).reshape([b, k]);
@@ -196,6 +240,12 @@ impl Classifier for CnnBaseline {
     }
     fn crf(&self) -> Option<&LinearChainCrf> {
         self.crf.as_ref()
+    }
+    fn penalty(&self) -> Option<Tensor<1>> {
+        match (&self.feature_weights, &self.lexicon) {
+            (Some(w), Some(f)) => feature_penalty(w, f),
+            _ => None,
+        }
     }
 }
 
@@ -213,8 +263,13 @@ impl Model for CnnBaseline {
             .as_ref()
             .map_or(emb.vocab.len() + 1, |v| v.words + 2);
         let mut m = CnnBaseline::new(vocab, spec.labels.len(), spec.kind, c, device);
-        if c.crf && spec.kind == TaskKind::Tag {
-            m.crf = Some(crate::bio_crf(&spec.labels, device));
+        if spec.kind == TaskKind::Tag {
+            if c.crf {
+                m.crf = Some(crate::bio_crf(&spec.labels, device));
+            }
+            if let Some(f) = &c.features {
+                m = m.with_features(f);
+            }
         }
         Ok(m)
     }

@@ -2,6 +2,7 @@
 //! standard transformer encoder, mean-pooled (classification) or read per position (tagging).
 //! It has no exact split (post-hoc methods only): it prices interpretability.
 
+use burn::module::Param;
 use burn::nn::transformer::{
     TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
 };
@@ -14,12 +15,16 @@ use serde::{Deserialize, Serialize};
 use sinr_embed::{DenseVectors, SinrModel};
 use sinr_schema::TaskKind;
 
+use super::tag_features::{
+    dense_features_or_flag, dense_tag_features, feature_penalty, feature_scores, zero_weights,
+};
 use super::{
     Classifier, Config, Model, at_positions, check, dense_gradient_times_input,
     pretrained_embedding,
 };
 use crate::data::{Batch, SURFACE_FEATURES};
 use crate::error::{Error, Result};
+use crate::features::TagFeatures;
 use crate::run::RunSpec;
 
 // --- Configuration ---------------------------------------------------------------------------
@@ -55,6 +60,12 @@ pub struct DenseConfig {
     /// constraints, trained by the sentences' likelihood, decoded by Viterbi). `false`: the
     /// per-position scores, decoded as the best valid BIO path. Ignored by sequence tasks.
     pub crf: bool,
+    /// Token tasks: lexical features of every token of the window, each a weight per tag added
+    /// to the tag scores, as the SINr tagger reads them (the word as written, prefixes and
+    /// suffixes, shapes), without the SINr word classes; `true`: those defaults, `false` or
+    /// `null`: none. Ignored by sequence tasks.
+    #[serde(deserialize_with = "dense_features_or_flag")]
+    pub features: Option<TagFeatures>,
 }
 
 impl Default for DenseConfig {
@@ -70,6 +81,7 @@ impl Default for DenseConfig {
             min_count: 2,
             vectors: None,
             crf: true,
+            features: Some(dense_tag_features()),
         }
     }
 }
@@ -88,6 +100,9 @@ impl Config for DenseConfig {
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(Error::config("dropout", "must be in [0, 1)"));
+        }
+        if let Some(f) = &self.features {
+            f.validate().map_err(|e| e.within("features"))?;
         }
         if self.min_count == 0 {
             return Err(Error::config("min_count", "must be at least 1"));
@@ -108,6 +123,10 @@ impl Config for DenseConfig {
     fn word_vectors(&self) -> Option<&Path> {
         self.vectors.as_deref()
     }
+
+    fn tag_features(&self) -> Option<&TagFeatures> {
+        self.features.as_ref()
+    }
 }
 
 // --- The model -------------------------------------------------------------------------------
@@ -125,6 +144,11 @@ pub struct DenseBaseline {
     pub encoder: TransformerEncoder,
     /// Read-out.
     pub readout: Linear,
+    /// Token tasks, optional: `[buckets, C]` weights of the tokens' lexical features.
+    pub feature_weights: Option<Param<Tensor<2>>>,
+    /// What [`DenseBaseline::feature_weights`] read.
+    #[module(skip)]
+    pub lexicon: Option<TagFeatures>,
     /// Token tasks, optional: a CRF over the read-out's tag scores.
     pub crf: Option<LinearChainCrf>,
     /// Sequence or token task.
@@ -159,9 +183,24 @@ impl DenseBaseline {
                 .with_norm_first(norm_first)
                 .init(device),
             readout: LinearConfig::new(dim, classes).init(device),
+            feature_weights: None,
+            lexicon: None,
             crf: None,
             token_task,
         }
+    }
+
+    /// Token tasks: reads the tokens' lexical features `f` (an example's `lexical`, as the
+    /// encoder computes them with `f`), each a weight per tag added to the tag scores, starting
+    /// at zero. Sequence tasks ignore it.
+    #[must_use]
+    pub fn with_features(mut self, f: &TagFeatures) -> Self {
+        if self.token_task {
+            let classes = self.readout.weight.dims()[1];
+            self.feature_weights = Some(zero_weights(f, classes, &self.readout.weight.device()));
+            self.lexicon = Some(f.clone());
+        }
+        self
     }
 
     /// The token embeddings `[B, T, D]` (input of gradient × input) and the final states.
@@ -188,7 +227,13 @@ impl DenseBaseline {
     /// Logits from given final states.
     pub fn head(&self, h: Tensor<3>, batch: &Batch) -> Tensor<2> {
         if self.token_task {
-            at_positions(self.readout.forward(h), batch)
+            let mut scores = self.readout.forward(h);
+            if let (Some(w), Some(f)) = (&self.feature_weights, &self.lexicon)
+                && let Some(s) = feature_scores(w, f, batch)
+            {
+                scores = scores + s;
+            }
+            at_positions(scores, batch)
         } else {
             // Mean over the real positions.
             let [b, t, d] = h.dims();
@@ -207,6 +252,12 @@ impl Classifier for DenseBaseline {
     }
     fn crf(&self) -> Option<&LinearChainCrf> {
         self.crf.as_ref()
+    }
+    fn penalty(&self) -> Option<Tensor<1>> {
+        match (&self.feature_weights, &self.lexicon) {
+            (Some(w), Some(f)) => feature_penalty(w, f),
+            _ => None,
+        }
     }
 }
 
@@ -234,8 +285,13 @@ impl Model for DenseBaseline {
             c.norm_first,
             device,
         );
-        if c.crf && spec.kind == TaskKind::Tag {
-            m.crf = Some(crate::bio_crf(&spec.labels, device));
+        if spec.kind == TaskKind::Tag {
+            if c.crf {
+                m.crf = Some(crate::bio_crf(&spec.labels, device));
+            }
+            if let Some(f) = &c.features {
+                m = m.with_features(f);
+            }
         }
         Ok(m)
     }

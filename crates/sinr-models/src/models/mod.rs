@@ -17,6 +17,7 @@ pub mod attention;
 pub mod cnn;
 pub mod dense;
 pub mod hierarchical;
+mod tag_features;
 pub mod transformer;
 
 use std::fmt::Debug;
@@ -35,6 +36,7 @@ pub use attention::{AttentionClassifier, AttentionConfig, LexicalConfig};
 pub use cnn::{CnnBaseline, CnnConfig};
 pub use dense::{DenseBaseline, DenseConfig};
 pub use hierarchical::{HierarchicalClassifier, HierarchicalConfig};
+pub use tag_features::dense_tag_features;
 pub use transformer::{LayerTrace, SinrLayer, SinrTransformer, TransformerConfig};
 
 use crate::data::{Batch, Example, make_batch};
@@ -725,6 +727,20 @@ mod tests {
                 panic!("transformer")
             };
             assert_eq!(t.features.as_ref().map(|f| f.window), want, "{text}");
+        }
+        // The dense baselines' taggers read the same table without the SINr word classes.
+        for kind in ["dense", "cnn"] {
+            for (text, want) in [
+                ("", Some(false)),
+                (r#","features":true"#, Some(false)),
+                (r#","features":{"classes":true}"#, Some(true)),
+                (r#","features":false"#, None),
+            ] {
+                let c: ModelConfig =
+                    serde_json::from_str(&format!(r#"{{"kind":"{kind}"{text}}}"#)).unwrap();
+                let f = c.tag_features().map(|f| f.classes);
+                assert_eq!(f, want, "{kind}{text}");
+            }
         }
         let e =
             serde_json::from_str::<ModelConfig>(r#"{"kind":"transformer","features":{"windw":2}}"#)

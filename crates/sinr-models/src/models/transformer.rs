@@ -20,7 +20,6 @@ use std::collections::BTreeMap;
 
 use burn::module::Param;
 use burn::prelude::*;
-use burn::tensor::IndexingUpdateOp;
 use serde::{Deserialize, Serialize};
 use sinr_embed::SinrModel;
 use sinr_metrics::task::argmax;
@@ -34,6 +33,9 @@ use sinr_schema::{
     TaskKind, TokenActivation,
 };
 
+use super::tag_features::{
+    FeatureRead, feature_penalty, feature_reads, feature_scores, zero_weights,
+};
 use super::{
     AttentionClassifier, AttentionConfig, Classifier, Config, ExactTerms, LexicalConfig, Model,
     at_positions, check, dense_gradient_times_input, shift, sparse_gradient_times_input,
@@ -98,7 +100,7 @@ pub struct TransformerConfig {
 
 /// Reads an optional part of the configuration written as a table (its keys strict and named
 /// in errors), `true` (`on()`), `false` or `null` (none).
-struct TableOrFlag<T>(fn() -> T);
+pub(crate) struct TableOrFlag<T>(pub(crate) fn() -> T);
 
 impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for TableOrFlag<T> {
     type Value = Option<T>;
@@ -439,7 +441,7 @@ impl SinrTransformer {
         if self.token_task {
             let c = self.readout.bias.dims()[0];
             let device = self.readout.weight.device();
-            self.feature_weights = Some(Param::from_tensor(Tensor::zeros([f.buckets, c], &device)));
+            self.feature_weights = Some(zero_weights(f, c, &device));
             self.features = Some(f.clone());
         }
         self
@@ -449,48 +451,11 @@ impl SinrTransformer {
     /// position b·T + p, b, index of the feature in its example, token position q)` for every
     /// feature of token `q` read by position `p = q − d` of its sentence, `d` an offset of the
     /// window.
-    fn feature_reads(&self, batch: &Batch) -> Vec<(u32, usize, usize, usize, usize)> {
-        let (Some(f), Some(lex)) = (&self.features, &batch.lexical) else {
-            return Vec::new();
-        };
-        let [b, t] = batch.mask.dims();
-        let [_, nf] = lex.buckets.dims();
-        let pad = to_vec(batch.mask.clone().float());
-        let lens: Vec<usize> = (0..b)
-            .map(|i| {
-                pad[i * t..(i + 1) * t]
-                    .iter()
-                    .filter(|&&x| x == 0.0)
-                    .count()
-            })
-            .collect();
-        let buckets = to_vec_int(lex.buckets.clone());
-        let positions = to_vec_int(lex.positions.clone());
-        let counts = to_vec(lex.counts.clone());
-        let offsets = f.offsets();
-        let mut out = Vec::new();
-        for (bi, &len) in lens.iter().enumerate() {
-            for fi in 0..nf {
-                let at = bi * nf + fi;
-                if counts[at] <= 0.0 {
-                    continue;
-                }
-                let q = positions[at] as isize;
-                for (j, d) in offsets.iter().enumerate() {
-                    let p = q - d;
-                    if (0..len as isize).contains(&p) {
-                        out.push((
-                            f.at_offset(buckets[at] as u32, j),
-                            bi * t + p as usize,
-                            bi,
-                            fi,
-                            q as usize,
-                        ));
-                    }
-                }
-            }
+    fn feature_reads(&self, batch: &Batch) -> Vec<FeatureRead> {
+        match &self.features {
+            Some(f) => feature_reads(f, batch),
+            None => Vec::new(),
         }
-        out
     }
 
     /// The offsets of [`SinrTransformer::fine_readout`], in order.
@@ -542,22 +507,10 @@ impl SinrTransformer {
                 out = out + shift(g.clone().slice([0..b, 0..t, j * c..(j + 1) * c]), d);
             }
         }
-        if let Some(w) = &self.feature_weights {
-            let reads = self.feature_reads(batch);
-            if !reads.is_empty() {
-                let device = out.device();
-                let n = reads.len();
-                let idx =
-                    |v: Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(v, [n]), &device);
-                let rows = w
-                    .val()
-                    .select(0, idx(reads.iter().map(|r| i64::from(r.0)).collect()));
-                let to = idx(reads.iter().map(|r| r.1 as i64).collect());
-                out = out
-                    + Tensor::<2>::zeros([b * t, c], &device)
-                        .select_assign(0, to, rows, IndexingUpdateOp::Add)
-                        .reshape([b, t, c]);
-            }
+        if let (Some(w), Some(f)) = (&self.feature_weights, &self.features)
+            && let Some(scores) = feature_scores(w, f, batch)
+        {
+            out = out + scores;
         }
         out
     }
@@ -640,7 +593,7 @@ impl Classifier for SinrTransformer {
         });
         let path = self.fine_path.as_ref().and_then(Classifier::penalty);
         let features = match (&self.feature_weights, &self.features) {
-            (Some(w), Some(f)) if f.l2 > 0.0 => Some(w.val().powi_scalar(2).sum() * f.l2),
+            (Some(w), Some(f)) => feature_penalty(w, f),
             _ => None,
         };
         [own, path, features]
