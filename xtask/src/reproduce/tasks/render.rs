@@ -793,14 +793,19 @@ mod tests {
         // The tagger runs on its defaults: no configuration listed.
         assert!(!md.contains(r#"transformer `{"#), "{md}");
         assert!(md.contains("| transformer | 80.0 | "), "{md}");
+        // The CoNLL transformer trains as its group does: nothing to say.
+        assert!(!md.contains("Training other than"), "{md}");
         let t = task("rt", vec![row("attention", Metric::Accuracy, &[0.75])]);
         let md = task_table(&e, Setting::Full, &t);
         assert!(
             md.contains(r#"attention `{"kind":"attention","mean_pooling":true,"ngrams":{},"sparsify":1000}`"#),
             "{md}"
         );
-        // The CoNLL transformer trains as its group does: nothing to say.
-        assert!(!md.contains("Training other than"), "{md}");
+        // RT's dense baselines train at the rates chosen on its dev split.
+        assert!(
+            md.contains("Training other than the setting's: dense 15 epochs at most (patience 3), learning rate 0.004,"),
+            "{md}"
+        );
         // Insults' attention classifier trains at its own rate, in both settings.
         let t = task("insults", vec![row("attention", Metric::RocAuc, &[0.9])]);
         let md = task_table(&e, Setting::Full, &t);
