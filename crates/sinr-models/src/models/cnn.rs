@@ -19,7 +19,7 @@ use sinr_embed::{DenseVectors, SinrModel};
 use sinr_schema::TaskKind;
 
 use super::tag_features::{
-    dense_features_or_flag, dense_tag_features, feature_penalty, feature_scores, zero_weights,
+    add_feature_scores, dense_features_or_flag, dense_tag_features, feature_penalty, zero_weights,
 };
 use super::{
     Classifier, Config, Model, at_positions, check, dense_gradient_times_input,
@@ -219,12 +219,12 @@ impl CnnBaseline {
         let h = Tensor::cat(maps, 1); // [B, F·W, T]
         if self.token_task {
             let h = self.dropout.forward(h.swap_dims(1, 2)); // [B, T, F·W]
-            let mut scores = self.readout.forward(h);
-            if let (Some(w), Some(f)) = (&self.feature_weights, &self.lexicon)
-                && let Some(s) = feature_scores(w, f, batch)
-            {
-                scores = scores + s;
-            }
+            let scores = add_feature_scores(
+                self.readout.forward(h),
+                self.feature_weights.as_ref(),
+                self.lexicon.as_ref(),
+                batch,
+            );
             at_positions(scores, batch)
         } else {
             let [_, k, _] = h.dims();
@@ -242,10 +242,7 @@ impl Classifier for CnnBaseline {
         self.crf.as_ref()
     }
     fn penalty(&self) -> Option<Tensor<1>> {
-        match (&self.feature_weights, &self.lexicon) {
-            (Some(w), Some(f)) => feature_penalty(w, f),
-            _ => None,
-        }
+        feature_penalty(self.feature_weights.as_ref(), self.lexicon.as_ref())
     }
 }
 

@@ -16,7 +16,7 @@ use sinr_embed::{DenseVectors, SinrModel};
 use sinr_schema::TaskKind;
 
 use super::tag_features::{
-    dense_features_or_flag, dense_tag_features, feature_penalty, feature_scores, zero_weights,
+    add_feature_scores, dense_features_or_flag, dense_tag_features, feature_penalty, zero_weights,
 };
 use super::{
     Classifier, Config, Model, at_positions, check, dense_gradient_times_input,
@@ -227,12 +227,12 @@ impl DenseBaseline {
     /// Logits from given final states.
     pub fn head(&self, h: Tensor<3>, batch: &Batch) -> Tensor<2> {
         if self.token_task {
-            let mut scores = self.readout.forward(h);
-            if let (Some(w), Some(f)) = (&self.feature_weights, &self.lexicon)
-                && let Some(s) = feature_scores(w, f, batch)
-            {
-                scores = scores + s;
-            }
+            let scores = add_feature_scores(
+                self.readout.forward(h),
+                self.feature_weights.as_ref(),
+                self.lexicon.as_ref(),
+                batch,
+            );
             at_positions(scores, batch)
         } else {
             // Mean over the real positions.
@@ -254,10 +254,7 @@ impl Classifier for DenseBaseline {
         self.crf.as_ref()
     }
     fn penalty(&self) -> Option<Tensor<1>> {
-        match (&self.feature_weights, &self.lexicon) {
-            (Some(w), Some(f)) => feature_penalty(w, f),
-            _ => None,
-        }
+        feature_penalty(self.feature_weights.as_ref(), self.lexicon.as_ref())
     }
 }
 

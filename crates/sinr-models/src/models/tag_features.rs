@@ -66,35 +66,45 @@ pub(crate) fn feature_reads(f: &TagFeatures, batch: &Batch) -> Vec<FeatureRead> 
     out
 }
 
-/// The tag scores `[B, T, C]` that the batch's features add: for every read, its bucket's row
-/// of `weights` (`[buckets, C]`) at its position. `None` when nothing is read.
-pub(crate) fn feature_scores(
-    weights: &Param<Tensor<2>>,
-    f: &TagFeatures,
+/// `scores` (`[B, T, C]`) plus what the batch's features add: for every read, its bucket's row
+/// of `weights` (`[buckets, C]`) at its position. Unchanged for a model without a table, or
+/// when nothing is read.
+pub(crate) fn add_feature_scores(
+    scores: Tensor<3>,
+    weights: Option<&Param<Tensor<2>>>,
+    f: Option<&TagFeatures>,
     batch: &Batch,
-) -> Option<Tensor<3>> {
+) -> Tensor<3> {
+    let (Some(weights), Some(f)) = (weights, f) else {
+        return scores;
+    };
     let reads = feature_reads(f, batch);
     if reads.is_empty() {
-        return None;
+        return scores;
     }
-    let [b, t] = batch.mask.dims();
-    let w = weights.val();
-    let [_, c] = w.dims();
-    let device = w.device();
+    let [b, t, c] = scores.dims();
+    let device = scores.device();
     let n = reads.len();
     let idx = |v: Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(v, [n]), &device);
-    let rows = w.select(0, idx(reads.iter().map(|r| i64::from(r.0)).collect()));
+    let rows = weights
+        .val()
+        .select(0, idx(reads.iter().map(|r| i64::from(r.0)).collect()));
     let to = idx(reads.iter().map(|r| r.1 as i64).collect());
-    Some(
-        Tensor::<2>::zeros([b * t, c], &device)
+    scores
+        + Tensor::<2>::zeros([b * t, c], &device)
             .select_assign(0, to, rows, IndexingUpdateOp::Add)
-            .reshape([b, t, c]),
-    )
+            .reshape([b, t, c])
 }
 
-/// The L2 penalty on the table, if `f` asks for one.
-pub(crate) fn feature_penalty(weights: &Param<Tensor<2>>, f: &TagFeatures) -> Option<Tensor<1>> {
-    (f.l2 > 0.0).then(|| weights.val().powi_scalar(2).sum() * f.l2)
+/// The L2 penalty on a model's table, if it has one and `f` asks for it.
+pub(crate) fn feature_penalty(
+    weights: Option<&Param<Tensor<2>>>,
+    f: Option<&TagFeatures>,
+) -> Option<Tensor<1>> {
+    match (weights, f) {
+        (Some(w), Some(f)) if f.l2 > 0.0 => Some(w.val().powi_scalar(2).sum() * f.l2),
+        _ => None,
+    }
 }
 
 /// The lexical features of the dense baselines' taggers: the SINr tagger's defaults without its

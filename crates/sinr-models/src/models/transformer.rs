@@ -34,7 +34,7 @@ use sinr_schema::{
 };
 
 use super::tag_features::{
-    FeatureRead, feature_penalty, feature_reads, feature_scores, zero_weights,
+    FeatureRead, add_feature_scores, feature_penalty, feature_reads, zero_weights,
 };
 use super::{
     AttentionClassifier, AttentionConfig, Classifier, Config, ExactTerms, LexicalConfig, Model,
@@ -507,12 +507,12 @@ impl SinrTransformer {
                 out = out + shift(g.clone().slice([0..b, 0..t, j * c..(j + 1) * c]), d);
             }
         }
-        if let (Some(w), Some(f)) = (&self.feature_weights, &self.features)
-            && let Some(scores) = feature_scores(w, f, batch)
-        {
-            out = out + scores;
-        }
-        out
+        add_feature_scores(
+            out,
+            self.feature_weights.as_ref(),
+            self.features.as_ref(),
+            batch,
+        )
     }
 
     /// The input stream `[B, T, width]`: the token vectors (and the surface features).
@@ -592,10 +592,7 @@ impl Classifier for SinrTransformer {
             p * self.l1
         });
         let path = self.fine_path.as_ref().and_then(Classifier::penalty);
-        let features = match (&self.feature_weights, &self.features) {
-            (Some(w), Some(f)) => feature_penalty(w, f),
-            _ => None,
-        };
+        let features = feature_penalty(self.feature_weights.as_ref(), self.features.as_ref());
         [own, path, features]
             .into_iter()
             .flatten()
