@@ -29,15 +29,7 @@ const LEN: usize = 128;
 const NNZ: usize = 20;
 
 fn rows(dims: usize) -> PaddedRows {
-    let mut rng = SplitMix64::new(1);
-    let mut r = vec![Vec::new()];
-    for _ in 1..VOCAB {
-        let mut row: Vec<(u32, f32)> = (0..NNZ).map(|_| (rng.below(dims) as u32, 0.05)).collect();
-        row.sort_by_key(|e| e.0);
-        row.dedup_by_key(|e| e.0);
-        r.push(row);
-    }
-    PaddedRows::from_rows(&r, dims)
+    sinr_benches::synthetic_rows(VOCAB, dims, NNZ)
 }
 
 /// `n` examples of `LEN` tokens: one label each for sequence tasks, one per token (of 9 tags,
@@ -48,19 +40,17 @@ fn examples(n: usize, kind: TaskKind) -> Vec<Example> {
 
 /// `n` examples of `len` tokens (see [`examples`]).
 fn examples_of(n: usize, kind: TaskKind, len: usize) -> Vec<Example> {
+    if kind == TaskKind::Classify {
+        return sinr_benches::synthetic_texts(n, VOCAB, len);
+    }
     let mut rng = SplitMix64::new(2);
     (0..n)
-        .map(|i| {
+        .map(|_| {
             let rows: Vec<u32> = (0..len).map(|_| 1 + rng.below(VOCAB - 1) as u32).collect();
-            let (labels, features) = match kind {
-                TaskKind::Classify => (vec![i % 2], Vec::new()),
-                TaskKind::Tag => (
-                    (0..len).map(|_| rng.below(9)).collect(),
-                    (0..len)
-                        .map(|_| [0; 4].map(|_: u8| rng.below(2) as f32))
-                        .collect(),
-                ),
-            };
+            let labels = (0..len).map(|_| rng.below(9)).collect();
+            let features = (0..len)
+                .map(|_| [0; 4].map(|_: u8| rng.below(2) as f32))
+                .collect();
             Example {
                 surface: vec![String::new(); len],
                 features,

@@ -40,3 +40,32 @@ pub fn zipf_text(vocab: usize, tokens: usize, seed: u64) -> String {
     }
     out
 }
+
+/// `vocab` sparse word vectors over `dims` dimensions (row 0 empty: padding), `nnz` random
+/// columns of value 0.05 each (fewer where two draws coincide), seeded: the frozen rows the model
+/// benchmarks and the PyTorch peer (`peer-step`) read.
+pub fn synthetic_rows(vocab: usize, dims: usize, nnz: usize) -> sinr_nn::PaddedRows {
+    let mut rng = SplitMix64::new(1);
+    let mut r = vec![Vec::new()];
+    for _ in 1..vocab {
+        let mut row: Vec<(u32, f32)> = (0..nnz).map(|_| (rng.below(dims) as u32, 0.05)).collect();
+        row.sort_by_key(|e| e.0);
+        row.dedup_by_key(|e| e.0);
+        r.push(row);
+    }
+    sinr_nn::PaddedRows::from_rows(&r, dims)
+}
+
+/// `n` texts of `len` tokens drawn uniformly from rows `1..vocab`, labelled `i % 2`, seeded.
+pub fn synthetic_texts(n: usize, vocab: usize, len: usize) -> Vec<sinr_models::Example> {
+    let mut rng = SplitMix64::new(2);
+    (0..n)
+        .map(|i| sinr_models::Example {
+            surface: vec![String::new(); len],
+            features: Vec::new(),
+            labels: vec![i % 2],
+            rows: (0..len).map(|_| 1 + rng.below(vocab - 1) as u32).collect(),
+            lexical: Vec::new(),
+        })
+        .collect()
+}

@@ -3,6 +3,7 @@
 //! burn.
 
 mod compare;
+mod compare_torch;
 mod data;
 mod fuzz;
 mod report;
@@ -26,6 +27,9 @@ enum Command {
     /// Run sinr-rs and the Python reference (sinr 1.4.2) on the same tokenised corpus and print
     /// a side-by-side table of time, memory and results.
     CompareReference(compare::Args),
+    /// Time the training step of the SINr transformer and the attention classifier against the
+    /// same models in PyTorch (CPU): same batch, same initial parameters, same threads.
+    CompareTorch(compare_torch::Args),
     /// The data sets of `datasets.toml`: list, fetch, verify.
     Data(data::Args),
     /// Run experiments and regenerate their results, tables and plots.
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::CompareReference(args) => compare::run(&args),
+        Command::CompareTorch(args) => compare_torch::run(&args),
         Command::Data(args) => data::run(&args),
         Command::Reproduce(args) => reproduce::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),

@@ -8,7 +8,7 @@ use serde_json::json;
 use sinr_schema::{Metric, Scores};
 
 use super::super::Ctx;
-use super::super::experiments::{Experiments, Setting, StopWords, Training};
+use super::super::experiments::{Experiments, Setting, StopWords, Training, Variant};
 use super::{LinearRow, ModelRow, TaskResult, stats};
 use crate::report::{provenance, replace_block, write_atomic};
 use crate::svg::{Panel, Series, render};
@@ -202,23 +202,49 @@ fn collisions(r: &TaskResult) -> String {
 
 /// The variants of a task's models (the ablation) beside the full model: the headline score
 /// with its interval, and a paired test against the full model.
+/// What the variants show, each name said once: `name: reason` where every model's variant of
+/// that name has the same reason, else `name: reason (models) and reason (models)`.
+fn variant_reasons(variants: &[&Variant]) -> String {
+    // (name, [(reason, [models])]) in the order of the experiments file.
+    type Reasons<'a> = Vec<(&'a str, Vec<&'a str>)>;
+    let mut names: Vec<(&str, Reasons<'_>)> = Vec::new();
+    for v in variants {
+        let i = match names.iter().position(|(n, _)| *n == v.name) {
+            Some(i) => i,
+            None => {
+                names.push((&v.name, Vec::new()));
+                names.len() - 1
+            }
+        };
+        let reasons = &mut names[i].1;
+        match reasons.iter_mut().find(|(r, _)| *r == v.reason) {
+            Some((_, models)) => models.push(&v.model),
+            None => reasons.push((&v.reason, vec![&v.model])),
+        }
+    }
+    names
+        .into_iter()
+        .map(|(name, reasons)| match reasons.as_slice() {
+            [(reason, _)] => format!("{name}: {reason}"),
+            _ => {
+                let parts: Vec<String> = reasons
+                    .iter()
+                    .map(|(r, models)| format!("{r} ({})", models.join(", ")))
+                    .collect();
+                format!("{name}: {}", parts.join(" and "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn ablation_table(e: &Experiments, r: &TaskResult, metric: Metric) -> String {
     if r.variants.is_empty() {
         return String::new();
     }
     let mut t = format!(
         "\nAblation ({}, the same training and seeds; paired approximate randomisation against the full model):\n\n| model | {} | against the full model |\n| --- | ---: | --- |\n",
-        {
-            // Variants of several models may share a name and reason: said once.
-            let mut said: Vec<String> = Vec::new();
-            for v in e.variants_of(&r.task) {
-                let words = format!("{}: {}", v.name, v.reason);
-                if !said.contains(&words) {
-                    said.push(words);
-                }
-            }
-            said.join("; ")
-        },
+        variant_reasons(&e.variants_of(&r.task)),
         metric.name()
     );
     for v in &r.variants {
@@ -708,6 +734,29 @@ mod tests {
 
     /// A task's results read back from the results file render the same, and a task carried
     /// over from an earlier run names that run.
+    #[test]
+    fn a_variant_name_is_said_once_with_each_of_its_reasons() {
+        let v = |model: &str, name: &str, reason: &str| Variant {
+            task: "conll2003".into(),
+            model: model.into(),
+            name: name.into(),
+            config: toml::Table::new(),
+            reason: reason.into(),
+        };
+        let vs = [
+            v("transformer", "no features", "beside the SINr vectors"),
+            v("dense", "no features", "beside free embeddings"),
+            v("cnn", "no features", "beside free embeddings"),
+            v("dense", "PPMI-SVD init", "dense start"),
+            v("cnn", "PPMI-SVD init", "dense start"),
+        ];
+        let refs: Vec<&Variant> = vs.iter().collect();
+        assert_eq!(
+            variant_reasons(&refs),
+            "no features: beside the SINr vectors (transformer) and beside free embeddings (dense, cnn); PPMI-SVD init: dense start"
+        );
+    }
+
     #[test]
     fn task_results_read_back_and_carried_tasks_name_their_run() {
         let e = Experiments::load(&path()).unwrap();
