@@ -18,7 +18,9 @@
 use burn::module::Param;
 use burn::prelude::*;
 
-use crate::task_attention::masked_softmax;
+use burn::tensor::activation::softmax;
+
+use crate::task_attention::PAD_SCORE;
 
 /// Configuration of [`SinrAttention`].
 #[derive(Config, Debug)]
@@ -122,20 +124,29 @@ impl SinrAttention {
         let [b, t, k] = x.dims();
         let h = self.heads();
         let r = self.query.dims()[2];
-        let x4 = x.unsqueeze_dim::<4>(1); // [B, 1, T, K]
-        let q = x4
+        // Every head's query (and key) map at once, as one [B·T, K] × [K, H·r] product (no copy
+        // of the stream per head, no copy of the maps per text).
+        let project = |maps: Tensor<3>| {
+            x.clone()
+                .reshape([b * t, k])
+                .matmul(maps.swap_dims(0, 1).reshape([k, h * r]))
+                .reshape([b, t, h, r])
+                .swap_dims(1, 2)
+        }; // [B, H, T, r]
+        // The 1/√r scale on the queries ([B, H, T, r]) rather than on the scores ([B, H, T, T]).
+        let q = project(self.query.val()).mul_scalar(1.0 / (r as f64).sqrt());
+        let kk = project(self.key.val());
+        // Padding keys: PAD_SCORE added, a constant (nothing to carry back, where filling a
+        // mask expanded to [B, H, T, T] costs a pass each way); exp(PAD_SCORE − max) is 0.
+        let padding = mask.float().mul_scalar(PAD_SCORE).reshape([b, 1, 1, t]);
+        let scores = q.matmul(kk.swap_dims(2, 3)) + self.position_bias(t, &x.device()) + padding;
+        let alpha = softmax(scores, 3);
+        // The heads' contexts as one [B, H·T, T] × [B, T, K] product.
+        let ctx = alpha
             .clone()
-            .expand([b, h, t, k])
-            .matmul(self.query.val().unsqueeze_dim::<4>(0).expand([b, h, k, r])); // [B, H, T, r]
-        let kk = x4
-            .clone()
-            .expand([b, h, t, k])
-            .matmul(self.key.val().unsqueeze_dim::<4>(0).expand([b, h, k, r]));
-        let scores = q.matmul(kk.swap_dims(2, 3)).div_scalar((r as f64).sqrt())
-            + self.position_bias(t, &x4.device());
-        let key_mask = mask.reshape([b, 1, 1, t]).expand([b, h, t, t]);
-        let alpha = masked_softmax(scores, key_mask);
-        let ctx = alpha.clone().matmul(x4.expand([b, h, t, k])); // [B, H, T, K]
+            .reshape([b, h * t, t])
+            .matmul(x)
+            .reshape([b, h, t, k]);
         let per_head = ctx * self.values().reshape([1, h, 1, k]);
         let out = per_head.clone().sum_dim(1).reshape([b, t, k]);
         (out, AttentionTrace { alpha, per_head })

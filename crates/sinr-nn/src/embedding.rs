@@ -8,7 +8,7 @@
 
 use burn::module::{Param, ParamId};
 use burn::prelude::*;
-use burn::tensor::IndexingUpdateOp;
+use burn::tensor::{IndexingUpdateOp, IntDType};
 
 /// Padded COO rows on the host, ready to become an embedding.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,7 +177,15 @@ impl SinrEmbedding {
         let p = self.idx.dims()[1];
         let flat = tokens.reshape([b * t]);
         SparseTokens {
-            idx: self.idx.val().select(0, flat.clone()).reshape([b, t, p]),
+            // As 64-bit indices: the backend reads those in place, where it copies narrower
+            // ones into a new buffer at every gather and scatter (of B·T·P entries) that uses
+            // them, forward and backward.
+            idx: self
+                .idx
+                .val()
+                .select(0, flat.clone())
+                .reshape([b, t, p])
+                .cast(IntDType::I64),
             val: self.val.val().select(0, flat).reshape([b, t, p]),
             dims: self.dims,
         }

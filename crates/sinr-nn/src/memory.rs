@@ -60,20 +60,16 @@ impl KeyValueMemory {
     /// `x`: `[B, T, K]` → output `[B, T, K]` and the activations `φ(⟨k_i, x⟩ + b_i)`:
     /// `[B, T, M]`.
     pub fn forward(&self, x: Tensor<3>) -> (Tensor<3>, Tensor<3>) {
-        let [b, _, k] = x.dims();
+        let [b, t, k] = x.dims();
         let m = self.memories();
-        let pre = x.matmul(
-            self.keys
-                .val()
-                .swap_dims(0, 1)
-                .reshape([1, k, m])
-                .expand([b, k, m]),
-        ) + self.bias.val().reshape([1, 1, m]);
+        // Two [B·T, ·] products (no copy of the keys or values per text).
+        let pre = x
+            .reshape([b * t, k])
+            .matmul(self.keys.val().swap_dims(0, 1))
+            + self.bias.val().reshape([1, m]);
         let act = relu(pre);
-        let out = act
-            .clone()
-            .matmul(self.effective_values().reshape([1, m, k]).expand([b, m, k]));
-        (out, act)
+        let out = act.clone().matmul(self.effective_values());
+        (out.reshape([b, t, k]), act.reshape([b, t, m]))
     }
 
     /// Applies the memories, with their gates fixed, to each part of a decomposed input of one
