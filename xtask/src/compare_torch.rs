@@ -239,3 +239,41 @@ fn has_torch(py: &Path) -> bool {
             .output()
             .is_ok_and(|o| o.status.success())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_gives_each_sides_speed_their_ratio_and_the_parity() {
+        let args = Args {
+            models: vec!["attention".into()],
+            lens: vec![256],
+            batch: 32,
+            threads: 2,
+            warmup: 2,
+            steps: 10,
+            embeddings: None,
+            out_dir: PathBuf::from("unused"),
+            python: "python3".into(),
+        };
+        let ours = last_json_line(
+            "noise\n{\"steps_per_s\": 8.0, \"peak_rss_mib\": 800.4, \"inputs\": \"synthetic\"}\n\n",
+        )
+        .unwrap();
+        let peer: Value = serde_json::json!({"steps_per_s": 4.0, "peak_rss_mib": 1700.0,
+            "parity_max_abs": 2.5e-8, "torch": "2.x"});
+        let rows =
+            [serde_json::json!({"model": "attention", "len": 256, "ours": ours, "pytorch": peer})];
+        let t = render(&args, &rows).unwrap();
+        assert!(
+            t.contains("| attention | 256 | 8.00 | 4.00 | 2.00 | 800 | 1700 | 2.5e-8 |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("PyTorch 2.x") && t.contains("Inputs: synthetic."),
+            "{t}"
+        );
+        assert!(last_json_line("not json").is_err());
+    }
+}
