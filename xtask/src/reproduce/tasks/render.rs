@@ -855,11 +855,16 @@ mod tests {
             md.contains("Training other than the setting's: dense 15 epochs at most (patience 3), learning rate 0.004,"),
             "{md}"
         );
-        // Insults' attention classifier trains at its own rate, in both settings.
+        // Insults' attention classifier trains at its own rate, in both settings; its dense
+        // baselines at the rates chosen on its dev split.
         let t = task("insults", vec![row("attention", Metric::RocAuc, &[0.9])]);
         let md = task_table(&e, Setting::Full, &t);
         assert!(
-            md.contains("Training other than the setting's: attention 15 epochs at most (patience 3), learning rate 0.01, texts cut at 512 tokens."),
+            md.contains("Training other than the setting's: attention 15 epochs at most (patience 3), learning rate 0.01, texts cut at 512 tokens; dense 15 epochs at most (patience 3), learning rate 0.004,"),
+            "{md}"
+        );
+        assert!(
+            md.contains("; cnn 15 epochs at most (patience 3), learning rate 0.002,"),
             "{md}"
         );
     }
