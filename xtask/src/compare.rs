@@ -21,7 +21,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::util::{build_sinr, exec, output, root};
+use crate::util::{build_sinr, exec, output, python_venv, root};
 
 /// The reference version compared against.
 const REFERENCE: &str = "sinr==1.4.2";
@@ -124,25 +124,13 @@ fn evaluate_rust(model: &Path, benchmarks: &[(String, PathBuf)], k: usize) -> Re
 }
 
 fn venv_python(python: &str) -> Result<PathBuf> {
-    let venv = root().join("target/reference-venv");
-    let py = venv.join("bin/python");
-    let ready = py.exists()
-        && Command::new(&py)
-            .args(["-c", "import sinr, networkit"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-    if ready {
-        return Ok(py);
-    }
-    eprintln!(
-        "creating {} with {REFERENCE} (pip install; about a minute)…",
-        venv.display()
-    );
-    exec(Command::new(python).args(["-m", "venv"]).arg(&venv))
-        .with_context(|| format!("`{python} -m venv` failed: is Python 3 with venv installed?"))?;
-    exec(Command::new(&py).args(["-m", "pip", "install", "--quiet", REFERENCE]))
-        .with_context(|| format!("pip could not install {REFERENCE}"))?;
-    Ok(py)
+    python_venv(
+        python,
+        "reference-venv",
+        "import sinr, networkit",
+        &[REFERENCE],
+        "pip install; about a minute",
+    )
 }
 
 fn read_json(path: &Path) -> Result<Value> {

@@ -13,13 +13,13 @@
 //!    and the largest difference between the two sides' logits.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::util::{exec, output, root};
+use crate::util::{build_release, exec, output, python_venv, root};
 
 /// The logits of the two sides must agree this closely for the peer to count as the same model.
 const PARITY: f64 = 1e-4;
@@ -63,8 +63,14 @@ pub fn run(args: &Args) -> Result<()> {
             bail!("--models: unknown model {m:?} (transformer, attention)");
         }
     }
-    let exe = build_peer_step()?;
-    let py = torch_python(&args.python)?;
+    let exe = build_release("sinr-benches", "peer-step")?;
+    let py = python_venv(
+        &args.python,
+        "torch-venv",
+        "import torch",
+        &["torch"],
+        "about 3 GB with its CUDA libraries, several minutes",
+    )?;
     let script = root().join("xtask/python/torch_peer.py");
     std::fs::create_dir_all(&args.out_dir)?;
     let mut rows = Vec::new();
@@ -193,51 +199,6 @@ fn burn_version() -> Result<String> {
         .and_then(toml::Value::as_str)
         .context("Cargo.toml pins no burn version")?;
     Ok(version.trim_start_matches('=').to_owned())
-}
-
-/// Builds `peer-step` in release mode and returns its path.
-fn build_peer_step() -> Result<PathBuf> {
-    eprintln!("building peer-step (release)…");
-    exec(Command::new(env!("CARGO")).current_dir(root()).args([
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "sinr-benches",
-        "--bin",
-        "peer-step",
-    ]))?;
-    let exe = root().join("target/release/peer-step");
-    if !exe.exists() {
-        bail!("{} was not built", exe.display());
-    }
-    Ok(exe)
-}
-
-/// The virtual environment's Python with PyTorch, made on first use.
-fn torch_python(python: &str) -> Result<PathBuf> {
-    let venv = root().join("target/torch-venv");
-    let py = venv.join("bin/python");
-    if has_torch(&py) {
-        return Ok(py);
-    }
-    eprintln!(
-        "creating {} with PyTorch (pip install torch: about 3 GB with its CUDA libraries, several minutes)…",
-        venv.display()
-    );
-    exec(Command::new(python).args(["-m", "venv"]).arg(&venv))
-        .with_context(|| format!("`{python} -m venv` failed: is Python 3 with venv installed?"))?;
-    exec(Command::new(&py).args(["-m", "pip", "install", "--quiet", "torch"]))
-        .context("pip could not install torch")?;
-    Ok(py)
-}
-
-fn has_torch(py: &Path) -> bool {
-    py.exists()
-        && Command::new(py)
-            .args(["-c", "import torch"])
-            .output()
-            .is_ok_and(|o| o.status.success())
 }
 
 #[cfg(test)]

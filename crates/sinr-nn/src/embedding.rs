@@ -176,16 +176,18 @@ impl SinrEmbedding {
         let [b, t] = tokens.dims();
         let p = self.idx.dims()[1];
         let flat = tokens.reshape([b * t]);
+        let idx = self.idx.val().select(0, flat.clone()).reshape([b, t, p]);
+        // As 64-bit indices where the device has them: burn's CPU backend reads those in place,
+        // where it copies narrower ones into a new buffer at every gather and scatter (of B·T·P
+        // entries) that uses them, forward and backward. Devices without 64-bit integers keep
+        // the table's type.
+        let idx = if idx.device().supports_dtype(IntDType::I64) {
+            idx.cast(IntDType::I64)
+        } else {
+            idx
+        };
         SparseTokens {
-            // As 64-bit indices: the backend reads those in place, where it copies narrower
-            // ones into a new buffer at every gather and scatter (of B·T·P entries) that uses
-            // them, forward and backward.
-            idx: self
-                .idx
-                .val()
-                .select(0, flat.clone())
-                .reshape([b, t, p])
-                .cast(IntDType::I64),
+            idx,
             val: self.val.val().select(0, flat).reshape([b, t, p]),
             dims: self.dims,
         }
