@@ -1,11 +1,12 @@
 //! Experiment `labels`: can a person read a community by its label? SINr is trained with the
 //! tasks' settings on four fifths of `en-mix` (every line but the 1st, 6th, 11th… — those are
-//! held out: lines 0, 10, 20… are the `valid` reference, lines 5, 15, 25… the `test` one), and
+//! held out: lines 0, 10, 20… are the `valid` reference, lines 5, 15, 25… the `test` one, each
+//! with half of the IMDB reviews, which these embeddings never read), and
 //! at every level of its dendrogram the labels of each ranking of `sinr_embed::LabelRanking`
 //! are measured by
 //!
 //! - **NPMI coherence** (Röder et al. 2015, C_NPMI: boolean sliding windows of 10 tokens,
-//!   within a unit) of every community's 10 label words on the held-out lines, tokenised by the
+//!   within a unit) of every community's 10 label words on the references, tokenised by the
 //!   model's own tokenizer: the ranking is chosen on `valid`, the table reports `test`;
 //! - the **corpus count** of the label words (how common they are);
 //! - **DistRatio** over the label words (word intrusion with the label as the top words).
@@ -43,6 +44,9 @@ const RESAMPLES: usize = 1000;
 
 /// Lines `i` with `i % HOLD_OUT_PERIOD` = 0 (valid) or = half of it (test) are held out.
 const HOLD_OUT_PERIOD: usize = 10;
+
+/// IMDB reviews added to each reference in the quick setting (all of them in the full one).
+const QUICK_REVIEWS: usize = 2000;
 
 /// One ranking at one level.
 #[derive(Debug, Clone)]
@@ -127,6 +131,37 @@ fn split_en_mix(
         write_atomic(out, train.as_bytes())?;
     }
     Ok((valid, test, fp))
+}
+
+/// The IMDB reviews (all 24,904 of the movie-review package's IMDB part, never read by these
+/// embeddings; quick: the first 2 × `QUICK_REVIEWS`), alternately to the `valid` and the `test`
+/// reference: the held-out fifth of `en-mix` alone (~0.75 M tokens each) leaves most pairs of
+/// mid-frequency words without a shared window.
+fn imdb_reviews(ctx: &Ctx) -> Result<(Vec<String>, Vec<String>)> {
+    let t = sinr_data::tasks::load_classification(
+        "imdb",
+        &ctx.cache,
+        &ctx.manifest,
+        &ctx.clients,
+        &ctx.log(),
+    )?;
+    let cap = if ctx.quick() {
+        2 * QUICK_REVIEWS
+    } else {
+        usize::MAX
+    };
+    let (mut valid, mut test) = (Vec::new(), Vec::new());
+    for (i, x) in t
+        .train
+        .iter()
+        .chain(&t.dev)
+        .chain(&t.test)
+        .take(cap)
+        .enumerate()
+    {
+        if i % 2 == 0 { &mut valid } else { &mut test }.push(x.text.replace('\n', " "));
+    }
+    Ok((valid, test))
 }
 
 /// The reference corpus as the model sees it: every unit of every line, in vocabulary ids.
@@ -331,7 +366,12 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let out = ctx.work.join("labels-mf-g50.sinr");
     let report = out.with_extension("sinr.json");
     let made_from = out.with_extension("sinr.texts");
-    let (valid_lines, test_lines, fp) = split_en_mix(ctx, &corpus, &made_from)?;
+    let (mut valid_lines, mut test_lines, fp) = split_en_mix(ctx, &corpus, &made_from)?;
+    let held_out = (valid_lines.len(), test_lines.len());
+    let (valid_reviews, test_reviews) = imdb_reviews(ctx)?;
+    let reviews = (valid_reviews.len(), test_reviews.len());
+    valid_lines.extend(valid_reviews);
+    test_lines.extend(test_reviews);
     if !out.exists() || std::fs::read_to_string(&made_from).ok().as_deref() != Some(fp.as_str()) {
         eprintln!("  training SINr on four fifths of en-mix…");
         super::tasks::train_task_embeddings(ctx, &[&corpus], StopWords::English, &out, &report)?;
@@ -339,9 +379,8 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     }
     let model = SinrModel::load(&out).with_context(|| out.display().to_string())?;
     eprintln!(
-        "  indexing the held-out lines ({} valid, {} test)…",
-        valid_lines.len(),
-        test_lines.len()
+        "  indexing the references ({} + {} valid, {} + {} test lines and reviews)…",
+        held_out.0, reviews.0, held_out.1, reviews.1
     );
     let (valid, test) = (index(&model, &valid_lines)?, index(&model, &test_lines)?);
     eprintln!("  labelling and scoring every level…");
@@ -355,15 +394,17 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         .map(|l| l.n_communities)
         .collect();
     let mut md = format!(
-        "**Community labels** ({setting}). SINr with the tasks' settings (English stop words, multilevel Louvain: {} communities from fine to coarse) trained on four fifths of `en-mix` ({:.1} M tokens); the other fifth held out: lines 1, 11, 21… as the `valid` reference ({} lines), lines 6, 16, 26… as the `test` reference ({} lines). At every level, the {LABEL_WORDS} label words of each community under four rankings of its members: by node recall (the reference's descriptors: the labels before), `representative` (node recall × ln(corpus count): the default), by corpus count alone, and by node recall among the words seen at least 50 times. **NPMI coherence** (Röder et al. 2015: mean NPMI of the label's pairs over boolean sliding windows of {WINDOW} tokens within a sentence, ε = 1e-12; pairs with a word absent from the reference left out; tokenised by the model's tokenizer). Medians are **weighted by each community's corpus mass** (the community of a random token: the ones a reader meets; most fine communities are a few rare words), the unweighted median beside; “scored”: communities with at least one pair of label words in the reference; “− node recall”: the weighted median minus that of the node-recall labels, on the communities both score, with its 95 % bootstrap interval ({RESAMPLES} resamples of the communities). **Choice**, by three rules in order: *distinctive* (median DistRatio of the labels at least that of the node-recall labels at every level), *common* (weighted median count of the label words at least {MIN_MEDIAN_COUNT:.0} at every level above the finest, where a community has about ten members and its label is most of it whatever the ranking), then *coherent* (the highest mean median NPMI on `valid`): **{}**{}.{} DistRatio: median word intrusion with the label's first 5 words as the top words.\n\n| level | communities | ranking | NPMI (test) | − node recall [95 % CI] | unweighted | scored | NPMI (valid) | median count | DistRatio | the three largest communities |\n| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
+        "**Community labels** ({setting}). SINr with the tasks' settings (English stop words, multilevel Louvain: {} communities from fine to coarse) trained on four fifths of `en-mix` ({:.1} M tokens); the other fifth held out: lines 1, 11, 21… as the `valid` reference ({} lines), lines 6, 16, 26… as the `test` reference ({} lines), each with half of the IMDB reviews, which these embeddings never read ({} / {} reviews, alternately: the held-out lines alone, ~0.75 M tokens each, leave most pairs of mid-frequency words without a shared window). At every level, the {LABEL_WORDS} label words of each community under four rankings of its members: by node recall (the reference's descriptors: the labels before), `representative` (node recall × ln(corpus count): the default), by corpus count alone, and by node recall among the words seen at least 50 times. **NPMI coherence** (Röder et al. 2015: mean NPMI of the label's pairs over boolean sliding windows of {WINDOW} tokens within a sentence, ε = 1e-12; pairs with a word absent from the reference left out; tokenised by the model's tokenizer). Medians are **weighted by each community's corpus mass** (the community of a random token: the ones a reader meets; most fine communities are a few rare words), the unweighted median beside; “scored”: communities with at least one pair of label words in the reference; “− node recall”: the weighted median minus that of the node-recall labels, on the communities both score, with its 95 % bootstrap interval ({RESAMPLES} resamples of the communities). **Choice**, by three rules in order: *distinctive* (median DistRatio of the labels at least that of the node-recall labels at every level), *common* (weighted median count of the label words at least {MIN_MEDIAN_COUNT:.0} at every level above the finest, where a community has about ten members and its label is most of it whatever the ranking), then *coherent* (the highest mean median NPMI on `valid`): **{}**{}.{} DistRatio: median word intrusion with the label's first 5 words as the top words.\n\n| level | communities | ranking | NPMI (test) | − node recall [95 % CI] | unweighted | scored | NPMI (valid) | median count | DistRatio | the three largest communities |\n| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n",
         levels
             .iter()
             .map(|n| n.to_string())
             .collect::<Vec<_>>()
             .join(" / "),
         model.report.tokens as f64 / 1e6,
-        valid_lines.len(),
-        test_lines.len(),
+        held_out.0,
+        held_out.1,
+        reviews.0,
+        reviews.1,
         chosen.map_or("none".into(), |r| r.name()),
         if chosen == Some(default) {
             " (the library's default, `LabelRanking::default()`)".to_owned()
@@ -423,7 +464,8 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         "experiment": "labels",
         "setting": setting,
         "provenance": provenance(&cmd, started),
-        "reference": format!("en-mix lines i with i % {HOLD_OUT_PERIOD} == 0 (valid) or == {} (test), held out of the embeddings' corpus", HOLD_OUT_PERIOD / 2),
+        "reference": format!("en-mix lines i with i % {HOLD_OUT_PERIOD} == 0 (valid) or == {} (test), held out of the embeddings' corpus, and the IMDB reviews i with i even (valid) or odd (test)", HOLD_OUT_PERIOD / 2),
+        "reference_units": {"valid": {"en_mix_lines": held_out.0, "imdb_reviews": reviews.0}, "test": {"en_mix_lines": held_out.1, "imdb_reviews": reviews.1}},
         "window": WINDOW,
         "label_words": LABEL_WORDS,
         "chosen": chosen.map(|r| r.name()),
