@@ -198,13 +198,17 @@ proptest! {
     }
 
     #[test]
-    fn sinr_transformer_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10, token_task in any::<bool>(), layers in 1usize..3, window in 0usize..3, fine in any::<bool>(), distance in 0usize..4, path in any::<bool>()) {
+    fn sinr_transformer_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10, token_task in any::<bool>(), layers in 1usize..3, window in 0usize..3, fine in any::<bool>(), distance in 0usize..4, path in any::<bool>(), dropout in any::<bool>()) {
         let d = device();
         d.seed(seed);
         let r = rows(25, 10, seed);
         let kind = if token_task { TaskKind::Tag } else { TaskKind::Classify };
         let heads = sinr_nn::SinrAttentionConfig::new(0, 2).with_rank(3).with_max_distance(distance);
         let mut m = SinrTransformer::with_heads(&r, 3, kind, layers, &heads, 8, 0.0, seed, &d).with_window(window);
+        if dropout {
+            // Dropout acts while training only: explanations and logits read every write whole.
+            m = m.with_dropout(0.5);
+        }
         if fine {
             // A finer level of 16 dimensions over the same vocabulary.
             m = m.with_fine(&rows(25, 16, seed ^ 0x5eed));

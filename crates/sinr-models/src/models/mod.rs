@@ -690,6 +690,22 @@ mod tests {
             serde_json::from_str::<ModelConfig>(r#"{"kind":"transformer","layerz":3}"#).is_err()
         );
         assert!(serde_json::from_str::<ModelConfig>(r#"{"kind":"lstm"}"#).is_err());
+        // The transformer's dropout: written only when set (configurations, and so the stamps
+        // of runs, made before it had none), validated.
+        let t = TransformerConfig::default();
+        assert!(!serde_json::to_string(&t).unwrap().contains("dropout"));
+        let c: TransformerConfig = serde_json::from_str(r#"{"dropout":0.2}"#).unwrap();
+        assert_eq!(c.dropout, 0.2);
+        assert!(
+            serde_json::to_string(&c)
+                .unwrap()
+                .contains(r#""dropout":0.2"#)
+        );
+        assert!(
+            ModelConfig::Transformer(TransformerConfig { dropout: 1.0, ..t })
+                .validate()
+                .is_err()
+        );
         // The n-gram weights: nested keys are strict too, and every field is checked by name.
         let c: ModelConfig =
             serde_json::from_str(r#"{"kind":"attention","ngrams":{"chars":[3,5]}}"#).unwrap();

@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 
 use burn::module::Param;
+use burn::nn::{Dropout, DropoutConfig};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 use sinr_embed::SinrModel;
@@ -96,6 +97,16 @@ pub struct TransformerConfig {
     /// defaults, `true` too; `false` or `null`: none). Ignored by sequence tasks.
     #[serde(deserialize_with = "features_or_flag")]
     pub features: Option<TagFeatures>,
+    /// Dropout on the heads' and memories' writes while training (each write to the stream is
+    /// dropped element-wise with this probability and the rest scaled up). Inference, and so
+    /// every explanation, reads every write whole: the exact split is unchanged. Left out of
+    /// the written configuration when 0, as configurations before it had none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dropout: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// Reads an optional part of the configuration written as a table (its keys strict and named
@@ -172,6 +183,7 @@ impl Default for TransformerConfig {
             fine_path: Some(default_fine_path()),
             crf: true,
             features: Some(TagFeatures::default()),
+            dropout: 0.0,
         }
     }
 }
@@ -183,6 +195,9 @@ impl Config for TransformerConfig {
         check::positive(self.heads, "heads")?;
         check::positive(self.memories, "memories")?;
         check::positive(self.rank, "rank")?;
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(Error::config("dropout", "must be in [0, 1)"));
+        }
         if self.max_distance > 512 {
             return Err(Error::config(
                 "max_distance",
@@ -311,6 +326,8 @@ pub struct SinrTransformer {
     /// L1 weight.
     #[module(skip)]
     pub l1: f64,
+    /// Dropout on the layers' writes while training (identity at inference).
+    pub dropout: Dropout,
 }
 
 impl SinrTransformer {
@@ -379,7 +396,14 @@ impl SinrTransformer {
             token_task,
             width,
             l1,
+            dropout: DropoutConfig::new(0.0).init(),
         }
+    }
+
+    /// Drops each write of the layers to the stream with probability `p` while training.
+    pub fn with_dropout(mut self, p: f64) -> Self {
+        self.dropout = DropoutConfig::new(p).init();
+        self
     }
 
     /// Gives the token read-out a context window of `w` positions on each side, its matrices
@@ -539,10 +563,10 @@ impl SinrTransformer {
             let (a, tr) = layer
                 .attention
                 .forward(h.clone() * head_scale.clone(), mask.clone());
-            h = h + a;
+            h = h + self.dropout.forward(a);
             let memory_scale = rms_scale(h.clone());
             let (m, act) = layer.memory.forward(h.clone() * memory_scale.clone());
-            h = h + m;
+            h = h + self.dropout.forward(m);
             traces.push(LayerTrace {
                 alpha: tr.alpha,
                 per_head: tr.per_head,
@@ -644,7 +668,8 @@ impl Model for SinrTransformer {
             spec.train.seed,
             device,
         )
-        .with_window(c.window);
+        .with_window(c.window)
+        .with_dropout(c.dropout);
         if let (Some(l), TaskKind::Tag) = (c.fine_level, spec.kind) {
             m = m.with_fine(&embedding_rows(emb, l, c.sparsify)?);
         }
