@@ -259,8 +259,7 @@ pub fn analyse_example(
     if model.is_exact() {
         // The exact terms only: the words labelling the dimensions are not needed here.
         let terms = model.explain_terms(spec, ex, device)?;
-        let (outputs, attention) = (terms.outputs, terms.attention);
-        let o = &outputs[0];
+        let o = &terms.outputs[0];
         a.completeness_error = Some(f64::from(o.relative_completeness_error()));
         a.lexical = o
             .lexical
@@ -281,12 +280,18 @@ pub fn analyse_example(
             sinr_schema::log_odds_of(&v, c)
         };
         let comm: Vec<f64> = o.communities.iter().map(|r| odds(r)).collect();
-        a.communities_for_90 = Some(im::terms_to_cover(&compactness_terms(o, &comm, &odds), 0.9));
+        // The hierarchical model's communities are top-level aggregates: compactness counts its
+        // fine communities (and its levels' biases) instead, as it counts the others'.
+        let counted = match &terms.fine_terms {
+            Some(fine) => fine.iter().map(|r| odds(r)).collect(),
+            None => compactness_terms(o, &comm, &odds),
+        };
+        a.communities_for_90 = Some(im::terms_to_cover(&counted, 0.9));
         let mut order: Vec<usize> = (0..comm.len()).collect();
         order.sort_by(|&x, &y| comm[y].abs().total_cmp(&comm[x].abs()));
         a.top_communities = order.into_iter().take(10).map(|k| k as u32).collect();
         a.importances.insert(Method::Exact, tok);
-        if let Some((_, pool)) = attention.iter().find(|x| x.0 == "pooling") {
+        if let Some((_, pool)) = terms.attention.iter().find(|x| x.0 == "pooling") {
             a.importances.insert(
                 Method::Attention,
                 pool[0].iter().map(|&v| f64::from(v)).collect(),
@@ -306,10 +311,14 @@ pub fn analyse_example(
         // The heads' maps (the poolings', one row each, are not heads).
         let words: Vec<String> = ex.surface.iter().map(|w| w.to_lowercase()).collect();
         let stop = |w: &str| sinr_embed::stopwords::ENGLISH.binary_search(&w).is_ok();
-        if attention.iter().any(|x| !x.0.starts_with("pooling")) {
+        if terms.attention.iter().any(|x| !x.0.starts_with("pooling")) {
             a.head_chance = chance_patterns(&words, &stop);
         }
-        for (name, map) in attention.iter().filter(|x| !x.0.starts_with("pooling")) {
+        for (name, map) in terms
+            .attention
+            .iter()
+            .filter(|x| !x.0.starts_with("pooling"))
+        {
             let t = map.len();
             let ent: f64 = map
                 .iter()

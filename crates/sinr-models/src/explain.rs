@@ -68,6 +68,7 @@ pub(crate) fn label(
         mut outputs,
         attention,
         width,
+        ..
     } = terms;
     // A page shows an output's 30 largest n-gram features (the model's terms keep them all).
     for o in &mut outputs {

@@ -402,6 +402,16 @@ proptest! {
         for (a, b) in to_vec(logits).iter().zip(&o.logits) {
             prop_assert!((a - b).abs() < 1e-5);
         }
+        // The same decision by fine community of the input (what compactness counts), then the
+        // levels' biases: with the read-out bias, the logits again.
+        let (o2, _, fine) = m.explain_with_fine_terms(&batch);
+        prop_assert_eq!(&o2, &o);
+        prop_assert!(fine.len() <= 12 + 2);
+        let readout_bias = &o.components.last().expect("read-out bias").values;
+        for (c, l) in o.logits.iter().enumerate() {
+            let sum: f32 = fine.iter().map(|r| r[c]).sum::<f32>() + readout_bias[c];
+            prop_assert!((l - sum).abs() < 1e-4 * l.abs().max(1.0), "fine terms: {} vs {}", l, sum);
+        }
         for h in hs {
             prop_assert!(to_vec(h).iter().all(|v| *v >= 0.0), "every hidden unit is a non-negative community activation");
         }

@@ -20,8 +20,10 @@ use crate::vocab::Method;
 /// `sinr_embed::LabelRanking`) instead of the highest node recall. 7: heads' shares to the
 /// first token, stop words, punctuation and from negators to their scope; class names;
 /// component shares in log-odds against the empty text; memories' triggers by total activation.
-/// 8: the heads' chance levels (`ExampleAnalysis::head_chance`).
-pub const ANALYSIS_VERSION: u32 = 8;
+/// 8: the heads' chance levels (`ExampleAnalysis::head_chance`). 9: the hierarchical model's
+/// compactness counted per fine community of its input (and its levels' biases), not per
+/// top-level ancestor.
+pub const ANALYSIS_VERSION: u32 = 9;
 
 /// Words that negate what follows them (after the tokenizer has split "don't" into "don" and
 /// "t"), for the negation-scope pattern of `sinr_models::analysis::head_patterns`.

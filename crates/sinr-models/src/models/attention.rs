@@ -595,6 +595,7 @@ impl Model for AttentionClassifier {
             width: o.communities.len(),
             outputs: vec![o],
             attention: vec![("pooling".to_owned(), vec![alpha])],
+            fine_terms: None,
         })
     }
 

@@ -231,11 +231,12 @@ impl Model for HierarchicalClassifier {
     }
 
     fn explain_terms(&self, batch: &Batch, _tags: Option<&[usize]>) -> Result<ExactTerms> {
-        let (o, alpha) = self.explain(batch);
+        let (o, alpha, fine) = self.explain_with_fine_terms(batch);
         Ok(ExactTerms {
             outputs: vec![o],
             attention: vec![("pooling".to_owned(), vec![alpha])],
             width: self.readout.weight.dims()[0],
+            fine_terms: Some(fine),
         })
     }
 
@@ -258,6 +259,19 @@ impl HierarchicalClassifier {
     /// community split is at the coarsest level (every level's read-out terms credited to the
     /// unit's top ancestor), and with `every_level` the decision splits by level too. Also `α`.
     pub fn explain(&self, batch: &Batch) -> (OutputExplanation, Vec<f32>) {
+        let (o, alpha, _) = self.explain_with_fine_terms(batch);
+        (o, alpha)
+    }
+
+    /// [`HierarchicalClassifier::explain`], with the same decision split by fine community of
+    /// the input instead of by top-level ancestor: `[C]` per input community with a non-zero
+    /// term (each pooled input value times everything that reaches the logits from it through
+    /// the levels, gates fixed), then one per level's biases; with the read-out bias they sum to
+    /// the logits (what compactness counts, so that it compares with the other models').
+    pub fn explain_with_fine_terms(
+        &self,
+        batch: &Batch,
+    ) -> (OutputExplanation, Vec<f32>, Vec<Vec<f32>>) {
         let m = self;
         let (logits, alpha, hs, pres) = m.trace(batch.tokens.clone(), batch.mask.clone());
         let x = m.embedding.forward(batch.tokens.clone());
@@ -312,6 +326,7 @@ impl HierarchicalClassifier {
         }
         gains.reverse(); // gains[0]: finest level
         let fine_gain = &gains[0];
+        let mut fine = vec![vec![0f32; c]; fine_gain.len()];
         let mut tokens = vec![vec![0f32; c]; t];
         let mut token_communities = Vec::with_capacity(t);
         for ti in 0..t {
@@ -322,7 +337,9 @@ impl HierarchicalClassifier {
                     continue;
                 }
                 for cc in 0..c {
-                    tokens[ti][cc] += alpha[ti] * v * fine_gain[col][cc];
+                    let term = alpha[ti] * v * fine_gain[col][cc];
+                    tokens[ti][cc] += term;
+                    fine[col][cc] += term;
                 }
                 terms.push((col as u32, alpha[ti] * v * fine_gain[col][predicted]));
             }
@@ -331,6 +348,7 @@ impl HierarchicalClassifier {
         // Biases: each level's bias on fired units, through the gains of the level above.
         let mut bias = b.clone();
         let mut components = Vec::new();
+        let mut level_biases = Vec::new();
         for (li, (_, _, lbias, fired)) in levels.iter().enumerate() {
             let g = &gains[li + 1];
             let mut v = vec![0f32; c];
@@ -344,6 +362,7 @@ impl HierarchicalClassifier {
             for cc in 0..c {
                 bias[cc] += v[cc];
             }
+            level_biases.push(v.clone());
             components.push(Component::new(
                 ComponentKind::Biases,
                 format!("level {} biases", li + 1),
@@ -420,6 +439,11 @@ impl HierarchicalClassifier {
             levels: by_level,
             lexical: Vec::new(),
         };
-        (out, alpha)
+        let mut fine_terms: Vec<Vec<f32>> = fine
+            .into_iter()
+            .filter(|r| r.iter().any(|v| *v != 0.0))
+            .collect();
+        fine_terms.extend(level_biases);
+        (out, alpha, fine_terms)
     }
 }

@@ -104,6 +104,12 @@ pub struct ExactTerms {
     pub attention: AttentionMaps,
     /// The width of the community split (communities, then named dimensions).
     pub width: usize,
+    /// The terms compactness counts in place of the community split, where that split credits
+    /// aggregates of finer units (the hierarchical model credits every level to a top-level
+    /// ancestor): `[C]` per fine community of the input with a non-zero term, then one per
+    /// level's biases. With the read-out bias they sum to the logits. `None`: the community
+    /// split itself.
+    pub fine_terms: Option<Vec<Vec<f32>>>,
 }
 
 /// What a kind of model offers the rest of the crate: building, training, explaining.

@@ -712,6 +712,7 @@ impl Model for SinrTransformer {
             outputs,
             attention,
             width: self.width,
+            fine_terms: None,
         })
     }
 
