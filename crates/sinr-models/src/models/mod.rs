@@ -707,6 +707,9 @@ mod tests {
                 .unwrap()
                 .contains(r#""dropout":0.2"#)
         );
+        assert!(!serde_json::to_string(&t).unwrap().contains("zero_readout"));
+        let c: TransformerConfig = serde_json::from_str(r#"{"zero_readout":true}"#).unwrap();
+        assert!(c.zero_readout);
         assert!(
             ModelConfig::Transformer(TransformerConfig { dropout: 1.0, ..t })
                 .validate()

@@ -103,6 +103,12 @@ pub struct TransformerConfig {
     /// the written configuration when 0, as configurations before it had none.
     #[serde(skip_serializing_if = "is_zero")]
     pub dropout: f64,
+    /// Sequence tasks with a fine path: the stream's read-out starts at zero, so the model
+    /// starts as its fine path alone and the stream's logits grow only as training finds them
+    /// useful (else Xavier-uniform, as every read-out). Left out of the written configuration
+    /// when false, as configurations before it had none.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub zero_readout: bool,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -184,6 +190,7 @@ impl Default for TransformerConfig {
             crf: true,
             features: Some(TagFeatures::default()),
             dropout: 0.0,
+            zero_readout: false,
         }
     }
 }
@@ -684,6 +691,10 @@ impl Model for SinrTransformer {
             let mut path_spec = spec.clone();
             path_spec.train.seed = spec.train.seed.wrapping_add(0x5eed);
             m = m.with_fine_path(AttentionClassifier::build(f, &path_spec, emb, device)?);
+            if c.zero_readout {
+                let w = m.readout.weight.val();
+                m.readout.weight = Param::from_tensor(w.zeros_like());
+            }
         }
         Ok(m)
     }
