@@ -576,3 +576,46 @@ fn word_and_ngram_weights_leave_the_vectors_gradient_unchanged() {
     assert!(part.iter().any(|g| *g != 0.0));
     assert_eq!(part, whole);
 }
+
+/// The transformer's `dropout` drops the layers' writes while training (on an autodiff device)
+/// and nowhere else: the plain device's logits are those of the model without it.
+#[test]
+fn transformer_dropout_acts_while_training_only() {
+    use sinr_models::models::Classifier;
+    let heads = sinr_nn::SinrAttentionConfig::new(0, 2).with_rank(3);
+    let ex = example(8, 25, 3, false);
+    let build = |d: &Device, p: f64| {
+        let mut m = SinrTransformer::with_heads(
+            &rows(25, 10, 3),
+            2,
+            TaskKind::Classify,
+            1,
+            &heads,
+            8,
+            0.0,
+            3,
+            d,
+        )
+        .with_dropout(p);
+        // Signed writes (they start at zero), so dropping them changes the stream.
+        for l in &mut m.layers {
+            l.attention.value = burn::module::Param::from_tensor(Tensor::random(
+                l.attention.value.dims(),
+                burn::tensor::Distribution::Normal(0.0, 1.0),
+                d,
+            ));
+        }
+        m
+    };
+    for (d, acts) in [(device(), false), (device().autodiff(), true)] {
+        d.seed(5);
+        let (with, without) = (build(&d, 0.5), {
+            d.seed(5);
+            build(&d, 0.0)
+        });
+        let batch = make_batch(&[&ex], TaskKind::Classify, &d);
+        let (a, b) = (to_vec(with.logits(&batch)), to_vec(without.logits(&batch)));
+        let same = a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-6);
+        assert_eq!(same, !acts, "{a:?} vs {b:?} (autodiff: {acts})");
+    }
+}
