@@ -47,6 +47,13 @@ pub struct TrainArgs {
     /// Continue an interrupted run from its last checkpoint.
     #[arg(long)]
     resume: bool,
+    /// Start from a trained run: the SINr transformer's fine path takes the best model of an
+    /// attention-classifier run on the same data and embeddings whose configuration is the
+    /// fine path's (`sinr config --model transformer` shows it). The start is scored on dev
+    /// before the first epoch and kept if no epoch beats it; the run records which model it
+    /// started from.
+    #[arg(long, value_name = "RUN")]
+    warm_start: Option<PathBuf>,
     /// A JSON/TOML file with any training parameter.
     #[arg(long)]
     train_config: Option<PathBuf>,
@@ -332,6 +339,9 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
             empty,
             spec.labels.len()
         );
+    }
+    if let Some(run) = &args.warm_start {
+        spec.set_warm_start(run)?;
     }
     if let Some(v) = &own {
         spec.set_vocabulary(v);

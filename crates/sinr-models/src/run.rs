@@ -141,6 +141,20 @@ pub struct RunSpec {
     /// The model's own vocabulary, if it reads one (`RUN/vocabulary.txt`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vocabulary: Option<OwnVocabulary>,
+    /// The trained run whose model started part of this one ([`RunSpec::set_warm_start`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_start: Option<WarmStart>,
+}
+
+/// A warm start: the run whose best model gave this one's starting parameters, and a
+/// fingerprint of that model's file (so that a run started from another model is another run).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarmStart {
+    /// The run directory.
+    pub run: PathBuf,
+    /// FNV-1a 64 of its `best.bpk`, as hex.
+    pub model_fingerprint: String,
 }
 
 /// FNV-1a 64 of the vocabulary, as hex.
@@ -188,7 +202,31 @@ impl RunSpec {
                 dimensions: embeddings.dimensions(),
             },
             vocabulary: None,
+            warm_start: None,
         })
+    }
+
+    /// Starts this run from the best model of the trained run `run_dir` (see
+    /// [`AnyModel::warm_start`]: the SINr transformer's fine path from an attention classifier of
+    /// the same configuration, task and embeddings). Checked here, before any training.
+    ///
+    /// # Errors
+    /// The run cannot be read, or its model cannot start this one.
+    pub fn set_warm_start(&mut self, run_dir: &Path) -> Result<()> {
+        let from = load_spec(run_dir)?;
+        check_warm_start(self, &from).map_err(|reason| Error::Run {
+            path: run_dir.join("run.json"),
+            reason: format!("cannot warm-start this run: {reason}"),
+        })?;
+        let best = run_dir.join("best.bpk");
+        let bytes = std::fs::read(&best).map_err(|e| Error::io(&best, e))?;
+        let mut h = sinr_util::Fnv1a::default();
+        std::hash::Hasher::write(&mut h, &bytes);
+        self.warm_start = Some(WarmStart {
+            run: run_dir.to_path_buf(),
+            model_fingerprint: format!("{:016x}", std::hash::Hasher::finish(&h)),
+        });
+        Ok(())
     }
 
     /// The classes as people name them, in label order: a built-in task's meaning of its `0`
@@ -260,6 +298,42 @@ impl RunSpec {
     }
 }
 
+/// Why the best model of the run `from` cannot start the run `to`, if it cannot.
+fn check_warm_start(to: &RunSpec, from: &RunSpec) -> std::result::Result<(), String> {
+    if from.task != to.task || from.kind != to.kind || from.labels != to.labels {
+        return Err(format!(
+            "it was trained on `{}` ({} labels), this run trains on `{}` ({} labels)",
+            from.task,
+            from.labels.len(),
+            to.task,
+            to.labels.len()
+        ));
+    }
+    if from.embeddings.vocabulary_fingerprint != to.embeddings.vocabulary_fingerprint
+        || from.embeddings.dimensions != to.embeddings.dimensions
+    {
+        return Err("it was trained with other embeddings".into());
+    }
+    if from.vocabulary.is_some() {
+        return Err("its model reads a vocabulary of its own".into());
+    }
+    match (&to.model, &from.model) {
+        (ModelConfig::Transformer(t), ModelConfig::Attention(a)) => match &t.fine_path {
+            Some(f) if f == a => Ok(()),
+            Some(_) => Err(
+                "its attention classifier's configuration is not the transformer's `fine_path`"
+                    .into(),
+            ),
+            None => Err("the transformer has no `fine_path` to start".into()),
+        },
+        (to, from) => Err(format!(
+            "a `{}` starts only the SINr transformer's fine path, not a `{}`",
+            from.kind(),
+            to.kind()
+        )),
+    }
+}
+
 /// Trains the model of `spec` and writes the run directory.
 #[allow(clippy::too_many_arguments)]
 pub fn train_run(
@@ -296,6 +370,16 @@ pub fn train_run(
     ad.seed(spec.train.seed);
     let mut model = AnyModel::build(spec, emb, &ad)?;
     model.fit_statistics(train);
+    let warm = spec.warm_start.is_some() && !(resume && run_dir.join("state.json").is_file());
+    if let (Some(ws), true) = (&spec.warm_start, warm) {
+        let from = load_spec(&ws.run)?;
+        check_warm_start(spec, &from).map_err(|reason| Error::Run {
+            path: ws.run.join("run.json"),
+            reason: format!("cannot warm-start this run: {reason}"),
+        })?;
+        let trained = AnyModel::build(&from, emb, &ad)?.load(&ws.run.join("best.bpk"))?;
+        model = model.warm_start(trained)?;
+    }
     if let (Some(path), Some(own)) = (spec.model.word_vectors(), &spec.vocabulary) {
         progress.start(
             "reading pretrained word vectors",
@@ -319,6 +403,9 @@ pub fn train_run(
         resume,
         progress,
         stop_after,
+        // A warm-started model is scored before its first epoch: if training only loses what it
+        // started with, the run keeps its start (chosen on dev like any epoch).
+        score_start: warm,
     };
     let (best, state) = model.fit(train, dev, &ctx, device)?;
     write_atomic(

@@ -82,6 +82,9 @@ pub struct FitContext<'a> {
     pub progress: &'a dyn Progress,
     /// Stop after this many epochs in this call (to simulate an interruption); `None`: all.
     pub stop_after: Option<usize>,
+    /// Score the model on dev before the first epoch and keep it as the best so far (a
+    /// warm-started model: epoch 0 of the state).
+    pub score_start: bool,
 }
 
 impl std::fmt::Debug for FitContext<'_> {
@@ -454,6 +457,28 @@ where
         }
         // Files of an epoch that was interrupted before its commit.
         remove_stale_checkpoints(dir, state.checkpoint.as_ref());
+    }
+    if ctx.score_start && state.epochs_done == 0 {
+        let valid = model.valid();
+        let (.., dev_score) = evaluate(
+            &valid,
+            dev,
+            ctx.kind,
+            ctx.labels,
+            cfg.batch_size.max(64),
+            device,
+        );
+        ctx.progress
+            .start("the start", None, ProgressUnit::Items("batches"));
+        ctx.progress.finish(&format!(
+            "before the first epoch: dev {} {dev_score:.4}",
+            score_name(ctx.kind)
+        ));
+        state.best_score = dev_score;
+        match &best_path {
+            Some(p) => save_module(valid, p)?,
+            None => best = Some(valid),
+        }
     }
     let mut epochs_this_call = 0;
     while !state.finished && state.epochs_done < cfg.epochs {

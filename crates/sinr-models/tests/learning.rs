@@ -126,6 +126,7 @@ fn quiet_ctx<'a>(cfg: &'a TrainConfig, kind: TaskKind, labels: &'a [String]) -> 
         resume: false,
         progress: &NoProgress,
         stop_after: None,
+        score_start: false,
     }
 }
 
@@ -441,6 +442,7 @@ fn save_load_and_resume_are_exact() {
             resume,
             progress: &NoProgress,
             stop_after: stop,
+            score_start: false,
         }
     }
     let (m_full, s_full) = fit(

@@ -152,3 +152,172 @@ fn every_model_kind_saves_and_loads_exactly() {
         .to_string();
     assert!(err.contains("m4.bpk"), "{err}");
 }
+
+/// A run warm-started from an attention-classifier run: the transformer (its stream's read-out
+/// at zero) starts as that classifier exactly, the start is scored before the first epoch and
+/// kept when no epoch beats it, the spec records the model it started from, and a run of
+/// another configuration, task or labels is refused before any training.
+#[test]
+fn warm_start_starts_the_transformer_as_the_trained_attention_classifier() {
+    let emb = embeddings();
+    let d = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let texts = [
+        (
+            "The United States are not the enemies of public Government.",
+            0,
+        ),
+        (
+            "Peace with the Indians on our frontiers, and the rights of the citizens.",
+            1,
+        ),
+        (
+            "It is some abatement of the satisfaction with which I meet you.",
+            0,
+        ),
+        (
+            "The rights of the citizens of the United States and their frontiers.",
+            1,
+        ),
+    ];
+    let labels: Vec<String> = vec!["a".into(), "b".into()];
+    let train = TrainConfig {
+        max_len: 32,
+        seed: 3,
+        epochs: 40,
+        patience: 40,
+        learning_rate: 0.05,
+        batch_size: 4,
+        ..TrainConfig::default()
+    };
+    let fine = sinr_models::models::transformer::default_fine_path();
+    let spec_of = |model: ModelConfig, train: TrainConfig, task: &str| {
+        RunSpec::new(
+            task,
+            TaskKind::Classify,
+            labels.clone(),
+            model,
+            train,
+            Path::new("emb.sinr"),
+            &emb,
+        )
+        .unwrap()
+    };
+    let attention = spec_of(ModelConfig::Attention(fine.clone()), train.clone(), "test");
+    let encoder = Encoder::for_model(&emb, &attention.model, 32);
+    let examples: Vec<_> = texts
+        .iter()
+        .map(|(t, l)| encoder.encode_text(t, *l))
+        .collect();
+    let att_dir = dir.path().join("attention");
+    let (att, state) = sinr_models::train_run(
+        &attention,
+        &emb,
+        &examples,
+        &examples,
+        &att_dir,
+        false,
+        None,
+        &d,
+        &NoProgress,
+    )
+    .unwrap();
+    assert!(
+        state.best_score >= 1.0 - 1e-9,
+        "the classifier learns the four texts: {state:?}"
+    );
+    let predict = |m: &AnyModel| m.predict(&examples, TaskKind::Classify, 8, &d);
+
+    let transformer_cfg: ModelConfig = serde_json::from_str(
+        r#"{"kind": "transformer", "level": 1, "layers": 1, "heads": 2, "memories": 8, "zero_readout": true}"#,
+    )
+    .unwrap();
+    let mut spec = spec_of(
+        transformer_cfg.clone(),
+        TrainConfig {
+            epochs: 2,
+            // A step this large loses what the start knew: the start must be kept.
+            learning_rate: 50.0,
+            grad_clip: None,
+            ..train.clone()
+        },
+        "test",
+    );
+    spec.set_warm_start(&att_dir).unwrap();
+    let ws = spec.warm_start.clone().unwrap();
+    assert_eq!(ws.run, att_dir);
+    assert_eq!(ws.model_fingerprint.len(), 16);
+
+    // The start is the classifier: the same logits.
+    let started = AnyModel::build(&spec, &emb, &d)
+        .unwrap()
+        .warm_start(att.clone())
+        .unwrap();
+    for (a, b) in predict(&started).iter().zip(predict(&att)) {
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-5, "{a:?} against {b:?}");
+        }
+    }
+    let tr_dir = dir.path().join("transformer");
+    let (best, state) = sinr_models::train_run(
+        &spec,
+        &emb,
+        &examples,
+        &examples,
+        &tr_dir,
+        false,
+        None,
+        &d,
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(state.best_epoch, 0, "{state:?}");
+    assert_eq!(state.history.len(), 2);
+    assert_eq!(predict(&best), predict(&started));
+    let saved: RunSpec =
+        serde_json::from_str(&std::fs::read_to_string(tr_dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(saved.warm_start, Some(ws));
+
+    // Refused: an attention run of another configuration, a run of another task, and a model
+    // that has no fine path to start.
+    let mut other = spec_of(transformer_cfg.clone(), train.clone(), "test");
+    let other_att = spec_of(
+        ModelConfig::Attention(sinr_models::AttentionConfig {
+            mean_pooling: false,
+            ..fine.clone()
+        }),
+        TrainConfig {
+            epochs: 1,
+            ..train.clone()
+        },
+        "test",
+    );
+    let other_dir = dir.path().join("other");
+    sinr_models::train_run(
+        &other_att,
+        &emb,
+        &examples,
+        &examples,
+        &other_dir,
+        false,
+        None,
+        &d,
+        &NoProgress,
+    )
+    .unwrap();
+    let err = other.set_warm_start(&other_dir).unwrap_err().to_string();
+    assert!(
+        err.contains("fine_path") && err.contains("run.json"),
+        "{err}"
+    );
+    let mut elsewhere = spec_of(transformer_cfg, train.clone(), "another task");
+    let err = elsewhere.set_warm_start(&att_dir).unwrap_err().to_string();
+    assert!(err.contains("another task"), "{err}");
+    let mut attention_again = spec_of(ModelConfig::Attention(fine), train, "test");
+    let err = attention_again
+        .set_warm_start(&att_dir)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("starts only the SINr transformer"), "{err}");
+    assert!(other.warm_start.is_none() && elsewhere.warm_start.is_none());
+}

@@ -359,6 +359,10 @@ pub struct Variant {
     pub name: String,
     /// Its whole configuration (a `kind`, the fields that differ from the defaults).
     pub config: toml::Table,
+    /// The name of an earlier variant of the same task (an attention classifier) whose run of
+    /// each seed starts this one (`sinr train --warm-start`: the SINr transformer's fine path).
+    #[serde(default)]
+    pub warm_start: Option<String>,
     /// What it shows.
     pub reason: String,
 }
@@ -500,7 +504,40 @@ impl Experiments {
                 bail!("every override has a one-line `reason`");
             }
         }
-        for v in &self.variants {
+        for (i, v) in self.variants.iter().enumerate() {
+            if let Some(from) = &v.warm_start {
+                let earlier = self.variants[..i]
+                    .iter()
+                    .find(|e| e.task == v.task && &e.name == from);
+                match earlier {
+                    Some(e) if e.model == "attention" && v.model == "transformer" => {
+                        // The classifier must be built as the transformer's fine path is (its
+                        // default: `default_fine_path`), or `sinr train` refuses it hours later.
+                        let mut theirs = e.config.clone();
+                        theirs.remove("kind");
+                        let ours = match v.config.get("fine_path") {
+                            Some(toml::Value::Table(t)) => t.clone(),
+                            _ => toml::toml! { sparsify = 1000
+                            mean_pooling = true },
+                        };
+                        if theirs != ours {
+                            bail!(
+                                "variant `{}`: its `fine_path` ({ours}) is not the configuration of `{from}` ({theirs})",
+                                v.name
+                            );
+                        }
+                    }
+                    Some(_) => bail!(
+                        "variant `{}`: `warm_start` starts a transformer from an attention variant",
+                        v.name
+                    ),
+                    None => bail!(
+                        "variant `{}`: `warm_start` names `{from}`, not an earlier variant of task `{}`",
+                        v.name,
+                        v.task
+                    ),
+                }
+            }
             let Some(t) = self.task(&v.task) else {
                 bail!("variant `{}`: task `{}` is not a [[task]]", v.name, v.task);
             };
@@ -703,5 +740,30 @@ mod tests {
         );
         let err = format!("{:#}", Experiments::parse(&bad).unwrap_err());
         assert!(err.contains("`imbd`"), "{err}");
+        // A warm start names an earlier attention variant of the same task.
+        let bad = text.replacen(
+            "warm_start = \"SINr only\"",
+            "warm_start = \"SINr alone\"",
+            1,
+        );
+        let err = format!("{:#}", Experiments::parse(&bad).unwrap_err());
+        assert!(err.contains("`SINr alone`"), "{err}");
+        let bad = text.replacen(
+            "warm_start = \"SINr only\"",
+            "warm_start = \"stream only\"",
+            1,
+        );
+        let err = format!("{:#}", Experiments::parse(&bad).unwrap_err());
+        assert!(err.contains("from an attention variant"), "{err}");
+        let bad = text.replacen(
+            "zero_readout = true, fine_path = { mean_pooling = true }",
+            "zero_readout = true",
+            1,
+        );
+        let err = format!("{:#}", Experiments::parse(&bad).unwrap_err());
+        assert!(
+            err.contains("is not the configuration of `SINr only`"),
+            "{err}"
+        );
     }
 }

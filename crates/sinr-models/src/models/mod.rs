@@ -678,6 +678,32 @@ register_models! {
     Cnn(CnnBaseline) = "cnn",
 }
 
+impl AnyModel {
+    /// Starts this (freshly built) model from a trained one: the SINr transformer's fine path
+    /// takes a trained attention classifier's parameters (built from the same configuration, so
+    /// the shapes match; the run checks that, [`crate::RunSpec::set_warm_start`]). With
+    /// `zero_readout` the transformer then starts as that classifier exactly.
+    ///
+    /// # Errors
+    /// Any other pair of models, or a transformer without a fine path.
+    pub fn warm_start(self, from: AnyModel) -> Result<Self> {
+        match (self, from) {
+            (AnyModel::Transformer(mut t), AnyModel::Attention(a)) if t.fine_path.is_some() => {
+                t.fine_path = Some(a);
+                Ok(AnyModel::Transformer(t))
+            }
+            (to, from) => Err(Error::config(
+                "warm_start",
+                format!(
+                    "a `{}` cannot start a `{}` (only an attention classifier starts the SINr transformer's fine path)",
+                    from.kind(),
+                    to.kind()
+                ),
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -314,6 +314,23 @@ fn stamp_text(
     .to_string()
 }
 
+/// The stamp of a warm-started run: [`stamp_text`]'s, with the run it starts from and a
+/// checksum of that run's best model (retrained, it starts this one again). Runs that start
+/// from nothing keep the stamp without the key.
+fn with_warm_start(stamp: &str, from: &Path) -> Result<String> {
+    let mut v: serde_json::Value = serde_json::from_str(stamp)?;
+    let best = from.join("best.bpk");
+    let bytes = std::fs::read(&best)
+        .with_context(|| format!("warm start: cannot read {}", best.display()))?;
+    let mut h = sinr_util::Fnv1a::default();
+    std::hash::Hasher::write(&mut h, &bytes);
+    v["warm_start"] = serde_json::json!({
+        "run": from,
+        "model": format!("{:016x}", std::hash::Hasher::finish(&h)),
+    });
+    Ok(v.to_string())
+}
+
 /// Where a run stands against the settings it should be made with.
 #[derive(Debug, PartialEq, Eq)]
 enum RunState {
@@ -480,7 +497,23 @@ fn run_model(
         .training(ctx.setting, Some(&task.name), model);
     let (model_arg, full_config) = model_argument(ctx, &task.name, model, variant)?;
     let checksum = sinr_embed::stored_checksum(emb)?;
-    let made_with = stamp_text(&t, task.class_weights, &full_config, emb, checksum, data);
+    let mut made_with = stamp_text(&t, task.class_weights, &full_config, emb, checksum, data);
+    // A variant started from an earlier variant's run of the same seed (trained before it).
+    let warm = variant.and_then(|v| v.warm_start.as_ref()).map(|from| {
+        let source = ctx
+            .experiments
+            .variants_of(&task.name)
+            .into_iter()
+            .find(|e| &e.name == from)
+            .expect("checked when the experiments were read");
+        ctx.work.join("runs").join(format!(
+            "{}-s{seed}",
+            run_name(&task.name, &source.model, Some(source))
+        ))
+    });
+    if let Some(from) = &warm {
+        made_with = with_warm_start(&made_with, from)?;
+    }
     let mut state = run_state(&run, &made_with);
     if state == RunState::Done
         && sinr_schema::read_version::<Resources>(&run.join("resources.json"))?
@@ -534,6 +567,9 @@ fn run_model(
         cmd.args(t.flags());
         if task.class_weights {
             cmd.arg("--class-weights");
+        }
+        if let Some(from) = &warm {
+            cmd.arg("--warm-start").arg(from);
         }
         if resume {
             eprintln!("  {name}-s{seed}: resuming from its last checkpoint");
@@ -825,6 +861,20 @@ mod tests {
         std::fs::write(run.join("test.json"), "{}").unwrap();
         assert_eq!(run_state(&run, &plain), RunState::Done);
         assert_eq!(run_state(&run, &configured), RunState::Fresh);
+        // A warm-started run's stamp names the run it starts from and that run's best model:
+        // retrained (another best model), it starts this one again.
+        let from = dir.path().join("from");
+        assert!(
+            with_warm_start(&plain, &from).is_err(),
+            "no model to start from"
+        );
+        std::fs::create_dir_all(&from).unwrap();
+        std::fs::write(from.join("best.bpk"), b"one").unwrap();
+        let warm = with_warm_start(&plain, &from).unwrap();
+        assert_ne!(warm, plain);
+        assert!(warm.contains("warm_start"), "{warm}");
+        std::fs::write(from.join("best.bpk"), b"two").unwrap();
+        assert_ne!(with_warm_start(&plain, &from).unwrap(), warm);
     }
 
     #[test]

@@ -741,6 +741,7 @@ mod tests {
             model: model.into(),
             name: name.into(),
             config: toml::Table::new(),
+            warm_start: None,
             reason: reason.into(),
         };
         let vs = [
