@@ -130,11 +130,25 @@ fn task_table(e: &Experiments, setting: Setting, r: &TaskResult) -> String {
             "Its embeddings keep the stop words (chosen on dev; see `docs/reproducing.md`).\n\n",
         );
     }
-    let configs: Vec<String> = task
-        .models
-        .iter()
-        .filter_map(|m| e.model_config(&task.name, m).map(|c| format!("{m} `{c}`")))
-        .collect();
+    // A task kept from an earlier run was made with that run's settings, which the current
+    // file may no longer hold: its own rows' configurations are said, not the file's.
+    let carried = r.earlier_run.is_some();
+    let configs: Vec<String> = if carried {
+        r.rows
+            .iter()
+            .filter_map(|row| row.config.as_ref().map(|c| format!("{} `{c}`", row.model)))
+            .collect()
+    } else {
+        task.models
+            .iter()
+            .filter_map(|m| e.model_config(&task.name, m).map(|c| format!("{m} `{c}`")))
+            .collect()
+    };
+    if carried {
+        md.push_str(
+            "Its training is that of `experiments.toml` at that run's commit (the current file may differ).\n\n",
+        );
+    }
     if !configs.is_empty() {
         md.push_str(&format!(
             "Model configurations other than the defaults: {}.\n\n",
@@ -144,6 +158,7 @@ fn task_table(e: &Experiments, setting: Setting, r: &TaskResult) -> String {
     let trainings: Vec<String> = task
         .models
         .iter()
+        .filter(|_| !carried)
         .filter(|m| e.training(setting, Some(&task.name), m) != e.training(setting, None, m))
         .map(|m| {
             format!(
@@ -777,6 +792,21 @@ mod tests {
         let md = task_table(&e, Setting::Full, &kept);
         assert!(
             md.contains("*Kept from an earlier run (commit cd20f84, uncommitted changes, finished 2026-12-04T04:18:07Z)"),
+            "{md}"
+        );
+        // Its settings are its own rows', not the current file's (which configures RT's
+        // attention classifier and trains RT's dense baseline otherwise).
+        assert!(e.model_config("rt", "attention").is_some());
+        assert!(
+            !md.contains("Model configurations other than the defaults"),
+            "{md}"
+        );
+        assert!(!md.contains("Training other than the setting's"), "{md}");
+        assert!(md.contains("at that run's commit"), "{md}");
+        kept.rows[0].config = Some(serde_json::json!({"kind": "attention", "sparsify": 10}));
+        let md = task_table(&e, Setting::Full, &kept);
+        assert!(
+            md.contains(r#"Model configurations other than the defaults: attention `{"kind":"attention","sparsify":10}`."#),
             "{md}"
         );
     }
