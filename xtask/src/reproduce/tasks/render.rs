@@ -259,7 +259,16 @@ fn ablation_table(e: &Experiments, r: &TaskResult, metric: Metric) -> String {
     }
     let mut t = format!(
         "\nAblation ({}, the same training and seeds; paired approximate randomisation against the full model):\n\n| model | {} | against the full model |\n| --- | ---: | --- |\n",
-        variant_reasons(&e.variants_of(&r.task)),
+        // The variants this result holds (a task kept from an earlier run may lack newer ones).
+        variant_reasons(
+            &e.variants_of(&r.task)
+                .into_iter()
+                .filter(|v| {
+                    let name = format!("{} ({})", v.model, v.name);
+                    r.variants.iter().any(|row| row.model == name)
+                })
+                .collect::<Vec<_>>()
+        ),
         metric.name()
     );
     for v in &r.variants {
