@@ -369,7 +369,6 @@ pub fn train_run(
     let ad = device.clone().autodiff();
     ad.seed(spec.train.seed);
     let mut model = AnyModel::build(spec, emb, &ad)?;
-    model.fit_statistics(train);
     let warm = spec.warm_start.is_some() && !(resume && run_dir.join("state.json").is_file());
     if let (Some(ws), true) = (&spec.warm_start, warm) {
         let from = load_spec(&ws.run)?;
@@ -380,6 +379,9 @@ pub fn train_run(
         let trained = AnyModel::build(&from, emb, &ad)?.load(&ws.run.join("best.bpk"))?;
         model = model.warm_start(trained)?;
     }
+    // After the warm start, so that a started fine path's statistics (its n-gram table's
+    // document frequencies) are those of these training texts whatever its file holds.
+    model.fit_statistics(train);
     if let (Some(path), Some(own)) = (spec.model.word_vectors(), &spec.vocabulary) {
         progress.start(
             "reading pretrained word vectors",
