@@ -218,13 +218,9 @@ impl RunSpec {
             path: run_dir.join("run.json"),
             reason: format!("cannot warm-start this run: {reason}"),
         })?;
-        let best = run_dir.join("best.bpk");
-        let bytes = std::fs::read(&best).map_err(|e| Error::io(&best, e))?;
-        let mut h = sinr_util::Fnv1a::default();
-        std::hash::Hasher::write(&mut h, &bytes);
         self.warm_start = Some(WarmStart {
             run: run_dir.to_path_buf(),
-            model_fingerprint: format!("{:016x}", std::hash::Hasher::finish(&h)),
+            model_fingerprint: model_fingerprint(run_dir)?,
         });
         Ok(())
     }
@@ -296,6 +292,19 @@ impl RunSpec {
                 known: self.labels.join(", "),
             })
     }
+}
+
+/// FNV-1a 64 of a run's best model file (`RUN/best.bpk`), as hex: what a warm start records
+/// of the model it started from.
+///
+/// # Errors
+/// The file cannot be read.
+pub fn model_fingerprint(run_dir: &Path) -> Result<String> {
+    let best = run_dir.join("best.bpk");
+    let bytes = std::fs::read(&best).map_err(|e| Error::io(&best, e))?;
+    let mut h = sinr_util::Fnv1a::default();
+    std::hash::Hasher::write(&mut h, &bytes);
+    Ok(format!("{:016x}", std::hash::Hasher::finish(&h)))
 }
 
 /// Why the best model of the run `from` cannot start the run `to`, if it cannot.
@@ -376,6 +385,14 @@ pub fn train_run(
             path: ws.run.join("run.json"),
             reason: format!("cannot warm-start this run: {reason}"),
         })?;
+        // The model recorded, not one trained again since.
+        if model_fingerprint(&ws.run)? != ws.model_fingerprint {
+            return Err(Error::Run {
+                path: ws.run.join("best.bpk"),
+                reason: "cannot warm-start this run: the model changed since the run recorded it"
+                    .into(),
+            });
+        }
         let trained = AnyModel::build(&from, emb, &ad)?.load(&ws.run.join("best.bpk"))?;
         model = model.warm_start(trained)?;
     }

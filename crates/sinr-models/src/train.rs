@@ -458,16 +458,20 @@ where
         // Files of an epoch that was interrupted before its commit.
         remove_stale_checkpoints(dir, state.checkpoint.as_ref());
     }
-    if ctx.score_start && state.epochs_done == 0 {
-        let valid = model.valid();
-        let (.., dev_score) = evaluate(
-            &valid,
+    // Dev loss, accuracy and score of the model as it stands.
+    let score_dev = |valid: &M| {
+        evaluate(
+            valid,
             dev,
             ctx.kind,
             ctx.labels,
             cfg.batch_size.max(64),
             device,
-        );
+        )
+    };
+    if ctx.score_start && state.epochs_done == 0 {
+        let valid = model.valid();
+        let (.., dev_score) = score_dev(&valid);
         ctx.progress
             .start("the start", None, ProgressUnit::Items("batches"));
         ctx.progress.finish(&format!(
@@ -528,14 +532,7 @@ where
         }
         let seconds = t0.elapsed().as_secs_f64();
         let valid = model.valid();
-        let (dev_loss, dev_accuracy, dev_score) = evaluate(
-            &valid,
-            dev,
-            ctx.kind,
-            ctx.labels,
-            cfg.batch_size.max(64),
-            device,
-        );
+        let (dev_loss, dev_accuracy, dev_score) = score_dev(&valid);
         let m = EpochMetrics {
             epoch,
             train_loss: total / n_batches.max(1) as f64,

@@ -320,4 +320,24 @@ fn warm_start_starts_the_transformer_as_the_trained_attention_classifier() {
         .to_string();
     assert!(err.contains("starts only the SINr transformer"), "{err}");
     assert!(other.warm_start.is_none() && elsewhere.warm_start.is_none());
+    // A source model retrained since the run recorded it is refused, naming its file.
+    let mut stale = spec.clone();
+    stale.warm_start.as_mut().unwrap().model_fingerprint = "0000000000000000".into();
+    let err = sinr_models::train_run(
+        &stale,
+        &emb,
+        &examples,
+        &examples,
+        &dir.path().join("stale"),
+        false,
+        None,
+        &d,
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("changed since") && err.contains("best.bpk"),
+        "{err}"
+    );
 }

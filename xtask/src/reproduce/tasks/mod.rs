@@ -317,6 +317,8 @@ fn stamp_text(
 /// The stamp of a warm-started run: [`stamp_text`]'s, with the run it starts from and a
 /// checksum of that run's best model (retrained, it starts this one again). Runs that start
 /// from nothing keep the stamp without the key.
+/// (The hash `sinr_models::run::model_fingerprint` records in `run.json`, computed here since
+/// xtask does not link the model library.)
 fn with_warm_start(stamp: &str, from: &Path) -> Result<String> {
     let mut v: serde_json::Value = serde_json::from_str(stamp)?;
     let best = from.join("best.bpk");
