@@ -304,6 +304,21 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
         .own_vocabulary()
         .map(|min_count| enc.vocabulary_of(&data, min_count));
     enc.own.clone_from(&own);
+    // A tagger whose features read a gazetteer reads the names of the sentences it trains on
+    // (written into the run directory with the run).
+    let gazetteer = match &data {
+        TaskData::Tag(t) if model_cfg.tag_features().is_some_and(|f| f.gazetteer) => {
+            let kept = args
+                .max_train
+                .map(|n| sinr_models::data::subsample_indices(t.train.len(), n, cfg.seed));
+            Some(sinr_models::Gazetteer::from_training(
+                &t.train,
+                kept.as_deref(),
+            ))
+        }
+        _ => None,
+    };
+    enc.gazetteer.clone_from(&gazetteer);
     let mut task = enc.encode_task(&data);
     match (args.task, task.kind) {
         (Some(TaskKind::Tag), TaskKind::Classify) => bail!(
@@ -346,6 +361,9 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
     if let Some(v) = &own {
         spec.set_vocabulary(v);
         sinr_models::run::write_vocabulary(&args.out, v)?;
+    }
+    if let Some(g) = &gazetteer {
+        sinr_models::run::write_gazetteer(&args.out, &mut spec, g)?;
     }
     let bars = Bars::new(quiet);
     let (model, state) = train_run(

@@ -887,6 +887,20 @@ fn tag_a_conll_file_with_the_fine_window() {
             "→ end",
         ],
     );
+    // The tagger reads the names of its training data (a gazetteer, kept with the run); a
+    // damaged file is an error naming it, not a silently different model.
+    let gaz = run.join("gazetteer.tsv");
+    let names = std::fs::read_to_string(&gaz).unwrap();
+    assert!(names.lines().any(|l| l.ends_with("\tNAME")), "{names}");
+    std::fs::write(&gaz, names.replacen('\t', " ", 1)).unwrap();
+    let out = sinr(&["-q", "predict", p(&run), "the Congress met"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("gazetteer.tsv") && stderr(&out).contains("line 1"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(&gaz, &names).unwrap();
     // Bring your own benchmark: train on its training file, choose on its dev file; its test
     // file is scored whole.
     let small = dir.path().join("small.json");

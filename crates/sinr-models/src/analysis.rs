@@ -578,9 +578,10 @@ pub fn analyse_sentences(
         if s.tags.iter().all(|x| x == "O") {
             continue;
         }
+        let (doc, at) = run.encoder.document_around(test, i);
         let ex = run
             .encoder
-            .encode_tokens(&s.tokens, &run.spec.gold_tags(s)?);
+            .encode_tokens_in(&doc, at, &run.spec.gold_tags(s)?);
         let entities = analyse_entities(&run.model, &run.spec, &ex, device)?;
         sentences.push(AnalysedSentence {
             index: i,

@@ -12,7 +12,7 @@ use burn::prelude::*;
 use sinr_data::TaskData;
 use sinr_embed::{SinrModel, StopSet, TokenizerConfig, Vocabulary};
 
-use crate::features::TagFeatures;
+use crate::features::{DocumentIndex, Gazetteer, TagFeatures};
 use crate::models::{LexicalConfig, ModelConfig};
 
 /// Names of the surface features of token tasks, in column order.
@@ -164,14 +164,23 @@ impl EncodedTask {
         if n >= self.train.len() {
             return;
         }
-        let mut order: Vec<usize> = (0..self.train.len()).collect();
-        sinr_util::SplitMix64::new(seed).shuffle(&mut order);
-        order.truncate(n);
-        order.sort_unstable();
+        let order = subsample_indices(self.train.len(), n, seed);
         let train = std::mem::take(&mut self.train);
         self.train = order.iter().map(|&i| train[i].clone()).collect();
         self.train_index = order.iter().map(|&i| self.train_index[i]).collect();
     }
+}
+
+/// The training examples [`EncodedTask::subsample_train`] keeps of `len` (at most `n`, seeded),
+/// in order.
+pub fn subsample_indices(len: usize, n: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
+    if n < len {
+        sinr_util::SplitMix64::new(seed).shuffle(&mut order);
+        order.truncate(n);
+        order.sort_unstable();
+    }
+    order
 }
 
 /// Maps texts to embedding rows with the tokenizer the embeddings were trained with.
@@ -192,6 +201,9 @@ pub struct Encoder {
     pub own: Option<Vocabulary>,
     /// A tagger's lexical features of every token, if any (token tasks).
     pub tag_features: Option<TagFeatures>,
+    /// The names of the training data, when the tag features read a gazetteer
+    /// ([`TagFeatures::gazetteer`]; `RUN/gazetteer.tsv`).
+    pub gazetteer: Option<Gazetteer>,
     /// Every word's community at every Louvain level (`[level][word id]`), for the word-class
     /// features.
     classes: Vec<Vec<u32>>,
@@ -215,6 +227,7 @@ impl Encoder {
             lexical: None,
             own: None,
             tag_features: None,
+            gazetteer: None,
             classes: model
                 .dendrogram
                 .levels
@@ -237,15 +250,20 @@ impl Encoder {
 
     /// The names of a tagged sentence's lexical features ([`crate::features::tag_feature_name`])
     /// with their token's position, in the order of [`Encoder::encode_tokens`]' `lexical`
-    /// (empty without tag features).
+    /// (empty without tag features). The sentence is its own document.
     pub fn tag_feature_names(&self, tokens: &[String]) -> Vec<(String, u32)> {
+        self.tag_feature_names_in(&DocumentIndex::new(&[tokens]), 0)
+    }
+
+    /// [`Encoder::tag_feature_names`] of sentence `s` of a document, in the order of
+    /// [`Encoder::encode_tokens_in`]' `lexical`.
+    pub fn tag_feature_names_in(&self, doc: &DocumentIndex, s: usize) -> Vec<(String, u32)> {
         let Some(f) = &self.tag_features else {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for (i, tok) in tokens.iter().take(self.max_len).enumerate() {
-            let classes = self.classes_of(&letters_of(tok));
-            out.extend(f.keys(tok, &classes).iter().map(|(k, t)| {
+        for i in 0..doc.sentence(s).len().min(self.max_len) {
+            out.extend(self.token_keys(f, doc, s, i).iter().map(|(k, t)| {
                 let mut name = crate::features::tag_feature_name(*k, t);
                 // A word class reads as its community's first label words.
                 if *k == b'k'
@@ -259,6 +277,28 @@ impl Encoder {
             }));
         }
         out
+    }
+
+    /// The tag features of token `i` of sentence `s` of a document, as `(kind, text)`: its
+    /// own ([`TagFeatures::keys`]), its document's ([`TagFeatures::document_keys`]), then the
+    /// gazetteer's ([`Gazetteer::keys`]; a training sentence reads the other folds' names).
+    fn token_keys(
+        &self,
+        f: &TagFeatures,
+        doc: &DocumentIndex,
+        s: usize,
+        i: usize,
+    ) -> Vec<(u8, String)> {
+        let tok = &doc.sentence(s)[i];
+        let classes = self.classes_of(&letters_of(tok));
+        let mut keys = f.keys(tok, &classes);
+        keys.extend(f.document_keys(doc, s, i));
+        if f.gazetteer
+            && let Some(g) = &self.gazetteer
+        {
+            keys.extend(g.keys(doc.sentence(s), i, doc.fold(s)));
+        }
+        keys
     }
 
     /// The row of an unknown word when the encoder has its own vocabulary.
@@ -515,8 +555,74 @@ impl Encoder {
     }
 
     /// A tokenised sentence for a token task: every token, its row (lowercased letters only),
-    /// its surface features, truncated to `max_len`.
+    /// its surface features, truncated to `max_len`. The sentence is its own document (see
+    /// [`Encoder::encode_tokens_in`]).
     pub fn encode_tokens(&self, tokens: &[String], labels: &[usize]) -> Example {
+        self.encode_tokens_in(&DocumentIndex::new(&[tokens]), 0, labels)
+    }
+
+    /// Sentences of a CoNLL split, each read within its document (the consecutive sentences of
+    /// the same `doc`), with their tags as label indices.
+    pub fn encode_sentences(
+        &self,
+        sentences: &[sinr_data::readers::TaggedSentence],
+        labels: &[Vec<usize>],
+    ) -> Vec<Example> {
+        self.encode_sentences_in_folds(sentences, labels, None)
+    }
+
+    /// [`Encoder::encode_sentences`] for training sentences of the gazetteer folds `folds`
+    /// ([`Gazetteer::folds`]): each reads only the other folds' names.
+    pub fn encode_sentences_in_folds(
+        &self,
+        sentences: &[sinr_data::readers::TaggedSentence],
+        labels: &[Vec<usize>],
+        folds: Option<&[u32]>,
+    ) -> Vec<Example> {
+        let mut out = Vec::with_capacity(sentences.len());
+        for (start, end) in document_runs(sentences) {
+            let mut doc = self.document_of(&sentences[start..end]);
+            if let Some(folds) = folds {
+                doc = doc.with_folds(&folds[start..end]);
+            }
+            for s in start..end {
+                out.push(self.encode_tokens_in(&doc, s - start, &labels[s]));
+            }
+        }
+        out
+    }
+
+    /// The document of sentence `i` of a split (its run of sentences of the same `doc`) and
+    /// the sentence's index in it: the input of [`Encoder::encode_tokens_in`] for a sentence
+    /// read alone from its split (the analysis, an explanation).
+    pub fn document_around(
+        &self,
+        sentences: &[sinr_data::readers::TaggedSentence],
+        i: usize,
+    ) -> (DocumentIndex, usize) {
+        let (start, end) = document_runs(sentences)
+            .into_iter()
+            .find(|&(a, b)| (a..b).contains(&i))
+            .unwrap_or((i, i + 1));
+        (self.document_of(&sentences[start..end]), i - start)
+    }
+
+    /// The index of a document's sentences: the whole document when the tag features read it,
+    /// else the sentences alone (nothing else is needed).
+    fn document_of(&self, sentences: &[sinr_data::readers::TaggedSentence]) -> DocumentIndex {
+        if self.tag_features.as_ref().is_some_and(|f| f.document) {
+            DocumentIndex::new(&sentences.iter().map(|s| &s.tokens[..]).collect::<Vec<_>>())
+        } else {
+            DocumentIndex::sentences_only(
+                &sentences.iter().map(|s| &s.tokens[..]).collect::<Vec<_>>(),
+            )
+        }
+    }
+
+    /// Sentence `s` of a document for a token task ([`Encoder::encode_tokens`]), its lexical
+    /// features with their document features ([`TagFeatures::document`]).
+    pub fn encode_tokens_in(&self, doc: &DocumentIndex, s: usize, labels: &[usize]) -> Example {
+        let tokens = doc.sentence(s);
         let n = tokens.len().min(self.max_len);
         let mut ex = Example {
             rows: Vec::with_capacity(n),
@@ -544,11 +650,10 @@ impl Encoder {
                 f32::from(u8::from(i == 0)),
             ]);
             if let Some(f) = &self.tag_features {
-                let classes = self.classes_of(&letters);
                 ex.lexical.extend(
-                    f.buckets_of(tok, &classes)
-                        .into_iter()
-                        .map(|b| (i as u32, b)),
+                    self.token_keys(f, doc, s, i)
+                        .iter()
+                        .map(|(k, t)| (i as u32, feature_bucket(*k, t, f.buckets))),
                 );
             }
         }
@@ -690,26 +795,41 @@ impl Encoder {
                 }
             }
             TaskData::Tag(t) => {
-                let f = |xs: &[sinr_data::readers::TaggedSentence]| {
-                    xs.iter()
-                        .map(|s| {
-                            let labels: Vec<usize> =
-                                s.tags.iter().map(|x| index(&t.tags, x)).collect();
-                            self.encode_tokens(&s.tokens, &labels)
-                        })
-                        .collect()
+                let f = |xs: &[sinr_data::readers::TaggedSentence], folds: Option<&[u32]>| {
+                    let labels: Vec<Vec<usize>> = xs
+                        .iter()
+                        .map(|s| s.tags.iter().map(|x| index(&t.tags, x)).collect())
+                        .collect();
+                    self.encode_sentences_in_folds(xs, &labels, folds)
                 };
+                // Training sentences read the gazetteer's names of the other folds only.
+                let folds = self.gazetteer.as_ref().map(|_| Gazetteer::folds(&t.train));
                 EncodedTask {
                     name: t.name.clone(),
                     kind: TaskKind::Tag,
                     labels: t.tags.clone(),
-                    train: f(&t.train),
+                    train: f(&t.train, folds.as_deref()),
                     train_index: (0..t.train.len()).collect(),
-                    dev: f(&t.dev),
+                    dev: f(&t.dev, None),
                 }
             }
         }
     }
+}
+
+/// The runs `(start, end)` of consecutive sentences of the same document.
+fn document_runs(sentences: &[sinr_data::readers::TaggedSentence]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=sentences.len() {
+        if i == sentences.len() || sentences[i].doc != sentences[start].doc {
+            if i > start {
+                out.push((start, i));
+            }
+            start = i;
+        }
+    }
+    out
 }
 
 /// A tagged token as a word: its letters, lowercased.

@@ -98,13 +98,12 @@ pub fn score_sentences(
     device: &Device,
 ) -> Result<TaggingScores> {
     let c = run.spec.labels.len();
-    let mut examples: Vec<Example> = Vec::with_capacity(items.len());
-    for s in items {
-        examples.push(
-            run.encoder
-                .encode_tokens(&s.tokens, &run.spec.gold_tags(s)?),
-        );
-    }
+    let tags = items
+        .iter()
+        .map(|s| run.spec.gold_tags(s))
+        .collect::<Result<Vec<_>>>()?;
+    // Each sentence is read within its document (the tag features' document context).
+    let examples: Vec<Example> = run.encoder.encode_sentences(items, &tags);
     let logits = run.model.predict(&examples, TaskKind::Tag, 64, device);
     let name = |i: usize| run.spec.labels[i].as_str();
     let mut gold = Vec::with_capacity(items.len());

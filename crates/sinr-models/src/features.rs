@@ -6,6 +6,13 @@
 //! table, once per offset of the window that reads it (the word before, the word itself, the
 //! word after…), so "`Mr` before" and "`Mr` here" have weights of their own; each weight is a
 //! named, exact term of a tag's logit.
+//!
+//! With [`TagFeatures::document`], a capitalised word also reads its document (Ratinov & Roth
+//! 2009's context aggregation, a non-local feature): the words around its other mentions, and
+//! whether the document writes it elsewhere in lower case or capitalised inside a sentence. They
+//! are features of the input text like the others, so the split of a tag's score stays exact.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +40,23 @@ pub struct TagFeatures {
     pub buckets: usize,
     /// L2 penalty on the weights (most features are rare).
     pub l2: f64,
+    /// Document context for a capitalised word ([`DocumentIndex`]): the words just before and
+    /// after its other mentions in the document (at most [`DOCUMENT_CONTEXT`] each side, the
+    /// most frequent), and whether the document writes it elsewhere in lower case or
+    /// capitalised inside a sentence. Absent from a configuration file: off (as the runs made
+    /// before it were trained).
+    #[serde(default)]
+    pub document: bool,
+    /// The entity names of the training data as a gazetteer ([`Gazetteer`]): a token inside a
+    /// known name reads `gazetteer B-ORG` (its first word) or `gazetteer I-ORG`, once per type
+    /// the name was tagged with. Absent from a configuration file: off.
+    #[serde(default)]
+    pub gazetteer: bool,
 }
+
+/// The most context words of a word's other mentions read on each side
+/// ([`TagFeatures::document`]).
+pub const DOCUMENT_CONTEXT: usize = 8;
 
 impl Default for TagFeatures {
     fn default() -> Self {
@@ -45,6 +68,8 @@ impl Default for TagFeatures {
             window: 1,
             buckets: 1 << 18,
             l2: 0.0,
+            document: true,
+            gazetteer: true,
         }
     }
 }
@@ -112,6 +137,18 @@ impl TagFeatures {
         out
     }
 
+    /// The document features of token `i` of sentence `s` of `doc` (empty unless
+    /// [`TagFeatures::document`]), as `(kind, text)`: `b` a word before another mention, `a` a
+    /// word after one (lower-cased), `c` how the document writes the word elsewhere (`lower`,
+    /// `capitalised`).
+    pub fn document_keys(&self, doc: &DocumentIndex, s: usize, i: usize) -> Vec<(u8, String)> {
+        if self.document {
+            doc.keys(s, i)
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The buckets of a token's features (at offset 0; see [`TagFeatures::at_offset`]).
     pub fn buckets_of(&self, token: &str, classes: &[u32]) -> Vec<u32> {
         self.keys(token, classes)
@@ -135,8 +172,322 @@ pub fn tag_feature_name(kind: u8, text: &str) -> String {
         b'p' => format!("prefix {text}-"),
         b's' => format!("suffix -{text}"),
         b'h' => format!("shape {text}"),
+        b'b' => format!("document: «{text}» before another mention"),
+        b'a' => format!("document: «{text}» after another mention"),
+        b'c' => format!("document: written {text} elsewhere"),
+        b'g' => format!("gazetteer {text}"),
         _ => format!("class {text}"),
     }
+}
+
+/// The longest name a [`Gazetteer`] matches, in tokens.
+pub const GAZETTEER_LONGEST: usize = 6;
+
+/// Folds of the training data for the [`Gazetteer`]'s jackknife.
+pub const GAZETTEER_FOLDS: usize = 10;
+
+/// The entity names of a tagger's training data, for [`TagFeatures::gazetteer`] (Ratinov &
+/// Roth 2009 use gazetteers; here they are built from the training data, the only lists
+/// reachable). Names are token sequences as written, at most [`GAZETTEER_LONGEST`] tokens.
+///
+/// A training sentence reads only the names of the other folds of the training data (a
+/// jackknife, as stacked taggers are trained): otherwise every training name would be found in
+/// the gazetteer and the tagger would learn to trust it more than it deserves on new text. The
+/// folds are the training documents (document `d` in fold `d mod 10`), or the sentences when
+/// there are fewer than ten documents. Dev, test and new text read every name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Gazetteer {
+    /// Name (tokens joined by spaces) → type → the folds it was seen in (a bit mask).
+    names: HashMap<String, Vec<(String, u16)>>,
+}
+
+impl Gazetteer {
+    /// The names of the tagged training sentences (BIO tags `B-X`, `I-X`, `O`) that are
+    /// trained on (`kept`, indices into `train`; `None`: all), with the fold of each sentence
+    /// ([`Gazetteer::folds`] of the whole training split).
+    pub fn from_training(
+        train: &[sinr_data::readers::TaggedSentence],
+        kept: Option<&[usize]>,
+    ) -> Self {
+        let folds = Self::folds(train);
+        let all: Vec<usize>;
+        let kept = match kept {
+            Some(k) => k,
+            None => {
+                all = (0..train.len()).collect();
+                &all
+            }
+        };
+        let mut g = Gazetteer::default();
+        for &i in kept {
+            let (s, fold) = (&train[i], folds[i]);
+            for (start, end, ty) in spans(&s.tags) {
+                if end - start <= GAZETTEER_LONGEST {
+                    g.add(&s.tokens[start..end].join(" "), ty, 1 << fold);
+                }
+            }
+        }
+        g
+    }
+
+    /// The jackknife fold of every training sentence (see [`Gazetteer`]).
+    pub fn folds(sentences: &[sinr_data::readers::TaggedSentence]) -> Vec<u32> {
+        let mut docs: Vec<usize> = sentences.iter().map(|s| s.doc).collect();
+        docs.dedup();
+        if docs.len() >= GAZETTEER_FOLDS {
+            // Consecutive document numbers, in order of appearance.
+            let mut ordinal = 0u32;
+            let mut out = Vec::with_capacity(sentences.len());
+            for (i, s) in sentences.iter().enumerate() {
+                if i > 0 && s.doc != sentences[i - 1].doc {
+                    ordinal += 1;
+                }
+                out.push(ordinal % GAZETTEER_FOLDS as u32);
+            }
+            out
+        } else {
+            (0..sentences.len())
+                .map(|i| (i % GAZETTEER_FOLDS) as u32)
+                .collect()
+        }
+    }
+
+    fn add(&mut self, name: &str, ty: &str, folds: u16) {
+        let types = self.names.entry(name.to_owned()).or_default();
+        match types.iter_mut().find(|(t, _)| t == ty) {
+            Some((_, f)) => *f |= folds,
+            None => {
+                types.push((ty.to_owned(), folds));
+                types.sort();
+            }
+        }
+    }
+
+    /// How many names it holds.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether it holds no name.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The gazetteer features of token `i` of `tokens` (`B-X` or `I-X` for every known name of
+    /// type `X` that covers it), reading the names of every fold but `fold` (`None`: all).
+    pub fn keys(&self, tokens: &[String], i: usize, fold: Option<u32>) -> Vec<(u8, String)> {
+        let visible = fold.map_or(u16::MAX, |f| !(1u16 << f));
+        let mut out: Vec<(u8, String)> = Vec::new();
+        for start in i.saturating_sub(GAZETTEER_LONGEST - 1)..=i {
+            for end in i + 1..=(start + GAZETTEER_LONGEST).min(tokens.len()) {
+                let Some(types) = self.names.get(&tokens[start..end].join(" ")) else {
+                    continue;
+                };
+                let at = if start == i { "B" } else { "I" };
+                for (ty, folds) in types {
+                    let key = (b'g', format!("{at}-{ty}"));
+                    if folds & visible != 0 && !out.contains(&key) {
+                        out.push(key);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// One line per name, `name<TAB>type type…`, sorted (the file of a run, `RUN/gazetteer.tsv`;
+    /// the folds are for training only and are not kept).
+    pub fn to_lines(&self) -> String {
+        let mut names: Vec<(&String, &Vec<(String, u16)>)> = self.names.iter().collect();
+        names.sort();
+        let mut out = String::new();
+        for (name, types) in names {
+            let types: Vec<&str> = types.iter().map(|(t, _)| t.as_str()).collect();
+            out.push_str(&format!("{name}\t{}\n", types.join(" ")));
+        }
+        out
+    }
+
+    /// A gazetteer read back from [`Gazetteer::to_lines`]; `Err(line)` names the first
+    /// malformed line (1-based).
+    pub fn from_lines(text: &str) -> std::result::Result<Self, usize> {
+        let mut g = Gazetteer::default();
+        for (i, line) in text.lines().enumerate() {
+            let (name, types) = line.split_once('\t').ok_or(i + 1)?;
+            if name.is_empty() || types.is_empty() {
+                return Err(i + 1);
+            }
+            for ty in types.split(' ') {
+                g.add(name, ty, u16::MAX);
+            }
+        }
+        Ok(g)
+    }
+}
+
+/// The entity spans `(start, end, type)` of a BIO tag sequence (an `I-X` that does not continue
+/// an `X` opens one, as conlleval reads it).
+fn spans(tags: &[String]) -> Vec<(usize, usize, &str)> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, &str)> = None;
+    for (i, tag) in tags.iter().enumerate() {
+        let (prefix, ty) = tag.split_once('-').unwrap_or((tag.as_str(), ""));
+        let continues = prefix == "I" && open.is_some_and(|(_, t)| t == ty);
+        if !continues {
+            if let Some((s, t)) = open.take() {
+                out.push((s, i, t));
+            }
+            if prefix == "B" || prefix == "I" {
+                open = Some((i, ty));
+            }
+        }
+    }
+    if let Some((s, t)) = open {
+        out.push((s, tags.len(), t));
+    }
+    out
+}
+
+/// The mentions of a document's words, for [`TagFeatures::document`]: a document is the
+/// sentences between two `-DOCSTART-` lines of a CoNLL file (a sentence given alone is its own
+/// document). A capitalised token reads the words around the other mentions of the same token
+/// (as written), and how the other mentions of its lower-cased letters are written.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentIndex {
+    /// Every token of the document: `[sentence][position]`.
+    sentences: Vec<Vec<String>>,
+    /// The [`Gazetteer`] fold of each training sentence (empty outside the training data).
+    folds: Vec<u32>,
+    /// A token as written → the counts of the words before and after its mentions.
+    context: HashMap<String, (HashMap<String, usize>, HashMap<String, usize>)>,
+    /// Lower-cased letters → how many mentions are written in lower case, and capitalised
+    /// inside a sentence.
+    writing: HashMap<String, (usize, usize)>,
+}
+
+impl DocumentIndex {
+    /// The index of a document's sentences, in order.
+    pub fn new<S: AsRef<[String]>>(sentences: &[S]) -> Self {
+        let mut index = DocumentIndex {
+            sentences: sentences.iter().map(|s| s.as_ref().to_vec()).collect(),
+            ..Default::default()
+        };
+        for sent in &index.sentences {
+            for i in 0..sent.len() {
+                let (before, after) = neighbours(sent, i);
+                let entry = index.context.entry(sent[i].clone()).or_default();
+                if let Some(b) = before {
+                    *entry.0.entry(b).or_default() += 1;
+                }
+                if let Some(a) = after {
+                    *entry.1.entry(a).or_default() += 1;
+                }
+                let (lower, mid) = writing(sent, i);
+                let letters = letters_lower(&sent[i]);
+                if !letters.is_empty() {
+                    let w = index.writing.entry(letters).or_default();
+                    w.0 += usize::from(lower);
+                    w.1 += usize::from(mid);
+                }
+            }
+        }
+        index
+    }
+
+    /// The sentences without their index (for a tagger that does not read documents).
+    pub fn sentences_only<S: AsRef<[String]>>(sentences: &[S]) -> Self {
+        DocumentIndex {
+            sentences: sentences.iter().map(|s| s.as_ref().to_vec()).collect(),
+            ..Default::default()
+        }
+    }
+
+    /// The tokens of sentence `s`.
+    pub fn sentence(&self, s: usize) -> &[String] {
+        &self.sentences[s]
+    }
+
+    /// The same document as training sentences of the [`Gazetteer`] folds `folds` (one per
+    /// sentence).
+    pub fn with_folds(mut self, folds: &[u32]) -> Self {
+        debug_assert_eq!(folds.len(), self.sentences.len());
+        self.folds = folds.to_vec();
+        self
+    }
+
+    /// The gazetteer fold of sentence `s`, if it is training data.
+    pub fn fold(&self, s: usize) -> Option<u32> {
+        self.folds.get(s).copied()
+    }
+
+    /// The document features of token `i` of sentence `s` ([`TagFeatures::document_keys`]);
+    /// none for a token that does not start with a capital letter.
+    pub fn keys(&self, s: usize, i: usize) -> Vec<(u8, String)> {
+        let Some(tok) = self.sentences.get(s).and_then(|x| x.get(i)) else {
+            return Vec::new();
+        };
+        if !tok.chars().next().is_some_and(char::is_uppercase) {
+            return Vec::new();
+        }
+        let sent = &self.sentences[s];
+        let mut out = Vec::new();
+        let (lower, mid) = writing(sent, i);
+        if let Some(&(l, m)) = self.writing.get(&letters_lower(tok)) {
+            if l > usize::from(lower) {
+                out.push((b'c', "lower-case".to_owned()));
+            }
+            if m > usize::from(mid) {
+                out.push((b'c', "capitalised".to_owned()));
+            }
+        }
+        if let Some((bs, as_)) = self.context.get(tok) {
+            let (before, after) = neighbours(sent, i);
+            for (kind, counts, own) in [(b'b', bs, before), (b'a', as_, after)] {
+                let mut words: Vec<(usize, &String)> = counts
+                    .iter()
+                    .map(|(w, &n)| (n - usize::from(own.as_ref() == Some(w)), w))
+                    .filter(|&(n, _)| n > 0)
+                    .collect();
+                words.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+                out.extend(
+                    words
+                        .into_iter()
+                        .take(DOCUMENT_CONTEXT)
+                        .map(|(_, w)| (kind, w.clone())),
+                );
+            }
+        }
+        out
+    }
+}
+
+/// The lower-cased tokens before and after position `i` (none at a sentence's ends).
+fn neighbours(sent: &[String], i: usize) -> (Option<String>, Option<String>) {
+    (
+        i.checked_sub(1).map(|j| sent[j].to_lowercase()),
+        sent.get(i + 1).map(|t| t.to_lowercase()),
+    )
+}
+
+/// Whether token `i` is written in lower case (its first letter), and capitalised past the
+/// sentence's first token.
+fn writing(sent: &[String], i: usize) -> (bool, bool) {
+    let first = sent[i].chars().find(|c| c.is_alphabetic());
+    (
+        first.is_some_and(char::is_lowercase),
+        i > 0
+            && first.is_some_and(char::is_uppercase)
+            && sent[i].chars().next().is_some_and(char::is_uppercase),
+    )
+}
+
+/// A token's letters, lower-cased.
+fn letters_lower(token: &str) -> String {
+    token
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The shape of a word (see [`TagFeatures::shapes`]).
@@ -204,6 +555,134 @@ mod tests {
         assert!(moved.iter().all(|&x| (x as usize) < f.buckets));
         assert_eq!(moved[0], b);
         assert!(moved[1] != moved[0] && moved[2] != moved[1]);
+    }
+
+    fn sentence(text: &str) -> Vec<String> {
+        text.split(' ').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn document_features_by_hand() {
+        let doc = DocumentIndex::new(&[
+            sentence("Rice wins the race"),
+            sentence("The winner , Rice , thanked Mr Rice ' s coach"),
+            sentence("rice prices fell"),
+            sentence("Unique name here"),
+        ]);
+        let names = |s: usize, i: usize| -> Vec<String> {
+            doc.keys(s, i)
+                .iter()
+                .map(|(k, t)| tag_feature_name(*k, t))
+                .collect()
+        };
+        // "Rice" at a sentence's start: written in lower case and capitalised inside a sentence
+        // elsewhere; the words around its two other mentions, its own context left out.
+        assert_eq!(
+            names(0, 0),
+            [
+                "document: written lower-case elsewhere",
+                "document: written capitalised elsewhere",
+                "document: «,» before another mention",
+                "document: «mr» before another mention",
+                "document: «'» after another mention",
+                "document: «,» after another mention",
+            ]
+        );
+        // Inside a sentence, its own capitalised mention does not count as another.
+        let mid = names(1, 3);
+        assert!(mid.contains(&"document: written capitalised elsewhere".to_owned()));
+        assert!(mid.contains(&"document: «mr» before another mention".to_owned()));
+        assert!(!mid.contains(&"document: «,» before another mention".to_owned()));
+        assert!(mid.contains(&"document: «wins» after another mention".to_owned()));
+        // A word in lower case reads nothing of its document; a word mentioned once only that
+        // it is not written otherwise.
+        assert!(doc.keys(2, 0).is_empty());
+        assert!(doc.keys(3, 0).is_empty());
+        // Off, the features read no document; on, they are hashed after the token's own.
+        let off = TagFeatures {
+            document: false,
+            ..TagFeatures::default()
+        };
+        let on = TagFeatures::default();
+        assert!(off.document_keys(&doc, 0, 0).is_empty());
+        assert_eq!(on.document_keys(&doc, 0, 0), doc.keys(0, 0));
+        // At most DOCUMENT_CONTEXT words per side, the most frequent first.
+        let many: Vec<Vec<String>> = (0..20)
+            .map(|i| sentence(&format!("w{i} Smith x{}", i % 3)))
+            .collect();
+        let doc = DocumentIndex::new(&many);
+        let keys = doc.keys(0, 1);
+        assert_eq!(
+            keys.iter().filter(|k| k.0 == b'b').count(),
+            DOCUMENT_CONTEXT
+        );
+        let after: Vec<&str> = keys
+            .iter()
+            .filter(|k| k.0 == b'a')
+            .map(|k| k.1.as_str())
+            .collect();
+        // x0 has 7 mentions (6 besides this one), x1 7, x2 6; ties in text order.
+        assert_eq!(after, ["x1", "x0", "x2"]);
+    }
+
+    fn tagged(text: &str, tags: &str, doc: usize) -> sinr_data::readers::TaggedSentence {
+        sinr_data::readers::TaggedSentence {
+            tokens: sentence(text),
+            tags: sentence(tags),
+            line: 0,
+            doc,
+        }
+    }
+
+    #[test]
+    fn gazetteer_names_folds_and_file() {
+        // Twelve documents: document d in fold d mod 10.
+        let mut train: Vec<_> = (0..12).map(|d| tagged("nothing here", "O O", d)).collect();
+        train[1] = tagged(
+            "New York Stock Exchange rose",
+            "B-ORG I-ORG I-ORG I-ORG O",
+            1,
+        );
+        train[2] = tagged("in New York", "O B-LOC I-LOC", 2);
+        train[11] = tagged("York said", "I-PER O", 11);
+        assert_eq!(Gazetteer::folds(&train)[11], 1);
+        let g = Gazetteer::from_training(&train, None);
+        assert_eq!(
+            g.len(),
+            3,
+            "New York Stock Exchange, New York, York (an I- opens a name)"
+        );
+        let toks = sentence("the New York Stock Exchange");
+        let keys = |i: usize, fold: Option<u32>| -> Vec<String> {
+            g.keys(&toks, i, fold)
+                .iter()
+                .map(|(k, t)| tag_feature_name(*k, t))
+                .collect()
+        };
+        assert!(keys(0, None).is_empty());
+        assert_eq!(keys(1, None), ["gazetteer B-LOC", "gazetteer B-ORG"]);
+        assert_eq!(
+            keys(2, None),
+            ["gazetteer I-LOC", "gazetteer I-ORG", "gazetteer B-PER"]
+        );
+        // A training sentence of fold 1 does not read the names its fold taught (documents 1
+        // and 11): only "New York" of fold 2 is left.
+        assert_eq!(keys(1, Some(1)), ["gazetteer B-LOC"]);
+        assert_eq!(keys(2, Some(1)), ["gazetteer I-LOC"]);
+        assert_eq!(keys(2, Some(2)), ["gazetteer I-ORG", "gazetteer B-PER"]);
+        // Only the sentences trained on give names.
+        let kept = Gazetteer::from_training(&train, Some(&[0, 2]));
+        assert_eq!(kept.len(), 1);
+        // The run's file gives back the same names, for every fold.
+        let back = Gazetteer::from_lines(&g.to_lines()).unwrap();
+        assert_eq!(back.len(), g.len());
+        for i in 0..toks.len() {
+            assert_eq!(back.keys(&toks, i, None), g.keys(&toks, i, None));
+        }
+        assert_eq!(Gazetteer::from_lines("Paris\tLOC\nBerlin LOC\n"), Err(2));
+        // Fewer than ten documents: the folds are the sentences.
+        let few = vec![tagged("a", "O", 0); 12];
+        assert_eq!(Gazetteer::folds(&few)[11], 1);
     }
 
     #[test]

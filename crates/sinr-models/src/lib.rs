@@ -36,7 +36,7 @@ pub use config::{Optimizer, Schedule, TrainConfig, Truncation};
 pub use data::{Batch, EncodedTask, Encoder, Example, LexicalBatch, make_batch};
 pub use device::{compiled_backends, device_from_name};
 pub use error::{Error, Result};
-pub use features::TagFeatures;
+pub use features::{DocumentIndex, Gazetteer, TagFeatures};
 pub use models::{
     AnyModel, AttentionConfig, CnnConfig, Config, DenseConfig, HierarchicalConfig, LexicalConfig,
     Model, ModelConfig, TransformerConfig,

@@ -144,6 +144,76 @@ pub struct RunSpec {
     /// The trained run whose model started part of this one ([`RunSpec::set_warm_start`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warm_start: Option<WarmStart>,
+    /// The tagger's gazetteer, if its features read one (`RUN/gazetteer.tsv`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gazetteer: Option<OwnGazetteer>,
+}
+
+/// A tagger's gazetteer ([`crate::Gazetteer`], `RUN/gazetteer.tsv`): its size and fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnGazetteer {
+    /// Names.
+    pub names: usize,
+    /// FNV-1a 64 of the file, as hex.
+    pub fingerprint: String,
+}
+
+/// The file of a run's gazetteer.
+pub fn gazetteer_file(run_dir: &Path) -> PathBuf {
+    run_dir.join("gazetteer.tsv")
+}
+
+fn text_fingerprint(text: &str) -> String {
+    use std::hash::Hasher;
+    let mut h = sinr_util::Fnv1a::default();
+    h.write(text.as_bytes());
+    format!("{:016x}", h.finish())
+}
+
+/// Writes a tagger's gazetteer into the run directory (creating it) and records it in `spec`.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn write_gazetteer(
+    run_dir: &Path,
+    spec: &mut RunSpec,
+    gazetteer: &crate::Gazetteer,
+) -> Result<()> {
+    std::fs::create_dir_all(run_dir).map_err(|e| Error::io(run_dir, e))?;
+    let text = gazetteer.to_lines();
+    crate::train::write_atomic(&gazetteer_file(run_dir), text.as_bytes())?;
+    spec.gazetteer = Some(OwnGazetteer {
+        names: gazetteer.len(),
+        fingerprint: text_fingerprint(&text),
+    });
+    Ok(())
+}
+
+/// Reads a run's gazetteer and checks it against the run's description.
+///
+/// # Errors
+/// A missing or malformed file (naming its line), or one that is not the run's.
+pub fn read_gazetteer(run_dir: &Path, expected: &OwnGazetteer) -> Result<crate::Gazetteer> {
+    let path = gazetteer_file(run_dir);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let g = crate::Gazetteer::from_lines(&text).map_err(|line| Error::Run {
+        path: path.clone(),
+        reason: format!("line {line}: not `name<TAB>type type…`"),
+    })?;
+    let fp = text_fingerprint(&text);
+    if g.len() != expected.names || fp != expected.fingerprint {
+        return Err(Error::Run {
+            path,
+            reason: format!(
+                "{} names (fingerprint {fp}), the run was trained with {} ({})",
+                g.len(),
+                expected.names,
+                expected.fingerprint
+            ),
+        });
+    }
+    Ok(g)
 }
 
 /// A warm start: the run whose best model gave this one's starting parameters, and a
@@ -203,6 +273,7 @@ impl RunSpec {
             },
             vocabulary: None,
             warm_start: None,
+            gazetteer: None,
         })
     }
 
@@ -640,6 +711,9 @@ pub fn load_run(run_dir: &Path, embeddings: Option<&Path>, device: &Device) -> R
     let mut encoder = Encoder::for_run(&emb, &spec.model, &spec.train);
     if let Some(v) = &spec.vocabulary {
         encoder.own = Some(read_vocabulary(run_dir, v)?);
+    }
+    if let Some(g) = &spec.gazetteer {
+        encoder.gazetteer = Some(read_gazetteer(run_dir, g)?);
     }
     Ok(LoadedRun {
         spec,

@@ -314,6 +314,21 @@ fn stamp_text(
     .to_string()
 }
 
+/// A model's full configuration as a run's stamp holds it: for a text task, without the tag
+/// features' `document` and `gazetteer` fields (text models never read tag features; the fields
+/// came after the text tasks' runs, which they would otherwise retrain for nothing).
+fn stamp_config(mut config: serde_json::Value, kind: TaskKind) -> serde_json::Value {
+    if kind == TaskKind::Classify
+        && let Some(f) = config
+            .get_mut("features")
+            .and_then(serde_json::Value::as_object_mut)
+    {
+        f.remove("document");
+        f.remove("gazetteer");
+    }
+    config
+}
+
 /// The stamp of a warm-started run: [`stamp_text`]'s, with the run it starts from and a
 /// checksum of that run's best model (retrained, it starts this one again). Runs that start
 /// from nothing keep the stamp without the key.
@@ -499,6 +514,7 @@ fn run_model(
         .training(ctx.setting, Some(&task.name), model);
     let (model_arg, full_config) = model_argument(ctx, &task.name, model, variant)?;
     let checksum = sinr_embed::stored_checksum(emb)?;
+    let full_config = stamp_config(full_config, task.kind());
     let mut made_with = stamp_text(&t, task.class_weights, &full_config, emb, checksum, data);
     // A variant started from an earlier variant's run of the same seed (trained before it).
     let warm = variant.and_then(|v| v.warm_start.as_ref()).map(|from| {
@@ -850,6 +866,15 @@ mod tests {
         ] {
             assert_ne!(plain, other);
         }
+        // A text task's stamp leaves out the tag features' fields its models never read; a
+        // tagger's keeps them.
+        let tagger = serde_json::json!({"kind": "transformer", "features": {"words": true, "document": true, "gazetteer": true}});
+        let text = stamp_config(tagger.clone(), TaskKind::Classify);
+        assert_eq!(
+            text,
+            serde_json::json!({"kind": "transformer", "features": {"words": true}})
+        );
+        assert_eq!(stamp_config(tagger.clone(), TaskKind::Tag), tagger);
         assert_eq!(run_state(&run, &plain), RunState::Fresh);
         std::fs::create_dir_all(&run).unwrap();
         std::fs::write(run.join(STAMP), &plain).unwrap();
