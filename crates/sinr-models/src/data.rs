@@ -585,8 +585,8 @@ impl Encoder {
             if let Some(folds) = folds {
                 doc = doc.with_folds(&folds[start..end]);
             }
-            for s in start..end {
-                out.push(self.encode_tokens_in(&doc, s - start, &labels[s]));
+            for (s, tags) in labels[start..end].iter().enumerate() {
+                out.push(self.encode_tokens_in(&doc, s, tags));
             }
         }
         out

@@ -348,6 +348,9 @@ fn spans(tags: &[String]) -> Vec<(usize, usize, &str)> {
     out
 }
 
+/// How often each word occurs at a place.
+type Counts = HashMap<String, usize>;
+
 /// The mentions of a document's words, for [`TagFeatures::document`]: a document is the
 /// sentences between two `-DOCSTART-` lines of a CoNLL file (a sentence given alone is its own
 /// document). A capitalised token reads the words around the other mentions of the same token
@@ -359,7 +362,7 @@ pub struct DocumentIndex {
     /// The [`Gazetteer`] fold of each training sentence (empty outside the training data).
     folds: Vec<u32>,
     /// A token as written → the counts of the words before and after its mentions.
-    context: HashMap<String, (HashMap<String, usize>, HashMap<String, usize>)>,
+    context: HashMap<String, [Counts; 2]>,
     /// Lower-cased letters → how many mentions are written in lower case, and capitalised
     /// inside a sentence.
     writing: HashMap<String, (usize, usize)>,
@@ -377,10 +380,10 @@ impl DocumentIndex {
                 let (before, after) = neighbours(sent, i);
                 let entry = index.context.entry(sent[i].clone()).or_default();
                 if let Some(b) = before {
-                    *entry.0.entry(b).or_default() += 1;
+                    *entry[0].entry(b).or_default() += 1;
                 }
                 if let Some(a) = after {
-                    *entry.1.entry(a).or_default() += 1;
+                    *entry[1].entry(a).or_default() += 1;
                 }
                 let (lower, mid) = writing(sent, i);
                 let letters = letters_lower(&sent[i]);
@@ -440,7 +443,7 @@ impl DocumentIndex {
                 out.push((b'c', "capitalised".to_owned()));
             }
         }
-        if let Some((bs, as_)) = self.context.get(tok) {
+        if let Some([bs, as_]) = self.context.get(tok) {
             let (before, after) = neighbours(sent, i);
             for (kind, counts, own) in [(b'b', bs, before), (b'a', as_, after)] {
                 let mut words: Vec<(usize, &String)> = counts
