@@ -772,12 +772,27 @@ pub fn predict(
     Ok(())
 }
 
+/// What `sinr explain` explains.
+#[derive(Debug, Clone, Copy)]
+pub enum Explained<'a> {
+    /// A text (for a tagger, whitespace-separated tokens read as one sentence, its own
+    /// document).
+    Text(&'a str),
+    /// Test sentence `n` (from 1) of a tagging set, read within its document.
+    Sentence {
+        /// A built-in task or a `.conll` file (read whole).
+        data: &'a str,
+        /// The sentence, from 1.
+        n: usize,
+    },
+}
+
 /// A text classifier's logits for the empty text (the reference its pages read decisions
 /// against); empty for a tagger.
 /// `sinr explain`: the exact split of a prediction, as text (and as a page, and as JSON).
 pub fn explain(
     run_dir: &Path,
-    text: &str,
+    what: Explained<'_>,
     html: Option<&Path>,
     json: Option<&Path>,
     embeddings: Option<&Path>,
@@ -785,11 +800,52 @@ pub fn explain(
     quiet: bool,
 ) -> Result<()> {
     let (run, device) = open_run(run_dir, embeddings, device_name)?;
-    if text.trim().is_empty() {
-        bail!("empty text: nothing to explain");
-    }
     let prior = run.prior(&device);
-    let e = run.explain(text, &prior, &device)?;
+    let (e, text) = match what {
+        Explained::Text(text) => {
+            if text.trim().is_empty() {
+                bail!("empty text: nothing to explain");
+            }
+            (run.explain(text, &prior, &device)?, text.to_owned())
+        }
+        Explained::Sentence { data, n } => {
+            if run.spec.kind != TaskKind::Tag {
+                bail!("--sentence explains a tagger's sentence; this run classifies texts");
+            }
+            let source = DataSource {
+                data: data.to_owned(),
+                text_column: "text".into(),
+                label_column: "label".into(),
+                data_dir: None,
+                dev: None,
+                test: None,
+            };
+            let log = |m: &str| {
+                if !quiet {
+                    eprintln!("  {m}");
+                }
+            };
+            let test = match source
+                .load_whole(&log)
+                .with_context(|| format!("--data {data}"))?
+            {
+                TaskData::Tag(t) => t.test,
+                TaskData::Classify(_) => {
+                    bail!(
+                        "--data {data} is a classification set: --sentence needs tagged sentences"
+                    )
+                }
+            };
+            if !(1..=test.len()).contains(&n) {
+                bail!(
+                    "--sentence {n}: {data} has {} test sentences (numbered from 1)",
+                    test.len()
+                );
+            }
+            run.explain_sentence(&test, n - 1, &prior, &device)?
+        }
+    };
+    let text = text.as_str();
     let words: std::collections::HashMap<u32, &Vec<String>> =
         e.dimension_words.iter().map(|(k, w)| (*k, w)).collect();
     for o in e.outputs.iter().take(if run.spec.kind == TaskKind::Tag {

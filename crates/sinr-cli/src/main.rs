@@ -93,9 +93,16 @@ enum Command {
     Explain {
         /// The run directory.
         run: std::path::PathBuf,
-        /// The text (not with `--model-card`).
-        #[arg(required_unless_present = "model_card", conflicts_with = "model_card")]
+        /// The text (not with `--model-card` or `--sentence`).
+        #[arg(
+            required_unless_present_any = ["model_card", "sentence"],
+            conflicts_with_all = ["model_card", "sentence"]
+        )]
         text: Option<String>,
+        /// A tagger: explain test sentence N (from 1) of `--data` (a built-in tagging task or a
+        /// `.conll` file, read whole) within its document, as `sinr evaluate` reads it.
+        #[arg(long, requires = "data", conflicts_with = "model_card")]
+        sentence: Option<usize>,
         /// A model page instead: per class, the communities, n-gram features, heads and
         /// memories that push toward it over the test set, and the most confident right and
         /// wrong predictions, each explained on its own page (`--html` is required).
@@ -103,8 +110,8 @@ enum Command {
         model_card: bool,
         /// The model card's data: a built-in task (its test split is read; default: the run's
         /// own task, if built in) or a labelled CSV/TSV file with `text` and `label` columns
-        /// (read whole, as `sinr evaluate --data FILE`).
-        #[arg(long, requires = "model_card")]
+        /// (read whole, as `sinr evaluate --data FILE`); with `--sentence`, the tagging set.
+        #[arg(long)]
         data: Option<String>,
         /// The model card's examples: N test texts with a known word (a seeded draw; all if
         /// fewer).
@@ -175,6 +182,7 @@ fn main() -> ExitCode {
         Command::Explain {
             run,
             text,
+            sentence,
             model_card,
             data,
             n,
@@ -182,6 +190,21 @@ fn main() -> ExitCode {
             json,
             embeddings,
         } => match (model_card, text, html) {
+            _ if data.is_some() && !model_card && sentence.is_none() => Err(anyhow::anyhow!(
+                "--data goes with --model-card or --sentence"
+            )),
+            (false, None, html) if sentence.is_some() => classify::explain(
+                &run,
+                classify::Explained::Sentence {
+                    data: data.as_deref().unwrap_or_default(),
+                    n: sentence.unwrap_or_default(),
+                },
+                html.as_deref(),
+                json.as_deref(),
+                embeddings.as_deref(),
+                cli.device,
+                cli.quiet,
+            ),
             (true, _, Some(html)) => classify::model_card(
                 &run,
                 data.as_deref(),
@@ -194,7 +217,7 @@ fn main() -> ExitCode {
             ),
             (_, Some(text), html) => classify::explain(
                 &run,
-                &text,
+                classify::Explained::Text(&text),
                 html.as_deref(),
                 json.as_deref(),
                 embeddings.as_deref(),

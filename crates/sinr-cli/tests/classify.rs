@@ -887,6 +887,46 @@ fn tag_a_conll_file_with_the_fine_window() {
             "→ end",
         ],
     );
+    // A sentence of a tagging file, explained within its document (as `sinr evaluate` reads
+    // it): its features include what the document says of its capitalised words.
+    let js = dir.path().join("in-doc.json");
+    let out = sinr(&[
+        "-q",
+        "explain",
+        p(&run),
+        "--data",
+        p(&data),
+        "--sentence",
+        "3",
+        "--json",
+        p(&js),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let e: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&js).unwrap()).unwrap();
+    let names: Vec<&str> = e["lexical_names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n[0].as_str())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("document: ")),
+        "{names:?}"
+    );
+    for (bad, why) in [("0", "numbered from 1"), ("100000", "test sentences")] {
+        let out = sinr(&[
+            "-q",
+            "explain",
+            p(&run),
+            "--data",
+            p(&data),
+            "--sentence",
+            bad,
+        ]);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains(why), "{}", stderr(&out));
+    }
     // The tagger reads the names of its training data (a gazetteer, kept with the run); a
     // damaged file is an error naming it, not a silently different model.
     let gaz = run.join("gazetteer.tsv");

@@ -637,6 +637,31 @@ impl LoadedRun {
         Ok(e)
     }
 
+    /// The exact explanation of sentence `i` of a tagging split ([`LoadedRun::explain`]), read
+    /// within its document as `sinr evaluate` reads it (the document features see the other
+    /// sentences); its text is its tokens joined by spaces.
+    ///
+    /// # Errors
+    /// A model that does not split exactly, or a tag the model does not know.
+    pub fn explain_sentence(
+        &self,
+        sentences: &[sinr_data::readers::TaggedSentence],
+        i: usize,
+        prior: &[f32],
+        device: &Device,
+    ) -> Result<(crate::Explanation, String)> {
+        let (doc, at) = self.encoder.document_around(sentences, i);
+        let ex = self
+            .encoder
+            .encode_tokens_in(&doc, at, &self.spec.gold_tags(&sentences[i])?);
+        let mut e = self
+            .model
+            .explain(&self.spec, &self.embeddings, &ex, device)?;
+        e.lexical_names = self.encoder.tag_feature_names_in(&doc, at);
+        e.reference_logits = prior.to_vec();
+        Ok((e, sentences[i].tokens.join(" ")))
+    }
+
     /// The best model again, on the autodiff version of `device` (for gradients).
     pub fn autodiff_model(&self, device: &Device) -> Result<AnyModel> {
         let ad = device.clone().autodiff();

@@ -485,17 +485,18 @@ fn ner_gallery(ctx: &Ctx, run: &Path, analysis: &TaggingAnalysis) -> Result<Vec<
             })
             .take(2);
         for (i, s) in picks.enumerate() {
-            let text: Vec<&str> = s.tokens.iter().map(String::as_str).collect();
             let path = dir.join(format!(
                 "conll2003-transformer-{}-{}.html",
                 if want_correct { "correct" } else { "wrong" },
                 i + 1
             ));
+            // The test sentence within its document, as the analysis read it.
             exec(
                 Command::new(&ctx.sinr)
                     .args(["--quiet", "explain"])
                     .arg(run)
-                    .arg(text.join(" "))
+                    .args(["--data", "conll2003", "--sentence"])
+                    .arg((s.index + 1).to_string())
                     .arg("--html")
                     .arg(&path)
                     .stdout(std::process::Stdio::null()),
