@@ -772,6 +772,27 @@ pub fn predict(
     Ok(())
 }
 
+/// A data set read whole as test data (`--data` of the model card and of `--sentence`): a
+/// built-in task's test split, or a whole file.
+fn load_whole(data: &str, quiet: bool) -> Result<TaskData> {
+    let source = DataSource {
+        data: data.to_owned(),
+        text_column: "text".into(),
+        label_column: "label".into(),
+        data_dir: None,
+        dev: None,
+        test: None,
+    };
+    let log = |m: &str| {
+        if !quiet {
+            eprintln!("  {m}");
+        }
+    };
+    source
+        .load_whole(&log)
+        .with_context(|| format!("--data {data}"))
+}
+
 /// What `sinr explain` explains.
 #[derive(Debug, Clone, Copy)]
 pub enum Explained<'a> {
@@ -812,23 +833,7 @@ pub fn explain(
             if run.spec.kind != TaskKind::Tag {
                 bail!("--sentence explains a tagger's sentence; this run classifies texts");
             }
-            let source = DataSource {
-                data: data.to_owned(),
-                text_column: "text".into(),
-                label_column: "label".into(),
-                data_dir: None,
-                dev: None,
-                test: None,
-            };
-            let log = |m: &str| {
-                if !quiet {
-                    eprintln!("  {m}");
-                }
-            };
-            let test = match source
-                .load_whole(&log)
-                .with_context(|| format!("--data {data}"))?
-            {
+            let test = match load_whole(data, quiet)? {
                 TaskData::Tag(t) => t.test,
                 TaskData::Classify(_) => {
                     bail!(
@@ -996,23 +1001,7 @@ pub fn model_card(
             run.spec.task
         ),
     };
-    let source = DataSource {
-        data: data.clone(),
-        text_column: "text".into(),
-        label_column: "label".into(),
-        data_dir: None,
-        dev: None,
-        test: None,
-    };
-    let log = |m: &str| {
-        if !quiet {
-            eprintln!("  {m}");
-        }
-    };
-    let test = match source
-        .load_whole(&log)
-        .with_context(|| format!("--data {data}"))?
-    {
+    let test = match load_whole(&data, quiet)? {
         TaskData::Classify(t) => t.test,
         TaskData::Tag(_) => {
             bail!("--data {data} is a tagging set: a model card covers text classifiers")

@@ -833,7 +833,7 @@ fn document_runs(sentences: &[sinr_data::readers::TaggedSentence]) -> Vec<(usize
 }
 
 /// A tagged token as a word: its letters, lowercased.
-fn letters_of(token: &str) -> String {
+pub(crate) fn letters_of(token: &str) -> String {
     token
         .chars()
         .filter(|c| c.is_alphabetic())

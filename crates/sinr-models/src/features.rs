@@ -386,7 +386,7 @@ impl DocumentIndex {
                     *entry[1].entry(a).or_default() += 1;
                 }
                 let (lower, mid) = writing(sent, i);
-                let letters = letters_lower(&sent[i]);
+                let letters = crate::data::letters_of(&sent[i]);
                 if !letters.is_empty() {
                     let w = index.writing.entry(letters).or_default();
                     w.0 += usize::from(lower);
@@ -435,7 +435,7 @@ impl DocumentIndex {
         let sent = &self.sentences[s];
         let mut out = Vec::new();
         let (lower, mid) = writing(sent, i);
-        if let Some(&(l, m)) = self.writing.get(&letters_lower(tok)) {
+        if let Some(&(l, m)) = self.writing.get(&crate::data::letters_of(tok)) {
             if l > usize::from(lower) {
                 out.push((b'c', "lower-case".to_owned()));
             }
@@ -482,15 +482,6 @@ fn writing(sent: &[String], i: usize) -> (bool, bool) {
             && first.is_some_and(char::is_uppercase)
             && sent[i].chars().next().is_some_and(char::is_uppercase),
     )
-}
-
-/// A token's letters, lower-cased.
-fn letters_lower(token: &str) -> String {
-    token
-        .chars()
-        .filter(|c| c.is_alphabetic())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// The shape of a word (see [`TagFeatures::shapes`]).
