@@ -252,7 +252,7 @@ impl Encoder {
     /// with their token's position, in the order of [`Encoder::encode_tokens`]' `lexical`
     /// (empty without tag features). The sentence is its own document.
     pub fn tag_feature_names(&self, tokens: &[String]) -> Vec<(String, u32)> {
-        self.tag_feature_names_in(&DocumentIndex::new(&[tokens]), 0)
+        self.tag_feature_names_in(&self.alone(tokens), 0)
     }
 
     /// [`Encoder::tag_feature_names`] of sentence `s` of a document, in the order of
@@ -558,7 +558,16 @@ impl Encoder {
     /// its surface features, truncated to `max_len`. The sentence is its own document (see
     /// [`Encoder::encode_tokens_in`]).
     pub fn encode_tokens(&self, tokens: &[String], labels: &[usize]) -> Example {
-        self.encode_tokens_in(&DocumentIndex::new(&[tokens]), 0, labels)
+        self.encode_tokens_in(&self.alone(tokens), 0, labels)
+    }
+
+    /// A sentence as its own document, indexed only when the tag features read documents.
+    fn alone(&self, tokens: &[String]) -> DocumentIndex {
+        if self.tag_features.as_ref().is_some_and(|f| f.document) {
+            DocumentIndex::new(&[tokens])
+        } else {
+            DocumentIndex::sentences_only(&[tokens])
+        }
     }
 
     /// Sentences of a CoNLL split, each read within its document (the consecutive sentences of
