@@ -589,7 +589,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     });
     if missing && !ctx.available {
         eprintln!("  the task runs are missing: running the `tasks` experiment first");
-        super::tasks::run(ctx)?;
+        super::tasks::run_with(ctx, false)?;
     }
     let lex = vader(ctx)?;
     let setting = ctx.setting.name();
@@ -782,8 +782,15 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     if ctx.tasks.is_empty() || ctx.tasks.iter().any(|t| t == "conll2003") {
         md.push_str(&ner_plausibility(ctx, n, &mut results, &mut pages)?);
     }
-    let img1 = format!("img/interpretability-curves-{setting}.svg");
-    let img2 = format!("img/interpretability-mechanisms-{setting}.svg");
+    // With `--tasks`, the analysis of those tasks alone has its own block, file and plots, so
+    // that it never overwrites the analysis of every task.
+    let scope = if ctx.tasks.is_empty() {
+        setting.to_owned()
+    } else {
+        format!("{setting}-{}", ctx.tasks.join("-"))
+    };
+    let img1 = format!("img/interpretability-curves-{scope}.svg");
+    let img2 = format!("img/interpretability-mechanisms-{scope}.svg");
     let svg = render(
         &[Panel {
             title: "rt: comprehensiveness by token fraction".into(),
@@ -812,15 +819,20 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     md.push_str(&format!("![Comprehensiveness curves]({img1})\n\n![Mechanism shares]({img2})\n\nExplanation pages (correct and wrong predictions): {}.\n", pages.iter().map(|p| format!("[{}](../{})", p.file_name().and_then(|f| f.to_str()).unwrap_or(""), p.strip_prefix(root()).unwrap_or(p).display())).collect::<Vec<_>>().join(", ")));
     replace_block(
         &root().join("docs/results.md"),
-        &format!("interpretability-{setting}"),
+        &format!("interpretability-{scope}"),
         &md,
     )?;
     let cmd = format!(
-        "cargo xtask reproduce interpretability{}",
-        if ctx.quick() { " --quick" } else { "" }
+        "cargo xtask reproduce interpretability{}{}",
+        if ctx.quick() { " --quick" } else { "" },
+        if ctx.tasks.is_empty() {
+            String::new()
+        } else {
+            format!(" --tasks {}", ctx.tasks.join(","))
+        }
     );
     let out = json!({"experiment": "interpretability", "setting": setting, "provenance": provenance(&cmd, started), "examples_per_model": n, "seeds": seeds, "results": results});
-    let path = root().join(format!("results/interpretability/{setting}.json"));
+    let path = root().join(format!("results/interpretability/{scope}.json"));
     write_atomic(&path, serde_json::to_string_pretty(&out)?.as_bytes()).context("results")?;
     eprintln!(
         "  wrote {}, docs/results.md, docs/{img1}, docs/{img2}, {} pages",

@@ -52,8 +52,10 @@ pub struct Args {
     /// ones first (to look at a long `tasks` run while it goes on).
     #[arg(long)]
     available: bool,
-    /// These tasks (comma-separated) instead of all: `interpretability` analyses only them,
-    /// `labels` measures only their embeddings;
+    /// These tasks (comma-separated) instead of all: `interpretability` analyses only them
+    /// (into a block of `docs/results.md`, a results file and plots of their own:
+    /// `results/interpretability/<setting>-<tasks>.json`), `labels` measures only their
+    /// embeddings;
     /// `tasks` runs only them and keeps the other tasks' results of the earlier run in the
     /// results file and tables (each marked with that run's commit).
     #[arg(long, value_delimiter = ',')]

@@ -334,18 +334,90 @@ fn stamp_config(mut config: serde_json::Value, kind: TaskKind) -> serde_json::Va
 /// from nothing keep the stamp without the key.
 /// (The hash `sinr_models::run::model_fingerprint` records in `run.json`, computed here since
 /// xtask does not link the model library.)
-fn with_warm_start(stamp: &str, from: &Path) -> Result<String> {
+fn with_warm_start(stamp: &str, from: &Path, record: Option<&RunRecord>) -> Result<String> {
     let mut v: serde_json::Value = serde_json::from_str(stamp)?;
-    let best = from.join("best.bpk");
-    let bytes = std::fs::read(&best)
-        .with_context(|| format!("warm start: cannot read {}", best.display()))?;
-    let mut h = sinr_util::Fnv1a::default();
-    std::hash::Hasher::write(&mut h, &bytes);
+    let model = match (
+        best_model_fingerprint(from),
+        record.and_then(|r| r.best_model.clone()),
+    ) {
+        (Ok(m), _) => m,
+        // The run started from is kept as a record only (its directory is gone): its
+        // recorded fingerprint stands for it.
+        (Err(_), Some(m)) => m,
+        (Err(e), None) => return Err(e.context("warm start: no model to start from")),
+    };
     v["warm_start"] = serde_json::json!({
-        "run": from,
-        "model": format!("{:016x}", std::hash::Hasher::finish(&h)),
+        "run": from.file_name().map(|n| n.to_string_lossy().into_owned()),
+        "model": model,
     });
     Ok(v.to_string())
+}
+
+/// A finished run of the full setting as the repository keeps it
+/// (`results/tasks/full-runs/<run>.json`): what it was made with (its stamp), the commit that
+/// trained it, its test scores and what training cost. A reproduction on another machine, or
+/// after the run directories under `target/` are gone, takes a run whose record has the stamp it
+/// would be made with instead of training it again, so a full reproduction that takes longer
+/// than one sitting accumulates over several.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunRecord {
+    /// The run's directory name (`conll2003-transformer-s1`).
+    pub run: String,
+    /// Its stamp (see [`stamp_text`]): a record is used only by a run made with the same.
+    pub made_with: serde_json::Value,
+    /// The commit that trained it, and whether the code differed from it.
+    pub commit: Option<String>,
+    pub git_dirty: Option<bool>,
+    /// A fingerprint of its best model (`best.bpk`), which a warm start from it stamps.
+    pub best_model: Option<String>,
+    /// Its test scores.
+    pub evaluation: Evaluation,
+    /// What training it cost.
+    pub resources: Resources,
+}
+
+/// Where run records are written, and whether one may stand for a run to train.
+#[derive(Debug, Clone, Copy)]
+struct Records<'a> {
+    dir: Option<&'a Path>,
+    reuse: bool,
+}
+
+/// Where the records of finished runs are kept: the full setting only (a quick reproduction
+/// takes half an hour; its runs stay under `target/`).
+fn records_dir(ctx: &Ctx) -> Option<PathBuf> {
+    (!ctx.quick())
+        .then(|| crate::util::root().join(format!("results/tasks/{}-runs", ctx.setting.name())))
+}
+
+/// The record of run `name` if it was made with `made_with` and its reports are of the
+/// current versions; `None` otherwise (absent, other settings, older reports). A record that
+/// cannot be read is an error naming the file.
+fn matching_record(dir: &Path, name: &str, made_with: &str) -> Result<Option<RunRecord>> {
+    let path = dir.join(format!("{name}.json"));
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let r: RunRecord =
+        serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?;
+    let wanted: serde_json::Value = serde_json::from_str(made_with)?;
+    let current = r.made_with == wanted
+        && r.evaluation.version == EVALUATION_VERSION
+        && r.resources.version == sinr_schema::RESOURCES_VERSION;
+    Ok(current.then_some(r))
+}
+
+/// A fingerprint of a run's best model (the hash `sinr_models::run::model_fingerprint`
+/// records in `run.json`, computed here since xtask does not link the model library).
+fn best_model_fingerprint(run: &Path) -> Result<String> {
+    let best = run.join("best.bpk");
+    let bytes = std::fs::read(&best).with_context(|| format!("cannot read {}", best.display()))?;
+    let mut h = sinr_util::Fnv1a::default();
+    std::hash::Hasher::write(&mut h, &bytes);
+    Ok(format!("{:016x}", std::hash::Hasher::finish(&h)))
 }
 
 /// Where a run stands against the settings it should be made with.
@@ -505,6 +577,7 @@ fn run_model(
     (emb, data): (&Path, u64),
     (model, variant): (&str, Option<&Variant>),
     seed: u64,
+    records: Records<'_>,
 ) -> Result<(Evaluation, Resources)> {
     let name = run_name(&task.name, model, variant);
     let run = ctx.work.join("runs").join(format!("{name}-s{seed}"));
@@ -514,8 +587,24 @@ fn run_model(
         .training(ctx.setting, Some(&task.name), model);
     let (model_arg, full_config) = model_argument(ctx, &task.name, model, variant)?;
     let checksum = sinr_embed::stored_checksum(emb)?;
-    let full_config = stamp_config(full_config, task.kind());
-    let mut made_with = stamp_text(&t, task.class_weights, &full_config, emb, checksum, data);
+    // Files the stamp names, relative to the checkout (their content is stamped by checksum or
+    // made from stamped data), so that a record made in another checkout still matches.
+    let root = crate::util::root();
+    let relative = |p: &Path| p.strip_prefix(&root).unwrap_or(p).to_path_buf();
+    let mut full_config = stamp_config(full_config, task.kind());
+    if let Some(v) = full_config.get_mut("vectors")
+        && let Some(path) = v.as_str()
+    {
+        *v = serde_json::json!(relative(Path::new(path)));
+    }
+    let mut made_with = stamp_text(
+        &t,
+        task.class_weights,
+        &full_config,
+        &relative(emb),
+        checksum,
+        data,
+    );
     // A variant started from an earlier variant's run of the same seed (trained before it).
     let warm = variant.and_then(|v| v.warm_start.as_ref()).map(|from| {
         let source = ctx
@@ -530,9 +619,33 @@ fn run_model(
         ))
     });
     if let Some(from) = &warm {
-        made_with = with_warm_start(&made_with, from)?;
+        let source_record = match (records.dir, from.file_name()) {
+            (Some(dir), Some(n)) => {
+                let path = dir.join(format!("{}.json", n.to_string_lossy()));
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => Some(
+                        serde_json::from_str::<RunRecord>(&text)
+                            .with_context(|| format!("{}", path.display()))?,
+                    ),
+                    Err(_) => None,
+                }
+            }
+            _ => None,
+        };
+        made_with = with_warm_start(&made_with, from, source_record.as_ref())?;
     }
     let mut state = run_state(&run, &made_with);
+    if state != RunState::Done
+        && records.reuse
+        && let Some(dir) = records.dir
+        && let Some(r) = matching_record(dir, &format!("{name}-s{seed}"), &made_with)?
+    {
+        eprintln!(
+            "  {name}-s{seed}: kept from its record (trained at commit {})",
+            r.commit.as_deref().unwrap_or("unknown")
+        );
+        return Ok((r.evaluation, r.resources));
+    }
     if state == RunState::Done
         && sinr_schema::read_version::<Resources>(&run.join("resources.json"))?
             != sinr_schema::RESOURCES_VERSION
@@ -597,7 +710,44 @@ fn run_model(
         evaluate(ctx, &run, &task.name, &test)?;
     }
     prune_checkpoints(&run)?;
-    read_run(&run)
+    let (evaluation, resources) = read_run(&run)?;
+    if let Some(dir) = records.dir {
+        write_record(dir, &run, &made_with, &evaluation, &resources)?;
+    }
+    Ok((evaluation, resources))
+}
+
+/// Writes (or keeps) the record of finished run `run`: the commit is the one that trained it
+/// when a record with the same stamp is there already, else the checkout's.
+fn write_record(
+    dir: &Path,
+    run: &Path,
+    made_with: &str,
+    evaluation: &Evaluation,
+    resources: &Resources,
+) -> Result<()> {
+    let name = run
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if matching_record(dir, &name, made_with)?.is_some() {
+        return Ok(());
+    }
+    let p = crate::report::provenance("", crate::report::now());
+    let record = RunRecord {
+        run: name.clone(),
+        made_with: serde_json::from_str(made_with)?,
+        commit: p["git_commit"].as_str().map(str::to_owned),
+        git_dirty: p["git_dirty"].as_bool(),
+        best_model: best_model_fingerprint(run).ok(),
+        evaluation: evaluation.clone(),
+        resources: resources.clone(),
+    };
+    std::fs::create_dir_all(dir)?;
+    write_atomic(
+        &dir.join(format!("{name}.json")),
+        serde_json::to_string(&record)?.as_bytes(),
+    )
 }
 
 /// The two linear floors on a classification task.
@@ -694,6 +844,18 @@ fn linear_baselines(
 /// Runs the plan: every task's embeddings, models (every seed) and linear floors, writing the
 /// outputs after every model so that a long run shows what it has.
 pub fn run(ctx: &Ctx) -> Result<()> {
+    run_with(ctx, true)
+}
+
+/// [`run`]; with `reuse_records` false, every run is trained or read from its directory (the
+/// `interpretability` experiment needs the models, not only their scores): no record is taken
+/// instead (records are still written).
+pub fn run_with(ctx: &Ctx, reuse_records: bool) -> Result<()> {
+    let records_dir = records_dir(ctx);
+    let records = Records {
+        dir: records_dir.as_deref(),
+        reuse: reuse_records,
+    };
     let started = now();
     let settings = ctx.experiments.tasks.get(ctx.setting);
     let out = Outputs::new(ctx, started);
@@ -760,7 +922,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             };
             for &seed in &settings.seeds {
                 eprintln!("  {} · {model} · seed {seed}", task.name);
-                let (s, r) = run_model(ctx, task, (&emb, data), (model, None), seed)?;
+                let (s, r) = run_model(ctx, task, (&emb, data), (model, None), seed, records)?;
                 row.scores.push(s);
                 row.resources.push(r);
             }
@@ -784,7 +946,8 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             };
             for &seed in &settings.seeds {
                 eprintln!("  {} · {} ({}) · seed {seed}", task.name, v.model, v.name);
-                let (s, r) = run_model(ctx, task, (&emb, data), (&v.model, Some(v)), seed)?;
+                let (s, r) =
+                    run_model(ctx, task, (&emb, data), (&v.model, Some(v)), seed, records)?;
                 row.scores.push(s);
                 row.resources.push(r);
             }
@@ -892,16 +1055,113 @@ mod tests {
         // retrained (another best model), it starts this one again.
         let from = dir.path().join("from");
         assert!(
-            with_warm_start(&plain, &from).is_err(),
+            with_warm_start(&plain, &from, None).is_err(),
             "no model to start from"
         );
         std::fs::create_dir_all(&from).unwrap();
         std::fs::write(from.join("best.bpk"), b"one").unwrap();
-        let warm = with_warm_start(&plain, &from).unwrap();
+        let warm = with_warm_start(&plain, &from, None).unwrap();
         assert_ne!(warm, plain);
         assert!(warm.contains("warm_start"), "{warm}");
         std::fs::write(from.join("best.bpk"), b"two").unwrap();
-        assert_ne!(with_warm_start(&plain, &from).unwrap(), warm);
+        assert_ne!(with_warm_start(&plain, &from, None).unwrap(), warm);
+    }
+
+    fn evaluation() -> Evaluation {
+        Evaluation::new(
+            sinr_schema::Split::Test,
+            "transformer",
+            10,
+            0.0,
+            sinr_schema::Scores::Tag(sinr_schema::TaggingScores::compute(&[], &[], &[], 0)),
+        )
+    }
+
+    fn resources() -> Resources {
+        Resources {
+            version: sinr_schema::RESOURCES_VERSION,
+            seconds_per_epoch: 1.0,
+            epochs: 1,
+            peak_rss_kib: None,
+            parameters: 10,
+            device: sinr_schema::DeviceName::Cpu,
+            threads: 2,
+            ngram_collisions: None,
+        }
+    }
+
+    /// A finished run's record stands for the run only when it was made with the same stamp
+    /// and its reports are current; it keeps the commit that trained it; a warm start from a
+    /// run kept as a record only stamps the record's model fingerprint.
+    #[test]
+    fn a_run_record_stands_for_a_run_made_with_the_same_stamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = dir.path().join("records");
+        let run = dir.path().join("conll2003-transformer-s1");
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::write(run.join("best.bpk"), b"model").unwrap();
+        let made_with = r#"{"training":{"epochs":3},"data":"01"}"#;
+        let other = r#"{"training":{"epochs":4},"data":"01"}"#;
+        let name = "conll2003-transformer-s1";
+        assert!(
+            matching_record(&records, name, made_with)
+                .unwrap()
+                .is_none()
+        );
+        write_record(&records, &run, made_with, &evaluation(), &resources()).unwrap();
+        let r = matching_record(&records, name, made_with).unwrap().unwrap();
+        assert_eq!(r.run, name);
+        assert_eq!(r.evaluation, evaluation());
+        assert_eq!(r.best_model, Some(best_model_fingerprint(&run).unwrap()));
+        // The same JSON, keys in another order, is the same stamp.
+        let reordered = r#"{"data":"01","training":{"epochs":3}}"#;
+        assert!(
+            matching_record(&records, name, reordered)
+                .unwrap()
+                .is_some()
+        );
+        assert!(matching_record(&records, name, other).unwrap().is_none());
+        assert!(
+            matching_record(&records, "conll2003-transformer-s2", made_with)
+                .unwrap()
+                .is_none()
+        );
+        // Written again for the same stamp, the record keeps the commit that trained it.
+        let path = records.join(format!("{name}.json"));
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        v["commit"] = serde_json::json!("0123abc");
+        std::fs::write(&path, v.to_string()).unwrap();
+        write_record(&records, &run, made_with, &evaluation(), &resources()).unwrap();
+        let kept = matching_record(&records, name, made_with).unwrap().unwrap();
+        assert_eq!(kept.commit.as_deref(), Some("0123abc"));
+        // An older evaluation report does not stand for the run.
+        let mut old = v.clone();
+        old["evaluation"]["version"] = serde_json::json!(EVALUATION_VERSION - 1);
+        std::fs::write(&path, old.to_string()).unwrap();
+        assert!(
+            matching_record(&records, name, made_with)
+                .unwrap()
+                .is_none()
+        );
+        // A damaged record is an error naming its file.
+        std::fs::write(&path, "{").unwrap();
+        let e = matching_record(&records, name, made_with).unwrap_err();
+        assert!(format!("{e:#}").contains(&format!("{name}.json")), "{e:#}");
+        // A warm start from a run whose directory is gone stamps its recorded model.
+        std::fs::write(&path, v.to_string()).unwrap();
+        let from_dir = warm_stamp(made_with, &run);
+        std::fs::remove_dir_all(&run).unwrap();
+        let rec = matching_record(&records, name, made_with).unwrap().unwrap();
+        assert_eq!(
+            with_warm_start(made_with, &run, Some(&rec)).unwrap(),
+            from_dir
+        );
+        assert!(with_warm_start(made_with, &run, None).is_err());
+    }
+
+    fn warm_stamp(made_with: &str, from: &Path) -> String {
+        with_warm_start(made_with, from, None).unwrap()
     }
 
     #[test]
