@@ -473,8 +473,11 @@ pub struct EvaluateArgs {
     /// example's gold label and probabilities (texts) or span counts (sentences).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Write every text's prediction here as TSV (a text classifier): the text, its gold
-    /// label, the predicted label and each class's probability, in the split's order.
+    /// Write every prediction here, in the split's order. A text classifier: TSV, the text,
+    /// its gold label, the predicted label and each class's probability. A tagger: the tagged
+    /// sentences as conlleval reads them, a line `token gold predicted` per token and a blank
+    /// line after each sentence, the tags those the scores count (each sentence read within
+    /// its document); a token past the run's `--max-len` is written predicted `O`.
     #[arg(long)]
     predictions: Option<PathBuf>,
     /// Embeddings to use instead of the path recorded in the run.
@@ -511,11 +514,6 @@ pub fn evaluate(args: &EvaluateArgs, device_name: DeviceName, quiet: bool) -> Re
         args.data.load(quiet)?
     };
     let split = args.split.unwrap_or(Split::Test);
-    if args.predictions.is_some() && matches!(data, TaskData::Tag(_)) {
-        bail!(
-            "--predictions writes a text classifier's predictions; a tagger's are written by `sinr predict RUN FILE`"
-        );
-    }
     let report = sinr_models::evaluation::evaluate(&run, &data, split, &device)?;
     if let Some(p) = &args.out {
         sinr_schema::write(p, &report)?;
@@ -529,6 +527,15 @@ pub fn evaluate(args: &EvaluateArgs, device_name: DeviceName, quiet: bool) -> Re
             Split::Test => &t.test,
         };
         write_predictions(p, texts, &scores.outcomes, &run.spec)?;
+    }
+    if let (Some(p), TaskData::Tag(t)) = (&args.predictions, &data) {
+        let sentences = match split {
+            Split::Train => &t.train,
+            Split::Dev => &t.dev,
+            Split::Test => &t.test,
+        };
+        let tags = sinr_models::evaluation::tag_sentences(&run, sentences, &device)?;
+        write_tagged(p, sentences, &tags)?;
     }
     if args.out.is_none() || !quiet {
         print!("{}", summary(&report, &run.spec.class_names()));
@@ -625,6 +632,27 @@ fn write_predictions(
         let _ = write!(out, "{clean}\t{}\t{}", names[o.gold], names[o.predicted()]);
         for p in &o.probabilities {
             let _ = write!(out, "\t{p:.6}");
+        }
+        out.push('\n');
+    }
+    sinr_util::write_file_atomically(path, out.as_bytes())?;
+    Ok(())
+}
+
+/// `sinr evaluate --predictions` for a tagger: `token gold predicted` per token (space
+/// separated, as conlleval reads), a blank line after each sentence; a token without a decided
+/// tag (past the run's `max_len`) predicted `O`; written atomically.
+fn write_tagged(
+    path: &Path,
+    sentences: &[sinr_data::readers::TaggedSentence],
+    tags: &[Vec<String>],
+) -> Result<()> {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (s, predicted) in sentences.iter().zip(tags) {
+        for (i, (token, gold)) in s.tokens.iter().zip(&s.tags).enumerate() {
+            let p = predicted.get(i).map_or("O", String::as_str);
+            let _ = writeln!(out, "{token} {gold} {p}");
         }
         out.push('\n');
     }

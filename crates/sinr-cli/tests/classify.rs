@@ -835,6 +835,53 @@ fn tag_a_conll_file_with_the_fine_window() {
     let t = s.scores.tag().expect("tagging scores");
     assert!((0.0..=1.0).contains(&t.span_f1) && (0.0..=1.0).contains(&t.span_f1_argmax));
     assert_eq!(s.model, "transformer");
+    // --predictions writes the tagged sentences as conlleval reads them: the gold column is the
+    // file's, and the span F1 of the written tags is the report's.
+    let tagged = dir.path().join("tagged.conll");
+    let out = sinr(&[
+        "-q",
+        "evaluate",
+        p(&run),
+        "--data",
+        p(&data),
+        "--predictions",
+        p(&tagged),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = std::fs::read_to_string(&tagged).unwrap();
+    let blocks: Vec<Vec<Vec<&str>>> = written
+        .split("\n\n")
+        .filter(|b| !b.trim().is_empty())
+        .map(|b| b.lines().map(|l| l.split(' ').collect()).collect())
+        .collect();
+    assert_eq!(blocks.len(), t.sentences, "one block per test sentence");
+    let spans = |col: usize, b: &[Vec<&str>]| -> Vec<(usize, usize, String)> {
+        let mut out: Vec<(usize, usize, String)> = Vec::new();
+        for (i, cols) in b.iter().enumerate() {
+            assert_eq!(cols.len(), 3, "{cols:?}");
+            let tag = cols[col];
+            match (tag.strip_prefix("B-"), tag.strip_prefix("I-")) {
+                (Some(k), _) => out.push((i, i + 1, k.to_owned())),
+                (_, Some(k)) => {
+                    let last = out.last_mut().filter(|s| s.1 == i && s.2 == k);
+                    assert!(last.is_some(), "{tag} opens no span: valid BIO");
+                    last.unwrap().1 = i + 1;
+                }
+                _ => assert_eq!(tag, "O"),
+            }
+        }
+        out
+    };
+    let (mut right, mut gold, mut predicted) = (0usize, 0usize, 0usize);
+    for b in &blocks {
+        let (g, q) = (spans(1, b), spans(2, b));
+        right += q.iter().filter(|x| g.contains(x)).count();
+        gold += g.len();
+        predicted += q.len();
+    }
+    let f1 = 2.0 * right as f64 / (gold + predicted).max(1) as f64;
+    assert!((f1 - t.span_f1).abs() < 1e-9, "{f1} against {}", t.span_f1);
+    assert!(gold > 0 && right > 0, "names are found: {right} of {gold}");
     // Predicted tags follow the BIO order: an I-X only continues a B-X or an I-X.
     let out = sinr(&[
         "-q",

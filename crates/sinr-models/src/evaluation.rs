@@ -98,13 +98,7 @@ pub fn score_sentences(
     device: &Device,
 ) -> Result<TaggingScores> {
     let c = run.spec.labels.len();
-    let tags = items
-        .iter()
-        .map(|s| run.spec.gold_tags(s))
-        .collect::<Result<Vec<_>>>()?;
-    // Each sentence is read within its document (the tag features' document context).
-    let examples: Vec<Example> = run.encoder.encode_sentences(items, &tags);
-    let logits = run.model.predict(&examples, TaskKind::Tag, 64, device);
+    let logits = sentence_logits(run, items, device)?;
     let name = |i: usize| run.spec.labels[i].as_str();
     let mut gold = Vec::with_capacity(items.len());
     let mut decoded = Vec::with_capacity(items.len());
@@ -128,4 +122,47 @@ pub fn score_sentences(
     Ok(TaggingScores::compute(
         &gold, &decoded, &by_argmax, truncated,
     ))
+}
+
+/// Every position's tag scores, each sentence read within its document (the tag features'
+/// document context), as [`score_sentences`] reads them; a sentence longer than the run's
+/// `max_len` is scored on its first `max_len` tokens.
+///
+/// # Errors
+/// A tag the model does not know (naming the sentence's line).
+fn sentence_logits(
+    run: &LoadedRun,
+    items: &[TaggedSentence],
+    device: &Device,
+) -> Result<Vec<Vec<f32>>> {
+    let tags = items
+        .iter()
+        .map(|s| run.spec.gold_tags(s))
+        .collect::<Result<Vec<_>>>()?;
+    let examples: Vec<Example> = run.encoder.encode_sentences(items, &tags);
+    Ok(run.model.predict(&examples, TaskKind::Tag, 64, device))
+}
+
+/// The tags `run` decides for every sentence (the best valid BIO path, with the CRF's
+/// transitions where the model has them), each read within its document as
+/// [`score_sentences`] reads it: the tags it scores. A token past the run's `max_len` has no
+/// tag (the sentence's list is shorter).
+///
+/// # Errors
+/// A tag the model does not know (naming the sentence's line).
+pub fn tag_sentences(
+    run: &LoadedRun,
+    items: &[TaggedSentence],
+    device: &Device,
+) -> Result<Vec<Vec<String>>> {
+    let crf = run.model.crf_scores();
+    Ok(sentence_logits(run, items, device)?
+        .iter()
+        .map(|l| {
+            decode_tags(l, &run.spec.labels, crf.as_ref())
+                .into_iter()
+                .map(|i| run.spec.labels[i].clone())
+                .collect()
+        })
+        .collect())
 }
