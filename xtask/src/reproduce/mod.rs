@@ -48,8 +48,10 @@ pub struct Args {
     /// The data cache (default: SINR_DATA_DIR, else ~/.cache/sinr).
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// `interpretability` only: analyse the task runs that exist instead of training the missing
-    /// ones first (to look at a long `tasks` run while it goes on).
+    /// Train nothing: `interpretability` analyses the task runs that exist instead of training
+    /// the missing ones first; `tasks` writes the tables of the runs that are finished (or kept
+    /// as records), a model left out until all its seeds are (to look at a long run while it
+    /// goes on, or to write the tables of a reproduction stopped midway).
     #[arg(long)]
     available: bool,
     /// These tasks (comma-separated) instead of all: `interpretability` analyses only them

@@ -96,9 +96,10 @@ pub struct TaskResult {
     pub earlier_run: Option<serde_json::Value>,
 }
 
-/// The finished tasks of the results file of this setting, by name, each with the provenance of
-/// the run that made it (its own, if it was carried over already): what `--tasks` keeps of the
-/// tasks it leaves out. Empty when there is no file.
+/// The tasks of the results file of this setting, by name, each with the provenance of the run
+/// that made it (its own, if it was carried over already): what `--tasks` keeps of the tasks it
+/// leaves out (an unfinished one stays marked unfinished, with the models it has). Empty when
+/// there is no file.
 fn earlier_results(ctx: &Ctx) -> Result<BTreeMap<String, TaskResult>> {
     let path = crate::util::root().join(format!("results/tasks/{}.json", ctx.setting.name()));
     if !path.exists() {
@@ -113,7 +114,6 @@ fn earlier_results(ctx: &Ctx) -> Result<BTreeMap<String, TaskResult>> {
             .with_context(|| format!("{}: `tasks`", path.display()))?;
     Ok(tasks
         .into_iter()
-        .filter(|t| !t.unfinished)
         .map(|mut t| {
             if t.earlier_run.is_none() {
                 t.earlier_run.clone_from(&provenance);
@@ -578,7 +578,7 @@ fn run_model(
     (model, variant): (&str, Option<&Variant>),
     seed: u64,
     records: Records<'_>,
-) -> Result<(Evaluation, Resources)> {
+) -> Result<Option<(Evaluation, Resources)>> {
     let name = run_name(&task.name, model, variant);
     let run = ctx.work.join("runs").join(format!("{name}-s{seed}"));
     let test = run.join("test.json");
@@ -644,7 +644,11 @@ fn run_model(
             "  {name}-s{seed}: kept from its record (trained at commit {})",
             r.commit.as_deref().unwrap_or("unknown")
         );
-        return Ok((r.evaluation, r.resources));
+        return Ok(Some((r.evaluation, r.resources)));
+    }
+    if ctx.available && state != RunState::Done {
+        // `--available`: the tables of what is trained, nothing trained now.
+        return Ok(None);
     }
     if state == RunState::Done
         && sinr_schema::read_version::<Resources>(&run.join("resources.json"))?
@@ -714,7 +718,7 @@ fn run_model(
     if let Some(dir) = records.dir {
         write_record(dir, &run, &made_with, &evaluation, &resources)?;
     }
-    Ok((evaluation, resources))
+    Ok(Some((evaluation, resources)))
 }
 
 /// Writes (or keeps) the record of finished run `run`: the commit is the one that trained it
@@ -912,6 +916,8 @@ pub fn run_with(ctx: &Ctx, reuse_records: bool) -> Result<()> {
             unfinished: true,
             earlier_run: None,
         };
+        // Whether every model and variant has all its seeds (not so with `--available`).
+        let mut complete = true;
         for model in &task.models {
             let mut row = ModelRow {
                 model: model.clone(),
@@ -922,9 +928,20 @@ pub fn run_with(ctx: &Ctx, reuse_records: bool) -> Result<()> {
             };
             for &seed in &settings.seeds {
                 eprintln!("  {} · {model} · seed {seed}", task.name);
-                let (s, r) = run_model(ctx, task, (&emb, data), (model, None), seed, records)?;
-                row.scores.push(s);
-                row.resources.push(r);
+                if let Some((s, r)) =
+                    run_model(ctx, task, (&emb, data), (model, None), seed, records)?
+                {
+                    row.scores.push(s);
+                    row.resources.push(r);
+                }
+            }
+            if row.scores.len() < settings.seeds.len() {
+                eprintln!(
+                    "  {} · {model}: not every seed is trained, left out",
+                    task.name
+                );
+                complete = false;
+                continue;
             }
             result.rows.push(row);
             // The tables so far, this task's finished models included, so that a long task
@@ -946,10 +963,20 @@ pub fn run_with(ctx: &Ctx, reuse_records: bool) -> Result<()> {
             };
             for &seed in &settings.seeds {
                 eprintln!("  {} · {} ({}) · seed {seed}", task.name, v.model, v.name);
-                let (s, r) =
-                    run_model(ctx, task, (&emb, data), (&v.model, Some(v)), seed, records)?;
-                row.scores.push(s);
-                row.resources.push(r);
+                if let Some((s, r)) =
+                    run_model(ctx, task, (&emb, data), (&v.model, Some(v)), seed, records)?
+                {
+                    row.scores.push(s);
+                    row.resources.push(r);
+                }
+            }
+            if row.scores.len() < settings.seeds.len() {
+                eprintln!(
+                    "  {} · {} ({}): not every seed is trained, left out",
+                    task.name, v.model, v.name
+                );
+                complete = false;
+                continue;
             }
             result.variants.push(row);
         }
@@ -963,7 +990,7 @@ pub fn run_with(ctx: &Ctx, reuse_records: bool) -> Result<()> {
             )?;
             result.linear = linear_baselines(settings.linear_floors_max_train, &t, &emb)?;
         }
-        result.unfinished = false;
+        result.unfinished = !complete;
         all.push(result);
         // The tables so far, so that a long run shows its finished tasks.
         let mut so_far = all.clone();
