@@ -789,6 +789,8 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     } else {
         format!("{setting}-{}", ctx.tasks.join("-"))
     };
+    // Plots only of what was measured (an analysis of CoNLL-2003 alone has no curves).
+    let plots = !curves.is_empty() || !shares_series.is_empty();
     let img1 = format!("img/interpretability-curves-{scope}.svg");
     let img2 = format!("img/interpretability-mechanisms-{scope}.svg");
     let svg = render(
@@ -801,7 +803,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         }],
         &format!("Faithfulness ({setting})"),
     );
-    write_atomic(&root().join("docs").join(&img1), svg.as_bytes())?;
+    if plots {
+        write_atomic(&root().join("docs").join(&img1), svg.as_bytes())?;
+    }
     let svg = render(
         &[Panel {
             title: "component shares (1 attention, 2 transformer, 3 hierarchical)".into(),
@@ -815,8 +819,24 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         }],
         &format!("Mechanisms ({setting})"),
     );
-    write_atomic(&root().join("docs").join(&img2), svg.as_bytes())?;
-    md.push_str(&format!("![Comprehensiveness curves]({img1})\n\n![Mechanism shares]({img2})\n\nExplanation pages (correct and wrong predictions): {}.\n", pages.iter().map(|p| format!("[{}](../{})", p.file_name().and_then(|f| f.to_str()).unwrap_or(""), p.strip_prefix(root()).unwrap_or(p).display())).collect::<Vec<_>>().join(", ")));
+    if plots {
+        write_atomic(&root().join("docs").join(&img2), svg.as_bytes())?;
+        md.push_str(&format!(
+            "![Comprehensiveness curves]({img1})\n\n![Mechanism shares]({img2})\n\n"
+        ));
+    }
+    md.push_str(&format!(
+        "Explanation pages (correct and wrong predictions): {}.\n",
+        pages
+            .iter()
+            .map(|p| format!(
+                "[{}](../{})",
+                p.file_name().and_then(|f| f.to_str()).unwrap_or(""),
+                p.strip_prefix(root()).unwrap_or(p).display()
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
     replace_block(
         &root().join("docs/results.md"),
         &format!("interpretability-{scope}"),
