@@ -593,14 +593,22 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     }
     let lex = vader(ctx)?;
     let setting = ctx.setting.name();
+    let cmd = format!(
+        "cargo xtask reproduce interpretability{}{}",
+        if ctx.quick() { " --quick" } else { "" },
+        if ctx.tasks.is_empty() {
+            String::new()
+        } else {
+            format!(" --tasks {}", ctx.tasks.join(","))
+        }
+    );
     let mut md = format!(
-        "Measured on {n} test examples per task and model with `sinr analyze` (seed 1{}). Importance methods: the interpretable models' **exact** contributions to the predicted class's log-odds (its logit minus the mean of the others', split exactly); their task-vector **attention**; **gradient × input** (of the same log-odds); **leave-one-out**; a seeded **random** ranking. ERASER comprehensiveness (higher is more faithful) and sufficiency (lower is better) at 1/5/10/20/50 % of the tokens, AOPC = their mean; agreement = Kendall τ and top-3 overlap with the exact contributions (with gradient × input for the dense baseline); compactness = tokens, and terms (communities, fine communities and each n-gram feature, the n-gram block split into its features; the hierarchical model's fine communities of its input and its levels' biases, not its top-level ancestors, which sum them), covering 90 % of the absolute contribution to the predicted class's log-odds; plausibility = AUPRC and token F1 of the importances against the VADER lexicon words whose sign agrees with the predicted class (polarity tasks). Command: `cargo xtask reproduce interpretability{}`.\n\n",
+        "Measured on {n} test examples per task and model with `sinr analyze` (seed 1{}). Importance methods: the interpretable models' **exact** contributions to the predicted class's log-odds (its logit minus the mean of the others', split exactly); their task-vector **attention**; **gradient × input** (of the same log-odds); **leave-one-out**; a seeded **random** ranking. ERASER comprehensiveness (higher is more faithful) and sufficiency (lower is better) at 1/5/10/20/50 % of the tokens, AOPC = their mean; agreement = Kendall τ and top-3 overlap with the exact contributions (with gradient × input for the dense baseline); compactness = tokens, and terms (communities, fine communities and each n-gram feature, the n-gram block split into its features; the hierarchical model's fine communities of its input and its levels' biases, not its top-level ancestors, which sum them), covering 90 % of the absolute contribution to the predicted class's log-odds; plausibility = AUPRC and token F1 of the importances against the VADER lexicon words whose sign agrees with the predicted class (polarity tasks). Command: `{cmd}`.\n\n",
         if seeds.len() > 1 {
             "; stability over seeds 1–3"
         } else {
             ""
         },
-        if ctx.quick() { " --quick" } else { "" }
     );
     if ctx.available {
         md.push_str("*(Made with `--available`: only the task runs finished so far; a task or model missing below was still training.)*\n\n");
@@ -842,21 +850,17 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         &format!("interpretability-{scope}"),
         &md,
     )?;
-    let cmd = format!(
-        "cargo xtask reproduce interpretability{}{}",
-        if ctx.quick() { " --quick" } else { "" },
-        if ctx.tasks.is_empty() {
-            String::new()
-        } else {
-            format!(" --tasks {}", ctx.tasks.join(","))
-        }
-    );
     let out = json!({"experiment": "interpretability", "setting": setting, "provenance": provenance(&cmd, started), "examples_per_model": n, "seeds": seeds, "results": results});
     let path = root().join(format!("results/interpretability/{scope}.json"));
     write_atomic(&path, serde_json::to_string_pretty(&out)?.as_bytes()).context("results")?;
     eprintln!(
-        "  wrote {}, docs/results.md, docs/{img1}, docs/{img2}, {} pages",
+        "  wrote {}, docs/results.md, {}{} pages",
         path.display(),
+        if plots {
+            format!("docs/{img1}, docs/{img2}, ")
+        } else {
+            String::new()
+        },
         pages.len()
     );
     Ok(())
