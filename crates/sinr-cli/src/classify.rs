@@ -803,20 +803,12 @@ pub fn predict(
 /// A data set read whole as test data (`--data` of the model card and of `--sentence`): a
 /// built-in task's test split, or a whole file.
 fn load_whole(data: &str, quiet: bool) -> Result<TaskData> {
-    let source = DataSource {
-        data: data.to_owned(),
-        text_column: "text".into(),
-        label_column: "label".into(),
-        data_dir: None,
-        dev: None,
-        test: None,
-    };
     let log = |m: &str| {
         if !quiet {
             eprintln!("  {m}");
         }
     };
-    source
+    DataSource::new(data)
         .load_whole(&log)
         .with_context(|| format!("--data {data}"))
 }
