@@ -514,7 +514,7 @@ pub fn evaluate(args: &EvaluateArgs, device_name: DeviceName, quiet: bool) -> Re
         args.data.load(quiet)?
     };
     let split = args.split.unwrap_or(Split::Test);
-    let report = sinr_models::evaluation::evaluate(&run, &data, split, &device)?;
+    let (report, tags) = sinr_models::evaluation::evaluate_tagged(&run, &data, split, &device)?;
     if let Some(p) = &args.out {
         sinr_schema::write(p, &report)?;
     }
@@ -528,14 +528,13 @@ pub fn evaluate(args: &EvaluateArgs, device_name: DeviceName, quiet: bool) -> Re
         };
         write_predictions(p, texts, &scores.outcomes, &run.spec)?;
     }
-    if let (Some(p), TaskData::Tag(t)) = (&args.predictions, &data) {
+    if let (Some(p), TaskData::Tag(t), Some(tags)) = (&args.predictions, &data, &tags) {
         let sentences = match split {
             Split::Train => &t.train,
             Split::Dev => &t.dev,
             Split::Test => &t.test,
         };
-        let tags = sinr_models::evaluation::tag_sentences(&run, sentences, &device)?;
-        write_tagged(p, sentences, &tags)?;
+        write_tagged(p, sentences, tags)?;
     }
     if args.out.is_none() || !quiet {
         print!("{}", summary(&report, &run.spec.class_names()));

@@ -26,18 +26,34 @@ pub fn evaluate(
     split: Split,
     device: &Device,
 ) -> Result<Evaluation> {
+    Ok(evaluate_tagged(run, data, split, device)?.0)
+}
+
+/// [`evaluate`], and for a tagger the tags it scored, each sentence's (the best valid BIO
+/// path; a token past the run's `max_len` has none): read once for both.
+///
+/// # Errors
+/// As [`evaluate`].
+pub fn evaluate_tagged(
+    run: &LoadedRun,
+    data: &TaskData,
+    split: Split,
+    device: &Device,
+) -> Result<(Evaluation, Option<Vec<Vec<String>>>)> {
     let t0 = Instant::now();
+    let mut tags = None;
     let scores = match (data, run.spec.kind) {
         (TaskData::Classify(t), TaskKind::Classify) => Scores::Classify(score_texts(
             run,
             pick(split, &t.train, &t.dev, &t.test),
             device,
         )?),
-        (TaskData::Tag(t), TaskKind::Tag) => Scores::Tag(score_sentences(
-            run,
-            pick(split, &t.train, &t.dev, &t.test),
-            device,
-        )?),
+        (TaskData::Tag(t), TaskKind::Tag) => {
+            let (scores, decided) =
+                tag_and_score(run, pick(split, &t.train, &t.dev, &t.test), device)?;
+            tags = Some(decided);
+            Scores::Tag(scores)
+        }
         _ => {
             return Err(Error::config(
                 "data",
@@ -45,13 +61,14 @@ pub fn evaluate(
             ));
         }
     };
-    Ok(Evaluation::new(
+    let report = Evaluation::new(
         split,
         run.model.kind(),
         run.model.num_params(),
         t0.elapsed().as_secs_f64(),
         scores,
-    ))
+    );
+    Ok((report, tags))
 }
 
 fn pick<'a, T>(split: Split, train: &'a [T], dev: &'a [T], test: &'a [T]) -> &'a [T] {
@@ -97,6 +114,15 @@ pub fn score_sentences(
     items: &[TaggedSentence],
     device: &Device,
 ) -> Result<TaggingScores> {
+    Ok(tag_and_score(run, items, device)?.0)
+}
+
+/// [`score_sentences`], and the decided tags it scored (each sentence's, by name).
+fn tag_and_score(
+    run: &LoadedRun,
+    items: &[TaggedSentence],
+    device: &Device,
+) -> Result<(TaggingScores, Vec<Vec<String>>)> {
     let c = run.spec.labels.len();
     let logits = sentence_logits(run, items, device)?;
     let name = |i: usize| run.spec.labels[i].as_str();
@@ -119,9 +145,12 @@ pub fn score_sentences(
         .iter()
         .filter(|s| s.tokens.len() > run.spec.train.max_len)
         .count();
-    Ok(TaggingScores::compute(
-        &gold, &decoded, &by_argmax, truncated,
-    ))
+    let scores = TaggingScores::compute(&gold, &decoded, &by_argmax, truncated);
+    let tags = decoded
+        .into_iter()
+        .map(|d| d.into_iter().map(str::to_owned).collect())
+        .collect();
+    Ok((scores, tags))
 }
 
 /// Every position's tag scores, each sentence read within its document (the tag features'
@@ -141,28 +170,4 @@ fn sentence_logits(
         .collect::<Result<Vec<_>>>()?;
     let examples: Vec<Example> = run.encoder.encode_sentences(items, &tags);
     Ok(run.model.predict(&examples, TaskKind::Tag, 64, device))
-}
-
-/// The tags `run` decides for every sentence (the best valid BIO path, with the CRF's
-/// transitions where the model has them), each read within its document as
-/// [`score_sentences`] reads it: the tags it scores. A token past the run's `max_len` has no
-/// tag (the sentence's list is shorter).
-///
-/// # Errors
-/// A tag the model does not know (naming the sentence's line).
-pub fn tag_sentences(
-    run: &LoadedRun,
-    items: &[TaggedSentence],
-    device: &Device,
-) -> Result<Vec<Vec<String>>> {
-    let crf = run.model.crf_scores();
-    Ok(sentence_logits(run, items, device)?
-        .iter()
-        .map(|l| {
-            decode_tags(l, &run.spec.labels, crf.as_ref())
-                .into_iter()
-                .map(|i| run.spec.labels[i].clone())
-                .collect()
-        })
-        .collect())
 }
