@@ -910,6 +910,13 @@ pub fn explain(
                 o.completeness_error()
             ),
         }
+        if let Some(gold) = o
+            .position
+            .and_then(|p| e.gold_tags.get(p))
+            .filter(|g| *g != label)
+        {
+            println!("  wrong: the gold tag is {gold}");
+        }
         let mut toks: Vec<(usize, f32)> = o
             .tokens
             .iter()

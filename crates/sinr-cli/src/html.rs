@@ -23,6 +23,7 @@ body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#1f2
 table{border-collapse:collapse;margin:1em 0}td,th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;font-size:14px}
 .num{text-align:right;font-family:monospace}
 .muted{color:#57606a;font-size:13px}
+tr.wrong td{background:#ffebe9}.wrong{color:#cf222e;font-weight:normal}
 ";
 
 /// The background of a token: green for the class, red against, as strong as `|v| / max`.
@@ -150,12 +151,21 @@ impl<'a> Page<'a> {
                 (format!("{total:+.3}")) "."
             }
             table class="path" {
-                tr { th { "token" } th { "tag" } th class="num" { "its logit" } th { "transition into it" } th class="num" { "score" } }
+                tr {
+                    th { "token" } th { "tag" }
+                    @if !e.gold_tags.is_empty() { th { "gold tag" } }
+                    th class="num" { "its logit" } th { "transition into it" } th class="num" { "score" }
+                }
                 @for o in &e.outputs {
                     @if let Some(p) = o.position {
-                        tr {
+                        @let gold = e.gold_tags.get(p);
+                        @let wrong = gold.is_some_and(|g| *g != e.labels[o.predicted]);
+                        tr class=[wrong.then_some("wrong")] {
                             td { a href={ "#pos-" (p) } { (e.tokens[p]) } }
                             td { b { (e.labels[o.predicted]) } }
+                            @if let Some(g) = gold {
+                                td { (g) @if wrong { " ✗" } }
+                            }
                             td class="num" { (term(o.logits[o.predicted])) }
                             @if let Some(t) = into(p) {
                                 td { (t.name()) }
@@ -165,7 +175,10 @@ impl<'a> Page<'a> {
                     }
                 }
                 @if let Some(t) = end {
-                    tr { td {} td {} td {} td { (t.name()) } td class="num" { (term(t.score as f32)) } }
+                    tr {
+                        td {} td {} @if !e.gold_tags.is_empty() { td {} } td {}
+                        td { (t.name()) } td class="num" { (term(t.score as f32)) }
+                    }
                 }
             }
         }
@@ -206,8 +219,28 @@ impl<'a> Page<'a> {
             acc.truncate(5);
             acc
         };
+        let gold: Vec<&str> = e.gold_tags.iter().map(String::as_str).collect();
+        let gold_spans = sinr_metrics::task::spans(&gold);
+        let missed: Vec<_> = gold_spans.iter().filter(|g| !spans.contains(g)).collect();
         html! {
             h2 { "The entities" }
+            @if !e.gold_tags.is_empty() {
+                p class="gold" {
+                    "Against the data's gold tags: " b { (gold_spans.len() - missed.len()) " of " (gold_spans.len()) }
+                    " gold entities found exactly"
+                    @if missed.is_empty() { "." } @else { "; not found:" }
+                }
+                @if !missed.is_empty() {
+                    ul class="missed" {
+                        @for g in &missed {
+                            li {
+                                b { (g.kind) } ": " q { (e.tokens[g.start..g.end].join(" ")) } ", tagged "
+                                (tags[g.start..g.end].join(" "))
+                            }
+                        }
+                    }
+                }
+            }
             @if spans.is_empty() {
                 p class="muted" { "No entity: every token is tagged O." }
             }
@@ -223,7 +256,12 @@ impl<'a> Page<'a> {
                         None => span.end == by_pos.len(),
                     })
                     .collect();
-                h3 class="entity" { b { (span.kind) } ": " q { (words) } }
+                h3 class="entity" {
+                    b { (span.kind) } ": " q { (words) }
+                    @if !e.gold_tags.is_empty() && !gold_spans.contains(span) {
+                        span class="wrong" { " — not a gold entity" }
+                    }
+                }
                 p class="muted" {
                     "Its tags' logits add up to " (term(logit))
                     @if !trans.is_empty() {
@@ -719,6 +757,7 @@ mod tests {
             fine_dimension_words: vec![(7, vec![evil("fine"), "x&y".into()])],
             transitions: Vec::new(),
             reference_logits: vec![0.5, 0.25],
+            gold_tags: Vec::new(),
         }
     }
 

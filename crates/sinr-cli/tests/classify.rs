@@ -961,6 +961,32 @@ fn tag_a_conll_file_with_the_fine_window() {
         names.iter().any(|n| n.starts_with("document: ")),
         "{names:?}"
     );
+    // A sentence of a data set carries its gold tags, one per token, and its page compares
+    // them with the decided ones.
+    let gold = e["gold_tags"].as_array().expect("gold tags");
+    assert_eq!(gold.len(), e["tokens"].as_array().unwrap().len());
+    assert!(
+        gold.iter()
+            .all(|g| ["O", "B-NAME", "I-NAME"].contains(&g.as_str().unwrap()))
+    );
+    let page = dir.path().join("in-doc.html");
+    let out = sinr(&[
+        "-q",
+        "explain",
+        p(&run),
+        "--data",
+        p(&data),
+        "--sentence",
+        "3",
+        "--html",
+        p(&page),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        page.contains("<th>gold tag</th>") && page.contains("gold entities found exactly"),
+        "{page}"
+    );
     for (bad, why) in [("0", "numbered from 1"), ("100000", "test sentences")] {
         let out = sinr(&[
             "-q",

@@ -124,6 +124,7 @@ pub(crate) fn label(
         fine_dimension_words,
         transitions: Vec::new(),
         reference_logits: Vec::new(),
+        gold_tags: Vec::new(),
     })
 }
 

@@ -52,6 +52,18 @@ pub struct TagFeatures {
     /// the name was tagged with. Absent from a configuration file: off.
     #[serde(default)]
     pub gazetteer: bool,
+    /// Feature dropout while training (Wager et al. 2013's dropout on sparse inputs): each read
+    /// of a feature is dropped with this probability and the kept ones scaled by `1 / (1 − p)`,
+    /// so that the tagger cannot lean on the word as written alone and learns the evidence of
+    /// the affixes, shapes, classes and context that a name never seen in training still
+    /// carries. Inference reads every feature (a tag's split stays exact). Absent from a
+    /// configuration file, and left out of it at 0, as the runs made before it were trained.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropout: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// The most context words of a word's other mentions read on each side
@@ -70,6 +82,7 @@ impl Default for TagFeatures {
             l2: 0.0,
             document: true,
             gazetteer: true,
+            dropout: 0.0,
         }
     }
 }
@@ -100,6 +113,12 @@ impl TagFeatures {
         }
         if !self.l2.is_finite() || self.l2 < 0.0 {
             return Err(Error::config("l2", "must be a finite number ≥ 0"));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(Error::config(
+                "dropout",
+                format!("must be in [0, 1), got {}", self.dropout),
+            ));
         }
         Ok(())
     }
@@ -691,5 +710,24 @@ mod tests {
             ..TagFeatures::default()
         };
         assert!(bad.validate().unwrap_err().to_string().contains("window"));
+        let bad = TagFeatures {
+            dropout: 1.0,
+            ..TagFeatures::default()
+        };
+        assert!(bad.validate().unwrap_err().to_string().contains("dropout"));
+    }
+
+    #[test]
+    fn dropout_is_written_only_when_set() {
+        // Configurations (and so the stamps of the runs made before it) do not change.
+        let off = serde_json::to_string(&TagFeatures::default()).unwrap();
+        assert!(!off.contains("dropout"), "{off}");
+        let on: TagFeatures = serde_json::from_str(r#"{"dropout":0.3}"#).unwrap();
+        assert_eq!(on.dropout, 0.3);
+        assert!(
+            serde_json::to_string(&on)
+                .unwrap()
+                .contains(r#""dropout":0.3"#)
+        );
     }
 }

@@ -659,6 +659,7 @@ impl LoadedRun {
             .explain(&self.spec, &self.embeddings, &ex, device)?;
         e.lexical_names = self.encoder.tag_feature_names_in(&doc, at);
         e.reference_logits = prior.to_vec();
+        e.gold_tags = sentences[i].tags.clone();
         Ok((e, sentences[i].tokens.join(" ")))
     }
 

@@ -302,8 +302,9 @@ proptest! {
         let scores = crf.scores();
         let mut ex = example(len, 25, seed, true);
         if features {
-            // Lexical features: three buckets of 64 per token, read over a window of one.
-            let f = sinr_models::TagFeatures { buckets: 64, window: 1, ..Default::default() };
+            // Lexical features: three buckets of 64 per token, read over a window of one; with
+            // feature dropout, which training alone applies (the split must stay exact).
+            let f = sinr_models::TagFeatures { buckets: 64, window: 1, dropout: 0.5, ..Default::default() };
             m = m.with_features(&f);
             m.feature_weights = Some(random([64, 5]));
             let mut rng = sinr_util::SplitMix64::new(seed ^ 0xfea7);
@@ -612,6 +613,50 @@ fn transformer_dropout_acts_while_training_only() {
         let without = build(&d);
         let with = without.clone().with_dropout(0.5);
         let batch = make_batch(&[&ex], TaskKind::Classify, &d);
+        let (a, b) = (to_vec(with.logits(&batch)), to_vec(without.logits(&batch)));
+        let same = a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-6);
+        assert_eq!(same, !acts, "{a:?} vs {b:?} (autodiff: {acts})");
+    }
+}
+
+/// The tag features' dropout (`TagFeatures::dropout`) changes a tagger's scores where a backward
+/// pass follows (training) and nowhere else, so that what an explanation splits is the model.
+#[test]
+fn feature_dropout_acts_while_training_only() {
+    use sinr_models::models::Classifier;
+    let heads = sinr_nn::SinrAttentionConfig::new(0, 2).with_rank(3);
+    let mut ex = example(8, 25, 5, true);
+    let mut rng = sinr_util::SplitMix64::new(5);
+    ex.lexical = (0..8u32)
+        .flat_map(|q| (0..3).map(move |_| q))
+        .map(|q| (q, rng.below(64) as u32))
+        .collect();
+    for (d, acts) in [(device(), false), (device().autodiff(), true)] {
+        let f = sinr_models::TagFeatures {
+            buckets: 64,
+            window: 1,
+            ..Default::default()
+        };
+        let mut without = SinrTransformer::with_heads(
+            &rows(25, 10, 5),
+            5,
+            TaskKind::Tag,
+            1,
+            &heads,
+            8,
+            0.0,
+            5,
+            &d,
+        )
+        .with_features(&f);
+        without.feature_weights = Some(burn::module::Param::from_tensor(Tensor::random(
+            [64, 5],
+            burn::tensor::Distribution::Normal(0.0, 1.0),
+            &d,
+        )));
+        let mut with = without.clone();
+        with.features = Some(sinr_models::TagFeatures { dropout: 0.5, ..f });
+        let batch = make_batch(&[&ex], TaskKind::Tag, &d);
         let (a, b) = (to_vec(with.logits(&batch)), to_vec(without.logits(&batch)));
         let same = a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-6);
         assert_eq!(same, !acts, "{a:?} vs {b:?} (autodiff: {acts})");

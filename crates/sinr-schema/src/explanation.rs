@@ -131,6 +131,10 @@ pub struct Explanation {
     /// the reference its decision is read against; empty for taggers and older explanations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_logits: Vec<f32>,
+    /// A tagged sentence of a data set: its gold tags, one per token (so that a reader sees
+    /// where the decided tags are wrong); empty for free text and for texts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gold_tags: Vec<String>,
 }
 
 /// One transition term of a tagging CRF's decided path.

@@ -5,7 +5,7 @@
 
 use burn::module::Param;
 use burn::prelude::*;
-use burn::tensor::IndexingUpdateOp;
+use burn::tensor::{Distribution, IndexingUpdateOp};
 use sinr_nn::{to_vec, to_vec_int};
 
 use crate::data::Batch;
@@ -86,9 +86,15 @@ pub(crate) fn add_feature_scores(
     let device = scores.device();
     let n = reads.len();
     let idx = |v: Vec<i64>| Tensor::<1, Int>::from_data(TensorData::new(v, [n]), &device);
-    let rows = weights
+    let mut rows = weights
         .val()
         .select(0, idx(reads.iter().map(|r| i64::from(r.0)).collect()));
+    // Feature dropout: only where a backward pass follows (training), as burn's `Dropout`.
+    if f.dropout > 0.0 && device.is_autodiff() {
+        let keep = 1.0 - f.dropout;
+        let mask = Tensor::<2>::random([n, 1], Distribution::Bernoulli(keep), &device);
+        rows = rows * (mask / keep);
+    }
     let to = idx(reads.iter().map(|r| r.1 as i64).collect());
     scores
         + Tensor::<2>::zeros([b * t, c], &device)
