@@ -611,7 +611,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         },
     );
     if ctx.available {
-        md.push_str("*(Made with `--available`: only the task runs finished so far; a task or model missing below was still training.)*\n\n");
+        md.push_str("*(Made with `--available`: only the task runs finished so far; a task or model missing below was not trained yet.)*\n\n");
     }
     if !ctx.tasks.is_empty() {
         md.push_str(&format!(

@@ -592,7 +592,7 @@ fn markdown(e: &Experiments, setting: Setting, all: &[TaskResult]) -> String {
         md.push_str(&task_table(e, setting, t));
         if t.unfinished {
             md.push_str(&format!(
-                "*({}: unfinished, the other models are still training.)*\n\n",
+                "*({}: unfinished: the models and variants missing from its table are not trained yet.)*\n\n",
                 t.task
             ));
         } else {
