@@ -76,6 +76,9 @@ pub struct Ctx {
     /// Restrict `tasks` and `interpretability` to these tasks (empty: all).
     pub tasks: Vec<String>,
     pub sinr: PathBuf,
+    /// The commit `sinr` was built from and whether the tree had changes then (what a run
+    /// record says trained it, however the checkout moves while the runs train).
+    pub built_from: (Option<String>, Option<bool>),
     pub cache: Cache,
     pub manifest: Manifest,
     pub clients: Clients,
@@ -109,12 +112,18 @@ pub fn run(args: &Args) -> Result<()> {
     } else {
         Setting::Full
     };
+    let sinr = build_sinr()?;
+    let built = crate::report::provenance("", crate::report::now());
     let ctx = Ctx {
         setting,
         experiments: experiments_file,
         available: args.available,
         tasks: args.tasks.clone(),
-        sinr: build_sinr()?,
+        sinr,
+        built_from: (
+            built["git_commit"].as_str().map(str::to_owned),
+            built["git_dirty"].as_bool(),
+        ),
         cache: Cache::new(args.data_dir.clone().unwrap_or_else(Cache::default_root)),
         manifest,
         clients: Clients::default(),

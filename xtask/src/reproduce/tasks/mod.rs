@@ -716,19 +716,28 @@ fn run_model(
     prune_checkpoints(&run)?;
     let (evaluation, resources) = read_run(&run)?;
     if let Some(dir) = records.dir {
-        write_record(dir, &run, &made_with, &evaluation, &resources)?;
+        write_record(
+            dir,
+            &run,
+            &made_with,
+            &evaluation,
+            &resources,
+            &ctx.built_from,
+        )?;
     }
     Ok(Some((evaluation, resources)))
 }
 
 /// Writes (or keeps) the record of finished run `run`: the commit is the one that trained it
-/// when a record with the same stamp is there already, else the checkout's.
+/// when a record with the same stamp is there already, else `built_from` (the commit `sinr` was
+/// built from, and whether the tree had changes then).
 fn write_record(
     dir: &Path,
     run: &Path,
     made_with: &str,
     evaluation: &Evaluation,
     resources: &Resources,
+    built_from: &(Option<String>, Option<bool>),
 ) -> Result<()> {
     let name = run
         .file_name()
@@ -737,12 +746,11 @@ fn write_record(
     if matching_record(dir, &name, made_with)?.is_some() {
         return Ok(());
     }
-    let p = crate::report::provenance("", crate::report::now());
     let record = RunRecord {
         run: name.clone(),
         made_with: serde_json::from_str(made_with)?,
-        commit: p["git_commit"].as_str().map(str::to_owned),
-        git_dirty: p["git_dirty"].as_bool(),
+        commit: built_from.0.clone(),
+        git_dirty: built_from.1,
         best_model: best_model_fingerprint(run).ok(),
         evaluation: evaluation.clone(),
         resources: resources.clone(),
@@ -1135,9 +1143,20 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
-        write_record(&records, &run, made_with, &evaluation(), &resources()).unwrap();
+        // The commit is the one `sinr` was built from, not the checkout's when the run ends.
+        let built = (Some("fedcba9".to_owned()), Some(false));
+        write_record(
+            &records,
+            &run,
+            made_with,
+            &evaluation(),
+            &resources(),
+            &built,
+        )
+        .unwrap();
         let r = matching_record(&records, name, made_with).unwrap().unwrap();
         assert_eq!(r.run, name);
+        assert_eq!((r.commit.clone(), r.git_dirty), built);
         assert_eq!(r.evaluation, evaluation());
         assert_eq!(r.best_model, Some(best_model_fingerprint(&run).unwrap()));
         // The same JSON, keys in another order, is the same stamp.
@@ -1159,7 +1178,15 @@ mod tests {
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         v["commit"] = serde_json::json!("0123abc");
         std::fs::write(&path, v.to_string()).unwrap();
-        write_record(&records, &run, made_with, &evaluation(), &resources()).unwrap();
+        write_record(
+            &records,
+            &run,
+            made_with,
+            &evaluation(),
+            &resources(),
+            &built,
+        )
+        .unwrap();
         let kept = matching_record(&records, name, made_with).unwrap().unwrap();
         assert_eq!(kept.commit.as_deref(), Some("0123abc"));
         // An older evaluation report does not stand for the run.
