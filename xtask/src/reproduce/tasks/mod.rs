@@ -632,7 +632,12 @@ fn run_model(
             }
             _ => None,
         };
-        made_with = with_warm_start(&made_with, from, source_record.as_ref())?;
+        made_with = match with_warm_start(&made_with, from, source_record.as_ref()) {
+            Ok(m) => m,
+            // `--available`: a run whose start is neither here nor recorded is not here either.
+            Err(_) if ctx.available => return Ok(None),
+            Err(e) => return Err(e),
+        };
     }
     let mut state = run_state(&run, &made_with);
     if state != RunState::Done
@@ -885,8 +890,9 @@ pub fn run_with(ctx: &Ctx, reuse_records: bool) -> Result<()> {
             );
         }
     }
-    // With `--tasks`, the other tasks keep their results of an earlier run.
-    let earlier = if ctx.tasks.is_empty() {
+    // With `--tasks`, the other tasks keep their results of an earlier run; with `--available`,
+    // so does a task none of whose runs is here (see `kept_under_available`).
+    let earlier = if ctx.tasks.is_empty() && !ctx.available {
         BTreeMap::new()
     } else {
         earlier_results(ctx)?
@@ -999,6 +1005,16 @@ pub fn run_with(ctx: &Ctx, reuse_records: bool) -> Result<()> {
             result.linear = linear_baselines(settings.linear_floors_max_train, &t, &emb)?;
         }
         result.unfinished = !complete;
+        let result = match kept_under_available(ctx.available, &result, earlier.get(&task.name)) {
+            Some(e) => {
+                eprintln!(
+                    "  == task {}: none of its runs is here, kept from an earlier run",
+                    task.name
+                );
+                e.clone()
+            }
+            None => result,
+        };
         all.push(result);
         // The tables so far, so that a long run shows its finished tasks.
         let mut so_far = all.clone();
@@ -1006,6 +1022,17 @@ pub fn run_with(ctx: &Ctx, reuse_records: bool) -> Result<()> {
         out.write(&so_far)?;
     }
     Ok(())
+}
+
+/// The earlier result to keep instead of `result`: there is one when `--available` found none
+/// of the task's runs (trained or recorded) and an earlier result of the task exists, so that
+/// rendering what is here does not erase a task finished on another machine.
+fn kept_under_available<'a>(
+    available: bool,
+    result: &TaskResult,
+    earlier: Option<&'a TaskResult>,
+) -> Option<&'a TaskResult> {
+    earlier.filter(|_| available && result.rows.is_empty() && result.variants.is_empty())
 }
 
 #[cfg(test)]
@@ -1123,6 +1150,40 @@ mod tests {
             threads: 2,
             ngram_collisions: None,
         }
+    }
+
+    /// `--available` keeps the earlier result of a task none of whose runs is here, and only
+    /// then: a task with one model here is rendered from what is here.
+    #[test]
+    fn available_keeps_a_task_whose_runs_are_elsewhere() {
+        let task = |name: &str, rows: usize| TaskResult {
+            task: name.into(),
+            embeddings: EmbeddingsInfo {
+                communities: vec![10, 3],
+                vocabulary: 100,
+                tokens: 1000,
+            },
+            rows: (0..rows)
+                .map(|_| ModelRow {
+                    model: "attention".into(),
+                    config: None,
+                    seeds: vec![1],
+                    scores: vec![evaluation()],
+                    resources: vec![resources()],
+                })
+                .collect(),
+            variants: Vec::new(),
+            linear: Vec::new(),
+            unfinished: rows == 0,
+            earlier_run: None,
+        };
+        let earlier = task("rt", 4);
+        let kept = kept_under_available(true, &task("rt", 0), Some(&earlier)).unwrap();
+        assert_eq!(kept.rows.len(), 4);
+        assert!(kept_under_available(true, &task("rt", 1), Some(&earlier)).is_none());
+        // Without `--available`, or without an earlier result, the result is what was run.
+        assert!(kept_under_available(false, &task("rt", 0), Some(&earlier)).is_none());
+        assert!(kept_under_available(true, &task("rt", 0), None).is_none());
     }
 
     /// A finished run's record stands for the run only when it was made with the same stamp
