@@ -591,6 +591,10 @@ fn markdown(e: &Experiments, setting: Setting, all: &[TaskResult]) -> String {
     for t in all {
         md.push_str(&task_table(e, setting, t));
         if t.unfinished {
+            if !md.ends_with("\n\n") {
+                // A table ends at a blank line (else the note reads as one of its rows).
+                md.push('\n');
+            }
             md.push_str(&format!(
                 "*({}: unfinished: the models and variants missing from its table are not trained yet.)*\n\n",
                 t.task
