@@ -240,17 +240,17 @@ fn variant_reasons(variants: &[&Variant]) -> String {
     names
         .into_iter()
         .map(|(name, reasons)| match reasons.as_slice() {
-            [(reason, _)] => format!("{name}: {reason}"),
+            [(reason, _)] => format!("- *{name}*: {reason}"),
             _ => {
                 let parts: Vec<String> = reasons
                     .iter()
                     .map(|(r, models)| format!("{r} ({})", models.join(", ")))
                     .collect();
-                format!("{name}: {}", parts.join(" and "))
+                format!("- *{name}*: {}", parts.join("; "))
             }
         })
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("\n")
 }
 
 fn ablation_table(e: &Experiments, r: &TaskResult, metric: Metric) -> String {
@@ -258,7 +258,7 @@ fn ablation_table(e: &Experiments, r: &TaskResult, metric: Metric) -> String {
         return String::new();
     }
     let mut t = format!(
-        "\nAblation ({}, the same training and seeds; paired approximate randomisation against the full model):\n\n| model | {} | against the full model |\n| --- | ---: | --- |\n",
+        "\nAblations, with the same training and seeds as the full model and a paired approximate randomisation test against it:\n\n{}\n\n| model | {} | against the full model |\n| --- | ---: | --- |\n",
         // The variants this result holds (a task kept from an earlier run may lack newer ones).
         variant_reasons(
             &e.variants_of(&r.task)
@@ -782,7 +782,7 @@ mod tests {
         let refs: Vec<&Variant> = vs.iter().collect();
         assert_eq!(
             variant_reasons(&refs),
-            "no features: beside the SINr vectors (transformer) and beside free embeddings (dense, cnn); PPMI-SVD init: dense start"
+            "- *no features*: beside the SINr vectors (transformer); beside free embeddings (dense, cnn)\n- *PPMI-SVD init*: dense start"
         );
     }
 
