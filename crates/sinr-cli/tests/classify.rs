@@ -936,18 +936,21 @@ fn tag_a_conll_file_with_the_fine_window() {
     );
     // A sentence of a tagging file, explained within its document (as `sinr evaluate` reads
     // it): its features include what the document says of its capitalised words.
+    let explain_third = |flag: &str, out: &Path| {
+        sinr(&[
+            "-q",
+            "explain",
+            p(&run),
+            "--data",
+            p(&data),
+            "--sentence",
+            "3",
+            flag,
+            p(out),
+        ])
+    };
     let js = dir.path().join("in-doc.json");
-    let out = sinr(&[
-        "-q",
-        "explain",
-        p(&run),
-        "--data",
-        p(&data),
-        "--sentence",
-        "3",
-        "--json",
-        p(&js),
-    ]);
+    let out = explain_third("--json", &js);
     assert!(out.status.success(), "{}", stderr(&out));
     let e: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&js).unwrap()).unwrap();
@@ -970,17 +973,7 @@ fn tag_a_conll_file_with_the_fine_window() {
             .all(|g| ["O", "B-NAME", "I-NAME"].contains(&g.as_str().unwrap()))
     );
     let page = dir.path().join("in-doc.html");
-    let out = sinr(&[
-        "-q",
-        "explain",
-        p(&run),
-        "--data",
-        p(&data),
-        "--sentence",
-        "3",
-        "--html",
-        p(&page),
-    ]);
+    let out = explain_third("--html", &page);
     assert!(out.status.success(), "{}", stderr(&out));
     let page = std::fs::read_to_string(&page).unwrap();
     assert!(

@@ -1206,15 +1206,18 @@ mod tests {
         );
         // The commit is the one `sinr` was built from, not the checkout's when the run ends.
         let built = (Some("fedcba9".to_owned()), Some(false));
-        write_record(
-            &records,
-            &run,
-            made_with,
-            &evaluation(),
-            &resources(),
-            &built,
-        )
-        .unwrap();
+        let write = || {
+            write_record(
+                &records,
+                &run,
+                made_with,
+                &evaluation(),
+                &resources(),
+                &built,
+            )
+            .unwrap()
+        };
+        write();
         let r = matching_record(&records, name, made_with).unwrap().unwrap();
         assert_eq!(r.run, name);
         assert_eq!((r.commit.clone(), r.git_dirty), built);
@@ -1239,15 +1242,7 @@ mod tests {
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         v["commit"] = serde_json::json!("0123abc");
         std::fs::write(&path, v.to_string()).unwrap();
-        write_record(
-            &records,
-            &run,
-            made_with,
-            &evaluation(),
-            &resources(),
-            &built,
-        )
-        .unwrap();
+        write();
         let kept = matching_record(&records, name, made_with).unwrap().unwrap();
         assert_eq!(kept.commit.as_deref(), Some("0123abc"));
         // An older evaluation report does not stand for the run.
