@@ -329,6 +329,36 @@ fn stamp_config(mut config: serde_json::Value, kind: TaskKind) -> serde_json::Va
     config
 }
 
+/// The stamp of a run warm-started from the run `from`: [`with_warm_start`]'s, with `from`'s
+/// record in `records` when its directory is gone. `None` under `--available` (`available`)
+/// when the run to start from is neither here nor recorded: then the warm-started run is not
+/// here either, and its table leaves it out; without `--available` that is an error.
+fn warm_started(
+    made_with: &str,
+    from: &Path,
+    records: Option<&Path>,
+    available: bool,
+) -> Result<Option<String>> {
+    let source_record = match (records, from.file_name()) {
+        (Some(dir), Some(n)) => {
+            let path = dir.join(format!("{}.json", n.to_string_lossy()));
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Some(
+                    serde_json::from_str::<RunRecord>(&text)
+                        .with_context(|| format!("{}", path.display()))?,
+                ),
+                Err(_) => None,
+            }
+        }
+        _ => None,
+    };
+    match with_warm_start(made_with, from, source_record.as_ref()) {
+        Ok(m) => Ok(Some(m)),
+        Err(_) if available => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// The stamp of a warm-started run: [`stamp_text`]'s, with the run it starts from and a
 /// checksum of that run's best model (retrained, it starts this one again). Runs that start
 /// from nothing keep the stamp without the key.
@@ -619,25 +649,10 @@ fn run_model(
         ))
     });
     if let Some(from) = &warm {
-        let source_record = match (records.dir, from.file_name()) {
-            (Some(dir), Some(n)) => {
-                let path = dir.join(format!("{}.json", n.to_string_lossy()));
-                match std::fs::read_to_string(&path) {
-                    Ok(text) => Some(
-                        serde_json::from_str::<RunRecord>(&text)
-                            .with_context(|| format!("{}", path.display()))?,
-                    ),
-                    Err(_) => None,
-                }
-            }
-            _ => None,
-        };
-        made_with = match with_warm_start(&made_with, from, source_record.as_ref()) {
-            Ok(m) => m,
-            // `--available`: a run whose start is neither here nor recorded is not here either.
-            Err(_) if ctx.available => return Ok(None),
-            Err(e) => return Err(e),
-        };
+        match warm_started(&made_with, from, records.dir, ctx.available)? {
+            Some(m) => made_with = m,
+            None => return Ok(None),
+        }
     }
     let mut state = run_state(&run, &made_with);
     if state != RunState::Done
@@ -1268,6 +1283,21 @@ mod tests {
             from_dir
         );
         assert!(with_warm_start(made_with, &run, None).is_err());
+        // The same through `warm_started`, which reads the record from the records' folder;
+        // with neither the run nor its record, `--available` leaves the warm-started run out
+        // and a reproduction that trains stops with the reason.
+        assert_eq!(
+            warm_started(made_with, &run, Some(&records), false).unwrap(),
+            Some(from_dir.clone())
+        );
+        let elsewhere = records.join("none-here");
+        assert_eq!(
+            warm_started(made_with, &run, Some(&elsewhere), true).unwrap(),
+            None
+        );
+        assert_eq!(warm_started(made_with, &run, None, true).unwrap(), None);
+        let e = warm_started(made_with, &run, None, false).unwrap_err();
+        assert!(format!("{e:#}").contains("warm start"), "{e:#}");
     }
 
     fn warm_stamp(made_with: &str, from: &Path) -> String {
