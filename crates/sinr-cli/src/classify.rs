@@ -85,6 +85,11 @@ pub struct TrainArgs {
     /// the CNN].
     #[arg(long, value_enum)]
     truncation: Option<sinr_models::Truncation>,
+    /// How an epoch's examples are grouped into batches: runs of the shuffled order, or
+    /// examples of similar length together (less padding, faster on long texts) [default:
+    /// shuffled].
+    #[arg(long, value_enum)]
+    batching: Option<sinr_models::Batching>,
     /// Longest input in tokens: longer texts (sentences for tagging) are truncated, and the
     /// words past the limit are ignored in training, prediction and explanations [default: 512].
     #[arg(long)]
@@ -237,6 +242,9 @@ fn train_config(args: &TrainArgs, model_kind: &str) -> Result<TrainConfig> {
     }
     if let Some(v) = args.truncation {
         cfg.truncation = v;
+    }
+    if let Some(v) = args.batching {
+        cfg.batching = v;
     }
     if let Some(v) = args.seed {
         cfg.seed = v;

@@ -20,11 +20,36 @@ use serde::{Deserialize, Serialize};
 use sinr_metrics::task::{accuracy, argmax, macro_f1, span_f1};
 use sinr_util::{Progress, ProgressUnit, SplitMix64};
 
-use crate::config::{Optimizer, TrainConfig};
+use crate::config::{Batching, LENGTH_POOL, Optimizer, TrainConfig};
 use crate::data::{Example, TaskKind, make_batch};
 use crate::error::{Error, Result};
 use crate::models::Classifier;
 use sinr_nn::{CrfScores, LinearChainCrf};
+
+/// The batches of epoch `epoch` (from 1) over examples of these `lengths`, as indices: the
+/// epoch's SplitMix64 shuffle seeded by `(seed, epoch)`, cut into runs of `batch_size`
+/// ([`Batching::Shuffled`]), or cut into pools of [`LENGTH_POOL`] batches, each pool sorted by
+/// length (a stable sort: equal lengths keep the shuffled order) and cut into batches, the
+/// batches then shuffled by the same generator ([`Batching::ByLength`]). Either way every
+/// example is in exactly one batch, and there are `⌈n / batch_size⌉` batches.
+pub fn epoch_batches(cfg: &TrainConfig, epoch: usize, lengths: &[usize]) -> Vec<Vec<usize>> {
+    let bs = cfg.batch_size.max(1);
+    let mut order: Vec<usize> = (0..lengths.len()).collect();
+    let mut rng = SplitMix64::new(cfg.seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    rng.shuffle(&mut order);
+    match cfg.batching {
+        Batching::Shuffled => order.chunks(bs).map(<[usize]>::to_vec).collect(),
+        Batching::ByLength => {
+            let mut batches: Vec<Vec<usize>> = Vec::with_capacity(order.len().div_ceil(bs));
+            for pool in order.chunks_mut(bs * LENGTH_POOL) {
+                pool.sort_by_key(|&i| lengths[i]);
+                batches.extend(pool.chunks(bs).map(<[usize]>::to_vec));
+            }
+            rng.shuffle(&mut batches);
+            batches
+        }
+    }
+}
 
 /// Scores of one epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -410,6 +435,7 @@ where
         .div_ceil(cfg.batch_size)
         .min(cfg.max_batches_per_epoch.unwrap_or(usize::MAX));
     let planned = per_epoch * cfg.epochs;
+    let lengths: Vec<usize> = train.iter().map(|e| e.rows.len()).collect();
     let mut state = TrainState {
         epochs_done: 0,
         best_score: f64::NEG_INFINITY,
@@ -492,10 +518,8 @@ where
         let epoch = state.epochs_done + 1;
         ad.seed(cfg.seed.wrapping_add(epoch as u64));
         let t0 = Instant::now();
-        let mut order: Vec<usize> = (0..train.len()).collect();
-        SplitMix64::new(cfg.seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
-            .shuffle(&mut order);
-        let mut n_batches = order.len().div_ceil(cfg.batch_size);
+        let batches = epoch_batches(cfg, epoch, &lengths);
+        let mut n_batches = batches.len();
         if let Some(m) = cfg.max_batches_per_epoch {
             n_batches = n_batches.min(m);
         }
@@ -505,7 +529,7 @@ where
             ProgressUnit::Items("batches"),
         );
         let mut total = 0.0;
-        for (b, chunk) in order.chunks(cfg.batch_size).take(n_batches).enumerate() {
+        for (b, chunk) in batches.iter().take(n_batches).enumerate() {
             let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
             let batch = make_batch(&refs, ctx.kind, &ad);
             let logits = model.logits(&batch);
@@ -607,6 +631,89 @@ fn remove_stale_checkpoints(dir: &Path, keep: Option<&(String, String)>) {
         let kept = keep.is_some_and(|(m, o)| &name == m || &name == o);
         if ours && !kept {
             let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn config(batching: Batching, batch_size: usize, seed: u64) -> TrainConfig {
+        TrainConfig {
+            batching,
+            batch_size,
+            seed,
+            ..TrainConfig::default()
+        }
+    }
+
+    /// Positions a batch computes: its size times its longest example.
+    fn padded(batches: &[Vec<usize>], lengths: &[usize]) -> usize {
+        batches
+            .iter()
+            .map(|b| b.len() * b.iter().map(|&i| lengths[i]).max().unwrap_or(0))
+            .sum()
+    }
+
+    /// The shuffled batches are those every run before `batching` existed was trained on, so
+    /// those runs resume and reproduce as they were.
+    #[test]
+    fn shuffled_batches_are_the_epochs_shuffle_cut_in_runs() {
+        let lengths = vec![3; 100];
+        let cfg = config(Batching::Shuffled, 32, 7);
+        let mut order: Vec<usize> = (0..100).collect();
+        SplitMix64::new(7 ^ 2u64.wrapping_mul(0x9e37_79b9_7f4a_7c15)).shuffle(&mut order);
+        let expected: Vec<Vec<usize>> = order.chunks(32).map(<[usize]>::to_vec).collect();
+        assert_eq!(epoch_batches(&cfg, 2, &lengths), expected);
+        assert_ne!(epoch_batches(&cfg, 3, &lengths), expected);
+    }
+
+    /// On lengths with a long tail cut at 512 (log-uniform between 20 and 2,000 tokens: 30 %
+    /// of them cut), batches of similar lengths compute about half the padded positions of
+    /// shuffled ones (0.51 here; 0.44 on IMDB's reviews counted in whitespace words).
+    #[test]
+    fn batches_by_length_pad_less() {
+        let mut rng = SplitMix64::new(11);
+        let lengths: Vec<usize> = (0..5000)
+            .map(|_| {
+                // Log-uniform between 20 and 2,000 tokens, cut at 512.
+                let u = rng.unit();
+                ((20f64.ln() + u * (2000f64 / 20.0).ln()).exp() as usize).min(512)
+            })
+            .collect();
+        let shuffled = epoch_batches(&config(Batching::Shuffled, 32, 1), 1, &lengths);
+        let by_length = epoch_batches(&config(Batching::ByLength, 32, 1), 1, &lengths);
+        let (s, b) = (padded(&shuffled, &lengths), padded(&by_length, &lengths));
+        assert!(10 * b < 6 * s, "by length {b}, shuffled {s}");
+        // Not the same order every epoch, nor sorted across the epoch.
+        let next = epoch_batches(&config(Batching::ByLength, 32, 1), 2, &lengths);
+        assert_ne!(by_length, next);
+        let firsts: Vec<usize> = by_length.iter().map(|b| lengths[b[0]]).collect();
+        assert!(firsts.windows(2).any(|w| w[0] > w[1]));
+    }
+
+    proptest! {
+        /// Either way, every example is in exactly one batch of at most `batch_size`, there
+        /// are ⌈n / batch_size⌉ batches, and the same seed and epoch give the same batches.
+        #[test]
+        fn every_example_once_per_epoch(
+            lengths in prop::collection::vec(1usize..600, 0..400),
+            batch_size in 1usize..40,
+            seed in any::<u64>(),
+            epoch in 1usize..20,
+            by_length in any::<bool>(),
+        ) {
+            let batching = if by_length { Batching::ByLength } else { Batching::Shuffled };
+            let cfg = config(batching, batch_size, seed);
+            let batches = epoch_batches(&cfg, epoch, &lengths);
+            prop_assert_eq!(batches.len(), lengths.len().div_ceil(batch_size));
+            prop_assert!(batches.iter().all(|b| !b.is_empty() && b.len() <= batch_size));
+            let mut seen: Vec<usize> = batches.iter().flatten().copied().collect();
+            seen.sort_unstable();
+            prop_assert_eq!(seen, (0..lengths.len()).collect::<Vec<_>>());
+            prop_assert_eq!(epoch_batches(&cfg, epoch, &lengths), batches);
         }
     }
 }

@@ -177,6 +177,9 @@ pub struct Training {
     /// `head` or `head_tail`: which part of a longer text is read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncation: Option<String>,
+    /// `shuffled` or `by_length`: how an epoch's examples are grouped into batches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batching: Option<String>,
 }
 
 impl Training {
@@ -198,6 +201,8 @@ impl Training {
             number(self.warmup),
             "--truncation".into(),
             value(&self.truncation, "head"),
+            "--batching".into(),
+            value(&self.batching, "shuffled"),
             // The runs of the tables read their texts raw (made before `sinr train` cleaned
             // web text by default; RT has no link, IMDB 97 reviews with one, insults 3 % of
             // its comments).
@@ -225,6 +230,7 @@ impl Training {
             "schedule": get("--schedule"),
             "warmup": number("--warmup"),
             "truncation": get("--truncation"),
+            "batching": get("--batching"),
             "web_text": !flags.iter().any(|f| f == "--raw-web-text"),
         });
         serde_json::from_value(json).expect("a training configuration")
@@ -243,6 +249,8 @@ pub struct TrainingChange {
     pub learning_rate: Option<f64>,
     /// Longest input in tokens.
     pub max_len: Option<usize>,
+    /// `shuffled` or `by_length`.
+    pub batching: Option<String>,
 }
 
 impl TrainingChange {
@@ -259,6 +267,17 @@ impl TrainingChange {
         if let Some(v) = self.max_len {
             t.max_len = v;
         }
+        if let Some(v) = &self.batching {
+            t.batching = Some(v.clone());
+        }
+    }
+}
+
+/// A training's `batching` is one that `sinr train --batching` takes.
+fn check_batching(batching: Option<&str>, place: &str) -> Result<()> {
+    match batching {
+        None | Some("shuffled" | "by_length") => Ok(()),
+        Some(b) => bail!("{place}: `batching` is `shuffled` or `by_length`, not `{b}`"),
     }
 }
 
@@ -463,6 +482,9 @@ impl Experiments {
             if s.seeds.is_empty() {
                 bail!("`seeds` is empty");
             }
+            for (g, t) in &s.groups {
+                check_batching(t.batching.as_deref(), &format!("group `{g:?}`"))?;
+            }
         }
         for t in &self.task_list {
             for m in &t.models {
@@ -500,6 +522,10 @@ impl Experiments {
                     bail!("override ({}): a `config` is for one task", o.reason);
                 }
             }
+            check_batching(
+                o.training.batching.as_deref(),
+                &format!("override ({})", o.reason),
+            )?;
             if o.reason.trim().is_empty() || o.reason.contains('\n') {
                 bail!("every override has a one-line `reason`");
             }
@@ -651,6 +677,8 @@ mod tests {
                 "0",
                 "--truncation",
                 "head",
+                "--batching",
+                "shuffled",
                 "--raw-web-text"
             ]
         );
@@ -689,6 +717,8 @@ mod tests {
                 "0.1",
                 "--truncation",
                 "head_tail",
+                "--batching",
+                "shuffled",
                 "--raw-web-text"
             ]
         );
@@ -765,5 +795,13 @@ mod tests {
             err.contains("is not the configuration of `SINr only`"),
             "{err}"
         );
+        // A batching `sinr train` does not know is refused when the file is read.
+        let bad = text.replacen(
+            "training = { learning_rate = 0.004 }",
+            "training = { learning_rate = 0.004, batching = \"sorted\" }",
+            1,
+        );
+        let err = format!("{:#}", Experiments::parse(&bad).unwrap_err());
+        assert!(err.contains("not `sorted`"), "{err}");
     }
 }

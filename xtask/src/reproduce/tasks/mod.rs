@@ -1069,6 +1069,7 @@ mod tests {
             schedule: None,
             warmup: None,
             truncation: None,
+            batching: None,
         };
         let emb = Path::new("/e.sinr");
         let defaults = serde_json::json!({"kind": "attention", "sparsify": 100});
@@ -1101,11 +1102,24 @@ mod tests {
                 7,
                 1,
             ),
+            stamp_text(
+                &Training {
+                    batching: Some("by_length".into()),
+                    ..t.clone()
+                },
+                false,
+                &defaults,
+                emb,
+                7,
+                1,
+            ),
             stamp_text(&t, true, &defaults, emb, 7, 1),
             stamp_text(&t, false, &defaults, emb, 7, 2),
         ] {
             assert_ne!(plain, other);
         }
+        // A training that leaves the batching out stamps as runs did before it existed.
+        assert!(!plain.contains("batching"), "{plain}");
         // A text task's stamp leaves out the tag features' fields its models never read; a
         // tagger's keeps them.
         let tagger = serde_json::json!({"kind": "transformer", "features": {"words": true, "document": true, "gazetteer": true}});

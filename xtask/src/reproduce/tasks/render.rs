@@ -62,6 +62,9 @@ fn training_words(t: &Training) -> String {
     if let Some(tr) = &t.truncation {
         out.push_str(&format!(", {} kept", tr.replace('_', " and ")));
     }
+    if t.batching.as_deref() == Some("by_length") {
+        out.push_str(", batches of similar lengths");
+    }
     out
 }
 
