@@ -274,26 +274,28 @@ fn ablation_table(e: &Experiments, r: &TaskResult, metric: Metric) -> String {
         ),
         metric.name()
     );
-    for v in &r.variants {
-        let base = v.model.split(" (").next().unwrap_or(&v.model);
-        let Some(full) = r.rows.iter().find(|m| m.model == base) else {
+    // Each model's variants under it, the models in the table's order.
+    for full in &r.rows {
+        let of_full = |v: &&ModelRow| v.model.split(" (").next() == Some(full.model.as_str());
+        if !r.variants.iter().any(|v| of_full(&v)) {
             continue;
-        };
-        if t.lines().all(|l| !l.starts_with(&format!("| {base} |"))) {
-            let seeds = seed_scores(full);
+        }
+        let seeds = seed_scores(full);
+        t.push_str(&format!(
+            "| {} | {} | – |\n",
+            full.model,
+            with_interval(fmt_ms(&per_seed(full, metric), 100.0), &seeds, metric)
+        ));
+        for v in r.variants.iter().filter(of_full) {
+            let seeds = seed_scores(v);
+            let (d, p) = stats::paired(&seeds, &seed_scores(full), metric);
             t.push_str(&format!(
-                "| {base} | {} | – |\n",
-                with_interval(fmt_ms(&per_seed(full, metric), 100.0), &seeds, metric)
+                "| {} | {} | {} |\n",
+                v.model,
+                with_interval(fmt_ms(&per_seed(v, metric), 100.0), &seeds, metric),
+                stats::verdict_words(d, p)
             ));
         }
-        let seeds = seed_scores(v);
-        let (d, p) = stats::paired(&seeds, &seed_scores(full), metric);
-        t.push_str(&format!(
-            "| {} | {} | {} |\n",
-            v.model,
-            with_interval(fmt_ms(&per_seed(v, metric), 100.0), &seeds, metric),
-            stats::verdict_words(d, p)
-        ));
     }
     t
 }
@@ -874,6 +876,44 @@ mod tests {
         assert!(
             targets_table(&e, &alone, Setting::Full)
                 .contains("target yes; dense baseline not run yet")
+        );
+    }
+
+    #[test]
+    fn the_ablation_table_puts_each_models_variants_under_it() {
+        let e = Experiments::load(&path()).unwrap();
+        let r = |m: &str| row(m, Metric::SpanF1, &[0.8, 0.81, 0.82]);
+        let mut t = task("conll2003", vec![r("transformer"), r("dense"), r("cnn")]);
+        // In the order they finish, which is not the table's.
+        t.variants = [
+            "cnn (PPMI-SVD init)",
+            "transformer (without lexical features)",
+            "dense (PPMI-SVD init)",
+            "dense (without lexical features)",
+            "cnn (without lexical features)",
+        ]
+        .map(r)
+        .to_vec();
+        let md = ablation_table(&e, &t, Metric::SpanF1);
+        let models: Vec<&str> = md
+            .lines()
+            .filter_map(|l| l.strip_prefix("| "))
+            .filter_map(|l| l.split(" | ").next())
+            .skip(2)
+            .collect();
+        assert_eq!(
+            models,
+            [
+                "transformer",
+                "transformer (without lexical features)",
+                "dense",
+                "dense (PPMI-SVD init)",
+                "dense (without lexical features)",
+                "cnn",
+                "cnn (PPMI-SVD init)",
+                "cnn (without lexical features)",
+            ],
+            "{md}"
         );
     }
 
