@@ -943,11 +943,16 @@ mod tests {
             "{md}"
         );
         // Insults' attention classifier trains at its own rate, in both settings; its dense
-        // baselines at the rates chosen on its dev split.
+        // baselines at the rates chosen on its dev split; every model of the full setting in
+        // batches of similar lengths.
         let t = task("insults", vec![row("attention", Metric::RocAuc, &[0.9])]);
         let md = task_table(&e, Setting::Full, &t);
         assert!(
-            md.contains("Training other than the setting's: attention 15 epochs at most (patience 3), learning rate 0.01, texts cut at 512 tokens; dense 15 epochs at most (patience 3), learning rate 0.004,"),
+            md.contains("Training other than the setting's: attention 15 epochs at most (patience 3), learning rate 0.01, texts cut at 512 tokens, batches of similar lengths; hierarchical 15 epochs at most (patience 3), learning rate 0.03, texts cut at 512 tokens, batches of similar lengths;"),
+            "{md}"
+        );
+        assert!(
+            md.contains("; dense 15 epochs at most (patience 3), learning rate 0.004,"),
             "{md}"
         );
         assert!(
