@@ -936,19 +936,20 @@ fn tag_a_conll_file_with_the_fine_window() {
     );
     // A sentence of a tagging file, explained within its document (as `sinr evaluate` reads
     // it): its features include what the document says of its capitalised words.
-    let explain_third = |flag: &str, out: &Path| {
-        sinr(&[
+    let explain_sentence = |n: &str, extra: &[&str]| {
+        let mut args = vec![
             "-q",
             "explain",
             p(&run),
             "--data",
             p(&data),
             "--sentence",
-            "3",
-            flag,
-            p(out),
-        ])
+            n,
+        ];
+        args.extend_from_slice(extra);
+        sinr(&args)
     };
+    let explain_third = |flag: &str, out: &Path| explain_sentence("3", &[flag, p(out)]);
     let js = dir.path().join("in-doc.json");
     let out = explain_third("--json", &js);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -981,15 +982,7 @@ fn tag_a_conll_file_with_the_fine_window() {
         "{page}"
     );
     for (bad, why) in [("0", "numbered from 1"), ("100000", "test sentences")] {
-        let out = sinr(&[
-            "-q",
-            "explain",
-            p(&run),
-            "--data",
-            p(&data),
-            "--sentence",
-            bad,
-        ]);
+        let out = explain_sentence(bad, &[]);
         assert!(!out.status.success());
         assert!(stderr(&out).contains(why), "{}", stderr(&out));
     }
