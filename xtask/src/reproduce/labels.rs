@@ -291,6 +291,56 @@ fn cells_of(model: &SinrModel, valid: &WindowIndex, test: &WindowIndex) -> Resul
     Ok(out)
 }
 
+/// One ranking at one level scored on references of growing size.
+#[derive(Debug, Clone, PartialEq)]
+struct SizeRow {
+    level: usize,
+    ranking: LabelRanking,
+    /// Mass-weighted median NPMI on `valid`, on `valid` + `test`, and on the training lines.
+    valid: f64,
+    both: f64,
+    train: f64,
+}
+
+/// Pairs the cells scored on (`valid`, `test`) with those scored on (`valid` + `test`, the
+/// training lines), ranking by ranking and level.
+fn reference_sizes(cells: &[Cell], larger: &[Cell]) -> Vec<SizeRow> {
+    cells
+        .iter()
+        .filter_map(|c| {
+            let l = larger
+                .iter()
+                .find(|l| l.level == c.level && l.ranking == c.ranking)?;
+            Some(SizeRow {
+                level: c.level,
+                ranking: c.ranking,
+                valid: c.npmi_valid,
+                both: l.npmi_valid,
+                train: l.npmi_test,
+            })
+        })
+        .collect()
+}
+
+/// The reference-size paragraph and table of the labels block.
+fn reference_size_table(rows: &[SizeRow], windows: [u64; 3]) -> String {
+    let mut md = format!(
+        "\n**How much the reference's size decides these numbers**: the same labels (mass-weighted median NPMI) scored on `valid` alone ({} windows), on `valid` and `test` together ({}), and on the lines the embeddings were trained on ({} windows: in-sample, so an upper bound and not a held-out measure). A pair of label words that never shares a window scores between about −0.2 (rare words) and −0.7 (common ones), so a small reference pulls every median down. `en-mix` holds all the English text of the data sets this project fetches, and the embeddings read all of it but the held-out fifth, so no larger held-out reference is at hand.\n\n| level | ranking | valid | valid + test | training lines (in-sample) |\n| ---: | --- | ---: | ---: | ---: |\n",
+        windows[0], windows[1], windows[2]
+    );
+    for r in rows {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            r.level,
+            r.ranking.name(),
+            f3(r.valid),
+            f3(r.both),
+            f3(r.train)
+        ));
+    }
+    md
+}
+
 /// Every ranking measured, with its mean (over levels) median NPMI on `valid` and the rules of
 /// [`choose`] it fails.
 fn verdicts(cells: &[Cell]) -> Vec<(LabelRanking, f64, Vec<&'static str>)> {
@@ -387,6 +437,19 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let cells = cells_of(&model, &valid, &test)?;
     let chosen = choose(&cells);
     let default = LabelRanking::default();
+    // How much the size of the reference decides the numbers: the same labels scored on both
+    // references together, and on the embeddings' own training lines (in-sample: an upper
+    // bound, not a held-out measure).
+    eprintln!("  scoring on the larger references (both together; the training lines)…");
+    let both_lines: Vec<String> = valid_lines.iter().chain(&test_lines).cloned().collect();
+    let train_lines: Vec<String> = std::fs::read_to_string(&corpus)
+        .with_context(|| corpus.display().to_string())?
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let (both, train) = (index(&model, &both_lines)?, index(&model, &train_lines)?);
+    let sizes = reference_sizes(&cells, &cells_of(&model, &both, &train)?);
+    let windows = [valid.windows(), both.windows(), train.windows()];
     let levels: Vec<usize> = model
         .dendrogram
         .levels
@@ -450,6 +513,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 .join(" · ")
         ));
     }
+    md.push_str(&reference_size_table(&sizes, windows));
     let cmd = format!(
         "cargo xtask reproduce labels{}",
         if ctx.quick() { " --quick" } else { "" }
@@ -471,6 +535,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         "chosen": chosen.map(|r| r.name()),
         "default": default.name(),
         "embeddings": {"communities": levels, "tokens": model.report.tokens, "vocabulary": model.report.vocabulary, "reference_windows": {"valid": valid.windows(), "test": test.windows()}},
+        "reference_size": {"windows": {"valid": windows[0], "valid_and_test": windows[1], "training_lines": windows[2]}, "rows": sizes.iter().map(|r| json!({"level": r.level, "ranking": r.ranking.name(), "npmi_valid": r.valid, "npmi_valid_and_test": r.both, "npmi_training_lines": r.train})).collect::<Vec<Value>>()},
         "cells": cells.iter().map(|c| json!({"level": c.level, "communities": c.communities, "ranking": c.ranking.name(), "npmi_test": c.npmi_test, "npmi_test_minus_node_recall": c.vs_node_recall.map(|(d, ci)| json!({"difference": d, "ci95": [ci.low, ci.high]})), "npmi_test_unweighted": c.npmi_test_unweighted, "npmi_valid": c.npmi_valid, "scored": c.scored, "median_count": c.median_count, "dist_ratio_median": c.dist_ratio, "examples": c.examples})).collect::<Vec<Value>>(),
     });
     let file = root().join(format!("results/labels/{setting}.json"));
@@ -508,6 +573,46 @@ mod tests {
             dist_ratio: dr,
             examples: Vec::new(),
         }
+    }
+
+    #[test]
+    fn reference_sizes_pair_each_ranking_and_level_with_its_larger_scores() {
+        let mut a = cell(LabelRanking::NodeRecall, 0, -0.1, 1.0, 1.0);
+        a.npmi_test = -0.2;
+        let b = cell(LabelRanking::Representative, 1, -0.05, 1.0, 1.0);
+        // Scored on (valid + test, training lines): `npmi_valid` holds the first, `npmi_test`
+        // the second; listed in another order, and with a level the held-out cells lack.
+        let mut lb = cell(LabelRanking::Representative, 1, 0.01, 1.0, 1.0);
+        lb.npmi_test = 0.08;
+        let mut la = cell(LabelRanking::NodeRecall, 0, -0.07, 1.0, 1.0);
+        la.npmi_test = 0.04;
+        let extra = cell(LabelRanking::Count, 2, 0.5, 1.0, 1.0);
+        let rows = reference_sizes(&[a, b], &[lb, extra, la]);
+        assert_eq!(
+            rows,
+            vec![
+                SizeRow {
+                    level: 0,
+                    ranking: LabelRanking::NodeRecall,
+                    valid: -0.1,
+                    both: -0.07,
+                    train: 0.04
+                },
+                SizeRow {
+                    level: 1,
+                    ranking: LabelRanking::Representative,
+                    valid: -0.05,
+                    both: 0.01,
+                    train: 0.08
+                },
+            ]
+        );
+        let md = reference_size_table(&rows, [10, 20, 30]);
+        assert!(
+            md.contains("| 1 | representative | -0.050 | 0.010 | 0.080 |"),
+            "{md}"
+        );
+        assert!(md.contains("(10 windows)") && md.contains("(20)") && md.contains("(30 windows"));
     }
 
     #[test]
