@@ -42,30 +42,77 @@ fn fmt_ms(v: &[f64], scale: f64) -> String {
 
 /// One training in words.
 fn training_words(t: &Training) -> String {
-    let mut out = format!(
-        "{} epochs at most (patience {}), learning rate {}, texts cut at {} tokens",
-        t.epochs, t.patience, t.learning_rate, t.max_len
-    );
+    training_phrases(t).join(", ")
+}
+
+/// A training's settings as phrases ("15 epochs at most (patience 3)", "learning rate 0.01"…).
+fn training_phrases(t: &Training) -> Vec<String> {
+    let mut out = vec![
+        format!("{} epochs at most (patience {})", t.epochs, t.patience),
+        format!("learning rate {}", t.learning_rate),
+        format!("texts cut at {} tokens", t.max_len),
+    ];
     if let Some(o) = &t.optimizer {
-        out.push_str(&format!(", {o}"));
-    }
-    if let Some(w) = t.weight_decay {
-        out.push_str(&format!(" (weight decay {w})"));
+        out.push(match t.weight_decay {
+            Some(w) => format!("{o} (weight decay {w})"),
+            None => o.clone(),
+        });
+    } else if let Some(w) = t.weight_decay {
+        out.push(format!("weight decay {w}"));
     }
     if let Some(sch) = &t.schedule {
-        out.push_str(&format!(
-            ", {sch} schedule{}",
+        out.push(format!(
+            "{sch} schedule{}",
             t.warmup
                 .map_or(String::new(), |w| format!(" ({:.0} % warm-up)", w * 100.0))
         ));
     }
     if let Some(tr) = &t.truncation {
-        out.push_str(&format!(", {} kept", tr.replace('_', " and ")));
+        out.push(format!("{} kept", tr.replace('_', " and ")));
     }
     if t.batching.as_deref() == Some("by_length") {
-        out.push_str(", batches of similar lengths");
+        out.push("batches of similar lengths".into());
     }
     out
+}
+
+/// The trainings of several models in one sentence: the phrases they all share said once,
+/// then each model's own ("every model: 15 epochs at most…; attention learning rate 0.01; …").
+fn trainings_sentence(models: &[(String, Training)], every: bool) -> String {
+    let phrases: Vec<(&str, Vec<String>)> = models
+        .iter()
+        .map(|(m, t)| (m.as_str(), training_phrases(t)))
+        .collect();
+    let shared: Vec<String> = match phrases.split_first() {
+        Some(((_, first), rest)) if !rest.is_empty() => first
+            .iter()
+            .filter(|p| rest.iter().all(|(_, q)| q.contains(p)))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut parts = Vec::new();
+    if !shared.is_empty() {
+        let who = if every {
+            "every model".to_owned()
+        } else {
+            let names: Vec<&str> = phrases.iter().map(|(m, _)| *m).collect();
+            let (last, rest) = names.split_last().expect("at least two models");
+            format!("{} and {last}", rest.join(", "))
+        };
+        parts.push(format!("{who}: {}", shared.join(", ")));
+    }
+    for (m, p) in &phrases {
+        let own: Vec<&str> = p
+            .iter()
+            .filter(|x| !shared.contains(x))
+            .map(String::as_str)
+            .collect();
+        if !own.is_empty() {
+            parts.push(format!("{m} {}", own.join(", ")));
+        }
+    }
+    parts.join("; ")
 }
 
 /// The settings in words, for the table's preamble.
@@ -158,22 +205,17 @@ fn task_table(e: &Experiments, setting: Setting, r: &TaskResult) -> String {
             configs.join("; ")
         ));
     }
-    let trainings: Vec<String> = task
+    let trainings: Vec<(String, Training)> = task
         .models
         .iter()
         .filter(|_| !carried)
         .filter(|m| e.training(setting, Some(&task.name), m) != e.training(setting, None, m))
-        .map(|m| {
-            format!(
-                "{m} {}",
-                training_words(&e.training(setting, Some(&task.name), m))
-            )
-        })
+        .map(|m| (m.clone(), e.training(setting, Some(&task.name), m)))
         .collect();
     if !trainings.is_empty() {
         md.push_str(&format!(
             "Training other than the setting's: {}.\n\n",
-            trainings.join("; ")
+            trainings_sentence(&trainings, trainings.len() == task.models.len())
         ));
     }
     if tag {
@@ -768,6 +810,47 @@ mod tests {
     /// A task's results read back from the results file render the same, and a task carried
     /// over from an earlier run names that run.
     #[test]
+    fn a_trainings_sentence_says_shared_settings_once_and_names_a_subset() {
+        let base = Training {
+            epochs: 15,
+            patience: 3,
+            learning_rate: 0.01,
+            max_len: 512,
+            max_train: None,
+            optimizer: None,
+            weight_decay: None,
+            schedule: None,
+            warmup: None,
+            truncation: None,
+            batching: None,
+        };
+        let other = Training {
+            learning_rate: 0.03,
+            ..base.clone()
+        };
+        let two = vec![
+            ("attention".to_owned(), base.clone()),
+            ("hierarchical".to_owned(), other),
+        ];
+        assert_eq!(
+            trainings_sentence(&two, false),
+            "attention and hierarchical: 15 epochs at most (patience 3), texts cut at 512 tokens; attention learning rate 0.01; hierarchical learning rate 0.03"
+        );
+        assert!(trainings_sentence(&two, true).starts_with("every model: 15 epochs"));
+        // One model: its whole training, as before.
+        assert_eq!(
+            trainings_sentence(&two[..1], true),
+            "attention 15 epochs at most (patience 3), learning rate 0.01, texts cut at 512 tokens"
+        );
+        // Identical trainings: nothing of their own after the shared part.
+        let same = vec![("a".to_owned(), base.clone()), ("b".to_owned(), base)];
+        assert_eq!(
+            trainings_sentence(&same, false),
+            "a and b: 15 epochs at most (patience 3), learning rate 0.01, texts cut at 512 tokens"
+        );
+    }
+
+    #[test]
     fn a_variant_name_is_said_once_with_each_of_its_reasons() {
         let v = |model: &str, name: &str, reason: &str| Variant {
             task: "conll2003".into(),
@@ -939,7 +1022,7 @@ mod tests {
         );
         // RT's dense baselines train at the rates chosen on its dev split.
         assert!(
-            md.contains("Training other than the setting's: dense 15 epochs at most (patience 3), learning rate 0.004,"),
+            md.contains("Training other than the setting's: dense and cnn: 15 epochs at most (patience 3), texts cut at 512 tokens, adamw (weight decay 0.01), linear schedule (10 % warm-up), head and tail kept; dense learning rate 0.004; cnn learning rate 0.002."),
             "{md}"
         );
         // Insults' attention classifier trains at its own rate, in both settings; its dense
@@ -948,16 +1031,15 @@ mod tests {
         let t = task("insults", vec![row("attention", Metric::RocAuc, &[0.9])]);
         let md = task_table(&e, Setting::Full, &t);
         assert!(
-            md.contains("Training other than the setting's: attention 15 epochs at most (patience 3), learning rate 0.01, texts cut at 512 tokens, batches of similar lengths; hierarchical 15 epochs at most (patience 3), learning rate 0.03, texts cut at 512 tokens, batches of similar lengths;"),
+            md.contains("Training other than the setting's: every model: 15 epochs at most (patience 3), texts cut at 512 tokens, batches of similar lengths; attention learning rate 0.01; hierarchical learning rate 0.03;"),
             "{md}"
         );
+        // What they share is said once.
+        assert_eq!(md.matches("batches of similar lengths").count(), 1, "{md}");
         assert!(
-            md.contains("; dense 15 epochs at most (patience 3), learning rate 0.004,"),
+            md.contains("; dense learning rate 0.004, adamw (weight decay 0.01),"),
             "{md}"
         );
-        assert!(
-            md.contains("; cnn 15 epochs at most (patience 3), learning rate 0.002,"),
-            "{md}"
-        );
+        assert!(md.contains("; cnn learning rate 0.002,"), "{md}");
     }
 }
