@@ -322,6 +322,10 @@ pub struct TaskSpec {
     pub target: f64,
     /// How far the best interpretable model may trail the dense baseline.
     pub allowed_gap: f64,
+    /// The SINr transformer's own target (×100), full setting: the issue that makes it the
+    /// project's best model sets one per task.
+    #[serde(default)]
+    pub transformer_target: Option<f64>,
 }
 
 impl TaskSpec {

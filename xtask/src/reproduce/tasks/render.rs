@@ -506,20 +506,21 @@ fn targets_table(e: &Experiments, all: &[TaskResult], setting: Setting) -> Strin
     out
 }
 
-/// The strongest non-interpretable system of a task (a neural baseline or a linear floor, by
-/// the mean of its headline score) and the paired test of the best interpretable model against
-/// it: `(name and score, verdict)`.
-fn strongest_baseline(
+/// The mean over seeds of a system's `metric`.
+fn seeds_mean(seeds: &[&Scores], metric: Metric) -> f64 {
+    let v: Vec<f64> = seeds.iter().filter_map(|s| s.get(metric)).collect();
+    mean_std(&v).0
+}
+
+/// The strongest non-interpretable system of a task (a neural baseline or one of its variants,
+/// or a linear floor, by the mean of its headline score): its name and its seeds' scores.
+/// `floors` holds the linear floors' scores (they are stored without the `Scores` wrapper).
+fn strongest_of<'a>(
     e: &Experiments,
-    t: &TaskResult,
+    t: &'a TaskResult,
     metric: Metric,
-    best: &str,
-) -> (String, String) {
-    let floors: Vec<(String, Scores)> = t
-        .linear
-        .iter()
-        .map(|r| (r.model.clone(), Scores::Classify(r.scores.clone())))
-        .collect();
+    floors: &'a [(String, Scores)],
+) -> Option<(String, Vec<&'a Scores>)> {
     let mut candidates: Vec<(String, Vec<&Scores>)> = t
         .rows
         .iter()
@@ -528,23 +529,113 @@ fn strongest_baseline(
         .map(|r| (r.model.clone(), seed_scores(r)))
         .collect();
     candidates.extend(floors.iter().map(|(n, s)| (n.clone(), vec![s])));
-    let mean = |seeds: &[&Scores]| {
-        let v: Vec<f64> = seeds.iter().filter_map(|s| s.get(metric)).collect();
-        mean_std(&v).0
-    };
-    let Some((name, seeds)) = candidates
+    candidates
+        .into_iter()
+        .max_by(|a, b| seeds_mean(&a.1, metric).total_cmp(&seeds_mean(&b.1, metric)))
+}
+
+fn floors_of(t: &TaskResult) -> Vec<(String, Scores)> {
+    t.linear
         .iter()
-        .max_by(|a, b| mean(&a.1).total_cmp(&mean(&b.1)))
-    else {
+        .map(|r| (r.model.clone(), Scores::Classify(r.scores.clone())))
+        .collect()
+}
+
+/// The strongest non-interpretable system of a task and the paired test of the best
+/// interpretable model against it: `(name and score, verdict)`.
+fn strongest_baseline(
+    e: &Experiments,
+    t: &TaskResult,
+    metric: Metric,
+    best: &str,
+) -> (String, String) {
+    let floors = floors_of(t);
+    let (Some((name, seeds)), Some(best)) = (
+        strongest_of(e, t, metric, &floors),
+        t.rows.iter().find(|r| r.model == best),
+    ) else {
         return ("–".into(), "–".into());
     };
-    let Some(best) = t.rows.iter().find(|r| r.model == best) else {
-        return ("–".into(), "–".into());
-    };
-    let (d, p) = stats::paired(&seed_scores(best), seeds, metric);
+    let (d, p) = stats::paired(&seed_scores(best), &seeds, metric);
     (
-        format!("{name} {:.1}", mean(seeds) * 100.0),
+        format!("{name} {:.1}", seeds_mean(&seeds, metric) * 100.0),
         stats::verdict_words(d, p),
+    )
+}
+
+/// The SINr transformer and its variants against the transformer's own target, the best other
+/// interpretable model and the strongest baseline of the task (paired tests), for every task
+/// that sets `transformer_target`.
+fn transformer_table(e: &Experiments, all: &[TaskResult], setting: Setting) -> String {
+    let mut rows = String::new();
+    for t in all {
+        let Some(spec) = e.task(&t.task) else {
+            continue;
+        };
+        let Some(target) = spec.transformer_target else {
+            continue;
+        };
+        let metric = spec.metric;
+        let floors = floors_of(t);
+        let strongest = strongest_of(e, t, metric, &floors);
+        let other = t
+            .rows
+            .iter()
+            .filter(|r| r.model != "transformer" && !e.is_baseline(&r.model))
+            .max_by(|a, b| {
+                seeds_mean(&seed_scores(a), metric).total_cmp(&seeds_mean(&seed_scores(b), metric))
+            });
+        let label = if t.unfinished {
+            format!("{} (unfinished)", t.task)
+        } else {
+            t.task.clone()
+        };
+        for r in t
+            .rows
+            .iter()
+            .chain(&t.variants)
+            .filter(|r| r.model == "transformer" || r.model.starts_with("transformer ("))
+        {
+            let seeds = seed_scores(r);
+            let score = seeds_mean(&seeds, metric) * 100.0;
+            let versus = |o: Option<(&str, &[&Scores])>| match o {
+                Some((name, theirs)) => {
+                    let (d, p) = stats::paired(&seeds, theirs, metric);
+                    (
+                        format!("{name} {:.1}", seeds_mean(theirs, metric) * 100.0),
+                        stats::verdict_words(d, p),
+                    )
+                }
+                None => ("–".into(), "–".into()),
+            };
+            let other_seeds = other.map(seed_scores);
+            let (o_name, o_verdict) = versus(
+                other
+                    .zip(other_seeds.as_deref())
+                    .map(|(o, s)| (o.model.as_str(), s)),
+            );
+            let (b_name, b_verdict) =
+                versus(strongest.as_ref().map(|(n, s)| (n.as_str(), s.as_slice())));
+            rows.push_str(&format!(
+                "| {label} | {} | {target} | {} | {} | {:+.1} | {} | {o_name} | {o_verdict} | {b_name} | {b_verdict} |\n",
+                metric.name(),
+                r.model,
+                with_interval(format!("{score:.1}"), &seeds, metric),
+                score - target,
+                if score >= target { "yes" } else { "no" },
+            ));
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!(
+        "The SINr transformer against its own targets{} (test, mean of the seeds; every row of the transformer, its variants included: a variant chosen from this table would be chosen on test, so the plain transformer is the headline):\n\n| task | metric | target | SINr transformer | score | vs target | met | best other interpretable model | transformer vs it (paired test) | strongest baseline | transformer vs it (paired test) |\n| --- | --- | ---: | --- | ---: | ---: | --- | --- | --- | --- | --- |\n{rows}\n",
+        if setting == Setting::Quick {
+            " (set for the full setting; the quick slices are far from them)"
+        } else {
+            ""
+        }
     )
 }
 
@@ -658,6 +749,7 @@ fn markdown(e: &Experiments, setting: Setting, all: &[TaskResult]) -> String {
         ));
     }
     md.push_str(&targets_table(e, all, setting));
+    md.push_str(&transformer_table(e, all, setting));
     md
 }
 
@@ -807,8 +899,6 @@ mod tests {
         }
     }
 
-    /// A task's results read back from the results file render the same, and a task carried
-    /// over from an earlier run names that run.
     #[test]
     fn a_trainings_sentence_says_shared_settings_once_and_names_a_subset() {
         let base = Training {
@@ -850,6 +940,8 @@ mod tests {
         );
     }
 
+    /// A task's results read back from the results file render the same, and a task carried
+    /// over from an earlier run names that run.
     #[test]
     fn a_variant_name_is_said_once_with_each_of_its_reasons() {
         let v = |model: &str, name: &str, reason: &str| Variant {
@@ -960,6 +1052,48 @@ mod tests {
             targets_table(&e, &alone, Setting::Full)
                 .contains("target yes; dense baseline not run yet")
         );
+    }
+
+    #[test]
+    fn the_transformer_table_tests_each_transformer_row_against_its_target_and_rivals() {
+        let e = Experiments::load(&path()).unwrap();
+        let mut t = task(
+            "rt",
+            vec![
+                row("attention", Metric::Accuracy, &[0.75, 0.75, 0.75]),
+                row("hierarchical", Metric::Accuracy, &[0.70, 0.70, 0.70]),
+                row("transformer", Metric::Accuracy, &[0.70, 0.71, 0.72]),
+                row("dense", Metric::Accuracy, &[0.60, 0.60, 0.60]),
+            ],
+        );
+        t.variants = vec![
+            row(
+                "transformer (with n-grams)",
+                Metric::Accuracy,
+                &[0.80, 0.80, 0.80],
+            ),
+            row("cnn (PPMI-SVD init)", Metric::Accuracy, &[0.65, 0.65, 0.65]),
+        ];
+        let md = transformer_table(&e, &[t], Setting::Full);
+        let lines: Vec<&str> = md.lines().filter(|l| l.starts_with("| rt")).collect();
+        assert_eq!(lines.len(), 2, "{md}");
+        // RT's transformer target is 78; its best other interpretable model is the attention
+        // classifier; the strongest baseline is the CNN variant (65.0), not the dense model.
+        assert!(
+            lines[0].starts_with("| rt | accuracy | 78 | transformer | 71.0 [")
+                && lines[0].contains("| -7.0 | no | attention 75.0 | -4.0, ")
+                && lines[0].contains("| cnn (PPMI-SVD init) 65.0 | +6.0, above (p "),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[1].starts_with("| rt | accuracy | 78 | transformer (with n-grams) | 80.0 [")
+                && lines[1].contains("| +2.0 | yes | attention 75.0 | +5.0, "),
+            "{}",
+            lines[1]
+        );
+        // A task without a transformer target, or without results, adds nothing.
+        assert_eq!(transformer_table(&e, &[], Setting::Full), "");
     }
 
     #[test]
