@@ -562,6 +562,11 @@ fn task_vectors(ctx: &Ctx, task: &str, dim: u64) -> Result<PathBuf> {
     let enmix = ctx.work.join("en-mix-tasks.txt");
     let texts = ctx.work.join(format!("{task}-train-texts.txt"));
     let out = ctx.work.join(format!("{task}-ppmi-svd-d{dim}.txt"));
+    if ctx.available {
+        // `--available` trains nothing, and a stamp names the vectors by their path (their
+        // content is made from stamped data): the path is all it needs.
+        return Ok(out);
+    }
     let made_from = out.with_extension("texts");
     let content =
         std::fs::read(&texts).with_context(|| format!("cannot read {}", texts.display()))?;
