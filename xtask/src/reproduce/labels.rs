@@ -59,6 +59,9 @@ struct Cell {
     npmi_valid: f64,
     npmi_test: f64,
     npmi_test_unweighted: f64,
+    /// Mass-weighted median NPMI on the larger references of [`cells_of`] (`valid` + `test`,
+    /// then the training lines), in that order.
+    npmi_larger: Vec<f64>,
     /// Communities with a scored pair (test).
     scored: usize,
     /// `npmi_test` minus node recall's, on the communities both score, with its 95 %
@@ -110,7 +113,7 @@ fn split_en_mix(
     ctx: &Ctx,
     out: &Path,
     made_from: &Path,
-) -> Result<(Vec<String>, Vec<String>, String)> {
+) -> Result<(String, Vec<String>, Vec<String>, String)> {
     let enmix = super::tasks::en_mix_tasks(ctx)?;
     let text = std::fs::read_to_string(&enmix).with_context(|| enmix.display().to_string())?;
     let (mut train, mut valid, mut test) = (String::new(), Vec::new(), Vec::new());
@@ -130,7 +133,7 @@ fn split_en_mix(
     if std::fs::read_to_string(made_from).ok().as_deref() != Some(fp.as_str()) || !out.exists() {
         write_atomic(out, train.as_bytes())?;
     }
-    Ok((valid, test, fp))
+    Ok((train, valid, test, fp))
 }
 
 /// The IMDB reviews (all 24,904 of the movie-review package's IMDB part, never read by these
@@ -164,9 +167,11 @@ fn imdb_reviews(ctx: &Ctx) -> Result<(Vec<String>, Vec<String>)> {
     Ok((valid, test))
 }
 
-/// The reference corpus as the model sees it: every unit of every line, in vocabulary ids.
-fn index(model: &SinrModel, lines: &[String]) -> Result<WindowIndex> {
-    let mut docs: Vec<Vec<Option<u32>>> = Vec::new();
+/// A reference corpus as the model sees it: every unit of every line, in vocabulary ids.
+type Units = Vec<Vec<Option<u32>>>;
+
+fn units<'a>(model: &SinrModel, lines: impl IntoIterator<Item = &'a str>) -> Result<Units> {
+    let mut docs = Units::new();
     for l in lines {
         for unit in sinr_embed::tokenize_text(l, &model.config.tokenizer)? {
             docs.push(
@@ -176,11 +181,16 @@ fn index(model: &SinrModel, lines: &[String]) -> Result<WindowIndex> {
             );
         }
     }
-    Ok(WindowIndex::new(
+    Ok(docs)
+}
+
+/// The sliding windows of one or more tokenised references, in order.
+fn index(model: &SinrModel, parts: &[&Units]) -> WindowIndex {
+    WindowIndex::new(
         model.vocab.len(),
         WINDOW,
-        docs.iter().map(Vec::as_slice),
-    ))
+        parts.iter().flat_map(|u| u.iter().map(Vec::as_slice)),
+    )
 }
 
 /// The difference of the mass-weighted median coherence of two labellings over the
@@ -206,7 +216,12 @@ fn paired_difference(a: &[Option<f64>], b: &[Option<f64>], mass: &[f64]) -> (f64
     )
 }
 
-fn cells_of(model: &SinrModel, valid: &WindowIndex, test: &WindowIndex) -> Result<Vec<Cell>> {
+fn cells_of(
+    model: &SinrModel,
+    valid: &WindowIndex,
+    test: &WindowIndex,
+    larger: &[&WindowIndex],
+) -> Result<Vec<Cell>> {
     let counts = model.vocab.counts();
     let mut out = Vec::new();
     for level in model.level..model.dendrogram.levels.len() {
@@ -270,6 +285,13 @@ fn cells_of(model: &SinrModel, valid: &WindowIndex, test: &WindowIndex) -> Resul
                 vs_node_recall,
                 npmi_test: weighted_median(test_scores.clone()),
                 npmi_test_unweighted: median(test_scores.iter().map(|x| x.0).collect()),
+                npmi_larger: larger
+                    .iter()
+                    .map(|r| {
+                        let per: Vec<Option<f64>> = ids.iter().map(|l| r.coherence(l)).collect();
+                        weighted_median(weighted(&per))
+                    })
+                    .collect(),
                 scored: test_scores.len(),
                 median_count: weighted_median(word_counts),
                 dist_ratio: dr.median,
@@ -291,51 +313,21 @@ fn cells_of(model: &SinrModel, valid: &WindowIndex, test: &WindowIndex) -> Resul
     Ok(out)
 }
 
-/// One ranking at one level scored on references of growing size.
-#[derive(Debug, Clone, PartialEq)]
-struct SizeRow {
-    level: usize,
-    ranking: LabelRanking,
-    /// Mass-weighted median NPMI on `valid`, on `valid` + `test`, and on the training lines.
-    valid: f64,
-    both: f64,
-    train: f64,
-}
-
-/// Pairs the cells scored on (`valid`, `test`) with those scored on (`valid` + `test`, the
-/// training lines), ranking by ranking and level.
-fn reference_sizes(cells: &[Cell], larger: &[Cell]) -> Vec<SizeRow> {
-    cells
-        .iter()
-        .filter_map(|c| {
-            let l = larger
-                .iter()
-                .find(|l| l.level == c.level && l.ranking == c.ranking)?;
-            Some(SizeRow {
-                level: c.level,
-                ranking: c.ranking,
-                valid: c.npmi_valid,
-                both: l.npmi_valid,
-                train: l.npmi_test,
-            })
-        })
-        .collect()
-}
-
 /// The reference-size paragraph and table of the labels block.
-fn reference_size_table(rows: &[SizeRow], windows: [u64; 3]) -> String {
+fn reference_size_table(cells: &[Cell], windows: [u64; 3]) -> String {
     let mut md = format!(
-        "\n**How much the reference's size decides these numbers**: the same labels (mass-weighted median NPMI) scored on `valid` alone ({} windows), on `valid` and `test` together ({}), and on the lines the embeddings were trained on ({} windows: in-sample, so an upper bound and not a held-out measure). A pair of label words that never shares a window scores between about −0.2 (rare words) and −0.7 (common ones), so a small reference pulls every median down. `en-mix` holds all the English text of the data sets this project fetches, and the embeddings read all of it but the held-out fifth, so no larger held-out reference is at hand.\n\n| level | ranking | valid | valid + test | training lines (in-sample) |\n| ---: | --- | ---: | ---: | ---: |\n",
+        "\n**How much the reference's size decides these numbers**: the same labels (mass-weighted median NPMI) scored on `valid` alone ({} windows), on `valid` and `test` together ({}), and on the lines the embeddings were trained on ({} windows: in-sample, so an upper bound and not a held-out measure). A pair of label words that never shares a window scores between about −0.2 (rare words) and −0.7 (common ones), so a small reference pulls every median down. The embeddings read all of `en-mix` but the held-out fifth, and the references already hold every IMDB review; the only other English text this project fetches is the other tasks' (Rotten Tomatoes, insults, CoNLL-2003: under a million tokens together, about a tenth of what the references hold), so no much larger held-out reference is at hand.\n\n| level | ranking | valid | valid + test | training lines (in-sample) |\n| ---: | --- | ---: | ---: | ---: |\n",
         windows[0], windows[1], windows[2]
     );
-    for r in rows {
+    for c in cells {
+        let larger = |i: usize| c.npmi_larger.get(i).copied().unwrap_or(f64::NAN);
         md.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",
-            r.level,
-            r.ranking.name(),
-            f3(r.valid),
-            f3(r.both),
-            f3(r.train)
+            c.level,
+            c.ranking.name(),
+            f3(c.npmi_valid),
+            f3(larger(0)),
+            f3(larger(1))
         ));
     }
     md
@@ -416,7 +408,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let out = ctx.work.join("labels-mf-g50.sinr");
     let report = out.with_extension("sinr.json");
     let made_from = out.with_extension("sinr.texts");
-    let (mut valid_lines, mut test_lines, fp) = split_en_mix(ctx, &corpus, &made_from)?;
+    let (train_text, mut valid_lines, mut test_lines, fp) = split_en_mix(ctx, &corpus, &made_from)?;
     let held_out = (valid_lines.len(), test_lines.len());
     let (valid_reviews, test_reviews) = imdb_reviews(ctx)?;
     let reviews = (valid_reviews.len(), test_reviews.len());
@@ -432,23 +424,24 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         "  indexing the references ({} + {} valid, {} + {} test lines and reviews)…",
         held_out.0, reviews.0, held_out.1, reviews.1
     );
-    let (valid, test) = (index(&model, &valid_lines)?, index(&model, &test_lines)?);
+    let (valid_units, test_units) = (
+        units(&model, valid_lines.iter().map(String::as_str))?,
+        units(&model, test_lines.iter().map(String::as_str))?,
+    );
+    let (valid, test) = (
+        index(&model, &[&valid_units]),
+        index(&model, &[&test_units]),
+    );
+    // How much the size of the reference decides the numbers: the same labels also scored on
+    // both references together, and on the embeddings' own training lines (in-sample: an upper
+    // bound, not a held-out measure).
+    let both = index(&model, &[&valid_units, &test_units]);
+    let train = index(&model, &[&units(&model, train_text.lines())?]);
+    drop((train_text, valid_units, test_units));
     eprintln!("  labelling and scoring every level…");
-    let cells = cells_of(&model, &valid, &test)?;
+    let cells = cells_of(&model, &valid, &test, &[&both, &train])?;
     let chosen = choose(&cells);
     let default = LabelRanking::default();
-    // How much the size of the reference decides the numbers: the same labels scored on both
-    // references together, and on the embeddings' own training lines (in-sample: an upper
-    // bound, not a held-out measure).
-    eprintln!("  scoring on the larger references (both together; the training lines)…");
-    let both_lines: Vec<String> = valid_lines.iter().chain(&test_lines).cloned().collect();
-    let train_lines: Vec<String> = std::fs::read_to_string(&corpus)
-        .with_context(|| corpus.display().to_string())?
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    let (both, train) = (index(&model, &both_lines)?, index(&model, &train_lines)?);
-    let sizes = reference_sizes(&cells, &cells_of(&model, &both, &train)?);
     let windows = [valid.windows(), both.windows(), train.windows()];
     let levels: Vec<usize> = model
         .dendrogram
@@ -513,7 +506,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 .join(" · ")
         ));
     }
-    md.push_str(&reference_size_table(&sizes, windows));
+    md.push_str(&reference_size_table(&cells, windows));
     let cmd = format!(
         "cargo xtask reproduce labels{}",
         if ctx.quick() { " --quick" } else { "" }
@@ -535,7 +528,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         "chosen": chosen.map(|r| r.name()),
         "default": default.name(),
         "embeddings": {"communities": levels, "tokens": model.report.tokens, "vocabulary": model.report.vocabulary, "reference_windows": {"valid": valid.windows(), "test": test.windows()}},
-        "reference_size": {"windows": {"valid": windows[0], "valid_and_test": windows[1], "training_lines": windows[2]}, "rows": sizes.iter().map(|r| json!({"level": r.level, "ranking": r.ranking.name(), "npmi_valid": r.valid, "npmi_valid_and_test": r.both, "npmi_training_lines": r.train})).collect::<Vec<Value>>()},
+        "reference_size": {"windows": {"valid": windows[0], "valid_and_test": windows[1], "training_lines": windows[2]}, "rows": cells.iter().map(|c| json!({"level": c.level, "ranking": c.ranking.name(), "npmi_valid": c.npmi_valid, "npmi_valid_and_test": c.npmi_larger.first(), "npmi_training_lines": c.npmi_larger.get(1)})).collect::<Vec<Value>>()},
         "cells": cells.iter().map(|c| json!({"level": c.level, "communities": c.communities, "ranking": c.ranking.name(), "npmi_test": c.npmi_test, "npmi_test_minus_node_recall": c.vs_node_recall.map(|(d, ci)| json!({"difference": d, "ci95": [ci.low, ci.high]})), "npmi_test_unweighted": c.npmi_test_unweighted, "npmi_valid": c.npmi_valid, "scored": c.scored, "median_count": c.median_count, "dist_ratio_median": c.dist_ratio, "examples": c.examples})).collect::<Vec<Value>>(),
     });
     let file = root().join(format!("results/labels/{setting}.json"));
@@ -572,44 +565,21 @@ mod tests {
             median_count: count,
             dist_ratio: dr,
             examples: Vec::new(),
+            npmi_larger: Vec::new(),
         }
     }
 
     #[test]
-    fn reference_sizes_pair_each_ranking_and_level_with_its_larger_scores() {
+    fn the_reference_size_table_lists_each_cells_scores_from_the_smallest_reference_up() {
         let mut a = cell(LabelRanking::NodeRecall, 0, -0.1, 1.0, 1.0);
-        a.npmi_test = -0.2;
-        let b = cell(LabelRanking::Representative, 1, -0.05, 1.0, 1.0);
-        // Scored on (valid + test, training lines): `npmi_valid` holds the first, `npmi_test`
-        // the second; listed in another order, and with a level the held-out cells lack.
-        let mut lb = cell(LabelRanking::Representative, 1, 0.01, 1.0, 1.0);
-        lb.npmi_test = 0.08;
-        let mut la = cell(LabelRanking::NodeRecall, 0, -0.07, 1.0, 1.0);
-        la.npmi_test = 0.04;
-        let extra = cell(LabelRanking::Count, 2, 0.5, 1.0, 1.0);
-        let rows = reference_sizes(&[a, b], &[lb, extra, la]);
-        assert_eq!(
-            rows,
-            vec![
-                SizeRow {
-                    level: 0,
-                    ranking: LabelRanking::NodeRecall,
-                    valid: -0.1,
-                    both: -0.07,
-                    train: 0.04
-                },
-                SizeRow {
-                    level: 1,
-                    ranking: LabelRanking::Representative,
-                    valid: -0.05,
-                    both: 0.01,
-                    train: 0.08
-                },
-            ]
-        );
-        let md = reference_size_table(&rows, [10, 20, 30]);
+        a.npmi_larger = vec![-0.07, 0.04];
+        let mut b = cell(LabelRanking::Representative, 1, -0.05, 1.0, 1.0);
+        b.npmi_larger = vec![0.01, 0.08];
+        // A cell scored on no larger reference shows dashes, not numbers.
+        let c = cell(LabelRanking::Count, 2, 0.5, 1.0, 1.0);
+        let md = reference_size_table(&[a, b, c], [10, 20, 30]);
         assert!(
-            md.contains("| 1 | representative | -0.050 | 0.010 | 0.080 |"),
+            md.contains("| 0 | node-recall | -0.100 | -0.070 | 0.040 |\n| 1 | representative | -0.050 | 0.010 | 0.080 |\n| 2 | count | 0.500 | – | – |\n"),
             "{md}"
         );
         assert!(md.contains("(10 windows)") && md.contains("(20)") && md.contains("(30 windows"));
