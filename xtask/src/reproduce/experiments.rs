@@ -322,8 +322,8 @@ pub struct TaskSpec {
     pub target: f64,
     /// How far the best interpretable model may trail the dense baseline.
     pub allowed_gap: f64,
-    /// The SINr transformer's own target (×100), full setting: the issue that makes it the
-    /// project's best model sets one per task.
+    /// The SINr transformer's own target (×100, full setting), higher than `target` since it is
+    /// meant to be the project's best model.
     #[serde(default)]
     pub transformer_target: Option<f64>,
 }

@@ -578,13 +578,13 @@ fn transformer_table(e: &Experiments, all: &[TaskResult], setting: Setting) -> S
         let metric = spec.metric;
         let floors = floors_of(t);
         let strongest = strongest_of(e, t, metric, &floors);
-        let other = t
+        // The best other interpretable model, once per task.
+        let other: Option<(&str, Vec<&Scores>)> = t
             .rows
             .iter()
             .filter(|r| r.model != "transformer" && !e.is_baseline(&r.model))
-            .max_by(|a, b| {
-                seeds_mean(&seed_scores(a), metric).total_cmp(&seeds_mean(&seed_scores(b), metric))
-            });
+            .map(|r| (r.model.as_str(), seed_scores(r)))
+            .max_by(|a, b| seeds_mean(&a.1, metric).total_cmp(&seeds_mean(&b.1, metric)));
         let label = if t.unfinished {
             format!("{} (unfinished)", t.task)
         } else {
@@ -608,12 +608,7 @@ fn transformer_table(e: &Experiments, all: &[TaskResult], setting: Setting) -> S
                 }
                 None => ("–".into(), "–".into()),
             };
-            let other_seeds = other.map(seed_scores);
-            let (o_name, o_verdict) = versus(
-                other
-                    .zip(other_seeds.as_deref())
-                    .map(|(o, s)| (o.model.as_str(), s)),
-            );
+            let (o_name, o_verdict) = versus(other.as_ref().map(|(n, s)| (*n, s.as_slice())));
             let (b_name, b_verdict) =
                 versus(strongest.as_ref().map(|(n, s)| (n.as_str(), s.as_slice())));
             rows.push_str(&format!(
