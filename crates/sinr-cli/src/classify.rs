@@ -730,7 +730,7 @@ pub fn analyze(args: &AnalyzeArgs, device_name: DeviceName, quiet: bool) -> Resu
     match args.data.load(quiet)? {
         TaskData::Classify(t) => {
             let a = sinr_models::analysis::analyse_texts(
-                &run, &t.test, args.n, args.seed, &device, &bars,
+                &run, &t.train, &t.test, args.n, args.seed, &device, &bars,
             )?;
             sinr_schema::write(&args.out, &a)?;
         }

@@ -592,13 +592,13 @@ fn train_predict_explain_and_bad_input() {
         ] {
             assert_eq!(x.comprehensiveness[&m].len(), 5, "{m}");
         }
-        // The components' log-odds terms against the empty text sum to the prediction's
-        // log-odds minus the empty text's; their shares sum to 1.
+        // The components' log-odds terms against the training sample's mean terms sum to the
+        // prediction's log-odds minus the reference's; their shares and the offset's sum to 1.
         let p = x.probability;
         let terms: f64 = x.component_log_odds.values().sum();
         let expected = (p / (1.0 - p)).ln() - x.reference_log_odds.unwrap();
         assert!((terms - expected).abs() < 1e-3, "{terms} vs {expected}");
-        let shares: f64 = x.component_shares.values().sum();
+        let shares: f64 = x.component_shares.values().sum::<f64>() + x.offset_share.unwrap();
         assert!((shares - 1.0).abs() < 1e-9, "{shares}");
         // The transformer's heads are profiled by every position pattern.
         assert!(!x.head_first.is_empty() && !x.head_previous.is_empty());

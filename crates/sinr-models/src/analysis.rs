@@ -217,8 +217,8 @@ pub fn chance_patterns(words: &[String], stop: &dyn Fn(&str) -> bool) -> BTreeMa
         .collect()
 }
 
-/// A text classifier's logits for the empty text: its prior, the reference against which a
-/// text's evidence is read (`sinr_schema::reference_terms`).
+/// A text classifier's logits for the empty text: the lean an explanation page states before
+/// a text's evidence (the analysis reads components against [`reference_components`]).
 pub fn reference_logits(model: &AnyModel, device: &Device) -> Vec<f32> {
     let empty = Example {
         labels: vec![0],
@@ -227,6 +227,49 @@ pub fn reference_logits(model: &AnyModel, device: &Device) -> Vec<f32> {
     model
         .predict(std::slice::from_ref(&empty), TaskKind::Classify, 1, device)
         .remove(0)
+}
+
+/// The reference against which an exact classifier's component terms are read: the mean of
+/// each component kind's logit terms over the first `n` texts of a seeded shuffle of `train`
+/// that have a known word (`sinr_schema::mean_components`). A term the same on every text (the
+/// read-out bias, a head that writes one vector whatever it reads) is then no evidence, and the
+/// reference's log-odds is the model's offset. Empty for a model without an exact split.
+///
+/// # Errors
+/// An explanation that fails.
+pub fn reference_components(
+    run: &LoadedRun,
+    train: &[sinr_data::readers::LabeledText],
+    n: usize,
+    seed: u64,
+    device: &Device,
+) -> Result<BTreeMap<ComponentKind, Vec<f64>>> {
+    if !run.model.is_exact() {
+        return Ok(BTreeMap::new());
+    }
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    SplitMix64::new(seed).shuffle(&mut order);
+    let mut texts = Vec::new();
+    for i in order {
+        if texts.len() >= n {
+            break;
+        }
+        let ex = run.encoder.encode_text(&train[i].text, 0);
+        if ex.rows.is_empty() {
+            continue;
+        }
+        let terms = run.model.explain_terms(&run.spec, &ex, device)?;
+        texts.push(components_of(&terms.outputs[0]));
+    }
+    Ok(sinr_schema::mean_components(&texts))
+}
+
+/// An output's components as `(kind, terms per class)` in `f64`.
+fn components_of(o: &sinr_schema::OutputExplanation) -> Vec<(ComponentKind, Vec<f64>)> {
+    o.components
+        .iter()
+        .map(|x| (x.kind, x.values.iter().map(|&v| f64::from(v)).collect()))
+        .collect()
 }
 
 /// Analyses one example of a sequence task (`model` on `device`, `model_ad` the same parameters
@@ -239,7 +282,7 @@ pub fn analyse_example(
     ex: &Example,
     gold: usize,
     seed: u64,
-    prior: &[f32],
+    reference: &BTreeMap<ComponentKind, Vec<f64>>,
     device: &Device,
     ad: &Device,
 ) -> Result<ExampleAnalysis> {
@@ -297,17 +340,21 @@ pub fn analyse_example(
                 pool[0].iter().map(|&v| f64::from(v)).collect(),
             );
         }
-        // Components against the empty text, in log-odds: a constant offset is no evidence, and
-        // the prior is the biases' own.
-        let reference: Vec<f64> = prior.iter().map(|&v| f64::from(v)).collect();
-        let components: Vec<(ComponentKind, Vec<f64>)> = o
-            .components
-            .iter()
-            .map(|x| (x.kind, x.values.iter().map(|&v| f64::from(v)).collect()))
-            .collect();
-        a.reference_log_odds = Some(sinr_schema::log_odds_of(&reference, c));
-        a.component_log_odds = sinr_schema::reference_terms(&components, c, &reference);
-        a.component_shares = sinr_schema::reference_shares(&a.component_log_odds);
+        // Components against the reference (the training sample's mean terms), in log-odds:
+        // what is the same on every text is the model's offset, not this text's evidence.
+        let components = components_of(o);
+        let offset = {
+            let classes = o.logits.len();
+            let prior: Vec<f64> = (0..classes)
+                .map(|k| reference.values().map(|v| v[k]).sum())
+                .collect();
+            sinr_schema::log_odds_of(&prior, c)
+        };
+        a.reference_log_odds = Some(offset);
+        a.component_log_odds = sinr_schema::reference_terms(&components, c, reference);
+        let (shares, offset_share) = sinr_schema::reference_shares(&a.component_log_odds, offset);
+        a.component_shares = shares;
+        a.offset_share = Some(offset_share);
         // The heads' maps (the poolings', one row each, are not heads).
         let words: Vec<String> = ex.surface.iter().map(|w| w.to_lowercase()).collect();
         let stop = |w: &str| sinr_embed::stopwords::ENGLISH.binary_search(&w).is_ok();
@@ -472,13 +519,15 @@ pub fn analyse_entities(
 
 /// `sinr analyze` on a classification task: the first `n` examples of a seeded shuffle of
 /// `test` that have at least two known words, each analysed ([`analyse_example`]; the
-/// random baseline seeded by `seed` and the example's index), the kept n-gram features named,
-/// and the model's most active memories over them.
+/// random baseline seeded by `seed` and the example's index; the components read against
+/// [`sinr_schema::REFERENCE_TEXTS`] texts of `train`, [`reference_components`]), the kept n-gram features
+/// named, and the model's most active memories over them.
 ///
 /// # Errors
 /// A label the model does not know, or an analysis that fails.
 pub fn analyse_texts(
     run: &LoadedRun,
+    train: &[sinr_data::readers::LabeledText],
     test: &[sinr_data::readers::LabeledText],
     n: usize,
     seed: u64,
@@ -487,8 +536,8 @@ pub fn analyse_texts(
 ) -> Result<ClassificationAnalysis> {
     let model_ad = run.autodiff_model(device)?;
     let ad = device.clone().autodiff();
-    // The empty text's logits, the reference of every example's component shares.
-    let prior = reference_logits(&run.model, device);
+    // The training sample's mean terms, the reference of every example's component shares.
+    let reference = reference_components(run, train, sinr_schema::REFERENCE_TEXTS, seed, device)?;
     let mut order: Vec<usize> = (0..test.len()).collect();
     SplitMix64::new(seed).shuffle(&mut order);
     progress.start("analysing", Some(n as u64), ProgressUnit::Items("examples"));
@@ -511,7 +560,7 @@ pub fn analyse_texts(
             &ex,
             gold,
             seed ^ i as u64,
-            &prior,
+            &reference,
             device,
             &ad,
         )?;

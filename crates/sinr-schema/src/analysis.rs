@@ -22,8 +22,15 @@ use crate::vocab::Method;
 /// component shares in log-odds against the empty text; memories' triggers by total activation.
 /// 8: the heads' chance levels (`ExampleAnalysis::head_chance`). 9: the hierarchical model's
 /// compactness counted per fine community of its input (and its levels' biases), not per
-/// top-level ancestor.
-pub const ANALYSIS_VERSION: u32 = 9;
+/// top-level ancestor. 10: component shares against the mean terms of a sample of training
+/// texts, kind by kind, instead of the empty text's logits taken off the biases (a head writing
+/// the same thing on every text counted as evidence, and the biases' term as its opposite); the
+/// reference's log-odds reported as the offset's share.
+pub const ANALYSIS_VERSION: u32 = 10;
+
+/// How many training texts make the reference of the component shares (`sinr analyze`: each
+/// kind's mean terms over them, [`mean_components`]).
+pub const REFERENCE_TEXTS: usize = 200;
 
 /// Words that negate what follows them (after the tokenizer has split "don't" into "don" and
 /// "t"), for the negation-scope pattern of `sinr_models::analysis::head_patterns`.
@@ -76,32 +83,66 @@ pub fn log_odds_of(v: &[f64], c: usize) -> f64 {
     v[c] - (total - v[c]) / (v.len() - 1) as f64
 }
 
-/// Each component's term of class `c`'s log-odds ([`log_odds_of`]) against a reference input
-/// whose logits are `reference` (the empty text, which a model scores with its biases alone):
-/// the reference's log-odds is the prior, taken off the biases' term, so that what is left of
-/// the biases is what they add for this text. A constant offset (a term raising every logit
-/// alike) has no log-odds and counts nothing. The terms sum to `log_odds(logits) −
-/// log_odds(reference)` wherever the components sum to the logits.
+/// Each component kind's term of class `c`'s log-odds ([`log_odds_of`]) against a reference:
+/// what the kind gives this text minus what it gives the reference (`reference`, by kind: the
+/// mean of its terms over a sample of training texts, [`mean_components`]). A term the same on
+/// every text (the read-out bias, a head that writes the same vector whatever it reads) counts
+/// nothing here: it is part of the reference's log-odds, the model's offset, which
+/// [`reference_shares`] reports as such. A constant offset (a term raising every logit alike) has
+/// no log-odds at all. The terms sum to `log_odds(logits) − log_odds(Σ reference)` wherever the
+/// components sum to the logits.
 pub fn reference_terms(
     components: &[(ComponentKind, Vec<f64>)],
     c: usize,
-    reference: &[f64],
+    reference: &BTreeMap<ComponentKind, Vec<f64>>,
 ) -> BTreeMap<ComponentKind, f64> {
     let mut terms: BTreeMap<ComponentKind, f64> = BTreeMap::new();
     for (kind, v) in components {
         *terms.entry(*kind).or_default() += log_odds_of(v, c);
     }
-    *terms.entry(ComponentKind::Biases).or_default() -= log_odds_of(reference, c);
+    for (kind, v) in reference {
+        *terms.entry(*kind).or_default() -= log_odds_of(v, c);
+    }
     terms
 }
 
-/// Shares of the absolute [`reference_terms`] (summing to 1; empty if every term is 0).
-pub fn reference_shares(terms: &BTreeMap<ComponentKind, f64>) -> BTreeMap<ComponentKind, f64> {
-    let total: f64 = terms.values().map(|v| v.abs()).sum();
-    if total <= 0.0 {
-        return BTreeMap::new();
+/// The mean of each kind's logit terms over the explanations of several texts (each a list of
+/// `(kind, terms per class)`): the reference of [`reference_terms`]. Empty for no text.
+pub fn mean_components(
+    texts: &[Vec<(ComponentKind, Vec<f64>)>],
+) -> BTreeMap<ComponentKind, Vec<f64>> {
+    let mut sum: BTreeMap<ComponentKind, Vec<f64>> = BTreeMap::new();
+    for text in texts {
+        for (kind, v) in text {
+            let acc = sum.entry(*kind).or_insert_with(|| vec![0.0; v.len()]);
+            for (a, x) in acc.iter_mut().zip(v) {
+                *a += x;
+            }
+        }
     }
-    terms.iter().map(|(k, v)| (*k, v.abs() / total)).collect()
+    let n = texts.len() as f64;
+    for v in sum.values_mut() {
+        v.iter_mut().for_each(|x| *x /= n);
+    }
+    sum
+}
+
+/// The shares of the absolute [`reference_terms`] and of the reference's own log-odds
+/// `offset` (the model's lean before this text's evidence: its biases and every constant
+/// write, at the reference), together summing to 1: `(shares by kind, offset's share)`; empty
+/// and 0 if every term is 0.
+pub fn reference_shares(
+    terms: &BTreeMap<ComponentKind, f64>,
+    offset: f64,
+) -> (BTreeMap<ComponentKind, f64>, f64) {
+    let total: f64 = terms.values().map(|v| v.abs()).sum::<f64>() + offset.abs();
+    if total <= 0.0 {
+        return (BTreeMap::new(), 0.0);
+    }
+    (
+        terms.iter().map(|(k, v)| (*k, v.abs() / total)).collect(),
+        offset.abs() / total,
+    )
 }
 
 /// Token importances of one example, by method (each a score per token, larger = more in favour
@@ -135,13 +176,20 @@ pub struct ExampleAnalysis {
     /// The ten communities with the largest absolute contribution to the prediction.
     pub top_communities: Vec<u32>,
     /// Share of the absolute component terms of the predicted class's log-odds against the
-    /// empty text ([`reference_shares`] of `component_log_odds`), by component kind.
+    /// reference ([`reference_shares`] of `component_log_odds` and `reference_log_odds`), by
+    /// component kind; with `offset_share`, they sum to 1.
     pub component_shares: BTreeMap<ComponentKind, f64>,
-    /// The components' terms of the predicted class's log-odds against the empty text
-    /// ([`reference_terms`]; they sum to the log-odds minus `reference_log_odds`).
+    /// The share of the reference's own log-odds (the model's offset) beside the
+    /// `component_shares`, exact models.
+    #[serde(deserialize_with = "required")]
+    pub offset_share: Option<f64>,
+    /// The components' terms of the predicted class's log-odds against the reference, the mean
+    /// terms of a sample of training texts ([`reference_terms`]; they sum to the log-odds minus
+    /// `reference_log_odds`).
     #[serde(default)]
     pub component_log_odds: BTreeMap<ComponentKind, f64>,
-    /// The predicted class's log-odds for the empty text (the model's prior), exact models.
+    /// The predicted class's log-odds at the reference (the mean of the training sample's
+    /// logits: the model's offset), exact models.
     #[serde(default)]
     pub reference_log_odds: Option<f64>,
     /// Mean attention entropy (nats) of every head, `layer l head h → entropy`.
@@ -197,6 +245,7 @@ impl ExampleAnalysis {
             communities_for_90: None,
             top_communities: Vec::new(),
             component_shares: BTreeMap::new(),
+            offset_share: None,
             component_log_odds: BTreeMap::new(),
             reference_log_odds: None,
             head_entropy: BTreeMap::new(),
@@ -385,41 +434,68 @@ mod tests {
 
     #[test]
     fn reference_terms_sum_to_the_log_odds_difference_and_ignore_offsets() {
-        use ComponentKind::{Biases, Embedding, Heads};
-        // Two classes; logits = Σ components = [2.5, 0.0]; the empty text scores [1.0, 0.5].
-        let components = vec![
-            (Embedding, vec![1.0, -1.0]),
-            // An offset: raises both logits alike, so no evidence either way.
-            (Heads, vec![3.0, 3.0]),
-            (Biases, vec![1.0, 0.5]),
-            (Biases, vec![-2.5, -2.5]),
-        ];
-        let logits = [2.5, 0.0];
-        let reference = [1.0, 0.5];
-        let t = reference_terms(&components, 0, &reference);
-        assert_eq!(t[&Embedding], 2.0);
+        use ComponentKind::{Biases, Embedding, Heads, Memories};
+        // Two texts of a two-class model: the embedding's terms vary, a head writes the same
+        // thing on both (an offset toward class 0), the read-out bias is a constant.
+        let text = |e: f64| {
+            vec![
+                (Embedding, vec![e, -e]),
+                (Heads, vec![3.0, 1.0]),
+                (Heads, vec![0.5, 0.5]),
+                (Biases, vec![1.0, 0.5]),
+            ]
+        };
+        let (a, b) = (text(1.0), text(-0.5));
+        let reference = mean_components(&[a.clone(), b.clone()]);
+        assert_eq!(reference[&Embedding], vec![0.25, -0.25]);
+        assert_eq!(reference[&Heads], vec![3.5, 1.5]);
+        let logits = |x: &[(ComponentKind, Vec<f64>)]| {
+            (0..x[0].1.len())
+                .map(|k| x.iter().map(|(_, v)| v[k]).sum::<f64>())
+                .collect::<Vec<_>>()
+        };
+        let prior: Vec<f64> = (0..2)
+            .map(|k| reference.values().map(|v| v[k]).sum())
+            .collect();
+        let t = reference_terms(&a, 0, &reference);
+        // The embedding: 2 for this text, 0.5 at the reference.
+        assert_eq!(t[&Embedding], 1.5);
+        // The head's offset and the bias are the same on every text: no evidence.
         assert_eq!(t[&Heads], 0.0);
-        // Biases: log-odds 0.5 + 0, minus the prior 0.5.
         assert_eq!(t[&Biases], 0.0);
         let sum: f64 = t.values().sum();
-        assert!((sum - (log_odds_of(&logits, 0) - log_odds_of(&reference, 0))).abs() < 1e-12);
-        let sh = reference_shares(&t);
-        assert_eq!(sh[&Embedding], 1.0);
-        assert_eq!(sh[&Heads], 0.0);
-        // For the other class every term changes sign, and the shares stay.
-        let t1 = reference_terms(&components, 1, &reference);
-        assert_eq!(t1[&Embedding], -2.0);
-        assert_eq!(reference_shares(&t1), sh);
-        // Three classes: still the log-odds difference.
-        let comps = vec![
+        let offset = log_odds_of(&prior, 0);
+        assert_eq!(offset, 0.5 + 2.0 + 0.5);
+        assert!((sum - (log_odds_of(&logits(&a), 0) - offset)).abs() < 1e-12);
+        // Shares: the offset 3 beside the embedding's 1.5.
+        let (sh, off) = reference_shares(&t, offset);
+        assert!((sh[&Embedding] - 1.5 / 4.5).abs() < 1e-12);
+        assert!((off - 3.0 / 4.5).abs() < 1e-12);
+        assert!((sh.values().sum::<f64>() + off - 1.0).abs() < 1e-12);
+        // For the other class every term and the offset change sign, and the shares stay.
+        let t1 = reference_terms(&a, 1, &reference);
+        assert_eq!(t1[&Embedding], -1.5);
+        assert_eq!(reference_shares(&t1, log_odds_of(&prior, 1)), (sh, off));
+        // A kind the reference has and the text lacks (a memory that did not fire here) counts
+        // what the reference has; three classes: still the log-odds difference.
+        let with_memory = vec![
             (Embedding, vec![0.3, -0.2, 0.9]),
-            (Biases, vec![0.1, 0.4, -0.7]),
+            (Memories, vec![1.0, 0.0, 0.0]),
         ];
-        let logits = [0.4, 0.2, 0.2];
-        let reference = [0.0, 0.1, -0.3];
-        let t = reference_terms(&comps, 2, &reference);
+        let without = vec![(Embedding, vec![0.1, 0.4, -0.7])];
+        let reference = mean_components(&[with_memory, without.clone()]);
+        let t = reference_terms(&without, 2, &reference);
+        assert_eq!(t[&Memories], 0.25);
+        let prior: Vec<f64> = (0..3)
+            .map(|k| reference.values().map(|v| v[k]).sum())
+            .collect();
         let sum: f64 = t.values().sum();
-        assert!((sum - (log_odds_of(&logits, 2) - log_odds_of(&reference, 2))).abs() < 1e-12);
-        assert!(reference_shares(&BTreeMap::new()).is_empty());
+        let expected = log_odds_of(&logits(&without), 2) - log_odds_of(&prior, 2);
+        assert!((sum - expected).abs() < 1e-12);
+        assert_eq!(
+            reference_shares(&BTreeMap::new(), 0.0),
+            (BTreeMap::new(), 0.0)
+        );
+        assert!(mean_components(&[]).is_empty());
     }
 }

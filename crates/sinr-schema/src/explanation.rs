@@ -127,8 +127,10 @@ pub struct Explanation {
     /// for the other models.
     #[serde(default)]
     pub transitions: Vec<TransitionScore>,
-    /// A text classifier's logits for the empty text (its prior: the read-out biases alone),
-    /// the reference its decision is read against; empty for taggers and older explanations.
+    /// A text classifier's logits for the empty text (its prior: the read-out biases of the
+    /// pooling models; the SINr transformer's also carry what its layers write on an input with no
+    /// word), the reference its decision is read against; empty for taggers and older
+    /// explanations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_logits: Vec<f32>,
     /// A tagged sentence of a data set: its gold tags, one per token (so that a reader sees

@@ -43,8 +43,8 @@ mod vocab;
 pub use analysis::{
     ANALYSIS_VERSION, AnalysedExample, AnalysedSentence, ClassificationAnalysis, EntityAttribution,
     ExampleAnalysis, HEAD_PATTERN_KEYS, MemoryProfile, MemoryWrite, NEGATION_SCOPE, NEGATORS,
-    TaggingAnalysis, TokenActivation, log_odds_of, log_odds_weights, reference_shares,
-    reference_terms,
+    REFERENCE_TEXTS, TaggingAnalysis, TokenActivation, log_odds_of, log_odds_weights,
+    mean_components, reference_shares, reference_terms,
 };
 pub use embedding::{EMBEDDING_RUN_VERSION, EmbeddingRun};
 pub use error::{Error, Result};

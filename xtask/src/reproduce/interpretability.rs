@@ -120,6 +120,8 @@ struct Agg {
     auprc: BTreeMap<Method, f64>,
     token_f1: BTreeMap<Method, f64>,
     shares: BTreeMap<ComponentKind, f64>,
+    /// Mean share of the reference's log-odds (the model's offset) beside `shares`.
+    offset: f64,
     entropy: BTreeMap<String, f64>,
     /// Per [`HEAD_PATTERNS`] entry: head → mean share.
     patterns: Vec<BTreeMap<String, f64>>,
@@ -145,6 +147,7 @@ fn aggregate(
         auprc: BTreeMap::new(),
         token_f1: BTreeMap::new(),
         shares: BTreeMap::new(),
+        offset: f64::NAN,
         entropy: BTreeMap::new(),
         patterns: Vec::new(),
         top_communities: Vec::new(),
@@ -158,6 +161,7 @@ fn aggregate(
     let mut auprc: BTreeMap<Method, Vec<f64>> = BTreeMap::new();
     let mut tf1: BTreeMap<Method, Vec<f64>> = BTreeMap::new();
     let mut shares: BTreeMap<ComponentKind, Vec<f64>> = BTreeMap::new();
+    let mut offsets: Vec<f64> = Vec::new();
     let mut ent: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut patterns: Vec<BTreeMap<String, Vec<f64>>> = vec![BTreeMap::new(); HEAD_PATTERNS.len()];
     let (mut t90, mut c90) = (Vec::new(), Vec::new());
@@ -196,6 +200,7 @@ fn aggregate(
         for (k, v) in &x.component_shares {
             shares.entry(*k).or_default().push(*v);
         }
+        offsets.extend(x.offset_share);
         for (k, v) in &x.head_entropy {
             ent.entry(k.clone()).or_default().push(*v);
         }
@@ -257,6 +262,7 @@ fn aggregate(
     agg.auprc = auprc.iter().map(|(k, v)| (*k, mean(v))).collect();
     agg.token_f1 = tf1.iter().map(|(k, v)| (*k, mean(v))).collect();
     agg.shares = shares.iter().map(|(k, v)| (*k, mean(v))).collect();
+    agg.offset = mean(&offsets);
     agg.entropy = ent.iter().map(|(k, v)| (k.clone(), mean(v))).collect();
     agg.patterns = patterns
         .iter()
@@ -733,7 +739,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                     .iter()
                     .map(|(k, v)| format!("{k}: {v:.2}"))
                     .collect();
-                let shares: Vec<String> = ComponentKind::ALL.iter().map(|&k| f3(sh(k))).collect();
+                let mut shares: Vec<String> =
+                    ComponentKind::ALL.iter().map(|&k| f3(sh(k))).collect();
+                shares.push(f3(agg.offset));
                 mech.push_str(&format!(
                     "| {model} | {} | {} | {} | {} |\n",
                     shares.join(" | "),
@@ -763,7 +771,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                         .filter_map(|&k| dr.get(k as usize).copied())
                         .collect();
                     mech.push_str(&format!(
-                        "| {model} (DistRatio median: relied-on {} vs all {}) | | | | | | | | |\n",
+                        "| {model} (DistRatio median: relied-on {} vs all {}) | | | | | | | | | |\n",
                         f3(median(&used)),
                         f3(median(&dr))
                     ));
@@ -783,7 +791,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
                 "task": task, "model": model, "examples": agg.examples, "completeness_max": agg.completeness_max,
                 "comprehensiveness": agg.comp, "sufficiency": agg.suff, "kendall_tau": agg.tau, "top3_overlap": agg.overlap,
                 "tokens_for_90": agg.tokens90, "communities_for_90": agg.comms90, "auprc": agg.auprc, "token_f1": agg.token_f1,
-                "component_shares": agg.shares, "head_entropy": agg.entropy,
+                "component_shares": agg.shares, "offset_share": agg.offset, "head_entropy": agg.entropy,
                 "head_patterns": HEAD_PATTERNS.iter().map(|p| p.0).zip(&agg.patterns).collect::<BTreeMap<_, _>>(),
                 "stability_communities": stab.0, "stability_tokens": stab.1,
             }));
@@ -791,7 +799,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         if !plaus.is_empty() {
             md.push_str(&format!("\n**{task}** — plausibility against VADER:\n\n| model | method | AUPRC | token F1 |\n| --- | --- | ---: | ---: |\n{plaus}"));
         }
-        md.push_str(&format!("\n**{task}** — mechanisms (share of the absolute component terms of the predicted class's log-odds, read against the empty text, so that an offset raising every class alike counts for nothing and the biases count only what they add beyond the model's prior: the embedding's communities, the lexical weights of the words themselves (word and n-gram weights), heads, memories, biases; mean attention entropy per head, nats) and stability (Jaccard of the top communities / top-3 tokens across seeds):\n\n| model | embedding | lexical | heads | memories | biases | head entropy | stability (communities) | stability (tokens) |\n| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n{mech}\n{memories}"));
+        md.push_str(&format!("\n**{task}** — mechanisms (shares of the predicted class's log-odds, which sum to 1 on each row: each kind of component by what it gives the text beyond its mean over {} training texts, the reference, so that a term the same on every text is no evidence; and the offset, the reference's own log-odds, where the read-out bias and every constant write end up; the kinds: the embedding's communities, the lexical weights of the words themselves (word and n-gram weights), heads, memories, biases that vary with the text (the hierarchical model's levels); mean attention entropy per head, nats) and stability (Jaccard of the top communities / top-3 tokens across seeds):\n\n| model | embedding | lexical | heads | memories | biases | offset | head entropy | stability (communities) | stability (tokens) |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |\n{mech}\n{memories}", sinr_schema::REFERENCE_TEXTS));
     }
     if ctx.tasks.is_empty() || ctx.tasks.iter().any(|t| t == "conll2003") {
         md.push_str(&ner_plausibility(ctx, n, &mut results, &mut pages)?);

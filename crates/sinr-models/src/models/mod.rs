@@ -579,7 +579,7 @@ macro_rules! register_models {
                 device: &Device,
             ) -> Result<ExactTerms> {
                 if example.rows.is_empty() {
-                    return Err(Error::Empty("no known word in the text: nothing to explain (the prediction is the model's prior, its biases)".into()));
+                    return Err(Error::Empty("no known word in the text: nothing to explain (the prediction is the model's prior, what it says of the empty text)".into()));
                 }
                 // Tagging: explain the tags the model decides (the best valid BIO path).
                 let tags = (spec.kind == TaskKind::Tag).then(|| {
