@@ -214,7 +214,7 @@ fn task_table(e: &Experiments, setting: Setting, r: &TaskResult) -> String {
         .collect();
     if !trainings.is_empty() {
         md.push_str(&format!(
-            "Training other than the setting's: {}.\n\n",
+            "Training other than the setting's — {}.\n\n",
             trainings_sentence(&trainings, trainings.len() == task.models.len())
         ));
     }
@@ -1151,7 +1151,7 @@ mod tests {
         );
         // RT's dense baselines train at the rates chosen on its dev split.
         assert!(
-            md.contains("Training other than the setting's: dense and cnn: 15 epochs at most (patience 3), texts cut at 512 tokens, adamw (weight decay 0.01), linear schedule (10 % warm-up), head and tail kept; dense learning rate 0.004; cnn learning rate 0.002."),
+            md.contains("Training other than the setting's — dense and cnn: 15 epochs at most (patience 3), texts cut at 512 tokens, adamw (weight decay 0.01), linear schedule (10 % warm-up), head and tail kept; dense learning rate 0.004; cnn learning rate 0.002."),
             "{md}"
         );
         // Insults' attention classifier trains at its own rate, in both settings; its dense
@@ -1160,7 +1160,7 @@ mod tests {
         let t = task("insults", vec![row("attention", Metric::RocAuc, &[0.9])]);
         let md = task_table(&e, Setting::Full, &t);
         assert!(
-            md.contains("Training other than the setting's: every model: 15 epochs at most (patience 3), texts cut at 512 tokens, batches of similar lengths; attention learning rate 0.01; hierarchical learning rate 0.03;"),
+            md.contains("Training other than the setting's — every model: 15 epochs at most (patience 3), texts cut at 512 tokens, batches of similar lengths; attention learning rate 0.01; hierarchical learning rate 0.03;"),
             "{md}"
         );
         // What they share is said once.
