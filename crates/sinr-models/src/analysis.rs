@@ -343,13 +343,7 @@ pub fn analyse_example(
         // Components against the reference (the training sample's mean terms), in log-odds:
         // what is the same on every text is the model's offset, not this text's evidence.
         let components = components_of(o);
-        let offset = {
-            let classes = o.logits.len();
-            let prior: Vec<f64> = (0..classes)
-                .map(|k| reference.values().map(|v| v[k]).sum())
-                .collect();
-            sinr_schema::log_odds_of(&prior, c)
-        };
+        let offset = sinr_schema::reference_offset(reference, c);
         a.reference_log_odds = Some(offset);
         a.component_log_odds = sinr_schema::reference_terms(&components, c, reference);
         let (shares, offset_share) = sinr_schema::reference_shares(&a.component_log_odds, offset);
@@ -520,8 +514,8 @@ pub fn analyse_entities(
 /// `sinr analyze` on a classification task: the first `n` examples of a seeded shuffle of
 /// `test` that have at least two known words, each analysed ([`analyse_example`]; the
 /// random baseline seeded by `seed` and the example's index; the components read against
-/// [`sinr_schema::REFERENCE_TEXTS`] texts of `train`, [`reference_components`]), the kept n-gram features
-/// named, and the model's most active memories over them.
+/// [`sinr_schema::REFERENCE_TEXTS`] texts of `train`, [`reference_components`]), the kept
+/// n-gram features named, and the model's most active memories over them.
 ///
 /// # Errors
 /// A label the model does not know, or an analysis that fails.

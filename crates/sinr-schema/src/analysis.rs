@@ -127,6 +127,13 @@ pub fn mean_components(
     sum
 }
 
+/// The reference's own log-odds of class `c` (the model's offset: what it says of the
+/// reference, the sum of its kinds' terms; [`log_odds_of`] is linear, so this is the log-odds
+/// of the reference's summed logits).
+pub fn reference_offset(reference: &BTreeMap<ComponentKind, Vec<f64>>, c: usize) -> f64 {
+    reference.values().map(|v| log_odds_of(v, c)).sum()
+}
+
 /// The shares of the absolute [`reference_terms`] and of the reference's own log-odds
 /// `offset` (the model's lean before this text's evidence: its biases and every constant
 /// write, at the reference), together summing to 1: `(shares by kind, offset's share)`; empty
@@ -466,6 +473,7 @@ mod tests {
         let sum: f64 = t.values().sum();
         let offset = log_odds_of(&prior, 0);
         assert_eq!(offset, 0.5 + 2.0 + 0.5);
+        assert!((reference_offset(&reference, 0) - offset).abs() < 1e-12);
         assert!((sum - (log_odds_of(&logits(&a), 0) - offset)).abs() < 1e-12);
         // Shares: the offset 3 beside the embedding's 1.5.
         let (sh, off) = reference_shares(&t, offset);
