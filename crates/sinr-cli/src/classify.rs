@@ -373,6 +373,12 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
     if let Some(g) = &gazetteer {
         sinr_models::run::write_gazetteer(&args.out, &mut spec, g)?;
     }
+    // A reference left by an earlier training of this directory no longer holds.
+    let stale = sinr_models::run::reference_file(&args.out);
+    if stale.is_file() {
+        std::fs::remove_file(&stale)
+            .with_context(|| format!("cannot remove {}", stale.display()))?;
+    }
     let bars = Bars::new(quiet);
     let (model, state) = train_run(
         &spec,
@@ -400,6 +406,23 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
         collisions,
     );
     sinr_schema::write(&args.out.join("resources.json"), &resources)?;
+    // What its explanations are read against: the mean of training texts the model read.
+    if let TaskData::Classify(t) = &data {
+        let run = load_run(&args.out, Some(&args.embeddings), &device)
+            .with_context(|| format!("cannot load run {}", args.out.display()))?;
+        let trained: Vec<sinr_data::readers::LabeledText> = task
+            .train_index
+            .iter()
+            .map(|&i| t.train[i].clone())
+            .collect();
+        if run.write_reference(&trained, &device)?.is_some() && !quiet {
+            eprintln!(
+                "explanations read against the mean of {} training texts: {}",
+                sinr_schema::REFERENCE_TEXTS.min(trained.len()),
+                sinr_models::run::reference_file(&args.out).display()
+            );
+        }
+    }
     write_split(
         &args.out.join("split.json"),
         &source,
@@ -835,8 +858,35 @@ pub enum Explained<'a> {
     },
 }
 
-/// A text classifier's logits for the empty text (the reference its pages read decisions
-/// against); empty for a tagger.
+/// What a run's explanations are read against ([`sinr_models::LoadedRun::reference`]): its
+/// `reference.json`; for a run without one trained on a built-in text classification task,
+/// the mean of its training texts, computed once and written there; else the empty text.
+fn run_reference(
+    run: &sinr_models::LoadedRun,
+    device: &sinr_models::Device,
+    quiet: bool,
+) -> Result<sinr_schema::Reference> {
+    let file = sinr_models::run::reference_file(&run.dir);
+    if run.spec.kind == TaskKind::Classify
+        && run.model.is_exact()
+        && !file.is_file()
+        && sinr_data::tasks::CLASSIFICATION_TASKS.contains(&run.spec.task.as_str())
+    {
+        if !quiet {
+            eprintln!(
+                "no {}: reading {} training texts of {} once to make it (what explanations are read against)",
+                file.display(),
+                sinr_schema::REFERENCE_TEXTS,
+                run.spec.task
+            );
+        }
+        if let TaskData::Classify(t) = load_whole(&run.spec.task, quiet)? {
+            run.write_reference(&t.train, device)?;
+        }
+    }
+    Ok(run.reference(device)?)
+}
+
 /// `sinr explain`: the exact split of a prediction, as text (and as a page, and as JSON).
 pub fn explain(
     run_dir: &Path,
@@ -848,7 +898,7 @@ pub fn explain(
     quiet: bool,
 ) -> Result<()> {
     let (run, device) = open_run(run_dir, embeddings, device_name)?;
-    let prior = run.prior(&device);
+    let prior = run_reference(&run, &device, quiet)?;
     let (e, text) = match what {
         Explained::Text(text) => {
             if text.trim().is_empty() {
@@ -909,14 +959,28 @@ pub fn explain(
                 ),
                 (None, None) => println!("\n{} → {label}", e.tokens[p]),
             },
-            None => println!(
-                "prediction: {label} (logits {:?}; completeness error {:.1e})",
-                o.logits
-                    .iter()
-                    .map(|x| (x * 1000.0).round() / 1000.0)
-                    .collect::<Vec<_>>(),
-                o.completeness_error()
-            ),
+            None => {
+                println!(
+                    "prediction: {label} (logits {}; completeness error {:.1e})",
+                    e.labels
+                        .iter()
+                        .zip(&o.logits)
+                        .map(|(l, x)| format!("{l} {x:+.3}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    o.completeness_error()
+                );
+                if let Some(lean) = e.reference_lean(o) {
+                    let reference = match e.reference_texts {
+                        0 => "with no word at all".to_owned(),
+                        n => format!("on an average training text (the mean of {n})"),
+                    };
+                    println!(
+                        "  {reference} the model leans {lean:+.3} toward {label} (log-odds); this text takes it to {:+.3}",
+                        o.decision_term(&o.logits)
+                    );
+                }
+            }
         }
         if let Some(gold) = o
             .position
@@ -929,21 +993,30 @@ pub fn explain(
             .tokens
             .iter()
             .enumerate()
-            .map(|(t, v)| (t, v[o.predicted]))
+            .map(|(t, v)| (t, o.decision_term(v)))
             .collect();
         toks.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-        println!("  tokens (contribution to {label}):");
+        // A text's terms are read as the predicted class's log-odds, a tag's as its logit.
+        let toward = match o.position {
+            None if e.labels.len() >= 2 => format!("the log-odds of {label}"),
+            _ => label.clone(),
+        };
+        println!("  tokens (contribution to {toward}):");
         for (t, v) in toks.iter().take(8) {
             println!("    {:+.4}  {}", v, e.tokens[*t]);
         }
-        let mut comms: Vec<(usize, f32)> = o
-            .communities
+        let mut comms: Vec<(usize, f32)> = e
+            .community_terms(o)
             .iter()
             .enumerate()
-            .map(|(k, v)| (k, v[o.predicted]))
+            .map(|(k, v)| (k, o.decision_term(v)))
             .collect();
         comms.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-        println!("  communities:");
+        if o.position.is_none() && !e.reference_communities.is_empty() {
+            println!("  communities (beyond what each gives an average training text):");
+        } else {
+            println!("  communities:");
+        }
         for (k, v) in comms.iter().take(6) {
             let w = words
                 .get(&(*k as u32))
@@ -962,19 +1035,31 @@ pub fn explain(
                 }
             );
             for (k, v, words) in e.top_fine_communities(o, 6) {
-                println!("    {:+.4}  [{k}] {}", v[o.predicted], words.join(", "));
+                println!("    {:+.4}  [{k}] {}", o.decision_term(v), words.join(", "));
             }
         }
         if run.spec.kind == TaskKind::Classify {
-            let mut comps: Vec<&sinr_schema::Component> = o.components.iter().collect();
-            comps.sort_by(|a, b| {
-                b.values[o.predicted]
-                    .abs()
-                    .total_cmp(&a.values[o.predicted].abs())
-            });
-            println!("  components:");
-            for x in comps.iter().take(6) {
-                println!("    {:+.4}  {}", x.values[o.predicted], x.name);
+            let training = e.reference_texts > 0;
+            println!(
+                "  components ({}):",
+                if training {
+                    "beyond what each gives an average training text"
+                } else {
+                    "the biases beyond the empty text's lean"
+                }
+            );
+            for x in e
+                .component_terms(o)
+                .iter()
+                .filter(|c| !(training && c.term.abs() < 1e-6))
+                .take(6)
+            {
+                let absent = if x.in_text {
+                    ""
+                } else {
+                    " (not triggered here)"
+                };
+                println!("    {:+.4}  {}{absent}", x.term, x.name);
             }
         }
         if !o.lexical.is_empty() {
@@ -988,13 +1073,13 @@ pub fn explain(
             );
             for (f, v) in o.lexical.iter().take(8) {
                 let (name, token) = e.lexical_label(*f);
-                println!("    {:+.4}  {name} (at {token})", v[o.predicted]);
+                println!("    {:+.4}  {name} (at {token})", o.decision_term(v));
             }
         }
         if !o.levels.is_empty() {
             println!("  by Louvain level:");
             for (n, v) in &o.levels {
-                println!("    {:+.4}  {n}", v[o.predicted]);
+                println!("    {:+.4}  {n}", o.decision_term(v));
             }
         }
     }
@@ -1041,8 +1126,9 @@ pub fn model_card(
             bail!("--data {data} is a tagging set: a model card covers text classifiers")
         }
     };
+    let prior = run_reference(&run, &device, quiet)?;
     let bars = Bars::new(quiet);
-    let card = sinr_models::card::model_card(&run, &test, n, 10, &device, &bars)?;
+    let card = sinr_models::card::model_card(&run, &test, n, 10, &prior, &device, &bars)?;
     // The pages of the confident predictions, beside the card.
     let stem = html
         .file_stem()
@@ -1050,7 +1136,6 @@ pub fn model_card(
         .unwrap_or("model-card");
     let dir = html.with_file_name(format!("{stem}-pages"));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let prior = run.prior(&device);
     let mut links = Vec::new();
     for (kind, preds) in [("right", &card.right), ("wrong", &card.wrong)] {
         for (i, p) in preds.iter().enumerate() {

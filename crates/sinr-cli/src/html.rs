@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use sinr_models::Explanation;
-use sinr_schema::{ComponentKind, OutputExplanation};
+use sinr_schema::OutputExplanation;
 
 /// The page's whole style sheet.
 const CSS: &str = "
@@ -307,10 +307,19 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// A text classifier's prior for the predicted class: the log-odds of the empty text.
+    /// A text classifier's lean toward the predicted class before the text's evidence: the
+    /// reference's log-odds (an average training text's, or the empty text's).
     fn prior(&self, o: &OutputExplanation) -> Option<f32> {
-        (o.position.is_none() && !self.e.reference_logits.is_empty())
-            .then(|| o.decision_term(&self.e.reference_logits))
+        self.e.reference_lean(o)
+    }
+
+    /// What the reference is, for sentences: "an average training text (the mean of 200)" or
+    /// "no word at all".
+    fn reference_name(&self) -> String {
+        match self.e.reference_texts {
+            0 => "with no word at all".to_owned(),
+            n => format!("on an average training text (the mean of {n})"),
+        }
     }
 
     /// What the terms are read as, for table headers.
@@ -358,8 +367,8 @@ impl<'a> Page<'a> {
                     h2 { "Prediction: " b { (pred) } }
                     p {
                         @if let Some(prior) = self.prior(o) {
-                            "With no word at all the model leans " (term(prior)) " (log-odds) \
-                             toward " (pred) "; this text takes it to "
+                            (capitalised(&self.reference_name())) " the model leans " (term(prior))
+                            " (log-odds) toward " (pred) "; this text takes it to "
                             (term(o.decision_term(&o.logits))) ". Green is evidence for "
                             (pred) ", red against."
                         } @else {
@@ -435,24 +444,34 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// The decision by community: the 15 largest non-zero terms for the predicted class.
+    /// The decision by community: the 15 largest non-zero terms for the predicted class, each
+    /// read against what the community gives an average training text where the reference is
+    /// one ([`Explanation::community_terms`]).
     fn communities(&self, o: &OutputExplanation) -> Markup {
-        let mut comms: Vec<(usize, f32)> = o
-            .communities
+        let terms = self.e.community_terms(o);
+        let mut comms: Vec<(usize, f32)> = terms
             .iter()
             .enumerate()
             .map(|(k, r)| (k, o.decision_term(r)))
             .collect();
         comms.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         let max = comms.first().map_or(0.0, |c| c.1.abs());
+        let against = o.position.is_none() && !self.e.reference_communities.is_empty();
         html! {
             h3 { "The decision by community" }
+            @if against {
+                p class="muted" {
+                    "Each community's term beyond what it gives an average training text: \
+                     what a community carries on every text alike (a head's constant write \
+                     lands in some) is part of the model's lean, not this text's evidence."
+                }
+            }
             table {
                 (self.class_header("community (its words)"))
                 @for (k, v) in comms.iter().take(15).filter(|c| c.1 != 0.0) {
                     tr class="community" {
                         td { (self.dim_label(*k as u32)) }
-                        @for c in &o.communities[*k] { td class="num" { (term(*c)) } }
+                        @for c in &terms[*k] { td class="num" { (term(*c)) } }
                         td { (bar(*v, max)) }
                     }
                 }
@@ -550,35 +569,46 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// The 12 largest components (heads, memories, levels, biases) for the predicted class.
-    /// A text classifier's biases are one row, read against its prior (the empty text): what
-    /// they add beyond it, so that the offset every text gets is not shown as evidence.
+    /// The 12 largest components (heads, memories, levels, biases) for the predicted class,
+    /// each read against what it gives the reference ([`Explanation::component_terms`]): a
+    /// head or bias that writes the same on every text is part of the model's lean, not
+    /// evidence. Against the empty text, the biases are one row beyond its lean.
     fn components(&self, o: &OutputExplanation) -> Markup {
         let prior = self.prior(o);
-        let mut comps: Vec<(String, f32)> = o
-            .components
-            .iter()
-            .filter(|c| prior.is_none() || c.kind != ComponentKind::Biases)
-            .map(|c| (c.name.clone(), o.decision_term(&c.values)))
+        let training = prior.is_some() && !self.e.reference_components.is_empty();
+        let comps: Vec<(String, f32)> = self
+            .e
+            .component_terms(o)
+            .into_iter()
+            // A constant (the read-out bias against training texts) is no row.
+            .filter(|c| !(training && c.term.abs() < 1e-6))
+            .map(|c| {
+                let name = if c.in_text {
+                    c.name
+                } else {
+                    format!("{} (not triggered here)", c.name)
+                };
+                (name, c.term)
+            })
             .collect();
-        if let Some(prior) = prior {
-            let biases: f32 = o
-                .components
-                .iter()
-                .filter(|c| c.kind == ComponentKind::Biases)
-                .map(|c| o.decision_term(&c.values))
-                .sum();
-            comps.push(("biases, beyond the prior".to_owned(), biases - prior));
-        }
-        comps.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         let max = comps.first().map_or(0.0, |c| c.1.abs());
         html! {
             h3 { "Components" }
             @if let Some(prior) = prior {
                 p class="muted" {
-                    "What each part of the model adds to the log-odds of "
-                    (self.e.labels[o.predicted]) " beyond the prior (" (term(prior))
-                    ", the empty text's); they sum to " (term(o.decision_term(&o.logits) - prior)) "."
+                    @if training {
+                        "What each part of the model adds to the log-odds of "
+                        (self.e.labels[o.predicted]) " beyond what it gives an average \
+                         training text (the mean of " (self.e.reference_texts) ", which leans "
+                        (term(prior)) "): the read-out bias, and a head that writes the same \
+                         thing whatever it reads, add nothing. They sum to "
+                        (term(o.decision_term(&o.logits) - prior)) "."
+                    } @else {
+                        "What each part of the model adds to the log-odds of "
+                        (self.e.labels[o.predicted]) " beyond the empty text's lean ("
+                        (term(prior)) "); they sum to "
+                        (term(o.decision_term(&o.logits) - prior)) "."
+                    }
                 }
             }
             table {
@@ -616,6 +646,14 @@ impl<'a> Page<'a> {
             }
         }
     }
+}
+
+/// `s` with its first letter upper case.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// Renders the page.
@@ -680,12 +718,17 @@ pub fn card_page(card: &sinr_models::card::ModelCard, links: &[String]) -> Strin
                 h1 { "Model card: " code { (card.model) } " on " (card.task) }
                 p {
                     "Over " (card.examples) " test texts, accuracy " b { (format!("{:.3}", card.accuracy)) }
-                    ". With no word at all the model gives "
+                    @if card.reference_texts > 0 {
+                        ". On an average training text (the mean of " (card.reference_texts)
+                        ") the model gives "
+                    } @else {
+                        ". With no word at all the model gives "
+                    }
                     @for (i, (c, p)) in card.classes.iter().zip(&card.prior).enumerate() {
                         @if i > 0 { ", " }
                         (c) " " (format!("{p:.2}"))
                     }
-                    " (its prior)."
+                    " (its lean before a text's evidence)."
                 }
                 p class="muted" {
                     "Each table lists what pushes texts toward a class: the mean, over every \
@@ -693,6 +736,11 @@ pub fn card_page(card: &sinr_models::card::ModelCard, links: &[String]) -> Strin
                      (its logit minus the other classes' mean), so that what raises every class \
                      alike counts for nothing. Communities are labelled by their most \
                      representative words."
+                    @if card.reference_texts > 0 {
+                        " Heads, memories and paths are read against what they give an average \
+                         training text, so that one writing the same thing on every text pushes \
+                         nothing; \"in texts\" counts the texts that trigger them."
+                    }
                 }
                 @for ev in &card.evidence {
                     h2 { "Toward " b { (ev.class) } }
@@ -757,6 +805,9 @@ mod tests {
             fine_dimension_words: vec![(7, vec![evil("fine"), "x&y".into()])],
             transitions: Vec::new(),
             reference_logits: vec![0.5, 0.25],
+            reference_texts: 0,
+            reference_components: Vec::new(),
+            reference_communities: Vec::new(),
             gold_tags: Vec::new(),
         }
     }

@@ -488,17 +488,66 @@ fn train_predict_explain_and_bad_input() {
     let e: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(e["model"], "transformer");
-    // The rendered page names the predicted class, reads the decision against the prior, and
-    // labels communities by words.
-    if let Some(dom) = open_in_browser(&html, dir.path(), &["militia", "With no word at all"]) {
+    // `sinr train` wrote what explanations are read against: the mean of training texts, each
+    // named component's mean term, summing to the mean logits.
+    assert!(run.join("reference.json").is_file());
+    let texts = e["reference_texts"].as_u64().unwrap();
+    assert!(texts > 10, "{texts}");
+    let f = |v: &serde_json::Value| v.as_f64().unwrap();
+    let mean = e["reference_logits"].as_array().unwrap();
+    let comps = e["reference_components"].as_array().unwrap();
+    assert!(comps.iter().any(|c| c["kind"] == "heads"));
+    for (k, l) in mean.iter().enumerate() {
+        let sum: f64 = comps.iter().map(|c| f(&c["values"][k])).sum();
+        assert!((sum - f(l)).abs() < 1e-3, "{sum} vs {l}");
+    }
+    assert!(
+        stdout(&out).contains("on an average training text")
+            && stdout(&out).contains("beyond what each gives an average training text"),
+        "{}",
+        stdout(&out)
+    );
+    // The rendered page names the predicted class, reads the decision against the training
+    // texts' mean, and labels communities by words; the read-out bias, the same on every text,
+    // is no row.
+    if let Some(dom) = open_in_browser(
+        &html,
+        dir.path(),
+        &["militia", "On an average training text"],
+    ) {
         assert!(
             ["war", "peace"]
                 .iter()
                 .any(|c| dom.contains(&format!("Prediction: <b>{c}</b>"))),
             "{dom}"
         );
-        assert!(dom.contains("biases, beyond the prior"), "{dom}");
+        assert!(dom.contains("beyond what it gives an average"), "{dom}");
+        assert!(!dom.contains("<td>read-out bias</td>"), "{dom}");
     }
+    // Without its reference file (a run of a file's data cannot make one), the empty text.
+    std::fs::rename(
+        run.join("reference.json"),
+        dir.path().join("reference.json"),
+    )
+    .unwrap();
+    let out = sinr(&[
+        "explain",
+        p(&run),
+        "the militia and the troops",
+        "--html",
+        p(&html),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("With no word at all") && page.contains("beyond the empty text"),
+        "{page}"
+    );
+    std::fs::rename(
+        dir.path().join("reference.json"),
+        run.join("reference.json"),
+    )
+    .unwrap();
 
     // The model card: per class what pushes toward it, and the confident predictions' pages.
     let card = dir.path().join("card.html");
@@ -523,6 +572,9 @@ fn train_predict_explain_and_bad_input() {
     let c: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&card_json).unwrap()).unwrap();
     assert_eq!(c["examples"], 40);
+    // Its lean and its components read against the training texts' mean.
+    assert!(c["reference_texts"].as_u64().unwrap() > 10);
+    assert!(page.contains("On an average training text"), "{page}");
     let right = c["right"].as_array().unwrap().len();
     assert!(right > 0);
     // Every linked page exists and explains its text.

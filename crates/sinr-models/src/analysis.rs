@@ -229,23 +229,23 @@ pub fn reference_logits(model: &AnyModel, device: &Device) -> Vec<f32> {
         .remove(0)
 }
 
-/// The reference against which an exact classifier's component terms are read: the mean of
-/// each component kind's logit terms over the first `n` texts of a seeded shuffle of `train`
-/// that have a known word (`sinr_schema::mean_components`). A term the same on every text (the
-/// read-out bias, a head that writes one vector whatever it reads) is then no evidence, and the
-/// reference's log-odds is the model's offset. Empty for a model without an exact split.
+/// The reference of an exact classifier's explanations: the mean logits and the mean terms of
+/// each named component over the first `n` texts of a seeded shuffle of `train` that have a
+/// known word ([`sinr_schema::Reference::mean_of`]). A term the same on every text (the read-out
+/// bias, a head that writes one vector whatever it reads) is then part of the reference, and
+/// the reference's log-odds is the model's offset. `None` for a model without an exact split.
 ///
 /// # Errors
 /// An explanation that fails.
-pub fn reference_components(
+pub fn training_reference(
     run: &LoadedRun,
     train: &[sinr_data::readers::LabeledText],
     n: usize,
     seed: u64,
     device: &Device,
-) -> Result<BTreeMap<ComponentKind, Vec<f64>>> {
+) -> Result<Option<sinr_schema::Reference>> {
     if !run.model.is_exact() {
-        return Ok(BTreeMap::new());
+        return Ok(None);
     }
     let mut order: Vec<usize> = (0..train.len()).collect();
     SplitMix64::new(seed).shuffle(&mut order);
@@ -258,10 +258,38 @@ pub fn reference_components(
         if ex.rows.is_empty() {
             continue;
         }
-        let terms = run.model.explain_terms(&run.spec, &ex, device)?;
-        texts.push(components_of(&terms.outputs[0]));
+        let mut terms = run.model.explain_terms(&run.spec, &ex, device)?;
+        texts.push(terms.outputs.swap_remove(0));
     }
-    Ok(sinr_schema::mean_components(&texts))
+    Ok(Some(sinr_schema::Reference::mean_of(&texts, seed)))
+}
+
+/// The reference against which the analysis reads an exact classifier's component terms: each
+/// component kind's mean logit terms over `n` training texts ([`training_reference`], summed
+/// by kind, as `sinr_schema::mean_components` takes them). Empty for a model without an exact
+/// split.
+///
+/// # Errors
+/// An explanation that fails.
+pub fn reference_components(
+    run: &LoadedRun,
+    train: &[sinr_data::readers::LabeledText],
+    n: usize,
+    seed: u64,
+    device: &Device,
+) -> Result<BTreeMap<ComponentKind, Vec<f64>>> {
+    let mut by_kind: BTreeMap<ComponentKind, Vec<f64>> = BTreeMap::new();
+    if let Some(r) = training_reference(run, train, n, seed, device)? {
+        for c in &r.components {
+            let acc = by_kind
+                .entry(c.kind)
+                .or_insert_with(|| vec![0.0; c.values.len()]);
+            for (a, x) in acc.iter_mut().zip(&c.values) {
+                *a += f64::from(*x);
+            }
+        }
+    }
+    Ok(by_kind)
 }
 
 /// An output's components as `(kind, terms per class)` in `f64`.

@@ -48,8 +48,10 @@ pub struct ClassEvidence {
     pub communities: Vec<CardTerm>,
     /// The n-gram features with the largest mean push toward it (models with n-gram weights).
     pub features: Vec<CardTerm>,
-    /// The components (heads, memories, levels, paths) with the largest mean push toward it;
-    /// biases left out (they are the same for every text but for the stream's own).
+    /// The components (heads, memories, levels, paths) with the largest mean push toward it
+    /// beyond what they give the reference (an average training text): a component that writes
+    /// the same on every text pushes nothing. Against the empty text (no training reference),
+    /// the biases are left out.
     pub components: Vec<CardTerm>,
 }
 
@@ -81,8 +83,11 @@ pub struct ModelCard {
     pub examples: usize,
     /// Accuracy on them.
     pub accuracy: f64,
-    /// The empty text's probabilities (the model's prior).
+    /// The reference's probabilities (the model's lean before a text's evidence: an average
+    /// training text's, or the empty text's).
     pub prior: Vec<f64>,
+    /// How many training texts the reference averages (0: the empty text).
+    pub reference_texts: usize,
     /// Per class, what pushes toward it.
     pub evidence: Vec<ClassEvidence>,
     /// The most confident right predictions.
@@ -94,14 +99,17 @@ pub struct ModelCard {
 /// Sums of per-example log-odds terms by name: `[class] → name → (sum, examples)`.
 type Sums = Vec<BTreeMap<String, (f64, usize)>>;
 
-fn add(sums: &mut Sums, name: &str, v: &[f64]) {
+/// Adds a text's term `v` of `name` to every class's sums, the text counted among those that
+/// have the term where `present` (a component the text lacks adds only the reference's term
+/// taken off).
+fn add(sums: &mut Sums, name: &str, v: &[f64], present: bool) {
     if v.iter().all(|&x| x == 0.0) {
         return;
     }
     for (k, s) in sums.iter_mut().enumerate() {
         let e = s.entry(name.to_owned()).or_default();
         e.0 += log_odds_of(v, k);
-        e.1 += 1;
+        e.1 += usize::from(present);
     }
 }
 
@@ -120,13 +128,51 @@ fn top(sums: &BTreeMap<String, (f64, usize)>, n: usize, examples: usize) -> Vec<
     v
 }
 
+/// A text's components against the reference's, by name: `(terms − the reference's, name,
+/// whether the text has it)`, then the reference's components the text lacks (their terms
+/// taken off).
+fn against<'a>(
+    text: &'a [sinr_schema::Component],
+    reference: &'a [sinr_schema::Component],
+) -> Vec<(Vec<f64>, &'a str, bool)> {
+    let find = |set: &'a [sinr_schema::Component], c: &sinr_schema::Component| {
+        set.iter().find(|r| r.kind == c.kind && r.name == c.name)
+    };
+    let mut out: Vec<(Vec<f64>, &str, bool)> = text
+        .iter()
+        .map(|c| {
+            let v = match find(reference, c) {
+                Some(r) => c
+                    .values
+                    .iter()
+                    .zip(&r.values)
+                    .map(|(a, b)| f64::from(*a) - f64::from(*b))
+                    .collect(),
+                None => f64s(&c.values),
+            };
+            (v, c.name.as_str(), true)
+        })
+        .collect();
+    for r in reference {
+        if find(text, r).is_none() {
+            out.push((
+                r.values.iter().map(|&x| -f64::from(x)).collect(),
+                r.name.as_str(),
+                false,
+            ));
+        }
+    }
+    out
+}
+
 fn f64s(v: &[f32]) -> Vec<f64> {
     v.iter().map(|&x| f64::from(x)).collect()
 }
 
 /// The card of `run` (an exact text classifier) over `n` texts of `test` with a known word (the
 /// first of a seeded shuffle, [`CARD_SEED`]; all of them if there are fewer); `keep` right and
-/// wrong predictions each.
+/// wrong predictions each. Components are read against `reference`
+/// ([`LoadedRun::reference`]).
 ///
 /// # Errors
 /// A model that does not split exactly, a tagger, a label the model does not know, or a test
@@ -136,6 +182,7 @@ pub fn model_card(
     test: &[LabeledText],
     n: usize,
     keep: usize,
+    reference: &sinr_schema::Reference,
     device: &Device,
     progress: &dyn Progress,
 ) -> Result<ModelCard> {
@@ -210,25 +257,31 @@ pub fn model_card(
         let block = crate::analysis::ngram_block(o);
         for (k, r) in o.communities.iter().enumerate() {
             if Some(k) != block {
-                add(&mut comms, &dim_name(k), &f64s(r));
+                add(&mut comms, &dim_name(k), &f64s(r), true);
             }
         }
         for (k, r) in &o.fine_communities {
-            add(&mut comms, &fine_name(*k), &f64s(r));
+            add(&mut comms, &fine_name(*k), &f64s(r), true);
         }
         if !o.lexical.is_empty() {
             let names = run.encoder.lexical_names(&x.text);
             for (f, r) in &o.lexical {
                 let name = names.get(*f as usize).map_or("?", |n| n.0.as_str());
-                add(&mut feats, name, &f64s(r));
+                add(&mut feats, name, &f64s(r), true);
             }
         }
-        for comp in o
-            .components
-            .iter()
-            .filter(|x| x.kind != ComponentKind::Biases)
-        {
-            add(&mut comps, &comp.name, &f64s(&comp.values));
+        if reference.components.is_empty() {
+            for comp in o
+                .components
+                .iter()
+                .filter(|x| x.kind != ComponentKind::Biases)
+            {
+                add(&mut comps, &comp.name, &f64s(&comp.values), true);
+            }
+        } else {
+            for (v, name, present) in against(&o.components, &reference.components) {
+                add(&mut comps, name, &v, present);
+            }
         }
         preds.push(CardPrediction {
             index: i,
@@ -269,7 +322,7 @@ pub fn model_card(
         v.truncate(keep);
         v
     };
-    let prior = softmax(&crate::analysis::reference_logits(&run.model, device));
+    let prior = softmax(&reference.logits);
     Ok(ModelCard {
         model: run.model.kind().to_owned(),
         task: spec.task.clone(),
@@ -277,6 +330,7 @@ pub fn model_card(
         examples,
         accuracy,
         prior,
+        reference_texts: reference.texts,
         evidence,
         right: confident(true),
         wrong: confident(false),
@@ -291,9 +345,9 @@ mod tests {
     fn terms_are_read_as_each_class_log_odds_and_averaged_over_every_example() {
         let mut sums: Sums = vec![BTreeMap::new(), BTreeMap::new()];
         // Two examples; "a" pushes class 0 in one, "b" raises both classes alike (no evidence).
-        add(&mut sums, "a", &[1.0, -1.0]);
-        add(&mut sums, "b", &[2.0, 2.0]);
-        add(&mut sums, "a", &[0.0, 0.0]);
+        add(&mut sums, "a", &[1.0, -1.0], true);
+        add(&mut sums, "b", &[2.0, 2.0], true);
+        add(&mut sums, "a", &[0.0, 0.0], true);
         let t0 = top(&sums[0], 10, 2);
         assert_eq!(t0.len(), 1);
         assert_eq!(
@@ -302,5 +356,31 @@ mod tests {
         );
         // Toward class 1, "a" pushes away: not listed.
         assert!(top(&sums[1], 10, 2).is_empty());
+    }
+
+    #[test]
+    fn components_are_read_against_the_reference_by_name() {
+        use sinr_schema::{Component, ComponentKind::Heads, ComponentKind::Memories};
+        let reference = vec![
+            Component::new(Heads, "head", vec![2.0, -1.0]),
+            Component::new(Memories, "memory 1", vec![0.5, 0.0]),
+        ];
+        let text = vec![
+            Component::new(Heads, "head", vec![2.0, -1.0]),
+            Component::new(Memories, "memory 2", vec![0.0, 1.0]),
+        ];
+        let terms = against(&text, &reference);
+        // The constant head pushes nothing; the new memory counts whole; the reference's
+        // memory the text lacks is taken off, the text not counted as having it.
+        assert_eq!(terms[0], (vec![0.0, 0.0], "head", true));
+        assert_eq!(terms[1], (vec![0.0, 1.0], "memory 2", true));
+        assert_eq!(terms[2], (vec![-0.5, 0.0], "memory 1", false));
+        let mut sums: Sums = vec![BTreeMap::new(), BTreeMap::new()];
+        for (v, name, present) in &terms {
+            add(&mut sums, name, v, *present);
+        }
+        assert!(!sums[0].contains_key("head"));
+        assert_eq!(sums[0]["memory 1"], (-0.5, 0));
+        assert_eq!(sums[1]["memory 2"], (1.0, 1));
     }
 }

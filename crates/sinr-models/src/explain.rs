@@ -124,6 +124,9 @@ pub(crate) fn label(
         fine_dimension_words,
         transitions: Vec::new(),
         reference_logits: Vec::new(),
+        reference_texts: 0,
+        reference_components: Vec::new(),
+        reference_communities: Vec::new(),
         gold_tags: Vec::new(),
     })
 }

@@ -613,8 +613,62 @@ impl LoadedRun {
         }
     }
 
+    /// What a classifier's explanations are read against: the run directory's
+    /// [`reference_file`] where there is one (the mean of [`sinr_schema::REFERENCE_TEXTS`]
+    /// training texts, written by `sinr train` or [`LoadedRun::write_reference`]), else the
+    /// empty text ([`LoadedRun::prior`]). A tagger's has no logits.
+    ///
+    /// # Errors
+    /// A reference file that cannot be read, or one of another class count.
+    pub fn reference(&self, device: &Device) -> Result<sinr_schema::Reference> {
+        let path = reference_file(&self.dir);
+        if self.spec.kind == TaskKind::Classify && path.is_file() {
+            let r: sinr_schema::Reference = sinr_schema::read(&path)?;
+            if r.logits.len() != self.spec.labels.len() {
+                return Err(Error::Run {
+                    path,
+                    reason: format!(
+                        "field `logits` has {} classes, the run has {}: delete the file to have it made again",
+                        r.logits.len(),
+                        self.spec.labels.len()
+                    ),
+                });
+            }
+            return Ok(r);
+        }
+        Ok(sinr_schema::Reference::empty_text(self.prior(device)))
+    }
+
+    /// Computes the reference of a classifier's explanations from its training texts
+    /// ([`crate::analysis::training_reference`], seed [`REFERENCE_SEED`]) and writes it to the
+    /// run directory ([`reference_file`], atomically). `None` (nothing written) for a tagger or
+    /// a model that does not split exactly.
+    ///
+    /// # Errors
+    /// An explanation that fails, or a file that cannot be written.
+    pub fn write_reference(
+        &self,
+        train: &[sinr_data::readers::LabeledText],
+        device: &Device,
+    ) -> Result<Option<sinr_schema::Reference>> {
+        if self.spec.kind != TaskKind::Classify {
+            return Ok(None);
+        }
+        let r = crate::analysis::training_reference(
+            self,
+            train,
+            sinr_schema::REFERENCE_TEXTS,
+            REFERENCE_SEED,
+            device,
+        )?;
+        if let Some(r) = &r {
+            sinr_schema::write(&reference_file(&self.dir), r)?;
+        }
+        Ok(r)
+    }
+
     /// The exact explanation of `text` as its page shows it: the split, its lexical features
-    /// named, and `prior` ([`LoadedRun::prior`]) as the reference.
+    /// named, and `reference` ([`LoadedRun::reference`]) as what it is read against.
     ///
     /// # Errors
     /// A model that does not split exactly (the dense baselines), or a text without any word
@@ -622,7 +676,7 @@ impl LoadedRun {
     pub fn explain(
         &self,
         text: &str,
-        prior: &[f32],
+        reference: &sinr_schema::Reference,
         device: &Device,
     ) -> Result<crate::Explanation> {
         let ex = self.encode(text);
@@ -633,7 +687,7 @@ impl LoadedRun {
             TaskKind::Classify => self.encoder.lexical_names(text),
             TaskKind::Tag => self.encoder.tag_feature_names(&e.tokens),
         };
-        e.reference_logits = prior.to_vec();
+        e.set_reference(reference);
         Ok(e)
     }
 
@@ -647,7 +701,7 @@ impl LoadedRun {
         &self,
         sentences: &[sinr_data::readers::TaggedSentence],
         i: usize,
-        prior: &[f32],
+        reference: &sinr_schema::Reference,
         device: &Device,
     ) -> Result<(crate::Explanation, String)> {
         let (doc, at) = self.encoder.document_around(sentences, i);
@@ -658,7 +712,7 @@ impl LoadedRun {
             .model
             .explain(&self.spec, &self.embeddings, &ex, device)?;
         e.lexical_names = self.encoder.tag_feature_names_in(&doc, at);
-        e.reference_logits = prior.to_vec();
+        e.set_reference(reference);
         e.gold_tags = sentences[i].tags.clone();
         Ok((e, sentences[i].tokens.join(" ")))
     }
@@ -668,6 +722,16 @@ impl LoadedRun {
         let ad = device.clone().autodiff();
         AnyModel::build(&self.spec, &self.embeddings, &ad)?.load(&self.dir.join("best.bpk"))
     }
+}
+
+/// The seed of the draw of a run's reference texts ([`LoadedRun::write_reference`]; the same
+/// as `sinr analyze`'s default, so that its shares and the pages read against the same texts).
+pub const REFERENCE_SEED: u64 = 7;
+
+/// The file of a run directory holding what its explanations are read against
+/// ([`sinr_schema::Reference`]).
+pub fn reference_file(run_dir: &Path) -> PathBuf {
+    run_dir.join("reference.json")
 }
 
 /// The embeddings of a run, wherever they are now: the path given to `sinr train` (from the

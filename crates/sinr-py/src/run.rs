@@ -30,6 +30,7 @@ pub struct Inner {
     run: LoadedRun,
     device: Device,
     prior: Vec<f32>,
+    reference: sinr_schema::Reference,
 }
 
 impl std::ops::Deref for PyRun {
@@ -61,8 +62,14 @@ impl PyRun {
             let run = sinr_models::load_run(&path, embeddings.as_deref(), &device)
                 .map_err(|e| model_err(py, e))?;
             let prior = run.prior(&device);
+            let reference = run.reference(&device).map_err(|e| model_err(py, e))?;
             Ok(PyRun {
-                inner: Box::new(Inner { run, device, prior }),
+                inner: Box::new(Inner {
+                    run,
+                    device,
+                    prior,
+                    reference,
+                }),
             })
         })
     }
@@ -88,11 +95,23 @@ impl PyRun {
         self.run.spec.model.kind()
     }
 
-    /// A text classifier's logits for the empty text: the prior its explanations' log-odds
-    /// are read against.
+    /// A text classifier's logits for the empty text (its prior).
     #[getter]
     fn prior<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f32>> {
         PyArray1::from_slice(py, &self.prior)
+    }
+
+    /// What a text classifier's explanations are read against: the mean logits of the training
+    /// texts of the run's `reference.json` (written by `sinr train`), else the empty text's.
+    #[getter]
+    fn reference_logits<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f32>> {
+        PyArray1::from_slice(py, &self.reference.logits)
+    }
+
+    /// How many training texts `reference_logits` averages (0: the empty text).
+    #[getter]
+    fn reference_texts(&self) -> usize {
+        self.reference.texts
     }
 
     /// Each class's probability for each text: an array of shape `(len(texts), len(labels))`.
@@ -144,7 +163,8 @@ impl PyRun {
     /// The exact explanation of one text, as `sinr explain --json` writes it, as a dict: for
     /// each output, its `logits`, each token's term of each class (`tokens`), the `bias`, the
     /// terms by community and by component; `tokens`, `labels`, `dimension_words`, attention
-    /// maps and `reference_logits` (the prior).
+    /// maps, and what the decision is read against (`reference_logits`, and
+    /// `reference_components`, each component's mean over the training texts).
     fn explain<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
             if text.trim().is_empty() {
@@ -152,7 +172,7 @@ impl PyRun {
             }
             let e = self
                 .run
-                .explain(text, &self.prior, &self.device)
+                .explain(text, &self.reference, &self.device)
                 .map_err(|e| model_err(py, e))?;
             let json = serde_json::to_string(&e).map_err(|e| run_error(py, e.to_string()))?;
             py.import("json")?.call_method1("loads", (json,))

@@ -61,7 +61,12 @@ def test_explanations_add_up_to_the_logits(trained):
     p = run.predict_proba([text])[0]
     assert np.abs(np.exp(logits) / np.exp(logits).sum() - p).max() < 1e-5
     assert e["labels"] == run.labels
-    assert np.allclose(e["reference_logits"], run.prior)
+    # Read against the mean of the training texts `sinr train` drew (its reference.json).
+    assert run.reference_texts > 0
+    assert np.allclose(e["reference_logits"], run.reference_logits)
+    assert e["reference_texts"] == run.reference_texts
+    means = np.array([c["values"] for c in e["reference_components"]]).sum(axis=0)
+    assert np.abs(means - run.reference_logits).max() < 1e-4
 
 
 def test_a_tagger(trained):

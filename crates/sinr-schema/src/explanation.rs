@@ -133,6 +133,19 @@ pub struct Explanation {
     /// explanations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reference_logits: Vec<f32>,
+    /// How many training texts `reference_logits` and `reference_components` average (a
+    /// [`Reference`]); 0 where the reference is the empty text.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reference_texts: usize,
+    /// Each named component's mean terms over the reference's training texts (0 where a text
+    /// lacks it, as a memory it does not trigger): what [`Explanation::component_terms`] takes
+    /// off. Empty where the reference is the empty text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reference_components: Vec<Component>,
+    /// `[K][C]` each community's mean terms over the reference's training texts (what
+    /// [`Explanation::community_terms`] takes off); empty where the reference is the empty text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reference_communities: Vec<Vec<f32>>,
     /// A tagged sentence of a data set: its gold tags, one per token (so that a reader sees
     /// where the decided tags are wrong); empty for free text and for texts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -164,7 +177,229 @@ impl TransitionScore {
     }
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Version of [`Reference`] files.
+pub const REFERENCE_VERSION: u32 = 1;
+
+/// What a text classifier's explanations are read against (`reference.json` in a run
+/// directory): the mean logits and the mean terms of each named component over a seeded sample
+/// of training texts. A term that is the same on every text (the read-out bias, a head that
+/// writes one vector whatever it reads) is part of the reference, the lean the model has on an
+/// average text, not evidence of the text at hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// [`REFERENCE_VERSION`].
+    pub version: u32,
+    /// How many training texts it averages (0: the empty text, the fallback where no training
+    /// text is at hand).
+    pub texts: usize,
+    /// The seed of their draw.
+    pub seed: u64,
+    /// `[C]` the mean logits.
+    pub logits: Vec<f32>,
+    /// Each named component's mean terms (0 where a text lacks it); they sum to `logits`.
+    pub components: Vec<Component>,
+    /// `[K][C]` each community's (dimension's) mean terms.
+    #[serde(default)]
+    pub communities: Vec<Vec<f32>>,
+}
+
+impl Reference {
+    /// The empty text as the reference (`logits` its logits, no component).
+    pub fn empty_text(logits: Vec<f32>) -> Self {
+        Self {
+            version: REFERENCE_VERSION,
+            texts: 0,
+            seed: 0,
+            logits,
+            components: Vec::new(),
+            communities: Vec::new(),
+        }
+    }
+
+    /// The mean of several texts' explanations (each a text's output): the mean logits, each
+    /// named component's mean and each community's, the reference of `texts.len()` texts drawn
+    /// with `seed`. Components keep the order in which they first appear.
+    pub fn mean_of(texts: &[OutputExplanation], seed: u64) -> Self {
+        let n = texts.len().max(1) as f64;
+        let classes = texts.first().map_or(0, |t| t.logits.len());
+        let dims = texts.first().map_or(0, |t| t.communities.len());
+        let mut logits = vec![0f64; classes];
+        let mut communities = vec![vec![0f64; classes]; dims];
+        let mut order: Vec<(ComponentKind, String)> = Vec::new();
+        let mut sums: std::collections::HashMap<(ComponentKind, String), Vec<f64>> =
+            std::collections::HashMap::new();
+        for o in texts {
+            let (l, comps) = (&o.logits, &o.components);
+            for (a, x) in logits.iter_mut().zip(l) {
+                *a += f64::from(*x);
+            }
+            for (acc, r) in communities.iter_mut().zip(&o.communities) {
+                for (a, x) in acc.iter_mut().zip(r) {
+                    *a += f64::from(*x);
+                }
+            }
+            for c in comps {
+                let key = (c.kind, c.name.clone());
+                let acc = sums.entry(key.clone()).or_insert_with(|| {
+                    order.push(key);
+                    vec![0.0; c.values.len()]
+                });
+                for (a, x) in acc.iter_mut().zip(&c.values) {
+                    *a += f64::from(*x);
+                }
+            }
+        }
+        let mean = |v: &[f64]| v.iter().map(|x| (x / n) as f32).collect::<Vec<f32>>();
+        Self {
+            version: REFERENCE_VERSION,
+            texts: texts.len(),
+            seed,
+            logits: mean(&logits),
+            components: order
+                .into_iter()
+                .map(|key| {
+                    let values = mean(&sums[&key]);
+                    Component::new(key.0, key.1, values)
+                })
+                .collect(),
+            communities: communities.iter().map(|r| mean(r)).collect(),
+        }
+    }
+}
+
+impl Document for Reference {
+    const KIND: &'static str = "explanation reference";
+    const VERSION: u32 = REFERENCE_VERSION;
+    fn version(&self) -> u32 {
+        self.version
+    }
+}
+
+/// One component's term of a decision read against the reference
+/// ([`Explanation::component_terms`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentTerm {
+    /// Its kind.
+    pub kind: ComponentKind,
+    /// Its name.
+    pub name: String,
+    /// What it gives the decision on this text, minus what it gives on the reference.
+    pub term: f32,
+    /// Whether the text has it (a memory the text does not trigger has only the reference's).
+    pub in_text: bool,
+}
+
 impl Explanation {
+    /// Takes `reference` as what this explanation is read against.
+    pub fn set_reference(&mut self, reference: &Reference) {
+        self.reference_logits = reference.logits.clone();
+        self.reference_texts = reference.texts;
+        self.reference_components = reference.components.clone();
+        self.reference_communities = reference.communities.clone();
+    }
+
+    /// Output `o`'s terms by community (`[K][C]`), each minus the community's mean over the
+    /// reference's training texts where there is one (a text classifier's output): what a
+    /// community gives every text alike (a head's constant write lands in some) is then no
+    /// evidence. As they are otherwise.
+    pub fn community_terms(&self, o: &OutputExplanation) -> Vec<Vec<f32>> {
+        let against = o.position.is_none()
+            && self.reference_communities.len() == o.communities.len()
+            && !self.reference_communities.is_empty();
+        o.communities
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                if against {
+                    r.iter()
+                        .zip(&self.reference_communities[k])
+                        .map(|(a, b)| a - b)
+                        .collect()
+                } else {
+                    r.clone()
+                }
+            })
+            .collect()
+    }
+
+    /// The reference's own decision term for output `o` (the model's lean before this text's
+    /// evidence: the log-odds of the predicted class on an average training text, or on the
+    /// empty text); `None` for a tagger's position or where no reference is known.
+    pub fn reference_lean(&self, o: &OutputExplanation) -> Option<f32> {
+        (o.position.is_none() && !self.reference_logits.is_empty())
+            .then(|| o.decision_term(&self.reference_logits))
+    }
+
+    /// Output `o`'s components, each as its decision term ([`OutputExplanation::decision_term`])
+    /// minus the same-named component's term on the reference, largest first; components the
+    /// reference has and the text lacks (a memory an average text triggers and this one does
+    /// not) are listed with the reference's term taken off. Against the empty text (no
+    /// reference component), the biases are one row, `biases` minus the empty text's lean. For a
+    /// text classifier the terms sum to the decision's log-odds minus
+    /// [`Explanation::reference_lean`] (where the components sum to the logits).
+    pub fn component_terms(&self, o: &OutputExplanation) -> Vec<ComponentTerm> {
+        let lean = self.reference_lean(o);
+        let mut out: Vec<ComponentTerm> = Vec::new();
+        if lean.is_some() && !self.reference_components.is_empty() {
+            for c in &o.components {
+                let r = self
+                    .reference_components
+                    .iter()
+                    .find(|r| r.kind == c.kind && r.name == c.name)
+                    .map_or(0.0, |r| o.decision_term(&r.values));
+                out.push(ComponentTerm {
+                    kind: c.kind,
+                    name: c.name.clone(),
+                    term: o.decision_term(&c.values) - r,
+                    in_text: true,
+                });
+            }
+            for r in &self.reference_components {
+                if !o
+                    .components
+                    .iter()
+                    .any(|c| c.kind == r.kind && c.name == r.name)
+                {
+                    out.push(ComponentTerm {
+                        kind: r.kind,
+                        name: r.name.clone(),
+                        term: -o.decision_term(&r.values),
+                        in_text: false,
+                    });
+                }
+            }
+        } else {
+            let mut biases = 0f32;
+            for c in &o.components {
+                if lean.is_some() && c.kind == ComponentKind::Biases {
+                    biases += o.decision_term(&c.values);
+                } else {
+                    out.push(ComponentTerm {
+                        kind: c.kind,
+                        name: c.name.clone(),
+                        term: o.decision_term(&c.values),
+                        in_text: true,
+                    });
+                }
+            }
+            if let Some(lean) = lean {
+                out.push(ComponentTerm {
+                    kind: ComponentKind::Biases,
+                    name: "biases, beyond the empty text's lean".to_owned(),
+                    term: biases - lean,
+                    in_text: true,
+                });
+            }
+        }
+        out.sort_by(|a, b| b.term.abs().total_cmp(&a.term.abs()));
+        out
+    }
+
     /// The name of lexical feature `f` and the token it belongs to (`?` where not named).
     pub fn lexical_label(&self, f: u32) -> (&str, &str) {
         match self.lexical_names.get(f as usize) {
@@ -272,5 +507,146 @@ impl Document for Explanation {
     const VERSION: u32 = EXPLANATION_VERSION;
     fn version(&self) -> u32 {
         self.version
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(components: Vec<Component>) -> OutputExplanation {
+        let mut logits = vec![0f32; 2];
+        for c in &components {
+            for (l, v) in logits.iter_mut().zip(&c.values) {
+                *l += v;
+            }
+        }
+        OutputExplanation {
+            position: None,
+            logits,
+            predicted: 0,
+            argmax: None,
+            tokens: Vec::new(),
+            bias: vec![0.0; 2],
+            communities: Vec::new(),
+            components,
+            token_communities: Vec::new(),
+            fine_communities: Vec::new(),
+            levels: Vec::new(),
+            lexical: Vec::new(),
+        }
+    }
+
+    fn explanation(o: OutputExplanation) -> Explanation {
+        Explanation {
+            version: EXPLANATION_VERSION,
+            model: "transformer".into(),
+            labels: vec!["a".into(), "b".into()],
+            tokens: Vec::new(),
+            dimensions: Vec::new(),
+            dimension_words: Vec::new(),
+            attention: Vec::new(),
+            outputs: vec![o],
+            fine_level: None,
+            lexical_names: Vec::new(),
+            fine_dimension_words: Vec::new(),
+            transitions: Vec::new(),
+            reference_logits: Vec::new(),
+            reference_texts: 0,
+            reference_components: Vec::new(),
+            reference_communities: Vec::new(),
+            gold_tags: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn terms_against_a_training_reference_drop_constants_and_sum_to_the_lean_difference() {
+        use ComponentKind::{Biases, Embedding, Heads, Memories};
+        let c = |kind, name: &str, v: [f32; 2]| Component::new(kind, name, v.to_vec());
+        // Two training texts: a head writes the same on both, a memory fires on the first only.
+        let train = [
+            vec![
+                c(Embedding, "embedding", [1.0, 0.0]),
+                c(Heads, "head", [2.0, -1.0]),
+                c(Memories, "memory 1", [0.5, 0.0]),
+                c(Biases, "bias", [0.25, 0.0]),
+            ],
+            vec![
+                c(Embedding, "embedding", [0.0, 1.0]),
+                c(Heads, "head", [2.0, -1.0]),
+                c(Biases, "bias", [0.25, 0.0]),
+            ],
+        ];
+        let texts: Vec<OutputExplanation> = train
+            .iter()
+            .map(|comps| {
+                let mut o = output(comps.clone());
+                o.communities = vec![o.logits.clone(), vec![1.0, 0.0]];
+                o
+            })
+            .collect();
+        let reference = Reference::mean_of(&texts, 3);
+        assert_eq!((reference.texts, reference.seed), (2, 3));
+        assert_eq!(reference.logits, vec![3.0, -0.5]);
+        let memory = reference.components.iter().find(|r| r.name == "memory 1");
+        assert_eq!(memory.unwrap().values, vec![0.25, 0.0]);
+        let sum: Vec<f32> = (0..2)
+            .map(|k| reference.components.iter().map(|r| r.values[k]).sum())
+            .collect();
+        assert_eq!(sum, reference.logits);
+
+        // A text: the same head and bias, a new memory, not the first one.
+        let o = output(vec![
+            c(Embedding, "embedding", [3.0, 0.0]),
+            c(Heads, "head", [2.0, -1.0]),
+            c(Memories, "memory 2", [0.0, 1.0]),
+            c(Biases, "bias", [0.25, 0.0]),
+        ]);
+        let mut e = explanation(o.clone());
+        e.set_reference(&reference);
+        // Communities: the second gives 1 to class 0 on every text, nothing beyond it here.
+        assert_eq!(reference.communities[1], vec![1.0, 0.0]);
+        let mut with = o.clone();
+        with.communities = vec![vec![2.0, 2.0], vec![1.0, 0.0]];
+        let by = e.community_terms(&with);
+        assert_eq!(by, vec![vec![-1.0, 2.5], vec![0.0, 0.0]]);
+        let terms = e.component_terms(&o);
+        let term = |name: &str| terms.iter().find(|t| t.name == name).unwrap();
+        // Constant writes are no evidence.
+        assert_eq!(term("head").term, 0.0);
+        assert_eq!(term("bias").term, 0.0);
+        // log-odds of class 0: embedding 3 − (0.5 − 0.5) = 3.
+        assert!((term("embedding").term - 3.0).abs() < 1e-6);
+        // The memory an average text triggers and this one does not: its mean taken off.
+        assert!(!term("memory 1").in_text);
+        assert!((term("memory 1").term + 0.25).abs() < 1e-6);
+        assert!((term("memory 2").term + 1.0).abs() < 1e-6);
+        // Largest first; the terms sum to the log-odds minus the reference's lean (3.5).
+        assert_eq!(terms[0].name, "embedding");
+        let lean = e.reference_lean(&o).unwrap();
+        assert!((lean - 3.5).abs() < 1e-6);
+        let total: f32 = terms.iter().map(|t| t.term).sum();
+        assert!((total - (o.decision_term(&o.logits) - lean)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn against_the_empty_text_the_biases_are_one_row_beyond_its_lean() {
+        let o = output(vec![
+            Component::new(ComponentKind::Embedding, "embedding", vec![1.0, 0.0]),
+            Component::new(ComponentKind::Biases, "bias", vec![0.5, 0.0]),
+        ]);
+        let mut e = explanation(o.clone());
+        e.set_reference(&Reference::empty_text(vec![0.75, 0.0]));
+        let terms = e.component_terms(&o);
+        assert_eq!(terms.len(), 2);
+        assert_eq!(terms[0].name, "embedding");
+        assert!((terms[1].term + 0.25).abs() < 1e-6);
+        // Without any reference (a tagger's position), the components as they are.
+        let bare = explanation(o.clone());
+        assert_eq!(bare.component_terms(&o)[1].term, 0.5);
+        // The file round-trips.
+        let r = Reference::empty_text(vec![0.75, 0.0]);
+        let back: Reference = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(back, r);
     }
 }

@@ -53,8 +53,8 @@ pub use evaluation::{
     SpanCounts, TaggingScores, TypeScores,
 };
 pub use explanation::{
-    AttentionMaps, Component, ComponentKind, EXPLANATION_VERSION, Explanation, OutputExplanation,
-    TransitionScore,
+    AttentionMaps, Component, ComponentKind, ComponentTerm, EXPLANATION_VERSION, Explanation,
+    OutputExplanation, REFERENCE_VERSION, Reference, TransitionScore,
 };
 pub use file::{Document, read, read_version, write};
 pub use resources::{NgramCollisions, RESOURCES_VERSION, Resources};
