@@ -415,7 +415,7 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
             .iter()
             .map(|&i| t.train[i].clone())
             .collect();
-        if run.write_reference(&trained, &device)?.is_some() && !quiet {
+        if run.write_reference(&trained, &device, &bars)?.is_some() && !quiet {
             eprintln!(
                 "explanations read against the mean of {} training texts: {}",
                 sinr_schema::REFERENCE_TEXTS.min(trained.len()),
@@ -881,7 +881,7 @@ fn run_reference(
             );
         }
         if let TaskData::Classify(t) = load_whole(&run.spec.task, quiet)? {
-            run.write_reference(&t.train, device)?;
+            run.write_reference(&t.train, device, &Bars::new(quiet))?;
         }
     }
     Ok(run.reference(device)?)

@@ -737,9 +737,10 @@ pub fn card_page(card: &sinr_models::card::ModelCard, links: &[String]) -> Strin
                      alike counts for nothing. Communities are labelled by their most \
                      representative words."
                     @if card.reference_texts > 0 {
-                        " Heads, memories and paths are read against what they give an average \
-                         training text, so that one writing the same thing on every text pushes \
-                         nothing; \"in texts\" counts the texts that trigger them."
+                        " Communities, heads, memories and paths are read against what they \
+                         give an average training text, so that one carrying the same thing on \
+                         every text pushes nothing; \"in texts\" counts the texts in which they \
+                         have a term of their own."
                     }
                 }
                 @for ev in &card.evidence {

@@ -243,6 +243,7 @@ pub fn training_reference(
     n: usize,
     seed: u64,
     device: &Device,
+    progress: &dyn Progress,
 ) -> Result<Option<sinr_schema::Reference>> {
     if !run.model.is_exact() {
         return Ok(None);
@@ -250,6 +251,11 @@ pub fn training_reference(
     let mut order: Vec<usize> = (0..train.len()).collect();
     SplitMix64::new(seed).shuffle(&mut order);
     let mut texts = Vec::new();
+    progress.start(
+        "reference (training texts)",
+        Some(n.min(train.len()) as u64),
+        ProgressUnit::Items("texts"),
+    );
     for i in order {
         if texts.len() >= n {
             break;
@@ -260,7 +266,9 @@ pub fn training_reference(
         }
         let mut terms = run.model.explain_terms(&run.spec, &ex, device)?;
         texts.push(terms.outputs.swap_remove(0));
+        progress.advance(1);
     }
+    progress.finish("reference (training texts)");
     Ok(Some(sinr_schema::Reference::mean_of(&texts, seed)))
 }
 
@@ -277,9 +285,10 @@ pub fn reference_components(
     n: usize,
     seed: u64,
     device: &Device,
+    progress: &dyn Progress,
 ) -> Result<BTreeMap<ComponentKind, Vec<f64>>> {
     let mut by_kind: BTreeMap<ComponentKind, Vec<f64>> = BTreeMap::new();
-    if let Some(r) = training_reference(run, train, n, seed, device)? {
+    if let Some(r) = training_reference(run, train, n, seed, device, progress)? {
         for c in &r.components {
             let acc = by_kind
                 .entry(c.kind)
@@ -559,7 +568,14 @@ pub fn analyse_texts(
     let model_ad = run.autodiff_model(device)?;
     let ad = device.clone().autodiff();
     // The training sample's mean terms, the reference of every example's component shares.
-    let reference = reference_components(run, train, sinr_schema::REFERENCE_TEXTS, seed, device)?;
+    let reference = reference_components(
+        run,
+        train,
+        sinr_schema::REFERENCE_TEXTS,
+        seed,
+        device,
+        progress,
+    )?;
     let mut order: Vec<usize> = (0..test.len()).collect();
     SplitMix64::new(seed).shuffle(&mut order);
     progress.start("analysing", Some(n as u64), ProgressUnit::Items("examples"));

@@ -44,7 +44,8 @@ pub struct ClassEvidence {
     pub gold: usize,
     /// Predicted as it.
     pub predicted: usize,
-    /// The communities (and named dimensions) with the largest mean push toward the class.
+    /// The communities (and named dimensions) with the largest mean push toward the class
+    /// beyond what they give the reference (the stream's; the fine ones as they are).
     pub communities: Vec<CardTerm>,
     /// The n-gram features with the largest mean push toward it (models with n-gram weights).
     pub features: Vec<CardTerm>,
@@ -255,9 +256,21 @@ pub fn model_card(
         pred_n[predicted] += 1;
         // The n-gram block is listed by feature below, not as one "community".
         let block = crate::analysis::ngram_block(o);
+        // Each community against what it gives an average training text (a constant write
+        // of the heads lands in some), counted in the texts where it has a term.
+        let same_dims = reference.communities.len() == o.communities.len();
         for (k, r) in o.communities.iter().enumerate() {
             if Some(k) != block {
-                add(&mut comms, &dim_name(k), &f64s(r), true);
+                let present = r.iter().any(|&x| x != 0.0);
+                let v: Vec<f64> = match reference.communities.get(k).filter(|_| same_dims) {
+                    Some(m) => r
+                        .iter()
+                        .zip(m)
+                        .map(|(a, b)| f64::from(*a) - f64::from(*b))
+                        .collect(),
+                    None => f64s(r),
+                };
+                add(&mut comms, &dim_name(k), &v, present);
             }
         }
         for (k, r) in &o.fine_communities {

@@ -650,6 +650,7 @@ impl LoadedRun {
         &self,
         train: &[sinr_data::readers::LabeledText],
         device: &Device,
+        progress: &dyn Progress,
     ) -> Result<Option<sinr_schema::Reference>> {
         if self.spec.kind != TaskKind::Classify {
             return Ok(None);
@@ -660,6 +661,7 @@ impl LoadedRun {
             sinr_schema::REFERENCE_TEXTS,
             REFERENCE_SEED,
             device,
+            progress,
         )?;
         if let Some(r) = &r {
             sinr_schema::write(&reference_file(&self.dir), r)?;
