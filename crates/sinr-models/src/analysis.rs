@@ -218,7 +218,7 @@ pub fn chance_patterns(words: &[String], stop: &dyn Fn(&str) -> bool) -> BTreeMa
 }
 
 /// A text classifier's logits for the empty text: the lean an explanation page states before
-/// a text's evidence (the analysis reads components against [`reference_components`]).
+/// a text's evidence (the analysis reads components against [`training_reference`]).
 pub fn reference_logits(model: &AnyModel, device: &Device) -> Vec<f32> {
     let empty = Example {
         labels: vec![0],
@@ -272,33 +272,25 @@ pub fn training_reference(
     Ok(Some(sinr_schema::Reference::mean_of(&texts, seed)))
 }
 
-/// The reference against which the analysis reads an exact classifier's component terms: each
-/// component kind's mean logit terms over `n` training texts ([`training_reference`], summed
-/// by kind, as `sinr_schema::mean_components` takes them). Empty for a model without an exact
-/// split.
-///
-/// # Errors
-/// An explanation that fails.
-pub fn reference_components(
-    run: &LoadedRun,
-    train: &[sinr_data::readers::LabeledText],
-    n: usize,
-    seed: u64,
-    device: &Device,
-    progress: &dyn Progress,
-) -> Result<BTreeMap<ComponentKind, Vec<f64>>> {
+/// Each component kind's mean logit terms in `reference` (summed by kind, as
+/// `sinr_schema::mean_components` takes them): what the analysis reads an exact classifier's
+/// component terms against. Empty without a reference.
+fn reference_by_kind(
+    reference: Option<&sinr_schema::Reference>,
+) -> BTreeMap<ComponentKind, Vec<f64>> {
     let mut by_kind: BTreeMap<ComponentKind, Vec<f64>> = BTreeMap::new();
-    if let Some(r) = training_reference(run, train, n, seed, device, progress)? {
-        for c in &r.components {
-            let acc = by_kind
-                .entry(c.kind)
-                .or_insert_with(|| vec![0.0; c.values.len()]);
-            for (a, x) in acc.iter_mut().zip(&c.values) {
-                *a += f64::from(*x);
-            }
+    for c in reference
+        .map(|r| r.components.as_slice())
+        .unwrap_or_default()
+    {
+        let acc = by_kind
+            .entry(c.kind)
+            .or_insert_with(|| vec![0.0; c.values.len()]);
+        for (a, x) in acc.iter_mut().zip(&c.values) {
+            *a += f64::from(*x);
         }
     }
-    Ok(by_kind)
+    by_kind
 }
 
 /// An output's components as `(kind, terms per class)` in `f64`.
@@ -551,7 +543,9 @@ pub fn analyse_entities(
 /// `sinr analyze` on a classification task: the first `n` examples of a seeded shuffle of
 /// `test` that have at least two known words, each analysed ([`analyse_example`]; the
 /// random baseline seeded by `seed` and the example's index; the components read against
-/// [`sinr_schema::REFERENCE_TEXTS`] texts of `train`, [`reference_components`]), the kept
+/// the run's stored reference, `RUN/reference.json`, or where it has none the mean of
+/// [`sinr_schema::REFERENCE_TEXTS`] texts of `train` drawn as `sinr train` draws them,
+/// [`training_reference`]), the kept
 /// n-gram features named, and the model's most active memories over them.
 ///
 /// # Errors
@@ -567,15 +561,26 @@ pub fn analyse_texts(
 ) -> Result<ClassificationAnalysis> {
     let model_ad = run.autodiff_model(device)?;
     let ad = device.clone().autodiff();
-    // The training sample's mean terms, the reference of every example's component shares.
-    let reference = reference_components(
-        run,
-        train,
-        sinr_schema::REFERENCE_TEXTS,
-        seed,
-        device,
-        progress,
-    )?;
+    // The training sample's mean terms, the reference of every example's component shares:
+    // the one `sinr train` stored with the run, so the analysis and the pages read the same
+    // reference; made here as `sinr train` makes it for a run without one.
+    let stored = if run.model.is_exact() {
+        Some(run.reference(device)?)
+    } else {
+        None
+    };
+    let reference = match stored.filter(|r| r.texts > 0) {
+        Some(r) => Some(r),
+        None => training_reference(
+            run,
+            train,
+            sinr_schema::REFERENCE_TEXTS,
+            crate::run::REFERENCE_SEED,
+            device,
+            progress,
+        )?,
+    };
+    let reference = reference_by_kind(reference.as_ref());
     let mut order: Vec<usize> = (0..test.len()).collect();
     SplitMix64::new(seed).shuffle(&mut order);
     progress.start("analysing", Some(n as u64), ProgressUnit::Items("examples"));

@@ -726,8 +726,9 @@ impl LoadedRun {
     }
 }
 
-/// The seed of the draw of a run's reference texts ([`LoadedRun::write_reference`]; the same
-/// as `sinr analyze`'s default, so that its shares and the pages read against the same texts).
+/// The seed of the draw of a run's reference texts ([`LoadedRun::write_reference`]; `sinr
+/// analyze` reads the stored reference, or draws with this seed whatever its own `--seed`, so
+/// that its shares and the pages read against the same texts).
 pub const REFERENCE_SEED: u64 = 7;
 
 /// The file of a run directory holding what its explanations are read against
