@@ -485,6 +485,9 @@ fn train_predict_explain_and_bad_input() {
             && page.contains("class=\"community\"")
             && !page.contains("<script")
     );
+    // Every community row the page shows, ranked against the reference, carries its words
+    // (a bare "community 2 (level 1)" is the fallback of one left unlabelled).
+    assert!(!page.contains("<td>community "), "{page}");
     let e: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(e["model"], "transformer");

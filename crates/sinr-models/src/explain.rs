@@ -131,6 +131,49 @@ pub(crate) fn label(
     })
 }
 
+/// Labels, beside those [`label`] chose by their raw terms, the communities of Louvain level
+/// `level` that rank among an output's 20 largest once read against `e`'s reference
+/// ([`Explanation::community_terms`]): the ones a page and the text output then show first. A
+/// community whose raw term is large on every text (a head's constant write) drops out of that
+/// ranking, and one that only stands out against the reference enters it; both keep their
+/// words. Nothing to do without a reference of communities.
+///
+/// # Errors
+/// If the embeddings lack `level`.
+pub(crate) fn label_against_reference(
+    e: &mut Explanation,
+    emb: &SinrModel,
+    level: usize,
+) -> Result<()> {
+    if e.reference_communities.is_empty() {
+        return Ok(());
+    }
+    let have: std::collections::BTreeSet<u32> = e.dimension_words.iter().map(|x| x.0).collect();
+    let mut wanted: Vec<u32> = Vec::new();
+    for o in &e.outputs {
+        let mut idx: Vec<(u32, f32)> = e
+            .community_terms(o)
+            .iter()
+            .enumerate()
+            .map(|(k, r)| (k as u32, o.decision_term(r).abs()))
+            .collect();
+        idx.sort_by(|a, b| b.1.total_cmp(&a.1));
+        wanted.extend(
+            idx.iter()
+                .take(20)
+                .map(|x| x.0)
+                .filter(|k| !have.contains(k)),
+        );
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let labels = dimension_labels(emb, level, 8)?;
+    e.dimension_words.extend(words_of(wanted, &labels));
+    e.dimension_words.sort_by_key(|x| x.0);
+    Ok(())
+}
+
 /// The words of the wanted dimensions that have labels, each once, in order.
 fn words_of(mut wanted: Vec<u32>, labels: &[Vec<String>]) -> Vec<(u32, Vec<String>)> {
     wanted.sort_unstable();
@@ -140,4 +183,86 @@ fn words_of(mut wanted: Vec<u32>, labels: &[Vec<String>]) -> Vec<(u32, Vec<Strin
         .filter(|&k| (k as usize) < labels.len())
         .map(|k| (k, labels[k as usize].clone()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sinr_embed::{Corpus, SinrConfig};
+    use sinr_schema::OutputExplanation;
+
+    /// One-level embeddings of Washington's addresses (the CLI tests' fixture).
+    fn embeddings() -> SinrModel {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../sinr-cli/tests/fixtures/washington-1790-1796.txt");
+        let mut cfg = SinrConfig::default();
+        cfg.tokenizer.min_freq = 5;
+        cfg.louvain.resolution = 5.0;
+        sinr_embed::train(&Corpus::new([corpus]), &cfg, &sinr_util::NoProgress).unwrap()
+    }
+
+    /// A page ranks communities against the reference: the one that stands out only there gets
+    /// its words, though 20 others have larger raw terms (all of them constants of the
+    /// reference), and the labels [`label`] gave by raw terms stay.
+    #[test]
+    fn communities_that_stand_out_against_the_reference_are_labelled() {
+        let emb = embeddings();
+        let labels = dimension_labels(&emb, 0, 8).unwrap();
+        let k = labels.len();
+        assert!(k > 21, "{k} communities");
+        let last = k - 1;
+        // Raw terms toward class 0: community j gives 100 − j, the reference the same, but the
+        // last community gives 1 and the reference −5 (a +6 that only the reference shows).
+        let raw: Vec<Vec<f32>> = (0..k)
+            .map(|j| vec![if j == last { 1.0 } else { 100.0 - j as f32 }, 0.0])
+            .collect();
+        let mut reference = raw.clone();
+        reference[last] = vec![-5.0, 0.0];
+        let logits = vec![raw.iter().map(|r| r[0]).sum(), 0.0];
+        let output = OutputExplanation {
+            position: None,
+            logits,
+            predicted: 0,
+            argmax: None,
+            tokens: Vec::new(),
+            bias: vec![0.0; 2],
+            communities: raw,
+            components: Vec::new(),
+            token_communities: Vec::new(),
+            fine_communities: Vec::new(),
+            levels: Vec::new(),
+            lexical: Vec::new(),
+        };
+        let by_raw: Vec<u32> = (0..20).collect();
+        let mut e = Explanation {
+            version: EXPLANATION_VERSION,
+            model: "transformer".into(),
+            labels: vec!["a".into(), "b".into()],
+            tokens: Vec::new(),
+            dimensions: Vec::new(),
+            dimension_words: words_of(by_raw.clone(), &labels),
+            attention: Vec::new(),
+            outputs: vec![output],
+            fine_level: None,
+            lexical_names: Vec::new(),
+            fine_dimension_words: Vec::new(),
+            transitions: Vec::new(),
+            reference_logits: Vec::new(),
+            reference_texts: 0,
+            reference_components: Vec::new(),
+            reference_communities: Vec::new(),
+            gold_tags: Vec::new(),
+        };
+        // Without a reference of communities, nothing changes.
+        label_against_reference(&mut e, &emb, 0).unwrap();
+        assert_eq!(e.dimension_words.len(), 20);
+        e.reference_texts = 200;
+        e.reference_communities = reference;
+        label_against_reference(&mut e, &emb, 0).unwrap();
+        let labelled: Vec<u32> = e.dimension_words.iter().map(|x| x.0).collect();
+        let mut want = by_raw;
+        want.push(last as u32);
+        assert_eq!(labelled, want);
+        assert_eq!(e.dimension_words[20].1, labels[last]);
+    }
 }

@@ -690,6 +690,10 @@ impl LoadedRun {
             TaskKind::Tag => self.encoder.tag_feature_names(&e.tokens),
         };
         e.set_reference(reference);
+        let (level, _, _) = self
+            .model
+            .explained_dimensions(&self.spec, &self.embeddings);
+        crate::explain::label_against_reference(&mut e, &self.embeddings, level)?;
         Ok(e)
     }
 
