@@ -674,7 +674,13 @@ pub fn card_page(card: &sinr_models::card::ModelCard, links: &[String]) -> Strin
                     tr { th { (what) } th class="num" { "mean push (log-odds)" } th class="num" { "in texts" } th {} }
                     @for x in t {
                         tr class="term" {
-                            td { (x.name) }
+                            td {
+                                (x.name)
+                                @if !x.about.is_empty() {
+                                    br;
+                                    span class="muted" { (x.about) }
+                                }
+                            }
                             td class="num" { (term(x.mean as f32)) }
                             td class="num" { (x.examples) }
                             td { (bar(x.mean as f32, max)) }
@@ -735,7 +741,10 @@ pub fn card_page(card: &sinr_models::card::ModelCard, links: &[String]) -> Strin
                      test text read, of the term's exact contribution to the class's log-odds \
                      (its logit minus the other classes' mean), so that what raises every class \
                      alike counts for nothing. Communities are labelled by their most \
-                     representative words."
+                     representative words; a head by the pattern its attention follows over \
+                     these texts (after Clark et al. 2019: a share of at least 0.3 and 1.5 \
+                     times a uniform head's, else sharp or broad); a memory by the words that \
+                     fire it most and the communities it writes."
                     @if card.reference_texts > 0 {
                         " Communities, heads, memories and paths are read against what they \
                          give an average training text, so that one carrying the same thing on \

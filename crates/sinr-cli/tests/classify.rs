@@ -578,6 +578,22 @@ fn train_predict_explain_and_bad_input() {
     // Its lean and its components read against the training texts' mean.
     assert!(c["reference_texts"].as_u64().unwrap() > 10);
     assert!(page.contains("On an average training text"), "{page}");
+    // Heads and memories say what they are: a head the pattern of its attention over the
+    // card's texts, a memory the words that fire it.
+    let mut described = 0;
+    for ev in c["evidence"].as_array().unwrap() {
+        for t in ev["components"].as_array().unwrap() {
+            let (name, about) = (t["name"].as_str().unwrap(), t["about"].as_str());
+            if name.contains(" memory ") {
+                assert!(about.is_some_and(|a| a.starts_with("fires on ")), "{t}");
+                described += 1;
+            } else if name.contains(" head ") {
+                assert!(about.is_some_and(|a| !a.is_empty()), "{t}");
+                described += 1;
+            }
+        }
+    }
+    assert!(described > 0, "{c}");
     let right = c["right"].as_array().unwrap().len();
     assert!(right > 0);
     // Every linked page exists and explains its text.

@@ -110,6 +110,27 @@ fn is_punctuation(w: &str) -> bool {
     !w.is_empty() && !w.chars().any(char::is_alphanumeric)
 }
 
+/// Whether the head patterns count `w` (lowercase) as a stop word (the English list of SINr's
+/// tokenizer).
+pub fn is_stop_word(w: &str) -> bool {
+    sinr_embed::stopwords::ENGLISH.binary_search(&w).is_ok()
+}
+
+/// The attention maps of an explanation that are heads' (the poolings', one row each, are not).
+pub fn head_maps(
+    maps: &sinr_schema::AttentionMaps,
+) -> impl Iterator<Item = &(String, Vec<Vec<f32>>)> {
+    maps.iter().filter(|x| !x.0.starts_with("pooling"))
+}
+
+/// The mean entropy (nats) of an attention map's rows (its queries).
+pub fn mean_entropy(map: &[Vec<f32>]) -> f64 {
+    map.iter()
+        .map(|row| im::entropy(&row.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()))
+        .sum::<f64>()
+        / map.len().max(1) as f64
+}
+
 /// [`HeadPatterns`] of one attention map over `words` (lowercase), `stop` saying which words are
 /// stop words.
 pub fn head_patterns(
@@ -380,22 +401,12 @@ pub fn analyse_example(
         a.offset_share = Some(offset_share);
         // The heads' maps (the poolings', one row each, are not heads).
         let words: Vec<String> = ex.surface.iter().map(|w| w.to_lowercase()).collect();
-        let stop = |w: &str| sinr_embed::stopwords::ENGLISH.binary_search(&w).is_ok();
-        if terms.attention.iter().any(|x| !x.0.starts_with("pooling")) {
+        let stop = is_stop_word;
+        if head_maps(&terms.attention).next().is_some() {
             a.head_chance = chance_patterns(&words, &stop);
         }
-        for (name, map) in terms
-            .attention
-            .iter()
-            .filter(|x| !x.0.starts_with("pooling"))
-        {
-            let t = map.len();
-            let ent: f64 = map
-                .iter()
-                .map(|row| im::entropy(&row.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()))
-                .sum::<f64>()
-                / t as f64;
-            a.head_entropy.insert(name.clone(), ent);
+        for (name, map) in head_maps(&terms.attention) {
+            a.head_entropy.insert(name.clone(), mean_entropy(map));
             let p = head_patterns(map, &words, &stop);
             a.head_self_attention.insert(name.clone(), p.itself);
             a.head_same_word.insert(name.clone(), p.same_word);

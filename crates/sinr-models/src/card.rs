@@ -29,6 +29,12 @@ pub const CARD_TERMS: usize = 10;
 pub struct CardTerm {
     /// Community (`id — label words`), feature, head or memory.
     pub name: String,
+    /// What it is, where the card can say: a head's pattern over the card's texts (after Clark
+    /// et al. 2019: "previous token (0.41)", "negator → scope (0.47)", else "sharp, by content"
+    /// or "broad"), a memory's most frequent triggers and the community it writes most. Empty
+    /// for communities and features, whose names say it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub about: String,
     /// Mean contribution to the class's log-odds over the card's examples.
     pub mean: f64,
     /// The examples in which the term is non-zero.
@@ -119,6 +125,7 @@ fn top(sums: &BTreeMap<String, (f64, usize)>, n: usize, examples: usize) -> Vec<
         .iter()
         .map(|(name, &(s, k))| CardTerm {
             name: name.clone(),
+            about: String::new(),
             mean: s / examples.max(1) as f64,
             examples: k,
         })
@@ -127,6 +134,84 @@ fn top(sums: &BTreeMap<String, (f64, usize)>, n: usize, examples: usize) -> Vec<
     v.sort_by(|a, b| b.mean.total_cmp(&a.mean).then_with(|| a.name.cmp(&b.name)));
     v.truncate(n);
     v
+}
+
+/// A head's attention over the card's texts: the sums of its mean entropy and, per pattern of
+/// [`sinr_schema::HEAD_PATTERN_KEYS`], of its share and of a uniform head's, each with the
+/// texts that gave occasion for it.
+#[derive(Default)]
+struct HeadSums {
+    entropy: (f64, usize),
+    shares: [(f64, usize); 8],
+    chance: [(f64, usize); 8],
+}
+
+impl HeadSums {
+    /// The pattern it follows ([`sinr_schema::head_pattern_name`]) over the texts read.
+    fn pattern(&self) -> String {
+        let mean = |(s, n): (f64, usize)| if n == 0 { f64::NAN } else { s / n as f64 };
+        sinr_schema::head_pattern_name(
+            &self.shares.map(mean),
+            &self.chance.map(mean),
+            mean(self.entropy),
+        )
+    }
+}
+
+/// Adds one text's attention maps (`words` lowercase) to the heads' sums.
+fn add_heads(
+    heads: &mut BTreeMap<String, HeadSums>,
+    maps: &sinr_schema::AttentionMaps,
+    words: &[String],
+) {
+    use crate::analysis::{chance_patterns, head_maps, head_patterns, is_stop_word, mean_entropy};
+    let mut maps = head_maps(maps).peekable();
+    if maps.peek().is_none() {
+        return;
+    }
+    let chance = chance_patterns(words, &is_stop_word);
+    for (name, map) in maps {
+        let h = heads.entry(name.clone()).or_default();
+        h.entropy.0 += mean_entropy(map);
+        h.entropy.1 += 1;
+        for (i, (key, share)) in head_patterns(map, words, &is_stop_word)
+            .entries()
+            .into_iter()
+            .enumerate()
+        {
+            if let (Some(v), Some(c)) = (share, chance.get(key)) {
+                h.shares[i].0 += v;
+                h.shares[i].1 += 1;
+                h.chance[i].0 += c;
+                h.chance[i].1 += 1;
+            }
+        }
+    }
+}
+
+/// What a memory does, in a line: the tokens that fire it most over the card's texts (mean
+/// activation × occurrences) and the two communities its value writes most.
+fn memory_about(p: &sinr_schema::MemoryProfile) -> String {
+    let fires: Vec<&str> = p
+        .top_tokens
+        .iter()
+        .take(5)
+        .map(|t| t.token.as_str())
+        .collect();
+    let mut about = format!("fires on {}", fires.join(", "));
+    let writes: Vec<String> = p
+        .writes
+        .iter()
+        .take(2)
+        .map(|w| {
+            let words: Vec<&str> = w.words.iter().take(3).map(String::as_str).collect();
+            format!("{} ({})", w.dimension, words.join(", "))
+        })
+        .collect();
+    if !writes.is_empty() {
+        about.push_str(&format!("; writes most into {}", writes.join(" and ")));
+    }
+    about
 }
 
 /// A text's components against the reference's, by name: `(terms − the reference's, name,
@@ -230,6 +315,8 @@ pub fn model_card(
     let mut gold_n = vec![0usize; c];
     let mut pred_n = vec![0usize; c];
     let mut preds = Vec::new();
+    let mut heads: BTreeMap<String, HeadSums> = BTreeMap::new();
+    let mut read = Vec::new();
     // A seeded draw, not the file's order (a split may be sorted by class).
     let mut order: Vec<usize> = (0..test.len()).collect();
     SplitMix64::new(CARD_SEED).shuffle(&mut order);
@@ -296,6 +383,9 @@ pub fn model_card(
                 add(&mut comps, name, &v, present);
             }
         }
+        let words: Vec<String> = ex.surface.iter().map(|w| w.to_lowercase()).collect();
+        add_heads(&mut heads, &terms.attention, &words);
+        read.push(ex);
         preds.push(CardPrediction {
             index: i,
             text: x.text.clone(),
@@ -311,6 +401,28 @@ pub fn model_card(
     }
     let examples = preds.len();
     let accuracy = preds.iter().filter(|p| p.gold == p.predicted).count() as f64 / examples as f64;
+    // What each head and memory is, over the same texts.
+    let mut about: BTreeMap<String, String> = heads
+        .iter()
+        .map(|(name, h)| (name.clone(), h.pattern()))
+        .collect();
+    for p in run
+        .model
+        .memory_profiles(spec, &run.embeddings, &read, usize::MAX, device)?
+    {
+        about.insert(
+            format!("layer {} memory {}", p.layer, p.memory),
+            memory_about(&p),
+        );
+    }
+    let described = |mut terms: Vec<CardTerm>| {
+        for t in &mut terms {
+            if let Some(a) = about.get(&t.name) {
+                t.about = a.clone();
+            }
+        }
+        terms
+    };
     let evidence = (0..c)
         .map(|k| ClassEvidence {
             class: classes[k].clone(),
@@ -318,7 +430,7 @@ pub fn model_card(
             predicted: pred_n[k],
             communities: top(&comms[k], CARD_TERMS, examples),
             features: top(&feats[k], CARD_TERMS, examples),
-            components: top(&comps[k], CARD_TERMS, examples),
+            components: described(top(&comps[k], CARD_TERMS, examples)),
         })
         .collect();
     let confident = |right: bool| {
@@ -353,6 +465,61 @@ pub fn model_card(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A head is named by the pattern its maps follow over the texts read (a pooling's map is
+    /// not a head's); a memory by its triggers and its two largest writes.
+    #[test]
+    fn heads_are_named_by_their_pattern_and_memories_by_their_triggers() {
+        let words: Vec<String> = ["red", "green", "blue", "gold"].map(String::from).to_vec();
+        // Each token after the first attends to the one before it; the first to itself.
+        let previous: Vec<Vec<f32>> = (0..4)
+            .map(|i| {
+                (0..4)
+                    .map(|j| f32::from(u8::from(j + 1 == i || i + j == 0)))
+                    .collect()
+            })
+            .collect();
+        let maps = vec![
+            ("layer 1 head 1".to_owned(), previous),
+            ("layer 1 head 2".to_owned(), vec![vec![0.25f32; 4]; 4]),
+            ("pooling".to_owned(), vec![vec![1.0, 0.0, 0.0, 0.0]]),
+        ];
+        let mut heads = BTreeMap::new();
+        add_heads(&mut heads, &maps, &words);
+        add_heads(&mut heads, &maps, &words);
+        assert_eq!(heads.len(), 2);
+        assert_eq!(heads["layer 1 head 1"].entropy, (0.0, 2));
+        assert_eq!(heads["layer 1 head 1"].pattern(), "previous token (1.00)");
+        // Uniform attention follows nothing, and its entropy (ln 4 nats) makes it broad.
+        assert_eq!(heads["layer 1 head 2"].pattern(), "broad");
+
+        let token = |t: &str, n| sinr_schema::TokenActivation {
+            token: t.to_owned(),
+            activation: 2.0,
+            count: n,
+        };
+        let write = |d, words: &[&str]| sinr_schema::MemoryWrite {
+            dimension: d,
+            weight: 1.0,
+            words: words.iter().map(|w| (*w).to_owned()).collect(),
+        };
+        let profile = sinr_schema::MemoryProfile {
+            layer: 1,
+            memory: 22,
+            mean_activation: 1.0,
+            top_tokens: vec![token("film", 20), token("bad", 9)],
+            writes: vec![
+                write(325, &["horoscope", "similes", "removals", "appointments"]),
+                write(295, &["mellitus", "diabetes", "ketoacidosis"]),
+                write(28, &["don", "know"]),
+            ],
+        };
+        assert_eq!(
+            memory_about(&profile),
+            "fires on film, bad; writes most into 325 (horoscope, similes, removals) and 295 \
+             (mellitus, diabetes, ketoacidosis)"
+        );
+    }
 
     #[test]
     fn terms_are_read_as_each_class_log_odds_and_averaged_over_every_example() {

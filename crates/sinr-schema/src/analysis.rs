@@ -58,6 +58,52 @@ pub const HEAD_PATTERN_KEYS: [&str; 8] = [
     "negation_scope",
 ];
 
+/// The patterns' names as tables and pages print them, in the order of
+/// [`HEAD_PATTERN_KEYS`].
+pub const HEAD_PATTERN_NAMES: [&str; 8] = [
+    "itself",
+    "previous token",
+    "next token",
+    "first token",
+    "same word",
+    "stop words",
+    "punctuation",
+    "negation scope",
+];
+
+/// The mean attention entropy (nats) below which a head without a positional pattern is called
+/// sharp: it attends to few tokens, chosen by content; above, broad (Clark et al. 2019's "broad"
+/// heads spread their attention over the whole text).
+pub const SHARP_BELOW: f64 = 1.0;
+
+/// The pattern a head follows, from its mean share of attention to each pattern (`shares`, in
+/// the order of [`HEAD_PATTERN_KEYS`], NaN where no text gave occasion for it), a
+/// uniform head's on the same texts (`chance`, NaN where unknown: read against 0) and its mean
+/// entropy: the largest share that is at least 0.3 and at least 1.5 times its chance level,
+/// else "sharp, by content" or "broad" ([`SHARP_BELOW`]). Negation scope is measured from
+/// negators only, so it does not compete: it is named beside the pattern where it passes the
+/// same bar.
+pub fn head_pattern_name(shares: &[f64; 8], chance: &[f64; 8], entropy: f64) -> String {
+    let passes = |i: usize| {
+        shares[i].is_finite()
+            && shares[i] >= 0.3
+            && (!chance[i].is_finite() || shares[i] >= 1.5 * chance[i])
+    };
+    let scope = HEAD_PATTERN_NAMES.len() - 1;
+    let best = (0..scope)
+        .filter(|&i| passes(i))
+        .max_by(|&a, &b| shares[a].total_cmp(&shares[b]));
+    let mut pattern = match best {
+        Some(i) => format!("{} ({:.2})", HEAD_PATTERN_NAMES[i], shares[i]),
+        None if entropy < SHARP_BELOW => "sharp, by content".to_owned(),
+        None => "broad".to_owned(),
+    };
+    if passes(scope) {
+        pattern.push_str(&format!("; negator → scope ({:.2})", shares[scope]));
+    }
+    pattern
+}
+
 /// Weights `m` such that `z · m` is the decision quantity explained by token importances: the
 /// predicted class's logit minus the mean of the others' (for two classes, `z_c − z_other =
 /// log p_c / p_other`, the log-odds). A class's logit alone is the wrong target: a token that

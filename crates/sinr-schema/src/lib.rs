@@ -42,9 +42,10 @@ mod vocab;
 
 pub use analysis::{
     ANALYSIS_VERSION, AnalysedExample, AnalysedSentence, ClassificationAnalysis, EntityAttribution,
-    ExampleAnalysis, HEAD_PATTERN_KEYS, MemoryProfile, MemoryWrite, NEGATION_SCOPE, NEGATORS,
-    REFERENCE_TEXTS, TaggingAnalysis, TokenActivation, log_odds_of, log_odds_weights,
-    mean_components, reference_offset, reference_shares, reference_terms,
+    ExampleAnalysis, HEAD_PATTERN_KEYS, HEAD_PATTERN_NAMES, MemoryProfile, MemoryWrite,
+    NEGATION_SCOPE, NEGATORS, REFERENCE_TEXTS, SHARP_BELOW, TaggingAnalysis, TokenActivation,
+    head_pattern_name, log_odds_of, log_odds_weights, mean_components, reference_offset,
+    reference_shares, reference_terms,
 };
 pub use embedding::{EMBEDDING_RUN_VERSION, EmbeddingRun};
 pub use error::{Error, Result};

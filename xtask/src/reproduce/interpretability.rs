@@ -899,39 +899,16 @@ const HEAD_PATTERNS: [(&str, PatternOf); 8] = [
     ("negation scope", |x| &x.head_negation_scope),
 ];
 
-/// The entropy (nats) below which a head without a positional pattern is called sharp: it
-/// attends to few tokens, chosen by content; above, broad (Clark et al. 2019's "broad" heads
-/// spread their attention over the whole text).
-const SHARP_BELOW: f64 = 1.0;
-
 /// The share of attention a head gives, on average, to what each pattern names, and the
-/// pattern it follows: the largest share that is at least 0.3 and at least 1.5 times its chance
-/// level (a uniform head's, [`CHANCE`]), else "sharp, by content" or "broad" by its mean entropy
-/// `entropy` ([`SHARP_BELOW`]). Negation scope is measured from negators only, so it does not
-/// compete: it is named beside the pattern where it passes the same bar.
+/// pattern it follows (`sinr_schema::head_pattern_name`, read against a uniform
+/// head's shares, the [`CHANCE`] row; a pattern whose chance level is unknown, in older
+/// analyses, against 0).
 fn head_pattern(agg: &Agg, head: &str, entropy: f64) -> (Vec<f64>, String) {
     let get = |m: &BTreeMap<String, f64>, k: &str| m.get(k).copied().unwrap_or(f64::NAN);
-    let shares: Vec<f64> = agg.patterns.iter().map(|m| get(m, head)).collect();
-    // A pattern whose chance level is unknown (older analyses) is read against 0.
-    let passes = |i: usize| {
-        let chance = get(&agg.patterns[i], CHANCE);
-        shares[i].is_finite()
-            && shares[i] >= 0.3
-            && (!chance.is_finite() || shares[i] >= 1.5 * chance)
-    };
-    let scope = HEAD_PATTERNS.len() - 1;
-    let best = (0..scope)
-        .filter(|&i| passes(i))
-        .max_by(|&a, &b| shares[a].total_cmp(&shares[b]));
-    let mut pattern = match best {
-        Some(i) => format!("{} ({:.2})", HEAD_PATTERNS[i].0, shares[i]),
-        None if entropy < SHARP_BELOW => "sharp, by content".to_owned(),
-        None => "broad".to_owned(),
-    };
-    if passes(scope) {
-        pattern.push_str(&format!("; negator → scope ({:.2})", shares[scope]));
-    }
-    (shares, pattern)
+    let shares: [f64; 8] = std::array::from_fn(|i| get(&agg.patterns[i], head));
+    let chance: [f64; 8] = std::array::from_fn(|i| get(&agg.patterns[i], CHANCE));
+    let pattern = sinr_schema::head_pattern_name(&shares, &chance, entropy);
+    (shares.to_vec(), pattern)
 }
 
 /// What every head of a model attends to (mean over the analysed examples).
@@ -959,7 +936,7 @@ fn head_table(task: &str, model: &str, agg: &Agg) -> String {
         names.join(" | "),
         " ---: |".repeat(names.len()),
         scope = sinr_schema::NEGATION_SCOPE,
-        sharp = SHARP_BELOW,
+        sharp = sinr_schema::SHARP_BELOW,
     )
 }
 
@@ -972,6 +949,8 @@ mod tests {
     /// negator's scope is named beside, on the same bar.
     #[test]
     fn a_head_is_named_by_a_pattern_only_well_above_chance() {
+        // The table's columns are the library's names of the patterns, in its order.
+        assert_eq!(HEAD_PATTERNS.map(|p| p.0), sinr_schema::HEAD_PATTERN_NAMES);
         let idx = |name: &str| HEAD_PATTERNS.iter().position(|(n, _)| *n == name).unwrap();
         let agg = |values: &[(&str, f64, f64)]| {
             let mut a = Agg {
