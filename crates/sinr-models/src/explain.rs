@@ -151,16 +151,14 @@ pub(crate) fn label_against_reference(
     let have: std::collections::BTreeSet<u32> = e.dimension_words.iter().map(|x| x.0).collect();
     let mut wanted: Vec<u32> = Vec::new();
     for o in &e.outputs {
-        let mut idx: Vec<(u32, f32)> = e
-            .community_terms(o)
+        let terms = e.community_terms(o);
+        let decision = terms
             .iter()
             .enumerate()
-            .map(|(k, r)| (k as u32, o.decision_term(r).abs()))
-            .collect();
-        idx.sort_by(|a, b| b.1.total_cmp(&a.1));
+            .map(|(k, r)| (k as u32, o.decision_term(r)));
         wanted.extend(
-            idx.iter()
-                .take(20)
+            top_terms(decision, 20)
+                .into_iter()
                 .map(|x| x.0)
                 .filter(|k| !have.contains(k)),
         );
