@@ -84,14 +84,12 @@ pub(crate) fn label(
     }
     let mut wanted: Vec<u32> = Vec::new();
     for o in &outputs {
-        let mut idx: Vec<(u32, f32)> = o
+        let decision = o
             .communities
             .iter()
             .enumerate()
-            .map(|(k, r)| (k as u32, o.decision_term(r).abs()))
-            .collect();
-        idx.sort_by(|a, b| b.1.total_cmp(&a.1));
-        wanted.extend(idx.iter().take(20).map(|x| x.0));
+            .map(|(k, r)| (k as u32, o.decision_term(r)));
+        wanted.extend(top_terms(decision, 20).into_iter().map(|x| x.0));
         wanted.extend(o.token_communities.iter().flatten().map(|x| x.0));
     }
     let dimension_words = words_of(wanted, &labels);
