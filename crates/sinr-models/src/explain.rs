@@ -12,7 +12,7 @@
 
 use sinr_embed::SinrModel;
 use sinr_nn::to_vec;
-use sinr_schema::{EXPLANATION_VERSION, Explanation};
+use sinr_schema::Explanation;
 
 use crate::data::Example;
 use crate::error::Result;
@@ -44,12 +44,11 @@ pub(crate) fn readout_host(r: &sinr_nn::Readout) -> (Vec<f32>, Vec<f32>, usize) 
     (w, b, c)
 }
 
-/// The explanation of `example` from its exact terms, its dimensions labelled by their words:
-/// the communities of Louvain level `level`, then the `named` dimensions; the words of the
-/// dimensions that matter most in any output (the top 20 per output by absolute decision term,
-/// `OutputExplanation::decision_term`, and every
-/// dimension named in the token terms), and of the fine-level window's communities (level
-/// `fine`, the ten largest terms of every output).
+/// The explanation of `example` from its exact terms, read against `reference` where there is
+/// one, its dimensions labelled by their words: the communities of Louvain level `level`, then
+/// the `named` dimensions; the words of the communities a reader is shown
+/// ([`shown_communities`]), and of the fine-level window's communities (level `fine`, the ten
+/// largest terms of every output).
 ///
 /// # Errors
 /// If the embeddings lack a level.
@@ -60,6 +59,7 @@ pub(crate) fn label(
     emb: &SinrModel,
     example: &Example,
     terms: ExactTerms,
+    reference: Option<&sinr_schema::Reference>,
     level: usize,
     named: Vec<String>,
     fine: Option<usize>,
@@ -82,17 +82,6 @@ pub(crate) fn label(
     if width > labels.len() {
         dimensions.extend(named);
     }
-    let mut wanted: Vec<u32> = Vec::new();
-    for o in &outputs {
-        let decision = o
-            .communities
-            .iter()
-            .enumerate()
-            .map(|(k, r)| (k as u32, o.decision_term(r)));
-        wanted.extend(top_terms(decision, 20).into_iter().map(|x| x.0));
-        wanted.extend(o.token_communities.iter().flatten().map(|x| x.0));
-    }
-    let dimension_words = words_of(wanted, &labels);
     let mut fine_dimension_words = Vec::new();
     if let Some(l) = fine {
         let labels = dimension_labels(emb, l, 8)?;
@@ -108,66 +97,43 @@ pub(crate) fn label(
         }
         fine_dimension_words = words_of(wanted, &labels);
     }
-    Ok(Explanation {
-        version: EXPLANATION_VERSION,
-        model: model.to_owned(),
-        labels: spec.class_names(),
-        tokens: example.surface.clone(),
-        dimensions,
-        dimension_words,
-        attention,
-        outputs,
-        fine_level: fine,
-        lexical_names: Vec::new(),
-        fine_dimension_words,
-        transitions: Vec::new(),
-        reference_logits: Vec::new(),
-        reference_texts: 0,
-        reference_components: Vec::new(),
-        reference_communities: Vec::new(),
-        gold_tags: Vec::new(),
-    })
+    let mut e = Explanation::new(model, spec.class_names(), example.surface.clone(), outputs);
+    if let Some(r) = reference {
+        e.set_reference(r);
+    }
+    e.dimensions = dimensions;
+    e.dimension_words = words_of(shown_communities(&e), &labels);
+    e.attention = attention;
+    e.fine_level = fine;
+    e.fine_dimension_words = fine_dimension_words;
+    Ok(e)
 }
 
-/// Labels, beside those [`label`] chose by their raw terms, the communities of Louvain level
-/// `level` that rank among an output's 20 largest once read against `e`'s reference
-/// ([`Explanation::community_terms`]): the ones a page and the text output then show first. A
-/// community whose raw term is large on every text (a head's constant write) drops out of that
-/// ranking, and one that only stands out against the reference enters it; both keep their
-/// words. Nothing to do without a reference of communities.
-///
-/// # Errors
-/// If the embeddings lack `level`.
-pub(crate) fn label_against_reference(
-    e: &mut Explanation,
-    emb: &SinrModel,
-    level: usize,
-) -> Result<()> {
-    if e.reference_communities.is_empty() {
-        return Ok(());
-    }
-    let have: std::collections::BTreeSet<u32> = e.dimension_words.iter().map(|x| x.0).collect();
-    let mut wanted: Vec<u32> = Vec::new();
-    for o in &e.outputs {
-        let terms = e.community_terms(o);
+/// The communities whose words an explanation carries: per output, the 20 largest decision
+/// terms (`OutputExplanation::decision_term`) as they are and, where `e` has a reference of
+/// communities, the 20 largest read against it ([`Explanation::community_terms`], the ranking a
+/// page and the text output show first: a community whose raw term is large on every text, a
+/// head's constant write, drops out of it, and one that only stands out against the reference
+/// enters it), and every community named in the token terms; each once, in order.
+fn shown_communities(e: &Explanation) -> Vec<u32> {
+    let top = |o: &sinr_schema::OutputExplanation, terms: &[Vec<f32>]| {
         let decision = terms
             .iter()
             .enumerate()
             .map(|(k, r)| (k as u32, o.decision_term(r)));
-        wanted.extend(
-            top_terms(decision, 20)
-                .into_iter()
-                .map(|x| x.0)
-                .filter(|k| !have.contains(k)),
-        );
+        top_terms(decision, 20).into_iter().map(|x| x.0)
+    };
+    let mut wanted: Vec<u32> = Vec::new();
+    for o in &e.outputs {
+        wanted.extend(top(o, &o.communities));
+        if !e.reference_communities.is_empty() {
+            wanted.extend(top(o, &e.community_terms(o)));
+        }
+        wanted.extend(o.token_communities.iter().flatten().map(|x| x.0));
     }
-    if wanted.is_empty() {
-        return Ok(());
-    }
-    let labels = dimension_labels(emb, level, 8)?;
-    e.dimension_words.extend(words_of(wanted, &labels));
-    e.dimension_words.sort_by_key(|x| x.0);
-    Ok(())
+    wanted.sort_unstable();
+    wanted.dedup();
+    wanted
 }
 
 /// The words of the wanted dimensions that have labels, each once, in order.
@@ -184,28 +150,14 @@ fn words_of(mut wanted: Vec<u32>, labels: &[Vec<String>]) -> Vec<(u32, Vec<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sinr_embed::{Corpus, SinrConfig};
     use sinr_schema::OutputExplanation;
 
-    /// One-level embeddings of Washington's addresses (the CLI tests' fixture).
-    fn embeddings() -> SinrModel {
-        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../sinr-cli/tests/fixtures/washington-1790-1796.txt");
-        let mut cfg = SinrConfig::default();
-        cfg.tokenizer.min_freq = 5;
-        cfg.louvain.resolution = 5.0;
-        sinr_embed::train(&Corpus::new([corpus]), &cfg, &sinr_util::NoProgress).unwrap()
-    }
-
-    /// A page ranks communities against the reference: the one that stands out only there gets
-    /// its words, though 20 others have larger raw terms (all of them constants of the
-    /// reference), and the labels [`label`] gave by raw terms stay.
+    /// A page ranks communities against the reference: the one that stands out only there is
+    /// shown (so labelled), though 20 others have larger raw terms (all of them constants of the
+    /// reference), and those ranked by raw terms stay, as do the token terms' communities.
     #[test]
-    fn communities_that_stand_out_against_the_reference_are_labelled() {
-        let emb = embeddings();
-        let labels = dimension_labels(&emb, 0, 8).unwrap();
-        let k = labels.len();
-        assert!(k > 21, "{k} communities");
+    fn communities_that_stand_out_against_the_reference_are_shown() {
+        let k = 30;
         let last = k - 1;
         // Raw terms toward class 0: community j gives 100 − j, the reference the same, but the
         // last community gives 1 and the reference −5 (a +6 that only the reference shows).
@@ -220,45 +172,29 @@ mod tests {
             logits,
             predicted: 0,
             argmax: None,
-            tokens: Vec::new(),
+            tokens: vec![vec![0.0, 0.0]],
             bias: vec![0.0; 2],
             communities: raw,
             components: Vec::new(),
-            token_communities: Vec::new(),
+            // A token's term in community 25, outside both top 20s.
+            token_communities: vec![vec![(25, 0.5)]],
             fine_communities: Vec::new(),
             levels: Vec::new(),
             lexical: Vec::new(),
         };
-        let by_raw: Vec<u32> = (0..20).collect();
-        let mut e = Explanation {
-            version: EXPLANATION_VERSION,
-            model: "transformer".into(),
-            labels: vec!["a".into(), "b".into()],
-            tokens: Vec::new(),
-            dimensions: Vec::new(),
-            dimension_words: words_of(by_raw.clone(), &labels),
-            attention: Vec::new(),
-            outputs: vec![output],
-            fine_level: None,
-            lexical_names: Vec::new(),
-            fine_dimension_words: Vec::new(),
-            transitions: Vec::new(),
-            reference_logits: Vec::new(),
-            reference_texts: 0,
-            reference_components: Vec::new(),
-            reference_communities: Vec::new(),
-            gold_tags: Vec::new(),
-        };
-        // Without a reference of communities, nothing changes.
-        label_against_reference(&mut e, &emb, 0).unwrap();
-        assert_eq!(e.dimension_words.len(), 20);
+        let mut e = Explanation::new(
+            "transformer",
+            vec!["a".into(), "b".into()],
+            vec!["w".into()],
+            vec![output],
+        );
+        let mut want: Vec<u32> = (0..20).collect();
+        want.push(25);
+        // Without a reference of communities: the raw ranking.
+        assert_eq!(shown_communities(&e), want);
         e.reference_texts = 200;
         e.reference_communities = reference;
-        label_against_reference(&mut e, &emb, 0).unwrap();
-        let labelled: Vec<u32> = e.dimension_words.iter().map(|x| x.0).collect();
-        let mut want = by_raw;
         want.push(last as u32);
-        assert_eq!(labelled, want);
-        assert_eq!(e.dimension_words[20].1, labels[last]);
+        assert_eq!(shown_communities(&e), want);
     }
 }

@@ -682,18 +682,13 @@ impl LoadedRun {
         device: &Device,
     ) -> Result<crate::Explanation> {
         let ex = self.encode(text);
-        let mut e = self
-            .model
-            .explain(&self.spec, &self.embeddings, &ex, device)?;
+        let mut e =
+            self.model
+                .explain(&self.spec, &self.embeddings, &ex, Some(reference), device)?;
         e.lexical_names = match self.spec.kind {
             TaskKind::Classify => self.encoder.lexical_names(text),
             TaskKind::Tag => self.encoder.tag_feature_names(&e.tokens),
         };
-        e.set_reference(reference);
-        let (level, _, _) = self
-            .model
-            .explained_dimensions(&self.spec, &self.embeddings);
-        crate::explain::label_against_reference(&mut e, &self.embeddings, level)?;
         Ok(e)
     }
 
@@ -714,11 +709,10 @@ impl LoadedRun {
         let ex = self
             .encoder
             .encode_tokens_in(&doc, at, &self.spec.gold_tags(&sentences[i])?);
-        let mut e = self
-            .model
-            .explain(&self.spec, &self.embeddings, &ex, device)?;
+        let mut e =
+            self.model
+                .explain(&self.spec, &self.embeddings, &ex, Some(reference), device)?;
         e.lexical_names = self.encoder.tag_feature_names_in(&doc, at);
-        e.set_reference(reference);
         e.gold_tags = sentences[i].tags.clone();
         Ok((e, sentences[i].tokens.join(" ")))
     }

@@ -295,6 +295,37 @@ pub struct ComponentTerm {
 }
 
 impl Explanation {
+    /// The explanation of `outputs` by a `model` over `tokens`, its classes (or tags) named by
+    /// `labels`, and nothing else yet: no dimension names or label words, attention maps,
+    /// fine level, lexical names, transitions, reference or gold tags (each set by whoever has
+    /// them).
+    pub fn new(
+        model: impl Into<String>,
+        labels: Vec<String>,
+        tokens: Vec<String>,
+        outputs: Vec<OutputExplanation>,
+    ) -> Self {
+        Self {
+            version: EXPLANATION_VERSION,
+            model: model.into(),
+            labels,
+            tokens,
+            dimensions: Vec::new(),
+            dimension_words: Vec::new(),
+            attention: Vec::new(),
+            outputs,
+            fine_level: None,
+            lexical_names: Vec::new(),
+            fine_dimension_words: Vec::new(),
+            transitions: Vec::new(),
+            reference_logits: Vec::new(),
+            reference_texts: 0,
+            reference_components: Vec::new(),
+            reference_communities: Vec::new(),
+            gold_tags: Vec::new(),
+        }
+    }
+
     /// Takes `reference` as what this explanation is read against.
     pub fn set_reference(&mut self, reference: &Reference) {
         self.reference_logits = reference.logits.clone();
@@ -538,25 +569,12 @@ mod tests {
     }
 
     fn explanation(o: OutputExplanation) -> Explanation {
-        Explanation {
-            version: EXPLANATION_VERSION,
-            model: "transformer".into(),
-            labels: vec!["a".into(), "b".into()],
-            tokens: Vec::new(),
-            dimensions: Vec::new(),
-            dimension_words: Vec::new(),
-            attention: Vec::new(),
-            outputs: vec![o],
-            fine_level: None,
-            lexical_names: Vec::new(),
-            fine_dimension_words: Vec::new(),
-            transitions: Vec::new(),
-            reference_logits: Vec::new(),
-            reference_texts: 0,
-            reference_components: Vec::new(),
-            reference_communities: Vec::new(),
-            gold_tags: Vec::new(),
-        }
+        Explanation::new(
+            "transformer",
+            vec!["a".into(), "b".into()],
+            Vec::new(),
+            vec![o],
+        )
     }
 
     #[test]

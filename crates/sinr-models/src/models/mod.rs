@@ -606,7 +606,8 @@ macro_rules! register_models {
                 }
             }
 
-            /// The exact explanation of one example, its dimensions labelled by their words.
+            /// The exact explanation of one example, read against `reference` where there is
+            /// one, its dimensions labelled by their words.
             ///
             /// # Errors
             /// As [`AnyModel::explain_terms`].
@@ -615,12 +616,14 @@ macro_rules! register_models {
                 spec: &RunSpec,
                 emb: &SinrModel,
                 example: &Example,
+                reference: Option<&sinr_schema::Reference>,
                 device: &Device,
             ) -> Result<Explanation> {
                 let terms = self.explain_terms(spec, example, device)?;
                 let (level, named, fine) = self.explained_dimensions(spec, emb);
-                let mut e =
-                    crate::explain::label(self.kind(), spec, emb, example, terms, level, named, fine)?;
+                let mut e = crate::explain::label(
+                    self.kind(), spec, emb, example, terms, reference, level, named, fine,
+                )?;
                 // A CRF tagger: the transition terms of the decided path (the decided tags
                 // are the outputs' `predicted`).
                 if let (TaskKind::Tag, Some(crf)) = (spec.kind, self.crf_scores()) {
