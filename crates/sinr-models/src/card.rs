@@ -31,7 +31,8 @@ pub struct CardTerm {
     pub name: String,
     /// What it is, where the card can say: a head's pattern over the card's texts (after Clark
     /// et al. 2019: "previous token (0.41)", "negator → scope (0.47)", else "sharp, by content"
-    /// or "broad"), a memory's most frequent triggers and the community it writes most. Empty
+    /// or "broad"), a memory's typical triggers and the communities it writes most beyond its
+    /// layer's other memories. Empty
     /// for communities and features, whose names say it.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub about: String,
@@ -189,8 +190,9 @@ fn add_heads(
     }
 }
 
-/// What a memory does, in a line: the tokens that fire it most over the card's texts (mean
-/// activation × occurrences) and the two communities its value writes most.
+/// What a memory does, in a line: the tokens typical of it over the card's texts and the two
+/// communities its value writes most beyond its layer's mean value
+/// ([`crate::models::SinrTransformer::profile_memories`]).
 fn memory_about(p: &sinr_schema::MemoryProfile) -> String {
     let fires: Vec<&str> = p
         .top_tokens
@@ -209,7 +211,10 @@ fn memory_about(p: &sinr_schema::MemoryProfile) -> String {
         })
         .collect();
     if !writes.is_empty() {
-        about.push_str(&format!("; writes most into {}", writes.join(" and ")));
+        about.push_str(&format!(
+            "; writes, more than its layer's other memories, into {}",
+            writes.join(" and ")
+        ));
     }
     about
 }
@@ -516,8 +521,8 @@ mod tests {
         };
         assert_eq!(
             memory_about(&profile),
-            "fires on film, bad; writes most into 325 (horoscope, similes, removals) and 295 \
-             (mellitus, diabetes, ketoacidosis)"
+            "fires on film, bad; writes, more than its layer's other memories, into 325 \
+             (horoscope, similes, removals) and 295 (mellitus, diabetes, ketoacidosis)"
         );
     }
 

@@ -25,8 +25,11 @@ use crate::vocab::Method;
 /// top-level ancestor. 10: component shares against the mean terms of a sample of training
 /// texts, kind by kind, instead of the empty text's logits taken off the biases (a head writing
 /// the same thing on every text counted as evidence, and the biases' term as its opposite); the
-/// reference's log-odds reported as the offset's share.
-pub const ANALYSIS_VERSION: u32 = 10;
+/// reference's log-odds reported as the offset's share. 11: memories' triggers ranked by mean
+/// activation × ln(occurrences) (the most frequent words, which fire every memory, led), their
+/// writes by how far they stand from the layer's mean value (every memory's first write was the
+/// same carrier community).
+pub const ANALYSIS_VERSION: u32 = 11;
 
 /// How many training texts make the reference of the component shares (`sinr analyze`: each
 /// kind's mean terms over them, [`mean_components`]).
@@ -341,16 +344,17 @@ pub struct MemoryProfile {
     pub memory: usize,
     /// Mean activation (its key's ReLU score) over every analysed token position.
     pub mean_activation: f64,
-    /// The tokens at the positions where it fires most, with their largest activation (at most
-    /// eight distinct tokens).
+    /// The tokens typical of it and common: by mean activation × ln(occurrences) (at most
+    /// eight distinct tokens; before version 11, by mean × occurrences).
     pub top_tokens: Vec<TokenActivation>,
-    /// The communities its value writes most.
+    /// The communities its value writes most beyond the layer's mean value (what every memory
+    /// of the layer writes alike; before version 11, by the value alone).
     pub writes: Vec<MemoryWrite>,
 }
 
 /// A token that triggers a memory: its mean activation where it fires it, and how often.
-/// Memories list the tokens that carry most of their activation (mean × occurrences), so a
-/// token met once does not outrank one the memory fires on throughout the texts.
+/// Memories list the tokens both typical of them and common (mean × ln(occurrences)), so
+/// neither a token met once nor one every memory fires on because it is in every text leads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenActivation {
@@ -369,7 +373,7 @@ pub struct TokenActivation {
 pub struct MemoryWrite {
     /// The dimension of the stream.
     pub dimension: usize,
-    /// The value's weight on it.
+    /// The value's weight on it (as it is, not less the layer's mean).
     pub weight: f64,
     /// The words labelling the community.
     pub words: Vec<String>,

@@ -783,12 +783,50 @@ impl Model for SinrTransformer {
     }
 }
 
+/// The `n` tokens typical of a memory and common, from `fired` (token → its total positive
+/// activation and the occurrences that fired the memory): by mean activation × ln(occurrences),
+/// the value × ln(count) by which community labels rank their words
+/// (`sinr_embed::LabelRanking::Representative`), so a token met once scores 0 and the words that
+/// fire every memory because they are in every text do not lead on count alone; ties by mean
+/// activation, then by token.
+pub fn memory_triggers(fired: &BTreeMap<String, (f64, usize)>, n: usize) -> Vec<TokenActivation> {
+    let mut toks: Vec<(f64, TokenActivation)> = fired
+        .iter()
+        .map(|(k, &(total, count))| {
+            let mean = total / count.max(1) as f64;
+            let t = TokenActivation {
+                token: k.clone(),
+                activation: mean,
+                count,
+            };
+            (mean * (count.max(1) as f64).ln(), t)
+        })
+        .collect();
+    toks.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(b.1.activation.total_cmp(&a.1.activation))
+            .then_with(|| a.1.token.cmp(&b.1.token))
+    });
+    toks.into_iter().take(n).map(|x| x.1).collect()
+}
+
+/// The `n` dimensions a memory's value `row` writes most beyond `common`, its layer's mean value
+/// (what every memory of the layer writes alike: a carrier community that all of them write
+/// into says nothing of one of them); by |row − common|, ties to the lower dimension.
+pub fn memory_writes(row: &[f32], common: &[f32], n: usize) -> Vec<usize> {
+    let apart = |d: usize| (row[d] - common[d]).abs();
+    let mut dims: Vec<usize> = (0..row.len()).collect();
+    dims.sort_by(|&a, &b| apart(b).total_cmp(&apart(a)).then(a.cmp(&b)));
+    dims.truncate(n);
+    dims
+}
+
 impl SinrTransformer {
     /// Profiles the memories over `examples` (after Geva et al.): for each layer, the `keep`
-    /// most active, the tokens that carry most of their activation (mean activation × the
-    /// occurrences that fire them, so frequent triggers before one-off ones) and the
-    /// communities their values write
-    /// (each labelled by `labels`, the words of the stream's dimensions).
+    /// most active, the tokens typical of each and common in the texts ([`memory_triggers`])
+    /// and the communities its value writes most beyond what the layer's memories write on
+    /// average ([`memory_writes`]), each labelled by `labels`, the words of the stream's
+    /// dimensions.
     pub fn profile_memories(
         &self,
         labels: &[Vec<String>],
@@ -834,30 +872,21 @@ impl SinrTransformer {
         for (l, layer) in m.layers.iter().enumerate() {
             let values = to_vec(layer.memory.effective_values());
             let width = values.len() / mems.max(1);
+            // The layer's mean value: what its memories write alike.
+            let mut common = vec![0.0f32; width];
+            for row in values.chunks(width.max(1)) {
+                for (c, v) in common.iter_mut().zip(row) {
+                    *c += v / mems as f32;
+                }
+            }
             let mut order: Vec<usize> = (0..mems).collect();
             order.sort_by(|&a, &b| sum[l][b].total_cmp(&sum[l][a]));
             for &j in order.iter().take(keep) {
-                // The tokens that carry most of the memory's activation (mean × count).
-                let mut toks: Vec<(f64, TokenActivation)> = fired[l][j]
-                    .iter()
-                    .map(|(k, &(total, n))| {
-                        let t = TokenActivation {
-                            token: k.clone(),
-                            activation: total / n as f64,
-                            count: n,
-                        };
-                        (total, t)
-                    })
-                    .collect();
-                toks.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.token.cmp(&b.1.token)));
-                let mut toks: Vec<TokenActivation> = toks.into_iter().map(|x| x.1).collect();
-                toks.truncate(8);
+                let toks = memory_triggers(&fired[l][j], 8);
                 let row = &values[j * width..(j + 1) * width];
-                let mut dims: Vec<usize> = (0..width).collect();
-                dims.sort_by(|&a, &b| row[b].abs().total_cmp(&row[a].abs()));
+                let dims = memory_writes(row, &common, 3);
                 let writes = dims
                     .into_iter()
-                    .take(3)
                     .map(|d| MemoryWrite {
                         dimension: d,
                         weight: f64::from(row[d]),
@@ -1246,4 +1275,51 @@ fn merge_fine_path(o: &mut OutputExplanation, f: &OutputExplanation, k_fine: usi
     o.components.extend(components);
     o.components.push(bias);
     o.lexical = f.lexical.clone();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A word in every text (fired 200 times, weakly) does not lead a memory that fires strongly
+    /// on a rarer word; a word met once scores nothing, whatever its activation.
+    #[test]
+    fn memory_triggers_are_typical_and_common() {
+        let fired: BTreeMap<String, (f64, usize)> = [
+            ("film".to_owned(), (200.0 * 0.5, 200)),
+            ("awful".to_owned(), (12.0 * 4.0, 12)),
+            ("dreck".to_owned(), (9.0, 1)),
+            ("bad".to_owned(), (20.0 * 1.0, 20)),
+        ]
+        .into_iter()
+        .collect();
+        let t = memory_triggers(&fired, 3);
+        let names: Vec<&str> = t.iter().map(|t| t.token.as_str()).collect();
+        // awful 4·ln 12 = 9.94, film 0.5·ln 200 = 2.65, bad 1·ln 20 = 3.00, dreck 9·ln 1 = 0.
+        assert_eq!(names, ["awful", "bad", "film"]);
+        assert_eq!((t[0].activation, t[0].count), (4.0, 12));
+        // By total activation (mean × count), film (100) would have led.
+        assert_eq!(memory_triggers(&fired, 10).last().unwrap().token, "dreck");
+    }
+
+    /// A carrier every memory writes into is not what sets one memory apart.
+    #[test]
+    fn memory_writes_rank_against_the_layer_mean() {
+        // Three memories over four dimensions; all write 1.5 into dimension 0.
+        let values = [
+            [1.5f32, 0.3, 0.0, -0.3],
+            [1.5, 0.0, -0.4, 0.0],
+            [1.5, 0.0, 0.0, 0.2],
+        ];
+        let mut common = [0.0f32; 4];
+        for row in &values {
+            for (c, v) in common.iter_mut().zip(row) {
+                *c += v / 3.0;
+            }
+        }
+        assert_eq!(memory_writes(&values[0], &common, 2), [3, 1]);
+        assert_eq!(memory_writes(&values[1], &common, 1), [2]);
+        // The carrier comes last: it sets no memory apart.
+        assert_eq!(memory_writes(&values[2], &common, 4), [3, 2, 1, 0]);
+    }
 }
