@@ -191,7 +191,7 @@ fn add_heads(
 }
 
 /// What a memory does, in a line: the tokens typical of it over the card's texts and the two
-/// communities its value writes most beyond its layer's mean value
+/// communities its value writes most beyond what its layer writes on average
 /// ([`crate::models::SinrTransformer::profile_memories`]).
 fn memory_about(p: &sinr_schema::MemoryProfile) -> String {
     let fires: Vec<&str> = p

@@ -27,8 +27,8 @@ use crate::vocab::Method;
 /// the same thing on every text counted as evidence, and the biases' term as its opposite); the
 /// reference's log-odds reported as the offset's share. 11: memories' triggers ranked by mean
 /// activation × ln(occurrences) (the most frequent words, which fire every memory, led), their
-/// writes by how far they stand from the layer's mean value (every memory's first write was the
-/// same carrier community).
+/// writes by how far they stand from what the layer writes on average, each memory weighted by
+/// its activation (every memory's first write was the same carrier community).
 pub const ANALYSIS_VERSION: u32 = 11;
 
 /// How many training texts make the reference of the component shares (`sinr analyze`: each
@@ -347,8 +347,9 @@ pub struct MemoryProfile {
     /// The tokens typical of it and common: by mean activation × ln(occurrences) (at most
     /// eight distinct tokens; before version 11, by mean × occurrences).
     pub top_tokens: Vec<TokenActivation>,
-    /// The communities its value writes most beyond the layer's mean value (what every memory
-    /// of the layer writes alike; before version 11, by the value alone).
+    /// The communities its value writes most beyond what the layer's memories write on average,
+    /// each weighted by its activation (what every active memory of the layer writes alike;
+    /// before version 11, by the value alone).
     pub writes: Vec<MemoryWrite>,
 }
 
@@ -373,7 +374,7 @@ pub struct TokenActivation {
 pub struct MemoryWrite {
     /// The dimension of the stream.
     pub dimension: usize,
-    /// The value's weight on it (as it is, not less the layer's mean).
+    /// The value's weight on it (as it is, not less the layer's average).
     pub weight: f64,
     /// The words labelling the community.
     pub words: Vec<String>,

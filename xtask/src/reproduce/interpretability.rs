@@ -373,7 +373,7 @@ fn lexical_table(
 /// The most active feed-forward memories of a transformer, as a table.
 fn memory_table(task: &str, model: &str, mems: &[MemoryProfile]) -> String {
     let mut t = format!(
-        "\n**{task}** — feed-forward memories of the {model} (after Geva et al.): the most active memories of each layer, the tokens typical of each and common (mean activation where the token fires the memory × ln of the number of times it does, as community labels rank words; in brackets the mean and the count), and the communities their values write most beyond their layer's mean value (what every memory of the layer writes alike; each by its words):\n\n| layer | memory | mean activation | top triggering tokens | writes into communities |\n| ---: | ---: | ---: | --- | --- |\n"
+        "\n**{task}** — feed-forward memories of the {model} (after Geva et al.): the most active memories of each layer, the tokens typical of each and common (mean activation where the token fires the memory × ln of the number of times it does, as community labels rank words; in brackets the mean and the count), and the communities their values write most beyond what their layer writes on average, each memory weighted by its activation (what every active memory of the layer writes alike; each by its words):\n\n| layer | memory | mean activation | top triggering tokens | writes into communities |\n| ---: | ---: | ---: | --- | --- |\n"
     );
     for m in mems {
         let toks: Vec<String> = m

@@ -810,9 +810,32 @@ pub fn memory_triggers(fired: &BTreeMap<String, (f64, usize)>, n: usize) -> Vec<
     toks.into_iter().take(n).map(|x| x.1).collect()
 }
 
-/// The `n` dimensions a memory's value `row` writes most beyond `common`, its layer's mean value
-/// (what every memory of the layer writes alike: a carrier community that all of them write
-/// into says nothing of one of them); by |row − common|, ties to the lower dimension.
+/// What a layer's memories write on average per unit of activation: their values (`values`,
+/// `[M][K]` flat) weighted by how much each fired (`activation`, `[M]`: total activation over
+/// the texts read); the plain mean where none fired. A carrier community that every active
+/// memory writes into is in it, so it sets none of them apart ([`memory_writes`]); an unweighted
+/// mean, pulled toward zero by the memories that never fire, would leave the carrier first.
+pub fn layer_write(values: &[f32], activation: &[f64]) -> Vec<f32> {
+    let m = activation.len().max(1);
+    let width = values.len() / m;
+    let total: f64 = activation.iter().sum();
+    let mut common = vec![0.0f64; width];
+    for (row, &a) in values.chunks(width.max(1)).zip(activation) {
+        let w = if total > 0.0 {
+            a / total
+        } else {
+            1.0 / m as f64
+        };
+        for (c, &v) in common.iter_mut().zip(row) {
+            *c += w * f64::from(v);
+        }
+    }
+    common.into_iter().map(|c| c as f32).collect()
+}
+
+/// The `n` dimensions a memory's value `row` writes most beyond `common`, what its layer writes
+/// on average ([`layer_write`]: a carrier community that all of them write into says nothing
+/// of one of them); by |row − common|, ties to the lower dimension.
 pub fn memory_writes(row: &[f32], common: &[f32], n: usize) -> Vec<usize> {
     let apart = |d: usize| (row[d] - common[d]).abs();
     let mut dims: Vec<usize> = (0..row.len()).collect();
@@ -825,7 +848,8 @@ impl SinrTransformer {
     /// Profiles the memories over `examples` (after Geva et al.): for each layer, the `keep`
     /// most active, the tokens typical of each and common in the texts ([`memory_triggers`])
     /// and the communities its value writes most beyond what the layer's memories write on
-    /// average ([`memory_writes`]), each labelled by `labels`, the words of the stream's
+    /// average, each weighted by how much it fires ([`layer_write`], [`memory_writes`]), each
+    /// labelled by `labels`, the words of the stream's
     /// dimensions.
     pub fn profile_memories(
         &self,
@@ -872,13 +896,7 @@ impl SinrTransformer {
         for (l, layer) in m.layers.iter().enumerate() {
             let values = to_vec(layer.memory.effective_values());
             let width = values.len() / mems.max(1);
-            // The layer's mean value: what its memories write alike.
-            let mut common = vec![0.0f32; width];
-            for row in values.chunks(width.max(1)) {
-                for (c, v) in common.iter_mut().zip(row) {
-                    *c += v / mems as f32;
-                }
-            }
+            let common = layer_write(&values, &sum[l]);
             let mut order: Vec<usize> = (0..mems).collect();
             order.sort_by(|&a, &b| sum[l][b].total_cmp(&sum[l][a]));
             for &j in order.iter().take(keep) {
@@ -1302,24 +1320,36 @@ mod tests {
         assert_eq!(memory_triggers(&fired, 10).last().unwrap().token, "dreck");
     }
 
-    /// A carrier every memory writes into is not what sets one memory apart.
+    /// A carrier every active memory writes into is not what sets one memory apart, however
+    /// many silent memories the layer has.
     #[test]
-    fn memory_writes_rank_against_the_layer_mean() {
-        // Three memories over four dimensions; all write 1.5 into dimension 0.
-        let values = [
+    fn memory_writes_rank_against_what_the_layer_writes() {
+        // Three active memories over four dimensions, all writing 1.5 into dimension 0, and
+        // three that never fire (their values count for nothing).
+        let values: Vec<f32> = [
             [1.5f32, 0.3, 0.0, -0.3],
             [1.5, 0.0, -0.4, 0.0],
             [1.5, 0.0, 0.0, 0.2],
-        ];
-        let mut common = [0.0f32; 4];
-        for row in &values {
-            for (c, v) in common.iter_mut().zip(row) {
-                *c += v / 3.0;
-            }
+            [0.0, 0.9, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0],
+        ]
+        .concat();
+        let fired = [2.0, 2.0, 2.0, 0.0, 0.0, 0.0];
+        let common = layer_write(&values, &fired);
+        for (c, want) in common.iter().zip([1.5, 0.1, -0.4 / 3.0, -0.1 / 3.0]) {
+            assert!((c - want).abs() < 1e-6, "{common:?}");
         }
-        assert_eq!(memory_writes(&values[0], &common, 2), [3, 1]);
-        assert_eq!(memory_writes(&values[1], &common, 1), [2]);
+        let values: Vec<&[f32]> = values.chunks(4).collect();
+        assert_eq!(memory_writes(values[0], &common, 2), [3, 1]);
+        assert_eq!(memory_writes(values[1], &common, 1), [2]);
         // The carrier comes last: it sets no memory apart.
-        assert_eq!(memory_writes(&values[2], &common, 4), [3, 2, 1, 0]);
+        assert_eq!(memory_writes(values[2], &common, 4), [3, 2, 1, 0]);
+        // Unweighted, the silent memories would pull the layer's write on dimension 0 to 0.75,
+        // and the carrier would lead every active memory's writes again.
+        let plain = layer_write(&values.concat(), &[0.0; 6]);
+        assert_eq!(memory_writes(values[0], &plain, 1), [0]);
+        // Its value here: 3 × 1.5 / 6.
+        assert!((plain[0] - 0.75).abs() < 1e-6);
     }
 }
