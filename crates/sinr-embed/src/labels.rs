@@ -60,11 +60,18 @@ impl LabelRanking {
     fn key(self, value: f64, count: u64) -> (u8, f64) {
         match self {
             LabelRanking::NodeRecall => (0, value),
-            LabelRanking::Representative => (0, value * (count.max(1) as f64).ln()),
+            LabelRanking::Representative => (0, representative_score(value, count)),
             LabelRanking::Count => (0, count as f64),
             LabelRanking::Floor(f) => (u8::from(count < f), value),
         }
     }
+}
+
+/// How typical and common a member is: `value` × ln(`count`) (0 for a word seen once), the
+/// key of [`LabelRanking::Representative`]; also how the SINr transformer's memory profiles rank
+/// the tokens that fire a memory (mean activation × ln(occurrences)).
+pub fn representative_score(value: f64, count: u64) -> f64 {
+    value * (count.max(1) as f64).ln()
 }
 
 /// Best first: the ranking's group, then its score (higher first), then lower word id.

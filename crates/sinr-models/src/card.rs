@@ -212,7 +212,7 @@ fn memory_about(p: &sinr_schema::MemoryProfile) -> String {
         .collect();
     if !writes.is_empty() {
         about.push_str(&format!(
-            "; writes, more than its layer's other memories, into {}",
+            "; its writes differ most from its layer's in {}",
             writes.join(" and ")
         ));
     }
@@ -521,8 +521,8 @@ mod tests {
         };
         assert_eq!(
             memory_about(&profile),
-            "fires on film, bad; writes, more than its layer's other memories, into 325 \
-             (horoscope, similes, removals) and 295 (mellitus, diabetes, ketoacidosis)"
+            "fires on film, bad; its writes differ most from its layer's in 325 (horoscope, \
+             similes, removals) and 295 (mellitus, diabetes, ketoacidosis)"
         );
     }
 

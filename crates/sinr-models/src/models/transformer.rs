@@ -785,8 +785,7 @@ impl Model for SinrTransformer {
 
 /// The `n` tokens typical of a memory and common, from `fired` (token → its total positive
 /// activation and the occurrences that fired the memory): by mean activation × ln(occurrences),
-/// the value × ln(count) by which community labels rank their words
-/// (`sinr_embed::LabelRanking::Representative`), so a token met once scores 0 and the words that
+/// as community labels rank their words ([`sinr_embed::representative_score`]), so a token met once scores 0 and the words that
 /// fire every memory because they are in every text do not lead on count alone; ties by mean
 /// activation, then by token.
 pub fn memory_triggers(fired: &BTreeMap<String, (f64, usize)>, n: usize) -> Vec<TokenActivation> {
@@ -799,7 +798,7 @@ pub fn memory_triggers(fired: &BTreeMap<String, (f64, usize)>, n: usize) -> Vec<
                 activation: mean,
                 count,
             };
-            (mean * (count.max(1) as f64).ln(), t)
+            (sinr_embed::representative_score(mean, count as u64), t)
         })
         .collect();
     toks.sort_by(|a, b| {
@@ -849,8 +848,7 @@ impl SinrTransformer {
     /// most active, the tokens typical of each and common in the texts ([`memory_triggers`])
     /// and the communities its value writes most beyond what the layer's memories write on
     /// average, each weighted by how much it fires ([`layer_write`], [`memory_writes`]), each
-    /// labelled by `labels`, the words of the stream's
-    /// dimensions.
+    /// labelled by `labels`, the words of the stream's dimensions.
     pub fn profile_memories(
         &self,
         labels: &[Vec<String>],
