@@ -1022,7 +1022,15 @@ pub fn explain(
                 .get(&(*k as u32))
                 .map(|w| w.join(", "))
                 .unwrap_or_else(|| e.dimensions.get(*k).cloned().unwrap_or_default());
-            println!("    {:+.4}  [{k}] {w}", v);
+            match o.written_share(*k) {
+                // A community the layers write into: how much of its term they wrote.
+                Some(x) => println!(
+                    "    {:+.4}  [{k}] {w} ({:.0} % written by the layers)",
+                    v,
+                    100.0 * x
+                ),
+                None => println!("    {:+.4}  [{k}] {w}", v),
+            }
         }
         if !o.fine_communities.is_empty() {
             println!(

@@ -457,6 +457,7 @@ impl<'a> Page<'a> {
         comms.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         let max = comms.first().map_or(0.0, |c| c.1.abs());
         let against = o.position.is_none() && !self.e.reference_communities.is_empty();
+        let written = !o.community_own.is_empty();
         html! {
             h3 { "The decision by community" }
             @if against {
@@ -466,13 +467,62 @@ impl<'a> Page<'a> {
                      lands in some) is part of the model's lean, not this text's evidence."
                 }
             }
+            @if written {
+                p class="muted" {
+                    "The layers write into the stream's communities as well as read them: \
+                     under each community, the words of this text whose evidence passes \
+                     through it most, and how much of its term the layers wrote there rather \
+                     than the words' own vectors carried. A community mostly written by the \
+                     layers is a channel: its label names its own words, not what it carries \
+                     here."
+                }
+            }
             table {
                 (self.class_header("community (its words)"))
                 @for (k, v) in comms.iter().take(15).filter(|c| c.1 != 0.0) {
                     tr class="community" {
-                        td { (self.dim_label(*k as u32)) }
+                        td {
+                            (self.dim_label(*k as u32))
+                            (self.carriers(o, *k))
+                        }
                         @for c in &terms[*k] { td class="num" { (term(*c)) } }
                         td { (bar(*v, max)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Under community `k`'s label: the (at most three) tokens whose terms pass through it
+    /// most ([`OutputExplanation::token_communities`]) and, for a model whose layers write into
+    /// its communities, the share of its term (for the decision) that they wrote.
+    fn carriers(&self, o: &OutputExplanation, k: usize) -> Markup {
+        let mut through: Vec<(f32, &str)> = o
+            .token_communities
+            .iter()
+            .enumerate()
+            .filter_map(|(t, row)| {
+                let v = row.iter().find(|x| x.0 as usize == k)?.1;
+                Some((v.abs(), self.e.tokens.get(t)?.as_str()))
+            })
+            .filter(|x| x.0 > 0.0)
+            .collect();
+        through.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        let mut words: Vec<&str> = Vec::new();
+        for (_, w) in through {
+            if !words.contains(&w) && words.len() < 3 {
+                words.push(w);
+            }
+        }
+        let written = o.written_share(k);
+        html! {
+            @if !words.is_empty() || written.is_some() {
+                br;
+                span class="muted" {
+                    @if !words.is_empty() { "through: " (words.join(", ")) }
+                    @if let Some(w) = written {
+                        @if !words.is_empty() { " · " }
+                        (format!("{:.0} %", 100.0 * w)) " written by the layers"
                     }
                 }
             }
@@ -752,6 +802,17 @@ pub fn card_page(card: &sinr_models::card::ModelCard, links: &[String]) -> Strin
                          have a term of their own."
                     }
                 }
+                @if let Some(w) = card.stream_written {
+                    p class="muted" {
+                        "The layers write into the stream's communities as well as read them: \
+                         over these texts they wrote " b { (format!("{:.0} %", 100.0 * w)) }
+                        " of the stream's community terms (for each text's predicted class, in \
+                         absolute value); the words' own vectors carried the rest. A memory's \
+                         write says how much of that community's terms the layers wrote \
+                         (\"layer-written\"): a community mostly written by the layers is a \
+                         channel, whose label names its own words, not what it carries."
+                    }
+                }
                 @for ev in &card.evidence {
                     h2 { "Toward " b { (ev.class) } }
                     p class="muted" { (ev.gold) " test texts are " (ev.class) "; the model predicts it for " (ev.predicted) "." }
@@ -793,6 +854,9 @@ mod tests {
                 Component::new(ComponentKind::Biases, "read-out bias", vec![0.25, 0.25]),
                 Component::new(ComponentKind::Memories, "memory 3", vec![0.0, 0.0]),
             ],
+            // Community 0's decision term 0.625 (text) or 0.5 (position), its words' own
+            // vectors 0.25 or 0.125 of it: 60 % or 75 % written by the layers.
+            community_own: vec![vec![0.125, -0.125], vec![-0.25, 0.0]],
             token_communities: vec![vec![(0, 0.5), (1, -0.25)], vec![(1, -0.25)], vec![]],
             fine_communities: vec![(7, vec![0.5, -0.5]), (8, vec![-0.125, 0.0])],
             levels: vec![
@@ -870,6 +934,14 @@ mod tests {
             "-0.2500 via community d1&lt;script&gt;",
             "<h3>The decision by community</h3>",
             "<tr class=\"community\"><td>0 — troops",
+            "The layers write into the stream's communities",
+            "through: militia&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt; · 60 % written \
+             by the layers",
+            "through: militia&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt; · 75 % written \
+             by the layers",
+            // Community 1: two tokens with the same term, by name; nothing written.
+            "through: a&amp;b, militia&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt; · 0 % \
+             written by the layers",
             "<h3>The decision by fine community (level 0, read over the window)</h3>",
             "<td>7 — fine&lt;script&gt;",
             "<h3>The decision by Louvain level</h3>",

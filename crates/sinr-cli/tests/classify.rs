@@ -491,6 +491,14 @@ fn train_predict_explain_and_bad_input() {
     let e: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(e["model"], "transformer");
+    // The layers write into the stream's communities: each community's term has the part its
+    // words' own vectors carry, and the page says how much the layers wrote.
+    let o = &e["outputs"][0];
+    assert_eq!(
+        o["community_own"].as_array().map(Vec::len),
+        o["communities"].as_array().map(Vec::len)
+    );
+    assert!(page.contains("written by the layers"), "{page}");
     // `sinr train` wrote what explanations are read against: the mean of training texts, each
     // named component's mean term, summing to the mean logits.
     assert!(run.join("reference.json").is_file());
@@ -575,6 +583,10 @@ fn train_predict_explain_and_bad_input() {
     let c: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&card_json).unwrap()).unwrap();
     assert_eq!(c["examples"], 40);
+    // How much of the stream's community terms the layers wrote, a share.
+    let w = c["stream_written"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&w), "{w}");
+    assert!(page.contains("of the stream's community terms"), "{page}");
     // Its lean and its components read against the training texts' mean.
     assert!(c["reference_texts"].as_u64().unwrap() > 10);
     assert!(page.contains("On an average training text"), "{page}");

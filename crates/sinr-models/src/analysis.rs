@@ -722,6 +722,7 @@ mod tests {
             // Two communities, then the n-gram block (log-odds 4).
             communities: vec![vec![1.0, -1.0], vec![0.5, 0.5], vec![2.0, -2.0]],
             components: Vec::new(),
+            community_own: Vec::new(),
             token_communities: Vec::new(),
             fine_communities: vec![(7, vec![0.25, -0.25])],
             levels: Vec::new(),

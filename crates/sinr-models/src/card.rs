@@ -102,6 +102,44 @@ pub struct ModelCard {
     pub right: Vec<CardPrediction>,
     /// The most confident wrong predictions.
     pub wrong: Vec<CardPrediction>,
+    /// A model whose layers write into the communities of its stream (the SINr transformer):
+    /// the share of the stream's community terms (each text's, for its predicted class's
+    /// log-odds, in absolute value) that the layers wrote rather than the words' own vectors
+    /// carried ([`sinr_schema::OutputExplanation::community_own`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream_written: Option<f64>,
+}
+
+/// Per community of the stream: the absolute terms (for each text's predicted class's
+/// log-odds) that the words' own vectors carried and that the layers wrote, summed over texts.
+type Written = Vec<(f64, f64)>;
+
+/// Adds the terms of output `o` (predicted class `c`) to `acc`, leaving out the n-gram block
+/// `block`; nothing for a model whose layers write nothing into its communities.
+fn add_written(
+    acc: &mut Written,
+    o: &sinr_schema::OutputExplanation,
+    c: usize,
+    block: Option<usize>,
+) {
+    if o.community_own.len() != o.communities.len() {
+        return;
+    }
+    acc.resize(acc.len().max(o.communities.len()), (0.0, 0.0));
+    for (k, (row, own)) in o.communities.iter().zip(&o.community_own).enumerate() {
+        if Some(k) == block {
+            continue;
+        }
+        let own = log_odds_of(&f64s(own), c);
+        let written = log_odds_of(&f64s(row), c) - own;
+        acc[k].0 += own.abs();
+        acc[k].1 += written.abs();
+    }
+}
+
+/// The share of `(own, written)` that was written; `None` without any term.
+fn written_share((own, written): (f64, f64)) -> Option<f64> {
+    (own + written > 0.0).then(|| written / (own + written))
 }
 
 /// Sums of per-example log-odds terms by name: `[class] → name → (sum, examples)`.
@@ -193,7 +231,10 @@ fn add_heads(
 /// What a memory does, in a line: the tokens typical of it over the card's texts and the two
 /// communities its value writes most beyond what its layer writes on average
 /// ([`crate::models::SinrTransformer::profile_memories`]).
-fn memory_about(p: &sinr_schema::MemoryProfile) -> String {
+/// With `written`, what share of each written community's terms the layers wrote over the
+/// card's texts ([`add_written`]): a community mostly written by the layers is a channel, whose
+/// label names its own words, not what it carries.
+fn memory_about(p: &sinr_schema::MemoryProfile, written: &dyn Fn(usize) -> Option<f64>) -> String {
     let fires: Vec<&str> = p
         .top_tokens
         .iter()
@@ -207,7 +248,15 @@ fn memory_about(p: &sinr_schema::MemoryProfile) -> String {
         .take(2)
         .map(|w| {
             let words: Vec<&str> = w.words.iter().take(3).map(String::as_str).collect();
-            format!("{} ({})", w.dimension, words.join(", "))
+            match written(w.dimension) {
+                Some(x) => format!(
+                    "{} ({}; {:.0} % layer-written)",
+                    w.dimension,
+                    words.join(", "),
+                    100.0 * x
+                ),
+                None => format!("{} ({})", w.dimension, words.join(", ")),
+            }
         })
         .collect();
     if !writes.is_empty() {
@@ -322,6 +371,7 @@ pub fn model_card(
     let mut preds = Vec::new();
     let mut heads: BTreeMap<String, HeadSums> = BTreeMap::new();
     let mut read = Vec::new();
+    let mut written: Written = Vec::new();
     // A seeded draw, not the file's order (a split may be sorted by class).
     let mut order: Vec<usize> = (0..test.len()).collect();
     SplitMix64::new(CARD_SEED).shuffle(&mut order);
@@ -348,6 +398,7 @@ pub fn model_card(
         pred_n[predicted] += 1;
         // The n-gram block is listed by feature below, not as one "community".
         let block = crate::analysis::ngram_block(o);
+        add_written(&mut written, o, predicted, block);
         // Each community against what it gives an average training text (a constant write
         // of the heads lands in some), counted in the texts where it has a term.
         let same_dims = reference.communities.len() == o.communities.len();
@@ -417,7 +468,7 @@ pub fn model_card(
     {
         about.insert(
             format!("layer {} memory {}", p.layer, p.memory),
-            memory_about(&p),
+            memory_about(&p, &|k| written.get(k).copied().and_then(written_share)),
         );
     }
     let described = |mut terms: Vec<CardTerm>| {
@@ -464,6 +515,15 @@ pub fn model_card(
         evidence,
         right: confident(true),
         wrong: confident(false),
+        stream_written: (!written.is_empty())
+            .then(|| {
+                written_share(
+                    written
+                        .iter()
+                        .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1)),
+                )
+            })
+            .flatten(),
     })
 }
 
@@ -520,10 +580,53 @@ mod tests {
             ],
         };
         assert_eq!(
-            memory_about(&profile),
+            memory_about(&profile, &|_| None),
             "fires on film, bad; its writes differ most from its layer's in 325 (horoscope, \
              similes, removals) and 295 (mellitus, diabetes, ketoacidosis)"
         );
+        // Where the layers' share of a community's terms is known, the write says it.
+        assert_eq!(
+            memory_about(&profile, &|k| (k == 325).then_some(0.964)),
+            "fires on film, bad; its writes differ most from its layer's in 325 (horoscope, \
+             similes, removals; 96 % layer-written) and 295 (mellitus, diabetes, ketoacidosis)"
+        );
+    }
+
+    /// The layers' share of a community's terms: its log-odds term minus the part its words'
+    /// own vectors carry, in absolute value, summed over texts; the n-gram block left out.
+    #[test]
+    fn written_shares_split_each_community_term_into_own_and_written() {
+        let o = sinr_schema::OutputExplanation {
+            position: None,
+            logits: vec![0.0, 0.0],
+            predicted: 0,
+            argmax: None,
+            tokens: Vec::new(),
+            bias: vec![0.0, 0.0],
+            communities: vec![vec![1.0, -1.0], vec![0.5, 0.5], vec![3.0, -3.0]],
+            community_own: vec![vec![0.25, -0.25], vec![0.5, 0.5], vec![3.0, -3.0]],
+            components: Vec::new(),
+            token_communities: Vec::new(),
+            fine_communities: Vec::new(),
+            levels: Vec::new(),
+            lexical: Vec::new(),
+        };
+        let mut acc = Written::new();
+        add_written(&mut acc, &o, 0, Some(2));
+        add_written(&mut acc, &o, 1, Some(2));
+        // Community 0: log-odds ±2, own ±0.5, written ±1.5 (both classes); community 1 raises
+        // both classes alike: no term at all.
+        assert_eq!(acc, vec![(1.0, 3.0), (0.0, 0.0), (0.0, 0.0)]);
+        assert_eq!(written_share(acc[0]), Some(0.75));
+        assert_eq!(written_share(acc[1]), None);
+        // A model whose layers write nothing into its communities adds nothing.
+        let mut none = Written::new();
+        let plain = sinr_schema::OutputExplanation {
+            community_own: Vec::new(),
+            ..o
+        };
+        add_written(&mut none, &plain, 0, None);
+        assert!(none.is_empty());
     }
 
     #[test]

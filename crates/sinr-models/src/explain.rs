@@ -177,6 +177,7 @@ mod tests {
             communities: raw,
             components: Vec::new(),
             // A token's term in community 25, outside both top 20s.
+            community_own: Vec::new(),
             token_communities: vec![vec![(25, 0.5)]],
             fine_communities: Vec::new(),
             levels: Vec::new(),

@@ -246,6 +246,16 @@ proptest! {
             let [emb, lex, heads, mems, biases] = kinds(o);
             prop_assert_eq!((emb, lex, heads, biases), (1 + usize::from(fine && token_task) + 2 * usize::from(path), 0, layers * 2, 1));
             prop_assert!(mems <= layers * 8);
+            // The part of the stream's community terms that the words' own vectors carry sums,
+            // over the stream's dimensions (a tagger's surface features included; the fine
+            // path here has no named dimension), to the embedding's component: the rest of a
+            // community's term is what the layers wrote into it.
+            prop_assert_eq!(o.community_own.len(), o.communities.len());
+            let embedding = &o.components.iter().find(|x| x.name == "embedding").expect("the embedding's component").values;
+            for (cc, e) in embedding.iter().enumerate() {
+                let own: f32 = o.community_own.iter().map(|r| r[cc]).sum();
+                prop_assert!((own - e).abs() < 1e-4 * e.abs().max(1.0), "own {} vs embedding {}", own, e);
+            }
             if path {
                 prop_assert!(!o.fine_communities.is_empty(), "the fine path's communities are named");
             }

@@ -73,6 +73,13 @@ pub struct OutputExplanation {
     pub bias: Vec<f32>,
     /// `[K][C]` contribution of every dimension (community) of the final representation.
     pub communities: Vec<Vec<f32>>,
+    /// `[K][C]` the part of `communities` that the tokens' own input vectors carry to the
+    /// read-out (the residual path from the embedding); the rest of a community's term was
+    /// written into it by the layers (heads, memories), which can write into a community
+    /// whose words are not in the text. Empty for the models whose final representation is
+    /// made of their input vectors alone (every term its words' own).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub community_own: Vec<Vec<f32>>,
     /// The contribution of every component that writes into the final representation
     /// (embedding, heads, memories, hierarchy units, biases).
     pub components: Vec<Component>,
@@ -486,6 +493,18 @@ impl OutputExplanation {
         r[c] - (total - r[c]) / (r.len() - 1) as f32
     }
 
+    /// The share of community `k`'s decision term ([`Self::decision_term`]) that the layers
+    /// wrote into it rather than the tokens' own vectors carried: |written| / (|own| +
+    /// |written|), `written` being the term minus its own part ([`Self::community_own`]);
+    /// `None` for a model whose layers write nothing into its communities, or a community
+    /// without a term.
+    pub fn written_share(&self, k: usize) -> Option<f32> {
+        let own = self.decision_term(self.community_own.get(k)?);
+        let written = self.decision_term(self.communities.get(k)?) - own;
+        let total = own.abs() + written.abs();
+        (total > 0.0).then(|| written.abs() / total)
+    }
+
     /// `max_c |logit_c − Σ parts_c|` for the token split, the community split and the component
     /// split (each must be ~0).
     pub fn completeness_error(&self) -> f32 {
@@ -561,6 +580,7 @@ mod tests {
             bias: vec![0.0; 2],
             communities: Vec::new(),
             components,
+            community_own: Vec::new(),
             token_communities: Vec::new(),
             fine_communities: Vec::new(),
             levels: Vec::new(),
@@ -575,6 +595,21 @@ mod tests {
             Vec::new(),
             vec![o],
         )
+    }
+
+    /// The layers' share of a community's decision term: the term minus the part its words'
+    /// own vectors carry, over both in absolute value.
+    #[test]
+    fn written_share_is_the_part_of_a_community_term_its_words_do_not_carry() {
+        let mut o = output(Vec::new());
+        o.communities = vec![vec![1.0, -1.0], vec![0.5, 0.5], vec![-1.0, 1.0]];
+        assert_eq!(o.written_share(0), None, "no own part known: no share");
+        o.community_own = vec![vec![0.25, -0.25], vec![0.5, 0.5], vec![1.0, -1.0]];
+        // Log-odds 2, own 0.5: 1.5 written. A term that raises both classes alike is none.
+        assert_eq!(o.written_share(0), Some(0.75));
+        assert_eq!(o.written_share(1), None);
+        // Own +2 and written −4 against it: the layers wrote two thirds of the movement.
+        assert!((o.written_share(2).unwrap() - 2.0 / 3.0).abs() < 1e-6);
     }
 
     #[test]

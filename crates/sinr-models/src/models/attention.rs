@@ -770,6 +770,7 @@ impl AttentionClassifier {
             bias: b.clone(),
             communities,
             components,
+            community_own: Vec::new(),
             token_communities,
             fine_communities: Vec::new(),
             levels: Vec::new(),

@@ -434,6 +434,7 @@ impl HierarchicalClassifier {
             bias,
             communities,
             components,
+            community_own: Vec::new(),
             token_communities,
             fine_communities: Vec::new(),
             levels: by_level,

@@ -1061,6 +1061,7 @@ impl SinrTransformer {
         for (position, terms) in per_output {
             let mut per_source = vec![0f32; s * c]; // [S, C]
             let mut communities = vec![vec![0f32; c]; k];
+            let mut community_own = vec![vec![0f32; c]; k];
             let mut components: Vec<Component> = writes
                 .iter()
                 .map(|(kind, name, _)| Component::new(*kind, name.clone(), vec![0f32; c]))
@@ -1087,11 +1088,14 @@ impl SinrTransformer {
                 {
                     *acc += v;
                 }
-                // Community split of the pooled final stream.
-                for (kk, row) in communities.iter_mut().enumerate() {
+                // Community split of the pooled final stream, and the part of it that the
+                // tokens' own input vectors carry (the residual path from the embedding).
+                for (kk, (row, own)) in communities.iter_mut().zip(&mut community_own).enumerate() {
                     let pooled: f32 = (0..t).map(|ti| beta[ti] * h_host[ti * k + kk]).sum();
-                    for (cc, x) in row.iter_mut().enumerate() {
+                    let input: f32 = (0..t).map(|ti| beta[ti] * h0_host[ti * k + kk]).sum();
+                    for (cc, (x, y)) in row.iter_mut().zip(own.iter_mut()).enumerate() {
                         *x += pooled * wh[kk * c + cc];
+                        *y += input * wh[kk * c + cc];
                     }
                 }
                 // Component split: every write into the stream, pooled and read out.
@@ -1236,6 +1240,7 @@ impl SinrTransformer {
                 tokens,
                 bias,
                 communities,
+                community_own,
                 components,
                 token_communities,
                 fine_communities: fine
@@ -1277,6 +1282,11 @@ fn merge_fine_path(o: &mut OutputExplanation, f: &OutputExplanation, k_fine: usi
         .collect();
     o.communities
         .extend(f.communities[k_fine..].iter().cloned());
+    // The path's named dimensions (its n-gram block) read the input itself.
+    if !o.community_own.is_empty() {
+        o.community_own
+            .extend(f.communities[k_fine..].iter().cloned());
+    }
     let mut bias = o.components.pop().expect("the stream's read-out bias");
     let mut components = f.components.clone();
     let path_bias = components.pop().expect("the fine path's read-out bias");
