@@ -198,13 +198,14 @@ proptest! {
     }
 
     #[test]
-    fn sinr_transformer_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10, token_task in any::<bool>(), layers in 1usize..3, window in 0usize..3, fine in any::<bool>(), distance in 0usize..4, path in any::<bool>(), dropout in any::<bool>()) {
+    fn sinr_transformer_is_exactly_decomposed(seed in 0u64..1000, len in 1usize..10, token_task in any::<bool>(), layers in 1usize..3, window in 0usize..3, fine in any::<bool>(), distance in 0usize..4, path in any::<bool>(), dropout in any::<bool>(), input_norm in any::<bool>()) {
         let d = device();
         d.seed(seed);
         let r = rows(25, 10, seed);
         let kind = if token_task { TaskKind::Tag } else { TaskKind::Classify };
         let heads = sinr_nn::SinrAttentionConfig::new(0, 2).with_rank(3).with_max_distance(distance);
-        let mut m = SinrTransformer::with_heads(&r, 3, kind, layers, &heads, 8, 0.0, seed, &d).with_window(window);
+        // The input vectors as they are, or scaled to unit RMS: a constant of each token.
+        let mut m = SinrTransformer::with_heads(&r, 3, kind, layers, &heads, 8, 0.0, seed, &d).with_window(window).with_input_norm(input_norm);
         if dropout {
             // Dropout acts while training only: explanations and logits read every write whole.
             m = m.with_dropout(0.5);

@@ -739,6 +739,9 @@ mod tests {
         assert!(!serde_json::to_string(&t).unwrap().contains("zero_readout"));
         let c: TransformerConfig = serde_json::from_str(r#"{"zero_readout":true}"#).unwrap();
         assert!(c.zero_readout);
+        assert!(!serde_json::to_string(&t).unwrap().contains("input_norm"));
+        let c: TransformerConfig = serde_json::from_str(r#"{"input_norm":true}"#).unwrap();
+        assert!(c.input_norm);
         assert!(
             ModelConfig::Transformer(TransformerConfig { dropout: 1.0, ..t })
                 .validate()

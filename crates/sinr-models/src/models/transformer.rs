@@ -109,6 +109,14 @@ pub struct TransformerConfig {
     /// when false, as configurations before it had none.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub zero_readout: bool,
+    /// Every token's input vector scaled to unit RMS before the layers (a constant of the
+    /// token, so the exact split holds): its communities' node recalls, which sum to at most 1,
+    /// are otherwise small beside the layers' writes, and the read-out reads what the layers
+    /// wrote into communities whose words are not in the text (see
+    /// `OutputExplanation::community_own`). Left out of the written configuration when false,
+    /// as configurations before it had none.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub input_norm: bool,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -191,6 +199,7 @@ impl Default for TransformerConfig {
             features: Some(TagFeatures::default()),
             dropout: 0.0,
             zero_readout: false,
+            input_norm: false,
         }
     }
 }
@@ -335,6 +344,9 @@ pub struct SinrTransformer {
     pub l1: f64,
     /// Dropout on the layers' writes while training (identity at inference).
     pub dropout: Dropout,
+    /// Every token's input vector scaled to unit RMS ([`TransformerConfig::input_norm`]).
+    #[module(skip)]
+    pub input_norm: bool,
 }
 
 impl SinrTransformer {
@@ -404,7 +416,14 @@ impl SinrTransformer {
             width,
             l1,
             dropout: DropoutConfig::new(0.0).init(),
+            input_norm: false,
         }
+    }
+
+    /// Scales every token's input vector to unit RMS ([`TransformerConfig::input_norm`]).
+    pub fn with_input_norm(mut self, on: bool) -> Self {
+        self.input_norm = on;
+        self
     }
 
     /// Drops each write of the layers to the stream with probability `p` while training.
@@ -548,7 +567,11 @@ impl SinrTransformer {
 
     /// The input stream `[B, T, width]`: the token vectors (and the surface features).
     pub fn input(&self, batch: &Batch) -> Tensor<3> {
-        let x = self.embedding.forward(batch.tokens.clone()).densify();
+        let mut x = self.embedding.forward(batch.tokens.clone()).densify();
+        if self.input_norm {
+            // Padding stays 0.
+            x = x.clone() * rms_scale(x);
+        }
         match (&batch.features, self.token_task) {
             (Some(f), true) => Tensor::cat(vec![x, f.clone()], 2),
             _ => x,
@@ -676,7 +699,8 @@ impl Model for SinrTransformer {
             device,
         )
         .with_window(c.window)
-        .with_dropout(c.dropout);
+        .with_dropout(c.dropout)
+        .with_input_norm(c.input_norm);
         if let (Some(l), TaskKind::Tag) = (c.fine_level, spec.kind) {
             m = m.with_fine(&embedding_rows(emb, l, c.sparsify)?);
         }
