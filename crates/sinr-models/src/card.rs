@@ -597,19 +597,11 @@ mod tests {
     #[test]
     fn written_shares_split_each_community_term_into_own_and_written() {
         let o = sinr_schema::OutputExplanation {
-            position: None,
             logits: vec![0.0, 0.0],
-            predicted: 0,
-            argmax: None,
-            tokens: Vec::new(),
             bias: vec![0.0, 0.0],
             communities: vec![vec![1.0, -1.0], vec![0.5, 0.5], vec![3.0, -3.0]],
             community_own: vec![vec![0.25, -0.25], vec![0.5, 0.5], vec![3.0, -3.0]],
-            components: Vec::new(),
-            token_communities: Vec::new(),
-            fine_communities: Vec::new(),
-            levels: Vec::new(),
-            lexical: Vec::new(),
+            ..Default::default()
         };
         let mut acc = Written::new();
         add_written(&mut acc, &o, 0, Some(2));

@@ -53,7 +53,8 @@ impl ComponentKind {
 }
 
 /// The explanation of one output (the text for sequence tasks, one position for token tasks).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `Default`: every part empty (a text's, class 0 predicted), for tests to fill.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputExplanation {
     /// Position explained (token tasks), `None` for the whole text.
