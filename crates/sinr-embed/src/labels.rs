@@ -14,6 +14,12 @@
 //!   criterion and the numbers: `docs/results.md`, "Community labels").
 //! - [`LabelRanking::Count`] (the members by corpus count) and [`LabelRanking::Floor`] (node
 //!   recall among the members seen at least so many times) are the other rankings measured.
+//! - [`LabelRanking::Coherent`] takes the [`COHERENT_POOL`] most representative members and
+//!   orders them so that each next word co-occurs with the words already chosen: a label is
+//!   read as a whole, and words that are seen together read as one topic (the NPMI coherence
+//!   of Röder et al. 2015 measures exactly that on a held-out corpus). The co-occurrence is
+//!   the model's own, estimated from its fine-level node recalls (see [`SinrModel::cooccurrence_npmi`]):
+//!   no corpus is needed at labelling time.
 //!
 //! Ties are broken by lower word id, so labels are deterministic.
 
@@ -34,24 +40,34 @@ pub enum LabelRanking {
     Count,
     /// By value, among the members counted at least this many times (the others after them).
     Floor(u64),
+    /// The [`COHERENT_POOL`] most representative members, ordered greedily so that each next
+    /// word has the highest mean co-occurrence NPMI with the words before it (the first is the
+    /// most representative); the other members after them, by representativeness.
+    Coherent,
 }
+
+/// How many of a community's most representative members [`LabelRanking::Coherent`] reorders.
+/// Fixed, not tied to the label's length, so a shorter label is a prefix of a longer one.
+pub const COHERENT_POOL: usize = 20;
 
 impl LabelRanking {
     /// Every ranking measured, the default first after node recall.
-    pub const MEASURED: [LabelRanking; 4] = [
+    pub const MEASURED: [LabelRanking; 5] = [
         LabelRanking::NodeRecall,
         LabelRanking::Representative,
         LabelRanking::Count,
         LabelRanking::Floor(50),
+        LabelRanking::Coherent,
     ];
 
-    /// A short name (`node-recall`, `representative`, `count`, `floor-50`).
+    /// A short name (`node-recall`, `representative`, `count`, `floor-50`, `coherent`).
     pub fn name(self) -> String {
         match self {
             LabelRanking::NodeRecall => "node-recall".into(),
             LabelRanking::Representative => "representative".into(),
             LabelRanking::Count => "count".into(),
             LabelRanking::Floor(f) => format!("floor-{f}"),
+            LabelRanking::Coherent => "coherent".into(),
         }
     }
 
@@ -60,7 +76,9 @@ impl LabelRanking {
     fn key(self, value: f64, count: u64) -> (u8, f64) {
         match self {
             LabelRanking::NodeRecall => (0, value),
-            LabelRanking::Representative => (0, representative_score(value, count)),
+            LabelRanking::Representative | LabelRanking::Coherent => {
+                (0, representative_score(value, count))
+            }
             LabelRanking::Count => (0, count as f64),
             LabelRanking::Floor(f) => (u8::from(count < f), value),
         }
@@ -135,13 +153,32 @@ impl SinrModel {
                 members[col as usize].push((key, w as u32));
             }
         }
+        let cooc = (ranking == LabelRanking::Coherent).then(|| Cooccurrence::new(self));
         Ok(members
             .into_iter()
             .map(|mut v| {
                 sort_members(&mut v);
-                v.into_iter().take(n).map(|(_, w)| WordId(w)).collect()
+                let mut ids: Vec<u32> = v.into_iter().map(|(_, w)| w).collect();
+                if let Some(c) = &cooc {
+                    c.order_coherently(&mut ids);
+                }
+                ids.into_iter().take(n).map(WordId).collect()
             })
             .collect())
+    }
+
+    /// The NPMI of words `a` and `b` co-occurring, estimated from the model alone: the node
+    /// recall of `a` on `b`'s fine community is the share of `a`'s co-occurrences (edge weight)
+    /// that fall in it, which is split among the community's members in proportion to their
+    /// counts. With `P(x) = count(x) / N`, both directions averaged,
+    ///
+    /// `P(a, b) ≈ ½ [NR(a, f(b))·P(a)·count(b)/mass(f(b)) + NR(b, f(a))·P(b)·count(a)/mass(f(a))]`
+    ///
+    /// and `NPMI = ln(P(a, b) / (P(a)·P(b))) / −ln P(a, b)`, clamped to [−1, 1]; −1 when the
+    /// model records no co-occurrence. In-sample and approximate (a fine community's words are
+    /// not all alike), so it only ranks label words; held-out coherence is measured on text.
+    pub fn cooccurrence_npmi(&self, a: WordId, b: WordId) -> f64 {
+        Cooccurrence::new(self).npmi(a.0, b.0)
     }
 
     /// The `n` label words of every community of `level` (indexed by community, not by column:
@@ -200,6 +237,91 @@ impl SinrModel {
                     .collect()
             })
             .collect())
+    }
+}
+
+/// What [`SinrModel::cooccurrence_npmi`] reads, gathered once per labelling.
+struct Cooccurrence<'a> {
+    model: &'a SinrModel,
+    /// Each word's fine community.
+    fine: &'a [u32],
+    /// The model's column of each fine community (none where filtering dropped it).
+    col_of: Vec<Option<u32>>,
+    /// Each fine community's summed member counts.
+    mass: Vec<f64>,
+    counts: &'a [u64],
+    total: f64,
+}
+
+impl<'a> Cooccurrence<'a> {
+    fn new(model: &'a SinrModel) -> Self {
+        let lvl = &model.dendrogram.levels[model.level];
+        let mut col_of = vec![None; lvl.n_communities];
+        for (col, &c) in model.columns.iter().enumerate() {
+            col_of[c as usize] = Some(col as u32);
+        }
+        let counts = model.vocab.counts();
+        let mut mass = vec![0.0f64; lvl.n_communities];
+        for (w, &c) in lvl.partition.iter().enumerate() {
+            mass[c as usize] += counts[w] as f64;
+        }
+        Cooccurrence {
+            model,
+            fine: &lvl.partition,
+            col_of,
+            mass,
+            counts,
+            total: counts.iter().map(|&c| c as f64).sum(),
+        }
+    }
+
+    /// One direction: the share of `P(a)` estimated to fall on `b`.
+    fn joint_from(&self, a: u32, b: u32) -> f64 {
+        let f = self.fine[b as usize] as usize;
+        let Some(col) = self.col_of[f] else {
+            return 0.0;
+        };
+        let nr = self.model.matrix.get(a as usize, col);
+        if nr <= 0.0 || self.mass[f] <= 0.0 {
+            return 0.0;
+        }
+        nr * (self.counts[a as usize] as f64 / self.total)
+            * (self.counts[b as usize] as f64 / self.mass[f])
+    }
+
+    fn npmi(&self, a: u32, b: u32) -> f64 {
+        let joint = 0.5 * (self.joint_from(a, b) + self.joint_from(b, a));
+        if joint <= 0.0 || self.total <= 0.0 {
+            return -1.0;
+        }
+        let p = |x: u32| self.counts[x as usize].max(1) as f64 / self.total;
+        let denominator = -joint.ln();
+        if denominator <= 0.0 {
+            return 1.0;
+        }
+        ((joint / (p(a) * p(b))).ln() / denominator).clamp(-1.0, 1.0)
+    }
+
+    /// Reorders the first [`COHERENT_POOL`] of `ids` (best first by representativeness): the
+    /// first stays, then each next is the one with the highest mean NPMI with those chosen,
+    /// ties to the more representative.
+    fn order_coherently(&self, ids: &mut [u32]) {
+        let pool = ids.len().min(COHERENT_POOL);
+        if pool < 3 {
+            return;
+        }
+        let mut sum = vec![0.0f64; pool];
+        for chosen in 1..pool {
+            let last = ids[chosen - 1];
+            for (i, s) in sum.iter_mut().enumerate().skip(chosen) {
+                *s += self.npmi(last, ids[i]);
+            }
+            let best = (chosen..pool)
+                .max_by(|&x, &y| sum[x].total_cmp(&sum[y]).then(y.cmp(&x)))
+                .expect("a candidate is left");
+            ids[chosen..=best].rotate_right(1);
+            sum[chosen..=best].rotate_right(1);
+        }
     }
 }
 
@@ -290,6 +412,81 @@ mod tests {
         assert_eq!(
             m.community_labels(0, 1, LabelRanking::default()).unwrap(),
             [vec!["love"], vec!["market"]]
+        );
+    }
+
+    /// Four words, each its own fine community, one coarse community above them. "alpha" sends
+    /// 80 % of its co-occurrence to "gamma" and "gamma" 70 % to "alpha"; "beta" and "delta"
+    /// co-occur with no one else. By counts, the representative order is alpha, beta, gamma,
+    /// delta.
+    fn cooccurring() -> SinrModel {
+        let vocab = Vocabulary::from_counts(vec![
+            ("alpha".into(), 1000),
+            ("beta".into(), 800),
+            ("gamma".into(), 600),
+            ("delta".into(), 400),
+        ]);
+        let id = |w: &str| vocab.id(w).unwrap().index();
+        let mut rows = vec![Vec::new(); 4];
+        let mut part = vec![0u32; 4];
+        let (a, b, g, d) = (id("alpha"), id("beta"), id("gamma"), id("delta"));
+        for (w, c) in [(a, 0), (b, 1), (g, 2), (d, 3)] {
+            part[w] = c;
+        }
+        rows[a] = vec![(0, 0.2), (2, 0.8)];
+        rows[b] = vec![(1, 1.0)];
+        rows[g] = vec![(0, 0.7), (2, 0.3)];
+        rows[d] = vec![(3, 1.0)];
+        let dendrogram = Dendrogram {
+            resolution: 1.0,
+            levels: vec![level(part, 4), level(vec![0; 4], 1)],
+        };
+        SinrModel::new(
+            Default::default(),
+            vocab,
+            dendrogram,
+            0,
+            vec![0, 1, 2, 3],
+            SparseMatrix::from_rows(4, rows),
+            Default::default(),
+        )
+    }
+
+    #[test]
+    fn cooccurrence_npmi_is_estimated_from_the_node_recalls() {
+        let m = cooccurring();
+        let id = |w: &str| m.vocab.id(w).unwrap();
+        // P(alpha, gamma) = ½ (0.8 · 1000/2800 · 600/600 + 0.7 · 600/2800 · 1000/1000).
+        let joint: f64 = 0.5 * (0.8 * 1000.0 / 2800.0 + 0.7 * 600.0 / 2800.0);
+        let want = (joint / ((1000.0 / 2800.0) * (600.0 / 2800.0))).ln() / -f64::ln(joint);
+        let got = m.cooccurrence_npmi(id("alpha"), id("gamma"));
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        assert_eq!(got, m.cooccurrence_npmi(id("gamma"), id("alpha")));
+        // No recorded co-occurrence: −1.
+        assert_eq!(m.cooccurrence_npmi(id("alpha"), id("beta")), -1.0);
+    }
+
+    #[test]
+    fn coherent_labels_put_cooccurring_words_together_and_shorter_labels_are_prefixes() {
+        let m = cooccurring();
+        assert_eq!(
+            m.label_words(1, 4, LabelRanking::Representative).unwrap(),
+            [vec!["alpha", "beta", "gamma", "delta"]]
+        );
+        // alpha first (the most representative), then gamma, which co-occurs with it; beta and
+        // delta tie (−1 with both) and go by representativeness.
+        assert_eq!(
+            m.label_words(1, 4, LabelRanking::Coherent).unwrap(),
+            [vec!["alpha", "gamma", "beta", "delta"]]
+        );
+        assert_eq!(
+            m.label_words(1, 2, LabelRanking::Coherent).unwrap(),
+            [vec!["alpha", "gamma"]]
+        );
+        // A fine community of one word has nothing to reorder.
+        assert_eq!(
+            m.label_words(0, 2, LabelRanking::Coherent).unwrap(),
+            m.label_words(0, 2, LabelRanking::Representative).unwrap()
         );
     }
 }

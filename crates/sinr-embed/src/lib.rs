@@ -84,7 +84,7 @@ pub use graph::{
     CsrEdge, CsrEdgeReferences, CsrEdges, CsrGraph, CsrNodeReferences, CsrVisitMap, WordGraph,
     build_graph,
 };
-pub use labels::{LabelRanking, representative_score};
+pub use labels::{COHERENT_POOL, LabelRanking, representative_score};
 pub use louvain::{
     CommunityId, Dendrogram, Level, LouvainConfig, LouvainMode, MOVE_BATCH, Moves,
     detect_communities, modularity,

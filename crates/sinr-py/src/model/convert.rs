@@ -61,6 +61,7 @@ pub fn ranking(py: Python<'_>, name: &str) -> PyResult<LabelRanking> {
         "representative" => LabelRanking::Representative,
         "node-recall" => LabelRanking::NodeRecall,
         "count" => LabelRanking::Count,
+        "coherent" => LabelRanking::Coherent,
         _ => match name.strip_prefix("floor-").and_then(|n| n.parse().ok()) {
             Some(f) => LabelRanking::Floor(f),
             None => {
@@ -68,7 +69,7 @@ pub fn ranking(py: Python<'_>, name: &str) -> PyResult<LabelRanking> {
                     py,
                     "ranking",
                     format!(
-                        "must be \"representative\", \"node-recall\", \"count\" or \"floor-N\", got {name:?}"
+                        "must be \"representative\", \"node-recall\", \"count\", \"coherent\" or \"floor-N\", got {name:?}"
                     ),
                 ));
             }

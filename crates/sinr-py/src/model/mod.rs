@@ -466,7 +466,8 @@ impl PyModel {
 
     /// The `n` label words of every dimension at `level` (default: the model's), ranked by
     /// `ranking`: "representative" (value × ln count, the default of `sinr embed describe`),
-    /// "node-recall" (the reference's descriptors), "count" or "floor-N".
+    /// "node-recall" (the reference's descriptors), "count", "floor-N" or "coherent" (the most
+    /// representative members, ordered so that words seen together come together).
     #[pyo3(signature = (level = None, n = 5, ranking = "representative"))]
     fn labels(
         &self,
