@@ -18,8 +18,10 @@
 //!   orders them so that each next word co-occurs with the words already chosen: a label is
 //!   read as a whole, and words that are seen together read as one topic (the NPMI coherence
 //!   of Röder et al. 2015 measures exactly that on a held-out corpus). The co-occurrence is
-//!   the model's own, estimated from its fine-level node recalls (see [`SinrModel::cooccurrence_npmi`]):
-//!   no corpus is needed at labelling time.
+//!   the model's own, estimated from its fine-level node recalls (see
+//!   [`SinrModel::cooccurrence_npmi`]): no corpus is needed at labelling time. Its parameter
+//!   weighs the word's value on the community against that co-occurrence, so that common words
+//!   seen with everything ("want", "think") do not crowd out the community's own.
 //!
 //! Ties are broken by lower word id, so labels are deterministic.
 
@@ -40,10 +42,11 @@ pub enum LabelRanking {
     Count,
     /// By value, among the members counted at least this many times (the others after them).
     Floor(u64),
-    /// The [`COHERENT_POOL`] most representative members, ordered greedily so that each next
-    /// word has the highest mean co-occurrence NPMI with the words before it (the first is the
-    /// most representative); the other members after them, by representativeness.
-    Coherent,
+    /// The [`COHERENT_POOL`] most representative members, ordered greedily: the first is the
+    /// most representative, each next the one with the highest mean co-occurrence NPMI with
+    /// the words before it plus the weight (in hundredths) times its value on the community;
+    /// the other members after them, by representativeness.
+    Coherent(u32),
 }
 
 /// How many of a community's most representative members [`LabelRanking::Coherent`] reorders.
@@ -52,22 +55,25 @@ pub const COHERENT_POOL: usize = 20;
 
 impl LabelRanking {
     /// Every ranking measured, the default first after node recall.
-    pub const MEASURED: [LabelRanking; 5] = [
+    pub const MEASURED: [LabelRanking; 8] = [
         LabelRanking::NodeRecall,
         LabelRanking::Representative,
         LabelRanking::Count,
         LabelRanking::Floor(50),
-        LabelRanking::Coherent,
+        LabelRanking::Coherent(0),
+        LabelRanking::Coherent(25),
+        LabelRanking::Coherent(50),
+        LabelRanking::Coherent(100),
     ];
 
-    /// A short name (`node-recall`, `representative`, `count`, `floor-50`, `coherent`).
+    /// A short name (`node-recall`, `representative`, `count`, `floor-50`, `coherent-25`).
     pub fn name(self) -> String {
         match self {
             LabelRanking::NodeRecall => "node-recall".into(),
             LabelRanking::Representative => "representative".into(),
             LabelRanking::Count => "count".into(),
             LabelRanking::Floor(f) => format!("floor-{f}"),
-            LabelRanking::Coherent => "coherent".into(),
+            LabelRanking::Coherent(w) => format!("coherent-{w}"),
         }
     }
 
@@ -76,7 +82,7 @@ impl LabelRanking {
     fn key(self, value: f64, count: u64) -> (u8, f64) {
         match self {
             LabelRanking::NodeRecall => (0, value),
-            LabelRanking::Representative | LabelRanking::Coherent => {
+            LabelRanking::Representative | LabelRanking::Coherent(_) => {
                 (0, representative_score(value, count))
             }
             LabelRanking::Count => (0, count as f64),
@@ -153,14 +159,19 @@ impl SinrModel {
                 members[col as usize].push((key, w as u32));
             }
         }
-        let cooc = (ranking == LabelRanking::Coherent).then(|| Cooccurrence::new(self));
+        let cooc = match ranking {
+            LabelRanking::Coherent(weight) => Some((Cooccurrence::new(self), weight)),
+            _ => None,
+        };
         Ok(members
             .into_iter()
-            .map(|mut v| {
+            .enumerate()
+            .map(|(col, mut v)| {
                 sort_members(&mut v);
                 let mut ids: Vec<u32> = v.into_iter().map(|(_, w)| w).collect();
-                if let Some(c) = &cooc {
-                    c.order_coherently(&mut ids);
+                if let Some((c, weight)) = &cooc {
+                    let value = |w: u32| m.get(w as usize, col as u32);
+                    c.order_coherently(&mut ids, f64::from(*weight) / 100.0, value);
                 }
                 ids.into_iter().take(n).map(WordId).collect()
             })
@@ -303,24 +314,27 @@ impl<'a> Cooccurrence<'a> {
     }
 
     /// Reorders the first [`COHERENT_POOL`] of `ids` (best first by representativeness): the
-    /// first stays, then each next is the one with the highest mean NPMI with those chosen,
-    /// ties to the more representative.
-    fn order_coherently(&self, ids: &mut [u32]) {
+    /// first stays, then each next is the one with the highest mean NPMI with those chosen
+    /// plus `weight` × its `value` on the community, ties to the more representative.
+    fn order_coherently(&self, ids: &mut [u32], weight: f64, value: impl Fn(u32) -> f64) {
         let pool = ids.len().min(COHERENT_POOL);
         if pool < 3 {
             return;
         }
         let mut sum = vec![0.0f64; pool];
+        let mut own: Vec<f64> = ids[..pool].iter().map(|&w| weight * value(w)).collect();
         for chosen in 1..pool {
             let last = ids[chosen - 1];
             for (i, s) in sum.iter_mut().enumerate().skip(chosen) {
                 *s += self.npmi(last, ids[i]);
             }
+            let score = |i: usize| sum[i] / chosen as f64 + own[i];
             let best = (chosen..pool)
-                .max_by(|&x, &y| sum[x].total_cmp(&sum[y]).then(y.cmp(&x)))
+                .max_by(|&x, &y| score(x).total_cmp(&score(y)).then(y.cmp(&x)))
                 .expect("a candidate is left");
             ids[chosen..=best].rotate_right(1);
             sum[chosen..=best].rotate_right(1);
+            own[chosen..=best].rotate_right(1);
         }
     }
 }
@@ -476,17 +490,40 @@ mod tests {
         // alpha first (the most representative), then gamma, which co-occurs with it; beta and
         // delta tie (−1 with both) and go by representativeness.
         assert_eq!(
-            m.label_words(1, 4, LabelRanking::Coherent).unwrap(),
+            m.label_words(1, 4, LabelRanking::Coherent(0)).unwrap(),
             [vec!["alpha", "gamma", "beta", "delta"]]
         );
         assert_eq!(
-            m.label_words(1, 2, LabelRanking::Coherent).unwrap(),
+            m.label_words(1, 2, LabelRanking::Coherent(0)).unwrap(),
             [vec!["alpha", "gamma"]]
+        );
+        // Every word's value on the coarse community is 1 here, so a weight on it changes
+        // nothing.
+        assert_eq!(
+            m.label_words(1, 4, LabelRanking::Coherent(100)).unwrap(),
+            [vec!["alpha", "gamma", "beta", "delta"]]
         );
         // A fine community of one word has nothing to reorder.
         assert_eq!(
-            m.label_words(0, 2, LabelRanking::Coherent).unwrap(),
+            m.label_words(0, 2, LabelRanking::Coherent(50)).unwrap(),
             m.label_words(0, 2, LabelRanking::Representative).unwrap()
         );
+    }
+
+    #[test]
+    fn the_weight_on_the_value_can_outweigh_cooccurrence() {
+        let m = cooccurring();
+        let id = |w: &str| m.vocab.id(w).unwrap().0;
+        let c = Cooccurrence::new(&m);
+        let (a, b, g, d) = (id("alpha"), id("beta"), id("gamma"), id("delta"));
+        let value = |w: u32| if w == b { 1.0 } else { 0.0 };
+        // NPMI(alpha, gamma) ≈ 0.69 < −1 + 2 · 1 for beta.
+        let mut ids = [a, b, g, d];
+        c.order_coherently(&mut ids, 2.0, value);
+        assert_eq!(ids, [a, b, g, d]);
+        // With a small weight, gamma's co-occurrence wins.
+        let mut ids = [a, b, g, d];
+        c.order_coherently(&mut ids, 0.5, value);
+        assert_eq!(ids, [a, g, b, d]);
     }
 }

@@ -61,15 +61,18 @@ pub fn ranking(py: Python<'_>, name: &str) -> PyResult<LabelRanking> {
         "representative" => LabelRanking::Representative,
         "node-recall" => LabelRanking::NodeRecall,
         "count" => LabelRanking::Count,
-        "coherent" => LabelRanking::Coherent,
-        _ => match name.strip_prefix("floor-").and_then(|n| n.parse().ok()) {
-            Some(f) => LabelRanking::Floor(f),
-            None => {
+        _ => match (
+            name.strip_prefix("floor-").and_then(|n| n.parse().ok()),
+            name.strip_prefix("coherent-").and_then(|n| n.parse().ok()),
+        ) {
+            (Some(f), _) => LabelRanking::Floor(f),
+            (_, Some(w)) => LabelRanking::Coherent(w),
+            _ => {
                 return Err(config_error(
                     py,
                     "ranking",
                     format!(
-                        "must be \"representative\", \"node-recall\", \"count\", \"coherent\" or \"floor-N\", got {name:?}"
+                        "must be \"representative\", \"node-recall\", \"count\", \"floor-N\" or \"coherent-N\", got {name:?}"
                     ),
                 ));
             }

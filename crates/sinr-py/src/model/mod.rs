@@ -466,8 +466,9 @@ impl PyModel {
 
     /// The `n` label words of every dimension at `level` (default: the model's), ranked by
     /// `ranking`: "representative" (value × ln count, the default of `sinr embed describe`),
-    /// "node-recall" (the reference's descriptors), "count", "floor-N" or "coherent" (the most
-    /// representative members, ordered so that words seen together come together).
+    /// "node-recall" (the reference's descriptors), "count", "floor-N" or "coherent-N" (the
+    /// most representative members, ordered so that words seen together come together, N
+    /// hundredths of weight on the word's value).
     #[pyo3(signature = (level = None, n = 5, ranking = "representative"))]
     fn labels(
         &self,
