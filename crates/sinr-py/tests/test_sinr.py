@@ -230,6 +230,14 @@ def test_describe_stereotypes_descriptors(model):
     assert len(labels) == model.get_number_of_dimensions()
     assert model.labels(level=1, n=2, ranking="node-recall")
     assert model.labels(n=2, ranking="floor-5")
+    # Coherent labels reorder the same most representative members: a shorter label is a
+    # prefix of a longer one, and each has its first word.
+    coherent = model.labels(level=1, n=4, ranking="coherent-50")
+    assert [l[:2] for l in coherent] == model.labels(level=1, n=2, ranking="coherent-50")
+    representative = model.labels(level=1, n=4)
+    assert [l[:1] for l in coherent] == [l[:1] for l in representative]
+    with pytest.raises(sinr_rs.ConfigError, match="coherent-N"):
+        model.labels(ranking="coherent")
 
 
 def test_step_by_step_is_train(model):
