@@ -188,6 +188,8 @@ impl SinrModel {
     /// and `NPMI = ln(P(a, b) / (P(a)·P(b))) / −ln P(a, b)`, clamped to [−1, 1]; −1 when the
     /// model records no co-occurrence. In-sample and approximate (a fine community's words are
     /// not all alike), so it only ranks label words; held-out coherence is measured on text.
+    /// Each call gathers the model's counts (linear in the vocabulary): for many pairs, label
+    /// with [`LabelRanking::Coherent`], which gathers them once.
     pub fn cooccurrence_npmi(&self, a: WordId, b: WordId) -> f64 {
         Cooccurrence::new(self).npmi(a.0, b.0)
     }
@@ -381,18 +383,29 @@ mod tests {
             rows[id(w)] = vec![(c, v)];
             part[id(w)] = c;
         }
-        let matrix = SparseMatrix::from_rows(2, rows);
+        two_levels(vocab, part, 2, rows)
+    }
+
+    /// A model at level 0 with `fine` communities, a column each, and one coarse community
+    /// above them all.
+    fn two_levels(
+        vocab: Vocabulary,
+        part: Vec<u32>,
+        fine: usize,
+        rows: Vec<Vec<(u32, f64)>>,
+    ) -> SinrModel {
+        let words = part.len();
         let dendrogram = Dendrogram {
             resolution: 1.0,
-            levels: vec![level(part, 2), level(vec![0; 5], 1)],
+            levels: vec![level(part, fine), level(vec![0; words], 1)],
         };
         SinrModel::new(
             Default::default(),
             vocab,
             dendrogram,
             0,
-            vec![0, 1],
-            matrix,
+            (0..fine as u32).collect(),
+            SparseMatrix::from_rows(fine, rows),
             Default::default(),
         )
     }
@@ -451,19 +464,7 @@ mod tests {
         rows[b] = vec![(1, 1.0)];
         rows[g] = vec![(0, 0.7), (2, 0.3)];
         rows[d] = vec![(3, 1.0)];
-        let dendrogram = Dendrogram {
-            resolution: 1.0,
-            levels: vec![level(part, 4), level(vec![0; 4], 1)],
-        };
-        SinrModel::new(
-            Default::default(),
-            vocab,
-            dendrogram,
-            0,
-            vec![0, 1, 2, 3],
-            SparseMatrix::from_rows(4, rows),
-            Default::default(),
-        )
+        two_levels(vocab, part, 4, rows)
     }
 
     #[test]
