@@ -149,8 +149,8 @@ impl TagFeatures {
     }
 
     /// The features of one token, as `(kind, text)`: `w` the word, `p`/`s` a prefix/suffix,
-    /// `n` a character n-gram, `h` the shape, `k` a word class (`level:community`). `classes`: the word's community
-    /// at every level (empty for an unknown word).
+    /// `n` a character n-gram, `h` the shape, `k` a word class (`level:community`). `classes`:
+    /// the word's community at every level (empty for an unknown word).
     pub fn keys(&self, token: &str, classes: &[u32]) -> Vec<(u8, String)> {
         let mut out = Vec::new();
         if self.words {
@@ -783,7 +783,7 @@ mod tests {
     }
 
     #[test]
-    fn dropout_is_written_only_when_set() {
+    fn optional_fields_are_written_only_when_set() {
         // Configurations (and so the stamps of the runs made before it) do not change.
         let off = serde_json::to_string(&TagFeatures::default()).unwrap();
         assert!(!off.contains("dropout") && !off.contains("ngrams"), "{off}");
