@@ -309,7 +309,9 @@ pub struct TaggingScores {
     pub span_recall: f64,
     /// Span F1 of the tags read off the best valid BIO path.
     pub span_f1: f64,
-    /// Span F1 of every position's own argmax.
+    /// Span F1 of every position's own argmax. For a tagger with a CRF those are its emission
+    /// scores alone, without the transitions that its decoding adds: a diagnostic, not that
+    /// model's tags.
     pub span_f1_argmax: f64,
     /// Scores by entity type.
     pub per_type: Vec<TypeScores>,
