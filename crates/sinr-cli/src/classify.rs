@@ -607,7 +607,7 @@ fn summary(report: &sinr_schema::Evaluation, names: &[String]) -> String {
         sinr_schema::Scores::Tag(s) => {
             let _ = writeln!(
                 out,
-                "{} ({} split, {} sentences): span F1 {} (precision {}, recall {}; per-position argmax {})",
+                "{} ({} split, {} sentences): span F1 {} (precision {}, recall {}; each position's own argmax, without a CRF's transitions: {})",
                 report.model,
                 split,
                 s.sentences,
