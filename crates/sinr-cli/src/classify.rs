@@ -568,13 +568,22 @@ pub fn evaluate(args: &EvaluateArgs, device_name: DeviceName, quiet: bool) -> Re
         write_tagged(p, sentences, tags)?;
     }
     if args.out.is_none() || !quiet {
-        print!("{}", summary(&report, &run.spec.class_names()));
+        print!(
+            "{}",
+            summary(
+                &report,
+                &run.spec.class_names(),
+                run.model.crf_scores().is_some()
+            )
+        );
     }
     Ok(())
 }
 
 /// The scores as a person reads them: each named, per class or per entity type.
-fn summary(report: &sinr_schema::Evaluation, names: &[String]) -> String {
+/// `crf`: the model decodes with a CRF, so each position's own argmax reads its emissions
+/// without the transitions (a diagnostic far below the decoded tags).
+fn summary(report: &sinr_schema::Evaluation, names: &[String], crf: bool) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let pct = |x: f64| format!("{:.1}", 100.0 * x);
@@ -607,13 +616,18 @@ fn summary(report: &sinr_schema::Evaluation, names: &[String]) -> String {
         sinr_schema::Scores::Tag(s) => {
             let _ = writeln!(
                 out,
-                "{} ({} split, {} sentences): span F1 {} (precision {}, recall {}; each position's own argmax, without a CRF's transitions: {})",
+                "{} ({} split, {} sentences): span F1 {} (precision {}, recall {}; {} {})",
                 report.model,
                 split,
                 s.sentences,
                 pct(s.span_f1),
                 pct(s.span_precision),
                 pct(s.span_recall),
+                if crf {
+                    "the emissions' own argmax, without the CRF's transitions:"
+                } else {
+                    "per-position argmax"
+                },
                 pct(s.span_f1_argmax)
             );
             for t in &s.per_type {

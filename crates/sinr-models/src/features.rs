@@ -33,7 +33,7 @@ pub struct TagFeatures {
     /// not only at its ends). No difference on CoNLL-2003 dev (`docs/reproducing.md`), so off by
     /// default. Absent from a configuration file, and left out of it at 0, as the runs made
     /// before it were trained.
-    #[serde(default, skip_serializing_if = "is_zero_usize")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub ngrams: usize,
     /// The word's shape: upper-case letters `X`, lower-case `x`, digits `d`, other characters
     /// kept, runs longer than two collapsed (`Washington` → `Xxx`, `1996-08-22` → `dd-dd-dd`).
@@ -66,16 +66,14 @@ pub struct TagFeatures {
     /// the affixes, shapes, classes and context that a name never seen in training still
     /// carries. Inference reads every feature (a tag's split stays exact). Absent from a
     /// configuration file, and left out of it at 0, as the runs made before it were trained.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub dropout: f64,
 }
 
-fn is_zero(x: &f64) -> bool {
-    *x == 0.0
-}
-
-fn is_zero_usize(x: &usize) -> bool {
-    *x == 0
+/// A field left out of a written configuration at its default (0), so the stamps of the runs
+/// made before it existed do not change.
+fn is_default<T: Default + PartialEq>(x: &T) -> bool {
+    *x == T::default()
 }
 
 /// The most context words of a word's other mentions read on each side

@@ -303,6 +303,30 @@ fn tagged_tokens_carry_their_lexical_features_and_names() {
         .map(|l| l.1)
         .collect();
     assert_eq!(&got[..6], &want[..6]);
+    // Character n-grams follow the affixes, named, and still in step with the buckets.
+    enc.tag_features = Some(sinr_models::TagFeatures { ngrams: 3, ..f });
+    let ex = enc.encode_tokens(&toks, &[0; 5]);
+    let names = enc.tag_feature_names(&toks);
+    assert_eq!(names.len(), ex.lexical.len());
+    for ((p, _), (_, q)) in ex.lexical.iter().zip(&names) {
+        assert_eq!(p, q);
+    }
+    let states: Vec<&str> = names
+        .iter()
+        .filter(|n| n.1 == 2)
+        .map(|n| n.0.as_str())
+        .collect();
+    assert_eq!(
+        &states[5..11],
+        [
+            "characters <st",
+            "characters sta",
+            "characters tat",
+            "characters ate",
+            "characters tes",
+            "characters es>"
+        ]
+    );
 }
 
 /// A run's encoder cleans web text unless the training says otherwise: a link's letter runs
