@@ -136,19 +136,28 @@ proptest! {
                 }
             }
         }
+        // Scaled by naive-Bayes ratios too, one seed in two (the two texts of different classes).
+        if ngrams && seed % 2 == 1 {
+            m = m.with_naive_bayes();
+        }
+        ex.labels = vec![0];
+        longer.labels = vec![1];
         m.fit_idf(&[ex.clone(), longer.clone()]);
+        m.fit_naive_bayes(&[ex.clone(), longer.clone()]);
         // The ablation without the SINr vectors (when something else is left to read).
         m.communities = vectors || !(words || ngrams);
         let batch = make_batch(&[&ex], TaskKind::Classify, &d);
         // Without the vectors, the mean of them is not a path.
         let mean = mean && m.communities;
         prop_assert_eq!(o_components(&m, &batch), 2 + usize::from(mean) + usize::from(words) + usize::from(ngrams));
-        // Weighed by the mean, the n-gram part is `scale/T Σ_f N[b_f]`, worked out on the host.
+        // Weighed by the mean, the n-gram part is `scale/T Σ_f r_f N[b_f]` (`r_f` the
+        // naive-Bayes size, else 1), worked out on the host.
         if ngrams && m.ngram_idf.is_none() && !ex.lexical.is_empty() {
             let n = to_vec(m.ngram_readout.as_ref().unwrap().val());
+            let r = m.ngram_nb.as_ref().map(|p| to_vec(p.val()));
             let got = to_vec(m.ngram_logits(&batch).unwrap());
             for (c, g) in got.iter().enumerate() {
-                let want: f32 = ex.lexical.iter().map(|f| n[f.1 as usize * classes + c]).sum::<f32>() * 0.5 / ex.rows.len() as f32;
+                let want: f32 = ex.lexical.iter().map(|f| n[f.1 as usize * classes + c] * r.as_ref().map_or(1.0, |r| r[f.1 as usize])).sum::<f32>() * 0.5 / ex.rows.len() as f32;
                 prop_assert!((g - want).abs() < 1e-5 * want.abs().max(1.0), "n-gram logit {} vs {}", g, want);
             }
         }
@@ -527,11 +536,42 @@ fn ngram_feature_weights_are_tfidf_as_scikit_learn() {
         &[0.230_476_74, 0.230_476_74, 0.193_705_67],
     );
     // Without TF-IDF: the mean's 1/T of each feature's token.
-    let m = plain.with_ngram_weights(4, 1.0, false);
+    let m = plain.clone().with_ngram_weights(4, 1.0, false);
     close(
         to_vec(m.ngram_feature_weights(lex, batch.mask.clone())),
         &[1.0 / 3.0; 3],
     );
+    // Scaled by the naive-Bayes ratios' sizes, `a` of class 0 and `b` of class 1: per bucket
+    // (0, x, y, z) p = 1 + [0, 1, 1, 0], q = 1 + [0, 0, 1, 1], both summing to 6, so
+    // |ln(p / q)| = [0, ln 2, 0, ln 2]: y, in both texts, counts for nothing.
+    let mut m = plain.with_ngram_weights(4, 1.0, false).with_naive_bayes();
+    let mut b = text(&[(0, 2), (1, 3)]);
+    b.labels = vec![1];
+    m.fit_naive_bayes(&[a.clone(), b]);
+    let ln2 = std::f32::consts::LN_2;
+    close(
+        to_vec(m.ngram_nb.as_ref().unwrap().val()),
+        &[0.0, ln2, 0.0, ln2],
+    );
+    close(
+        to_vec(m.ngram_feature_weights(lex, batch.mask.clone())),
+        &[ln2 / 3.0, ln2 / 3.0, 0.0],
+    );
+}
+
+/// With three classes, each bucket's size is the largest over the one-against-the-rest ratios.
+#[test]
+fn naive_bayes_sizes_take_the_largest_class() {
+    // Two buckets; bucket 0 seen in 3 texts of class 0, bucket 1 in one text of each class.
+    let counts = vec![vec![3, 1], vec![0, 1], vec![0, 1]];
+    let got = sinr_models::models::attention::naive_bayes_sizes(&counts);
+    // Class 0: p = [4, 2] (sum 6), q = [1, 3] (sum 4): |ln((4/6)/(1/4))| = ln(8/3),
+    // |ln((2/6)/(3/4))| = ln(9/4). Classes 1 and 2: p = [1, 2] (3), q = [4, 3] (7): ln(12/7)
+    // and ln(14/9), both smaller.
+    let want = [(8.0f32 / 3.0).ln(), (9.0f32 / 4.0).ln()];
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() < 1e-6, "{got:?}");
+    }
 }
 
 /// Gradient × input of the attention classifier is taken through `forward_sparse`, which leaves

@@ -39,6 +39,7 @@ fn lexical_features_of_one_token() {
         buckets: 1 << 18,
         scale: 1.0,
         l2: 0.0,
+        naive_bayes: false,
     };
     let f = lexical_features(&cfg, Some("not"), "good");
     // One bigram, then `<good>`'s 4 trigrams and 3 four-grams.

@@ -111,6 +111,19 @@ pub struct LexicalConfig {
     /// texts, as every penalty here), so `l2 = 1 / (2C)` of a logistic regression's `C`: most
     /// features are rare, and without it the weights learn the training texts by heart.
     pub l2: f64,
+    /// Also scale each feature by the size of its naive-Bayes log-count ratio over the
+    /// training texts, `max_c |ln((p_c / ‖p_c‖₁) / (q_c / ‖q_c‖₁))|` with `p_c = 1 + ` the
+    /// number of training texts of class `c` that have it and `q_c = 1 + ` the number of the
+    /// others' (Wang & Manning 2012's NBSVM ratios, over the buckets): a feature that splits
+    /// the classes weighs more from the start, one spread evenly over them (`the`, `film`) less.
+    /// Fixed by the training texts like the IDF (saved with the model), so the split stays
+    /// exact. Sequence tasks only. Written only when true.
+    #[serde(skip_serializing_if = "is_false")]
+    pub naive_bayes: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Default for LexicalConfig {
@@ -124,6 +137,7 @@ impl Default for LexicalConfig {
             buckets: 1 << 20,
             scale: 1.0,
             l2: 0.0,
+            naive_bayes: false,
         }
     }
 }
@@ -197,6 +211,31 @@ impl Config for AttentionConfig {
     }
 }
 
+/// The size of every bucket's naive-Bayes log-count ratio from `counts[c][b]` (texts of class
+/// `c` with bucket `b`): `max_c |ln((p_c / ‖p_c‖₁) / (q_c / ‖q_c‖₁))|`, `p_c = 1 + counts[c]`,
+/// `q_c = 1 + Σ_{c' ≠ c} counts[c']` (with two classes both give the same size).
+pub fn naive_bayes_sizes(counts: &[Vec<u32>]) -> Vec<f32> {
+    let buckets = counts.first().map_or(0, Vec::len);
+    let total: Vec<f64> = (0..buckets)
+        .map(|b| counts.iter().map(|c| f64::from(c[b])).sum())
+        .collect();
+    let mut out = vec![0f32; buckets];
+    for class in counts {
+        let p: Vec<f64> = class.iter().map(|&x| 1.0 + f64::from(x)).collect();
+        let q: Vec<f64> = class
+            .iter()
+            .zip(&total)
+            .map(|(&x, &t)| 1.0 + t - f64::from(x))
+            .collect();
+        let (np, nq) = (p.iter().sum::<f64>(), q.iter().sum::<f64>());
+        for (o, (pb, qb)) in out.iter_mut().zip(p.iter().zip(&q)) {
+            let r = ((pb / np) / (qb / nq)).ln().abs() as f32;
+            *o = o.max(r);
+        }
+    }
+    out
+}
+
 // --- The model -------------------------------------------------------------------------------
 
 /// Task-vector attention classifier, optionally beside a mean-pooled path:
@@ -224,6 +263,10 @@ pub struct AttentionClassifier {
     /// `[N]` the inverse document frequency of every bucket over the training texts (fixed, not
     /// trained; saved with the model), if the n-gram features are weighed by TF-IDF.
     pub ngram_idf: Option<Param<Tensor<1>>>,
+    /// `[N]` the size of every bucket's naive-Bayes log-count ratio over the training texts
+    /// (fixed, not trained; saved with the model), if the features are scaled by it
+    /// ([`LexicalConfig::naive_bayes`]).
+    pub ngram_nb: Option<Param<Tensor<1>>>,
     /// The n-gram weights are `ngram_scale · N` (`N`: [`AttentionClassifier::ngram_readout`]).
     #[module(skip)]
     pub ngram_scale: f32,
@@ -259,6 +302,7 @@ impl AttentionClassifier {
             word_readout: None,
             ngram_readout: None,
             ngram_idf: None,
+            ngram_nb: None,
             ngram_scale: 1.0,
             ngram_l2: 0.0,
             l1,
@@ -313,6 +357,60 @@ impl AttentionClassifier {
             .then(|| Param::from_tensor(Tensor::ones([buckets], &device)).set_require_grad(false));
         self.ngram_scale = scale;
         self
+    }
+
+    /// Scales the n-gram features by their naive-Bayes log-count ratios
+    /// ([`LexicalConfig::naive_bayes`]), all ones until [`AttentionClassifier::fit_naive_bayes`].
+    /// Call after [`AttentionClassifier::with_ngram_weights`].
+    #[must_use]
+    pub fn with_naive_bayes(mut self) -> Self {
+        if let Some(n) = &self.ngram_readout {
+            let device = n.device();
+            self.ngram_nb = Some(
+                Param::from_tensor(Tensor::ones([n.dims()[0]], &device)).set_require_grad(false),
+            );
+        }
+        self
+    }
+
+    /// Fits the size of every bucket's naive-Bayes log-count ratio on the training texts
+    /// ([`LexicalConfig::naive_bayes`]; each text's buckets counted once, add-one smoothing,
+    /// one class against the others, the largest size over the classes). No-op without it.
+    ///
+    /// # Panics
+    ///
+    /// If an example has more or fewer than one label (a token task).
+    pub fn fit_naive_bayes(&mut self, train: &[crate::data::Example]) {
+        let (Some(nb), Some(n)) = (&self.ngram_nb, &self.ngram_readout) else {
+            return;
+        };
+        let [buckets, classes] = n.dims();
+        let device = nb.device();
+        // counts[c][b]: training texts of class c that have bucket b.
+        let mut counts = vec![vec![0u32; buckets]; classes];
+        let mut seen: Vec<u32> = Vec::new();
+        for e in train {
+            assert_eq!(
+                e.labels.len(),
+                1,
+                "naive-Bayes ratios need one label per text"
+            );
+            seen.clear();
+            seen.extend(e.lexical.iter().map(|f| f.1));
+            seen.sort_unstable();
+            seen.dedup();
+            for &b in &seen {
+                counts[e.labels[0]][b as usize] += 1;
+            }
+        }
+        let values = naive_bayes_sizes(&counts);
+        self.ngram_nb = Some(
+            Param::from_tensor(Tensor::from_data(
+                TensorData::new(values, [buckets]),
+                &device,
+            ))
+            .set_require_grad(false),
+        );
     }
 
     /// Fits the inverse document frequency of the n-gram buckets on the training texts:
@@ -371,6 +469,16 @@ impl AttentionClassifier {
                     .sqrt()
                     .clamp_min(1e-12);
                 v / norm
+            }
+        };
+        let w = match &self.ngram_nb {
+            None => w,
+            Some(nb) => {
+                let [b, f] = lex.buckets.dims();
+                w * nb
+                    .val()
+                    .select(0, lex.buckets.clone().reshape([b * f]))
+                    .reshape([b, f])
             }
         };
         w.mul_scalar(self.ngram_scale)
@@ -560,6 +668,9 @@ impl Model for AttentionClassifier {
         if let Some(n) = &c.ngrams {
             m = m.with_ngram_weights(n.buckets, n.scale as f32, n.tfidf);
             m.ngram_l2 = n.l2;
+            if n.naive_bayes {
+                m = m.with_naive_bayes();
+            }
         }
         m.communities = c.communities;
         Ok(m)
@@ -581,11 +692,13 @@ impl Model for AttentionClassifier {
         self.num_params()
             - self.embedding.num_params()
             - self.ngram_idf.as_ref().map_or(0, |p| p.dims()[0])
+            - self.ngram_nb.as_ref().map_or(0, |p| p.dims()[0])
             - unused
     }
 
     fn fit_statistics(&mut self, train: &[Example]) {
         self.fit_idf(train);
+        self.fit_naive_bayes(train);
     }
 
     fn explain_terms(&self, batch: &Batch, _tags: Option<&[usize]>) -> Result<ExactTerms> {
@@ -674,7 +787,11 @@ impl AttentionClassifier {
                     per_feature.push((f as u32, term.to_vec()));
                 }
             }
-            let how = if m.ngram_idf.is_some() {
+            let how = if m.ngram_idf.is_some() && m.ngram_nb.is_some() {
+                "n-gram weights (via TF-IDF and naive-Bayes ratios)"
+            } else if m.ngram_nb.is_some() {
+                "n-gram weights (via mean pooling and naive-Bayes ratios)"
+            } else if m.ngram_idf.is_some() {
                 "n-gram weights (via TF-IDF)"
             } else {
                 "n-gram weights (via mean pooling)"
