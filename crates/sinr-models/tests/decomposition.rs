@@ -470,8 +470,8 @@ fn parameter_count_leaves_out_frozen_vectors() {
     );
 }
 
-/// The attention classifier's count leaves out the frozen vectors and the n-grams' IDF (fitted
-/// on the training texts, not trained), and counts the n-gram weights.
+/// The attention classifier's count leaves out the frozen vectors and the n-grams' IDF and
+/// naive-Bayes sizes (fitted on the training texts, not trained), and counts the n-gram weights.
 #[test]
 fn parameter_count_leaves_out_the_idf() {
     let d = device();
@@ -483,9 +483,13 @@ fn parameter_count_leaves_out_the_idf() {
         sinr_models::AnyModel::Attention(plain.clone()).num_params(),
         base
     );
-    for tfidf in [false, true] {
-        let m = plain.clone().with_ngram_weights(buckets, 1.0, tfidf);
+    for (tfidf, nb) in [(false, false), (true, false), (false, true), (true, true)] {
+        let mut m = plain.clone().with_ngram_weights(buckets, 1.0, tfidf);
+        if nb {
+            m = m.with_naive_bayes();
+        }
         assert_eq!(m.ngram_idf.is_some(), tfidf);
+        assert_eq!(m.ngram_nb.is_some(), nb);
         assert_eq!(
             sinr_models::AnyModel::Attention(m).num_params(),
             base + buckets * classes
