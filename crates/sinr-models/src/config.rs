@@ -89,6 +89,13 @@ pub enum Batching {
     ByLength,
 }
 
+/// Whether a configuration field is at its type's default, for `skip_serializing_if`: a field
+/// added after runs were made is left out of written configurations at its default, so the
+/// stamps of those runs do not change.
+pub(crate) fn is_default<T: Default + PartialEq>(x: &T) -> bool {
+    *x == T::default()
+}
+
 /// Batches per pool of [`Batching::ByLength`].
 pub const LENGTH_POOL: usize = 50;
 

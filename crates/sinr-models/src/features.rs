@@ -16,6 +16,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::is_default;
 use crate::data::feature_bucket;
 use crate::error::{Error, Result};
 
@@ -68,12 +69,6 @@ pub struct TagFeatures {
     /// configuration file, and left out of it at 0, as the runs made before it were trained.
     #[serde(default, skip_serializing_if = "is_default")]
     pub dropout: f64,
-}
-
-/// A field left out of a written configuration at its default (0), so the stamps of the runs
-/// made before it existed do not change.
-fn is_default<T: Default + PartialEq>(x: &T) -> bool {
-    *x == T::default()
 }
 
 /// The most context words of a word's other mentions read on each side

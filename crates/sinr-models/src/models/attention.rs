@@ -118,12 +118,8 @@ pub struct LexicalConfig {
     /// the classes weighs more from the start, one spread evenly over them (`the`, `film`) less.
     /// Fixed by the training texts like the IDF (saved with the model), so the split stays
     /// exact. Sequence tasks only. Written only when true.
-    #[serde(skip_serializing_if = "is_false")]
+    #[serde(skip_serializing_if = "crate::config::is_default")]
     pub naive_bayes: bool,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
 }
 
 impl Default for LexicalConfig {
@@ -234,6 +230,37 @@ pub fn naive_bayes_sizes(counts: &[Vec<u32>]) -> Vec<f32> {
         }
     }
     out
+}
+
+/// `counts[g][b]`: the training texts of group `group(text)` (one of `groups`) whose lexical
+/// features include bucket `b`, each text counted once per bucket (the document frequency of
+/// the IDF with one group; per class for the naive-Bayes ratios).
+fn texts_per_bucket(
+    train: &[crate::data::Example],
+    buckets: usize,
+    groups: usize,
+    group: impl Fn(&crate::data::Example) -> usize,
+) -> Vec<Vec<u32>> {
+    let mut counts = vec![vec![0u32; buckets]; groups];
+    let mut seen: Vec<u32> = Vec::new();
+    for e in train {
+        let g = group(e);
+        seen.clear();
+        seen.extend(e.lexical.iter().map(|f| f.1));
+        seen.sort_unstable();
+        seen.dedup();
+        for &b in &seen {
+            counts[g][b as usize] += 1;
+        }
+    }
+    counts
+}
+
+/// A vector fitted on the training texts, saved with the model and not trained.
+fn fixed_vector(values: Vec<f32>, device: &Device) -> Param<Tensor<1>> {
+    let n = values.len();
+    Param::from_tensor(Tensor::from_data(TensorData::new(values, [n]), device))
+        .set_require_grad(false)
 }
 
 // --- The model -------------------------------------------------------------------------------
@@ -386,31 +413,15 @@ impl AttentionClassifier {
         };
         let [buckets, classes] = n.dims();
         let device = nb.device();
-        // counts[c][b]: training texts of class c that have bucket b.
-        let mut counts = vec![vec![0u32; buckets]; classes];
-        let mut seen: Vec<u32> = Vec::new();
-        for e in train {
+        let counts = texts_per_bucket(train, buckets, classes, |e| {
             assert_eq!(
                 e.labels.len(),
                 1,
                 "naive-Bayes ratios need one label per text"
             );
-            seen.clear();
-            seen.extend(e.lexical.iter().map(|f| f.1));
-            seen.sort_unstable();
-            seen.dedup();
-            for &b in &seen {
-                counts[e.labels[0]][b as usize] += 1;
-            }
-        }
-        let values = naive_bayes_sizes(&counts);
-        self.ngram_nb = Some(
-            Param::from_tensor(Tensor::from_data(
-                TensorData::new(values, [buckets]),
-                &device,
-            ))
-            .set_require_grad(false),
-        );
+            e.labels[0]
+        });
+        self.ngram_nb = Some(fixed_vector(naive_bayes_sizes(&counts), &device));
     }
 
     /// Fits the inverse document frequency of the n-gram buckets on the training texts:
@@ -420,30 +431,13 @@ impl AttentionClassifier {
         let Some(idf) = &self.ngram_idf else {
             return;
         };
-        let buckets = idf.dims()[0];
         let device = idf.device();
-        let mut df = vec![0u32; buckets];
-        let mut seen: Vec<u32> = Vec::new();
-        for e in train {
-            seen.clear();
-            seen.extend(e.lexical.iter().map(|f| f.1));
-            seen.sort_unstable();
-            seen.dedup();
-            for &b in &seen {
-                df[b as usize] += 1;
-            }
-        }
-        let values: Vec<f32> = df
+        let df = texts_per_bucket(train, idf.dims()[0], 1, |_| 0);
+        let values = df[0]
             .iter()
             .map(|&d| sinr_util::smoothed_idf(train.len(), d as usize) as f32)
             .collect();
-        self.ngram_idf = Some(
-            Param::from_tensor(Tensor::from_data(
-                TensorData::new(values, [buckets]),
-                &device,
-            ))
-            .set_require_grad(false),
-        );
+        self.ngram_idf = Some(fixed_vector(values, &device));
     }
 
     /// The weight of every feature of a batch, `[B, F]`, times the scale: the mean's weight of

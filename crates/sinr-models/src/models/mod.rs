@@ -756,6 +756,19 @@ mod tests {
         let n = a.ngrams.clone().unwrap();
         assert!(n.unigrams && n.bigrams && n.tfidf && n.chars == Some([3, 5]));
         c.validate().unwrap();
+        // Naive-Bayes scaling: off by default and then not written (the stamps of the runs made
+        // before it do not change), written when set.
+        assert!(!n.naive_bayes);
+        assert!(!serde_json::to_string(&n).unwrap().contains("naive_bayes"));
+        let nb = LexicalConfig {
+            naive_bayes: true,
+            ..n.clone()
+        };
+        assert!(
+            serde_json::to_string(&nb)
+                .unwrap()
+                .contains(r#""naive_bayes":true"#)
+        );
         assert!(
             serde_json::from_str::<ModelConfig>(r#"{"kind":"attention","ngrams":{"char":[3,5]}}"#)
                 .is_err()

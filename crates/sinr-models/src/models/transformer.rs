@@ -101,7 +101,7 @@ pub struct TransformerConfig {
     /// dropped element-wise with this probability and the rest scaled up). Inference, and so
     /// every explanation, reads every write whole: the exact split is unchanged. Left out of
     /// the written configuration when 0, as configurations before it had none.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "crate::config::is_default")]
     pub dropout: f64,
     /// Sequence tasks with a fine path: the stream's read-out starts at zero, so the model
     /// starts as its fine path alone and the stream's logits grow only as training finds them
@@ -117,10 +117,6 @@ pub struct TransformerConfig {
     /// as configurations before it had none.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub input_norm: bool,
-}
-
-fn is_zero(x: &f64) -> bool {
-    *x == 0.0
 }
 
 /// Reads an optional part of the configuration written as a table (its keys strict and named
