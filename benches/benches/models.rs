@@ -142,6 +142,9 @@ fn train_step_on<M: Module + Classifier + Clone>(
 }
 
 fn benches(c: &mut Criterion) {
+    // As `sinr train` runs its steps: large freed blocks stay in the heap
+    // (`sinr_util::reuse_large_blocks`).
+    sinr_util::reuse_large_blocks();
     let fine2k = rows(2_000);
     let fine4k = rows(4_000);
     let coarse = rows(300);

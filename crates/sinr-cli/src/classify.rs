@@ -380,6 +380,10 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
             .with_context(|| format!("cannot remove {}", stale.display()))?;
     }
     let bars = Bars::new(quiet);
+    // From here on the training steps reuse the pages of their large tensors instead of
+    // faulting them in anew at every step; set only now, so that the blocks the loading above
+    // freed went back to the system (`docs/performance.md`).
+    sinr_util::reuse_large_blocks();
     let (model, state) = train_run(
         &spec,
         &emb,

@@ -4,7 +4,7 @@
 //! ([`Progress`], [`ProgressUnit`]), and the numeric helpers several crates need ([`softmax`],
 //! [`smoothed_idf`], [`sparse_cosine`]).
 //!
-//! No dependency but `tempfile`, so that the lowest crates (`sinr-embed`, `sinr-data`,
+//! No dependency but `tempfile` (and `libc` on Linux, for [`reuse_large_blocks`]), so that the lowest crates (`sinr-embed`, `sinr-data`,
 //! `sinr-metrics`) can use it.
 //!
 //! # Example
@@ -34,4 +34,4 @@ pub use fs::{WriteError, temp_file_in, write_atomically, write_file_atomically};
 pub use math::{smoothed_idf, softmax, softmax_f32, sparse_cosine, sparse_dot};
 pub use progress::{NoProgress, Progress, ProgressUnit};
 pub use rng::SplitMix64;
-pub use system::peak_rss_kib;
+pub use system::{HEAP_BLOCK_LIMIT, peak_rss_kib, reuse_large_blocks};
