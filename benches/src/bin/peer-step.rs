@@ -183,8 +183,11 @@ fn main() -> Result<()> {
         .build_global()
         .context("cannot start the thread pool")?;
     let i = inputs(&args)?;
-    // As `sinr train` does once its inputs are loaded: large freed blocks stay in the heap.
-    sinr_util::reuse_large_blocks();
+    // As `sinr train` does once its inputs are loaded: large freed blocks stay in the heap, for
+    // the transformer (the attention classifier's steps are no faster with it).
+    if args.model != "attention" {
+        sinr_util::reuse_large_blocks();
+    }
     let device = Device::flex().autodiff();
     match args.model.as_str() {
         "transformer" => {
