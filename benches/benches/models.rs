@@ -142,8 +142,9 @@ fn train_step_on<M: Module + Classifier + Clone>(
 }
 
 fn benches(c: &mut Criterion) {
-    // As `sinr train` runs its steps: large freed blocks stay in the heap
-    // (`sinr_util::reuse_large_blocks`).
+    // Large freed blocks stay in the heap (`sinr_util::reuse_large_blocks`) for every bench of
+    // this process, the attention classifier's included, which `sinr train` leaves out: the
+    // setting holds for the whole process, and the benches compare the transformers.
     sinr_util::reuse_large_blocks();
     let fine2k = rows(2_000);
     let fine4k = rows(4_000);

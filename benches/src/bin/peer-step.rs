@@ -184,8 +184,8 @@ fn main() -> Result<()> {
         .context("cannot start the thread pool")?;
     let i = inputs(&args)?;
     // As `sinr train` does once its inputs are loaded: large freed blocks stay in the heap, for
-    // the transformer (the attention classifier's steps are no faster with it).
-    if args.model != "attention" {
+    // the models whose steps it speeds up.
+    if sinr_models::keeps_large_blocks(&args.model) {
         sinr_util::reuse_large_blocks();
     }
     let device = Device::flex().autodiff();

@@ -305,7 +305,7 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
         }
     };
     let cfg = train_config(args, model_cfg.kind())?;
-    let kind = model_cfg.kind();
+    let keep_blocks = sinr_models::keeps_large_blocks(model_cfg.kind());
     let mut enc = sinr_models::Encoder::for_run(&emb, &model_cfg, &cfg);
     // A model with a vocabulary of its own reads the training texts' words (written into the
     // run directory, so that the run can be loaded).
@@ -383,9 +383,8 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
     let bars = Bars::new(quiet);
     // From here on the training steps reuse the pages of their large tensors instead of
     // faulting them in anew at every step; set only now, so that the blocks the loading above
-    // freed went back to the system. Not for the attention classifier, whose steps it leaves
-    // as fast and whose peak memory it raised by 400-700 MiB on RT (`docs/performance.md`).
-    if kind != "attention" {
+    // freed went back to the system.
+    if keep_blocks {
         sinr_util::reuse_large_blocks();
     }
     let (model, state) = train_run(

@@ -96,6 +96,14 @@ pub(crate) fn is_default<T: Default + PartialEq>(x: &T) -> bool {
     *x == T::default()
 }
 
+/// Whether a program training a model of this kind (`ModelConfig::kind`) should keep large freed
+/// blocks in the heap (`sinr_util::reuse_large_blocks`): every kind but the attention classifier,
+/// whose steps it does not speed up and whose peak memory it raised by 400–700 MiB on RT
+/// (`docs/performance.md`). `sinr train` and `peer-step` both ask here.
+pub fn keeps_large_blocks(kind: &str) -> bool {
+    kind != "attention"
+}
+
 /// Batches per pool of [`Batching::ByLength`].
 pub const LENGTH_POOL: usize = 50;
 

@@ -32,7 +32,9 @@ pub mod run;
 pub mod train;
 
 pub use burn::prelude::Device;
-pub use config::{Batching, LENGTH_POOL, Optimizer, Schedule, TrainConfig, Truncation};
+pub use config::{
+    Batching, LENGTH_POOL, Optimizer, Schedule, TrainConfig, Truncation, keeps_large_blocks,
+};
 pub use data::{Batch, EncodedTask, Encoder, Example, LexicalBatch, make_batch};
 pub use device::{compiled_backends, device_from_name};
 pub use error::{Error, Result};

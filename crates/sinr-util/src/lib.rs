@@ -4,8 +4,8 @@
 //! ([`Progress`], [`ProgressUnit`]), and the numeric helpers several crates need ([`softmax`],
 //! [`smoothed_idf`], [`sparse_cosine`]).
 //!
-//! No dependency but `tempfile` (and `libc` on Linux, for [`reuse_large_blocks`]), so that the lowest crates (`sinr-embed`, `sinr-data`,
-//! `sinr-metrics`) can use it.
+//! No dependency but `tempfile` (and `libc` on Linux, for [`reuse_large_blocks`]), so that the
+//! lowest crates (`sinr-embed`, `sinr-data`, `sinr-metrics`) can use it.
 //!
 //! # Example
 //!

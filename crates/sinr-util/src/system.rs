@@ -28,8 +28,8 @@ pub const HEAP_BLOCK_LIMIT: usize = 1 << 30;
 /// where nothing is changed. It holds for the rest of the process: call it once the large
 /// one-off allocations (loading embeddings and data) are done and freed, so that their blocks
 /// have gone back to the system, and while no other thread is allocating. A library leaves it
-/// to the program (`sinr train` calls it before its first step, for every model but the
-/// attention classifier, whose steps it does not speed up).
+/// to the program (`sinr train` calls it before its first step, for the kinds
+/// `sinr_models::keeps_large_blocks` names).
 pub fn reuse_large_blocks() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {

@@ -712,6 +712,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn heap_reuse_leaves_out_only_the_attention_classifier() {
+        // The kind it names exists (a renamed kind would silently turn the exception off).
+        assert!(ModelConfig::default_of("attention").is_some());
+        assert!(!crate::keeps_large_blocks("attention"));
+        for kind in ["transformer", "dense"] {
+            assert!(ModelConfig::default_of(kind).is_some(), "{kind}");
+            assert!(crate::keeps_large_blocks(kind), "{kind}");
+        }
+    }
+
+    #[test]
     fn strict_parsing_and_validation() {
         let c: ModelConfig = serde_json::from_str(r#"{"kind":"transformer","layers":3}"#).unwrap();
         assert_eq!(
