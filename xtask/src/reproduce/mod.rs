@@ -62,6 +62,12 @@ pub struct Args {
     /// results file and tables (each marked with that run's commit).
     #[arg(long, value_delimiter = ',')]
     tasks: Vec<String>,
+    /// `tasks` trains only these models (comma-separated, as `experiments.toml` names them; a
+    /// variant by its run name without task and seed, e.g. `cnn-ppmi-svd-init`) and takes the
+    /// others' runs or records as `--available` does: to fill a long task's table model by
+    /// model.
+    #[arg(long, value_delimiter = ',')]
+    models: Vec<String>,
 }
 
 /// What every experiment gets.
@@ -75,6 +81,8 @@ pub struct Ctx {
     pub available: bool,
     /// Restrict `tasks` and `interpretability` to these tasks (empty: all).
     pub tasks: Vec<String>,
+    /// Train only these models and variants in `tasks` (empty: all; see `Args::models`).
+    pub models: Vec<String>,
     pub sinr: PathBuf,
     /// The commit `sinr` was built from and whether the tree had changes then (what a run
     /// record says trained it, however the checkout moves while the runs train).
@@ -90,6 +98,12 @@ impl Ctx {
     /// Whether this is the quick setting.
     pub fn quick(&self) -> bool {
         self.setting == Setting::Quick
+    }
+
+    /// Whether `tasks` may train the runs named `name` (a model, or `model-variant-slug`):
+    /// not under `--available`, and only those `--models` names when it names any.
+    pub fn trains(&self, name: &str) -> bool {
+        !self.available && (self.models.is_empty() || self.models.iter().any(|m| m == name))
     }
 
     pub fn log(&self) -> impl Fn(&str) + '_ {
@@ -119,6 +133,7 @@ pub fn run(args: &Args) -> Result<()> {
         experiments: experiments_file,
         available: args.available,
         tasks: args.tasks.clone(),
+        models: args.models.clone(),
         sinr,
         built_from: (
             built["git_commit"].as_str().map(str::to_owned),

@@ -29,7 +29,7 @@ use sinr_schema::{ClassificationScores, EVALUATION_VERSION, Evaluation, Resource
 use sinr_util::SplitMix64;
 
 use super::Ctx;
-use super::experiments::{StopWords, TaskSettings, TaskSpec, Training, Variant};
+use super::experiments::{Experiments, StopWords, TaskSettings, TaskSpec, Training, Variant};
 use super::linear::{self, Features, Tfidf};
 use crate::report::{now, write_atomic};
 use crate::util::{exec, output};
@@ -520,6 +520,7 @@ fn model_argument(
     task: &str,
     model: &str,
     variant: Option<&Variant>,
+    trains: bool,
 ) -> Result<(String, serde_json::Value)> {
     let config = match variant {
         Some(v) => Some(v.config_json()),
@@ -534,7 +535,7 @@ fn model_argument(
                     .get("dim")
                     .and_then(serde_json::Value::as_u64)
                     .unwrap_or(128);
-                c["vectors"] = serde_json::json!(task_vectors(ctx, task, dim)?);
+                c["vectors"] = serde_json::json!(task_vectors(ctx, task, dim, trains)?);
             }
             let file = ctx
                 .work
@@ -557,14 +558,15 @@ const PPMI_SVD: &str = "ppmi-svd";
 /// task's SINr embeddings (`en-mix` and the task's training texts, written by
 /// [`task_embeddings`]), every token kept (stop words and one-letter words: the dense baselines'
 /// own vocabularies read them); made again when the training texts change.
-fn task_vectors(ctx: &Ctx, task: &str, dim: u64) -> Result<PathBuf> {
+fn task_vectors(ctx: &Ctx, task: &str, dim: u64, trains: bool) -> Result<PathBuf> {
     let s = ctx.experiments.tasks.get(ctx.setting);
     let enmix = ctx.work.join("en-mix-tasks.txt");
     let texts = ctx.work.join(format!("{task}-train-texts.txt"));
     let out = ctx.work.join(format!("{task}-ppmi-svd-d{dim}.txt"));
-    if ctx.available {
-        // `--available` trains nothing, and a stamp names the vectors by their path (their
-        // content is made from stamped data): the path is all it needs.
+    if !trains {
+        // A run that is not trained now (`--available`, `--models`) is looked up by its stamp,
+        // which names the vectors by their path (their content is made from stamped data): the
+        // path is all it needs.
         return Ok(out);
     }
     let made_from = out.with_extension("texts");
@@ -615,12 +617,15 @@ fn run_model(
     records: Records<'_>,
 ) -> Result<Option<(Evaluation, Resources)>> {
     let name = run_name(&task.name, model, variant);
+    // Whether this run may be trained now; if not, it is taken as `--available` takes it.
+    let trains = ctx.trains(name.strip_prefix(&format!("{}-", task.name)).unwrap_or(&name));
+    let available = !trains;
     let run = ctx.work.join("runs").join(format!("{name}-s{seed}"));
     let test = run.join("test.json");
     let t = ctx
         .experiments
         .training(ctx.setting, Some(&task.name), model);
-    let (model_arg, full_config) = model_argument(ctx, &task.name, model, variant)?;
+    let (model_arg, full_config) = model_argument(ctx, &task.name, model, variant, trains)?;
     let checksum = sinr_embed::stored_checksum(emb)?;
     // Files the stamp names, relative to the checkout (their content is stamped by checksum or
     // made from stamped data), so that a record made in another checkout still matches.
@@ -654,7 +659,7 @@ fn run_model(
         ))
     });
     if let Some(from) = &warm {
-        match warm_started(&made_with, from, records.dir, ctx.available)? {
+        match warm_started(&made_with, from, records.dir, available)? {
             Some(m) => made_with = m,
             None => return Ok(None),
         }
@@ -671,8 +676,9 @@ fn run_model(
         );
         return Ok(Some((r.evaluation, r.resources)));
     }
-    if ctx.available && state != RunState::Done {
-        // `--available`: the tables of what is trained, nothing trained now.
+    if available && state != RunState::Done {
+        // `--available` (or a model `--models` leaves out): the tables of what is trained,
+        // nothing trained now.
         return Ok(None);
     }
     if state == RunState::Done
@@ -910,9 +916,20 @@ pub fn run_with(ctx: &Ctx, reuse_records: bool) -> Result<()> {
             );
         }
     }
+    let models = model_names(&ctx.experiments);
+    for m in &ctx.models {
+        if !models.contains(m) {
+            anyhow::bail!(
+                "unknown model `{m}` for --models (known: {})",
+                models.join(", ")
+            );
+        }
+    }
+    // Models left out by `--models` are taken as `--available` takes them.
+    let partial = ctx.available || !ctx.models.is_empty();
     // With `--tasks`, the other tasks keep their results of an earlier run; with `--available`,
     // so does a task none of whose runs is here (see `kept_under_available`).
-    let earlier = if ctx.tasks.is_empty() && !ctx.available {
+    let earlier = if ctx.tasks.is_empty() && !partial {
         BTreeMap::new()
     } else {
         earlier_results(ctx)?
@@ -1025,7 +1042,7 @@ pub fn run_with(ctx: &Ctx, reuse_records: bool) -> Result<()> {
             result.linear = linear_baselines(settings.linear_floors_max_train, &t, &emb)?;
         }
         result.unfinished = !complete;
-        let result = match kept_under_available(ctx.available, &result, earlier.get(&task.name)) {
+        let result = match kept_under_available(partial, &result, earlier.get(&task.name)) {
             Some(e) => {
                 eprintln!(
                     "  == task {}: none of its runs is here, kept from an earlier run",
@@ -1044,6 +1061,25 @@ pub fn run_with(ctx: &Ctx, reuse_records: bool) -> Result<()> {
     Ok(())
 }
 
+/// What `--models` can name: every task's models, and every variant by its run name without task
+/// and seed (`cnn-ppmi-svd-init`), sorted.
+fn model_names(experiments: &Experiments) -> Vec<String> {
+    let mut names: Vec<String> = experiments
+        .task_list
+        .iter()
+        .flat_map(|t| t.models.iter().cloned())
+        .chain(experiments.task_list.iter().flat_map(|t| {
+            experiments
+                .variants_of(&t.name)
+                .into_iter()
+                .map(|v| format!("{}-{}", v.model, v.slug()))
+        }))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// The earlier result to keep instead of `result`: there is one when `--available` found none
 /// of the task's runs (trained or recorded) and an earlier result of the task exists, so that
 /// rendering what is here does not erase a task finished on another machine.
@@ -1058,6 +1094,22 @@ fn kept_under_available<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `--models` names models as the plan does and variants by their run names, the names
+    /// `run_model` checks with `Ctx::trains`.
+    #[test]
+    fn models_are_named_as_their_runs() {
+        let e = Experiments::load(&super::super::experiments::path()).unwrap();
+        let names = model_names(&e);
+        for m in ["attention", "cnn", "dense", "transformer", "cnn-ppmi-svd-init"] {
+            assert!(names.contains(&m.to_owned()), "{m} in {names:?}");
+        }
+        let v = e.variants_of("imdb");
+        let cnn = v.iter().find(|v| v.model == "cnn").unwrap();
+        let run = run_name("imdb", &cnn.model, Some(cnn));
+        assert!(names.contains(&run.strip_prefix("imdb-").unwrap().to_owned()));
+        assert!(!names.contains(&"imdb-cnn".to_owned()));
+    }
 
     #[test]
     fn runs_are_reused_resumed_or_restarted_by_their_stamp() {
