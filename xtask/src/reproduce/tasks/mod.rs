@@ -618,7 +618,10 @@ fn run_model(
 ) -> Result<Option<(Evaluation, Resources)>> {
     let name = run_name(&task.name, model, variant);
     // Whether this run may be trained now; if not, it is taken as `--available` takes it.
-    let trains = ctx.trains(name.strip_prefix(&format!("{}-", task.name)).unwrap_or(&name));
+    let trains = ctx.trains(
+        name.strip_prefix(&format!("{}-", task.name))
+            .unwrap_or(&name),
+    );
     let available = !trains;
     let run = ctx.work.join("runs").join(format!("{name}-s{seed}"));
     let test = run.join("test.json");
@@ -791,6 +794,50 @@ fn write_record(
         &dir.join(format!("{name}.json")),
         serde_json::to_string(&record)?.as_bytes(),
     )
+}
+
+/// [`linear_baselines`], kept in `<work>/<task>-linear.json` under a stamp of what they are
+/// computed from (the task's data, its embeddings, the training cap and the code that computes
+/// them): IMDB's take a quarter of an hour on one core, and a reproduction that trains one model
+/// (`--models`) or none (`--available`) would compute them again each time.
+fn kept_linear_baselines(
+    ctx: &Ctx,
+    task: &str,
+    max_train: Option<usize>,
+    t: &ClassificationTask,
+    (emb, data): (&Path, u64),
+) -> Result<Vec<LinearRow>> {
+    #[derive(Serialize, Deserialize)]
+    struct Kept {
+        stamp: String,
+        rows: Vec<LinearRow>,
+    }
+    const CODE: [&str; 4] = [
+        include_str!("mod.rs"),
+        include_str!("../linear/mod.rs"),
+        include_str!("../linear/nbsvm.rs"),
+        include_str!("../linear/lbfgs.rs"),
+    ];
+    let stamp = serde_json::json!({
+        "data": format!("{data:016x}"),
+        "embeddings": format!("{:016x}", sinr_embed::stored_checksum(emb)?),
+        "max_train": max_train,
+        "code": format!("{:016x}", sinr_util::fnv1a(CODE.concat().as_bytes())),
+    })
+    .to_string();
+    let file = ctx.work.join(format!("{task}-linear.json"));
+    if let Ok(text) = std::fs::read_to_string(&file)
+        && let Ok(kept) = serde_json::from_str::<Kept>(&text)
+        && kept.stamp == stamp
+    {
+        eprintln!("  {task}: linear floors kept from {}", file.display());
+        return Ok(kept.rows);
+    }
+    eprintln!("  {task}: linear floors (TF-IDF + LR, NBSVM-bi, bag of communities)…");
+    let rows = linear_baselines(max_train, t, emb)?;
+    let kept = Kept { stamp, rows };
+    write_atomic(&file, serde_json::to_string(&kept)?.as_bytes())?;
+    Ok(kept.rows)
 }
 
 /// The two linear floors on a classification task.
@@ -1039,7 +1086,13 @@ pub fn run_with(ctx: &Ctx, reuse_records: bool) -> Result<()> {
                 &ctx.clients,
                 &ctx.log(),
             )?;
-            result.linear = linear_baselines(settings.linear_floors_max_train, &t, &emb)?;
+            result.linear = kept_linear_baselines(
+                ctx,
+                &task.name,
+                settings.linear_floors_max_train,
+                &t,
+                (&emb, data),
+            )?;
         }
         result.unfinished = !complete;
         let result = match kept_under_available(partial, &result, earlier.get(&task.name)) {
@@ -1101,7 +1154,13 @@ mod tests {
     fn models_are_named_as_their_runs() {
         let e = Experiments::load(&super::super::experiments::path()).unwrap();
         let names = model_names(&e);
-        for m in ["attention", "cnn", "dense", "transformer", "cnn-ppmi-svd-init"] {
+        for m in [
+            "attention",
+            "cnn",
+            "dense",
+            "transformer",
+            "cnn-ppmi-svd-init",
+        ] {
             assert!(names.contains(&m.to_owned()), "{m} in {names:?}");
         }
         let v = e.variants_of("imdb");
