@@ -601,9 +601,15 @@ fn task_vectors(ctx: &Ctx, task: &str, dim: u64, trains: bool) -> Result<PathBuf
 
 /// The name of a run's directory, without its seed: `rt-attention`, `rt-attention-sinr-only`.
 fn run_name(task: &str, model: &str, variant: Option<&Variant>) -> String {
+    format!("{task}-{}", run_key(model, variant))
+}
+
+/// A run's name without task and seed, as `--models` names it: `attention`,
+/// `attention-sinr-only`.
+fn run_key(model: &str, variant: Option<&Variant>) -> String {
     match variant {
-        Some(v) => format!("{task}-{model}-{}", v.slug()),
-        None => format!("{task}-{model}"),
+        Some(v) => format!("{model}-{}", v.slug()),
+        None => model.to_owned(),
     }
 }
 
@@ -618,10 +624,7 @@ fn run_model(
 ) -> Result<Option<(Evaluation, Resources)>> {
     let name = run_name(&task.name, model, variant);
     // Whether this run may be trained now; if not, it is taken as `--available` takes it.
-    let trains = ctx.trains(
-        name.strip_prefix(&format!("{}-", task.name))
-            .unwrap_or(&name),
-    );
+    let trains = ctx.trains(&run_key(model, variant));
     let available = !trains;
     let run = ctx.work.join("runs").join(format!("{name}-s{seed}"));
     let test = run.join("test.json");
@@ -1125,7 +1128,7 @@ fn model_names(experiments: &Experiments) -> Vec<String> {
             experiments
                 .variants_of(&t.name)
                 .into_iter()
-                .map(|v| format!("{}-{}", v.model, v.slug()))
+                .map(|v| run_key(&v.model, Some(v)))
         }))
         .collect();
     names.sort();
