@@ -5,7 +5,8 @@
 //! ```text
 //! magic    8 bytes  "SINRMDL\n"
 //! version  u32      FORMAT_VERSION
-//! header   u64 length + UTF-8 JSON: config, report, sizes, level, dendrogram metadata
+//! header   u64 length + UTF-8 JSON: config, report (its stage times zeroed), sizes, level,
+//!          dendrogram metadata
 //! words    u64 length + UTF-8, words joined by '\n'
 //! counts   n_rows × u64
 //! columns  n_cols × u32
@@ -20,6 +21,11 @@
 //! bytes actually present (so a hostile header cannot make us allocate more than the file holds),
 //! then every invariant of the parts. Writing goes to a temporary file in the destination's
 //! directory, which is renamed over the destination only once complete.
+//!
+//! The report's stage times are not kept (they are in the report a training run prints and
+//! writes beside the model): they differ from one run to the next, and with them two builds of
+//! the same model from the same corpus and settings would be different files with different
+//! checksums, so that nothing made from the model could tell that it was made from the same one.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -98,12 +104,16 @@ pub fn stored_checksum(path: &Path) -> Result<u64> {
 }
 
 impl SinrModel {
-    /// Saves the model to `path`, atomically.
+    /// Saves the model to `path`, atomically, without the report's stage times (see the
+    /// module's documentation): the same model is always the same bytes.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let header = Header {
             config: self.config.clone(),
-            report: self.report.clone(),
+            report: TrainReport {
+                times: Default::default(),
+                ..self.report.clone()
+            },
             n_rows: self.matrix.n_rows() as u64,
             n_cols: self.matrix.n_cols() as u64,
             nnz: self.matrix.nnz() as u64,

@@ -41,9 +41,9 @@ fn settings(cfg: &SinrConfig) -> CountSettings {
     CountSettings::new(&cfg.tokenizer, &cfg.cooccurrence)
 }
 
-/// A model's file with its stage times cleared (the only part that differs between two runs).
-fn model_bytes(mut m: sinr_embed::SinrModel, dir: &Path, name: &str) -> Vec<u8> {
-    m.report.times = Default::default();
+/// A model's file (which does not keep the stage times, the only part that differs between two
+/// runs).
+fn model_bytes(m: sinr_embed::SinrModel, dir: &Path, name: &str) -> Vec<u8> {
     let p = dir.join(name);
     m.save(&p).unwrap();
     std::fs::read(p).unwrap()
