@@ -320,10 +320,21 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
             let kept = args
                 .max_train
                 .map(|n| sinr_models::data::subsample_indices(t.train.len(), n, cfg.seed));
-            Some(sinr_models::Gazetteer::from_training(
-                &t.train,
-                kept.as_deref(),
-            ))
+            let mut g = sinr_models::Gazetteer::from_training(&t.train, kept.as_deref());
+            if model_cfg.tag_features().is_some_and(|f| f.lists) {
+                let log = |m: &str| {
+                    if !quiet {
+                        eprintln!("  {m}");
+                    }
+                };
+                for list in source
+                    .name_lists(&log)
+                    .context("the gazetteer's name lists")?
+                {
+                    g.add_list(&list.kind, &list.names);
+                }
+            }
+            Some(g)
         }
         _ => None,
     };

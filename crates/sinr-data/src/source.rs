@@ -9,9 +9,9 @@ use crate::manifest::Manifest;
 use crate::readers::{TaggedSentence, read_conll};
 use crate::splits::block_split;
 use crate::tasks::{
-    CLASSIFICATION_TASKS, ClassificationTask, SPLIT_SEED, TaggingTask, labels_of,
-    load_classification, load_conll2003, load_user_file, load_user_files, read_user_file,
-    tagging_task,
+    CLASSIFICATION_TASKS, ClassificationTask, NameList, SPLIT_SEED, TaggingTask, labels_of,
+    load_classification, load_conll2003, load_name_lists, load_user_file, load_user_files,
+    read_user_file, tagging_task,
 };
 
 /// The built-in tagging tasks.
@@ -177,6 +177,18 @@ impl DataSource {
             c => c.parse::<isize>().map_err(|_| bad("label", c))?,
         };
         read_conll(path, token, tag)
+    }
+
+    /// The name lists of a tagger's gazetteer ([`load_name_lists`]), from this source's data
+    /// cache.
+    pub fn name_lists(&self, log: &dyn Fn(&str)) -> Result<Vec<NameList>> {
+        let cache = Cache::new(self.data_dir.clone().unwrap_or_else(Cache::default_root));
+        load_name_lists(
+            &cache,
+            &Manifest::find_or_builtin()?,
+            &Clients::default(),
+            log,
+        )
     }
 
     /// A built-in task.

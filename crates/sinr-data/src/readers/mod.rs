@@ -7,6 +7,7 @@ mod csv;
 mod escapes;
 mod graph;
 mod lexicon;
+mod names;
 mod pairs;
 mod tasks;
 mod tsv;
@@ -17,6 +18,7 @@ pub use csv::{CsvTable, parse_csv, read_csv};
 pub use escapes::unescape_python_literal;
 pub use graph::{GraphFile, read_edge_list, read_matrix_market};
 pub use lexicon::{LexiconEntry, read_vader};
+pub use names::{read_census_surnames, read_first_names, read_geonames};
 pub use pairs::{WordPair, read_pairs};
 pub use tasks::{
     LabeledText, read_germeval, read_insults, read_labeled_csv, read_labeled_tsv,
