@@ -907,7 +907,8 @@ fn tag_a_conll_file_with_the_fine_window() {
     let cfg = dir.path().join("tagger.json");
     std::fs::write(
         &cfg,
-        r#"{"kind": "transformer", "layers": 1, "heads": 2, "memories": 8, "window": 1, "fine_level": 0}"#,
+        // The default features but the name lists, which `cargo test` cannot fetch.
+        r#"{"kind": "transformer", "layers": 1, "heads": 2, "memories": 8, "window": 1, "fine_level": 0, "features": {"document": true, "gazetteer": true}}"#,
     )
     .unwrap();
     let out = train(dir.path(), &emb, &data, p(&cfg), "tagger");

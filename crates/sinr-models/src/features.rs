@@ -65,9 +65,9 @@ pub struct TagFeatures {
     /// every sentence (they are not the training data's): GeoNames cities, countries, US
     /// states and continents, the US Census surnames, first names of 54 countries
     /// (`sinr_data::tasks::load_name_lists`); a token inside a listed name reads
-    /// `gazetteer B-city`, `gazetteer I-surname`…. Needs `gazetteer`. Absent from a
-    /// configuration file, and left out of it when off, as the runs made before it were
-    /// trained.
+    /// `gazetteer B-city`, `gazetteer I-surname`…. Needs `gazetteer`. On by default (CoNLL-2003
+    /// dev, `docs/reproducing.md`); absent from a configuration file: off, as the runs made
+    /// before it were trained (and left out of it when off).
     #[serde(default, skip_serializing_if = "is_default")]
     pub lists: bool,
     /// Feature dropout while training (Wager et al. 2013's dropout on sparse inputs): each read
@@ -97,7 +97,7 @@ impl Default for TagFeatures {
             l2: 0.0,
             document: true,
             gazetteer: true,
-            lists: false,
+            lists: true,
             dropout: 0.0,
         }
     }

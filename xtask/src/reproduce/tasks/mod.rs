@@ -315,8 +315,8 @@ fn stamp_text(
 }
 
 /// A model's full configuration as a run's stamp holds it: for a text task, without the tag
-/// features' `document` and `gazetteer` fields (text models never read tag features; the fields
-/// came after the text tasks' runs, which they would otherwise retrain for nothing).
+/// features' `document`, `gazetteer` and `lists` fields (text models never read tag features;
+/// the fields came after the text tasks' runs, which they would otherwise retrain for nothing).
 fn stamp_config(mut config: serde_json::Value, kind: TaskKind) -> serde_json::Value {
     if kind == TaskKind::Classify
         && let Some(f) = config
@@ -325,6 +325,7 @@ fn stamp_config(mut config: serde_json::Value, kind: TaskKind) -> serde_json::Va
     {
         f.remove("document");
         f.remove("gazetteer");
+        f.remove("lists");
     }
     config
 }
@@ -1241,7 +1242,7 @@ mod tests {
         assert!(!plain.contains("batching"), "{plain}");
         // A text task's stamp leaves out the tag features' fields its models never read; a
         // tagger's keeps them.
-        let tagger = serde_json::json!({"kind": "transformer", "features": {"words": true, "document": true, "gazetteer": true}});
+        let tagger = serde_json::json!({"kind": "transformer", "features": {"words": true, "document": true, "gazetteer": true, "lists": true}});
         let text = stamp_config(tagger.clone(), TaskKind::Classify);
         assert_eq!(
             text,
