@@ -329,7 +329,9 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
                 };
                 for list in source
                     .name_lists(&log)
-                    .context("the gazetteer's name lists")?
+                    .context(
+                    "the gazetteer's name lists (to train without them: \"features\": {\"document\": true, \"gazetteer\": true} in the --model file)",
+                )?
                 {
                     g.add_list(&list.kind, &list.names);
                 }
