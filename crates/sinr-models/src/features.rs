@@ -246,8 +246,9 @@ pub const GAZETTEER_LONGEST: usize = 6;
 pub const GAZETTEER_FOLDS: usize = 10;
 
 /// The entity names of a tagger's training data, for [`TagFeatures::gazetteer`] (Ratinov &
-/// Roth 2009 use gazetteers; here they are built from the training data, the only lists
-/// reachable). Names are token sequences as written, at most [`GAZETTEER_LONGEST`] tokens.
+/// Roth 2009 use gazetteers from Wikipedia; here they are built from the training data, with
+/// the name lists of [`Gazetteer::add_list`] beside them when [`TagFeatures::lists`] is on).
+/// Names are token sequences as written, at most [`GAZETTEER_LONGEST`] tokens.
 ///
 /// A training sentence reads only the names of the other folds of the training data (a
 /// jackknife, as stacked taggers are trained): otherwise every training name would be found in
