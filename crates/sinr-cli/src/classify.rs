@@ -166,6 +166,10 @@ impl DataArgs {
     }
 }
 
+/// The context of a failed fetch of a tagger's name lists: how to train without them.
+const NAME_LISTS_FAILED: &str = "the gazetteer's name lists (to train without them: \
+    \"features\": {\"document\": true, \"gazetteer\": true} in the --model file)";
+
 fn read_config<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -327,12 +331,8 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
                         eprintln!("  {m}");
                     }
                 };
-                for list in source
-                    .name_lists(&log)
-                    .context(
-                    "the gazetteer's name lists (to train without them: \"features\": {\"document\": true, \"gazetteer\": true} in the --model file)",
-                )?
-                {
+                let lists = source.name_lists(&log).context(NAME_LISTS_FAILED)?;
+                for list in lists {
                     g.add_list(&list.kind, &list.names);
                 }
             }
