@@ -93,11 +93,8 @@ pub fn read_first_names(path: &Path) -> Result<Vec<String>> {
             for joiner in ["-", " "] {
                 out.push(&name.replace('+', joiner));
             }
-            let joined: String = name.split('+').collect::<Vec<_>>().join("");
             // `Jun+Wei` → `Junwei`: the parts after the first lose their capital.
-            let mut chars = joined.chars();
-            let first: String = chars.next().into_iter().collect();
-            out.push(&(first + &chars.as_str().to_lowercase()));
+            out.push(&capitalised(&name.replace('+', "")));
         } else {
             out.push(name);
         }
@@ -117,7 +114,8 @@ impl Unique {
     }
 }
 
-/// `SMITH` → `Smith`, `O'BRIEN` → `O'brien` (the census writes no other case).
+/// The first letter as it is, the others in lower case: `SMITH` → `Smith`, `O'BRIEN` →
+/// `O'brien` (the census writes no other case), `JunWei` → `Junwei`.
 fn capitalised(name: &str) -> String {
     let mut chars = name.chars();
     chars
