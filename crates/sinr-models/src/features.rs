@@ -57,17 +57,18 @@ pub struct TagFeatures {
     #[serde(default)]
     pub document: bool,
     /// The entity names of the training data as a gazetteer ([`Gazetteer`]): a token inside a
-    /// known name reads `gazetteer B-ORG` (its first word) or `gazetteer I-ORG`, once per type
-    /// the name was tagged with. Absent from a configuration file: off.
+    /// known name reads `B-ORG` (its first word) or `I-ORG`, once per type the name was tagged
+    /// with (shown as "starts an ORG name of the training data"). Absent from a configuration
+    /// file: off.
     #[serde(default)]
     pub gazetteer: bool,
     /// The name lists that packages reachable here ship, added to the gazetteer and read by
     /// every sentence (they are not the training data's): GeoNames cities, countries, US
     /// states and continents, the US Census surnames, first names of 54 countries
     /// (`sinr_data::tasks::load_name_lists`); a token inside a listed name reads
-    /// `gazetteer B-city`, `gazetteer I-surname`…. Needs `gazetteer`. On by default (CoNLL-2003
-    /// dev, `docs/reproducing.md`); absent from a configuration file: off, as the runs made
-    /// before it were trained (and left out of it when off).
+    /// `B-city`, `I-surname`… (shown as "starts a listed city"). Needs `gazetteer`. On by
+    /// default (CoNLL-2003 dev, `docs/reproducing.md`); absent from a configuration file: off,
+    /// as the runs made before it were trained (and left out of it when off).
     #[serde(default, skip_serializing_if = "is_default")]
     pub lists: bool,
     /// Feature dropout while training (Wager et al. 2013's dropout on sparse inputs): each read
@@ -234,9 +235,33 @@ pub fn tag_feature_name(kind: u8, text: &str) -> String {
         b'b' => format!("document: «{text}» before another mention"),
         b'a' => format!("document: «{text}» after another mention"),
         b'c' => format!("document: written {text} elsewhere"),
-        b'g' => format!("gazetteer {text}"),
+        b'g' => gazetteer_feature_name(text),
         _ => format!("class {text}"),
     }
+}
+
+/// A gazetteer feature (`B-LOC`, `I-city`) as people read it: `starts an ORG name of the
+/// training data`, `inside a listed city`.
+fn gazetteer_feature_name(text: &str) -> String {
+    let (at, ty) = match text.split_once('-') {
+        Some(("B", ty)) => ("starts", ty),
+        Some(("I", ty)) => ("inside", ty),
+        _ => return format!("gazetteer {text}"),
+    };
+    let listed = match ty {
+        "city" | "country" | "continent" | "surname" => ty,
+        "state" => "US state",
+        "first-name" => "first name",
+        _ => {
+            let article = if ty.starts_with(['A', 'E', 'I', 'O', 'U']) {
+                "an"
+            } else {
+                "a"
+            };
+            return format!("{at} {article} {ty} name of the training data");
+        }
+    };
+    format!("{at} a listed {listed}")
 }
 
 /// The longest name a [`Gazetteer`] matches, in tokens.
@@ -314,7 +339,8 @@ impl Gazetteer {
 
     /// Adds a list of names of one kind (`city`, `surname`…: a type of its own beside the
     /// training data's), read by every sentence, training sentences included; names of more
-    /// than [`GAZETTEER_LONGEST`] tokens are left out.
+    /// than [`GAZETTEER_LONGEST`] tokens are left out. Names are matched as the list writes
+    /// them (adding them in capitals too, "NEW YORK", made no difference on CoNLL-2003 dev).
     pub fn add_list(&mut self, kind: &str, names: &[String]) {
         for name in names {
             let tokens: Vec<&str> = name.split_whitespace().collect();
@@ -749,20 +775,17 @@ mod tests {
         let keys = |i: usize, fold: Option<u32>| -> Vec<String> {
             g.keys(&toks, i, fold)
                 .iter()
-                .map(|(k, t)| tag_feature_name(*k, t))
+                .map(|(_, t)| t.clone())
                 .collect()
         };
         assert!(keys(0, None).is_empty());
-        assert_eq!(keys(1, None), ["gazetteer B-LOC", "gazetteer B-ORG"]);
-        assert_eq!(
-            keys(2, None),
-            ["gazetteer I-LOC", "gazetteer I-ORG", "gazetteer B-PER"]
-        );
+        assert_eq!(keys(1, None), ["B-LOC", "B-ORG"]);
+        assert_eq!(keys(2, None), ["I-LOC", "I-ORG", "B-PER"]);
         // A training sentence of fold 1 does not read the names its fold taught (documents 1
         // and 11): only "New York" of fold 2 is left.
-        assert_eq!(keys(1, Some(1)), ["gazetteer B-LOC"]);
-        assert_eq!(keys(2, Some(1)), ["gazetteer I-LOC"]);
-        assert_eq!(keys(2, Some(2)), ["gazetteer I-ORG", "gazetteer B-PER"]);
+        assert_eq!(keys(1, Some(1)), ["B-LOC"]);
+        assert_eq!(keys(2, Some(1)), ["I-LOC"]);
+        assert_eq!(keys(2, Some(2)), ["I-ORG", "B-PER"]);
         // Only the sentences trained on give names.
         let kept = Gazetteer::from_training(&train, Some(&[0, 2]));
         assert_eq!(kept.len(), 1);
@@ -793,19 +816,37 @@ mod tests {
         let names = |i: usize, fold: Option<u32>| -> Vec<String> {
             g.keys(&toks, i, fold)
                 .iter()
-                .map(|(k, t)| tag_feature_name(*k, t))
+                .map(|(_, t)| t.clone())
                 .collect()
         };
-        assert_eq!(names(0, None), ["gazetteer B-LOC", "gazetteer B-city"]);
+        assert_eq!(names(0, None), ["B-LOC", "B-city"]);
         // The training name is hidden from its own fold, the listed ones are not.
-        assert_eq!(names(0, Some(0)), ["gazetteer B-city"]);
+        assert_eq!(names(0, Some(0)), ["B-city"]);
+        assert_eq!(names(1, Some(0)), ["I-city", "B-city", "B-surname"]);
+        // People read them in words.
+        let read: Vec<String> = g
+            .keys(&toks, 0, None)
+            .iter()
+            .map(|(k, t)| tag_feature_name(*k, t))
+            .collect();
         assert_eq!(
-            names(1, Some(0)),
+            read,
             [
-                "gazetteer I-city",
-                "gazetteer B-city",
-                "gazetteer B-surname"
+                "starts a LOC name of the training data",
+                "starts a listed city"
             ]
+        );
+        assert_eq!(
+            tag_feature_name(b'g', "I-first-name"),
+            "inside a listed first name"
+        );
+        assert_eq!(
+            tag_feature_name(b'g', "B-state"),
+            "starts a listed US state"
+        );
+        assert_eq!(
+            tag_feature_name(b'g', "I-ORG"),
+            "inside an ORG name of the training data"
         );
         // The run's file keeps them.
         let back = Gazetteer::from_lines(&g.to_lines()).unwrap();
