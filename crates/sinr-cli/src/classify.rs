@@ -155,11 +155,7 @@ impl DataArgs {
     }
 
     fn load_from(&self, source: &DataSource, quiet: bool) -> Result<TaskData> {
-        let log = |m: &str| {
-            if !quiet {
-                eprintln!("  {m}");
-            }
-        };
+        let log = stage_log(quiet);
         source
             .load(&log)
             .with_context(|| format!("--data {}", self.data))
@@ -169,6 +165,15 @@ impl DataArgs {
 /// The context of a failed fetch of a tagger's name lists: how to train without them.
 const NAME_LISTS_FAILED: &str = "the gazetteer's name lists (to train without them: \
     \"features\": {\"document\": true, \"gazetteer\": true} in the --model file)";
+
+/// The stage lines of a command on stderr (indented; none with `--quiet`).
+pub(crate) fn stage_log(quiet: bool) -> impl Fn(&str) {
+    move |m: &str| {
+        if !quiet {
+            eprintln!("  {m}");
+        }
+    }
+}
 
 fn read_config<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let text =
@@ -326,13 +331,14 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
                 .map(|n| sinr_models::data::subsample_indices(t.train.len(), n, cfg.seed));
             let mut g = sinr_models::Gazetteer::from_training(&t.train, kept.as_deref());
             if model_cfg.tag_features().is_some_and(|f| f.lists) {
-                let log = |m: &str| {
-                    if !quiet {
-                        eprintln!("  {m}");
-                    }
-                };
+                let log = stage_log(quiet);
                 let lists = source.name_lists(&log).context(NAME_LISTS_FAILED)?;
                 for list in lists {
+                    log(&format!(
+                        "gazetteer: {} ({} names)",
+                        list.source,
+                        list.names.len()
+                    ));
                     g.add_list(&list.kind, &list.names);
                 }
             }
@@ -549,11 +555,7 @@ pub fn evaluate(args: &EvaluateArgs, device_name: DeviceName, quiet: bool) -> Re
         run.spec.task == args.data.data || run.spec.task == stem
     };
     let data = if path.is_file() && !own_file && args.split.is_none() {
-        let log = |m: &str| {
-            if !quiet {
-                eprintln!("  {m}");
-            }
-        };
+        let log = stage_log(quiet);
         if !quiet {
             eprintln!("  scoring every example of {}", path.display());
         }
@@ -867,11 +869,7 @@ pub fn predict(
 /// A data set read whole as test data (`--data` of the model card and of `--sentence`): a
 /// built-in task's test split, or a whole file.
 fn load_whole(data: &str, quiet: bool) -> Result<TaskData> {
-    let log = |m: &str| {
-        if !quiet {
-            eprintln!("  {m}");
-        }
-    };
+    let log = stage_log(quiet);
     DataSource::new(data)
         .load_whole(&log)
         .with_context(|| format!("--data {data}"))

@@ -964,11 +964,7 @@ fn pretrained(
     let manifest = sinr_data::Manifest::find_or_builtin()?;
     let cache = sinr_data::Cache::new(data_dir.unwrap_or_else(sinr_data::Cache::default_root));
     let corpus = cache.root().join("en-mix.txt");
-    let log = |m: &str| {
-        if !quiet {
-            eprintln!("  {m}");
-        }
-    };
+    let log = crate::classify::stage_log(quiet);
     if !quiet {
         eprintln!("building en-mix in {}…", corpus.display());
     }

@@ -66,9 +66,9 @@ pub struct TagFeatures {
     /// every sentence (they are not the training data's): GeoNames cities, countries, US
     /// states and continents, the US Census surnames, first names of 54 countries
     /// (`sinr_data::tasks::load_name_lists`); a token inside a listed name reads
-    /// `B-city`, `I-surname`… (shown as "starts a listed city"). Needs `gazetteer`. On by
-    /// default (CoNLL-2003 dev, `docs/reproducing.md`); absent from a configuration file: off,
-    /// as the runs made before it were trained (and left out of it when off).
+    /// `B-list:city`, `I-list:surname`… (shown as "starts a listed city"). Needs `gazetteer`.
+    /// On by default (CoNLL-2003 dev, `docs/reproducing.md`); absent from a configuration
+    /// file: off, as the runs made before it were trained (and left out of it when off).
     #[serde(default, skip_serializing_if = "is_default")]
     pub lists: bool,
     /// Feature dropout while training (Wager et al. 2013's dropout on sparse inputs): each read
@@ -240,7 +240,7 @@ pub fn tag_feature_name(kind: u8, text: &str) -> String {
     }
 }
 
-/// A gazetteer feature (`B-LOC`, `I-city`) as people read it: `starts an ORG name of the
+/// A gazetteer feature (`B-LOC`, `I-list:city`) as people read it: `starts an ORG name of the
 /// training data`, `inside a listed city`.
 fn gazetteer_feature_name(text: &str) -> String {
     let (at, ty) = match text.split_once('-') {
@@ -248,21 +248,23 @@ fn gazetteer_feature_name(text: &str) -> String {
         Some(("I", ty)) => ("inside", ty),
         _ => return format!("gazetteer {text}"),
     };
-    let listed = match ty {
-        "city" | "country" | "continent" | "surname" => ty,
-        "state" => "US state",
-        "first-name" => "first name",
-        _ => {
+    match ty.strip_prefix(LISTED) {
+        Some("state") => format!("{at} a listed US state"),
+        Some(kind) => format!("{at} a listed {}", kind.replace('-', " ")),
+        None => {
             let article = if ty.starts_with(['A', 'E', 'I', 'O', 'U']) {
                 "an"
             } else {
                 "a"
             };
-            return format!("{at} {article} {ty} name of the training data");
+            format!("{at} {article} {ty} name of the training data")
         }
-    };
-    format!("{at} a listed {listed}")
+    }
 }
+
+/// The prefix of a listed name's type in a [`Gazetteer`] (`list:city`), which keeps the lists
+/// apart from the training data's entity types, whatever a data set calls them.
+const LISTED: &str = "list:";
 
 /// The longest name a [`Gazetteer`] matches, in tokens.
 pub const GAZETTEER_LONGEST: usize = 6;
@@ -337,15 +339,16 @@ impl Gazetteer {
         }
     }
 
-    /// Adds a list of names of one kind (`city`, `surname`…: a type of its own beside the
-    /// training data's), read by every sentence, training sentences included; names of more
+    /// Adds a list of names of one kind (`city`, `surname`…: the type `list:city`, apart from
+    /// the training data's types even where a data set tags cities as `city`), read by every
+    /// sentence, training sentences included; names of more
     /// than [`GAZETTEER_LONGEST`] tokens are left out. Names are matched as the list writes
     /// them (adding them in capitals too, "NEW YORK", made no difference on CoNLL-2003 dev).
     pub fn add_list(&mut self, kind: &str, names: &[String]) {
         for name in names {
             let tokens: Vec<&str> = name.split_whitespace().collect();
             if !tokens.is_empty() && tokens.len() <= GAZETTEER_LONGEST {
-                self.add(&tokens.join(" "), kind, u16::MAX);
+                self.add(&tokens.join(" "), &format!("{LISTED}{kind}"), u16::MAX);
             }
         }
     }
@@ -744,6 +747,16 @@ mod tests {
         assert_eq!(after, ["x1", "x0", "x2"]);
     }
 
+    /// A gazetteer's features of token `i` as keys (`B-LOC`) and as people read them.
+    fn gazetteer_keys(g: &Gazetteer, toks: &[String], i: usize, fold: Option<u32>) -> Vec<String> {
+        g.keys(toks, i, fold).into_iter().map(|(_, t)| t).collect()
+    }
+
+    fn gazetteer_names(g: &Gazetteer, toks: &[String], i: usize, fold: Option<u32>) -> Vec<String> {
+        let keys = g.keys(toks, i, fold);
+        keys.iter().map(|(k, t)| tag_feature_name(*k, t)).collect()
+    }
+
     fn tagged(text: &str, tags: &str, doc: usize) -> sinr_data::readers::TaggedSentence {
         sinr_data::readers::TaggedSentence {
             tokens: sentence(text),
@@ -772,12 +785,7 @@ mod tests {
             "New York Stock Exchange, New York, York (an I- opens a name)"
         );
         let toks = sentence("the New York Stock Exchange");
-        let keys = |i: usize, fold: Option<u32>| -> Vec<String> {
-            g.keys(&toks, i, fold)
-                .iter()
-                .map(|(_, t)| t.clone())
-                .collect()
-        };
+        let keys = |i: usize, fold: Option<u32>| gazetteer_keys(&g, &toks, i, fold);
         assert!(keys(0, None).is_empty());
         assert_eq!(keys(1, None), ["B-LOC", "B-ORG"]);
         assert_eq!(keys(2, None), ["I-LOC", "I-ORG", "B-PER"]);
@@ -813,41 +821,48 @@ mod tests {
         // New York (LOC and city), York (city and surname); the seven-token name is too long.
         assert_eq!(g.len(), 2);
         let toks = sentence("New York");
-        let names = |i: usize, fold: Option<u32>| -> Vec<String> {
-            g.keys(&toks, i, fold)
-                .iter()
-                .map(|(_, t)| t.clone())
-                .collect()
-        };
-        assert_eq!(names(0, None), ["B-LOC", "B-city"]);
+        let names = |i: usize, fold: Option<u32>| gazetteer_keys(&g, &toks, i, fold);
+        assert_eq!(names(0, None), ["B-LOC", "B-list:city"]);
         // The training name is hidden from its own fold, the listed ones are not.
-        assert_eq!(names(0, Some(0)), ["B-city"]);
-        assert_eq!(names(1, Some(0)), ["I-city", "B-city", "B-surname"]);
-        // People read them in words.
-        let read: Vec<String> = g
-            .keys(&toks, 0, None)
-            .iter()
-            .map(|(k, t)| tag_feature_name(*k, t))
-            .collect();
+        assert_eq!(names(0, Some(0)), ["B-list:city"]);
         assert_eq!(
-            read,
+            names(1, Some(0)),
+            ["I-list:city", "B-list:city", "B-list:surname"]
+        );
+        // People read them in words.
+        assert_eq!(
+            gazetteer_names(&g, &toks, 0, None),
             [
                 "starts a LOC name of the training data",
                 "starts a listed city"
             ]
         );
         assert_eq!(
-            tag_feature_name(b'g', "I-first-name"),
+            tag_feature_name(b'g', "I-list:first-name"),
             "inside a listed first name"
         );
         assert_eq!(
-            tag_feature_name(b'g', "B-state"),
+            tag_feature_name(b'g', "B-list:state"),
             "starts a listed US state"
         );
         assert_eq!(
             tag_feature_name(b'g', "I-ORG"),
             "inside an ORG name of the training data"
         );
+        // A data set's own type of the same name stays apart from the list's: the training
+        // name is still hidden from its fold.
+        let mut own = Gazetteer::from_training(&[tagged("in Paris", "O B-city", 0)], None);
+        own.add_list("city", &["Paris".to_owned()]);
+        let paris = sentence("Paris");
+        let read = |fold: Option<u32>| gazetteer_names(&own, &paris, 0, fold);
+        assert_eq!(
+            read(None),
+            [
+                "starts a city name of the training data",
+                "starts a listed city"
+            ]
+        );
+        assert_eq!(read(Some(0)), ["starts a listed city"]);
         // The run's file keeps them.
         let back = Gazetteer::from_lines(&g.to_lines()).unwrap();
         assert_eq!(back.keys(&toks, 1, None), g.keys(&toks, 1, None));
