@@ -907,8 +907,10 @@ fn tag_a_conll_file_with_the_fine_window() {
     let cfg = dir.path().join("tagger.json");
     std::fs::write(
         &cfg,
-        // The default features but the name lists, which `cargo test` cannot fetch.
-        r#"{"kind": "transformer", "layers": 1, "heads": 2, "memories": 8, "window": 1, "fine_level": 0, "features": {"document": true, "gazetteer": true}}"#,
+        // The default features but the name lists, which `cargo test` cannot fetch, and with
+        // the prediction history (two passes: evaluation, predictions and explanations of a
+        // file's sentences read the first pass's tags).
+        r#"{"kind": "transformer", "layers": 1, "heads": 2, "memories": 8, "window": 1, "fine_level": 0, "features": {"document": true, "gazetteer": true, "history": true}}"#,
     )
     .unwrap();
     let out = train(dir.path(), &emb, &data, p(&cfg), "tagger");
@@ -1047,6 +1049,13 @@ fn tag_a_conll_file_with_the_fine_window() {
         .collect();
     assert!(
         names.iter().any(|n| n.starts_with("document: ")),
+        "{names:?}"
+    );
+    // … and the first pass's tags of its other mentions (the fixture's one document).
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("document: another mention ")),
         "{names:?}"
     );
     // A sentence of a data set carries its gold tags, one per token, and its page compares

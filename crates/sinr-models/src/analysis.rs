@@ -681,7 +681,7 @@ pub fn analyse_sentences(
         if s.tags.iter().all(|x| x == "O") {
             continue;
         }
-        let (doc, at) = run.encoder.document_around(test, i);
+        let (doc, at) = run.document_around(test, i, device);
         let ex = run
             .encoder
             .encode_tokens_in(&doc, at, &run.spec.gold_tags(s)?);

@@ -571,22 +571,35 @@ impl Encoder {
     }
 
     /// Sentences of a CoNLL split, each read within its document (the consecutive sentences of
-    /// the same `doc`), with their tags as label indices.
+    /// the same `doc`), with their tags as label indices; no prediction history (a tagger
+    /// without one, or the first of two passes: [`TagFeatures::history`]).
     pub fn encode_sentences(
         &self,
         sentences: &[sinr_data::readers::TaggedSentence],
         labels: &[Vec<usize>],
     ) -> Vec<Example> {
-        self.encode_sentences_in_folds(sentences, labels, None)
+        self.encode_sentences_in_folds(sentences, labels, None, History::None)
     }
 
-    /// [`Encoder::encode_sentences`] for training sentences of the gazetteer folds `folds`
+    /// [`Encoder::encode_sentences`] reading `history` as the documents' prediction history
+    /// (ignored unless the tag features read it).
+    pub fn encode_sentences_with(
+        &self,
+        sentences: &[sinr_data::readers::TaggedSentence],
+        labels: &[Vec<usize>],
+        history: History<'_>,
+    ) -> Vec<Example> {
+        self.encode_sentences_in_folds(sentences, labels, None, history)
+    }
+
+    /// [`Encoder::encode_sentences_with`] for training sentences of the gazetteer folds `folds`
     /// ([`Gazetteer::folds`]): each reads only the other folds' names.
     pub fn encode_sentences_in_folds(
         &self,
         sentences: &[sinr_data::readers::TaggedSentence],
         labels: &[Vec<usize>],
         folds: Option<&[u32]>,
+        history: History<'_>,
     ) -> Vec<Example> {
         let mut out = Vec::with_capacity(sentences.len());
         for (start, end) in document_runs(sentences) {
@@ -594,6 +607,7 @@ impl Encoder {
             if let Some(folds) = folds {
                 doc = doc.with_folds(&folds[start..end]);
             }
+            doc = self.with_history(doc, history, start, end);
             for (s, tags) in labels[start..end].iter().enumerate() {
                 out.push(self.encode_tokens_in(&doc, s, tags));
             }
@@ -601,19 +615,44 @@ impl Encoder {
         out
     }
 
+    /// Whether the tag features read a prediction history ([`TagFeatures::history`]).
+    pub fn reads_history(&self) -> bool {
+        self.tag_features
+            .as_ref()
+            .is_some_and(|f| f.document && f.history)
+    }
+
+    /// `doc`, sentences `start..end` of a split, with `history`'s tags of those sentences.
+    fn with_history(
+        &self,
+        doc: DocumentIndex,
+        history: History<'_>,
+        start: usize,
+        end: usize,
+    ) -> DocumentIndex {
+        if !self.reads_history() {
+            return doc;
+        }
+        match history {
+            History::None => doc,
+            History::Tags(tags) => doc.with_history(&tags[start..end], None),
+            History::Training(tags) => doc.with_history(&tags[start..end], Some(start)),
+        }
+    }
+
     /// The document of sentence `i` of a split (its run of sentences of the same `doc`) and
     /// the sentence's index in it: the input of [`Encoder::encode_tokens_in`] for a sentence
-    /// read alone from its split (the analysis, an explanation).
+    /// read alone from its split (the analysis, an explanation). `history`: the split's
+    /// prediction history, if the tagger reads one ([`crate::LoadedRun::first_pass`]).
     pub fn document_around(
         &self,
         sentences: &[sinr_data::readers::TaggedSentence],
         i: usize,
+        history: History<'_>,
     ) -> (DocumentIndex, usize) {
-        let (start, end) = document_runs(sentences)
-            .into_iter()
-            .find(|&(a, b)| (a..b).contains(&i))
-            .unwrap_or((i, i + 1));
-        (self.document_of(&sentences[start..end]), i - start)
+        let (start, end) = document_range(sentences, i);
+        let doc = self.document_of(&sentences[start..end]);
+        (self.with_history(doc, history, start, end), i - start)
     }
 
     /// The index of a document's sentences: the whole document when the tag features read it,
@@ -804,12 +843,26 @@ impl Encoder {
                 }
             }
             TaskData::Tag(t) => {
-                let f = |xs: &[sinr_data::readers::TaggedSentence], folds: Option<&[u32]>| {
+                let f = |xs: &[sinr_data::readers::TaggedSentence],
+                         folds: Option<&[u32]>,
+                         train: bool| {
                     let labels: Vec<Vec<usize>> = xs
                         .iter()
                         .map(|s| s.tags.iter().map(|x| index(&t.tags, x)).collect())
                         .collect();
-                    self.encode_sentences_in_folds(xs, &labels, folds)
+                    // Training reads its gold tags as history; dev none, so that model selection
+                    // scores the first pass.
+                    let gold: Vec<Vec<String>> = if train && self.reads_history() {
+                        xs.iter().map(|s| s.tags.clone()).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let history = if gold.is_empty() {
+                        History::None
+                    } else {
+                        History::Training(&gold)
+                    };
+                    self.encode_sentences_in_folds(xs, &labels, folds, history)
                 };
                 // Training sentences read the gazetteer's names of the other folds only.
                 let folds = self.gazetteer.as_ref().map(|_| Gazetteer::folds(&t.train));
@@ -817,13 +870,37 @@ impl Encoder {
                     name: t.name.clone(),
                     kind: TaskKind::Tag,
                     labels: t.tags.clone(),
-                    train: f(&t.train, folds.as_deref()),
+                    train: f(&t.train, folds.as_deref(), true),
                     train_index: (0..t.train.len()).collect(),
-                    dev: f(&t.dev, None),
+                    dev: f(&t.dev, None, false),
                 }
             }
         }
     }
+}
+
+/// The prediction history a split's documents read ([`TagFeatures::history`]): the tags of
+/// every sentence of the split, by name.
+#[derive(Debug, Clone, Copy)]
+pub enum History<'a> {
+    /// None: a tagger without history, or the first pass of one with.
+    None,
+    /// The first pass's tags, read by every sentence (inference).
+    Tags(&'a [Vec<String>]),
+    /// The gold tags of training, read by every other sentence of the split (so that the
+    /// tagger also learns to tag without them, as the first pass does).
+    Training(&'a [Vec<String>]),
+}
+
+/// The run `(start, end)` of consecutive sentences of the same document as sentence `i`.
+pub fn document_range(
+    sentences: &[sinr_data::readers::TaggedSentence],
+    i: usize,
+) -> (usize, usize) {
+    document_runs(sentences)
+        .into_iter()
+        .find(|&(a, b)| (a..b).contains(&i))
+        .unwrap_or((i, i + 1))
 }
 
 /// The runs `(start, end)` of consecutive sentences of the same document.

@@ -168,6 +168,13 @@ fn sentence_logits(
         .iter()
         .map(|s| run.spec.gold_tags(s))
         .collect::<Result<Vec<_>>>()?;
-    let examples: Vec<Example> = run.encoder.encode_sentences(items, &tags);
+    // A tagger that reads a prediction history reads the first pass's tags.
+    let examples: Vec<Example> = match run.first_pass(items, device) {
+        Some(first) => {
+            run.encoder
+                .encode_sentences_with(items, &tags, crate::data::History::Tags(&first))
+        }
+        None => run.encoder.encode_sentences(items, &tags),
+    };
     Ok(run.model.predict(&examples, TaskKind::Tag, 64, device))
 }

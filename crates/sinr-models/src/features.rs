@@ -56,6 +56,18 @@ pub struct TagFeatures {
     /// before it were trained).
     #[serde(default)]
     pub document: bool,
+    /// Prediction history (Ratinov & Roth 2009's other non-local feature, read in two passes):
+    /// a capitalised word also reads the tags given to the other capitalised mentions of its
+    /// letters in other sentences of the document, as entity types ("document: another mention
+    /// tagged ORG", "… outside any entity"), so that a name tagged with confidence in one
+    /// sentence lends its type to its shorter or headline mentions. Training reads the gold tags of the other sentences, every other
+    /// training sentence none (so that the tagger also learns to tag without them, and model
+    /// selection on dev reads none); inference tags each document once without them (the first
+    /// pass) and again reading the first pass's tags, which are then features of the text like
+    /// the others, so the split of a tag's score stays exact. Needs `document`. Absent from a
+    /// configuration file, and left out of it when off, as the runs made before it were trained.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub history: bool,
     /// The entity names of the training data as a gazetteer ([`Gazetteer`]): a token inside a
     /// known name reads `B-ORG` (its first word) or `I-ORG`, once per type the name was tagged
     /// with (shown as "starts an ORG name of the training data"). Absent from a configuration
@@ -97,6 +109,7 @@ impl Default for TagFeatures {
             buckets: 1 << 18,
             l2: 0.0,
             document: true,
+            history: false,
             gazetteer: true,
             lists: true,
             dropout: 0.0,
@@ -141,6 +154,12 @@ impl TagFeatures {
             return Err(Error::config(
                 "lists",
                 "the name lists are read through the gazetteer: set `gazetteer: true` too",
+            ));
+        }
+        if self.history && !self.document {
+            return Err(Error::config(
+                "history",
+                "the prediction history is read through the document: set `document: true` too",
             ));
         }
         if !(0.0..1.0).contains(&self.dropout) {
@@ -199,7 +218,7 @@ impl TagFeatures {
     /// The document features of token `i` of sentence `s` of `doc` (empty unless
     /// [`TagFeatures::document`]), as `(kind, text)`: `b` a word before another mention, `a` a
     /// word after one (lower-cased), `c` how the document writes the word elsewhere (`lower`,
-    /// `capitalised`).
+    /// `capitalised`), `y` the entity type (or `O`) of another mention ([`TagFeatures::history`]).
     pub fn document_keys(&self, doc: &DocumentIndex, s: usize, i: usize) -> Vec<(u8, String)> {
         if self.document {
             doc.keys(s, i)
@@ -235,6 +254,8 @@ pub fn tag_feature_name(kind: u8, text: &str) -> String {
         b'b' => format!("document: «{text}» before another mention"),
         b'a' => format!("document: «{text}» after another mention"),
         b'c' => format!("document: written {text} elsewhere"),
+        b'y' if text == "O" => "document: another mention outside any entity".to_owned(),
+        b'y' => format!("document: another mention tagged {text}"),
         b'g' => gazetteer_feature_name(text),
         _ => format!("class {text}"),
     }
@@ -467,6 +488,11 @@ pub struct DocumentIndex {
     /// Lower-cased letters → how many mentions are written in lower case, and capitalised
     /// inside a sentence.
     writing: HashMap<String, (usize, usize)>,
+    /// Lower-cased letters → the sentence and tag of each capitalised mention
+    /// ([`DocumentIndex::with_history`]).
+    history: HashMap<String, Vec<(usize, String)>>,
+    /// Whether each sentence reads the history (empty: every sentence).
+    reads_history: Vec<bool>,
 }
 
 impl DocumentIndex {
@@ -519,6 +545,43 @@ impl DocumentIndex {
         self
     }
 
+    /// The same document with the tags of its sentences as their prediction history
+    /// ([`TagFeatures::history`]): `tags[s][i]` is the tag of token `i` of sentence `s` (the gold
+    /// tag in training, the first pass's at inference). With `every_other`, only the sentences
+    /// for which `first + s` is even read it (training: `first` is the document's first sentence
+    /// in its split, so that half of a split's sentences learn to tag without it).
+    pub fn with_history<S: AsRef<[String]>>(
+        mut self,
+        tags: &[S],
+        every_other: Option<usize>,
+    ) -> Self {
+        debug_assert_eq!(tags.len(), self.sentences.len());
+        self.history.clear();
+        for (s, (sent, tags)) in self.sentences.iter().zip(tags).enumerate() {
+            for (tok, tag) in sent.iter().zip(tags.as_ref()) {
+                if tok.chars().next().is_some_and(char::is_uppercase) {
+                    let letters = crate::data::letters_of(tok);
+                    if !letters.is_empty() {
+                        // The entity type: a later "Rice" alone and "Condoleezza Rice" are both
+                        // PER mentions.
+                        let ty = tag.split_once('-').map_or(tag.as_str(), |(_, ty)| ty);
+                        self.history
+                            .entry(letters)
+                            .or_default()
+                            .push((s, ty.to_owned()));
+                    }
+                }
+            }
+        }
+        self.reads_history = match every_other {
+            Some(first) => (0..self.sentences.len())
+                .map(|s| (first + s) % 2 == 0)
+                .collect(),
+            None => Vec::new(),
+        };
+        self
+    }
+
     /// The gazetteer fold of sentence `s`, if it is training data.
     pub fn fold(&self, s: usize) -> Option<u32> {
         self.folds.get(s).copied()
@@ -560,6 +623,18 @@ impl DocumentIndex {
                         .map(|(_, w)| (kind, w.clone())),
                 );
             }
+        }
+        if self.reads_history.get(s).copied().unwrap_or(true)
+            && let Some(mentions) = self.history.get(&crate::data::letters_of(tok))
+        {
+            let mut tags: Vec<&String> = mentions
+                .iter()
+                .filter(|(t, _)| *t != s)
+                .map(|(_, tag)| tag)
+                .collect();
+            tags.sort_unstable();
+            tags.dedup();
+            out.extend(tags.into_iter().map(|t| (b'y', t.clone())));
         }
         out
     }
@@ -681,6 +756,77 @@ mod tests {
 
     fn sentence(text: &str) -> Vec<String> {
         text.split(' ').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn prediction_history_by_hand() {
+        let sentences = [
+            sentence("RICE WINS"),
+            sentence("Condoleezza Rice , the winner , thanked Rice"),
+            sentence("rice prices fell"),
+            sentence("Unique name here"),
+        ];
+        let tags = [
+            vec!["B-ORG", "O"],
+            vec!["B-PER", "I-PER", "O", "O", "O", "O", "O", "B-PER"],
+            vec!["O", "O", "O"],
+            vec!["O", "O", "O"],
+        ];
+        let tags: Vec<Vec<String>> = tags
+            .iter()
+            .map(|t| t.iter().map(|&x| x.to_owned()).collect())
+            .collect();
+        let history = |doc: &DocumentIndex, s: usize, i: usize| -> Vec<String> {
+            doc.keys(s, i)
+                .iter()
+                .filter(|(k, _)| *k == b'y')
+                .map(|(k, t)| tag_feature_name(*k, t))
+                .collect()
+        };
+        let doc = DocumentIndex::new(&sentences).with_history(&tags, None);
+        // The headline's "RICE" reads the tags of the capitalised mentions of its letters in the
+        // other sentences (once per tag, sorted), not the lower-case "rice".
+        // B- and I- tags read as their type.
+        assert_eq!(
+            history(&doc, 0, 0),
+            ["document: another mention tagged PER"]
+        );
+        // A mention does not read its own sentence's tags, only the other sentences'.
+        assert_eq!(
+            history(&doc, 1, 1),
+            ["document: another mention tagged ORG"]
+        );
+        assert_eq!(
+            history(&doc, 1, 7),
+            ["document: another mention tagged ORG"]
+        );
+        // Lower-case words, and names mentioned in one sentence only, read no history.
+        assert!(history(&doc, 2, 0).is_empty());
+        assert!(history(&doc, 3, 0).is_empty());
+        let mut outside = tags.clone();
+        outside[0][0] = "O".to_owned();
+        let doc = DocumentIndex::new(&sentences).with_history(&outside, None);
+        assert_eq!(
+            history(&doc, 1, 1),
+            ["document: another mention outside any entity"]
+        );
+        assert!(history(&doc, 1, 0).is_empty());
+        // Without history, and for the sentences that do not read it in training (those at odd
+        // positions of their split), none.
+        assert!(history(&DocumentIndex::new(&sentences), 0, 0).is_empty());
+        let training = DocumentIndex::new(&sentences).with_history(&tags, Some(1));
+        assert!(history(&training, 0, 0).is_empty());
+        assert_eq!(
+            history(&training, 1, 1),
+            ["document: another mention tagged ORG"]
+        );
+        // The history is read through the document context.
+        let no_document = TagFeatures {
+            document: false,
+            history: true,
+            ..TagFeatures::default()
+        };
+        assert!(no_document.validate().is_err());
     }
 
     #[test]

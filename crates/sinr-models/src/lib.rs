@@ -35,7 +35,7 @@ pub use burn::prelude::Device;
 pub use config::{
     Batching, LENGTH_POOL, Optimizer, Schedule, TrainConfig, Truncation, keeps_large_blocks,
 };
-pub use data::{Batch, EncodedTask, Encoder, Example, LexicalBatch, make_batch};
+pub use data::{Batch, EncodedTask, Encoder, Example, History, LexicalBatch, make_batch};
 pub use device::{compiled_backends, device_from_name};
 pub use error::{Error, Result};
 pub use features::{DocumentIndex, Gazetteer, TagFeatures};

@@ -705,7 +705,7 @@ impl LoadedRun {
         reference: &sinr_schema::Reference,
         device: &Device,
     ) -> Result<(crate::Explanation, String)> {
-        let (doc, at) = self.encoder.document_around(sentences, i);
+        let (doc, at) = self.document_around(sentences, i, device);
         let ex = self
             .encoder
             .encode_tokens_in(&doc, at, &self.spec.gold_tags(&sentences[i])?);
@@ -715,6 +715,52 @@ impl LoadedRun {
         e.lexical_names = self.encoder.tag_feature_names_in(&doc, at);
         e.gold_tags = sentences[i].tags.clone();
         Ok((e, sentences[i].tokens.join(" ")))
+    }
+
+    /// The first pass of a tagger that reads a prediction history
+    /// ([`crate::TagFeatures::history`]): each sentence's tags decided without one, by name, as
+    /// the second pass reads them ([`crate::data::History::Tags`]); `None` for a tagger without.
+    pub fn first_pass(
+        &self,
+        sentences: &[sinr_data::readers::TaggedSentence],
+        device: &Device,
+    ) -> Option<Vec<Vec<String>>> {
+        if !self.encoder.reads_history() {
+            return None;
+        }
+        let labels: Vec<Vec<usize>> = sentences.iter().map(|s| vec![0; s.tokens.len()]).collect();
+        let examples = self.encoder.encode_sentences(sentences, &labels);
+        let logits = self.model.predict(&examples, TaskKind::Tag, 64, device);
+        let crf = self.model.crf_scores();
+        Some(
+            logits
+                .iter()
+                .map(|l| {
+                    crate::decode_tags(l, &self.spec.labels, crf.as_ref())
+                        .into_iter()
+                        .map(|t| self.spec.labels[t].clone())
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+
+    /// The document of sentence `i` of a tagging split and the sentence's index in it, as
+    /// `sinr evaluate` reads it: with the first pass's tags of the document as its prediction
+    /// history when the tagger reads one.
+    pub fn document_around(
+        &self,
+        sentences: &[sinr_data::readers::TaggedSentence],
+        i: usize,
+        device: &Device,
+    ) -> (crate::DocumentIndex, usize) {
+        let (start, end) = crate::data::document_range(sentences, i);
+        let doc = &sentences[start..end];
+        let history = self.first_pass(doc, device);
+        let history = history
+            .as_deref()
+            .map_or(crate::data::History::None, crate::data::History::Tags);
+        self.encoder.document_around(doc, i - start, history)
     }
 
     /// The best model again, on the autodiff version of `device` (for gradients).
