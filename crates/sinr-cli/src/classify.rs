@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use sinr_data::{DataSource, TaskData};
 use sinr_embed::SinrModel;
-use sinr_models::{Example, ModelConfig, RunSpec, TaskKind, TrainConfig, load_run, train_run};
+use sinr_models::{Example, ModelConfig, RunSpec, TaskKind, TrainConfig, load_run};
 use sinr_schema::{DeviceName, Split};
 
 use crate::progress::Bars;
@@ -406,7 +406,9 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
     if keep_blocks {
         sinr_util::reuse_large_blocks();
     }
-    let (model, state) = train_run(
+    // A tagger that reads a prediction history is chosen by its two passes on dev.
+    let second_pass = |first: &[Vec<usize>]| enc.encode_dev_second_pass(&data, first);
+    let (model, state) = sinr_models::train_run_with_second_pass(
         &spec,
         &emb,
         &task.train,
@@ -416,6 +418,8 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
         None,
         &device,
         &bars,
+        enc.reads_history()
+            .then_some(&second_pass as &sinr_models::train::SecondPass<'_>),
     )?;
     // How the hashed n-gram features of the texts trained on share their buckets.
     let collisions = match &data {

@@ -921,6 +921,27 @@ fn tag_a_conll_file_with_the_fine_window() {
     let t = s.scores.tag().expect("tagging scores");
     assert!((0.0..=1.0).contains(&t.span_f1) && (0.0..=1.0).contains(&t.span_f1_argmax));
     assert_eq!(s.model, "transformer");
+    // Its epochs were chosen by what `sinr evaluate` scores on dev, the two passes: the best dev
+    // score of training is the evaluation's.
+    let dev_scores = dir.path().join("dev-scores.json");
+    let o = sinr(&[
+        "-q",
+        "evaluate",
+        p(&run),
+        "--data",
+        p(&data),
+        "--split",
+        "dev",
+        "--out",
+        p(&dev_scores),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dev: sinr_schema::Evaluation = sinr_schema::read(&dev_scores).unwrap();
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap();
+    let best = metrics["best_score"].as_f64().unwrap();
+    let dev_f1 = dev.scores.tag().unwrap().span_f1;
+    assert!((best - dev_f1).abs() < 1e-6, "{best} against {dev_f1}");
     // --predictions writes the tagged sentences as conlleval reads them: the gold column is the
     // file's, and the span F1 of the written tags is the report's.
     let tagged = dir.path().join("tagged.conll");

@@ -615,6 +615,32 @@ impl Encoder {
         out
     }
 
+    /// The dev sentences of a tagging task read with the first pass's tags `first` (label
+    /// indices into the task's tags, sentence by sentence) as their prediction history: the
+    /// second pass that model selection scores ([`crate::train::FitContext::second_pass`]).
+    /// Empty for a classification task.
+    pub fn encode_dev_second_pass(&self, data: &TaskData, first: &[Vec<usize>]) -> Vec<Example> {
+        let TaskData::Tag(t) = data else {
+            return Vec::new();
+        };
+        let index = |l: &str| {
+            t.tags
+                .iter()
+                .position(|x| x == l)
+                .expect("labels come from the data")
+        };
+        let labels: Vec<Vec<usize>> = t
+            .dev
+            .iter()
+            .map(|s| s.tags.iter().map(|x| index(x)).collect())
+            .collect();
+        let names: Vec<Vec<String>> = first
+            .iter()
+            .map(|s| s.iter().map(|&i| t.tags[i].clone()).collect())
+            .collect();
+        self.encode_sentences_with(&t.dev, &labels, History::Tags(&names))
+    }
+
     /// Whether the tag features read a prediction history ([`TagFeatures::history`]).
     pub fn reads_history(&self) -> bool {
         self.tag_features

@@ -427,6 +427,26 @@ pub fn train_run(
     device: &Device,
     progress: &dyn Progress,
 ) -> Result<(AnyModel, TrainState)> {
+    train_run_with_second_pass(
+        spec, emb, train, dev, run_dir, resume, stop_after, device, progress, None,
+    )
+}
+
+/// [`train_run`] for a tagger that reads a prediction history: `second_pass` reads dev again
+/// with the first pass's tags ([`crate::train::FitContext::second_pass`]).
+#[allow(clippy::too_many_arguments)]
+pub fn train_run_with_second_pass(
+    spec: &RunSpec,
+    emb: &SinrModel,
+    train: &[Example],
+    dev: &[Example],
+    run_dir: &Path,
+    resume: bool,
+    stop_after: Option<usize>,
+    device: &Device,
+    progress: &dyn Progress,
+    second_pass: Option<&crate::train::SecondPass<'_>>,
+) -> Result<(AnyModel, TrainState)> {
     std::fs::create_dir_all(run_dir).map_err(|e| Error::io(run_dir, e))?;
     let spec_path = run_dir.join("run.json");
     // Resuming a run that never got as far as writing its spec is starting it.
@@ -496,6 +516,7 @@ pub fn train_run(
         // A warm-started model is scored before its first epoch: if training only loses what it
         // started with, the run keeps its start (chosen on dev like any epoch).
         score_start: warm,
+        second_pass,
     };
     let (best, state) = model.fit(train, dev, &ctx, device)?;
     write_atomic(

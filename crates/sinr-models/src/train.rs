@@ -110,7 +110,14 @@ pub struct FitContext<'a> {
     /// Score the model on dev before the first epoch and keep it as the best so far (a
     /// warm-started model: epoch 0 of the state).
     pub score_start: bool,
+    /// A tagger that reads a prediction history ([`crate::TagFeatures::history`]): dev read
+    /// again with its first pass's tags (label indices, sentence by sentence), so that epochs
+    /// are chosen by the score of the two passes that inference runs. `None`: dev as given.
+    pub second_pass: Option<&'a SecondPass<'a>>,
 }
+
+/// Dev read again from the first pass's tags ([`FitContext::second_pass`]).
+pub type SecondPass<'a> = dyn Fn(&[Vec<usize>]) -> Vec<Example> + 'a;
 
 impl std::fmt::Debug for FitContext<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -486,14 +493,18 @@ where
     }
     // Dev loss, accuracy and score of the model as it stands.
     let score_dev = |valid: &M| {
-        evaluate(
-            valid,
-            dev,
-            ctx.kind,
-            ctx.labels,
-            cfg.batch_size.max(64),
-            device,
-        )
+        let batch = cfg.batch_size.max(64);
+        match ctx.second_pass {
+            Some(again) => {
+                let crf = valid.crf().map(LinearChainCrf::scores);
+                let first: Vec<Vec<usize>> = predict_logits(valid, dev, ctx.kind, batch, device)
+                    .iter()
+                    .map(|l| decode_tags(l, ctx.labels, crf.as_ref()))
+                    .collect();
+                evaluate(valid, &again(&first), ctx.kind, ctx.labels, batch, device)
+            }
+            None => evaluate(valid, dev, ctx.kind, ctx.labels, batch, device),
+        }
     };
     if ctx.score_start && state.epochs_done == 0 {
         let valid = model.valid();

@@ -127,6 +127,7 @@ fn quiet_ctx<'a>(cfg: &'a TrainConfig, kind: TaskKind, labels: &'a [String]) -> 
         progress: &NoProgress,
         stop_after: None,
         score_start: false,
+        second_pass: None,
     }
 }
 
@@ -311,6 +312,48 @@ fn token_transformer_tags_the_cues() {
     );
 }
 
+/// A tagger that reads a prediction history is chosen by its second pass: `fit` hands the
+/// first pass's tags of dev to `second_pass` after every epoch and scores what it returns.
+#[test]
+fn a_second_pass_chooses_the_epochs() {
+    let d = Device::flex();
+    let (train, _) = data(300, 1, true);
+    let (dev, _) = data(60, 2, true);
+    // What the second pass returns here: dev with B-POS and B-NEG swapped, a score unlike the
+    // first pass's.
+    let swapped: Vec<Example> = dev
+        .iter()
+        .map(|e| Example {
+            labels: e.labels.iter().map(|&l| [0, 2, 1][l]).collect(),
+            ..e.clone()
+        })
+        .collect();
+    let calls = std::cell::Cell::new(0);
+    let again = |first: &[Vec<usize>]| {
+        calls.set(calls.get() + 1);
+        assert_eq!(first.len(), dev.len());
+        for (tags, e) in first.iter().zip(&dev) {
+            assert_eq!(tags.len(), e.labels.len());
+        }
+        swapped.clone()
+    };
+    let ad = d.clone().autodiff();
+    ad.seed(3);
+    let m = SinrTransformer::new(&rows(), 3, TaskKind::Tag, 1, 2, 8, 0.0, 3, &ad);
+    let labels = vec!["O".to_owned(), "B-POS".to_owned(), "B-NEG".to_owned()];
+    let cfg = cfg(3);
+    let ctx = FitContext {
+        second_pass: Some(&again),
+        ..quiet_ctx(&cfg, TaskKind::Tag, &labels)
+    };
+    let (best, state) = fit(m, &train, &dev, &ctx, &d).unwrap();
+    assert_eq!(calls.get(), state.epochs_done);
+    let (.., second) = evaluate(&best, &swapped, TaskKind::Tag, &labels, 64, &d);
+    let (.., first) = evaluate(&best, &dev, TaskKind::Tag, &labels, 64, &d);
+    assert!((state.best_score - second).abs() < 1e-9, "{state:?}");
+    assert!((second - first).abs() > 0.1, "{first} and {second}");
+}
+
 #[test]
 fn cnn_baseline_learns_classifies_tags_and_its_gradients_find_the_cue() {
     let d = Device::flex();
@@ -443,6 +486,7 @@ fn save_load_and_resume_are_exact() {
             progress: &NoProgress,
             stop_after: stop,
             score_start: false,
+            second_pass: None,
         }
     }
     let (m_full, s_full) = fit(
