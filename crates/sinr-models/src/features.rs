@@ -64,8 +64,9 @@ pub struct TagFeatures {
     /// training sentence none (so that the tagger also learns to tag without them, and model
     /// selection on dev reads none); inference tags each document once without them (the first
     /// pass) and again reading the first pass's tags, which are then features of the text like
-    /// the others, so the split of a tag's score stays exact. Needs `document`. Absent from a
-    /// configuration file, and left out of it when off, as the runs made before it were trained.
+    /// the others, so the split of a tag's score stays exact. Needs `document`. On by default
+    /// (CoNLL-2003 dev, `docs/reproducing.md`); absent from a configuration file, and left out
+    /// of it when off, as the runs made before it were trained.
     #[serde(default, skip_serializing_if = "is_default")]
     pub history: bool,
     /// The entity names of the training data as a gazetteer ([`Gazetteer`]): a token inside a
@@ -109,7 +110,7 @@ impl Default for TagFeatures {
             buckets: 1 << 18,
             l2: 0.0,
             document: true,
-            history: false,
+            history: true,
             gazetteer: true,
             lists: true,
             dropout: 0.0,

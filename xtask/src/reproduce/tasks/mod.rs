@@ -315,8 +315,9 @@ fn stamp_text(
 }
 
 /// A model's full configuration as a run's stamp holds it: for a text task, without the tag
-/// features' `document`, `gazetteer` and `lists` fields (text models never read tag features;
-/// the fields came after the text tasks' runs, which they would otherwise retrain for nothing).
+/// features' `document`, `gazetteer`, `lists` and `history` fields (text models never read tag
+/// features; the fields came after the text tasks' runs, which they would otherwise retrain for
+/// nothing).
 fn stamp_config(mut config: serde_json::Value, kind: TaskKind) -> serde_json::Value {
     if kind == TaskKind::Classify
         && let Some(f) = config
@@ -326,6 +327,7 @@ fn stamp_config(mut config: serde_json::Value, kind: TaskKind) -> serde_json::Va
         f.remove("document");
         f.remove("gazetteer");
         f.remove("lists");
+        f.remove("history");
     }
     config
 }
@@ -1242,7 +1244,7 @@ mod tests {
         assert!(!plain.contains("batching"), "{plain}");
         // A text task's stamp leaves out the tag features' fields its models never read; a
         // tagger's keeps them.
-        let tagger = serde_json::json!({"kind": "transformer", "features": {"words": true, "document": true, "gazetteer": true, "lists": true}});
+        let tagger = serde_json::json!({"kind": "transformer", "features": {"words": true, "document": true, "gazetteer": true, "lists": true, "history": true}});
         let text = stamp_config(tagger.clone(), TaskKind::Classify);
         assert_eq!(
             text,
