@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use sinr_data::{DataSource, TaskData};
 use sinr_embed::SinrModel;
-use sinr_models::{Example, ModelConfig, RunSpec, TaskKind, TrainConfig, load_run};
+use sinr_models::{Example, ModelConfig, RunSpec, TaskKind, TrainConfig, load_run, train_run};
 use sinr_schema::{DeviceName, Split};
 
 use crate::progress::Bars;
@@ -408,7 +408,7 @@ pub fn train(args: &TrainArgs, device_name: DeviceName, quiet: bool) -> Result<(
     }
     // A tagger that reads a prediction history is chosen by its two passes on dev.
     let second_pass = |first: &[Vec<usize>]| enc.encode_dev_second_pass(&data, first);
-    let (model, state) = sinr_models::train_run_with_second_pass(
+    let (model, state) = train_run(
         &spec,
         &emb,
         &task.train,

@@ -100,8 +100,11 @@ fn train(dir: &Path, emb: &Path, data: &Path, model: &str, run: &str) -> Output 
 
 /// Headless Chromium, as `.ci/run` installs it (`/usr/bin/chromium`, or `SINR_CHROMIUM`).
 /// `sinr evaluate RUN --data DATA --out OUT`, which must succeed; the typed report.
-fn evaluate(run: &Path, data: &Path, out: &Path) -> sinr_schema::Evaluation {
-    let o = sinr(&["-q", "evaluate", p(run), "--data", p(data), "--out", p(out)]);
+/// `sinr evaluate RUN --data DATA --out OUT` with `extra` flags, its report.
+fn evaluate(run: &Path, data: &Path, out: &Path, extra: &[&str]) -> sinr_schema::Evaluation {
+    let mut args = vec!["-q", "evaluate", p(run), "--data", p(data), "--out", p(out)];
+    args.extend_from_slice(extra);
+    let o = sinr(&args);
     assert!(o.status.success(), "{}", stderr(&o));
     sinr_schema::read(out).unwrap()
 }
@@ -917,26 +920,18 @@ fn tag_a_conll_file_with_the_fine_window() {
     assert!(out.status.success(), "{}", stderr(&out));
     let run = dir.path().join("tagger");
     // The report is the typed one xtask reads: every field present, none unknown.
-    let s = evaluate(&run, &data, &dir.path().join("scores.json"));
+    let s = evaluate(&run, &data, &dir.path().join("scores.json"), &[]);
     let t = s.scores.tag().expect("tagging scores");
     assert!((0.0..=1.0).contains(&t.span_f1) && (0.0..=1.0).contains(&t.span_f1_argmax));
     assert_eq!(s.model, "transformer");
     // Its epochs were chosen by what `sinr evaluate` scores on dev, the two passes: the best dev
     // score of training is the evaluation's.
-    let dev_scores = dir.path().join("dev-scores.json");
-    let o = sinr(&[
-        "-q",
-        "evaluate",
-        p(&run),
-        "--data",
-        p(&data),
-        "--split",
-        "dev",
-        "--out",
-        p(&dev_scores),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let dev: sinr_schema::Evaluation = sinr_schema::read(&dev_scores).unwrap();
+    let dev = evaluate(
+        &run,
+        &data,
+        &dir.path().join("dev-scores.json"),
+        &["--split", "dev"],
+    );
     let metrics: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).unwrap()).unwrap();
     let best = metrics["best_score"].as_f64().unwrap();
@@ -1142,7 +1137,7 @@ fn tag_a_conll_file_with_the_fine_window() {
         "1",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let s = evaluate(&bench, &test_file, &dir.path().join("whole.json"));
+    let s = evaluate(&bench, &test_file, &dir.path().join("whole.json"), &[]);
     assert_eq!(
         s.scores.tag().unwrap().sentences,
         n - n * 9 / 10,

@@ -876,17 +876,14 @@ impl Encoder {
                         .iter()
                         .map(|s| s.tags.iter().map(|x| index(&t.tags, x)).collect())
                         .collect();
-                    // Training reads its gold tags as history; dev none, so that model selection
-                    // scores the first pass.
-                    let gold: Vec<Vec<String>> = if train && self.reads_history() {
-                        xs.iter().map(|s| s.tags.clone()).collect()
-                    } else {
-                        Vec::new()
-                    };
-                    let history = if gold.is_empty() {
-                        History::None
-                    } else {
+                    // Training reads its gold tags as history; dev none (the first pass: model
+                    // selection reads dev again with its tags, `FitContext::second_pass`).
+                    let gold: Vec<Vec<String>>;
+                    let history = if train && self.reads_history() {
+                        gold = xs.iter().map(|s| s.tags.clone()).collect();
                         History::Training(&gold)
+                    } else {
+                        History::None
                     };
                     self.encode_sentences_in_folds(xs, &labels, folds, history)
                 };

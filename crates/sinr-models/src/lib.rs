@@ -44,8 +44,6 @@ pub use models::{
     Model, ModelConfig, TransformerConfig,
 };
 pub use recommended::{recommended_model, recommended_model_json};
-pub use run::{
-    LoadedRun, RunSpec, load_run, load_spec, resources, train_run, train_run_with_second_pass,
-};
+pub use run::{LoadedRun, RunSpec, load_run, load_spec, resources, train_run};
 pub use sinr_schema::{Explanation, OutputExplanation, TaskKind};
 pub use train::{EpochMetrics, TrainState, bio_crf, decode_tags, evaluate, fit};

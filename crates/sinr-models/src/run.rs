@@ -414,28 +414,11 @@ fn check_warm_start(to: &RunSpec, from: &RunSpec) -> std::result::Result<(), Str
     }
 }
 
-/// Trains the model of `spec` and writes the run directory.
+/// Trains the model of `spec` and writes the run directory. `second_pass`, for a tagger that
+/// reads a prediction history: dev read again with the first pass's tags
+/// ([`crate::train::FitContext::second_pass`]); `None` otherwise.
 #[allow(clippy::too_many_arguments)]
 pub fn train_run(
-    spec: &RunSpec,
-    emb: &SinrModel,
-    train: &[Example],
-    dev: &[Example],
-    run_dir: &Path,
-    resume: bool,
-    stop_after: Option<usize>,
-    device: &Device,
-    progress: &dyn Progress,
-) -> Result<(AnyModel, TrainState)> {
-    train_run_with_second_pass(
-        spec, emb, train, dev, run_dir, resume, stop_after, device, progress, None,
-    )
-}
-
-/// [`train_run`] for a tagger that reads a prediction history: `second_pass` reads dev again
-/// with the first pass's tags ([`crate::train::FitContext::second_pass`]).
-#[allow(clippy::too_many_arguments)]
-pub fn train_run_with_second_pass(
     spec: &RunSpec,
     emb: &SinrModel,
     train: &[Example],

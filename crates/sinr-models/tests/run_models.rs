@@ -220,6 +220,7 @@ fn warm_start_starts_the_transformer_as_the_trained_attention_classifier() {
         None,
         &d,
         &NoProgress,
+        None,
     )
     .unwrap();
     assert!(
@@ -269,6 +270,7 @@ fn warm_start_starts_the_transformer_as_the_trained_attention_classifier() {
         None,
         &d,
         &NoProgress,
+        None,
     )
     .unwrap();
     assert_eq!(state.best_epoch, 0, "{state:?}");
@@ -303,6 +305,7 @@ fn warm_start_starts_the_transformer_as_the_trained_attention_classifier() {
         None,
         &d,
         &NoProgress,
+        None,
     )
     .unwrap();
     let err = other.set_warm_start(&other_dir).unwrap_err().to_string();
@@ -333,6 +336,7 @@ fn warm_start_starts_the_transformer_as_the_trained_attention_classifier() {
         None,
         &d,
         &NoProgress,
+        None,
     )
     .unwrap_err()
     .to_string();
